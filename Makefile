@@ -1,0 +1,47 @@
+# The refund assistant. `make run` sets everything up and starts it; `make test` runs all tests.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+export PYTHONPATH := $(CURDIR)
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 3
+
+.PHONY: setup train db run shell test validate nlu-report quote clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements.lock scripts/setup-venv.sh
+	scripts/setup-venv.sh
+	touch $@
+
+train: setup
+	@mkdir -p var
+	@scripts/train.sh 2> >(grep -v -e "it/s" -e "Warning" >&2) > var/current-model
+
+db: setup
+	$(PY) -m bot.storage.seed
+
+validate: setup
+	$(RASA) data validate --fail-on-warnings
+
+run: setup train db
+	scripts/run.sh "$$(cat var/current-model)"
+
+# Chat in the terminal with the assistant started by `make run` (same action server).
+shell: setup train
+	$(RASA) shell --model "$$(cat var/current-model)" --endpoints endpoints.yml
+
+test: setup train
+	$(PY) -m pytest -q tests
+
+nlu-report: setup train
+	$(PY) scripts/nlu_report.py "$$(cat var/current-model)"
+
+# Example: make quote ORDER=2026112400010001 REASON=demand_change
+quote: setup db
+	$(PY) -m bot.policy.cli --order $(ORDER) --reason $(REASON)
+
+clean:
+	rm -rf models var .pytest_cache

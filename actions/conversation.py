@@ -1,0 +1,71 @@
+"""General actions: identity check, human handoff request, ids typed outside a form, policy."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.identity import customer_id
+from bot.refunds.faq import policy_summary
+from bot.wiring import refund_service
+
+
+class ActionCheckCustomer(Action):
+    def name(self) -> Text:
+        return "action_check_customer"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return [SlotSet("customer_known", customer_id(tracker) is not None)]
+
+
+class ActionRefundPolicy(Action):
+    def name(self) -> Text:
+        return "action_refund_policy"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text=policy_summary(refund_service().policy))
+        return []
+
+
+class ActionRequestHuman(Action):
+    def name(self) -> Text:
+        return "action_request_human"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(
+            text="好的，我来帮您联系人工客服。在线转接功能正在接入中，目前请在控制台「工单」页面提交人工工单，"
+                 "客服会在 1 个工作日内回复；已提交的退款工单也会由人工审核处理。"
+        )
+        return []
+
+
+class ActionHandleInform(Action):
+    """An id or reason typed outside any form: ask what the customer wants to do with it."""
+
+    def name(self) -> Text:
+        return "action_handle_inform"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        entities = {e["entity"]: e["value"] for e in tracker.latest_message.get("entities", [])}
+        if "ticket_id" in entities:
+            text = f"收到工单号 {entities['ticket_id']}。需要我查询它的进度吗？"
+            buttons = [{"title": "查询进度", "payload": "/ask_refund_status"},
+                       {"title": "解释退款金额", "payload": "/ask_refund_amount"}]
+        elif "order_id" in entities or "instance_id" in entities:
+            ref = entities.get("order_id") or entities.get("instance_id")
+            text = f"收到 {ref}。请问需要办理什么？"
+            buttons = [{"title": "为它申请退款", "payload": "/request_refund"},
+                       {"title": "查询退款进度", "payload": "/ask_refund_status"}]
+        else:
+            text = "收到。请问需要我帮您做什么？"
+            buttons = [{"title": "申请退款", "payload": "/request_refund"},
+                       {"title": "查询退款进度", "payload": "/ask_refund_status"},
+                       {"title": "了解退款政策", "payload": "/ask_refund_policy"}]
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return []

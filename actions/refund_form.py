@@ -1,0 +1,351 @@
+"""The refund form: identify the order, the reason, what that reason needs, quote, confirm, file."""
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from datetime import datetime, timedelta
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.identity import customer_id
+from bot.clock import utcnow
+from bot.nlu.extract import extract_entities
+from bot.nlu.normalize import normalize_text
+from bot.nlu.reasons import find_reason
+from bot.policy.config import REASONS
+from bot.refunds import replies
+from bot.wiring import refund_service
+
+FORM_SLOTS = ("order_id", "instance_id", "refund_reason", "incident_time", "incident_instance",
+              "incident_description", "evidence_links", "duplicate_confirmed", "refund_confirmed",
+              "refund_blocked")
+SERVICE_ISSUE_SLOTS = ["incident_time", "incident_instance", "incident_description", "evidence_links"]
+# Refusals that do not depend on the reason: say so as soon as the order is known.
+REASON_INDEPENDENT_REFUSALS = {"payg_not_refundable", "unpaid_items", "expired"}
+URL = re.compile(r"https?://[^\s，。；;,]+", re.IGNORECASE)
+NO_EVIDENCE = {"没有", "没", "无", "沒有", "没有了", "暂时没有", "没有截图", "不用", "没有材料", "no", "none"}
+MAX_TEXT = 2000
+
+
+def _entities(text: str) -> Dict[str, str]:
+    """First value of each entity type found in free text."""
+    found: Dict[str, str] = {}
+    for entity in extract_entities(normalize_text(text), utcnow()):
+        found.setdefault(entity.entity, entity.value)
+    return found
+
+
+def _login_required(dispatcher: CollectingDispatcher) -> None:
+    dispatcher.utter_message(response="utter_login_required")
+
+
+class ValidateRefundForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_refund_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        if tracker.get_slot("refund_blocked"):
+            return []
+        slots = ["order_id", "refund_reason"]
+        reason = tracker.get_slot("refund_reason")
+        if reason == "service_issue":
+            slots += SERVICE_ISSUE_SLOTS
+        elif reason == "duplicate_payment" and self._has_duplicates(tracker):
+            slots.append("duplicate_confirmed")
+        return slots + ["refund_confirmed"]
+
+    @staticmethod
+    def _has_duplicates(tracker: Tracker) -> bool:
+        cid, order_id = customer_id(tracker), tracker.get_slot("order_id")
+        return bool(cid and order_id and refund_service().duplicate_payments(cid, order_id))
+
+    async def extract_order_id(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[Text, Any]:
+        """An instance id typed instead of an order id also identifies the order."""
+        if tracker.get_slot("order_id"):
+            return {}
+        entities = {e["entity"]: e["value"] for e in tracker.latest_message.get("entities", [])}
+        if "instance_id" in entities and "order_id" not in entities:
+            return {"order_id": entities["instance_id"]}
+        return {}
+
+    def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          domain: DomainDict) -> Dict[Text, Any]:
+        cid = customer_id(tracker)
+        if cid is None:
+            _login_required(dispatcher)
+            return {"order_id": None, "refund_blocked": True}
+        service = refund_service()
+        ids = _entities(str(value))
+        lookup = service.find_order(cid, order_id=ids.get("order_id"), instance_id=ids.get("instance_id"))
+        if lookup.candidates:
+            return {"order_id": None}  # action_ask_order_id offers the instance's orders
+        if lookup.order is None:
+            typed = ids.get("order_id") or ids.get("instance_id")
+            if typed:
+                dispatcher.utter_message(text=f"没有在您的账号下找到 {typed}，请核对后重新发送，或从列表中选择。")
+            else:
+                dispatcher.utter_message(text="没有识别到订单号。订单号是 16 位数字，实例 ID 形如 ins-xxxxxxxx。")
+            return {"order_id": None}
+        order = lookup.order
+        open_ticket = service.tickets.open_ticket_for_order(cid, order.order_id)
+        if open_ticket is not None:
+            dispatcher.utter_message(text=replies.ticket_already_open(open_ticket))
+            return {"order_id": order.order_id, "refund_blocked": True}
+        probe = service.quote(cid, order.order_id, "demand_change")
+        if probe is not None and probe.rule in REASON_INDEPENDENT_REFUSALS:
+            dispatcher.utter_message(text=probe.explanation)
+            return {"order_id": order.order_id, "refund_blocked": True}
+        dispatcher.utter_message(text=replies.order_found(order))
+        return {"order_id": order.order_id, "incident_instance": order.instance_id}
+
+    def validate_refund_reason(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[Text, Any]:
+        reason = value if value in REASONS else None
+        if reason is None and isinstance(value, str):
+            found = find_reason(normalize_text(value))
+            reason = found[0] if found else None
+        if reason is None:
+            dispatcher.utter_message(text="抱歉，我没能判断您的退款原因，请从下面选一项，或换个说法告诉我。")
+            return {"refund_reason": None}
+        cid, order_id = customer_id(tracker), tracker.get_slot("order_id")
+        if cid and order_id:
+            quote = refund_service().quote(cid, order_id, reason)
+            if quote is not None and not quote.eligible and "manual_review" not in quote.alternatives:
+                dispatcher.utter_message(text=quote.explanation)
+                return {"refund_reason": reason, "refund_blocked": True}
+        return {"refund_reason": reason}
+
+    def validate_incident_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[Text, Any]:
+        text = str(value or "").strip()
+        dates = [e["value"] for e in tracker.latest_message.get("entities", []) if e["entity"] == "date"]
+        if dates:
+            moment = datetime.fromisoformat(dates[0])
+            if moment > utcnow() + timedelta(hours=1):
+                dispatcher.utter_message(text="这个时间好像还没到，请再确认一下问题发生的时间。")
+                return {"incident_time": None}
+            return {"incident_time": f"{dates[0]}（{text[:50]}）"}
+        if not 1 <= len(text) <= 100:
+            dispatcher.utter_message(text="请用一句话告诉我大致时间，例如「前天下午」。")
+            return {"incident_time": None}
+        return {"incident_time": text}
+
+    def validate_incident_instance(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        cid = customer_id(tracker)
+        instance_id = _entities(str(value or "")).get("instance_id")
+        if instance_id is None:
+            dispatcher.utter_message(text="请发送出问题的实例 ID，形如 ins-xxxxxxxx。")
+            return {"incident_instance": None}
+        if cid is None or refund_service().billing.get_instance(cid, instance_id) is None:
+            dispatcher.utter_message(text=f"没有在您的账号下找到实例 {instance_id}，请核对。")
+            return {"incident_instance": None}
+        return {"incident_instance": instance_id}
+
+    def validate_incident_description(self, value: Any, dispatcher: CollectingDispatcher,
+                                      tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        text = str(value or "").strip()
+        if len(text) < 2:
+            dispatcher.utter_message(text="请再具体描述一下遇到的问题。")
+            return {"incident_description": None}
+        return {"incident_description": text[:MAX_TEXT]}
+
+    def validate_evidence_links(self, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        text = str(value or "").strip()
+        if tracker.latest_message.get("intent", {}).get("name") == "deny" or text.lower() in NO_EVIDENCE:
+            return {"evidence_links": "无"}
+        links = URL.findall(text)
+        if links:
+            dispatcher.utter_message(text=f"已收到 {len(links)} 个链接，会附在工单中。")
+            return {"evidence_links": "\n".join(links[:10])}
+        return {"evidence_links": text[:500]}
+
+    def validate_duplicate_confirmed(self, value: Any, dispatcher: CollectingDispatcher,
+                                     tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if value is False:
+            dispatcher.utter_message(text="好的。如果不是重复扣款，请重新选择退款原因。")
+            return {"duplicate_confirmed": None, "refund_reason": None}
+        return {"duplicate_confirmed": True}
+
+
+class ActionAskOrderId(Action):
+    def name(self) -> Text:
+        return "action_ask_order_id"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        cid = customer_id(tracker)
+        if cid is None:
+            _login_required(dispatcher)
+            return []
+        service = refund_service()
+        instance_id = tracker.get_slot("instance_id")
+        candidates = service.find_order(cid, instance_id=instance_id).candidates if instance_id else ()
+        if candidates:
+            dispatcher.utter_message(text=f"实例 {instance_id} 下有多个订单，请选择要退款的那一个：",
+                                     buttons=replies.as_buttons(candidates))
+            return []
+        orders = service.refundable_orders(cid)
+        if not orders:
+            dispatcher.utter_message(text="您的账号下暂时没有可申请退款的包年包月订单。如果您有订单号，也可以直接发给我。")
+            return []
+        dispatcher.utter_message(text="请选择要退款的订单，或直接发送订单号 / 实例 ID：",
+                                 buttons=replies.as_buttons(orders[:10]))
+        return []
+
+
+class ActionAskIncidentInstance(Action):
+    def name(self) -> Text:
+        return "action_ask_incident_instance"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text="请问是哪台实例出现了问题？请发送实例 ID（形如 ins-xxxxxxxx）。")
+        return []
+
+
+class ActionAskDuplicateConfirmed(Action):
+    def name(self) -> Text:
+        return "action_ask_duplicate_confirmed"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        cid, order_id = customer_id(tracker), tracker.get_slot("order_id")
+        order = refund_service().billing.get_order(cid, order_id) if cid and order_id else None
+        if order is None or not order.duplicate_payments:
+            return []
+        dispatcher.utter_message(
+            text=replies.duplicate_question(order.duplicate_payments, order.primary_payment),
+            buttons=[{"title": "是的，退回重复扣款", "payload": "/affirm"},
+                     {"title": "不是", "payload": "/deny"}],
+        )
+        return []
+
+
+class ActionAskRefundConfirmed(Action):
+    def name(self) -> Text:
+        return "action_ask_refund_confirmed"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        cid = customer_id(tracker)
+        quote = refund_service().quote(cid, tracker.get_slot("order_id"), tracker.get_slot("refund_reason")) \
+            if cid else None
+        if quote is None:
+            _login_required(dispatcher)
+            return []
+        if quote.eligible:
+            buttons = [{"title": "确认提交", "payload": "/affirm"}, {"title": "暂不提交", "payload": "/deny"}]
+        else:
+            buttons = [{"title": "提交人工复核", "payload": "/affirm"},
+                       {"title": "转人工客服", "payload": "/request_human"},
+                       {"title": "不用了", "payload": "/deny"}]
+        dispatcher.utter_message(text=replies.quote_question(quote), buttons=buttons)
+        return []
+
+
+class ActionSubmitRefund(Action):
+    """Runs after the form: files the ticket if confirmed, then clears the form."""
+
+    def name(self) -> Text:
+        return "action_submit_refund"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        cid = customer_id(tracker)
+        order_id, reason = tracker.get_slot("order_id"), tracker.get_slot("refund_reason")
+        if tracker.get_slot("refund_blocked") or cid is None or not order_id or not reason:
+            dispatcher.utter_message(response="utter_anything_else")
+        elif tracker.get_slot("refund_confirmed") is True:
+            self._file(dispatcher, tracker, cid, order_id, reason)
+        else:
+            dispatcher.utter_message(text="好的，本次退款申请没有提交。如果之后改变主意，随时告诉我。")
+        return clear_form_events()
+
+    @staticmethod
+    def _file(dispatcher: CollectingDispatcher, tracker: Tracker, cid: str, order_id: str,
+              reason: str) -> None:
+        details = {slot: tracker.get_slot(slot) for slot in
+                   ("incident_time", "incident_instance", "incident_description", "evidence_links",
+                    "duplicate_confirmed") if tracker.get_slot(slot) is not None}
+        evidence = []
+        if details.get("incident_description"):
+            evidence.append(("text", details["incident_description"]))
+        for link in URL.findall(details.get("evidence_links") or ""):
+            evidence.append(("link", link))
+        service = refund_service()
+        if reason == "duplicate_payment":
+            evidence += [("transaction", p.txn_id) for p in service.duplicate_payments(cid, order_id)]
+        filing = service.file(cid, order_id, reason, details, evidence, conversation_id=tracker.sender_id)
+        # A retried submit in the same conversation finds the ticket it filed: answer the same way.
+        same_conversation = filing.ticket.conversation_id == tracker.sender_id
+        if filing.created or same_conversation:
+            dispatcher.utter_message(text=replies.ticket_filed(filing.ticket))
+        else:
+            dispatcher.utter_message(text=replies.ticket_already_open(filing.ticket))
+
+
+class ActionClearRefundForm(Action):
+    def name(self) -> Text:
+        return "action_clear_refund_form"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return clear_form_events()
+
+
+def clear_form_events() -> List[Dict[Text, Any]]:
+    """Forget everything the form collected, so the next application starts clean."""
+    return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("requested_slot", None)]
+
+
+class _AskAction(Action, ABC):
+    """A form prompt with optional buttons."""
+
+    text = ""
+    buttons: List[Dict[Text, Any]] = []
+
+    @abstractmethod
+    def name(self) -> Text:
+        """The action name."""
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text=self.text, buttons=list(self.buttons))
+        return []
+
+
+class ActionAskRefundReason(_AskAction):
+    text = replies.REASON_QUESTION
+    buttons = replies.REASON_BUTTONS
+
+    def name(self) -> Text:
+        return "action_ask_refund_reason"
+
+
+class ActionAskIncidentTime(_AskAction):
+    text = replies.INCIDENT_TIME_QUESTION
+
+    def name(self) -> Text:
+        return "action_ask_incident_time"
+
+
+class ActionAskIncidentDescription(_AskAction):
+    text = replies.INCIDENT_DESCRIPTION_QUESTION
+
+    def name(self) -> Text:
+        return "action_ask_incident_description"
+
+
+class ActionAskEvidenceLinks(_AskAction):
+    text = replies.EVIDENCE_QUESTION
+
+    def name(self) -> Text:
+        return "action_ask_evidence_links"

@@ -1,0 +1,1 @@
+"""Refund assistant domain core: policy, billing, tickets and storage (no Rasa imports)."""

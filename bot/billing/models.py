@@ -1,0 +1,140 @@
+"""Billing records as the assistant sees them: plain, immutable values."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Optional, Tuple
+
+from bot.money import ZERO
+
+BILLING_MODES = ("prepaid", "payg")
+ORDER_TYPES = ("new", "renewal", "upgrade")
+ITEM_KINDS = ("resource", "config_change_fee", "value_added_service_fee", "handling_fee")
+
+
+@dataclass(frozen=True)
+class Customer:
+    """An account holder."""
+
+    customer_id: str
+    name: str
+    is_demo: bool = False
+
+
+@dataclass(frozen=True)
+class Payment:
+    """One payment transaction for an order, split by what paid it."""
+
+    txn_id: str
+    order_id: str
+    paid_at: datetime
+    method: str  # alipay | wechat | bank_card | balance
+    cash: Decimal = ZERO
+    gift_credit: Decimal = ZERO
+    voucher: Decimal = ZERO
+    coupon: Decimal = ZERO
+    status: str = "success"  # success | refunded | failed
+
+    @property
+    def amount(self) -> Decimal:
+        """Everything this transaction covered, whatever paid it."""
+        return self.cash + self.gift_credit + self.voucher + self.coupon
+
+
+@dataclass(frozen=True)
+class LineItem:
+    """One charge on an order."""
+
+    kind: str
+    description: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class HourlyTier:
+    """Pay-as-you-go hourly price that applies up to `up_to_hours` used (None: no limit)."""
+
+    up_to_hours: Optional[int]
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class Order:
+    """A billing order for one resource."""
+
+    order_id: str
+    customer_id: str
+    product_code: str
+    product_name: str
+    instance_id: Optional[str]
+    billing_mode: str
+    order_type: str
+    term_months: int
+    created_at: datetime
+    activated_at: datetime
+    expires_at: Optional[datetime]
+    items: Tuple[LineItem, ...] = ()
+    payments: Tuple[Payment, ...] = ()
+    list_monthly_price: Decimal = ZERO
+    discount_rate: Decimal = Decimal("1")
+    hourly_tiers: Tuple[HourlyTier, ...] = ()
+    promotional_no_refund: bool = False
+    transferred: bool = False
+    has_unpaid_items: bool = False
+    converted_from_payg: bool = False
+    invoiced: bool = False
+    status: str = "active"  # active | released | refunded
+
+    @property
+    def amount_due(self) -> Decimal:
+        """Sum of every line item."""
+        return sum((item.amount for item in self.items), ZERO)
+
+    @property
+    def successful_payments(self) -> Tuple[Payment, ...]:
+        """Payments that went through, oldest first."""
+        ok = [p for p in self.payments if p.status == "success"]
+        return tuple(sorted(ok, key=lambda p: p.paid_at))
+
+    @property
+    def primary_payment(self) -> Optional[Payment]:
+        """The payment that settled the order (the first successful one)."""
+        ok = self.successful_payments
+        return ok[0] if ok else None
+
+    @property
+    def duplicate_payments(self) -> Tuple[Payment, ...]:
+        """Successful payments beyond the first: charged twice for the same order."""
+        return self.successful_payments[1:]
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A cloud resource a customer runs."""
+
+    instance_id: str
+    customer_id: str
+    product_code: str
+    name: str
+    region: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A recorded period during which an instance was unavailable."""
+
+    instance_id: str
+    started_at: datetime
+    ended_at: datetime
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class OrderContext:
+    """Everything the policy engine needs beyond the order itself."""
+
+    order: Order
+    no_reason_refunds_this_year: int = 0
+    outages: Tuple[Outage, ...] = field(default_factory=tuple)

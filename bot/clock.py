@@ -1,0 +1,31 @@
+"""Time helpers: UTC in storage, Asia/Shanghai for customers."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+CUSTOMER_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def ensure_aware(moment: datetime) -> datetime:
+    """Treat a naive datetime as UTC (how storage keeps them) and return it aware."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def to_customer_time(moment: datetime) -> datetime:
+    """Convert to the customer's time zone (Asia/Shanghai)."""
+    return ensure_aware(moment).astimezone(CUSTOMER_TZ)
+
+
+def format_customer_time(moment: datetime, with_time: bool = True) -> str:
+    """Render a moment for a customer, e.g. ``2026年11月26日 14:05``."""
+    local = to_customer_time(moment)
+    text = f"{local.year}年{local.month}月{local.day}日"
+    return f"{text} {local:%H:%M}" if with_time else text

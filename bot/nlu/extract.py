@@ -1,0 +1,155 @@
+"""Entities from normalised customer text: ids, money, dates and the refund reason.
+
+Character-level patterns over the normalised text, not token patterns: jieba segments
+numerals inconsistently (一千二百块 may come out as 一千 / 二百块), and every id must be found
+whether or not the segmenter kept it whole. Ids are found first and masked, so an order
+number is never also read as an amount or a date.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import List, Optional, Tuple
+
+from bot.clock import CUSTOMER_TZ
+from bot.nlu.numbers import CHINESE_NUMERAL_CHARS, DIGITS, parse_number
+from bot.nlu.reasons import find_reason
+
+
+@dataclass(frozen=True)
+class Entity:
+    entity: str
+    start: int
+    end: int
+    value: str
+    text: str
+
+
+ORDER_ID = re.compile(r"(?<!\d)\d{16}(?!\d)")
+TICKET_ID = re.compile(r"(?<![A-Za-z0-9])[Rr][Ff]\s?(\d{12})(?!\d)")
+INSTANCE_ID = re.compile(r"(?<![A-Za-z0-9-])[Ii][Nn][Ss]-([A-Za-z0-9]{8})(?![A-Za-z0-9])")
+
+_NUM = rf"(?:\d+(?:,\d{{3}})*(?:\.\d+)?|[{CHINESE_NUMERAL_CHARS}]+)"
+MONEY = re.compile(
+    rf"(?:[￥¥]\s*(?P<a>\d+(?:,\d{{3}})*(?:\.\d+)?))"
+    rf"|(?:(?P<b>{_NUM}\s*万?)\s*(?:多\s*)?(?:元|块钱|块|rmb|RMB|人民币|CNY|cny))"
+)
+
+_DAY_WORDS = {"大前天": -3, "前天": -2, "昨天": -1, "昨日": -1, "昨晚": -1, "今天": 0, "今日": 0,
+              "今早": 0, "今晚": 0, "明天": 1}
+_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 5,
+             "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
+_PERIODS = {"凌晨": 3, "早上": 8, "早晨": 8, "上午": 10, "中午": 12, "下午": 15, "傍晚": 18,
+            "晚上": 20, "夜里": 23, "半夜": 0}
+_HOUR = rf"(?P<hour>\d{{1,2}}|[{''.join(DIGITS)}十]+)\s*[点时:：]\s*(?P<minute>半|\d{{1,2}}|[{''.join(DIGITS)}十]+)?\s*分?"
+_PERIOD = "(?P<period>" + "|".join(_PERIODS) + ")"
+_TIME_OF_DAY = rf"\s*{_PERIOD}?\s*(?:{_HOUR})?"
+DATE = re.compile(
+    r"(?:(?:(?P<y>\d{4})\s*年\s*)?(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]"
+    r"|(?P<iy>\d{4})[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2})"
+    r"|(?P<prevmonth>上个?月)\s*(?P<pd>\d{1,2})\s*[日号]"
+    r"|(?P<ago>\d+|[一二两三四五六七八九十]+)\s*天(?:以)?前"
+    r"|(?P<word>大前天|前天|昨天|昨日|昨晚|今天|今日|今早|今晚|明天)"
+    r"|(?P<week>上上|上|这|本)?\s*(?:个)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天末1-7]))"
+    + _TIME_OF_DAY
+)
+
+
+def extract_entities(text: str, now: datetime) -> List[Entity]:
+    """All entities in normalised `text`; dates are resolved against `now` (Beijing time)."""
+    entities: List[Entity] = []
+    masked = text
+    for pattern, name, canon in (
+        (TICKET_ID, "ticket_id", lambda m: "RF" + m.group(1)),
+        (INSTANCE_ID, "instance_id", lambda m: "ins-" + m.group(1).lower()),
+        (ORDER_ID, "order_id", lambda m: m.group(0)),
+    ):
+        for match in pattern.finditer(masked):
+            entities.append(Entity(name, match.start(), match.end(), canon(match), text[match.start():match.end()]))
+            masked = masked[:match.start()] + "#" * (match.end() - match.start()) + masked[match.end():]
+    for match in MONEY.finditer(masked):
+        amount = _money_value(match)
+        if amount is not None:
+            entities.append(Entity("amount", match.start(), match.end(), f"{amount:.2f}", match.group(0)))
+    for match in DATE.finditer(masked):
+        moment = _date_value(match, now)
+        if moment is not None:
+            start, end = match.span()
+            while end > start and text[end - 1] == " ":
+                end -= 1
+            entities.append(Entity("date", start, end, moment.isoformat(), text[start:end]))
+    reason = find_reason(masked)
+    if reason is not None:
+        value, start, end = reason
+        entities.append(Entity("refund_reason", start, end, value, text[start:end]))
+    return sorted(entities, key=lambda e: e.start)
+
+
+def _money_value(match: re.Match) -> Optional[Decimal]:
+    raw = match.group("a") or match.group("b")
+    raw = raw.replace(" ", "")
+    value = parse_number(raw[:-1]) * 10_000 if raw.endswith("万") and parse_number(raw[:-1]) is not None \
+        else parse_number(raw)
+    if value is None or value <= 0:
+        return None
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
+def _date_value(match: re.Match, now: datetime) -> Optional[datetime]:
+    today = now.astimezone(CUSTOMER_TZ).date()
+    g = match.groupdict()
+    try:
+        if g["m"]:
+            year = int(g["y"]) if g["y"] else today.year
+            day = datetime(year, int(g["m"]), int(g["d"])).date()
+            if not g["y"] and day > today:
+                day = day.replace(year=year - 1)
+        elif g["iy"]:
+            day = datetime(int(g["iy"]), int(g["im"]), int(g["id"])).date()
+        elif g["prevmonth"]:
+            first = today.replace(day=1) - timedelta(days=1)
+            day = first.replace(day=int(g["pd"]))
+        elif g["ago"]:
+            day = today - timedelta(days=int(parse_number(g["ago"])))
+        elif g["word"]:
+            day = today + timedelta(days=_DAY_WORDS[g["word"]])
+        elif g["wd"]:
+            day = _weekday(today, g["week"], _WEEKDAYS[g["wd"]])
+        else:
+            return None
+    except (ValueError, TypeError):
+        return None
+    hour, minute = _time_of_day(g, match.group(0))
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=CUSTOMER_TZ)
+
+
+def _weekday(today, week: Optional[str], weekday: int):
+    monday = today - timedelta(days=today.weekday())
+    if week == "上上":
+        return monday - timedelta(days=14) + timedelta(days=weekday)
+    if week == "上":
+        return monday - timedelta(days=7) + timedelta(days=weekday)
+    day = monday + timedelta(days=weekday)
+    # A bare 周三 said on a Monday most likely means the one just past.
+    return day - timedelta(days=7) if week is None and day > today else day
+
+
+def _time_of_day(groups: dict, text: str) -> Tuple[int, int]:
+    period = groups.get("period")
+    if "昨晚" in text or "今晚" in text:
+        period = period or "晚上"
+    if "今早" in text:
+        period = period or "早上"
+    hour_text = groups.get("hour")
+    if not hour_text:
+        return (_PERIODS[period], 0) if period else (0, 0)
+    hour = int(parse_number(hour_text) or 0)
+    minute_text = groups.get("minute")
+    minute = 30 if minute_text == "半" else int(parse_number(minute_text) or 0) if minute_text else 0
+    if period in ("下午", "傍晚", "晚上") and hour < 12:
+        hour += 12
+    if period == "中午" and hour < 6:
+        hour += 12
+    return (hour % 24, minute % 60)

@@ -1,0 +1,1 @@
+"""Refund policy: configuration, engine and explanations."""

@@ -1,0 +1,154 @@
+"""Print a refund quote as JSON, for an order in the database or described in a JSON file.
+
+    python -m bot.policy.cli --order 2026112400010001 --reason demand_change
+    python -m bot.policy.cli --order-file order.json --reason service_issue \
+        --policy policies/huawei.yml --at 2026-11-26T10:00:00+08:00
+
+The order file format is documented in README.md ("Quote command line").
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from bot.billing.models import HourlyTier, LineItem, Order, OrderContext, Outage, Payment
+from bot.clock import ensure_aware, utcnow
+from bot.policy.config import REASONS, PolicyError, load_policy
+from bot.policy.engine import quote_refund
+
+
+class OrderFileError(ValueError):
+    """The order JSON file is malformed."""
+
+
+def order_context_from_json(data: Dict[str, Any]) -> OrderContext:
+    """Build an OrderContext from the documented JSON shape, with clear errors."""
+    try:
+        order = Order(
+            order_id=_str(data, "order_id"), customer_id=data.get("customer_id", "cli"),
+            product_code=_str(data, "product_code"), product_name=data.get("product_name", data["product_code"]),
+            instance_id=data.get("instance_id"), billing_mode=data.get("billing_mode", "prepaid"),
+            order_type=data.get("order_type", "new"), term_months=int(data.get("term_months", 12)),
+            created_at=_time(data, "activated_at"), activated_at=_time(data, "activated_at"),
+            expires_at=_time(data, "expires_at") if data.get("expires_at") else None,
+            items=tuple(LineItem(i.get("kind", "resource"), i.get("description", ""), _money(i, "amount"))
+                        for i in data.get("items", [])),
+            payments=tuple(_payment(p, data["order_id"], n) for n, p in enumerate(_list(data, "payments"))),
+            list_monthly_price=_money(data, "list_monthly_price", "0"),
+            discount_rate=_money(data, "discount_rate", "1"),
+            hourly_tiers=tuple(HourlyTier(t.get("up_to_hours"), _money(t, "price"))
+                               for t in data.get("hourly_tiers", [])),
+            promotional_no_refund=bool(data.get("promotional_no_refund", False)),
+            transferred=bool(data.get("transferred", False)),
+            has_unpaid_items=bool(data.get("has_unpaid_items", False)),
+            converted_from_payg=bool(data.get("converted_from_payg", False)),
+            invoiced=bool(data.get("invoiced", False)),
+        )
+    except KeyError as exc:
+        raise OrderFileError(f"missing field: {exc.args[0]}") from exc
+    outages = tuple(Outage(order.instance_id or "", _time(o, "started_at"), _time(o, "ended_at"))
+                    for o in data.get("outages", []))
+    return OrderContext(order=order, no_reason_refunds_this_year=int(data.get("no_reason_refunds_this_year", 0)),
+                        outages=outages)
+
+
+def _payment(raw: Dict[str, Any], order_id: str, n: int) -> Payment:
+    return Payment(
+        txn_id=raw.get("txn_id", f"T{n + 1}"), order_id=order_id, paid_at=_time(raw, "paid_at"),
+        method=raw.get("method", "alipay"), cash=_money(raw, "cash", "0"),
+        gift_credit=_money(raw, "gift_credit", "0"), voucher=_money(raw, "voucher", "0"),
+        coupon=_money(raw, "coupon", "0"), status=raw.get("status", "success"),
+    )
+
+
+def _str(data: Dict[str, Any], key: str) -> str:
+    value = data[key]
+    if not isinstance(value, str) or not value:
+        raise OrderFileError(f"{key} must be a non-empty string")
+    return value
+
+
+def _list(data: Dict[str, Any], key: str) -> List[Any]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise OrderFileError(f"{key} must be a list")
+    return value
+
+
+def _money(data: Dict[str, Any], key: str, default: Optional[str] = None) -> Decimal:
+    value = data.get(key, default)
+    if value is None:
+        raise OrderFileError(f"missing field: {key}")
+    if isinstance(value, float):
+        raise OrderFileError(f"{key}: write amounts as strings (\"12.50\") to keep them exact")
+    try:
+        return Decimal(str(value))
+    except InvalidOperation as exc:
+        raise OrderFileError(f"{key}: not a number: {value!r}") from exc
+
+
+def _time(data: Dict[str, Any], key: str) -> datetime:
+    value = data.get(key)
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise OrderFileError(f"{key}: not an ISO 8601 time: {value!r}") from exc
+    if moment.tzinfo is None:
+        raise OrderFileError(f"{key}: give a time zone, e.g. 2026-11-26T10:00:00+08:00")
+    return moment
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description="Print a refund quote as JSON.")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--order", help="order id in the configured database")
+    source.add_argument("--order-file", type=Path, help="JSON file describing an order")
+    parser.add_argument("--reason", required=True, choices=REASONS)
+    parser.add_argument("--customer", help="owner of --order (default: looked up)")
+    parser.add_argument("--policy", type=Path, help="policy file (default: REFUND_POLICY_FILE)")
+    parser.add_argument("--at", help="request time, ISO 8601 with zone (default: now)")
+    args = parser.parse_args(argv)
+    try:
+        now = ensure_aware(datetime.fromisoformat(args.at)) if args.at else utcnow()
+        quote = _quote(args, now)
+    except (PolicyError, OrderFileError, LookupError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(quote.to_dict(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _quote(args: argparse.Namespace, now: datetime):
+    from bot.settings import load_settings
+
+    settings = load_settings()
+    policy = load_policy(args.policy or settings.policy_file)
+    if args.order_file:
+        try:
+            data = json.loads(args.order_file.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise OrderFileError(f"cannot read {args.order_file}: {exc}") from exc
+        if not isinstance(data, dict):
+            raise OrderFileError("the order file must hold a JSON object")
+        return quote_refund(order_context_from_json(data), args.reason, now, policy)
+    from bot.refunds.service import RefundService
+    from bot.wiring import build_refund_service
+
+    base = build_refund_service(settings)
+    service = RefundService(base.billing, base.tickets, policy, clock=lambda: now)
+    customer = args.customer or base.billing.owner_of(args.order)
+    if customer is None:
+        raise LookupError(f"order {args.order} not found")
+    quote = service.quote(customer, args.order, args.reason)
+    if quote is None:
+        raise LookupError(f"order {args.order} not found")
+    return quote
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,294 @@
+"""Load and validate a refund policy YAML file into immutable settings.
+
+Every number a provider may change lives here, never in the engine. A malformed file raises
+`PolicyError` naming the offending key, so an operator sees what to fix.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+import yaml
+
+REASONS = ("demand_change", "service_issue", "duplicate_payment", "wrong_purchase")
+DESTINATIONS = ("original_route", "account_balance")
+CONSUMPTION_METHODS = ("time_proportional", "monthly_plus_hourly")
+UNITS = ("hour", "day")
+QUOTA_SCOPES = ("product", "account")
+EXCLUSIONS = ("promotional_no_refund", "transferred", "unpaid_items")
+
+
+class PolicyError(ValueError):
+    """The policy file is malformed; the message names the key."""
+
+
+@dataclass(frozen=True)
+class NoReasonWindow:
+    enabled: bool
+    length: timedelta
+    calendar_days: Optional[int]  # set when the window counts calendar days inclusively
+    quota: int
+    quota_scope: str
+    returns_vouchers: bool
+    returns_coupons: bool
+
+
+@dataclass(frozen=True)
+class FeeTier:
+    term_months_max: int
+    percent_by_year: Tuple[Decimal, ...]
+
+
+@dataclass(frozen=True)
+class StandardRefund:
+    method: str
+    unit: str
+    partial_unit_counts_full: bool
+    fee_tiers: Tuple[FeeTier, ...]
+    fee_waived_for: Tuple[str, ...]
+    non_refundable_items: Tuple[str, ...]
+    returns_vouchers: bool
+    returns_coupons: bool
+
+
+@dataclass(frozen=True)
+class SlaTier:
+    below_percent: Decimal
+    compensation_percent: Decimal
+
+
+@dataclass(frozen=True)
+class Sla:
+    commitment_percent: Decimal
+    tiers: Tuple[SlaTier, ...]
+    claim_window_days: int
+
+
+@dataclass(frozen=True)
+class Timing:
+    review_working_days: int
+    payout_working_days: Mapping[str, int]
+    holidays: Tuple[date, ...]
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    description: str
+    no_reason: NoReasonWindow
+    exclusions: Tuple[str, ...]
+    standard: StandardRefund
+    refund_unstarted_renewals: bool
+    default_destination: str
+    invoiced_destination: str
+    timing: Timing
+    manager_approval_above: Optional[Decimal]
+    sla: Sla
+
+
+def load_policy(path: Path | str) -> Policy:
+    """Read and validate the policy file at `path`."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise PolicyError(f"policy file not found: {path}") from exc
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{path}: not valid YAML: {exc}") from exc
+    try:
+        return parse_policy(raw)
+    except PolicyError as exc:
+        raise PolicyError(f"{path}: {exc}") from exc
+
+
+def parse_policy(raw: Any) -> Policy:
+    """Validate an already-parsed policy mapping."""
+    root = _Section(raw, "policy")
+    return Policy(
+        name=root.text("name"),
+        description=root.text("description", ""),
+        no_reason=_no_reason(root.section("no_reason_window")),
+        exclusions=root.choices("exclusions", EXCLUSIONS, list(EXCLUSIONS)),
+        standard=_standard(root.section("standard_refund")),
+        refund_unstarted_renewals=root.flag("refund_unstarted_renewals", True),
+        default_destination=root.choice("destination.default", DESTINATIONS, sub="destination"),
+        invoiced_destination=root.section("destination").choice(
+            "invoiced_orders", DESTINATIONS, "account_balance"
+        ),
+        timing=_timing(root.section("timing")),
+        manager_approval_above=root.amount("manager_approval_above", None),
+        sla=_sla(root.section("sla")),
+    )
+
+
+def _no_reason(sec: "_Section") -> NoReasonWindow:
+    hours = sec.integer("hours", None)
+    days = sec.integer("days", None)
+    if (hours is None) == (days is None):
+        raise PolicyError(f"{sec.where}: give exactly one of 'hours' or 'days'")
+    calendar = sec.flag("calendar_days_inclusive", False)
+    if calendar and days is None:
+        raise PolicyError(f"{sec.where}.calendar_days_inclusive needs 'days'")
+    length = timedelta(hours=hours) if hours is not None else timedelta(days=days)
+    quota = sec.section("quota")
+    return NoReasonWindow(
+        enabled=sec.flag("enabled", True),
+        length=length,
+        calendar_days=days if calendar else None,
+        quota=quota.integer("per_calendar_year", 1),
+        quota_scope=quota.choice("scope", QUOTA_SCOPES, "product"),
+        returns_vouchers=sec.flag("returns_vouchers", False),
+        returns_coupons=sec.flag("returns_coupons", False),
+    )
+
+
+def _standard(sec: "_Section") -> StandardRefund:
+    consumption = sec.section("consumption")
+    fee = sec.section("handling_fee")
+    tiers = []
+    for i, item in enumerate(fee.list("tiers", [])):
+        tier = _Section(item, f"{fee.where}.tiers[{i}]")
+        percents = tuple(
+            _percent(v, f"{tier.where}.percent_by_year") for v in tier.list("percent_by_year")
+        )
+        if not percents:
+            raise PolicyError(f"{tier.where}.percent_by_year must not be empty")
+        tiers.append(FeeTier(tier.integer("term_months_max"), percents))
+    tiers.sort(key=lambda t: t.term_months_max)
+    return StandardRefund(
+        method=consumption.choice("method", CONSUMPTION_METHODS),
+        unit=consumption.choice("unit", UNITS, "day"),
+        partial_unit_counts_full=consumption.flag("partial_unit_counts_full", True),
+        fee_tiers=tuple(tiers),
+        fee_waived_for=fee.choices("waived_for_reasons", REASONS, []),
+        non_refundable_items=tuple(str(x) for x in sec.list("non_refundable_items", [])),
+        returns_vouchers=sec.flag("returns_vouchers", False),
+        returns_coupons=sec.flag("returns_coupons", False),
+    )
+
+
+def _timing(sec: "_Section") -> Timing:
+    payout = sec.section("payout_working_days")
+    holidays = []
+    for i, value in enumerate(sec.list("holidays", [])):
+        if isinstance(value, date):
+            holidays.append(value)
+            continue
+        try:
+            holidays.append(date.fromisoformat(str(value)))
+        except ValueError as exc:
+            raise PolicyError(f"{sec.where}.holidays[{i}]: not a date: {value!r}") from exc
+    return Timing(
+        review_working_days=sec.integer("review_working_days"),
+        payout_working_days={d: payout.integer(d) for d in DESTINATIONS},
+        holidays=tuple(sorted(holidays)),
+    )
+
+
+def _sla(sec: "_Section") -> Sla:
+    tiers = []
+    for i, item in enumerate(sec.list("compensation_tiers", [])):
+        tier = _Section(item, f"{sec.where}.compensation_tiers[{i}]")
+        tiers.append(
+            SlaTier(
+                below_percent=_percent(tier.raw_value("below"), f"{tier.where}.below"),
+                compensation_percent=_percent(tier.raw_value("percent"), f"{tier.where}.percent"),
+            )
+        )
+    # Lowest availability threshold first, so the first match is the most generous tier.
+    tiers.sort(key=lambda t: t.below_percent)
+    return Sla(
+        commitment_percent=_percent(sec.raw_value("commitment_percent"), f"{sec.where}.commitment_percent"),
+        tiers=tuple(tiers),
+        claim_window_days=sec.integer("claim_window_days", 30),
+    )
+
+
+def _percent(value: Any, where: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise PolicyError(f"{where}: not a number: {value!r}") from exc
+    if not Decimal(0) <= number <= Decimal(100):
+        raise PolicyError(f"{where}: must be between 0 and 100, got {value}")
+    return number
+
+
+class _Section:
+    """A mapping in the policy file with typed, path-aware accessors."""
+
+    _MISSING = object()
+
+    def __init__(self, raw: Any, where: str) -> None:
+        if not isinstance(raw, dict):
+            raise PolicyError(f"{where} must be a mapping")
+        self.raw: Dict[str, Any] = raw
+        self.where = where
+
+    def raw_value(self, key: str, default: Any = _MISSING) -> Any:
+        if key in self.raw:
+            return self.raw[key]
+        if default is self._MISSING:
+            raise PolicyError(f"{self.where}.{key} is required")
+        return default
+
+    def section(self, key: str) -> "_Section":
+        return _Section(self.raw_value(key, {}), f"{self.where}.{key}")
+
+    def text(self, key: str, default: Any = _MISSING) -> str:
+        value = self.raw_value(key, default)
+        if not isinstance(value, str):
+            raise PolicyError(f"{self.where}.{key} must be text")
+        return value
+
+    def flag(self, key: str, default: Any = _MISSING) -> bool:
+        value = self.raw_value(key, default)
+        if not isinstance(value, bool):
+            raise PolicyError(f"{self.where}.{key} must be true or false")
+        return value
+
+    def integer(self, key: str, default: Any = _MISSING) -> Any:
+        value = self.raw_value(key, default)
+        if value is None and default is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise PolicyError(f"{self.where}.{key} must be a whole number >= 0")
+        return value
+
+    def amount(self, key: str, default: Any = _MISSING) -> Optional[Decimal]:
+        value = self.raw_value(key, default)
+        if value is None:
+            return None
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation as exc:
+            raise PolicyError(f"{self.where}.{key}: not an amount: {value!r}") from exc
+        if number < 0:
+            raise PolicyError(f"{self.where}.{key} must not be negative")
+        return number
+
+    def list(self, key: str, default: Any = _MISSING) -> List[Any]:
+        value = self.raw_value(key, default)
+        if not isinstance(value, list):
+            raise PolicyError(f"{self.where}.{key} must be a list")
+        return value
+
+    def choice(self, key: str, allowed: Tuple[str, ...], default: Any = _MISSING, sub: str = "") -> str:
+        if sub:
+            return self.section(sub).choice(key.split(".", 1)[1], allowed, default)
+        value = self.raw_value(key, default)
+        if value not in allowed:
+            raise PolicyError(f"{self.where}.{key} must be one of {', '.join(allowed)}; got {value!r}")
+        return value
+
+    def choices(self, key: str, allowed: Tuple[str, ...], default: Any = _MISSING) -> Tuple[str, ...]:
+        values = self.list(key, default)
+        for value in values:
+            if value not in allowed:
+                raise PolicyError(
+                    f"{self.where}.{key}: {value!r} is not one of {', '.join(allowed)}"
+                )
+        return tuple(values)

@@ -1,0 +1,325 @@
+"""The refund policy engine: pure functions from (order, reason, time, policy) to a Quote.
+
+Money is Decimal, rounded half-up to cents line by line; the refund is the sum of the lines,
+so what the customer reads always adds up. Nothing here touches storage or Rasa.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from calendar import monthrange
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from typing import List, Optional, Sequence, Tuple
+
+from bot.billing.models import HourlyTier, Order, OrderContext, Outage, Payment
+from bot.clock import CUSTOMER_TZ, ensure_aware, to_customer_time
+from bot.money import ZERO, to_money
+from bot.policy.config import REASONS, Policy
+from bot.policy.explain import explain
+from bot.policy.quote import Quote, QuoteLine
+from bot.policy.workdays import add_working_days
+
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+def quote_refund(ctx: OrderContext, reason: str, now: datetime, policy: Policy) -> Quote:
+    """Check one order against the policy for a refund reason at time `now`."""
+    if reason not in REASONS:
+        raise ValueError(f"unknown refund reason: {reason!r}")
+    now = ensure_aware(now)
+    order = ctx.order
+    payment = order.primary_payment
+    notes: List[str] = []
+
+    if order.billing_mode == "payg":
+        return _refused(ctx, reason, "payg_not_refundable", ("release_resource", "human"), policy)
+    if payment is None or (order.has_unpaid_items and "unpaid_items" in policy.exclusions):
+        return _refused(ctx, reason, "unpaid_items", ("pay_unpaid", "human"), policy)
+    if reason == "duplicate_payment":
+        return _duplicate_payment(ctx, now, policy)
+    if order.promotional_no_refund and "promotional_no_refund" in policy.exclusions:
+        return _refused(ctx, reason, "promotional_no_refund", ("downgrade", "manual_review", "human"), policy)
+    if order.transferred and "transferred" in policy.exclusions:
+        return _refused(ctx, reason, "transferred", ("manual_review", "human"), policy)
+
+    sla = _sla_compensation(order, ctx.outages, now, policy) if reason == "service_issue" else None
+    if order.order_type == "renewal" and order.activated_at > now and policy.refund_unstarted_renewals:
+        lines = _full_refund_lines(order, payment, policy, policy.standard.returns_vouchers,
+                                   policy.standard.returns_coupons)
+        return _finish(ctx, reason, "unstarted_renewal", lines, payment, now, policy, notes, sla,
+                       vouchers_returned=_returned_vouchers(payment, policy.standard.returns_vouchers))
+
+    window_note = _no_reason_window_status(ctx, now, policy)
+    if window_note is None:
+        window = policy.no_reason
+        lines = _full_refund_lines(order, payment, policy, window.returns_vouchers, window.returns_coupons)
+        return _finish(ctx, reason, "no_reason_window", lines, payment, now, policy, notes, sla,
+                       vouchers_returned=_returned_vouchers(payment, window.returns_vouchers))
+    notes.append(window_note)
+
+    if order.expires_at is not None and now >= order.expires_at:
+        return _refused(ctx, reason, "expired", ("human",), policy, notes)
+    lines = _standard_lines(order, payment, reason, now, policy)
+    return _finish(ctx, reason, "standard", lines, payment, now, policy, notes, sla)
+
+
+# --- eligibility helpers -------------------------------------------------------------------
+
+def _no_reason_window_status(ctx: OrderContext, now: datetime, policy: Policy) -> Optional[str]:
+    """None when the order qualifies for the no-reason window, else why not (Chinese)."""
+    window = policy.no_reason
+    order = ctx.order
+    if not window.enabled:
+        return "本政策不提供无理由退订。"
+    if order.order_type != "new":
+        return "续费、升级订单不适用五天无理由退订。"
+    if order.converted_from_payg:
+        return "由按量付费转为包年包月的订单不适用五天无理由退订。"
+    if now > no_reason_deadline(order.activated_at, policy):
+        return "已超过无理由退订期限，按已使用时长折算退款。"
+    if ctx.no_reason_refunds_this_year >= window.quota:
+        scope = "该产品" if window.quota_scope == "product" else "您的账号"
+        return f"{scope}本年度的无理由退订名额（{window.quota} 次）已用完，按已使用时长折算退款。"
+    return None
+
+
+def no_reason_deadline(activated_at: datetime, policy: Policy) -> datetime:
+    """The last moment at which the no-reason window still applies (inclusive)."""
+    window = policy.no_reason
+    if window.calendar_days is not None:
+        first_day = to_customer_time(activated_at).date()
+        last_day = first_day + timedelta(days=window.calendar_days - 1)
+        end = datetime.combine(last_day, time(23, 59, 59), tzinfo=CUSTOMER_TZ)
+        return end
+    return ensure_aware(activated_at) + window.length
+
+
+# --- amounts -------------------------------------------------------------------------------
+
+def _full_refund_lines(order: Order, payment: Payment, policy: Policy,
+                       returns_vouchers: bool, returns_coupons: bool) -> List[QuoteLine]:
+    lines = [QuoteLine("paid", "订单实付金额（含代金券/优惠券抵扣）", to_money(payment.amount))]
+    non_refundable = _non_refundable_amount(order, policy)
+    if non_refundable:
+        lines.append(QuoteLine("non_refundable_items", "不可退费用（配置变更费、增值服务费等）", -non_refundable))
+    base = to_money(payment.amount) - non_refundable
+    lines.extend(_payment_source_lines(base, payment, returns_vouchers, returns_coupons))
+    return lines
+
+
+def _standard_lines(order: Order, payment: Payment, reason: str, now: datetime,
+                    policy: Policy) -> List[QuoteLine]:
+    total = to_money(payment.amount)
+    lines = [QuoteLine("paid", "订单实付金额（含代金券/优惠券抵扣）", total)]
+    non_refundable = _non_refundable_amount(order, policy)
+    if non_refundable:
+        lines.append(QuoteLine("non_refundable_items", "不可退费用（配置变更费、增值服务费等）", -non_refundable))
+    base = total - non_refundable
+    consumed, label = _consumed(order, base, now, policy)
+    lines.append(QuoteLine("consumed", label, -consumed))
+    remaining = base - consumed
+    std = policy.standard
+    lines.extend(_payment_source_lines(remaining, payment, std.returns_vouchers, std.returns_coupons))
+    fee_line = _handling_fee(order, payment, base, reason, now, policy)
+    if fee_line is not None:
+        lines.append(fee_line)
+    return lines
+
+
+def _payment_source_lines(base: Decimal, payment: Payment, returns_vouchers: bool,
+                          returns_coupons: bool) -> List[QuoteLine]:
+    """Vouchers and coupons paid part of the order: that share of `base` is not paid back."""
+    total = payment.amount
+    lines = []
+    if total <= 0 or base <= 0:
+        return lines
+    if payment.voucher:
+        share = to_money(base * payment.voucher / total)
+        label = "代金券抵扣部分（以代金券形式退回，不退现金）" if returns_vouchers else "代金券抵扣部分不予退还"
+        lines.append(QuoteLine("voucher", label, -share))
+    if payment.coupon:
+        share = to_money(base * payment.coupon / total)
+        label = "优惠券抵扣部分（以优惠券形式退回）" if returns_coupons else "优惠券抵扣部分不予退还"
+        lines.append(QuoteLine("coupon", label, -share))
+    return lines
+
+
+def _returned_vouchers(payment: Payment, returns_vouchers: bool) -> Decimal:
+    return to_money(payment.voucher) if returns_vouchers else ZERO
+
+
+def _non_refundable_amount(order: Order, policy: Policy) -> Decimal:
+    kinds = set(policy.standard.non_refundable_items)
+    return to_money(sum((i.amount for i in order.items if i.kind in kinds), ZERO))
+
+
+def _consumed(order: Order, base: Decimal, now: datetime, policy: Policy) -> Tuple[Decimal, str]:
+    std = policy.standard
+    if order.expires_at is None:
+        raise ValueError(f"prepaid order {order.order_id} has no expiry time")
+    used = max(now - order.activated_at, timedelta(0))
+    if std.method == "monthly_plus_hourly" and order.list_monthly_price > 0:
+        return _consumed_monthly_plus_hourly(order, base, now)
+    unit = HOUR if std.unit == "hour" else DAY
+    unit_name = "小时" if std.unit == "hour" else "天"
+    total_units = max(1, math.ceil((order.expires_at - order.activated_at) / unit))
+    exact = used / unit
+    used_units = math.ceil(exact) if std.partial_unit_counts_full else math.floor(exact)
+    used_units = min(used_units, total_units)
+    consumed = min(base, to_money(base * used_units / total_units))
+    return consumed, f"已使用 {used_units} {unit_name}（服务期共 {total_units} {unit_name}），按时长折算"
+
+
+def _consumed_monthly_plus_hourly(order: Order, base: Decimal, now: datetime) -> Tuple[Decimal, str]:
+    months = 0
+    while _add_months(order.activated_at, months + 1) <= now:
+        months += 1
+    rest = max(now - _add_months(order.activated_at, months), timedelta(0))
+    hours = math.ceil(rest / HOUR)
+    monthly = order.list_monthly_price * order.discount_rate * months
+    hourly = _tiered_hourly_cost(order.hourly_tiers, hours)
+    consumed = min(base, to_money(monthly + hourly))
+    label = f"已使用 {months} 个整月（按月单价×折扣）及 {hours} 小时（按量计费价格）"
+    return consumed, label
+
+
+def _tiered_hourly_cost(tiers: Sequence[HourlyTier], hours: int) -> Decimal:
+    if hours and not tiers:
+        raise ValueError("monthly_plus_hourly needs the order's hourly price tiers")
+    cost, counted = Decimal(0), 0
+    for tier in tiers:
+        limit = hours if tier.up_to_hours is None else min(hours, tier.up_to_hours)
+        if limit > counted:
+            cost += tier.price * (limit - counted)
+            counted = limit
+        if counted >= hours:
+            break
+    return cost
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    local = to_customer_time(moment)
+    year, month = divmod(local.month - 1 + months, 12)
+    year, month = local.year + year, month + 1
+    day = min(local.day, monthrange(year, month)[1])
+    return local.replace(year=year, month=month, day=day)
+
+
+def _handling_fee(order: Order, payment: Payment, base: Decimal, reason: str,
+                  now: datetime, policy: Policy) -> Optional[QuoteLine]:
+    std = policy.standard
+    if not std.fee_tiers or reason in std.fee_waived_for:
+        return None
+    tier = next((t for t in std.fee_tiers if order.term_months <= t.term_months_max), std.fee_tiers[-1])
+    year_used = max(now - order.activated_at, timedelta(0)).days // 365
+    percent = tier.percent_by_year[min(year_used, len(tier.percent_by_year) - 1)]
+    if percent == 0:
+        return None
+    money_share = payment.cash + payment.gift_credit
+    fee_base = base * money_share / payment.amount if payment.amount else ZERO
+    fee = to_money(fee_base * percent / 100)
+    return QuoteLine("handling_fee", f"手续费（{order.term_months} 个月期限、第 {year_used + 1} 年，{percent:g}%）", -fee)
+
+
+def _duplicate_payment(ctx: OrderContext, now: datetime, policy: Policy) -> Quote:
+    duplicates = ctx.order.duplicate_payments
+    if not duplicates:
+        return _refused(ctx, "duplicate_payment", "no_duplicate_found", ("manual_review", "human"), policy)
+    lines = [
+        QuoteLine("duplicate", f"重复扣款（交易号 {p.txn_id}）", to_money(p.cash + p.gift_credit))
+        for p in duplicates
+    ]
+    vouchers = to_money(sum((p.voucher for p in duplicates), ZERO))
+    merged = Payment(
+        txn_id="+".join(p.txn_id for p in duplicates), order_id=ctx.order.order_id,
+        paid_at=duplicates[0].paid_at, method=duplicates[0].method,
+        cash=sum((p.cash for p in duplicates), ZERO),
+        gift_credit=sum((p.gift_credit for p in duplicates), ZERO),
+    )
+    return _finish(ctx, "duplicate_payment", "duplicate_payment", lines, merged, now, policy, [], None,
+                   vouchers_returned=vouchers)
+
+
+def _sla_compensation(order: Order, outages: Sequence[Outage], now: datetime,
+                      policy: Policy) -> Optional[Tuple[Decimal, Decimal]]:
+    """(availability %, voucher amount) for the worst month still claimable, or None."""
+    sla = policy.sla
+    horizon = now - timedelta(days=sla.claim_window_days)
+    relevant = [o for o in outages if o.instance_id == order.instance_id and o.ended_at >= horizon]
+    worst: Optional[Decimal] = None
+    for outage in relevant:
+        availability = _monthly_availability(outage.started_at, relevant)
+        worst = availability if worst is None or availability < worst else worst
+    if worst is None or worst >= sla.commitment_percent:
+        return None
+    tier = next((t for t in sla.tiers if worst < t.below_percent), None)
+    if tier is None:
+        return None
+    monthly_fee = order.list_monthly_price * order.discount_rate
+    if monthly_fee <= 0 and order.term_months:
+        monthly_fee = order.amount_due / order.term_months
+    voucher = to_money(min(monthly_fee, monthly_fee * tier.compensation_percent / 100))
+    return worst, voucher
+
+
+def _monthly_availability(moment: datetime, outages: Sequence[Outage]) -> Decimal:
+    local = to_customer_time(moment)
+    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = _add_months(start, 1)
+    down = timedelta(0)
+    for outage in outages:
+        overlap = min(outage.ended_at, end) - max(outage.started_at, start)
+        down += max(overlap, timedelta(0))
+    minutes_total = Decimal((end - start) // timedelta(minutes=1))
+    minutes_down = Decimal(math.ceil(down / timedelta(minutes=1)))
+    return ((1 - minutes_down / minutes_total) * 100).quantize(Decimal("0.001"))
+
+
+# --- assembling the quote ------------------------------------------------------------------
+
+def _finish(ctx: OrderContext, reason: str, rule: str, lines: List[QuoteLine], payment: Payment,
+            now: datetime, policy: Policy, notes: List[str],
+            sla: Optional[Tuple[Decimal, Decimal]], vouchers_returned: Decimal = ZERO) -> Quote:
+    order = ctx.order
+    refund = sum((line.amount for line in lines), ZERO)
+    if refund < 0:
+        lines.append(QuoteLine("floor", "退款金额不低于 0 元", -refund))
+        refund = ZERO
+    if refund == 0:
+        return _refused(ctx, reason, "nothing_left", ("human",), policy, notes, lines)
+    money_paid = payment.cash + payment.gift_credit
+    cash = to_money(refund * payment.cash / money_paid) if money_paid else ZERO
+    gift = refund - cash
+    destination = policy.invoiced_destination if order.invoiced else policy.default_destination
+    review_due = add_working_days(now, policy.timing.review_working_days, policy.timing.holidays)
+    arrival = add_working_days(review_due, policy.timing.payout_working_days[destination],
+                               policy.timing.holidays)
+    threshold = policy.manager_approval_above
+    quote = Quote(
+        order_id=order.order_id, reason=reason, eligible=True, rule=rule,
+        paid=to_money(payment.amount), lines=tuple(lines), refund=refund,
+        refund_cash=cash, refund_gift_credit=gift, vouchers_returned=vouchers_returned,
+        destination=destination, review_due=review_due, expected_arrival=arrival,
+        needs_manager_approval=threshold is not None and refund > threshold,
+        sla_availability=sla[0] if sla else None, sla_compensation=sla[1] if sla else None,
+    )
+    return _with_explanation(quote, order, notes)
+
+
+def _refused(ctx: OrderContext, reason: str, rule: str, alternatives: Tuple[str, ...],
+             policy: Policy, notes: Optional[List[str]] = None,
+             lines: Optional[List[QuoteLine]] = None) -> Quote:
+    order = ctx.order
+    payment = order.primary_payment
+    quote = Quote(
+        order_id=order.order_id, reason=reason, eligible=False, rule=rule,
+        paid=to_money(payment.amount) if payment else ZERO, lines=tuple(lines or ()),
+        refund=ZERO, alternatives=alternatives,
+    )
+    return _with_explanation(quote, order, notes or [])
+
+
+def _with_explanation(quote: Quote, order: Order, notes: List[str]) -> Quote:
+    return replace(quote, explanation=explain(quote, order, notes))

@@ -1,0 +1,1 @@
+"""The refund application use cases: find orders, quote, file."""

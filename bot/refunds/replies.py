@@ -1,0 +1,123 @@
+"""Customer-facing Chinese texts about orders, quotes and tickets (no Rasa imports)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Dict, List, Optional, Sequence
+
+from bot.billing.models import Order, Payment
+from bot.clock import format_customer_time
+from bot.money import format_yuan, to_money
+from bot.policy.explain import DESTINATION_LABELS, format_date
+from bot.policy.quote import Quote
+from bot.tickets.models import REASON_LABELS, Ticket
+
+NEXT_STEPS = {
+    "submitted": "工单已进入审核队列，审核人员会尽快处理",
+    "under_review": "审核人员正在核对您的订单和材料",
+    "needs_info": "审核人员需要您补充材料，请按要求补充后继续审核",
+    "approved": "审核已通过，正在安排退款",
+    "refunding": "退款正在打款途中",
+    "refunded": "退款已完成",
+    "rejected": "申请未通过，您可以补充材料或提出申诉",
+    "appealed": "申诉正在复核中",
+    "final_rejected": "申诉复核未通过",
+    "withdrawn": "您已撤回该申请",
+}
+
+
+def order_title(order: Order) -> str:
+    """One line that lets a customer recognise an order (used on buttons)."""
+    paid = order.primary_payment.amount if order.primary_payment else order.amount_due
+    instance = f" · {order.instance_id}" if order.instance_id else ""
+    return f"{order.product_name}{instance} · 订单 {order.order_id} · {format_yuan(paid)}"
+
+
+def order_found(order: Order) -> str:
+    activated = format_customer_time(order.activated_at, with_time=False)
+    return f"好的，已找到您的订单 {order.order_id}：{order.product_name}，{activated}开通。"
+
+
+def duplicate_question(payments: Sequence[Payment], primary: Payment) -> str:
+    lines = ["我们在账单中查到这笔订单有多笔扣款："]
+    for p in (primary, *payments):
+        lines.append(f"· 交易号 {p.txn_id}，{format_customer_time(p.paid_at)}，{format_yuan(p.amount)}（{p.method}）")
+    lines.append(f"其中后 {len(payments)} 笔为重复扣款，确认是要退回这部分吗？")
+    return "\n".join(lines)
+
+
+def quote_question(quote: Quote) -> str:
+    """The quote in plain Chinese, followed by the confirmation question."""
+    if quote.eligible:
+        return f"{quote.explanation}\n\n以上金额以审核结果为准。确认提交退款申请吗？"
+    return f"{quote.explanation}\n\n您仍然可以提交申请，由人工审核复核您的情况。要提交吗？"
+
+
+def ticket_filed(ticket: Ticket) -> str:
+    quote = ticket.quote
+    if ticket.manual_review:
+        return (f"已为您提交人工复核申请，工单号 {ticket.ticket_id}。审核人员会核实您的情况，"
+                "结果会在这里和站内信通知您。您可以随时对我说「查询退款进度」查看进展。")
+    destination = DESTINATION_LABELS.get(quote.get("destination") or "", "")
+    return (
+        f"已为您提交退款申请，工单号 {ticket.ticket_id}。\n"
+        f"预计退款 {format_yuan(to_money(quote['refund']))}（以审核结果为准），退回{destination}。\n"
+        f"审核预计 {_date(quote.get('review_due'))} 前完成，审核通过后预计 {_date(quote.get('expected_arrival'))} 前到账。\n"
+        "您可以随时对我说「查询退款进度」查看进展。"
+    )
+
+
+def ticket_already_open(ticket: Ticket) -> str:
+    return (f"订单 {ticket.order_id} 已有进行中的退款工单 {ticket.ticket_id}（{ticket.status_label}），"
+            "无需重复申请。需要查看进度的话告诉我即可。")
+
+
+def ticket_status(ticket: Ticket) -> str:
+    """State, history and next step of one ticket."""
+    quote = ticket.quote
+    lines = [
+        f"工单 {ticket.ticket_id}（订单 {ticket.order_id}，{REASON_LABELS.get(ticket.reason, ticket.reason)}）",
+        f"当前状态：{ticket.status_label}，提交于 {format_customer_time(ticket.created_at)}。",
+        f"下一步：{NEXT_STEPS[ticket.status]}。",
+    ]
+    if ticket.is_open and quote.get("review_due") and ticket.status in ("submitted", "under_review"):
+        lines.append(f"预计 {_date(quote['review_due'])} 前完成审核，"
+                     f"审核通过后预计 {_date(quote.get('expected_arrival'))} 前到账。")
+    if ticket.status not in ("rejected", "final_rejected", "withdrawn") and not ticket.manual_review:
+        label = "退款金额" if ticket.status == "refunded" else "预计退款金额"
+        lines.append(f"{label}：{format_yuan(to_money(quote.get('refund', '0')))}。")
+    return "\n".join(lines)
+
+
+def ticket_list(tickets: Sequence[Ticket]) -> str:
+    lines = [f"您名下共有 {len(tickets)} 个退款工单（最近的在前）："]
+    for t in tickets:
+        lines.append(f"· {t.ticket_id} · 订单 {t.order_id} · {t.status_label} · 提交于 "
+                     f"{format_customer_time(t.created_at, with_time=False)}")
+    lines.append("想看某个工单的详情，告诉我工单号即可。")
+    return "\n".join(lines)
+
+
+def quote_explanation_of(ticket: Ticket) -> str:
+    explanation = ticket.quote.get("explanation") or ""
+    return f"工单 {ticket.ticket_id} 的退款金额明细如下：\n{explanation}"
+
+
+def _date(value: Optional[str]) -> str:
+    return format_date(date.fromisoformat(value)) if value else "（待定）"
+
+
+def as_buttons(orders: Sequence[Order]) -> List[Dict[str, Any]]:
+    """Quick-reply buttons that put the order id into the conversation."""
+    return [{"title": order_title(o), "payload": f'/inform{{"order_id": "{o.order_id}"}}'} for o in orders]
+
+
+REASON_QUESTION = "请问您申请退款的原因是？可以直接描述，也可以点选："
+REASON_BUTTONS = [
+    {"title": "需求变化，不再需要", "payload": '/inform{"refund_reason": "demand_change"}'},
+    {"title": "服务质量问题（故障、不稳定等）", "payload": '/inform{"refund_reason": "service_issue"}'},
+    {"title": "重复支付", "payload": '/inform{"refund_reason": "duplicate_payment"}'},
+    {"title": "买错了（配置/地域/时长）", "payload": '/inform{"refund_reason": "wrong_purchase"}'},
+]
+INCIDENT_TIME_QUESTION = "很抱歉给您带来不便。问题大约是什么时候开始的？例如「11月20日晚上8点」或「前天下午」。"
+INCIDENT_DESCRIPTION_QUESTION = "请简单描述一下出现了什么问题，例如无法连接、频繁重启、数据丢失等。"
+EVIDENCE_QUESTION = "如有故障截图、监控图或日志，请发送它们的链接，我会一并附在工单里；没有的话回复「没有」即可。"

@@ -1,0 +1,109 @@
+"""Refund use cases, composed from billing, policy and tickets. The chat actions call these."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, List, Optional, Sequence, Tuple
+
+from bot.billing.adapter import BillingAdapter
+from bot.billing.models import Order, OrderContext, Payment
+from bot.clock import to_customer_time, utcnow
+from bot.policy.config import Policy
+from bot.policy.engine import quote_refund
+from bot.policy.quote import Quote
+from bot.tickets.models import Ticket
+from bot.tickets.store import NewTicket, TicketStore
+
+
+@dataclass(frozen=True)
+class OrderLookup:
+    """Result of finding an order from what the customer typed."""
+
+    order: Optional[Order] = None
+    candidates: Tuple[Order, ...] = ()  # several orders match an instance: ask which
+
+
+@dataclass(frozen=True)
+class Filing:
+    ticket: Ticket
+    created: bool
+    quote: Quote
+
+
+class RefundService:
+    """Everything the assistant does with refunds, scoped to one customer per call."""
+
+    def __init__(self, billing: BillingAdapter, tickets: TicketStore, policy: Policy,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.billing = billing
+        self.tickets = tickets
+        self.policy = policy
+        self.clock = clock
+
+    def refundable_orders(self, customer_id: str) -> List[Order]:
+        """Prepaid, paid orders whose service has time left and that have no open ticket."""
+        now = self.clock()
+        result = []
+        for order in self.billing.orders_for(customer_id):
+            if order.billing_mode != "prepaid" or order.primary_payment is None:
+                continue
+            if order.status != "active" or (order.expires_at and order.expires_at <= now):
+                continue
+            if self.tickets.open_ticket_for_order(customer_id, order.order_id):
+                continue
+            result.append(order)
+        return result
+
+    def find_order(self, customer_id: str, order_id: Optional[str] = None,
+                   instance_id: Optional[str] = None) -> OrderLookup:
+        """Find the customer's order by order id or instance id (never another customer's)."""
+        if order_id:
+            return OrderLookup(order=self.billing.get_order(customer_id, order_id))
+        if instance_id:
+            now = self.clock()
+            orders = [o for o in self.billing.orders_for_instance(customer_id, instance_id)
+                      if o.expires_at is None or o.expires_at > now]
+            if len(orders) == 1:
+                return OrderLookup(order=orders[0])
+            return OrderLookup(candidates=tuple(orders))
+        return OrderLookup()
+
+    def quote(self, customer_id: str, order_id: str, reason: str) -> Optional[Quote]:
+        """The current quote for the customer's order, or None if the order is not theirs."""
+        order = self.billing.get_order(customer_id, order_id)
+        if order is None:
+            return None
+        return quote_refund(self._context(order), reason, self.clock(), self.policy)
+
+    def duplicate_payments(self, customer_id: str, order_id: str) -> Sequence[Payment]:
+        """Payments billing shows as charged twice for the order."""
+        order = self.billing.get_order(customer_id, order_id)
+        return order.duplicate_payments if order else ()
+
+    def file(self, customer_id: str, order_id: str, reason: str, details: dict,
+             evidence: Sequence[Tuple[str, str]] = (), conversation_id: Optional[str] = None) -> Filing:
+        """Re-quote from billing data and file the ticket (idempotent per open order)."""
+        order = self.billing.get_order(customer_id, order_id)
+        if order is None:
+            raise LookupError(f"order {order_id} not found for customer")
+        quote = quote_refund(self._context(order), reason, self.clock(), self.policy)
+        new = NewTicket(
+            customer_id=customer_id, order_id=order_id, product_code=order.product_code,
+            reason=reason, quote=quote.to_dict(), details=details, evidence=evidence,
+            conversation_id=conversation_id, manual_review=not quote.eligible,
+        )
+        ticket, created = self.tickets.file(new, self.clock())
+        return Filing(ticket=ticket, created=created, quote=quote)
+
+    def tickets_for(self, customer_id: str) -> List[Ticket]:
+        return self.tickets.for_customer(customer_id)
+
+    def ticket(self, customer_id: str, ticket_id: str) -> Optional[Ticket]:
+        return self.tickets.get(customer_id, ticket_id)
+
+    def _context(self, order: Order) -> OrderContext:
+        year = to_customer_time(self.clock()).year
+        scope = order.product_code if self.policy.no_reason.quota_scope == "product" else None
+        used = self.tickets.count_no_reason_refunds(order.customer_id, year, scope)
+        outages = self.billing.outages_for(order.instance_id) if order.instance_id else []
+        return OrderContext(order=order, no_reason_refunds_this_year=used, outages=tuple(outages))

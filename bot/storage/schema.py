@@ -1,0 +1,143 @@
+"""Database tables: the demo billing system and the assistant's own tickets."""
+from __future__ import annotations
+
+from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Index, Integer, String,
+                        Text, UniqueConstraint)
+from sqlalchemy.orm import declarative_base, relationship
+
+from bot.storage.types import ExactDecimal, Money, UTCDateTime
+
+Base = declarative_base()
+
+
+# --- demo billing system (a real provider swaps the billing adapter instead) ---------------
+
+class CustomerRow(Base):
+    __tablename__ = "customers"
+    customer_id = Column(String(32), primary_key=True)
+    name = Column(String(100), nullable=False)
+    is_demo = Column(Boolean, nullable=False, default=False)
+
+
+class InstanceRow(Base):
+    __tablename__ = "instances"
+    instance_id = Column(String(32), primary_key=True)
+    customer_id = Column(String(32), ForeignKey("customers.customer_id"), nullable=False, index=True)
+    product_code = Column(String(32), nullable=False)
+    name = Column(String(100), nullable=False)
+    region = Column(String(32), nullable=False)
+    status = Column(String(16), nullable=False)
+
+
+class OrderRow(Base):
+    __tablename__ = "orders"
+    order_id = Column(String(16), primary_key=True)
+    customer_id = Column(String(32), ForeignKey("customers.customer_id"), nullable=False, index=True)
+    product_code = Column(String(32), nullable=False)
+    product_name = Column(String(100), nullable=False)
+    instance_id = Column(String(32), ForeignKey("instances.instance_id"), index=True)
+    billing_mode = Column(String(16), nullable=False)
+    order_type = Column(String(16), nullable=False)
+    term_months = Column(Integer, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+    activated_at = Column(UTCDateTime, nullable=False)
+    expires_at = Column(UTCDateTime)
+    list_monthly_price = Column(Money(), nullable=False, default=0)
+    discount_rate = Column(ExactDecimal(6, 4), nullable=False, default=1)
+    hourly_tiers = Column(JSON, nullable=False, default=list)
+    promotional_no_refund = Column(Boolean, nullable=False, default=False)
+    transferred = Column(Boolean, nullable=False, default=False)
+    has_unpaid_items = Column(Boolean, nullable=False, default=False)
+    converted_from_payg = Column(Boolean, nullable=False, default=False)
+    invoiced = Column(Boolean, nullable=False, default=False)
+    status = Column(String(16), nullable=False, default="active")
+    items = relationship("OrderItemRow", lazy="selectin", order_by="OrderItemRow.id")
+    payments = relationship("PaymentRow", lazy="selectin", order_by="PaymentRow.paid_at")
+
+
+class OrderItemRow(Base):
+    __tablename__ = "order_items"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    order_id = Column(String(16), ForeignKey("orders.order_id"), nullable=False, index=True)
+    kind = Column(String(32), nullable=False)
+    description = Column(String(200), nullable=False)
+    amount = Column(Money(), nullable=False)
+
+
+class PaymentRow(Base):
+    __tablename__ = "payments"
+    txn_id = Column(String(32), primary_key=True)
+    order_id = Column(String(16), ForeignKey("orders.order_id"), nullable=False, index=True)
+    paid_at = Column(UTCDateTime, nullable=False)
+    method = Column(String(16), nullable=False)
+    cash = Column(Money(), nullable=False, default=0)
+    gift_credit = Column(Money(), nullable=False, default=0)
+    voucher = Column(Money(), nullable=False, default=0)
+    coupon = Column(Money(), nullable=False, default=0)
+    status = Column(String(16), nullable=False, default="success")
+
+
+class OutageRow(Base):
+    __tablename__ = "outages"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    instance_id = Column(String(32), ForeignKey("instances.instance_id"), nullable=False, index=True)
+    started_at = Column(UTCDateTime, nullable=False)
+    ended_at = Column(UTCDateTime, nullable=False)
+    summary = Column(String(200), nullable=False, default="")
+
+
+# --- the assistant's refund tickets ---------------------------------------------------------
+
+class TicketRow(Base):
+    __tablename__ = "refund_tickets"
+    ticket_id = Column(String(14), primary_key=True)
+    customer_id = Column(String(32), nullable=False, index=True)
+    order_id = Column(String(16), nullable=False, index=True)
+    # Equals order_id while the ticket is open and NULL once closed: the unique constraint
+    # then allows exactly one open ticket per order on every database.
+    open_order_id = Column(String(16), unique=True)
+    product_code = Column(String(32), nullable=False)
+    reason = Column(String(32), nullable=False)
+    rule = Column(String(32), nullable=False)
+    status = Column(String(24), nullable=False)
+    manual_review = Column(Boolean, nullable=False, default=False)
+    quoted_amount = Column(Money(), nullable=False)
+    quote = Column(JSON, nullable=False)
+    details = Column(JSON, nullable=False, default=dict)
+    conversation_id = Column(String(128))
+    created_at = Column(UTCDateTime, nullable=False)
+    updated_at = Column(UTCDateTime, nullable=False)
+    evidence = relationship("EvidenceRow", lazy="selectin", order_by="EvidenceRow.id")
+
+    __table_args__ = (Index("ix_tickets_customer_created", "customer_id", "created_at"),)
+
+
+class TicketSequenceRow(Base):
+    __tablename__ = "ticket_sequences"
+    day = Column(String(8), primary_key=True)
+    last = Column(Integer, nullable=False)
+
+
+class EvidenceRow(Base):
+    __tablename__ = "ticket_evidence"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    ticket_id = Column(String(14), ForeignKey("refund_tickets.ticket_id"), nullable=False, index=True)
+    kind = Column(String(16), nullable=False)  # text | link | transaction | file
+    content = Column(Text, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+
+
+class TicketEventRow(Base):
+    """Append-only audit trail of every ticket state change."""
+
+    __tablename__ = "ticket_events"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    ticket_id = Column(String(14), ForeignKey("refund_tickets.ticket_id"), nullable=False, index=True)
+    at = Column(UTCDateTime, nullable=False)
+    actor = Column(String(64), nullable=False)
+    from_status = Column(String(24))
+    to_status = Column(String(24), nullable=False)
+    reason_code = Column(String(32))
+    note = Column(Text, nullable=False, default="")
+
+    __table_args__ = (UniqueConstraint("ticket_id", "id"),)

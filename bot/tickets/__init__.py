@@ -1,0 +1,1 @@
+"""Refund tickets: filing, numbering, evidence and lookup."""

@@ -1,0 +1,63 @@
+"""Refund ticket values and their states."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Dict, Tuple
+
+STATUS_LABELS = {
+    "submitted": "已提交",
+    "under_review": "审核中",
+    "needs_info": "待补充材料",
+    "approved": "审核通过",
+    "refunding": "退款中",
+    "refunded": "已到账",
+    "rejected": "已驳回",
+    "appealed": "申诉中",
+    "final_rejected": "申诉未通过",
+    "withdrawn": "已撤回",
+}
+OPEN_STATUSES = frozenset({"submitted", "under_review", "needs_info", "approved", "refunding", "appealed"})
+
+REASON_LABELS = {
+    "demand_change": "需求变化",
+    "service_issue": "服务质量问题",
+    "duplicate_payment": "重复支付",
+    "wrong_purchase": "误购（买错配置/地域/时长）",
+}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: str  # text | link | transaction | file
+    content: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Ticket:
+    ticket_id: str
+    customer_id: str
+    order_id: str
+    product_code: str
+    reason: str
+    rule: str
+    status: str
+    manual_review: bool
+    quoted_amount: Decimal
+    quote: Dict[str, Any]
+    details: Dict[str, Any]
+    conversation_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    evidence: Tuple[Evidence, ...] = field(default_factory=tuple)
+
+    @property
+    def status_label(self) -> str:
+        """The state in plain Chinese."""
+        return STATUS_LABELS[self.status]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES

@@ -1,0 +1,1 @@
+"""Rasa graph components that adapt bot.nlu to the Rasa NLU pipeline."""
