@@ -17,8 +17,9 @@ $(VENV)/.installed: requirements.txt requirements.lock scripts/setup-venv.sh
 	touch $@
 
 train: setup
-	@mkdir -p var
-	@scripts/train.sh 2> >(grep -v -e "it/s" -e "Warning" >&2) > var/current-model
+	@mkdir -p var/logs
+	@scripts/train.sh > var/current-model 2> var/logs/train.log || { tail -40 var/logs/train.log; exit 1; }
+	@echo "model: $$(cat var/current-model)"
 
 db: setup
 	$(PY) -m bot.storage.seed

@@ -53,10 +53,14 @@ def _wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
 class Bot:
     """Talks to the running assistant through the REST channel, like `rasa shell` does."""
 
-    def __init__(self, base_url: str, action_url: str, sessions) -> None:
+    def __init__(self, base_url: str, action_url: str, sessions, endpoints: Path, env: Dict[str, str],
+                 model: str) -> None:
         self.base_url = base_url
         self.action_url = action_url
         self.sessions = sessions
+        self.endpoints = endpoints
+        self.env = env
+        self.model = model
 
     def say(self, sender: str, text: str) -> List[Dict]:
         body = json.dumps({"sender": sender, "message": text}).encode("utf-8")
@@ -95,15 +99,17 @@ def running_bot(tmp_path_factory):
     action_log, rasa_log = workdir / "actions.log", workdir / "rasa.log"
     actions = subprocess.Popen([rasa, "run", "actions", "--port", str(action_port), "--actions", "actions"],
                                cwd=PROJECT_ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT)
+    model = _current_model()
     server = subprocess.Popen(
-        [rasa, "run", "--model", _current_model(), "--enable-api", "--auth-token", TOKEN,
+        [rasa, "run", "--model", model, "--enable-api", "--auth-token", TOKEN,
          "--interface", "127.0.0.1", "--port", str(rasa_port), "--credentials", "credentials.yml",
          "--endpoints", str(workdir / "endpoints.yml")],
         cwd=PROJECT_ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT)
     try:
         _wait_for(f"http://127.0.0.1:{action_port}/health", actions, action_log)
         _wait_for(f"http://127.0.0.1:{rasa_port}/status?token={TOKEN}", server, rasa_log)
-        yield Bot(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}/webhook", sessions)
+        yield Bot(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}/webhook", sessions,
+                  workdir / "endpoints.yml", env, model)
     finally:
         for process in (server, actions):
             process.terminate()

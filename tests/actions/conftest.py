@@ -1,0 +1,64 @@
+"""Tracker fixtures for calling the actions directly, over a seeded SQLite database."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.settings import PROJECT_ROOT
+from bot.storage.database import create_schema, make_engine, session_factory
+from bot.storage.seed import seed_demo
+from bot.wiring import refund_service
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    """A seeded database that the actions' process-wide service uses."""
+    url = f"sqlite:///{tmp_path / 'actions.db'}"
+    engine = make_engine(url)
+    create_schema(engine)
+    sessions = session_factory(engine)
+    seed_demo(sessions)
+    monkeypatch.setenv("REFUND_DB_URL", url)
+    monkeypatch.setenv("REFUND_ENV", "development")
+    monkeypatch.setenv("REFUND_DEMO_CUSTOMER", "c1001")
+    refund_service.cache_clear()
+    yield sessions
+    refund_service.cache_clear()
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def domain() -> Dict[str, Any]:
+    return yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+def make_tracker(slots: Optional[Dict[str, Any]] = None, text: str = "", intent: str = "inform",
+                 entities: Optional[List[Dict[str, Any]]] = None, channel: str = "rest",
+                 metadata: Optional[Dict[str, Any]] = None, active_loop: Optional[str] = None,
+                 sender: str = "conv-1", extracted: Optional[Dict[str, Any]] = None) -> Tracker:
+    """A tracker whose latest message came through `channel` with `metadata`.
+
+    `extracted` slots are set after that message, as action_extract_slots would: those are
+    the ones a form validation action validates.
+    """
+    latest = {"text": text, "intent": {"name": intent, "confidence": 1.0},
+              "entities": entities or [], "metadata": metadata or {}}
+    events = [{"event": "user", "text": text, "parse_data": latest,
+               "input_channel": channel, "metadata": metadata or {}}]
+    events += [{"event": "slot", "name": k, "value": v} for k, v in (extracted or {}).items()]
+    return Tracker(sender, {**(slots or {}), **(extracted or {})}, latest, events, False, None,
+                   {"name": active_loop} if active_loop else {}, "action_listen")
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()
+
+
+def texts(dispatcher: CollectingDispatcher) -> str:
+    return "\n".join(m.get("text") or "" for m in dispatcher.messages)

@@ -1,0 +1,57 @@
+"""Status, amount and rejection questions: owner-scoped, same answer for unknown and foreign ids."""
+from actions.inquiries import NOT_FOUND, ActionAppealRejection, ActionRefundAmount, ActionRefundStatus
+from bot.refunds.service import RefundService
+from bot.storage.seed import demo_order
+from bot.wiring import refund_service
+from tests.actions.conftest import make_tracker, texts
+
+
+def file_for(customer, key):
+    return refund_service().file(customer, demo_order(key).order_id, "demand_change", {}).ticket
+
+
+def ticket_entity(ticket_id):
+    return [{"entity": "ticket_id", "value": ticket_id}]
+
+
+def test_status_of_a_named_ticket(db, dispatcher):
+    ticket = file_for("c1001", "in_window")
+    ActionRefundStatus().run(dispatcher, make_tracker(entities=ticket_entity(ticket.ticket_id)), {})
+    assert "当前状态：已提交" in texts(dispatcher) and "预计" in texts(dispatcher)
+
+
+def test_foreign_and_unknown_tickets_get_the_same_answer(db, dispatcher):
+    theirs = file_for("c1002", "other_customer")
+    ActionRefundStatus().run(dispatcher, make_tracker(entities=ticket_entity(theirs.ticket_id)), {})
+    ActionRefundStatus().run(dispatcher, make_tracker(entities=ticket_entity("RF209901010001")), {})
+    assert [m["text"] for m in dispatcher.messages] == [NOT_FOUND, NOT_FOUND]
+
+
+def test_status_lists_all_tickets_when_none_named(db, dispatcher):
+    file_for("c1001", "in_window")
+    ActionRefundStatus().run(dispatcher, make_tracker(), {})
+    assert "共有 2 个退款工单" in texts(dispatcher)
+
+
+def test_amount_explains_the_latest_ticket(db, dispatcher):
+    ticket = refund_service().file("c1001", demo_order("standard_voucher").order_id, "demand_change", {}).ticket
+    ActionRefundAmount().run(dispatcher, make_tracker(), {})
+    assert ticket.ticket_id in texts(dispatcher) and "已使用" in texts(dispatcher)
+
+
+def test_no_rejected_ticket(db, dispatcher):
+    ActionAppealRejection().run(dispatcher, make_tracker(), {})
+    assert "没有被驳回" in texts(dispatcher)
+
+
+def test_rejected_ticket_offers_appeal_and_12315(db, dispatcher):
+    ticket = file_for("c1001", "in_window")
+    service: RefundService = refund_service()
+    service.tickets.set_status(ticket.ticket_id, "rejected", service.clock(), actor="reviewer:r1")
+    ActionAppealRejection().run(dispatcher, make_tracker(), {})
+    assert ticket.ticket_id in texts(dispatcher) and "12315" in texts(dispatcher)
+
+
+def test_guest_is_asked_to_log_in(db, dispatcher):
+    ActionRefundStatus().run(dispatcher, make_tracker(channel="socketio"), {})
+    assert dispatcher.messages[0]["response"] == "utter_login_required"

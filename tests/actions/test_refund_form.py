@@ -1,0 +1,118 @@
+"""The refund form actions on tracker fixtures: exact events and what the customer reads."""
+import asyncio
+
+from rasa_sdk.events import SlotSet
+from sqlalchemy import func, select
+
+from actions.refund_form import (FORM_SLOTS, ActionAskOrderId, ActionAskRefundConfirmed,
+                                 ActionSubmitRefund, ValidateRefundForm)
+from bot.storage.schema import TicketRow
+from bot.storage.seed import demo_order
+from tests.actions.conftest import make_tracker, texts
+
+IN_WINDOW = demo_order("in_window")
+
+
+def run_form(tracker, dispatcher, domain):
+    return asyncio.run(ValidateRefundForm().run(dispatcher, tracker, domain))
+
+
+def test_order_id_is_validated_and_the_reason_requested_next(db, dispatcher, domain):
+    tracker = make_tracker(slots={"requested_slot": "order_id"}, extracted={"order_id": IN_WINDOW.order_id},
+                           text=IN_WINDOW.order_id, active_loop="refund_form")
+    events = run_form(tracker, dispatcher, domain)
+    assert events == [SlotSet("order_id", IN_WINDOW.order_id),
+                      SlotSet("incident_instance", IN_WINDOW.instance_id),
+                      SlotSet("requested_slot", "refund_reason")]
+    assert "已找到您的订单 2026112400010001" in texts(dispatcher)
+
+
+def test_instance_id_identifies_the_order(db, dispatcher, domain):
+    tracker = make_tracker(slots={"requested_slot": "order_id"}, text=IN_WINDOW.instance_id,
+                           entities=[{"entity": "instance_id", "value": IN_WINDOW.instance_id}],
+                           active_loop="refund_form")
+    events = run_form(tracker, dispatcher, domain)
+    assert SlotSet("order_id", IN_WINDOW.order_id) in events
+
+
+def test_someone_elses_order_is_rejected_without_saying_whose(db, dispatcher, domain):
+    theirs = demo_order("other_customer").order_id
+    tracker = make_tracker(slots={"requested_slot": "order_id"}, extracted={"order_id": theirs},
+                           text=theirs, active_loop="refund_form")
+    events = run_form(tracker, dispatcher, domain)
+    assert events == [SlotSet("order_id", None), SlotSet("requested_slot", "order_id")]
+    assert "没有在您的账号下找到" in texts(dispatcher) and "李娜" not in texts(dispatcher)
+
+
+def test_pay_as_you_go_order_ends_the_form(db, dispatcher, domain):
+    payg = demo_order("payg").order_id
+    tracker = make_tracker(slots={"requested_slot": "order_id"}, extracted={"order_id": payg},
+                           text=payg, active_loop="refund_form")
+    events = run_form(tracker, dispatcher, domain)
+    assert events == [SlotSet("order_id", payg), SlotSet("refund_blocked", True),
+                      SlotSet("requested_slot", None)]
+    assert "按量付费" in texts(dispatcher)
+
+
+def test_service_issue_asks_for_time_after_the_reason(db, dispatcher, domain):
+    order = demo_order("service_issue")
+    tracker = make_tracker(slots={"order_id": order.order_id, "incident_instance": order.instance_id,
+                                  "requested_slot": "refund_reason"}, extracted={"refund_reason": "service_issue"},
+                           text='/inform{"refund_reason": "service_issue"}', active_loop="refund_form")
+    events = run_form(tracker, dispatcher, domain)
+    assert events[-1] == SlotSet("requested_slot", "incident_time")
+
+
+def test_free_text_reason_is_understood(db, dispatcher, domain):
+    tracker = make_tracker(slots={"order_id": IN_WINDOW.order_id, "requested_slot": "refund_reason"},
+                           extracted={"refund_reason": "地域選錯了"}, text="地域選錯了",
+                           active_loop="refund_form")
+    events = run_form(tracker, dispatcher, domain)
+    assert events == [SlotSet("refund_reason", "wrong_purchase"), SlotSet("requested_slot", "refund_confirmed")]
+
+
+def test_ask_order_offers_only_refundable_orders(db, dispatcher):
+    ActionAskOrderId().run(dispatcher, make_tracker(), {})
+    payloads = " ".join(b["payload"] for b in dispatcher.messages[0]["buttons"])
+    assert IN_WINDOW.order_id in payloads and demo_order("payg").order_id not in payloads
+    assert demo_order("other_customer").order_id not in payloads
+
+
+def test_quote_is_shown_before_confirmation(db, dispatcher):
+    tracker = make_tracker(slots={"order_id": demo_order("standard_voucher").order_id,
+                                  "refund_reason": "demand_change"})
+    assert ActionAskRefundConfirmed().run(dispatcher, tracker, {}) == []
+    message = dispatcher.messages[0]
+    assert "代金券抵扣部分不予退还" in message["text"] and "手续费" in message["text"]
+    assert [b["payload"] for b in message["buttons"]] == ["/affirm", "/deny"]
+
+
+def test_submit_files_once_and_clears_the_form(db, dispatcher):
+    slots = {"order_id": IN_WINDOW.order_id, "refund_reason": "demand_change", "refund_confirmed": True}
+    events = ActionSubmitRefund().run(dispatcher, make_tracker(slots=slots), {})
+    assert events == [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("requested_slot", None)]
+    first = texts(dispatcher)
+    assert "已为您提交退款申请，工单号 RF" in first
+    retry = type(dispatcher)()
+    ActionSubmitRefund().run(retry, make_tracker(slots=slots), {})
+    assert texts(retry) == first
+    with db() as session:
+        assert session.scalar(select(func.count()).select_from(TicketRow)
+                              .where(TicketRow.order_id == IN_WINDOW.order_id)) == 1
+
+
+def test_declined_submit_files_nothing(db, dispatcher):
+    slots = {"order_id": IN_WINDOW.order_id, "refund_reason": "demand_change", "refund_confirmed": False}
+    ActionSubmitRefund().run(dispatcher, make_tracker(slots=slots), {})
+    assert "没有提交" in texts(dispatcher)
+    with db() as session:
+        assert session.scalar(select(func.count()).select_from(TicketRow)
+                              .where(TicketRow.order_id == IN_WINDOW.order_id)) == 0
+
+
+def test_guest_cannot_submit(db, dispatcher):
+    slots = {"order_id": IN_WINDOW.order_id, "refund_reason": "demand_change", "refund_confirmed": True}
+    ActionSubmitRefund().run(dispatcher, make_tracker(slots=slots, channel="socketio"), {})
+    with db() as session:
+        assert session.scalar(select(func.count()).select_from(TicketRow)
+                              .where(TicketRow.order_id == IN_WINDOW.order_id)) == 0
