@@ -8,12 +8,18 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: setup train db run shell test validate nlu-report quote clean
+.PHONY: setup train db web run shell test validate nlu-report quote clean
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed web/node_modules/.installed
 
 $(VENV)/.installed: requirements.txt requirements.lock scripts/setup-venv.sh
 	scripts/setup-venv.sh
+	touch $@
+
+# The chat widget bundle (rasa-webchat, pinned by web/package-lock.json), served by bot/web.
+web/node_modules/.installed: web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm (Node.js 18+) is needed for the chat widget: apt-get install nodejs npm"; exit 1; }
+	cd web && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 train: setup
@@ -23,6 +29,10 @@ train: setup
 
 db: setup
 	$(PY) -m bot.storage.seed
+
+# Start only the website (run also starts it).
+web: setup db
+	$(PY) -m bot.web
 
 validate: setup
 	$(RASA) data validate --fail-on-warnings

@@ -18,7 +18,9 @@ from bot.nlu.normalize import normalize_text
 from bot.nlu.reasons import find_reason
 from bot.policy.config import REASONS
 from bot.refunds import replies
-from bot.wiring import refund_service
+from bot.security.tokens import UploadGrant, issue_upload_token
+from bot.settings import load_settings
+from bot.wiring import refund_service, upload_store
 
 FORM_SLOTS = ("order_id", "instance_id", "refund_reason", "incident_time", "incident_instance",
               "incident_description", "evidence_links", "duplicate_confirmed", "refund_confirmed",
@@ -27,6 +29,7 @@ SERVICE_ISSUE_SLOTS = ["incident_time", "incident_instance", "incident_descripti
 # Refusals that do not depend on the reason: say so as soon as the order is known.
 REASON_INDEPENDENT_REFUSALS = {"payg_not_refundable", "unpaid_items", "expired"}
 URL = re.compile(r"https?://[^\s，。；;,]+", re.IGNORECASE)
+UPLOAD_DONE = {"好了", "好", "好的", "已上传", "上传好了", "传好了", "上传了", "完成", "上传完成", "done", "ok"}
 NO_EVIDENCE = {"没有", "没", "无", "沒有", "没有了", "暂时没有", "没有截图", "不用", "没有材料", "no", "none"}
 MAX_TEXT = 2000
 
@@ -159,6 +162,13 @@ class ValidateRefundForm(FormValidationAction):
     def validate_evidence_links(self, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "").strip()
+        cid = customer_id(tracker)
+        if text.lower() in UPLOAD_DONE and cid:
+            files = upload_store().for_conversation(cid, tracker.sender_id)
+            if not files:
+                dispatcher.utter_message(text="还没有收到您上传的文件。请通过上面的链接上传，或回复「没有」跳过。")
+                return {"evidence_links": None}
+            return {"evidence_links": f"已上传 {len(files)} 个文件"}
         if tracker.latest_message.get("intent", {}).get("name") == "deny" or text.lower() in NO_EVIDENCE:
             return {"evidence_links": "无"}
         links = URL.findall(text)
@@ -344,8 +354,19 @@ class ActionAskIncidentDescription(_AskAction):
         return "action_ask_incident_description"
 
 
-class ActionAskEvidenceLinks(_AskAction):
-    text = replies.EVIDENCE_QUESTION
+class ActionAskEvidenceLinks(Action):
+    """Offers a signed upload link bound to this customer and conversation."""
 
     def name(self) -> Text:
         return "action_ask_evidence_links"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        cid = customer_id(tracker)
+        if cid is None:
+            dispatcher.utter_message(text=replies.EVIDENCE_QUESTION)
+            return []
+        settings = load_settings()
+        token = issue_upload_token(settings.jwt_secret, UploadGrant(cid, tracker.sender_id, None))
+        dispatcher.utter_message(text=replies.evidence_question(f"{settings.site_url}/upload/{token}"))
+        return []

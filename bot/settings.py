@@ -1,4 +1,8 @@
-"""Configuration from the environment, with development defaults (12-factor)."""
+"""Configuration from the environment, with development defaults (12-factor).
+
+Development defaults for secrets are public: README.md says they must be replaced, and
+production refuses to start with them.
+"""
 from __future__ import annotations
 
 import os
@@ -6,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEV_SECRET = "dev-secret-change-me-0123456789abcdef"
+DEV_RASA_TOKEN = "dev-rasa-token-change-me"
 
 
 class SettingsError(ValueError):
@@ -18,10 +24,31 @@ class Settings:
     database_url: str
     policy_file: Path
     demo_customer_id: str
+    jwt_secret: str
+    rasa_url: str
+    rasa_token: str
+    public_rasa_url: str
+    site_url: str
+    upload_dir: Path
+    upload_max_bytes: int
+    upload_max_files: int
 
     @property
     def is_development(self) -> bool:
         return self.environment == "development"
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive")
+    return value
 
 
 def load_settings() -> Settings:
@@ -30,10 +57,24 @@ def load_settings() -> Settings:
     if environment not in ("development", "production", "test"):
         raise SettingsError("REFUND_ENV must be development, test or production")
     default_db = f"sqlite:///{PROJECT_ROOT / 'var' / 'refund.db'}"
-    policy = Path(os.environ.get("REFUND_POLICY_FILE", PROJECT_ROOT / "policies" / "default.yml"))
-    return Settings(
+    settings = Settings(
         environment=environment,
         database_url=os.environ.get("REFUND_DB_URL", default_db),
-        policy_file=policy,
+        policy_file=Path(os.environ.get("REFUND_POLICY_FILE", PROJECT_ROOT / "policies" / "default.yml")),
         demo_customer_id=os.environ.get("REFUND_DEMO_CUSTOMER", "c1001"),
+        jwt_secret=os.environ.get("REFUND_JWT_SECRET", DEV_SECRET),
+        rasa_url=os.environ.get("REFUND_RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
+        rasa_token=os.environ.get("REFUND_RASA_TOKEN", DEV_RASA_TOKEN),
+        public_rasa_url=os.environ.get("REFUND_PUBLIC_RASA_URL",
+                                       os.environ.get("REFUND_RASA_URL", "http://127.0.0.1:5005")).rstrip("/"),
+        site_url=os.environ.get("REFUND_SITE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        upload_dir=Path(os.environ.get("REFUND_UPLOAD_DIR", PROJECT_ROOT / "var" / "uploads")),
+        upload_max_bytes=_int("REFUND_UPLOAD_MAX_BYTES", 10 * 1024 * 1024),
+        upload_max_files=_int("REFUND_UPLOAD_MAX_FILES", 10),
     )
+    if environment == "production":
+        if settings.jwt_secret == DEV_SECRET or len(settings.jwt_secret) < 32:
+            raise SettingsError("REFUND_JWT_SECRET must be set to a private value of 32+ characters")
+        if settings.rasa_token == DEV_RASA_TOKEN:
+            raise SettingsError("REFUND_RASA_TOKEN must be set to a private value")
+    return settings

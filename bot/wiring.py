@@ -3,24 +3,48 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from sqlalchemy.orm import sessionmaker
+
 from bot.billing.sql_adapter import SqlBillingAdapter
 from bot.policy.config import load_policy
 from bot.refunds.service import RefundService
 from bot.settings import Settings, load_settings
 from bot.storage.database import create_schema, make_engine, session_factory
 from bot.tickets.store import TicketStore
+from bot.uploads.store import UploadStore
 
 
-def build_refund_service(settings: Settings) -> RefundService:
-    """Wire billing, tickets and policy for `settings`."""
+def build_sessions(settings: Settings) -> sessionmaker:
     engine = make_engine(settings.database_url)
     create_schema(engine)
-    sessions = session_factory(engine)
-    return RefundService(SqlBillingAdapter(sessions), TicketStore(sessions),
-                         load_policy(settings.policy_file))
+    return session_factory(engine)
+
+
+def build_refund_service(settings: Settings, sessions: sessionmaker | None = None) -> RefundService:
+    """Wire billing, tickets and policy for `settings`."""
+    sessions = sessions or build_sessions(settings)
+    return RefundService(SqlBillingAdapter(sessions), TicketStore(sessions), load_policy(settings.policy_file))
+
+
+@lru_cache(maxsize=1)
+def _sessions() -> sessionmaker:
+    return build_sessions(load_settings())
 
 
 @lru_cache(maxsize=1)
 def refund_service() -> RefundService:
-    """The process-wide service built from the environment."""
-    return build_refund_service(load_settings())
+    """The process-wide refund service built from the environment."""
+    return build_refund_service(load_settings(), _sessions())
+
+
+@lru_cache(maxsize=1)
+def upload_store() -> UploadStore:
+    """The process-wide evidence upload store."""
+    settings = load_settings()
+    return UploadStore(_sessions(), settings.upload_dir, settings.upload_max_bytes, settings.upload_max_files)
+
+
+def reset() -> None:
+    """Forget the process-wide services (tests change the environment between cases)."""
+    for cached in (_sessions, refund_service, upload_store):
+        cached.cache_clear()

@@ -1,27 +1,29 @@
 #!/usr/bin/env bash
-# Start the action server and the Rasa server for local use. Usage: scripts/run.sh MODEL
+# Start the action server, the website and the Rasa server for local use. Usage: scripts/run.sh MODEL
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=${1:?model path}
 mkdir -p var/logs
-: "${REFUND_RASA_TOKEN:=dev-rasa-token-change-me}"
-export REFUND_RASA_TOKEN
+web_port=${REFUND_WEB_PORT:-8000}
 
 SANIC_HOST=127.0.0.1 .venv/bin/rasa run actions --port 5055 --actions actions > var/logs/actions.log 2>&1 &
 actions_pid=$!
-trap 'kill $actions_pid 2>/dev/null || true' EXIT
+.venv/bin/python -m bot.web > var/logs/web.log 2>&1 &
+web_pid=$!
+trap 'kill $actions_pid $web_pid 2>/dev/null || true' EXIT
 
 cat <<MSG
 Starting the refund assistant (model: $model) ...
+  website:       http://127.0.0.1:${web_port}/   log in as c1001 / demo123, then open the chat widget
   action server: http://127.0.0.1:5055  (log: var/logs/actions.log)
   Rasa server:   http://127.0.0.1:5005  (HTTP API needs ?token=\$REFUND_RASA_TOKEN)
 
-To chat, once "Rasa server is up and running" appears below, open another terminal here and run:
+Once "Rasa server is up and running" appears below you can also chat in a terminal:
   make shell
-or send a message over REST:
+or over REST:
   curl -s localhost:5005/webhooks/rest/webhook -d '{"sender": "me", "message": "我要退款"}'
-In development the demo customer (REFUND_DEMO_CUSTOMER, default c1001 张伟) stands in for
-the logged-in user. Press Ctrl-C to stop.
+On the REST and shell channels the demo customer (REFUND_DEMO_CUSTOMER, default c1001 张伟)
+stands in for the logged-in user, in development only. Press Ctrl-C to stop.
 MSG
-.venv/bin/rasa run --model "$model" --enable-api --auth-token "$REFUND_RASA_TOKEN" \
+.venv/bin/rasa run --model "$model" --enable-api --auth-token "${REFUND_RASA_TOKEN:-dev-rasa-token-change-me}" \
   --interface 127.0.0.1 --port 5005 --credentials credentials.yml --endpoints endpoints.yml

@@ -56,3 +56,25 @@ def service(seeded):
     """A RefundService over the seeded demo data with the clock fixed at NOW."""
     policy = load_policy(PROJECT_ROOT / "policies" / "default.yml")
     return RefundService(SqlBillingAdapter(seeded), TicketStore(seeded), policy, clock=lambda: NOW)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """Action server, Rasa server and website, once per test session (see tests/servers.py)."""
+    from tests.servers import start_stack
+
+    workdir = tmp_path_factory.mktemp("stack")
+    db_url = f"sqlite:///{workdir / 'stack.db'}"
+    engine = make_engine(db_url)
+    create_schema(engine)
+    running = start_stack(workdir, session_factory(engine), db_url)
+    yield running
+    running.stop()
+    engine.dispose()
+
+
+@pytest.fixture
+def fresh_stack(stack):
+    """The running stack with the demo data freshly re-seeded for this test."""
+    seed_demo(stack.sessions, reset=True)
+    return stack

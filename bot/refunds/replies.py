@@ -121,3 +121,9 @@ REASON_BUTTONS = [
 INCIDENT_TIME_QUESTION = "很抱歉给您带来不便。问题大约是什么时候开始的？例如「11月20日晚上8点」或「前天下午」。"
 INCIDENT_DESCRIPTION_QUESTION = "请简单描述一下出现了什么问题，例如无法连接、频繁重启、数据丢失等。"
 EVIDENCE_QUESTION = "如有故障截图、监控图或日志，请发送它们的链接，我会一并附在工单里；没有的话回复「没有」即可。"
+
+
+def evidence_question(upload_url: str) -> str:
+    """Offer the upload page (the widget has no file control) as well as links."""
+    return (f"如有故障截图、监控图或日志，请[点此上传证明材料]({upload_url})（链接 24 小时内有效），"
+            "也可以直接发送链接。上传完成后回复「好了」；没有材料请回复「没有」。")

@@ -17,6 +17,7 @@ class CustomerRow(Base):
     customer_id = Column(String(32), primary_key=True)
     name = Column(String(100), nullable=False)
     is_demo = Column(Boolean, nullable=False, default=False)
+    password_hash = Column(String(200))  # demo website login
 
 
 class InstanceRow(Base):
@@ -124,6 +125,21 @@ class EvidenceRow(Base):
     ticket_id = Column(String(14), ForeignKey("refund_tickets.ticket_id"), nullable=False, index=True)
     kind = Column(String(16), nullable=False)  # text | link | transaction | file
     content = Column(Text, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+
+
+class UploadRow(Base):
+    """An evidence file a customer uploaded; the bytes live on disk under their SHA-256."""
+
+    __tablename__ = "uploads"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    customer_id = Column(String(32), nullable=False, index=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    ticket_id = Column(String(14), ForeignKey("refund_tickets.ticket_id"), index=True)
+    sha256 = Column(String(64), nullable=False, index=True)
+    filename = Column(String(120), nullable=False)
+    content_type = Column(String(64), nullable=False)
+    size = Column(Integer, nullable=False)
     created_at = Column(UTCDateTime, nullable=False)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import CUSTOMER_TZ, utcnow
+from bot.security.passwords import hash_password
 from bot.storage.schema import (Base, CustomerRow, InstanceRow, OrderItemRow, OrderRow, OutageRow,
                                 PaymentRow, TicketRow)
 
@@ -58,6 +59,9 @@ DEMO_ORDERS: List[DemoOrder] = [
 ]
 
 CUSTOMERS = [("c1001", "张伟", True), ("c1002", "李娜", True), ("c1003", "王芳", True)]
+DEMO_PASSWORD = "demo123"
+# Hashed once with a fixed salt so re-seeding stays fast; demo accounts only.
+DEMO_PASSWORD_HASH = hash_password(DEMO_PASSWORD, salt=b"demo-accounts-01")
 
 
 def demo_order(key: str) -> DemoOrder:
@@ -75,7 +79,8 @@ def seed_demo(sessions: sessionmaker, now: Optional[datetime] = None, reset: boo
         elif session.scalar(select(CustomerRow.customer_id).limit(1)) is not None:
             return False
         for customer_id, name, is_demo in CUSTOMERS:
-            session.add(CustomerRow(customer_id=customer_id, name=name, is_demo=is_demo))
+            session.add(CustomerRow(customer_id=customer_id, name=name, is_demo=is_demo,
+                                    password_hash=DEMO_PASSWORD_HASH))
         session.flush()
         for demo in DEMO_ORDERS:
             _add_order(session, demo, now)

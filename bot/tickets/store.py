@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import CUSTOMER_TZ, to_customer_time
 from bot.money import to_money
 from bot.tickets.models import OPEN_STATUSES, Evidence, Ticket
+from bot.uploads.store import attach_conversation_uploads
 from bot.storage.schema import EvidenceRow, TicketEventRow, TicketRow, TicketSequenceRow
 
 COUNTED_AGAINST_QUOTA = ("rejected", "final_rejected", "withdrawn")
@@ -60,6 +61,8 @@ class TicketStore:
                 session.flush()
                 for kind, content in new.evidence:
                     session.add(EvidenceRow(ticket_id=ticket_id, kind=kind, content=content, created_at=now))
+                if new.conversation_id:
+                    attach_conversation_uploads(session, new.customer_id, new.conversation_id, ticket_id)
                 session.add(TicketEventRow(ticket_id=ticket_id, at=now, actor=f"customer:{new.customer_id}",
                                            from_status=None, to_status="submitted",
                                            reason_code="filed", note=""))

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.settings import PROJECT_ROOT
 from bot.storage.database import create_schema, make_engine, session_factory
 from bot.storage.seed import seed_demo
-from bot.wiring import refund_service
+from bot import wiring
 
 
 @pytest.fixture
@@ -26,9 +26,10 @@ def db(tmp_path, monkeypatch):
     monkeypatch.setenv("REFUND_DB_URL", url)
     monkeypatch.setenv("REFUND_ENV", "development")
     monkeypatch.setenv("REFUND_DEMO_CUSTOMER", "c1001")
-    refund_service.cache_clear()
+    monkeypatch.setenv("REFUND_UPLOAD_DIR", str(tmp_path / "uploads"))
+    wiring.reset()
     yield sessions
-    refund_service.cache_clear()
+    wiring.reset()
     engine.dispose()
 
 

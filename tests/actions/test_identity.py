@@ -13,6 +13,8 @@ def test_demo_customer_on_rest_in_development(db):
 
 def test_no_demo_customer_in_production(db, monkeypatch):
     monkeypatch.setenv("REFUND_ENV", "production")
+    monkeypatch.setenv("REFUND_JWT_SECRET", "x" * 40)
+    monkeypatch.setenv("REFUND_RASA_TOKEN", "a-private-token")
     assert customer_id(make_tracker(channel="rest")) is None
 
 

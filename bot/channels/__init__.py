@@ -1,0 +1,1 @@
+"""Rasa input channels (these modules import Rasa; the domain core does not)."""

@@ -1,0 +1,151 @@
+"""The website's chat channel: socket.io with verified identity.
+
+The stock socket.io channel trusts whatever the browser sends: any client may claim any
+session id and any `customData`. This channel instead
+* verifies the short-lived chat token the website signs (`?token=` in the socket URL);
+  a missing or bad token makes the client a guest;
+* binds each conversation id to its owner: a client may resume only its own conversation,
+  any other requested id gets a fresh one;
+* takes the conversation id from the server-side socket session, never from the message;
+* puts trusted metadata (`user_id`, `auth_verified`) on every message and ignores the
+  client's customData;
+* awaits `enter_room` (a coroutine in python-socketio >= 5.10, not awaited by Rasa 3.6).
+"""
+from __future__ import annotations
+
+import inspect
+import logging
+import uuid
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from urllib.parse import parse_qs
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from socketio import AsyncServer
+
+from bot.channels.sessions import InMemorySessionRegistry, SessionRegistry
+from bot.security.tokens import TokenError, verify_chat_token
+from bot.settings import load_settings
+
+logger = logging.getLogger(__name__)
+MAX_MESSAGE_CHARS = 2000
+TOO_LONG = "您的消息太长了（超过 2000 字），请分几次发送，或把要点发给我。"
+
+
+class WidgetOutput(SocketIOOutput):
+    """socket.io output whose single line breaks survive the widget's Markdown rendering."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "refund_socket"
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await super().send_text_message(recipient_id, _hard_breaks(text), **kwargs)
+
+    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
+                                     **kwargs: Any) -> None:
+        await super().send_text_with_buttons(recipient_id, _hard_breaks(text), buttons, **kwargs)
+
+
+def _hard_breaks(text: Text) -> Text:
+    """Markdown joins single newlines into one line; two trailing spaces keep the break.
+    Blank lines still separate messages (SocketIOOutput splits on them)."""
+    return "\n\n".join(part.replace("\n", "  \n") for part in text.split("\n\n"))
+
+
+class RefundSocketInput(InputChannel):
+    """socket.io channel for the website widget, with verified identity."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "refund_socket"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        return cls(
+            user_message_evt=credentials.get("user_message_evt", "user_uttered"),
+            bot_message_evt=credentials.get("bot_message_evt", "bot_uttered"),
+            socketio_path=credentials.get("socketio_path", "/socket.io"),
+        )
+
+    def __init__(self, user_message_evt: Text = "user_uttered", bot_message_evt: Text = "bot_uttered",
+                 socketio_path: Text = "/socket.io", registry: Optional[SessionRegistry] = None) -> None:
+        settings = load_settings()
+        self.secret = settings.jwt_secret
+        self.allowed_origins: List[str] = [settings.site_url]
+        self.user_message_evt = user_message_evt
+        self.bot_message_evt = bot_message_evt
+        self.socketio_path = socketio_path
+        self.registry = registry or InMemorySessionRegistry()
+        self.sio: Optional[AsyncServer] = None
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        """Used by the HTTP API to push (e.g. an agent's or upload confirmation) to the widget."""
+        return WidgetOutput(self.sio, self.bot_message_evt) if self.sio else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins)
+        self.sio = sio
+        socket_blueprint = SocketBlueprint(sio, self.socketio_path, "refund_socket_webhook", __name__)
+
+        @socket_blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> response.HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect")
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            token = (parse_qs(environ.get("QUERY_STRING", "")).get("token") or [None])[0]
+            if not token and isinstance(auth, dict):
+                token = auth.get("token")
+            try:
+                user_id: Optional[str] = verify_chat_token(token, self.secret)
+            except TokenError as exc:
+                user_id = None
+                if token:
+                    logger.info("chat token refused (%s): connecting as a guest", exc)
+            await sio.save_session(sid, {"user_id": user_id})
+            return True
+
+        @sio.on("session_request")
+        async def session_request(sid: Text, data: Optional[Dict] = None) -> None:
+            session = await sio.get_session(sid)
+            owner = session["user_id"] or f"guest:{sid}"
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            if isinstance(requested, str) and requested and self.registry.owner(requested) == owner:
+                session_id = requested
+            else:
+                session_id = uuid.uuid4().hex
+                self.registry.bind(session_id, owner)
+            session["session_id"] = session_id
+            await sio.save_session(sid, session)
+            await _maybe_await(sio.enter_room(sid, session_id))
+            await sio.emit("session_confirm", session_id, room=sid)
+
+        @sio.on(self.user_message_evt)
+        async def handle_message(sid: Text, data: Any) -> None:
+            session = await sio.get_session(sid)
+            session_id = session.get("session_id")
+            if not session_id:
+                return  # a message before session_request: nothing to attach it to
+            output = WidgetOutput(sio, self.bot_message_evt)
+            text = data.get("message") if isinstance(data, dict) else None
+            if not isinstance(text, str):
+                await output.send_text_message(session_id, "抱歉，这条消息的格式无法识别，请重新输入。")
+                return
+            if len(text) > MAX_MESSAGE_CHARS:
+                await output.send_text_message(session_id, TOO_LONG)
+                return
+            user_id = session.get("user_id")
+            metadata = {"user_id": user_id, "auth_verified": user_id is not None}
+            await on_new_message(UserMessage(text, output, session_id, input_channel=self.name(),
+                                             metadata=metadata))
+
+        return socket_blueprint
+
+
+async def _maybe_await(result: Any) -> None:
+    if inspect.isawaitable(result):
+        await result

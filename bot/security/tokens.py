@@ -1,0 +1,83 @@
+"""Short-lived signed tokens (HS256 JWT).
+
+* chat token: the website vouches for a logged-in customer to the chat channel;
+* upload token: an evidence-upload link bound to a customer and a conversation;
+* site session: the website's own login cookie.
+Each kind has its own audience, so one can never be used as another.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Dict, Optional
+
+import jwt
+
+from bot.clock import utcnow
+
+ISSUER = "cloud-refund-site"
+CHAT_AUDIENCE = "refund-chat"
+UPLOAD_AUDIENCE = "refund-upload"
+SESSION_AUDIENCE = "refund-site-session"
+CHAT_TOKEN_TTL = timedelta(minutes=30)
+UPLOAD_TOKEN_TTL = timedelta(hours=24)
+SESSION_TTL = timedelta(hours=8)
+
+
+class TokenError(ValueError):
+    """The token is missing, forged, expired or meant for something else."""
+
+
+@dataclass(frozen=True)
+class UploadGrant:
+    customer_id: str
+    conversation_id: str
+    ticket_id: Optional[str]
+
+
+def _encode(secret: str, audience: str, subject: str, ttl: timedelta, now: Optional[datetime],
+            extra: Optional[Dict[str, Any]] = None) -> str:
+    issued = now or utcnow()
+    claims = {"iss": ISSUER, "aud": audience, "sub": subject, "iat": issued,
+              "exp": issued + ttl, "jti": uuid.uuid4().hex, **(extra or {})}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def _decode(token: Optional[str], secret: str, audience: str) -> Dict[str, Any]:
+    if not token:
+        raise TokenError("no token")
+    try:
+        return jwt.decode(token, secret, algorithms=["HS256"], audience=audience, issuer=ISSUER,
+                          options={"require": ["exp", "sub", "aud", "iss"]})
+    except jwt.PyJWTError as exc:
+        raise TokenError(str(exc)) from exc
+
+
+def issue_chat_token(secret: str, customer_id: str, now: Optional[datetime] = None) -> str:
+    return _encode(secret, CHAT_AUDIENCE, customer_id, CHAT_TOKEN_TTL, now)
+
+
+def verify_chat_token(token: Optional[str], secret: str) -> str:
+    """The customer id the token vouches for; TokenError otherwise."""
+    return _decode(token, secret, CHAT_AUDIENCE)["sub"]
+
+
+def issue_upload_token(secret: str, grant: UploadGrant, now: Optional[datetime] = None) -> str:
+    return _encode(secret, UPLOAD_AUDIENCE, grant.customer_id, UPLOAD_TOKEN_TTL, now,
+                   {"conv": grant.conversation_id, "ticket": grant.ticket_id})
+
+
+def verify_upload_token(token: Optional[str], secret: str) -> UploadGrant:
+    claims = _decode(token, secret, UPLOAD_AUDIENCE)
+    if not isinstance(claims.get("conv"), str):
+        raise TokenError("upload token without a conversation")
+    return UploadGrant(claims["sub"], claims["conv"], claims.get("ticket"))
+
+
+def issue_session_token(secret: str, customer_id: str, now: Optional[datetime] = None) -> str:
+    return _encode(secret, SESSION_AUDIENCE, customer_id, SESSION_TTL, now)
+
+
+def verify_session_token(token: Optional[str], secret: str) -> str:
+    return _decode(token, secret, SESSION_AUDIENCE)["sub"]

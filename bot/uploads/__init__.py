@@ -1,0 +1,1 @@
+"""Evidence uploads: type checks by content, limits, content-addressed storage."""

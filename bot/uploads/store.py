@@ -1,0 +1,151 @@
+"""Store evidence files safely: checked by content, limited in size and count, kept outside any
+web root under their SHA-256, recorded with their owner. A failure leaves nothing behind."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.security.tokens import UploadGrant
+from bot.storage.schema import UploadRow
+
+# (magic prefix, content type); text logs are recognised separately.
+SIGNATURES: List[Tuple[bytes, str]] = [
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"%PDF-", "application/pdf"),
+]
+ALLOWED_DESCRIPTION = "PNG/JPEG/GIF/WebP 图片、PDF 文档或纯文本日志（.txt/.log）"
+
+
+class UploadRejected(ValueError):
+    """A file that is not accepted; `message` is the Chinese explanation for the customer."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class StoredUpload:
+    upload_id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def detect_content_type(data: bytes) -> Optional[str]:
+    """The content type judged from the bytes themselves (never from the name or header)."""
+    for magic, content_type in SIGNATURES:
+        if data.startswith(magic):
+            return content_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if b"\x00" not in data:
+        try:
+            data.decode("utf-8")
+            return "text/plain"
+        except UnicodeDecodeError:
+            return None
+    return None
+
+
+def safe_filename(name: str) -> str:
+    """A display name without paths, control characters or excessive length."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    cleaned = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip().lstrip(".")
+    return (cleaned or "未命名文件")[:100]
+
+
+class UploadStore:
+    def __init__(self, sessions: sessionmaker, root: Path, max_bytes: int, max_files: int) -> None:
+        self._sessions = sessions
+        self.root = Path(root)
+        self.max_bytes = max_bytes
+        self.max_files = max_files
+
+    def save(self, grant: UploadGrant, filename: str, data: bytes, now: datetime) -> StoredUpload:
+        """Check and store one file for the grant's customer and conversation."""
+        if not data:
+            raise UploadRejected("empty", f"「{safe_filename(filename)}」是空文件。")
+        if len(data) > self.max_bytes:
+            raise UploadRejected("too_large", f"「{safe_filename(filename)}」超过了 {self.max_bytes // (1024 * 1024)} MB 的大小限制。")
+        content_type = detect_content_type(data)
+        if content_type is None:
+            raise UploadRejected("bad_type", f"「{safe_filename(filename)}」的文件类型不支持，请上传{ALLOWED_DESCRIPTION}。")
+        digest = hashlib.sha256(data).hexdigest()
+        with self._sessions.begin() as session:
+            if self._count(session, grant) >= self.max_files:
+                raise UploadRejected("too_many", f"每次申请最多上传 {self.max_files} 个文件，已达到上限。")
+            created_file = self._write(digest, data)
+            try:
+                row = UploadRow(customer_id=grant.customer_id, conversation_id=grant.conversation_id,
+                                ticket_id=grant.ticket_id, sha256=digest, filename=safe_filename(filename),
+                                content_type=content_type, size=len(data), created_at=now)
+                session.add(row)
+                session.flush()
+            except Exception:
+                if created_file:
+                    self.path_for(digest).unlink(missing_ok=True)
+                raise
+            return StoredUpload(row.id, row.filename, content_type, len(data), digest)
+
+    def for_conversation(self, customer_id: str, conversation_id: str) -> List[StoredUpload]:
+        query = (select(UploadRow).where(UploadRow.customer_id == customer_id,
+                                         UploadRow.conversation_id == conversation_id)
+                 .order_by(UploadRow.id))
+        with self._sessions() as session:
+            return [StoredUpload(r.id, r.filename, r.content_type, r.size, r.sha256)
+                    for r in session.scalars(query)]
+
+    def path_for(self, digest: str) -> Path:
+        return self.root / digest[:2] / digest
+
+    def _count(self, session: Session, grant: UploadGrant) -> int:
+        query = select(func.count()).select_from(UploadRow).where(UploadRow.customer_id == grant.customer_id)
+        if grant.ticket_id:
+            query = query.where(UploadRow.ticket_id == grant.ticket_id)
+        else:
+            query = query.where(UploadRow.conversation_id == grant.conversation_id, UploadRow.ticket_id.is_(None))
+        return int(session.scalar(query))
+
+    def _write(self, digest: str, data: bytes) -> bool:
+        """Write atomically (temp file + rename); False if identical content is already stored."""
+        target = self.path_for(digest)
+        if target.exists():
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(temp, target)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+        return True
+
+
+def attach_conversation_uploads(session: Session, customer_id: str, conversation_id: str,
+                                ticket_id: str) -> int:
+    """Link the conversation's unattached uploads to a newly filed ticket (same transaction)."""
+    result = session.execute(
+        update(UploadRow)
+        .where(UploadRow.customer_id == customer_id, UploadRow.conversation_id == conversation_id,
+               UploadRow.ticket_id.is_(None))
+        .values(ticket_id=ticket_id)
+    )
+    return result.rowcount or 0

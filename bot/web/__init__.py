@@ -1,0 +1,1 @@
+"""The demo provider website: login, the chat widget page and evidence uploads."""

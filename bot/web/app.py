@@ -1,0 +1,170 @@
+"""The demo website: login, the chat page with the widget, and evidence uploads.
+
+Run with `python -m bot.web` (port REFUND_WEB_PORT, default 8000).
+"""
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sanic import Sanic, response
+from sanic.request import Request
+from sqlalchemy.orm import sessionmaker
+
+from bot.clock import utcnow
+from bot.security.passwords import verify_password
+from bot.security.tokens import (TokenError, issue_chat_token, issue_session_token,
+                                 verify_session_token, verify_upload_token)
+from bot.settings import PROJECT_ROOT, Settings
+from bot.storage.schema import CustomerRow
+from bot.uploads.store import ALLOWED_DESCRIPTION, UploadRejected, UploadStore
+from bot.web.rasa_client import RasaClient
+
+WIDGET_BUNDLE = PROJECT_ROOT / "web" / "node_modules" / "rasa-webchat" / "lib" / "index.js"
+SESSION_COOKIE = "site_session"
+CSRF_COOKIE = "csrf"
+TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                        autoescape=select_autoescape(["html"]))
+
+
+def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_site") -> Sanic:
+    """Build the website for `settings` over the database `sessions`."""
+    if not WIDGET_BUNDLE.exists():
+        raise RuntimeError(f"chat widget bundle missing: {WIDGET_BUNDLE} (run `make setup`)")
+    app = Sanic(name)
+    app.config.REQUEST_MAX_SIZE = settings.upload_max_bytes * settings.upload_max_files + 1024 * 1024
+    app.config.KEEP_ALIVE_TIMEOUT = 15
+    uploads = UploadStore(sessions, settings.upload_dir, settings.upload_max_bytes, settings.upload_max_files)
+    rasa = RasaClient(settings.rasa_url, settings.rasa_token)
+    secure_cookies = settings.site_url.startswith("https://")
+    message_delay = int(os.environ.get("REFUND_WIDGET_MESSAGE_DELAY_MS", "300"))
+    app.static("/static/webchat.js", str(WIDGET_BUNDLE), content_type="application/javascript")
+
+    def current_customer(request: Request) -> Optional[CustomerRow]:
+        try:
+            customer_id = verify_session_token(request.cookies.get(SESSION_COOKIE), settings.jwt_secret)
+        except TokenError:
+            return None
+        with sessions() as db:
+            return db.get(CustomerRow, customer_id)
+
+    def render(request: Request, template: str, status: int = 200, **context: Any) -> response.HTTPResponse:
+        csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+        html = TEMPLATES.get_template(template).render(csrf=csrf, customer=current_customer(request), **context)
+        resp = response.html(html, status=status)
+        set_cookie(resp, CSRF_COOKIE, csrf, httponly=True)
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["X-Frame-Options"] = "DENY"
+        resp.headers["Referrer-Policy"] = "same-origin"
+        return resp
+
+    def set_cookie(resp: response.HTTPResponse, key: str, value: str, httponly: bool = True,
+                   max_age: Optional[int] = None) -> None:
+        resp.cookies[key] = value
+        resp.cookies[key]["httponly"] = httponly
+        resp.cookies[key]["samesite"] = "Lax"
+        resp.cookies[key]["path"] = "/"
+        if secure_cookies:
+            resp.cookies[key]["secure"] = True
+        if max_age is not None:
+            resp.cookies[key]["max-age"] = max_age
+
+    def csrf_ok(request: Request) -> bool:
+        sent = (request.form.get("csrf") if request.form else None) or ""
+        expected = request.cookies.get(CSRF_COOKIE) or ""
+        return bool(expected) and hmac.compare_digest(sent, expected)
+
+    @app.get("/")
+    async def index(request: Request) -> response.HTTPResponse:
+        return response.redirect("/chat" if current_customer(request) else "/login")
+
+    @app.get("/health")
+    async def health(request: Request) -> response.HTTPResponse:
+        return response.json({"status": "ok"})
+
+    @app.get("/login")
+    async def login_page(request: Request) -> response.HTTPResponse:
+        return render(request, "login.html")
+
+    @app.post("/login")
+    async def login(request: Request) -> response.HTTPResponse:
+        if not csrf_ok(request):
+            return render(request, "login.html", status=400, error="页面已过期，请刷新后重新登录。")
+        customer_id = (request.form.get("customer_id") or "").strip()[:32]
+        password = request.form.get("password") or ""
+        with sessions() as db:
+            customer = db.get(CustomerRow, customer_id) if customer_id else None
+            valid = customer is not None and verify_password(password, customer.password_hash)
+        if not valid:
+            return render(request, "login.html", status=401, error="账号或密码不正确。", customer_id=customer_id)
+        target = request.args.get("next") or "/chat"
+        resp = response.redirect(target if target.startswith("/") and not target.startswith("//") else "/chat")
+        set_cookie(resp, SESSION_COOKIE, issue_session_token(settings.jwt_secret, customer_id))
+        set_cookie(resp, CSRF_COOKIE, secrets.token_urlsafe(24))
+        return resp
+
+    @app.post("/logout")
+    async def logout(request: Request) -> response.HTTPResponse:
+        resp = response.redirect("/login")
+        if csrf_ok(request):
+            set_cookie(resp, SESSION_COOKIE, "", max_age=0)
+        return resp
+
+    @app.get("/chat")
+    async def chat(request: Request) -> response.HTTPResponse:
+        customer = current_customer(request)
+        socket_url = settings.public_rasa_url
+        if customer is not None:
+            socket_url += "/?token=" + issue_chat_token(settings.jwt_secret, customer.customer_id)
+        return render(request, "chat.html", socket_url=socket_url, message_delay=message_delay)
+
+    def upload_context(request: Request, token: str):
+        """(grant, error page) for an upload link: it must belong to the logged-in customer."""
+        customer = current_customer(request)
+        if customer is None:
+            return None, response.redirect(f"/login?next=/upload/{token}")
+        try:
+            grant = verify_upload_token(token, settings.jwt_secret)
+        except TokenError:
+            return None, render(request, "upload.html", status=403, error="上传链接无效或已过期，请回到聊天窗口重新获取。")
+        if grant.customer_id != customer.customer_id:
+            return None, render(request, "upload.html", status=403, error="该上传链接不属于当前登录的账号。")
+        return grant, None
+
+    def upload_page(request: Request, grant, status: int = 200, **context: Any) -> response.HTTPResponse:
+        return render(request, "upload.html", status=status, grant=grant, allowed=ALLOWED_DESCRIPTION,
+                      max_mb=settings.upload_max_bytes // (1024 * 1024), max_files=settings.upload_max_files,
+                      existing=uploads.for_conversation(grant.customer_id, grant.conversation_id), **context)
+
+    @app.get("/upload/<token>")
+    async def upload_form(request: Request, token: str) -> response.HTTPResponse:
+        grant, error = upload_context(request, token)
+        return error or upload_page(request, grant)
+
+    @app.post("/upload/<token>")
+    async def upload(request: Request, token: str) -> response.HTTPResponse:
+        grant, error = upload_context(request, token)
+        if error:
+            return error
+        if not csrf_ok(request):
+            return upload_page(request, grant, status=400, error="页面已过期，请刷新后重新上传。")
+        files = request.files.getlist("files") if request.files else []
+        files = [f for f in (files or []) if f.name]
+        if not files:
+            return upload_page(request, grant, status=400, error="请先选择要上传的文件。")
+        accepted, rejected = [], []
+        for file in files:
+            try:
+                accepted.append(uploads.save(grant, file.name, file.body, utcnow()))
+            except UploadRejected as exc:
+                rejected.append(exc.message)
+        if accepted:
+            names = "、".join(f.filename for f in accepted)
+            await rasa.push_bot_message(grant.conversation_id, f"已收到您上传的 {len(accepted)} 个文件：{names}。")
+        return upload_page(request, grant, status=200 if accepted else 400, accepted=accepted, rejected=rejected)
+
+    return app

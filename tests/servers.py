@@ -1,0 +1,131 @@
+"""The whole stack for end-to-end and browser tests: action server, Rasa server and website,
+started once per test session on free local ports over a throw-away SQLite database."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List
+
+from sqlalchemy.orm import sessionmaker
+
+from bot.settings import PROJECT_ROOT
+
+TOKEN = "e2e-test-token"
+JWT_SECRET = "e2e-test-secret-0123456789abcdef0123"
+STARTUP_TIMEOUT = 240
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def current_model() -> str:
+    result = subprocess.run([str(PROJECT_ROOT / "scripts" / "train.sh")], cwd=PROJECT_ROOT,
+                            capture_output=True, text=True, check=True)
+    return result.stdout.strip().splitlines()[-1]
+
+
+def wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early; see {log}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not come up in {STARTUP_TIMEOUT}s; see {log}")
+
+
+@dataclass
+class Stack:
+    """Handles on the running services."""
+
+    workdir: Path
+    sessions: sessionmaker
+    env: Dict[str, str]
+    model: str
+    rasa_url: str
+    action_url: str
+    site_url: str
+    endpoints: Path
+    processes: List[subprocess.Popen] = field(default_factory=list)
+
+    def say(self, sender: str, text: str) -> List[Dict]:
+        """One turn over the REST channel (development identity: the demo customer)."""
+        body = json.dumps({"sender": sender, "message": text}).encode("utf-8")
+        request = urllib.request.Request(f"{self.rasa_url}/webhooks/rest/webhook", data=body,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read().decode("utf-8"))
+
+    def tracker(self, sender: str) -> Dict:
+        url = f"{self.rasa_url}/conversations/{sender}/tracker?token={TOKEN}"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return json.loads(response.read().decode("utf-8"))
+
+    def call_action(self, payload: Dict) -> Dict:
+        """POST a raw action request to the action server (as Rasa does, or a retry of it)."""
+        request = urllib.request.Request(self.action_url, data=json.dumps(payload).encode("utf-8"),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read().decode("utf-8"))
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def start_stack(workdir: Path, sessions: sessionmaker, db_url: str) -> Stack:
+    action_port, rasa_port, web_port = free_port(), free_port(), free_port()
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n', encoding="utf-8")
+    site_url, rasa_url = f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{rasa_port}"
+    env = {**os.environ, "REFUND_DB_URL": db_url, "REFUND_ENV": "development",
+           "REFUND_DEMO_CUSTOMER": "c1001", "SANIC_HOST": "127.0.0.1", "PYTHONPATH": str(PROJECT_ROOT),
+           "RASA_TELEMETRY_ENABLED": "false", "REFUND_JWT_SECRET": JWT_SECRET, "REFUND_RASA_TOKEN": TOKEN,
+           "REFUND_RASA_URL": rasa_url, "REFUND_SITE_URL": site_url, "REFUND_WEB_PORT": str(web_port),
+           "REFUND_UPLOAD_DIR": str(workdir / "uploads"), "REFUND_WIDGET_MESSAGE_DELAY_MS": "0"}
+    stack = Stack(workdir, sessions, env, current_model(), rasa_url,
+                  f"http://127.0.0.1:{action_port}/webhook", site_url, endpoints)
+    rasa = str(Path(sys.executable).parent / "rasa")
+    commands = {
+        "actions": ([rasa, "run", "actions", "--port", str(action_port), "--actions", "actions"],
+                    f"http://127.0.0.1:{action_port}/health"),
+        "rasa": ([rasa, "run", "--model", stack.model, "--enable-api", "--auth-token", TOKEN,
+                  "--interface", "127.0.0.1", "--port", str(rasa_port), "--credentials", "credentials.yml",
+                  "--endpoints", str(endpoints)], f"{rasa_url}/status?token={TOKEN}"),
+        "web": ([sys.executable, "-m", "bot.web"], f"{site_url}/health"),
+    }
+    try:
+        started = []
+        for name, (command, _) in commands.items():
+            log = workdir / f"{name}.log"
+            process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log.open("w"),
+                                       stderr=subprocess.STDOUT)
+            stack.processes.append(process)
+            started.append((name, process, log))
+        for name, process, log in started:
+            wait_for(commands[name][1], process, log)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack

@@ -1,0 +1,71 @@
+"""Evidence uploads on SQLite and PostgreSQL: content checks, limits, nothing half-stored."""
+from unittest import mock
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.security.tokens import UploadGrant
+from bot.storage.schema import UploadRow
+from bot.uploads.store import UploadRejected, UploadStore, detect_content_type, safe_filename
+from tests.conftest import NOW
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+GRANT = UploadGrant("c1001", "conv-1", None)
+
+
+@pytest.fixture
+def store(seeded, tmp_path):
+    return UploadStore(seeded, tmp_path / "files", max_bytes=1024, max_files=2)
+
+
+@pytest.mark.parametrize("data, expected", [
+    (PNG, "image/png"), (b"\xff\xd8\xff\xe0rest", "image/jpeg"), (b"%PDF-1.7\n", "application/pdf"),
+    (b"GIF89a....", "image/gif"), (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"),
+    ("2026-11-24 20:01 连接超时\n".encode("utf-8"), "text/plain"),
+    (b"MZ\x90\x00\x03", None), (b"\x00\x01\x02binary", None), (b"\xff\xfe\xfd not utf8", None),
+])
+def test_type_is_judged_by_content(data, expected):
+    assert detect_content_type(data) == expected
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("../../etc/passwd", "passwd"), ("C:\\Users\\a\\shot.png", "shot.png"), (".hidden", "hidden"),
+    ("a\x00b\u202e.png", "ab.png"), ("", "未命名文件"), ("长" * 300, "长" * 100),
+])
+def test_filenames_are_made_safe(name, expected):
+    assert safe_filename(name) == expected
+
+
+def test_file_is_stored_under_its_hash_outside_the_web_root(store):
+    saved = store.save(GRANT, "截图.png", PNG, NOW)
+    path = store.path_for(saved.sha256)
+    assert path.read_bytes() == PNG and path.parent.parent == store.root
+    assert [u.filename for u in store.for_conversation("c1001", "conv-1")] == ["截图.png"]
+    assert store.for_conversation("c1002", "conv-1") == []
+
+
+@pytest.mark.parametrize("data, code", [(b"", "empty"), (PNG + b"x" * 2000, "too_large"), (b"MZ\x90\x00", "bad_type")])
+def test_bad_files_are_rejected_with_a_reason(store, data, code):
+    with pytest.raises(UploadRejected) as rejected:
+        store.save(GRANT, "x.png", data, NOW)
+    assert rejected.value.code == code and "x.png" in rejected.value.message
+    assert not [p for p in store.root.rglob("*") if p.is_file()]
+
+
+def test_count_limit_per_application(store):
+    store.save(GRANT, "a.png", PNG, NOW)
+    store.save(GRANT, "b.txt", b"log line", NOW)
+    with pytest.raises(UploadRejected) as rejected:
+        store.save(GRANT, "c.png", PNG + b"1", NOW)
+    assert rejected.value.code == "too_many"
+    # Another conversation has its own allowance.
+    store.save(UploadGrant("c1001", "conv-2", None), "c.png", PNG + b"1", NOW)
+
+
+def test_database_failure_leaves_no_file_behind(store, seeded):
+    with mock.patch.object(UploadRow, "__init__", side_effect=RuntimeError("db down")):
+        with pytest.raises(RuntimeError):
+            store.save(GRANT, "a.png", PNG, NOW)
+    assert [p for p in store.root.rglob("*") if p.is_file()] == []
+    with seeded() as session:
+        assert session.scalar(select(func.count()).select_from(UploadRow)) == 0
