@@ -1,7 +1,6 @@
 """The refund form: identify the order, the reason, what that reason needs, quote, confirm, file."""
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional, Text
@@ -11,6 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.evidence import NO_EVIDENCE, UPLOAD_DONE, links_in, upload_url
 from actions.identity import customer_id
 from bot.clock import utcnow
 from bot.nlu.extract import extract_entities
@@ -18,8 +18,6 @@ from bot.nlu.normalize import normalize_text
 from bot.nlu.reasons import find_reason
 from bot.policy.config import REASONS
 from bot.refunds import replies
-from bot.security.tokens import UploadGrant, issue_upload_token
-from bot.settings import load_settings
 from bot.wiring import refund_service, upload_store
 
 FORM_SLOTS = ("order_id", "instance_id", "refund_reason", "incident_time", "incident_instance",
@@ -28,9 +26,6 @@ FORM_SLOTS = ("order_id", "instance_id", "refund_reason", "incident_time", "inci
 SERVICE_ISSUE_SLOTS = ["incident_time", "incident_instance", "incident_description", "evidence_links"]
 # Refusals that do not depend on the reason: say so as soon as the order is known.
 REASON_INDEPENDENT_REFUSALS = {"payg_not_refundable", "unpaid_items", "expired"}
-URL = re.compile(r"https?://[^\s，。；;,]+", re.IGNORECASE)
-UPLOAD_DONE = {"好了", "好", "好的", "已上传", "上传好了", "传好了", "上传了", "完成", "上传完成", "done", "ok"}
-NO_EVIDENCE = {"没有", "没", "无", "沒有", "没有了", "暂时没有", "没有截图", "不用", "没有材料", "no", "none"}
 MAX_TEXT = 2000
 
 
@@ -171,7 +166,7 @@ class ValidateRefundForm(FormValidationAction):
             return {"evidence_links": f"已上传 {len(files)} 个文件"}
         if tracker.latest_message.get("intent", {}).get("name") == "deny" or text.lower() in NO_EVIDENCE:
             return {"evidence_links": "无"}
-        links = URL.findall(text)
+        links = links_in(text)
         if links:
             dispatcher.utter_message(text=f"已收到 {len(links)} 个链接，会附在工单中。")
             return {"evidence_links": "\n".join(links[:10])}
@@ -288,7 +283,7 @@ class ActionSubmitRefund(Action):
         evidence = []
         if details.get("incident_description"):
             evidence.append(("text", details["incident_description"]))
-        for link in URL.findall(details.get("evidence_links") or ""):
+        for link in links_in(details.get("evidence_links") or ""):
             evidence.append(("link", link))
         service = refund_service()
         if reason == "duplicate_payment":
@@ -366,7 +361,5 @@ class ActionAskEvidenceLinks(Action):
         if cid is None:
             dispatcher.utter_message(text=replies.EVIDENCE_QUESTION)
             return []
-        settings = load_settings()
-        token = issue_upload_token(settings.jwt_secret, UploadGrant(cid, tracker.sender_id, None))
-        dispatcher.utter_message(text=replies.evidence_question(f"{settings.site_url}/upload/{token}"))
+        dispatcher.utter_message(text=replies.evidence_question(upload_url(cid, tracker.sender_id)))
         return []

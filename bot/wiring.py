@@ -11,6 +11,7 @@ from bot.refunds.service import RefundService
 from bot.settings import Settings, load_settings
 from bot.storage.database import create_schema, make_engine, session_factory
 from bot.tickets.store import TicketStore
+from bot.tickets.workflow import TicketWorkflow
 from bot.uploads.store import UploadStore
 
 
@@ -38,6 +39,13 @@ def refund_service() -> RefundService:
 
 
 @lru_cache(maxsize=1)
+def ticket_workflow() -> TicketWorkflow:
+    """The process-wide ticket workflow (same store and policy as the refund service)."""
+    service = refund_service()
+    return TicketWorkflow(service.tickets, service.policy, service.clock)
+
+
+@lru_cache(maxsize=1)
 def upload_store() -> UploadStore:
     """The process-wide evidence upload store."""
     settings = load_settings()
@@ -46,5 +54,5 @@ def upload_store() -> UploadStore:
 
 def reset() -> None:
     """Forget the process-wide services (tests change the environment between cases)."""
-    for cached in (_sessions, refund_service, upload_store):
+    for cached in (_sessions, refund_service, ticket_workflow, upload_store):
         cached.cache_clear()

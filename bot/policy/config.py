@@ -72,6 +72,8 @@ class Timing:
     review_working_days: int
     payout_working_days: Mapping[str, int]
     holidays: Tuple[date, ...]
+    appeal_working_days: int = 5
+    escalation_working_days: int = 1
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,8 @@ def _timing(sec: "_Section") -> Timing:
         review_working_days=sec.integer("review_working_days"),
         payout_working_days={d: payout.integer(d) for d in DESTINATIONS},
         holidays=tuple(sorted(holidays)),
+        appeal_working_days=sec.integer("appeal_working_days", 5),
+        escalation_working_days=sec.integer("escalation_working_days", 1),
     )
 
 

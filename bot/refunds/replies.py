@@ -11,20 +11,6 @@ from bot.policy.explain import DESTINATION_LABELS, format_date
 from bot.policy.quote import Quote
 from bot.tickets.models import REASON_LABELS, Ticket
 
-NEXT_STEPS = {
-    "submitted": "工单已进入审核队列，审核人员会尽快处理",
-    "under_review": "审核人员正在核对您的订单和材料",
-    "needs_info": "审核人员需要您补充材料，请按要求补充后继续审核",
-    "approved": "审核已通过，正在安排退款",
-    "refunding": "退款正在打款途中",
-    "refunded": "退款已完成",
-    "rejected": "申请未通过，您可以补充材料或提出申诉",
-    "appealed": "申诉正在复核中",
-    "final_rejected": "申诉复核未通过",
-    "withdrawn": "您已撤回该申请",
-}
-
-
 def order_title(order: Order) -> str:
     """One line that lets a customer recognise an order (used on buttons)."""
     paid = order.primary_payment.amount if order.primary_payment else order.amount_due
@@ -71,35 +57,13 @@ def ticket_already_open(ticket: Ticket) -> str:
             "无需重复申请。需要查看进度的话告诉我即可。")
 
 
-def ticket_status(ticket: Ticket) -> str:
-    """State, history and next step of one ticket."""
-    quote = ticket.quote
-    lines = [
-        f"工单 {ticket.ticket_id}（订单 {ticket.order_id}，{REASON_LABELS.get(ticket.reason, ticket.reason)}）",
-        f"当前状态：{ticket.status_label}，提交于 {format_customer_time(ticket.created_at)}。",
-        f"下一步：{NEXT_STEPS[ticket.status]}。",
-    ]
-    if ticket.is_open and quote.get("review_due") and ticket.status in ("submitted", "under_review"):
-        lines.append(f"预计 {_date(quote['review_due'])} 前完成审核，"
-                     f"审核通过后预计 {_date(quote.get('expected_arrival'))} 前到账。")
-    if ticket.status not in ("rejected", "final_rejected", "withdrawn") and not ticket.manual_review:
-        label = "退款金额" if ticket.status == "refunded" else "预计退款金额"
-        lines.append(f"{label}：{format_yuan(to_money(quote.get('refund', '0')))}。")
-    return "\n".join(lines)
-
-
-def ticket_list(tickets: Sequence[Ticket]) -> str:
-    lines = [f"您名下共有 {len(tickets)} 个退款工单（最近的在前）："]
+def ticket_list(tickets: Sequence[Ticket], heading: str) -> str:
+    lines = [heading]
     for t in tickets:
         lines.append(f"· {t.ticket_id} · 订单 {t.order_id} · {t.status_label} · 提交于 "
                      f"{format_customer_time(t.created_at, with_time=False)}")
     lines.append("想看某个工单的详情，告诉我工单号即可。")
     return "\n".join(lines)
-
-
-def quote_explanation_of(ticket: Ticket) -> str:
-    explanation = ticket.quote.get("explanation") or ""
-    return f"工单 {ticket.ticket_id} 的退款金额明细如下：\n{explanation}"
 
 
 def _date(value: Optional[str]) -> str:
@@ -111,6 +75,8 @@ def as_buttons(orders: Sequence[Order]) -> List[Dict[str, Any]]:
     return [{"title": order_title(o), "payload": f'/inform{{"order_id": "{o.order_id}"}}'} for o in orders]
 
 
+GREETING = ("您好，我是云途退款助手。我可以帮您申请退款、查询退款进度、解释退款金额，或者介绍退款政策。"
+            "请问有什么可以帮您？")
 REASON_QUESTION = "请问您申请退款的原因是？可以直接描述，也可以点选："
 REASON_BUTTONS = [
     {"title": "需求变化，不再需要", "payload": '/inform{"refund_reason": "demand_change"}'},

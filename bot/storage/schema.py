@@ -1,7 +1,7 @@
 """Database tables: the demo billing system and the assistant's own tickets."""
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Index, Integer, String,
+from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, Integer, String,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -108,7 +108,19 @@ class TicketRow(Base):
     conversation_id = Column(String(128))
     created_at = Column(UTCDateTime, nullable=False)
     updated_at = Column(UTCDateTime, nullable=False)
+    # Lifecycle (see bot/tickets/lifecycle.py)
+    stage_due = Column(Date)  # customer-local date by which the current stage should be done
+    reviewer_id = Column(String(32))
+    final_amount = Column(Money())
+    adjustment_reason = Column(Text)
+    info_requested = Column(JSON)  # what the reviewer asked the customer to add
+    rejection_code = Column(String(32))
+    rejection_note = Column(Text)
+    appeal_statement = Column(Text)
+    payout_reference = Column(String(64))
+    paid_at = Column(UTCDateTime)
     evidence = relationship("EvidenceRow", lazy="selectin", order_by="EvidenceRow.id")
+    events = relationship("TicketEventRow", lazy="selectin", order_by="TicketEventRow.id")
 
     __table_args__ = (Index("ix_tickets_customer_created", "customer_id", "created_at"),)
 
@@ -125,6 +137,51 @@ class EvidenceRow(Base):
     ticket_id = Column(String(14), ForeignKey("refund_tickets.ticket_id"), nullable=False, index=True)
     kind = Column(String(16), nullable=False)  # text | link | transaction | file
     content = Column(Text, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+
+
+class EscalationRow(Base):
+    """A 催办 recorded for an overdue stage; one per ticket, stage and missed due date."""
+
+    __tablename__ = "ticket_escalations"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    ticket_id = Column(String(14), ForeignKey("refund_tickets.ticket_id"), nullable=False, index=True)
+    status = Column(String(24), nullable=False)
+    missed_due = Column(Date, nullable=False)
+    new_due = Column(Date, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (UniqueConstraint("ticket_id", "status", "missed_due"),)
+
+
+class CustomerVisitRow(Base):
+    """When the customer was last told about their tickets (for 'changed since your last visit')."""
+
+    __tablename__ = "customer_visits"
+    customer_id = Column(String(32), primary_key=True)
+    last_seen_at = Column(UTCDateTime, nullable=False)
+
+
+class StaffRow(Base):
+    """Support agents and billing reviewers (roles: comma-separated agent, reviewer)."""
+
+    __tablename__ = "staff"
+    staff_id = Column(String(32), primary_key=True)
+    name = Column(String(100), nullable=False)
+    roles = Column(String(64), nullable=False)
+    password_hash = Column(String(200), nullable=False)
+    api_token_hash = Column(String(64), unique=True)
+
+
+class IdempotencyRow(Base):
+    """A back-office request already answered, by (actor, Idempotency-Key)."""
+
+    __tablename__ = "idempotency_records"
+    actor = Column(String(32), primary_key=True)
+    key = Column(String(128), primary_key=True)
+    request_hash = Column(String(64), nullable=False)
+    status = Column(Integer, nullable=False)
+    body = Column(JSON, nullable=False)
     created_at = Column(UTCDateTime, nullable=False)
 
 

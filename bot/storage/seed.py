@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import CUSTOMER_TZ, utcnow
 from bot.security.passwords import hash_password
+from bot.backoffice.staff import token_hash
 from bot.storage.schema import (Base, CustomerRow, InstanceRow, OrderItemRow, OrderRow, OutageRow,
-                                PaymentRow, TicketRow)
+                                PaymentRow, StaffRow, TicketRow)
 
 D = Decimal
 TENCENT_TIERS = [{"up_to_hours": 96, "price": "0.50"}, {"up_to_hours": None, "price": "0.40"}]
@@ -62,6 +63,9 @@ CUSTOMERS = [("c1001", "张伟", True), ("c1002", "李娜", True), ("c1003", "�
 DEMO_PASSWORD = "demo123"
 # Hashed once with a fixed salt so re-seeding stays fast; demo accounts only.
 DEMO_PASSWORD_HASH = hash_password(DEMO_PASSWORD, salt=b"demo-accounts-01")
+# Demo staff: (id, name, roles). Password staff123; API token dev-token-<id> (development only).
+STAFF = [("r1", "审核员 小陈", "reviewer"), ("a1", "客服 小王", "agent"), ("a2", "客服 小李", "agent,reviewer")]
+STAFF_PASSWORD_HASH = hash_password("staff123", salt=b"demo-staff-0001")
 
 
 def demo_order(key: str) -> DemoOrder:
@@ -81,6 +85,9 @@ def seed_demo(sessions: sessionmaker, now: Optional[datetime] = None, reset: boo
         for customer_id, name, is_demo in CUSTOMERS:
             session.add(CustomerRow(customer_id=customer_id, name=name, is_demo=is_demo,
                                     password_hash=DEMO_PASSWORD_HASH))
+        for staff_id, name, roles in STAFF:
+            session.add(StaffRow(staff_id=staff_id, name=name, roles=roles, password_hash=STAFF_PASSWORD_HASH,
+                                 api_token_hash=token_hash(f"dev-token-{staff_id}")))
         session.flush()
         for demo in DEMO_ORDERS:
             _add_order(session, demo, now)

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 STATUS_LABELS = {
     "submitted": "已提交",
@@ -36,6 +36,16 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class TicketEvent:
+    at: datetime
+    actor: str
+    from_status: Optional[str]
+    to_status: str
+    reason_code: Optional[str]
+    note: str
+
+
+@dataclass(frozen=True)
 class Ticket:
     ticket_id: str
     customer_id: str
@@ -52,6 +62,17 @@ class Ticket:
     created_at: datetime
     updated_at: datetime
     evidence: Tuple[Evidence, ...] = field(default_factory=tuple)
+    events: Tuple[TicketEvent, ...] = field(default_factory=tuple)
+    stage_due: Optional[date] = None
+    reviewer_id: Optional[str] = None
+    final_amount: Optional[Decimal] = None
+    adjustment_reason: Optional[str] = None
+    info_requested: Tuple[str, ...] = ()
+    rejection_code: Optional[str] = None
+    rejection_note: Optional[str] = None
+    appeal_statement: Optional[str] = None
+    payout_reference: Optional[str] = None
+    paid_at: Optional[datetime] = None
 
     @property
     def status_label(self) -> str:

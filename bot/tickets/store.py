@@ -1,8 +1,10 @@
-"""Storing and finding refund tickets. Filing is idempotent: one open ticket per order."""
+"""Storing and finding refund tickets. Filing is idempotent: one open ticket per order.
+Every state change goes through `transition`, which checks the lifecycle and appends to the
+audit trail in the same transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy import func, select
@@ -12,11 +14,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import CUSTOMER_TZ, to_customer_time
 from bot.money import to_money
-from bot.tickets.models import OPEN_STATUSES, Evidence, Ticket
+from bot.storage.schema import (CustomerVisitRow, EscalationRow, EvidenceRow, TicketEventRow, TicketRow,
+                                TicketSequenceRow)
+from bot.tickets.lifecycle import next_state
+from bot.tickets.models import OPEN_STATUSES, Evidence, Ticket, TicketEvent
 from bot.uploads.store import attach_conversation_uploads
-from bot.storage.schema import EvidenceRow, TicketEventRow, TicketRow, TicketSequenceRow
 
-COUNTED_AGAINST_QUOTA = ("rejected", "final_rejected", "withdrawn")
+NOT_COUNTED_AGAINST_QUOTA = ("rejected", "final_rejected", "withdrawn")
+# Columns a transition may change besides the state itself.
+TRANSITION_FIELDS = frozenset({"stage_due", "reviewer_id", "final_amount", "adjustment_reason", "info_requested",
+                               "rejection_code", "rejection_note", "appeal_statement", "payout_reference",
+                               "paid_at"})
 
 
 @dataclass(frozen=True)
@@ -35,10 +43,12 @@ class NewTicket:
 
 
 class TicketStore:
-    """Tickets in the database; every read is filtered by the owner in the query."""
+    """Tickets in the database; every customer read is filtered by the owner in the query."""
 
     def __init__(self, sessions: sessionmaker) -> None:
         self._sessions = sessions
+
+    # --- filing -----------------------------------------------------------------------------
 
     def file(self, new: NewTicket, now: datetime) -> Tuple[Ticket, bool]:
         """File a ticket; returns (ticket, created). An open ticket for the order is returned
@@ -46,34 +56,34 @@ class TicketStore:
         existing = self.open_ticket_for_order(new.customer_id, new.order_id)
         if existing is not None:
             return existing, False
+        review_due = new.quote.get("review_due")
         try:
             with self._sessions.begin() as session:
                 ticket_id = _next_ticket_id(session, now)
-                row = TicketRow(
+                session.add(TicketRow(
                     ticket_id=ticket_id, customer_id=new.customer_id, order_id=new.order_id,
                     open_order_id=new.order_id, product_code=new.product_code, reason=new.reason,
                     rule=new.quote["rule"], status="submitted", manual_review=new.manual_review,
                     quoted_amount=to_money(new.quote["refund"]), quote=new.quote,
                     details=new.details, conversation_id=new.conversation_id,
                     created_at=now, updated_at=now,
-                )
-                session.add(row)
+                    stage_due=date.fromisoformat(review_due) if review_due else None,
+                ))
                 session.flush()
                 for kind, content in new.evidence:
                     session.add(EvidenceRow(ticket_id=ticket_id, kind=kind, content=content, created_at=now))
                 if new.conversation_id:
                     attach_conversation_uploads(session, new.customer_id, new.conversation_id, ticket_id)
                 session.add(TicketEventRow(ticket_id=ticket_id, at=now, actor=f"customer:{new.customer_id}",
-                                           from_status=None, to_status="submitted",
-                                           reason_code="filed", note=""))
+                                           from_status=None, to_status="submitted", reason_code="filed", note=""))
         except IntegrityError:
             existing = self.open_ticket_for_order(new.customer_id, new.order_id)
             if existing is None:
                 raise
             return existing, False
-        ticket = self.get(new.customer_id, ticket_id)
-        assert ticket is not None
-        return ticket, True
+        return self._get_any(ticket_id), True
+
+    # --- reading ----------------------------------------------------------------------------
 
     def get(self, customer_id: str, ticket_id: str) -> Optional[Ticket]:
         """The ticket if it exists and belongs to `customer_id`."""
@@ -81,6 +91,15 @@ class TicketStore:
                                         TicketRow.customer_id == customer_id)
         with self._sessions() as session:
             row = session.scalars(query).first()
+            return _ticket(row) if row else None
+
+    def get_for_staff(self, ticket_id: str) -> Optional[Ticket]:
+        """Any ticket, for authenticated reviewers and agents (never called from the chat)."""
+        return self._get_any(ticket_id.upper())
+
+    def _get_any(self, ticket_id: str) -> Optional[Ticket]:
+        with self._sessions() as session:
+            row = session.get(TicketRow, ticket_id)
             return _ticket(row) if row else None
 
     def open_ticket_for_order(self, customer_id: str, order_id: str) -> Optional[Ticket]:
@@ -97,15 +116,22 @@ class TicketStore:
         with self._sessions() as session:
             return [_ticket(row) for row in session.scalars(query)]
 
-    def count_no_reason_refunds(self, customer_id: str, year: int,
-                                product_code: Optional[str]) -> int:
+    def search(self, status: Optional[str] = None, limit: int = 100) -> List[Ticket]:
+        """Tickets for the back office, oldest first (the review queue)."""
+        query = select(TicketRow).order_by(TicketRow.created_at, TicketRow.ticket_id).limit(limit)
+        if status:
+            query = query.where(TicketRow.status == status)
+        with self._sessions() as session:
+            return [_ticket(row) for row in session.scalars(query)]
+
+    def count_no_reason_refunds(self, customer_id: str, year: int, product_code: Optional[str]) -> int:
         """No-reason refunds the customer used in calendar year `year` (Beijing time)."""
         start = datetime(year, 1, 1, tzinfo=CUSTOMER_TZ)
         end = datetime(year + 1, 1, 1, tzinfo=CUSTOMER_TZ)
         query = select(func.count()).select_from(TicketRow).where(
             TicketRow.customer_id == customer_id,
             TicketRow.rule == "no_reason_window",
-            TicketRow.status.not_in(COUNTED_AGAINST_QUOTA),
+            TicketRow.status.not_in(NOT_COUNTED_AGAINST_QUOTA),
             TicketRow.created_at >= start, TicketRow.created_at < end,
         )
         if product_code is not None:
@@ -113,29 +139,102 @@ class TicketStore:
         with self._sessions() as session:
             return int(session.scalar(query))
 
+    # --- changing ---------------------------------------------------------------------------
+
+    def transition(self, ticket_id: str, action: str, role: str, actor: str, now: datetime,
+                   owner: Optional[str] = None, reason_code: str = "", note: str = "",
+                   changes: Optional[Dict[str, Any]] = None,
+                   evidence: Sequence[Tuple[str, str]] = ()) -> Ticket:
+        """Apply a lifecycle action atomically: check, change, audit. KeyError if the ticket is
+        unknown (or not `owner`'s); IllegalTransition if the action is not allowed now."""
+        changes = changes or {}
+        unknown = set(changes) - TRANSITION_FIELDS
+        if unknown:
+            raise ValueError(f"not changeable by a transition: {sorted(unknown)}")
+        with self._sessions.begin() as session:
+            query = select(TicketRow).where(TicketRow.ticket_id == ticket_id.upper()).with_for_update()
+            if owner is not None:
+                query = query.where(TicketRow.customer_id == owner)
+            row = session.scalars(query).first()
+            if row is None:
+                raise KeyError(ticket_id)
+            target = next_state(row.status, action, role)
+            session.add(TicketEventRow(ticket_id=row.ticket_id, at=now, actor=actor, from_status=row.status,
+                                       to_status=target, reason_code=reason_code or action, note=note))
+            for kind, content in evidence:
+                session.add(EvidenceRow(ticket_id=row.ticket_id, kind=kind, content=content, created_at=now))
+            for key, value in changes.items():
+                setattr(row, key, value)
+            row.status = target
+            row.open_order_id = row.order_id if target in OPEN_STATUSES else None
+            row.updated_at = now
+        return self._get_any(ticket_id.upper())
+
     def set_status(self, ticket_id: str, status: str, now: datetime, actor: str,
                    reason_code: str = "", note: str = "") -> None:
-        """Record a state change and its audit event in one transaction."""
+        """Force a state (seeding and tests only: bypasses the lifecycle, still audited)."""
         with self._sessions.begin() as session:
             row = session.get(TicketRow, ticket_id)
             if row is None:
                 raise KeyError(ticket_id)
-            session.add(TicketEventRow(ticket_id=ticket_id, at=now, actor=actor,
-                                       from_status=row.status, to_status=status,
-                                       reason_code=reason_code, note=note))
+            session.add(TicketEventRow(ticket_id=ticket_id, at=now, actor=actor, from_status=row.status,
+                                       to_status=status, reason_code=reason_code or "forced", note=note))
             row.status = status
             row.open_order_id = row.order_id if status in OPEN_STATUSES else None
             row.updated_at = now
+
+    def record_escalation(self, ticket: Ticket, new_due: date, now: datetime) -> bool:
+        """Record a 催办 for the ticket's missed due date; False if one was already recorded."""
+        try:
+            with self._sessions.begin() as session:
+                row = session.get(TicketRow, ticket.ticket_id, with_for_update=True)
+                if row is None or row.status != ticket.status or row.stage_due != ticket.stage_due:
+                    return False
+                session.add(EscalationRow(ticket_id=ticket.ticket_id, status=ticket.status,
+                                          missed_due=ticket.stage_due, new_due=new_due, created_at=now))
+                session.add(TicketEventRow(ticket_id=ticket.ticket_id, at=now, actor="system:escalation",
+                                           from_status=ticket.status, to_status=ticket.status,
+                                           reason_code="escalated", note=f"逾期催办，新承诺日期 {new_due.isoformat()}"))
+                row.stage_due = new_due
+        except IntegrityError:
+            return False
+        return True
+
+    def escalation_count(self, ticket_id: str) -> int:
+        with self._sessions() as session:
+            return int(session.scalar(select(func.count()).select_from(EscalationRow)
+                                      .where(EscalationRow.ticket_id == ticket_id)))
+
+    def changed_since_last_visit(self, customer_id: str, now: datetime) -> List[Tuple[Ticket, TicketEvent]]:
+        """Tickets whose state someone else changed since the customer's last visit; the visit
+        is then recorded as `now`."""
+        with self._sessions.begin() as session:
+            visit = session.get(CustomerVisitRow, customer_id, with_for_update=True)
+            since = visit.last_seen_at if visit else None
+            changed: List[Tuple[Ticket, TicketEvent]] = []
+            if since is not None:
+                query = (select(TicketRow).where(TicketRow.customer_id == customer_id,
+                                                 TicketRow.updated_at > since)
+                         .order_by(TicketRow.updated_at.desc()))
+                for row in session.scalars(query):
+                    ticket = _ticket(row)
+                    news = [e for e in ticket.events if e.at > since and not e.actor.startswith("customer:")
+                            and e.from_status != e.to_status]
+                    if news:
+                        changed.append((ticket, news[-1]))
+            if visit is None:
+                session.add(CustomerVisitRow(customer_id=customer_id, last_seen_at=now))
+            else:
+                visit.last_seen_at = now
+        return changed
 
 
 def _next_ticket_id(session: Session, now: datetime) -> str:
     """RF + local date + 4-digit daily sequence, allocated atomically inside the transaction."""
     day = to_customer_time(now).strftime("%Y%m%d")
-    dialect = session.bind.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     stmt = insert(TicketSequenceRow).values(day=day, last=1)
-    stmt = stmt.on_conflict_do_update(index_elements=["day"],
-                                      set_={"last": TicketSequenceRow.last + 1})
+    stmt = stmt.on_conflict_do_update(index_elements=["day"], set_={"last": TicketSequenceRow.last + 1})
     session.execute(stmt)
     last = session.scalar(select(TicketSequenceRow.last).where(TicketSequenceRow.day == day))
     if last > 9999:
@@ -151,4 +250,10 @@ def _ticket(row: TicketRow) -> Ticket:
         details=row.details, conversation_id=row.conversation_id, created_at=row.created_at,
         updated_at=row.updated_at,
         evidence=tuple(Evidence(e.kind, e.content, e.created_at) for e in row.evidence),
+        events=tuple(TicketEvent(e.at, e.actor, e.from_status, e.to_status, e.reason_code, e.note)
+                     for e in row.events),
+        stage_due=row.stage_due, reviewer_id=row.reviewer_id, final_amount=row.final_amount,
+        adjustment_reason=row.adjustment_reason, info_requested=tuple(row.info_requested or ()),
+        rejection_code=row.rejection_code, rejection_note=row.rejection_note,
+        appeal_statement=row.appeal_statement, payout_reference=row.payout_reference, paid_at=row.paid_at,
     )

@@ -111,6 +111,13 @@ class UploadStore:
             return [StoredUpload(r.id, r.filename, r.content_type, r.size, r.sha256)
                     for r in session.scalars(query)]
 
+    def for_ticket(self, customer_id: str, ticket_id: str) -> List[StoredUpload]:
+        query = (select(UploadRow).where(UploadRow.customer_id == customer_id, UploadRow.ticket_id == ticket_id)
+                 .order_by(UploadRow.id))
+        with self._sessions() as session:
+            return [StoredUpload(r.id, r.filename, r.content_type, r.size, r.sha256)
+                    for r in session.scalars(query)]
+
     def path_for(self, digest: str) -> Path:
         return self.root / digest[:2] / digest
 

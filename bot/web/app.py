@@ -15,12 +15,16 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sqlalchemy.orm import sessionmaker
 
+from bot.backoffice.api import create_backoffice_api
 from bot.clock import utcnow
+from bot.policy.config import load_policy
 from bot.security.passwords import verify_password
 from bot.security.tokens import (TokenError, issue_chat_token, issue_session_token,
                                  verify_session_token, verify_upload_token)
 from bot.settings import PROJECT_ROOT, Settings
 from bot.storage.schema import CustomerRow
+from bot.tickets.store import TicketStore
+from bot.tickets.workflow import TicketWorkflow
 from bot.uploads.store import ALLOWED_DESCRIPTION, UploadRejected, UploadStore
 from bot.web.rasa_client import RasaClient
 
@@ -43,6 +47,8 @@ def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_s
     secure_cookies = settings.site_url.startswith("https://")
     message_delay = int(os.environ.get("REFUND_WIDGET_MESSAGE_DELAY_MS", "300"))
     app.static("/static/webchat.js", str(WIDGET_BUNDLE), content_type="application/javascript")
+    workflow = TicketWorkflow(TicketStore(sessions), load_policy(settings.policy_file))
+    app.blueprint(create_backoffice_api(sessions, workflow))
 
     def current_customer(request: Request) -> Optional[CustomerRow]:
         try:

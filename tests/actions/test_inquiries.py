@@ -27,10 +27,12 @@ def test_foreign_and_unknown_tickets_get_the_same_answer(db, dispatcher):
     assert [m["text"] for m in dispatcher.messages] == [NOT_FOUND, NOT_FOUND]
 
 
-def test_status_lists_all_tickets_when_none_named(db, dispatcher):
-    file_for("c1001", "in_window")
+def test_status_details_the_newest_ticket_and_lists_the_others(db, dispatcher):
+    ticket = file_for("c1001", "in_window")
     ActionRefundStatus().run(dispatcher, make_tracker(), {})
-    assert "共有 2 个退款工单" in texts(dispatcher)
+    first, second = [m["text"] for m in dispatcher.messages]
+    assert first.startswith(f"工单 {ticket.ticket_id}") and "当前状态：已提交" in first
+    assert second.startswith("您名下的其他退款工单") and ticket.ticket_id not in second
 
 
 def test_amount_explains_the_latest_ticket(db, dispatcher):

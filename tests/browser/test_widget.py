@@ -40,7 +40,8 @@ def test_refund_in_the_widget_then_status_and_reload(fresh_stack, context, artif
     assert ticket.ticket_id in bot_texts(page) and ticket.customer_id == "c1001"
 
     send(page, "查询退款进度")
-    wait_for_bot(page, f"{ticket.ticket_id} · 订单 {ticket.order_id} · 已提交")
+    wait_for_bot(page, f"工单 {ticket.ticket_id}（订单 {ticket.order_id}")
+    wait_for_bot(page, "当前状态：已提交")
     page.screenshot(path=str(artifacts / "widget-mid-conversation.png"), full_page=True)
 
     before = session_id(page)
@@ -49,7 +50,9 @@ def test_refund_in_the_widget_then_status_and_reload(fresh_stack, context, artif
     wait_for_bot(page, ticket.ticket_id)  # the history is still shown
     assert session_id(page) == before
     send(page, f"{ticket.ticket_id} 到哪一步了")
-    wait_for_bot(page, "当前状态：已提交")
+    page.wait_for_function(
+        "([sel, s]) => Array.from(document.querySelectorAll(sel)).filter(e => e.innerText.includes(s)).length >= 2",
+        arg=[".rw-messages-container .rw-response .rw-message-text", "当前状态：已提交"])
     tracker_events = fresh_stack.tracker(before)["events"]
     assert any(e.get("text") == f"{ticket.ticket_id} 到哪一步了" for e in tracker_events if e["event"] == "user")
 

@@ -1,0 +1,31 @@
+"""Reading evidence out of what the customer typed, and offering the upload page."""
+from __future__ import annotations
+
+import re
+from typing import List, Optional, Tuple
+
+from bot.security.tokens import UploadGrant, issue_upload_token
+from bot.settings import load_settings
+
+URL = re.compile(r"https?://[^\s，。；;,）)]+", re.IGNORECASE)
+UPLOAD_DONE = {"好了", "好", "好的", "已上传", "上传好了", "传好了", "上传了", "完成", "上传完成", "done", "ok"}
+NO_EVIDENCE = {"没有", "没", "无", "沒有", "没有了", "暂时没有", "没有截图", "不用", "没有材料", "no", "none"}
+
+
+def upload_url(customer_id: str, conversation_id: str, ticket_id: Optional[str] = None) -> str:
+    """A signed, expiring upload link bound to this customer, conversation (and ticket)."""
+    settings = load_settings()
+    token = issue_upload_token(settings.jwt_secret, UploadGrant(customer_id, conversation_id, ticket_id))
+    return f"{settings.site_url}/upload/{token}"
+
+
+def links_in(text: str) -> List[str]:
+    return URL.findall(text or "")[:10]
+
+
+def as_evidence(text: str) -> List[Tuple[str, str]]:
+    """A free-text answer as evidence rows: the text itself and each link in it."""
+    text = (text or "").strip()
+    rows = [("text", text[:2000])] if text else []
+    rows += [("link", link) for link in links_in(text)]
+    return rows

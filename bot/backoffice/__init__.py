@@ -1,0 +1,1 @@
+"""The review back office: an authenticated HTTP API and a command line over the workflow."""

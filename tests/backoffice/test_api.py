@@ -1,0 +1,173 @@
+"""The back-office HTTP API against a running web service, on SQLite and on PostgreSQL."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+import uuid
+from typing import Any, Dict, Optional, Tuple
+
+import pytest
+from sqlalchemy import text
+
+from bot.settings import PROJECT_ROOT
+from bot.storage.database import create_schema, make_engine, session_factory
+from bot.storage.seed import demo_order, seed_demo
+from bot.tickets.store import NewTicket, TicketStore
+from tests.conftest import NOW, POSTGRES_URL
+from tests.servers import free_port, wait_for
+
+REVIEWER, AGENT = "dev-token-r1", "dev-token-a1"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def site(request, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp(f"backoffice-{request.param}")
+    if request.param == "sqlite":
+        url = f"sqlite:///{workdir / 'bo.db'}"
+        cleanup = None
+    else:
+        schema = f"bo_{uuid.uuid4().hex[:10]}"
+        admin = make_engine(POSTGRES_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+        cleanup = (admin, schema)
+    engine = make_engine(url)
+    create_schema(engine)
+    sessions = session_factory(engine)
+    seed_demo(sessions)
+    port = free_port()
+    env = {**__import__("os").environ, "REFUND_DB_URL": url, "REFUND_WEB_PORT": str(port),
+           "PYTHONPATH": str(PROJECT_ROOT), "REFUND_UPLOAD_DIR": str(workdir / "uploads")}
+    log = workdir / "web.log"
+    process = subprocess.Popen([sys.executable, "-m", "bot.web"], cwd=PROJECT_ROOT, env=env,
+                               stdout=log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/health", process, log)
+        yield f"http://127.0.0.1:{port}", sessions
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        engine.dispose()
+        if cleanup:
+            admin, schema = cleanup
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+
+@pytest.fixture
+def ticket_id(site):
+    """A freshly filed ticket (each test gets its own order-less ticket on a new order id)."""
+    _, sessions = site
+    order_id = f"{uuid.uuid4().int % 10**16:016d}"
+    quote = {"rule": "standard", "refund": "1000.00", "paid": "1200.00", "destination": "original_route",
+             "review_due": "2026-11-30"}
+    ticket, _ = TicketStore(sessions).file(NewTicket("c1001", order_id, "ecs", "demand_change", quote, {}), NOW)
+    return ticket.ticket_id
+
+
+def call(site, method: str, path: str, token: Optional[str] = REVIEWER, body: Any = None,
+         raw: Optional[bytes] = None, key: Optional[str] = None) -> Tuple[int, Dict[str, Any]]:
+    base, _ = site
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if key:
+        headers["Idempotency-Key"] = key
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    request = urllib.request.Request(base + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def act(site, ticket_id, action, body=None, **kw):
+    return call(site, "POST", f"/api/backoffice/tickets/{ticket_id}/{action}", body=body or {}, **kw)
+
+
+@pytest.mark.parametrize("token", [None, "not-a-token"])
+def test_authentication_required(site, ticket_id, token):
+    assert call(site, "GET", "/api/backoffice/tickets", token=token)[0] == 401
+    assert act(site, ticket_id, "take", token=token)[0] == 401
+
+
+def test_agent_without_reviewer_role_cannot_act(site, ticket_id):
+    assert call(site, "GET", f"/api/backoffice/tickets/{ticket_id}", token=AGENT)[0] == 200
+    status, body = act(site, ticket_id, "take", token=AGENT)
+    assert status == 403 and "reviewer" in body["error"]
+    assert call(site, "GET", f"/api/backoffice/tickets/{ticket_id}")[1]["status"] == "submitted"
+
+
+def test_full_review_path(site, ticket_id):
+    assert act(site, ticket_id, "take")[1]["status"] == "under_review"
+    status, body = act(site, ticket_id, "request-info", {"missing": ["故障截图"], "note": "请补充"})
+    assert status == 200 and body["status"] == "needs_info" and body["info_requested"] == ["故障截图"]
+
+
+def test_approve_pay_and_audit(site, ticket_id):
+    act(site, ticket_id, "take")
+    status, body = act(site, ticket_id, "approve", {"amount": "900.00", "reason": "扣除已用流量"})
+    assert status == 200 and body["final_amount"] == "900.00"
+    assert act(site, ticket_id, "start-payout")[1]["status"] == "refunding"
+    status, body = act(site, ticket_id, "mark-paid", {"payout_reference": "PAY-123"})
+    assert body["status"] == "refunded" and body["payout_reference"] == "PAY-123"
+    assert [e["to"] for e in body["events"]] == ["submitted", "under_review", "approved", "refunding", "refunded"]
+    assert all(e["actor"] == "reviewer:r1" for e in body["events"][1:])
+
+
+def test_reject_and_close_appeal(site, ticket_id):
+    act(site, ticket_id, "take")
+    status, body = act(site, ticket_id, "reject", {"reason_code": "insufficient_evidence", "note": "无故障记录"})
+    assert status == 200 and body["status"] == "rejected"
+    status, body = act(site, ticket_id, "close-appeal", {"decision": "approve"})
+    assert status == 409  # nobody appealed
+
+
+@pytest.mark.parametrize("action, body, status, fragment", [
+    ("approve", {"amount": 900.5}, 422, "amount must be a string"),
+    ("approve", {"amount": "abc"}, 422, "not a number"),
+    ("approve", {"amount": "800.00"}, 422, "reason is required"),
+    ("reject", {"reason_code": "because"}, 422, "reason_code must be one of"),
+    ("request-info", {"missing": "截图"}, 422, "list of strings"),
+    ("mark-paid", {}, 422, "payout_reference is required"),
+    ("start-payout", {}, 409, "cannot start_payout a ticket that is under_review"),
+    ("teleport", {}, 404, "unknown action"),
+])
+def test_bad_input_is_a_clear_4xx_and_changes_nothing(site, ticket_id, action, body, status, fragment):
+    act(site, ticket_id, "take")
+    got_status, got = act(site, ticket_id, action, body)
+    assert got_status == status and fragment in got["error"]
+    detail = call(site, "GET", f"/api/backoffice/tickets/{ticket_id}")[1]
+    assert detail["status"] == "under_review" and len(detail["events"]) == 2
+
+
+def test_malformed_json(site, ticket_id):
+    assert act(site, ticket_id, "take", raw=b"{not json")[0] == 400
+    assert act(site, ticket_id, "take", raw=b"[1, 2]")[0] == 400
+    assert call(site, "GET", "/api/backoffice/tickets?status=bogus")[0] == 400
+
+
+def test_unknown_ticket(site):
+    assert act(site, "RF209901010001", "take")[0] == 404
+    assert call(site, "GET", "/api/backoffice/tickets/RF209901010001")[0] == 404
+
+
+def test_idempotency_key_replays_the_first_answer(site, ticket_id):
+    first = act(site, ticket_id, "take", key="take-once")
+    second = act(site, ticket_id, "take", key="take-once")
+    assert first == second and first[0] == 200
+    detail = call(site, "GET", f"/api/backoffice/tickets/{ticket_id}")[1]
+    assert [e["to"] for e in detail["events"]] == ["submitted", "under_review"]
+    assert act(site, ticket_id, "approve", {"amount": "1.00", "reason": "x"}, key="take-once")[0] == 422
+
+
+def test_list_filters_by_status(site, ticket_id):
+    status, body = call(site, "GET", "/api/backoffice/tickets?status=submitted")
+    assert status == 200 and ticket_id in [t["ticket_id"] for t in body["tickets"]]
+    assert all(t["status"] == "submitted" for t in body["tickets"])

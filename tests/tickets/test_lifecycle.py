@@ -1,0 +1,51 @@
+"""Every legal and illegal transition of the ticket state machine."""
+import itertools
+
+import pytest
+
+from bot.tickets.lifecycle import MOVES, IllegalTransition, next_state
+from bot.tickets.models import STATUS_LABELS
+
+STATES = list(STATUS_LABELS)
+ROLES = ["customer", "reviewer", "system"]
+EXPECTED = {
+    ("submitted", "take", "reviewer"): "under_review",
+    ("under_review", "request_info", "reviewer"): "needs_info",
+    ("appealed", "request_info", "reviewer"): "needs_info",
+    ("needs_info", "supplement", "customer"): "under_review",
+    ("needs_info", "supplement", "reviewer"): "under_review",
+    ("under_review", "approve", "reviewer"): "approved",
+    ("under_review", "reject", "reviewer"): "rejected",
+    ("approved", "start_payout", "reviewer"): "refunding",
+    ("approved", "start_payout", "system"): "refunding",
+    ("refunding", "mark_paid", "reviewer"): "refunded",
+    ("refunding", "mark_paid", "system"): "refunded",
+    ("rejected", "appeal", "customer"): "appealed",
+    ("appealed", "close_appeal_approve", "reviewer"): "approved",
+    ("appealed", "close_appeal_reject", "reviewer"): "final_rejected",
+    ("submitted", "withdraw", "customer"): "withdrawn",
+    ("under_review", "withdraw", "customer"): "withdrawn",
+    ("needs_info", "withdraw", "customer"): "withdrawn",
+}
+
+
+@pytest.mark.parametrize("state, action, role", list(itertools.product(STATES, MOVES, ROLES)))
+def test_transition_table(state, action, role):
+    expected = EXPECTED.get((state, action, role))
+    if expected is None:
+        with pytest.raises(IllegalTransition):
+            next_state(state, action, role)
+    else:
+        assert next_state(state, action, role) == expected
+
+
+def test_unknown_action():
+    with pytest.raises(IllegalTransition, match="unknown action"):
+        next_state("submitted", "teleport", "reviewer")
+
+
+def test_messages_say_what_is_wrong():
+    with pytest.raises(IllegalTransition, match="cannot approve a ticket that is submitted"):
+        next_state("submitted", "approve", "reviewer")
+    with pytest.raises(IllegalTransition, match="a customer may not approve"):
+        next_state("under_review", "approve", "customer")
