@@ -31,19 +31,6 @@ class ActionRefundPolicy(Action):
         return []
 
 
-class ActionRequestHuman(Action):
-    def name(self) -> Text:
-        return "action_request_human"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(
-            text="好的，我来帮您联系人工客服。在线转接功能正在接入中，目前请在控制台「工单」页面提交人工工单，"
-                 "客服会在 1 个工作日内回复；已提交的退款工单也会由人工审核处理。"
-        )
-        return []
-
-
 class ActionHandleInform(Action):
     """An id or reason typed outside any form: ask what the customer wants to do with it."""
 

@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.handoff import hand_off
 from actions.identity import customer_id
 from bot.refunds import replies, ticket_replies
 from bot.tickets.lifecycle import IllegalTransition
@@ -116,8 +117,10 @@ class ActionAppealRejection(_TicketAction):
         if ticket.status == "rejected":
             return self._offer_appeal(dispatcher, ticket)
         if ticket.status == "final_rejected":
+            # Still dissatisfied after the appeal: a human explains and looks for a way forward.
             dispatcher.utter_message(text=ticket_replies.status_text(ticket))
-            return []
+            return hand_off(dispatcher, tracker, "dissatisfied", ticket.ticket_id,
+                            lead_in="我理解您对结果不满意，为您转接人工客服进一步沟通。")
         dispatcher.utter_message(text=f"工单 {ticket.ticket_id} 目前是「{ticket.status_label}」，并没有被驳回。")
         return []
 

@@ -1,7 +1,6 @@
 """The refund form: identify the order, the reason, what that reason needs, quote, confirm, file."""
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional, Text
 
@@ -10,6 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.handoff import hand_off
 from actions.evidence import NO_EVIDENCE, UPLOAD_DONE, links_in, upload_url
 from actions.identity import customer_id
 from bot.clock import utcnow
@@ -18,7 +18,8 @@ from bot.nlu.normalize import normalize_text
 from bot.nlu.reasons import find_reason
 from bot.policy.config import REASONS
 from bot.refunds import replies
-from bot.wiring import refund_service, upload_store
+from bot.handoff import replies as handoff_replies
+from bot.wiring import handoff_service, refund_service, upload_store
 
 FORM_SLOTS = ("order_id", "instance_id", "refund_reason", "incident_time", "incident_instance",
               "incident_description", "evidence_links", "duplicate_confirmed", "refund_confirmed",
@@ -269,14 +270,14 @@ class ActionSubmitRefund(Action):
         if tracker.get_slot("refund_blocked") or cid is None or not order_id or not reason:
             dispatcher.utter_message(response="utter_anything_else")
         elif tracker.get_slot("refund_confirmed") is True:
-            self._file(dispatcher, tracker, cid, order_id, reason)
+            return self._file(dispatcher, tracker, cid, order_id, reason) + clear_form_events()
         else:
             dispatcher.utter_message(text="好的，本次退款申请没有提交。如果之后改变主意，随时告诉我。")
         return clear_form_events()
 
     @staticmethod
     def _file(dispatcher: CollectingDispatcher, tracker: Tracker, cid: str, order_id: str,
-              reason: str) -> None:
+              reason: str) -> List[Dict[Text, Any]]:
         details = {slot: tracker.get_slot(slot) for slot in
                    ("incident_time", "incident_instance", "incident_description", "evidence_links",
                     "duplicate_confirmed") if tracker.get_slot(slot) is not None}
@@ -291,10 +292,17 @@ class ActionSubmitRefund(Action):
         filing = service.file(cid, order_id, reason, details, evidence, conversation_id=tracker.sender_id)
         # A retried submit in the same conversation finds the ticket it filed: answer the same way.
         same_conversation = filing.ticket.conversation_id == tracker.sender_id
-        if filing.created or same_conversation:
-            dispatcher.utter_message(text=replies.ticket_filed(filing.ticket))
-        else:
+        if not (filing.created or same_conversation):
             dispatcher.utter_message(text=replies.ticket_already_open(filing.ticket))
+            return []
+        dispatcher.utter_message(text=replies.ticket_filed(filing.ticket))
+        threshold = handoff_service().support.current().large_refund_above
+        if filing.ticket.manual_review or (threshold is not None and filing.quote.refund > threshold):
+            reason_code = "flagged" if filing.ticket.manual_review else "large_amount"
+            return hand_off(dispatcher, tracker, reason_code, filing.ticket.ticket_id,
+                            lead_in="这个申请需要人工重点跟进，我为您转接人工客服，您可以直接向客服补充情况。")
+        dispatcher.utter_message(text=handoff_replies.SURVEY_QUESTION, buttons=handoff_replies.SURVEY_BUTTONS)
+        return []
 
 
 class ActionClearRefundForm(Action):
@@ -309,44 +317,6 @@ class ActionClearRefundForm(Action):
 def clear_form_events() -> List[Dict[Text, Any]]:
     """Forget everything the form collected, so the next application starts clean."""
     return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("requested_slot", None)]
-
-
-class _AskAction(Action, ABC):
-    """A form prompt with optional buttons."""
-
-    text = ""
-    buttons: List[Dict[Text, Any]] = []
-
-    @abstractmethod
-    def name(self) -> Text:
-        """The action name."""
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text=self.text, buttons=list(self.buttons))
-        return []
-
-
-class ActionAskRefundReason(_AskAction):
-    text = replies.REASON_QUESTION
-    buttons = replies.REASON_BUTTONS
-
-    def name(self) -> Text:
-        return "action_ask_refund_reason"
-
-
-class ActionAskIncidentTime(_AskAction):
-    text = replies.INCIDENT_TIME_QUESTION
-
-    def name(self) -> Text:
-        return "action_ask_incident_time"
-
-
-class ActionAskIncidentDescription(_AskAction):
-    text = replies.INCIDENT_DESCRIPTION_QUESTION
-
-    def name(self) -> Text:
-        return "action_ask_incident_description"
 
 
 class ActionAskEvidenceLinks(Action):

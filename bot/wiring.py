@@ -6,6 +6,8 @@ from functools import lru_cache
 from sqlalchemy.orm import sessionmaker
 
 from bot.billing.sql_adapter import SqlBillingAdapter
+from bot.handoff.hours import SupportSettings
+from bot.handoff.service import HandoffService
 from bot.policy.config import load_policy
 from bot.refunds.service import RefundService
 from bot.settings import Settings, load_settings
@@ -46,6 +48,12 @@ def ticket_workflow() -> TicketWorkflow:
 
 
 @lru_cache(maxsize=1)
+def handoff_service() -> HandoffService:
+    """The process-wide handoff queue."""
+    return HandoffService(_sessions(), SupportSettings())
+
+
+@lru_cache(maxsize=1)
 def upload_store() -> UploadStore:
     """The process-wide evidence upload store."""
     settings = load_settings()
@@ -54,5 +62,5 @@ def upload_store() -> UploadStore:
 
 def reset() -> None:
     """Forget the process-wide services (tests change the environment between cases)."""
-    for cached in (_sessions, refund_service, ticket_workflow, upload_store):
+    for cached in (_sessions, refund_service, ticket_workflow, handoff_service, upload_store):
         cached.cache_clear()

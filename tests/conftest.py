@@ -75,6 +75,9 @@ def stack(tmp_path_factory):
 
 @pytest.fixture
 def fresh_stack(stack):
-    """The running stack with the demo data freshly re-seeded for this test."""
+    """The running stack with the demo data freshly re-seeded and support hours open."""
+    from tests.servers import write_support
+
     seed_demo(stack.sessions, reset=True)
+    write_support(stack.support_file)
     return stack

@@ -62,6 +62,7 @@ class Stack:
     action_url: str
     site_url: str
     endpoints: Path
+    support_file: Path
     processes: List[subprocess.Popen] = field(default_factory=list)
 
     def say(self, sender: str, text: str) -> List[Dict]:
@@ -94,18 +95,29 @@ class Stack:
                 process.kill()
 
 
+def write_support(path: Path, override: str = "open", claim_timeout_seconds: int = 600) -> None:
+    """Support hours for tests: forced open or closed, so results never depend on the clock."""
+    path.write_text(
+        "hours: {days: [mon, tue, wed, thu, fri], open: '09:00', close: '18:00', holidays: []}\n"
+        f"override: {override}\nclaim_timeout_seconds: {claim_timeout_seconds}\n"
+        "average_handling_minutes: 4\nlarge_refund_above: 20000\n", encoding="utf-8")
+
+
 def start_stack(workdir: Path, sessions: sessionmaker, db_url: str) -> Stack:
     action_port, rasa_port, web_port = free_port(), free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n', encoding="utf-8")
     site_url, rasa_url = f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{rasa_port}"
+    support_file = workdir / "support.yml"
+    write_support(support_file)
     env = {**os.environ, "REFUND_DB_URL": db_url, "REFUND_ENV": "development",
            "REFUND_DEMO_CUSTOMER": "c1001", "SANIC_HOST": "127.0.0.1", "PYTHONPATH": str(PROJECT_ROOT),
            "RASA_TELEMETRY_ENABLED": "false", "REFUND_JWT_SECRET": JWT_SECRET, "REFUND_RASA_TOKEN": TOKEN,
            "REFUND_RASA_URL": rasa_url, "REFUND_SITE_URL": site_url, "REFUND_WEB_PORT": str(web_port),
-           "REFUND_UPLOAD_DIR": str(workdir / "uploads"), "REFUND_WIDGET_MESSAGE_DELAY_MS": "0"}
+           "REFUND_UPLOAD_DIR": str(workdir / "uploads"), "REFUND_WIDGET_MESSAGE_DELAY_MS": "0",
+           "REFUND_SUPPORT_FILE": str(support_file), "REFUND_HANDOFF_SWEEP_SECONDS": "1"}
     stack = Stack(workdir, sessions, env, current_model(), rasa_url,
-                  f"http://127.0.0.1:{action_port}/webhook", site_url, endpoints)
+                  f"http://127.0.0.1:{action_port}/webhook", site_url, endpoints, support_file)
     rasa = str(Path(sys.executable).parent / "rasa")
     commands = {
         "actions": ([rasa, "run", "actions", "--port", str(action_port), "--actions", "actions"],

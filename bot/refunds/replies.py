@@ -77,6 +77,13 @@ def as_buttons(orders: Sequence[Order]) -> List[Dict[str, Any]]:
 
 GREETING = ("您好，我是云途退款助手。我可以帮您申请退款、查询退款进度、解释退款金额，或者介绍退款政策。"
             "请问有什么可以帮您？")
+NOT_UNDERSTOOD = "抱歉，我没有完全理解您的意思。您可以换个说法，或者直接选择："
+NOT_UNDERSTOOD_BUTTONS = [
+    {"title": "申请退款", "payload": "/request_refund"},
+    {"title": "查询退款进度", "payload": "/ask_refund_status"},
+    {"title": "了解退款政策", "payload": "/ask_refund_policy"},
+    {"title": "转人工客服", "payload": "/request_human"},
+]
 REASON_QUESTION = "请问您申请退款的原因是？可以直接描述，也可以点选："
 REASON_BUTTONS = [
     {"title": "需求变化，不再需要", "payload": '/inform{"refund_reason": "demand_change"}'},

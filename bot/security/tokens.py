@@ -81,3 +81,15 @@ def issue_session_token(secret: str, customer_id: str, now: Optional[datetime] =
 
 def verify_session_token(token: Optional[str], secret: str) -> str:
     return _decode(token, secret, SESSION_AUDIENCE)["sub"]
+
+
+CONSOLE_AUDIENCE = "refund-console"
+CONSOLE_TTL = timedelta(hours=10)
+
+
+def issue_console_token(secret: str, staff_id: str, now: Optional[datetime] = None) -> str:
+    return _encode(secret, CONSOLE_AUDIENCE, staff_id, CONSOLE_TTL, now)
+
+
+def verify_console_token(token: Optional[str], secret: str) -> str:
+    return _decode(token, secret, CONSOLE_AUDIENCE)["sub"]

@@ -185,6 +185,52 @@ class IdempotencyRow(Base):
     created_at = Column(UTCDateTime, nullable=False)
 
 
+class HandoffRow(Base):
+    """A conversation handed to (or waiting for) a human agent."""
+
+    __tablename__ = "handoffs"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    customer_id = Column(String(32), index=True)
+    reason = Column(String(32), nullable=False)  # requested | fallback | dissatisfied | large_amount | flagged
+    ticket_id = Column(String(14), ForeignKey("refund_tickets.ticket_id"))
+    summary = Column(JSON, nullable=False, default=dict)
+    status = Column(String(16), nullable=False, index=True)  # waiting | active | resolved | timed_out | message
+    agent_id = Column(String(32), ForeignKey("staff.staff_id"))
+    kind = Column(String(16), nullable=False, default="live")  # live | message | callback
+    message = Column(Text)
+    callback_phone = Column(String(32))
+    created_at = Column(UTCDateTime, nullable=False)
+    claimed_at = Column(UTCDateTime)
+    resolved_at = Column(UTCDateTime)
+    outcome = Column(String(16))  # handed_back | closed | timed_out
+
+
+class HandoffNoteRow(Base):
+    """An agent's internal note: never shown to the customer."""
+
+    __tablename__ = "handoff_notes"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id"), nullable=False, index=True)
+    agent_id = Column(String(32), nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+
+
+class SurveyRow(Base):
+    """Satisfaction after a handoff or a filed ticket."""
+
+    __tablename__ = "surveys"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    customer_id = Column(String(32))
+    handoff_id = Column(Integer, ForeignKey("handoffs.id"))
+    ticket_id = Column(String(14))
+    score = Column(Integer, nullable=False)
+    comment = Column(Text)
+    created_at = Column(UTCDateTime, nullable=False)
+
+
 class UploadRow(Base):
     """An evidence file a customer uploaded; the bytes live on disk under their SHA-256."""
 

@@ -4,7 +4,9 @@ Run with `python -m bot.web` (port REFUND_WEB_PORT, default 8000).
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -16,6 +18,10 @@ from sanic.request import Request
 from sqlalchemy.orm import sessionmaker
 
 from bot.backoffice.api import create_backoffice_api
+from bot.billing.sql_adapter import SqlBillingAdapter
+from bot.handoff import replies as handoff_replies
+from bot.handoff.hours import SupportSettings
+from bot.handoff.service import HandoffService
 from bot.clock import utcnow
 from bot.policy.config import load_policy
 from bot.security.passwords import verify_password
@@ -26,6 +32,7 @@ from bot.storage.schema import CustomerRow
 from bot.tickets.store import TicketStore
 from bot.tickets.workflow import TicketWorkflow
 from bot.uploads.store import ALLOWED_DESCRIPTION, UploadRejected, UploadStore
+from bot.web.console import create_console
 from bot.web.rasa_client import RasaClient
 
 WIDGET_BUNDLE = PROJECT_ROOT / "web" / "node_modules" / "rasa-webchat" / "lib" / "index.js"
@@ -48,7 +55,14 @@ def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_s
     message_delay = int(os.environ.get("REFUND_WIDGET_MESSAGE_DELAY_MS", "300"))
     app.static("/static/webchat.js", str(WIDGET_BUNDLE), content_type="application/javascript")
     workflow = TicketWorkflow(TicketStore(sessions), load_policy(settings.policy_file))
+    handoffs = HandoffService(sessions, SupportSettings())
     app.blueprint(create_backoffice_api(sessions, workflow))
+    app.blueprint(create_console(TEMPLATES, sessions, settings.jwt_secret, secure_cookies, handoffs, workflow,
+                                 SqlBillingAdapter(sessions), rasa))
+
+    @app.after_server_start
+    async def start_sweeper(app_: Sanic, _loop) -> None:
+        app_.add_task(expire_unclaimed_handoffs(handoffs, rasa))
 
     def current_customer(request: Request) -> Optional[CustomerRow]:
         try:
@@ -174,3 +188,17 @@ def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_s
         return upload_page(request, grant, status=200 if accepted else 400, accepted=accepted, rejected=rejected)
 
     return app
+
+
+async def expire_unclaimed_handoffs(handoffs: HandoffService, rasa: RasaClient) -> None:
+    """Every few seconds: customers nobody claimed in time get an apology, the bot back, and
+    the offer to leave a message or book a call-back."""
+    period = float(os.environ.get("REFUND_HANDOFF_SWEEP_SECONDS", "10"))
+    while True:
+        try:
+            for handoff in handoffs.expire_unclaimed():
+                await rasa.push_bot_message(handoff.conversation_id, handoff_replies.nobody_free(),
+                                            buttons=handoff_replies.LEAVE_MESSAGE_BUTTONS, resume=True)
+        except Exception:  # keep sweeping; a failed round is retried next period
+            logging.getLogger(__name__).exception("handoff sweep failed")
+        await asyncio.sleep(period)

@@ -16,10 +16,19 @@ class RasaClient:
         self.token = token
         self.channel = channel
 
-    async def push_bot_message(self, conversation_id: str, text: str,
-                               metadata: Dict[str, Any] | None = None) -> bool:
-        """Append a bot message to the conversation and deliver it to the open widget."""
-        events: List[Dict[str, Any]] = [{"event": "bot", "text": text, "metadata": metadata or {}}]
+    async def push_bot_message(self, conversation_id: str, text: str, metadata: Dict[str, Any] | None = None,
+                               buttons: List[Dict[str, str]] | None = None, resume: bool = False) -> bool:
+        """Append a bot message (after resuming the bot, if asked) and deliver it to the open widget."""
+        events: List[Dict[str, Any]] = [{"event": "resume"}] if resume else []
+        events.append({"event": "bot", "text": text, "metadata": metadata or {},
+                       "data": {"buttons": buttons} if buttons else {}})
+        if resume:
+            # A paused conversation stopped right after the handoff action, without listening;
+            # log the listen so the next customer message is read in the usual context.
+            events.append({"event": "action", "name": "action_listen"})
+        return await self.post_events(conversation_id, events)
+
+    async def post_events(self, conversation_id: str, events: List[Dict[str, Any]]) -> bool:
         url = f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/tracker/events"
         # Rasa's --auth-token is checked as a query parameter (Bearer is for its JWT option).
         params = {"output_channel": self.channel, "execute_side_effects": "true", "token": self.token}
@@ -33,3 +42,14 @@ class RasaClient:
         except (aiohttp.ClientError, TimeoutError) as exc:
             logger.warning("could not reach Rasa to push a message: %s", exc)
             return False
+
+    async def tracker(self, conversation_id: str) -> Dict[str, Any]:
+        """The conversation's events (empty if Rasa cannot be reached)."""
+        url = f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/tracker"
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
+                async with http.get(url, params={"token": self.token}) as resp:
+                    return await resp.json() if resp.status == 200 else {"events": []}
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            logger.warning("could not read the conversation from Rasa: %s", exc)
+            return {"events": []}

@@ -152,8 +152,10 @@ def test_cancel_stops_cleanly_and_a_new_application_starts_fresh(bot, sender):
 def test_request_human_inside_the_form(bot, sender):
     bot.say(sender, "我要退款")
     reply = bot.say(sender, "转人工")
-    assert "人工客服" in text_of(reply)
-    assert "您好" in text_of(bot.say(sender, "你好"))
+    assert "正在为您转接人工客服" in text_of(reply)
+    assert bot.say(sender, "你好") == []  # handed off: the assistant stays silent
+    tracker = bot.tracker(sender)
+    assert tracker["paused"] and tracker["active_loop"] in ({}, None)
 
 
 def test_another_customers_order_is_not_found(bot, sender):

@@ -1,0 +1,175 @@
+"""Handing the conversation to a human agent, leaving a message out of hours, and surveys."""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ConversationPaused, SlotSet, UserUtteranceReverted
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.identity import customer_id
+from bot.handoff import replies as handoff_replies
+from bot.handoff.summary import build_summary
+from bot.refunds import replies
+from bot.wiring import handoff_service, refund_service
+
+PHONE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def _recent_user_messages(tracker: Tracker, count: int = 6) -> List[str]:
+    texts = [e.get("text") for e in tracker.events if e.get("event") == "user" and e.get("text")]
+    return [t for t in texts if not t.startswith("/")][-count:]
+
+
+def _linked_ticket(cid: Optional[str], ticket_id: Optional[str] = None):
+    if not cid:
+        return None
+    service = refund_service()
+    if ticket_id:
+        return service.ticket(cid, ticket_id)
+    tickets = [t for t in service.tickets_for(cid) if t.is_open or t.status == "rejected"]
+    return tickets[0] if tickets else None
+
+
+def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
+             ticket_id: Optional[str] = None, lead_in: str = "") -> List[Dict[Text, Any]]:
+    """Queue the conversation for an agent and pause the bot; out of hours offer a message."""
+    cid = customer_id(tracker)
+    ticket = _linked_ticket(cid, ticket_id)
+    quote = None
+    order_id, refund_reason = tracker.get_slot("order_id"), tracker.get_slot("refund_reason")
+    if cid and order_id and refund_reason:
+        quote = refund_service().quote(cid, order_id, refund_reason)
+    summary = build_summary(tracker.current_slot_values(), _recent_user_messages(tracker), quote, ticket)
+    service = handoff_service()
+    queued = service.request(tracker.sender_id, cid, reason, ticket.ticket_id if ticket else None, summary)
+    prefix = f"{lead_in}\n" if lead_in else ""
+    if queued.in_hours:
+        dispatcher.utter_message(text=prefix + handoff_replies.queued(queued))
+        return [ConversationPaused()]
+    config = service.support.current()
+    dispatcher.utter_message(text=prefix + handoff_replies.closed_now(config.describe(), queued.next_opening),
+                             buttons=handoff_replies.LEAVE_MESSAGE_BUTTONS)
+    return [SlotSet("handoff_reason", reason)]
+
+
+class ActionRequestHuman(Action):
+    def name(self) -> Text:
+        return "action_request_human"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return hand_off(dispatcher, tracker, "requested")
+
+
+class ActionFallback(Action):
+    """First miss: say what the assistant can do. Second miss in a row: hand off."""
+
+    def name(self) -> Text:
+        return "action_fallback"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        intents = [e.get("parse_data", {}).get("intent", {}).get("name")
+                   for e in tracker.events if e.get("event") == "user"]
+        if len(intents) >= 2 and intents[-1] == intents[-2] == "nlu_fallback":
+            return hand_off(dispatcher, tracker, "fallback",
+                            lead_in="抱歉，我好像一直没能理解您的问题，为您转接人工客服。")
+        dispatcher.utter_message(text=replies.NOT_UNDERSTOOD, buttons=replies.NOT_UNDERSTOOD_BUTTONS)
+        if intents and intents[-1] != "nlu_fallback":
+            # Used as the dialogue's core fallback: forget the turn so the bot listens again
+            # instead of predicting the fallback over and over.
+            return [UserUtteranceReverted()]
+        return []
+
+
+class ValidateLeaveMessageForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_leave_message_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        if tracker.get_slot("contact_choice") == "callback":
+            return ["contact_choice", "callback_phone", "leave_message"]
+        return ["contact_choice", "leave_message"]
+
+    def validate_contact_choice(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> Dict[Text, Any]:
+        return {"contact_choice": value if value in ("message", "callback") else None}
+
+    def validate_callback_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> Dict[Text, Any]:
+        digits = re.sub(r"[\s-]", "", str(value or ""))
+        if not PHONE.match(digits):
+            dispatcher.utter_message(text="这个号码好像不对，请输入 11 位手机号码。")
+            return {"callback_phone": None}
+        return {"callback_phone": digits}
+
+    def validate_leave_message(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[Text, Any]:
+        text = str(value or "").strip()
+        if len(text) < 2:
+            dispatcher.utter_message(text="请简单写一下需要客服帮您处理的问题。")
+            return {"leave_message": None}
+        return {"leave_message": text[:2000]}
+
+
+class ActionSubmitLeaveMessage(Action):
+    def name(self) -> Text:
+        return "action_submit_leave_message"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        cid = customer_id(tracker)
+        kind, message = tracker.get_slot("contact_choice"), tracker.get_slot("leave_message")
+        clear = [SlotSet(s, None) for s in ("contact_choice", "leave_message", "callback_phone", "handoff_reason",
+                                            "requested_slot")]
+        if kind not in ("message", "callback") or not message:
+            return clear
+        ticket = _linked_ticket(cid)
+        summary = build_summary(tracker.current_slot_values(), _recent_user_messages(tracker), None, ticket)
+        service = handoff_service()
+        service.leave_message(tracker.sender_id, cid, kind, message, tracker.get_slot("callback_phone"),
+                              tracker.get_slot("handoff_reason") or "requested",
+                              ticket.ticket_id if ticket else None, summary)
+        dispatcher.utter_message(text=handoff_replies.message_recorded(
+            kind, service.support.current().next_opening(service.clock())))
+        return clear
+
+
+class ValidateSurveyForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_survey_form"
+
+    def validate_survey_score(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> Dict[Text, Any]:
+        return {"survey_score": str(value) if str(value) in {"1", "2", "3", "4", "5"} else None}
+
+    def validate_survey_comment(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> Dict[Text, Any]:
+        text = str(value or "").strip()
+        skipped = tracker.latest_message.get("intent", {}).get("name") == "deny" or text in ("跳过", "不用了", "没有")
+        return {"survey_comment": "（无）" if skipped or not text else text[:1000]}
+
+
+class ActionSubmitSurvey(Action):
+    def name(self) -> Text:
+        return "action_submit_survey"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        score, comment = tracker.get_slot("survey_score"), tracker.get_slot("survey_comment")
+        clear = [SlotSet("survey_score", None), SlotSet("survey_comment", None), SlotSet("requested_slot", None)]
+        if score is None:
+            return clear
+        cid = customer_id(tracker)
+        service = handoff_service()
+        handoff = service.last_resolved(tracker.sender_id)
+        tickets = [t for t in refund_service().tickets_for(cid) if t.conversation_id == tracker.sender_id] if cid else []
+        service.record_survey(tracker.sender_id, cid, int(score), None if comment == "（无）" else comment,
+                              handoff_id=handoff.id if handoff else None,
+                              ticket_id=tickets[0].ticket_id if tickets else None)
+        dispatcher.utter_message(text="感谢您的评价！我们会继续改进。还有什么可以帮您？")
+        return clear

@@ -1,0 +1,89 @@
+"""Form prompts that are plain text with optional buttons."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.handoff import replies as handoff_replies
+from bot.refunds import replies
+
+
+class _AskAction(Action, ABC):
+    """A form prompt with optional buttons."""
+
+    text = ""
+    buttons: List[Dict[Text, Any]] = []
+
+    @abstractmethod
+    def name(self) -> Text:
+        """The action name."""
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text=self.text, buttons=list(self.buttons))
+        return []
+
+
+class ActionAskRefundReason(_AskAction):
+    text = replies.REASON_QUESTION
+    buttons = replies.REASON_BUTTONS
+
+    def name(self) -> Text:
+        return "action_ask_refund_reason"
+
+
+class ActionAskIncidentTime(_AskAction):
+    text = replies.INCIDENT_TIME_QUESTION
+
+    def name(self) -> Text:
+        return "action_ask_incident_time"
+
+
+class ActionAskIncidentDescription(_AskAction):
+    text = replies.INCIDENT_DESCRIPTION_QUESTION
+
+    def name(self) -> Text:
+        return "action_ask_incident_description"
+
+
+
+
+class ActionAskContactChoice(_AskAction):
+    text = "请选择联系方式："
+    buttons = handoff_replies.LEAVE_MESSAGE_BUTTONS[:2]
+
+    def name(self) -> Text:
+        return "action_ask_contact_choice"
+
+
+class ActionAskLeaveMessage(_AskAction):
+    text = "请写下需要客服帮您处理的问题，客服上线后会第一时间查看："
+
+    def name(self) -> Text:
+        return "action_ask_leave_message"
+
+
+class ActionAskCallbackPhone(_AskAction):
+    text = "请留下方便接听的 11 位手机号码（仅用于本次回访）："
+
+    def name(self) -> Text:
+        return "action_ask_callback_phone"
+
+
+class ActionAskSurveyScore(_AskAction):
+    text = handoff_replies.SURVEY_QUESTION
+    buttons = handoff_replies.SURVEY_BUTTONS
+
+    def name(self) -> Text:
+        return "action_ask_survey_score"
+
+
+class ActionAskSurveyComment(_AskAction):
+    text = handoff_replies.SURVEY_COMMENT_QUESTION
+    buttons = [{"title": "跳过", "payload": "/deny"}]
+
+    def name(self) -> Text:
+        return "action_ask_survey_comment"

@@ -1,0 +1,1 @@
+"""Human handoff: support hours, the queue, claiming, notes, surveys."""

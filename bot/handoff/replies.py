@@ -1,0 +1,40 @@
+"""What customers are told about handoffs (plain Chinese)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from bot.clock import format_customer_time
+from bot.handoff.service import QueueTicket
+
+LEAVE_MESSAGE_BUTTONS = [
+    {"title": "给客服留言", "payload": '/inform{"contact_choice": "message"}'},
+    {"title": "预约电话回访", "payload": '/inform{"contact_choice": "callback"}'},
+    {"title": "不用了", "payload": "/deny"},
+]
+SURVEY_BUTTONS = [{"title": f"{n} 分", "payload": f'/inform{{"survey_score": "{n}"}}'} for n in (5, 4, 3, 2, 1)]
+SURVEY_QUESTION = "请为本次服务打分（5 分为非常满意）："
+SURVEY_COMMENT_QUESTION = "感谢打分！可以说说原因吗？直接回复即可，不想填写请点「跳过」。"
+AGENT_PREFIX = "【人工客服 {name}】"
+
+
+def queued(ticket: QueueTicket) -> str:
+    ahead = "您是下一位" if ticket.position == 0 else f"您前面还有 {ticket.position} 位客户"
+    return (f"正在为您转接人工客服，{ahead}，预计等待约 {ticket.estimated_minutes} 分钟。"
+            "接通前您可以继续描述问题，客服接入后都能看到。")
+
+
+def closed_now(hours: str, next_opening: Optional[datetime]) -> str:
+    back = f"客服将于 {format_customer_time(next_opening)} 上线。" if next_opening else "人工客服暂停服务。"
+    return f"现在不在人工客服服务时间（{hours}），{back}您可以给客服留言，或预约电话回访："
+
+
+def nobody_free(next_step: str = "") -> str:
+    return ("非常抱歉，客服暂时都在忙，没能及时接入您的会话。您可以给客服留言或预约电话回访，"
+            "我们会尽快联系您；也可以继续问我。" + next_step)
+
+
+def message_recorded(kind: str, next_opening: Optional[datetime]) -> str:
+    what = "电话回访预约" if kind == "callback" else "留言"
+    when = f"客服上线后（{format_customer_time(next_opening)} 起）" if next_opening else "客服上线后"
+    return f"已记录您的{what}，{when}会尽快处理。"

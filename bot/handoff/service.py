@@ -1,0 +1,199 @@
+"""The handoff queue: request, claim (exactly one agent wins), hand back, close, time out,
+leave a message; internal notes; surveys. No Rasa here: the callers pause and resume."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Dict, List, Optional
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import sessionmaker
+
+from bot.clock import utcnow
+from bot.handoff.hours import SupportSettings
+from bot.storage.schema import HandoffNoteRow, HandoffRow, SurveyRow
+
+OPEN_HANDOFF = ("waiting", "active")
+
+
+@dataclass(frozen=True)
+class Handoff:
+    id: int
+    conversation_id: str
+    customer_id: Optional[str]
+    reason: str
+    ticket_id: Optional[str]
+    summary: Dict[str, Any]
+    status: str
+    agent_id: Optional[str]
+    kind: str
+    message: Optional[str]
+    callback_phone: Optional[str]
+    created_at: datetime
+    claimed_at: Optional[datetime]
+    resolved_at: Optional[datetime]
+    outcome: Optional[str]
+    notes: List[Dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class QueueTicket:
+    """What the customer is told on handoff."""
+
+    handoff: Optional[Handoff]
+    in_hours: bool
+    position: int = 0
+    estimated_minutes: int = 0
+    next_opening: Optional[datetime] = None
+
+
+class HandoffService:
+    def __init__(self, sessions: sessionmaker, support: SupportSettings,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self._sessions = sessions
+        self.support = support
+        self.clock = clock
+
+    def request(self, conversation_id: str, customer_id: Optional[str], reason: str,
+                ticket_id: Optional[str], summary: Dict[str, Any]) -> QueueTicket:
+        """Queue the conversation in hours (an open handoff is reused), else say when agents are back."""
+        config, now = self.support.current(), self.clock()
+        if not config.is_open(now):
+            return QueueTicket(handoff=None, in_hours=False, next_opening=config.next_opening(now))
+        with self._sessions.begin() as session:
+            row = session.scalars(select(HandoffRow).where(HandoffRow.conversation_id == conversation_id,
+                                                           HandoffRow.status.in_(OPEN_HANDOFF))).first()
+            if row is None:
+                row = HandoffRow(conversation_id=conversation_id, customer_id=customer_id, reason=reason,
+                                 ticket_id=ticket_id, summary=summary, status="waiting", kind="live", created_at=now)
+                session.add(row)
+                session.flush()
+            handoff = _handoff(row)
+        position = self.position(handoff.id)
+        return QueueTicket(handoff=handoff, in_hours=True, position=position,
+                           estimated_minutes=max(1, math.ceil((position + 1) * config.average_handling_minutes / 2)))
+
+    def position(self, handoff_id: int) -> int:
+        """How many waiting customers are ahead."""
+        with self._sessions() as session:
+            me = session.get(HandoffRow, handoff_id)
+            if me is None or me.status != "waiting":
+                return 0
+            return int(session.scalar(select(func.count()).select_from(HandoffRow).where(
+                HandoffRow.status == "waiting", HandoffRow.id < handoff_id)))
+
+    def leave_message(self, conversation_id: str, customer_id: Optional[str], kind: str, message: str,
+                      phone: Optional[str], reason: str, ticket_id: Optional[str], summary: Dict[str, Any]) -> Handoff:
+        """Record a message or call-back request for when agents are back."""
+        if kind not in ("message", "callback"):
+            raise ValueError("kind must be message or callback")
+        with self._sessions.begin() as session:
+            row = HandoffRow(conversation_id=conversation_id, customer_id=customer_id, reason=reason,
+                             ticket_id=ticket_id, summary=summary, status="message", kind=kind,
+                             message=message[:2000], callback_phone=phone, created_at=self.clock())
+            session.add(row)
+            session.flush()
+            return _handoff(row)
+
+    def claim(self, handoff_id: int, agent_id: str) -> bool:
+        """Exactly one agent gets a waiting conversation (atomic compare-and-set)."""
+        with self._sessions.begin() as session:
+            result = session.execute(update(HandoffRow)
+                                     .where(HandoffRow.id == handoff_id, HandoffRow.status == "waiting")
+                                     .values(status="active", agent_id=agent_id, claimed_at=self.clock()))
+            return result.rowcount == 1
+
+    def finish(self, handoff_id: int, agent_id: str, outcome: str) -> Optional[Handoff]:
+        """Hand back or close an active handoff held by `agent_id`; None if not theirs/active."""
+        if outcome not in ("handed_back", "closed"):
+            raise ValueError("outcome must be handed_back or closed")
+        with self._sessions.begin() as session:
+            result = session.execute(update(HandoffRow)
+                                     .where(HandoffRow.id == handoff_id, HandoffRow.status == "active",
+                                            HandoffRow.agent_id == agent_id)
+                                     .values(status="resolved", outcome=outcome, resolved_at=self.clock()))
+            if result.rowcount != 1:
+                return None
+        return self.get(handoff_id)
+
+    def expire_unclaimed(self) -> List[Handoff]:
+        """Waiting handoffs older than the claim timeout become timed_out (returned once)."""
+        config, now = self.support.current(), self.clock()
+        cutoff = now - config.claim_timeout
+        with self._sessions.begin() as session:
+            rows = list(session.scalars(select(HandoffRow).where(HandoffRow.status == "waiting",
+                                                                 HandoffRow.created_at <= cutoff)))
+            expired = []
+            for row in rows:
+                result = session.execute(update(HandoffRow).where(HandoffRow.id == row.id, HandoffRow.status == "waiting")
+                                         .values(status="timed_out", outcome="timed_out", resolved_at=now))
+                if result.rowcount == 1:
+                    session.refresh(row)
+                    expired.append(_handoff(row))
+        return expired
+
+    def get(self, handoff_id: int) -> Optional[Handoff]:
+        with self._sessions() as session:
+            row = session.get(HandoffRow, handoff_id)
+            if row is None:
+                return None
+            notes = [{"agent_id": n.agent_id, "text": n.text, "at": n.created_at.isoformat()}
+                     for n in session.scalars(select(HandoffNoteRow).where(HandoffNoteRow.handoff_id == handoff_id)
+                                              .order_by(HandoffNoteRow.id))]
+            return _handoff(row, notes)
+
+    def active_for_conversation(self, conversation_id: str) -> Optional[Handoff]:
+        with self._sessions() as session:
+            row = session.scalars(select(HandoffRow).where(HandoffRow.conversation_id == conversation_id,
+                                                           HandoffRow.status.in_(OPEN_HANDOFF))).first()
+            return _handoff(row) if row else None
+
+    def queue(self) -> List[Handoff]:
+        """Waiting and active handoffs, oldest first, plus messages left out of hours."""
+        with self._sessions() as session:
+            rows = session.scalars(select(HandoffRow).where(HandoffRow.status.in_(("waiting", "active", "message")))
+                                   .order_by(HandoffRow.created_at, HandoffRow.id))
+            return [_handoff(r) for r in rows]
+
+    def for_customer(self, customer_id: str) -> List[Handoff]:
+        with self._sessions() as session:
+            rows = session.scalars(select(HandoffRow).where(HandoffRow.customer_id == customer_id)
+                                   .order_by(HandoffRow.created_at.desc()).limit(20))
+            return [_handoff(r) for r in rows]
+
+    def add_note(self, handoff_id: int, agent_id: str, text: str) -> None:
+        text = (text or "").strip()
+        if not text:
+            raise ValueError("empty note")
+        with self._sessions.begin() as session:
+            session.add(HandoffNoteRow(handoff_id=handoff_id, agent_id=agent_id, text=text[:2000], created_at=self.clock()))
+
+    def record_survey(self, conversation_id: str, customer_id: Optional[str], score: int, comment: Optional[str],
+                      handoff_id: Optional[int] = None, ticket_id: Optional[str] = None) -> None:
+        if not 1 <= score <= 5:
+            raise ValueError("score must be 1-5")
+        with self._sessions.begin() as session:
+            session.add(SurveyRow(conversation_id=conversation_id, customer_id=customer_id, handoff_id=handoff_id,
+                                  ticket_id=ticket_id, score=score, comment=(comment or None) and comment[:1000],
+                                  created_at=self.clock()))
+
+    def last_resolved(self, conversation_id: str) -> Optional[Handoff]:
+        with self._sessions() as session:
+            row = session.scalars(select(HandoffRow).where(HandoffRow.conversation_id == conversation_id,
+                                                           HandoffRow.status == "resolved")
+                                  .order_by(HandoffRow.resolved_at.desc())).first()
+            return _handoff(row) if row else None
+
+    def surveys(self, limit: int = 50) -> List[Dict[str, Any]]:
+        with self._sessions() as session:
+            rows = session.scalars(select(SurveyRow).order_by(SurveyRow.created_at.desc()).limit(limit))
+            return [{"conversation_id": r.conversation_id, "customer_id": r.customer_id, "handoff_id": r.handoff_id,
+                     "ticket_id": r.ticket_id, "score": r.score, "comment": r.comment,
+                     "at": r.created_at.isoformat()} for r in rows]
+
+
+def _handoff(row: HandoffRow, notes: Optional[List[Dict[str, Any]]] = None) -> Handoff:
+    return Handoff(row.id, row.conversation_id, row.customer_id, row.reason, row.ticket_id, row.summary or {},
+                   row.status, row.agent_id, row.kind, row.message, row.callback_phone, row.created_at,
+                   row.claimed_at, row.resolved_at, row.outcome, notes or [])

@@ -1,0 +1,123 @@
+"""Handoff paths through the running stack: out of hours, nobody claims, two fallbacks, roles,
+CSRF and racing claims in the agent console."""
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import re
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import select
+
+from bot.storage.schema import HandoffRow
+from tests.e2e.test_refund_journey import text_of
+from tests.servers import write_support
+
+
+class Console:
+    """An agent's browser session in the console, scripted."""
+
+    def __init__(self, site_url: str, staff: str) -> None:
+        self.site = site_url
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        page = self.opener.open(f"{site_url}/console/login").read().decode()
+        self.csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+        form = f"csrf={self.csrf}&staff_id={staff}&password=staff123".encode()
+        page = self.opener.open(f"{site_url}/console/login", data=form).read().decode()  # lands on /console
+        self.csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)  # rotated at login
+
+    def post(self, path: str, body=None, csrf: bool = True):
+        headers = {"Content-Type": "application/json"}
+        if csrf:
+            headers["X-CSRF-Token"] = self.csrf
+        request = urllib.request.Request(self.site + path, data=json.dumps(body or {}).encode(), headers=headers)
+        try:
+            with self.opener.open(request) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    def get(self, path: str):
+        with self.opener.open(self.site + path) as response:
+            return json.loads(response.read())
+
+
+def handoff_id(stack, conversation):
+    with stack.sessions() as db:
+        return db.scalars(select(HandoffRow.id).where(HandoffRow.conversation_id == conversation)).first()
+
+
+def test_out_of_hours_offers_a_message_and_records_it(bot, sender):
+    write_support(bot.support_file, override="closed")
+    reply = bot.say(sender, "转人工")
+    assert "不在人工客服服务时间" in text_of(reply)
+    assert [b["title"] for b in reply[0]["buttons"]][:2] == ["给客服留言", "预约电话回访"]
+    assert "请留下方便接听" in text_of(bot.say(sender, '/inform{"contact_choice": "callback"}'))
+    assert "号码好像不对" in text_of(bot.say(sender, "12345"))
+    assert "问题" in text_of(bot.say(sender, "138 0013 8000"))
+    assert "已记录您的电话回访预约" in text_of(bot.say(sender, "想确认退款什么时候到账"))
+    with bot.sessions() as db:
+        row = db.scalars(select(HandoffRow).where(HandoffRow.conversation_id == sender)).one()
+    assert (row.status, row.kind, row.callback_phone) == ("message", "callback", "13800138000")
+    assert "您好" in text_of(bot.say(sender, "你好"))  # the assistant is still there
+
+
+def test_nobody_claims_in_time(bot, sender):
+    write_support(bot.support_file, claim_timeout_seconds=1)
+    assert "正在为您转接人工客服" in text_of(bot.say(sender, "我要人工客服"))
+    assert bot.say(sender, "有人吗？") == []  # paused: silent while waiting
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        texts = [e.get("text") or "" for e in bot.tracker(sender)["events"] if e["event"] == "bot"]
+        if any("客服暂时都在忙" in t for t in texts):
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail("no apology after the claim timeout")
+    assert "您好" in text_of(bot.say(sender, "你好"))  # the assistant answers again
+    with bot.sessions() as db:
+        assert db.scalars(select(HandoffRow.status).where(HandoffRow.conversation_id == sender)).one() == "timed_out"
+
+
+def test_two_fallbacks_in_a_row_hand_off(bot, sender):
+    # "/nlu_fallback" is what the NLU yields below its threshold; sent directly it makes the
+    # dialogue test independent of which gibberish the classifier happens to reject.
+    first = text_of(bot.say(sender, "/nlu_fallback"))
+    assert "没有完全理解" in first and "为您转接" not in first
+    second = text_of(bot.say(sender, "/nlu_fallback"))
+    assert "一直没能理解" in second and "正在为您转接人工客服" in second
+    assert handoff_id(bot, sender) is not None
+
+
+def test_console_roles_csrf_and_racing_claims(bot, sender):
+    bot.say(sender, f"我要退款，订单2026112400010001")
+    bot.say(sender, "需求变化")
+    bot.say(sender, "确认")
+    bot.say(sender, "转人工")
+    hid = handoff_id(bot, sender)
+    agent, both = Console(bot.site_url, "a1"), Console(bot.site_url, "a2")
+    assert agent.post(f"/console/api/handoffs/{hid}/claim", csrf=False)[0] == 403
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda c: c.post(f"/console/api/handoffs/{hid}/claim")[0], [agent, both]))
+    assert sorted(results) == [200, 409]
+    winner = agent if results[0] == 200 else both
+    detail = winner.get(f"/console/api/handoffs/{hid}")
+    ticket_id = detail["ticket"]["ticket_id"]
+    status, body = agent.post(f"/console/api/tickets/{ticket_id}/take")
+    assert status == 403 and "reviewer" in body["error"]
+    assert both.post(f"/console/api/tickets/{ticket_id}/take")[0] == 200
+    loser = both if winner is agent else agent
+    assert loser.post(f"/console/api/handoffs/{hid}/reply", {"text": "抢答"})[0] == 409
+    assert winner.post(f"/console/api/handoffs/{hid}/reply", {"text": "您好"})[0] == 200
+    assert winner.post(f"/console/api/handoffs/{hid}/handback")[0] == 200
+    assert "当前状态：审核中" in text_of(bot.say(sender, "我的退款进度"))
+
+
+def test_console_requires_login(bot):
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{bot.site_url}/console/api/queue")
+    assert refused.value.code == 401

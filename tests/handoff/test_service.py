@@ -1,0 +1,120 @@
+"""Handoff queue on SQLite and PostgreSQL with the clock controlled."""
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.handoff.hours import SupportConfigError, SupportSettings, parse_support
+from bot.handoff.service import HandoffService
+from tests.servers import write_support
+
+WEDNESDAY_NOON = datetime(2026, 11, 25, 4, 0, tzinfo=timezone.utc)   # 12:00 Beijing
+WEDNESDAY_NIGHT = datetime(2026, 11, 25, 14, 0, tzinfo=timezone.utc)  # 22:00 Beijing
+SATURDAY_NOON = datetime(2026, 11, 28, 4, 0, tzinfo=timezone.utc)
+
+
+class Clock:
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def support(tmp_path):
+    path = tmp_path / "support.yml"
+    path.write_text("hours: {days: [mon, tue, wed, thu, fri], open: '09:00', close: '18:00', holidays: [2026-12-25]}\n"
+                    "override: null\nclaim_timeout_seconds: 120\naverage_handling_minutes: 4\n", encoding="utf-8")
+    return SupportSettings(path)
+
+
+@pytest.fixture
+def clock():
+    return Clock(WEDNESDAY_NOON)
+
+
+@pytest.fixture
+def service(seeded, support, clock):
+    return HandoffService(seeded, support, clock)
+
+
+def test_hours(support):
+    config = support.current()
+    assert config.is_open(WEDNESDAY_NOON) and not config.is_open(WEDNESDAY_NIGHT)
+    assert not config.is_open(SATURDAY_NOON)
+    assert not config.is_open(datetime(2026, 12, 25, 4, 0, tzinfo=timezone.utc))  # holiday
+    assert config.next_opening(WEDNESDAY_NIGHT) == datetime(2026, 11, 26, 9, 0, tzinfo=config.next_opening(WEDNESDAY_NIGHT).tzinfo)
+    assert config.next_opening(SATURDAY_NOON).date().isoformat() == "2026-11-30"
+
+
+def test_override_and_live_reload(tmp_path):
+    path = tmp_path / "s.yml"
+    write_support(path, override="closed")
+    settings = SupportSettings(path)
+    assert not settings.current().is_open(WEDNESDAY_NOON) and settings.current().next_opening(WEDNESDAY_NOON) is None
+    write_support(path, override="open")
+    assert settings.current().is_open(WEDNESDAY_NIGHT)
+
+
+@pytest.mark.parametrize("raw, message", [
+    ({}, "hours is required"),
+    ({"hours": {"days": ["someday"], "open": "09:00", "close": "18:00"}}, "hours.days"),
+    ({"hours": {"days": ["mon"], "open": "18:00", "close": "09:00"}}, "after hours.open"),
+    ({"hours": {"days": ["mon"], "open": "9am", "close": "18:00"}}, "HH:MM"),
+    ({"hours": {"days": ["mon"], "open": "09:00", "close": "18:00"}, "override": "maybe"}, "override"),
+    ({"hours": {"days": ["mon"], "open": "09:00", "close": "18:00"}, "claim_timeout_seconds": 0}, "positive"),
+])
+def test_bad_support_config(raw, message):
+    with pytest.raises(SupportConfigError, match=message):
+        parse_support(raw)
+
+
+def test_queue_positions_and_reuse(service):
+    first = service.request("conv-a", "c1001", "requested", None, {})
+    second = service.request("conv-b", "c1002", "fallback", None, {})
+    assert first.in_hours and first.position == 0 and second.position == 1
+    assert second.estimated_minutes >= first.estimated_minutes
+    again = service.request("conv-a", "c1001", "requested", None, {})
+    assert again.handoff.id == first.handoff.id  # no second queue entry for the same conversation
+
+
+def test_out_of_hours_creates_no_queue_entry(service, clock):
+    clock.now = WEDNESDAY_NIGHT
+    outcome = service.request("conv-a", "c1001", "requested", None, {})
+    assert not outcome.in_hours and outcome.handoff is None and outcome.next_opening is not None
+    left = service.leave_message("conv-a", "c1001", "callback", "请回电说明退款", "13800138000", "requested", None, {})
+    assert left.status == "message" and left.kind == "callback" and service.queue()[0].id == left.id
+
+
+def test_two_agents_racing_to_claim(service):
+    handoff = service.request("conv-a", "c1001", "requested", None, {}).handoff
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda agent: service.claim(handoff.id, agent), ["a1", "a2"]))
+    assert sorted(results) == [False, True]
+    winner = service.get(handoff.id).agent_id
+    assert winner in ("a1", "a2")
+    loser = "a2" if winner == "a1" else "a1"
+    assert service.finish(handoff.id, loser, "closed") is None  # only the claimer can finish
+    assert service.finish(handoff.id, winner, "handed_back").status == "resolved"
+
+
+def test_unclaimed_handoff_times_out_once(service, clock):
+    handoff = service.request("conv-a", "c1001", "requested", None, {}).handoff
+    assert service.expire_unclaimed() == []
+    clock.now += timedelta(seconds=121)
+    expired = service.expire_unclaimed()
+    assert [h.id for h in expired] == [handoff.id] and expired[0].status == "timed_out"
+    assert service.expire_unclaimed() == [] and not service.claim(handoff.id, "a1")
+
+
+def test_notes_and_surveys(service):
+    handoff = service.request("conv-a", "c1001", "requested", None, {}).handoff
+    service.add_note(handoff.id, "a1", "客户情绪较急，优先处理")
+    assert service.get(handoff.id).notes[0]["text"] == "客户情绪较急，优先处理"
+    with pytest.raises(ValueError):
+        service.add_note(handoff.id, "a1", "  ")
+    with pytest.raises(ValueError):
+        service.record_survey("conv-a", "c1001", 6, None)
+    service.record_survey("conv-a", "c1001", 5, "很及时", handoff_id=handoff.id)
+    assert service.surveys()[0]["score"] == 5
