@@ -8,7 +8,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: setup train db web run shell test validate nlu-report quote clean
+.PHONY: setup train db web run shell test bench validate nlu-report quote clean
 
 setup: $(VENV)/.installed web/node_modules/.installed
 
@@ -46,6 +46,10 @@ shell: setup train
 
 test: setup train
 	$(PY) -m pytest -q tests
+
+# Quality, speed and size figures in results/ (several minutes; BENCH_ARGS=--quick for a short run).
+bench: setup train
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 nlu-report: setup train
 	$(PY) scripts/nlu_report.py "$$(cat var/current-model)"

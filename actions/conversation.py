@@ -8,7 +8,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.identity import customer_id
-from bot.refunds.faq import policy_summary
+from bot.faq.answers import answer, policy_summary
+from bot.faq.topics import MIN_CONFIDENCE, default_classifier
 from bot.wiring import refund_service
 
 
@@ -27,7 +28,12 @@ class ActionRefundPolicy(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text=policy_summary(refund_service().policy))
+        policy = refund_service().policy
+        topic, confidence = default_classifier().predict(tracker.latest_message.get("text") or "")
+        if confidence >= MIN_CONFIDENCE:
+            dispatcher.utter_message(text=answer(topic, policy))
+        else:
+            dispatcher.utter_message(text=policy_summary(policy))
         return []
 
 

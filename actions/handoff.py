@@ -77,7 +77,11 @@ class ActionFallback(Action):
         if len(intents) >= 2 and intents[-1] == intents[-2] == "nlu_fallback":
             return hand_off(dispatcher, tracker, "fallback",
                             lead_in="抱歉，我好像一直没能理解您的问题，为您转接人工客服。")
-        dispatcher.utter_message(text=replies.NOT_UNDERSTOOD, buttons=replies.NOT_UNDERSTOOD_BUTTONS)
+        likely = replies.likely_intent_buttons(tracker.latest_message.get("intent_ranking") or [])
+        if likely:
+            dispatcher.utter_message(text=replies.LIKELY_INTENTS, buttons=likely)
+        else:
+            dispatcher.utter_message(text=replies.NOT_UNDERSTOOD, buttons=replies.NOT_UNDERSTOOD_BUTTONS)
         if intents and intents[-1] != "nlu_fallback":
             # Used as the dialogue's core fallback: forget the turn so the bot listens again
             # instead of predicting the fallback over and over.

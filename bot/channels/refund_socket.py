@@ -25,6 +25,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncServer
 
+from bot.nlu.normalize import normalize_text
 from bot.channels.sessions import InMemorySessionRegistry, SessionRegistry
 from bot.security.tokens import TokenError, verify_chat_token
 from bot.settings import load_settings
@@ -32,6 +33,7 @@ from bot.settings import load_settings
 logger = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 2000
 TOO_LONG = "您的消息太长了（超过 2000 字），请分几次发送，或把要点发给我。"
+EMPTY = "您好像发送了一条空消息，请输入您想咨询的问题。"
 
 
 class WidgetOutput(SocketIOOutput):
@@ -137,6 +139,9 @@ class RefundSocketInput(InputChannel):
                 return
             if len(text) > MAX_MESSAGE_CHARS:
                 await output.send_text_message(session_id, TOO_LONG)
+                return
+            if not normalize_text(text).strip():
+                await output.send_text_message(session_id, EMPTY)
                 return
             user_id = session.get("user_id")
             metadata = {"user_id": user_id, "auth_verified": user_id is not None}

@@ -78,6 +78,21 @@ def as_buttons(orders: Sequence[Order]) -> List[Dict[str, Any]]:
 GREETING = ("您好，我是云途退款助手。我可以帮您申请退款、查询退款进度、解释退款金额，或者介绍退款政策。"
             "请问有什么可以帮您？")
 NOT_UNDERSTOOD = "抱歉，我没有完全理解您的意思。您可以换个说法，或者直接选择："
+LIKELY_INTENTS = "抱歉，我不太确定您的意思。您是想："
+INTENT_BUTTONS = {
+    "request_refund": "申请退款", "ask_refund_status": "查询退款进度", "ask_refund_policy": "了解退款政策",
+    "ask_refund_amount": "了解退款金额", "appeal_rejection": "对驳回结果申诉", "request_human": "转人工客服",
+    "cancel": "取消/撤回申请",
+}
+
+
+def likely_intent_buttons(ranking: List[Dict[str, Any]], limit: int = 3) -> List[Dict[str, str]]:
+    """The likeliest things the customer meant, as buttons (first stage of the fallback)."""
+    picked = [r["name"] for r in ranking if r.get("name") in INTENT_BUTTONS][:limit]
+    buttons = [{"title": INTENT_BUTTONS[name], "payload": f"/{name}"} for name in picked]
+    if buttons and "request_human" not in picked:
+        buttons.append({"title": "转人工客服", "payload": "/request_human"})
+    return buttons
 NOT_UNDERSTOOD_BUTTONS = [
     {"title": "申请退款", "payload": "/request_refund"},
     {"title": "查询退款进度", "payload": "/ask_refund_status"},

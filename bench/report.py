@@ -1,0 +1,81 @@
+"""Markdown, JSON and PNG output of the benchmark."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Dict
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+TARGETS = [
+    ("held-out intent accuracy", lambda p: p["heldout"]["intent_accuracy"], ">=", 0.95),
+    ("SMP2017 out-of-scope rejection", lambda p: p["external"]["smp2017_oos"]["score"], ">=", 0.90),
+    ("small-talk accuracy", lambda p: p["external"]["smalltalk"]["score"], ">=", 0.85),
+    ("ATEC clear rows accuracy", lambda p: p["external"]["atec_clear"]["score"], ">=", 0.80),
+    ("model load (s)", lambda p: p["load_s"], "<=", 10.0),
+]
+
+
+def write_report(results: Dict[str, Any], out: Path) -> None:
+    (out / "bench.json").write_text(json.dumps(results, ensure_ascii=False, indent=2, default=float), encoding="utf-8")
+    _plots(results, out)
+    (out / "bench.md").write_text(_markdown(results), encoding="utf-8")
+
+
+def _markdown(r: Dict[str, Any]) -> str:
+    lines = [f"# Benchmark ({r['generated_at']})", "", "## NLU pipelines", "",
+             "| pipeline | held-out acc | macro-F1 | entity F1 | SMP OOS rejection | small talk | ATEC clear | train s | load s | parse p50/p95 ms | size MB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, p in r["pipelines"].items():
+        h, e = p["heldout"], p["external"]
+        lines.append(f"| {name} | {h['intent_accuracy']:.3f} | {h['intent_macro_f1']:.3f} | {h['entity_f1']:.3f} | "
+                     f"{e['smp2017_oos']['score']:.3f} | {e['smalltalk']['score']:.3f} | {e['atec_clear']['score']:.3f} | "
+                     f"{p['train_s']:.0f} | {p['load_s']:.1f} | {p['parse_p50_ms']:.1f}/{p['parse_p95_ms']:.1f} | {p['size_mb']:.1f} |")
+    chosen = next(v for k, v in r["pipelines"].items() if "chosen" in k)
+    lines += ["", "## Targets (chosen pipeline)", "", "| target | value | goal | met |", "|---|---|---|---|"]
+    for label, get, op, goal in TARGETS:
+        value = get(chosen)
+        met = value >= goal if op == ">=" else value <= goal
+        lines.append(f"| {label} | {value:.3f} | {op} {goal} | {'yes' if met else 'no'} |")
+    system = r["system"]
+    stories = system["stories"]
+    lines += ["", "## Dialogue", "", f"`rasa test` conversation stories: {stories.get('correct')}/{stories.get('total')} "
+              f"correct (accuracy {stories.get('accuracy')}).", "", "## Latency and throughput (socket channel, actions and database in the loop)", "",
+              "| concurrent customers | messages | errors | p50 ms | p95 ms | p99 ms | messages/s |", "|---|---|---|---|---|---|---|"]
+    for level in system["load"]:
+        lines.append(f"| {level['concurrency']} | {level['messages']} | {level['errors']} | {level['p50_ms']:.0f} | "
+                     f"{level['p95_ms']:.0f} | {level['p99_ms']:.0f} | {level['throughput_msg_s']:.1f} |")
+    memory = ", ".join(f"{k} {v:.0f} MB" for k, v in system["peak_memory_mb"].items())
+    lines += ["", f"Peak memory (VmHWM): {memory}.", "", "## Per-intent F1 (held-out, chosen pipeline)", ""]
+    lines += [f"- {intent}: {score:.3f}" for intent, score in chosen["heldout"]["per_intent_f1"].items()]
+    lines += ["", "Plots: `latency.png`, `intent_f1.png`. Raw figures: `bench.json`."]
+    return "\n".join(lines) + "\n"
+
+
+def _plots(r: Dict[str, Any], out: Path) -> None:
+    load = r["system"]["load"]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    levels = [l["concurrency"] for l in load]
+    for key in ("p50_ms", "p95_ms", "p99_ms"):
+        ax.plot(levels, [l[key] for l in load], marker="o", label=key.replace("_ms", ""))
+    ax.set_xlabel("concurrent customers")
+    ax.set_ylabel("latency (ms)")
+    ax.set_title("Message latency through the socket channel")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "latency.png", dpi=120)
+    plt.close(fig)
+    chosen = next(v for k, v in r["pipelines"].items() if "chosen" in k)
+    scores = chosen["heldout"]["per_intent_f1"]
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.bar(range(len(scores)), list(scores.values()))
+    ax.set_xticks(range(len(scores)))
+    ax.set_xticklabels(list(scores), rotation=60, ha="right", fontsize=8)
+    ax.set_ylim(0, 1.05)
+    ax.set_title("Held-out F1 per intent")
+    fig.tight_layout()
+    fig.savefig(out / "intent_f1.png", dpi=120)
+    plt.close(fig)

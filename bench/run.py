@@ -1,0 +1,132 @@
+"""Run the benchmark: python -m bench.run [--quick]. Figures are reported, not asserted."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Dict, List
+
+from bench import nlu_eval
+from bench.load import run_levels
+from bench.report import write_report
+from bot.settings import PROJECT_ROOT
+
+RESULTS = PROJECT_ROOT / "results"
+PIPELINES = {"lr-word+char (chosen)": PROJECT_ROOT / "config.yml",
+             "lr-word-only": PROJECT_ROOT / "bench" / "pipelines" / "words_only.yml",
+             "diet": PROJECT_ROOT / "bench" / "pipelines" / "diet.yml"}
+RASA = str(Path(sys.executable).parent / "rasa")
+
+
+def quiet() -> None:
+    logging.disable(logging.WARNING)
+    try:
+        from rasa.utils.log_utils import configure_structlog
+        configure_structlog(logging.WARNING)
+    except ImportError:
+        pass
+
+
+def train_nlu(name: str, config: Path, out: Path) -> Dict[str, Any]:
+    started = time.perf_counter()
+    subprocess.run([RASA, "train", "nlu", "--config", str(config), "--out", str(out), "--fixed-model-name",
+                    name.split()[0], "--nlu", "data/nlu"], cwd=PROJECT_ROOT, check=True,
+                   capture_output=True, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    return {"train_s": time.perf_counter() - started, "model": str(out / f"{name.split()[0]}.tar.gz")}
+
+
+async def parse_many(agent, texts: List[str]) -> List[Dict[str, Any]]:
+    return [await agent.parse_message(t) for t in texts]
+
+
+def evaluate_model(model: str) -> Dict[str, Any]:
+    from rasa.core.agent import Agent
+
+    started = time.perf_counter()
+    agent = Agent.load(model)
+    load_s = time.perf_counter() - started
+    examples = nlu_eval.heldout_examples()
+    timings: List[float] = []
+
+    async def timed(texts):
+        out = []
+        for text in texts:
+            t0 = time.perf_counter()
+            out.append(await agent.parse_message(text))
+            timings.append(time.perf_counter() - t0)
+        return out
+
+    heldout = nlu_eval.heldout_metrics(examples, asyncio.run(timed([t for t, _, _ in examples])))
+    external = {}
+    for name, rows in nlu_eval.external_sets().items():
+        external[name] = nlu_eval.external_metrics(name, rows, asyncio.run(parse_many(agent, [t for t, _ in rows])))
+    timings.sort()
+    return {"load_s": load_s, "parse_p50_ms": timings[len(timings) // 2] * 1000,
+            "parse_p95_ms": timings[int(len(timings) * 0.95)] * 1000, "heldout": heldout, "external": external,
+            "size_mb": Path(model).stat().st_size / 1e6}
+
+
+def dialogue_and_load(levels: List[int]) -> Dict[str, Any]:
+    from bot.storage.database import create_schema, make_engine, session_factory
+    from bot.storage.seed import seed_demo
+    from tests.servers import JWT_SECRET, start_stack
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    db_url = f"sqlite:///{workdir / 'bench.db'}"
+    engine = make_engine(db_url)
+    create_schema(engine)
+    sessions = session_factory(engine)
+    seed_demo(sessions)
+    stack = start_stack(workdir, sessions, db_url)
+    try:
+        out = workdir / "rasa-test"
+        subprocess.run([RASA, "test", "core", "--model", stack.model, "--stories", "tests/conversations",
+                        "--endpoints", str(stack.endpoints), "--out", str(out)], cwd=PROJECT_ROOT, env=stack.env,
+                       capture_output=True, timeout=900)
+        report = json.loads((out / "story_report.json").read_text(encoding="utf-8"))
+        load = run_levels(stack.rasa_url, JWT_SECRET, levels)
+        memory = {name: _peak_memory_mb(p.pid) for name, p in zip(("actions", "rasa", "web"), stack.processes)}
+    finally:
+        stack.stop()
+    return {"stories": report.get("conversation_accuracy", {}), "load": load, "peak_memory_mb": memory}
+
+
+def _peak_memory_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Benchmark the refund assistant.")
+    parser.add_argument("--quick", action="store_true", help="chosen pipeline only, load levels 1 and 10")
+    args = parser.parse_args()
+    quiet()
+    RESULTS.mkdir(exist_ok=True)
+    results: Dict[str, Any] = {"pipelines": {}, "generated_at": time.strftime("%Y-%m-%d %H:%M:%S")}
+    models = Path(tempfile.mkdtemp(prefix="bench-models-"))
+    for name, config in PIPELINES.items():
+        if args.quick and "chosen" not in name:
+            continue
+        print(f"training and evaluating {name} ...", flush=True)
+        trained = train_nlu(name, config, models)
+        results["pipelines"][name] = {**trained, **evaluate_model(trained["model"])}
+    print("dialogue tests and load through the socket channel ...", flush=True)
+    results["system"] = dialogue_and_load([1, 10] if args.quick else [1, 10, 50])
+    write_report(results, RESULTS)
+    print(f"report: {RESULTS / 'bench.md'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Refund policy questions: a topic classifier and answers generated from the active policy."""
