@@ -8,7 +8,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: setup train db web run shell test bench validate nlu-report quote clean
+.PHONY: setup train migrate db web run shell test bench validate nlu-report quote clean
 
 setup: $(VENV)/.installed web/node_modules/.installed
 
@@ -27,7 +27,11 @@ train: setup
 	@scripts/train.sh > var/current-model 2> var/logs/train.log || { tail -40 var/logs/train.log; exit 1; }
 	@echo "model: $$(cat var/current-model)"
 
-db: setup
+# Upgrade the database (REFUND_DB_URL) to the newest schema; services refuse to start if behind.
+migrate: setup
+	$(VENV)/bin/alembic upgrade head
+
+db: setup migrate
 	$(PY) -m bot.storage.seed
 
 # Start only the website (run also starts it).

@@ -74,14 +74,15 @@ def evaluate_model(model: str) -> Dict[str, Any]:
 
 
 def dialogue_and_load(levels: List[int]) -> Dict[str, Any]:
-    from bot.storage.database import create_schema, make_engine, session_factory
+    from bot.storage.database import make_engine, session_factory
+from bot.storage.migrations import migrate
     from bot.storage.seed import seed_demo
     from tests.servers import JWT_SECRET, start_stack
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     db_url = f"sqlite:///{workdir / 'bench.db'}"
     engine = make_engine(db_url)
-    create_schema(engine)
+    migrate(engine)
     sessions = session_factory(engine)
     seed_demo(sessions)
     stack = start_stack(workdir, sessions, db_url)

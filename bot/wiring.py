@@ -11,15 +11,17 @@ from bot.handoff.service import HandoffService
 from bot.policy.config import load_policy
 from bot.refunds.service import RefundService
 from bot.settings import Settings, load_settings
-from bot.storage.database import create_schema, make_engine, session_factory
+from bot.storage.database import make_engine, session_factory
+from bot.storage.migrations import ensure_current
 from bot.tickets.store import TicketStore
 from bot.tickets.workflow import TicketWorkflow
 from bot.uploads.store import UploadStore
 
 
 def build_sessions(settings: Settings) -> sessionmaker:
+    """Sessions on the configured database, which must be at the newest migration."""
     engine = make_engine(settings.database_url)
-    create_schema(engine)
+    ensure_current(engine)
     return session_factory(engine)
 
 

@@ -12,7 +12,8 @@ from bot.billing.sql_adapter import SqlBillingAdapter
 from bot.policy.config import load_policy
 from bot.refunds.service import RefundService
 from bot.settings import PROJECT_ROOT
-from bot.storage.database import create_schema, make_engine, session_factory
+from bot.storage.database import make_engine, session_factory
+from bot.storage.migrations import migrate
 from bot.storage.seed import seed_demo
 from bot.tickets.store import TicketStore
 
@@ -26,7 +27,7 @@ def sessions(request, tmp_path):
     """A fresh, seeded database of each kind; the PostgreSQL one lives in its own schema."""
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
-        create_schema(engine)
+        migrate(engine)
         yield session_factory(engine)
         engine.dispose()
         return
@@ -35,7 +36,7 @@ def sessions(request, tmp_path):
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
-    create_schema(engine)
+    migrate(engine)
     try:
         yield session_factory(engine)
     finally:
@@ -66,7 +67,7 @@ def stack(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("stack")
     db_url = f"sqlite:///{workdir / 'stack.db'}"
     engine = make_engine(db_url)
-    create_schema(engine)
+    migrate(engine)
     running = start_stack(workdir, session_factory(engine), db_url)
     yield running
     running.stop()

@@ -115,7 +115,10 @@ def start_stack(workdir: Path, sessions: sessionmaker, db_url: str) -> Stack:
            "RASA_TELEMETRY_ENABLED": "false", "REFUND_JWT_SECRET": JWT_SECRET, "REFUND_RASA_TOKEN": TOKEN,
            "REFUND_RASA_URL": rasa_url, "REFUND_SITE_URL": site_url, "REFUND_WEB_PORT": str(web_port),
            "REFUND_UPLOAD_DIR": str(workdir / "uploads"), "REFUND_WIDGET_MESSAGE_DELAY_MS": "0",
-           "REFUND_SUPPORT_FILE": str(support_file), "REFUND_HANDOFF_SWEEP_SECONDS": "1"}
+           "REFUND_SUPPORT_FILE": str(support_file), "REFUND_HANDOFF_SWEEP_SECONDS": "1",
+           # Many simulated customers share three demo accounts and one IP: lift the abuse limits
+           # here (tests/backoffice and tests/security check the limits themselves).
+           "REFUND_MESSAGES_PER_MINUTE": "100000", "REFUND_LOGIN_PER_MINUTE": "100000"}
     stack = Stack(workdir, sessions, env, current_model(), rasa_url,
                   f"http://127.0.0.1:{action_port}/webhook", site_url, endpoints, support_file)
     rasa = str(Path(sys.executable).parent / "rasa")

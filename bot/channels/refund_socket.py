@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 import uuid
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 from urllib.parse import parse_qs
@@ -27,6 +28,7 @@ from socketio import AsyncServer
 
 from bot.nlu.normalize import normalize_text
 from bot.channels.sessions import InMemorySessionRegistry, SessionRegistry
+from bot.security.ratelimit import RateLimiter
 from bot.security.tokens import TokenError, verify_chat_token
 from bot.settings import load_settings
 
@@ -34,6 +36,7 @@ logger = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 2000
 TOO_LONG = "您的消息太长了（超过 2000 字），请分几次发送，或把要点发给我。"
 EMPTY = "您好像发送了一条空消息，请输入您想咨询的问题。"
+TOO_FAST = "您发送得太快了，请稍等片刻再发。"
 
 
 class WidgetOutput(SocketIOOutput):
@@ -83,6 +86,7 @@ class RefundSocketInput(InputChannel):
         self.socketio_path = socketio_path
         self.registry = registry or InMemorySessionRegistry()
         self.sio: Optional[AsyncServer] = None
+        self.message_limit = RateLimiter(int(os.environ.get("REFUND_MESSAGES_PER_MINUTE", "30")), 60)
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         """Used by the HTTP API to push (e.g. an agent's or upload confirmation) to the widget."""
@@ -108,7 +112,7 @@ class RefundSocketInput(InputChannel):
                 user_id = None
                 if token:
                     logger.info("chat token refused (%s): connecting as a guest", exc)
-            await sio.save_session(sid, {"user_id": user_id})
+            await sio.save_session(sid, {"user_id": user_id, "ip": environ.get("REMOTE_ADDR", "")})
             return True
 
         @sio.on("session_request")
@@ -144,6 +148,9 @@ class RefundSocketInput(InputChannel):
                 await output.send_text_message(session_id, EMPTY)
                 return
             user_id = session.get("user_id")
+            if not self.message_limit.allow(f"user:{user_id}" if user_id else f"ip:{session.get('ip')}"):
+                await output.send_text_message(session_id, TOO_FAST)
+                return
             metadata = {"user_id": user_id, "auth_verified": user_id is not None}
             await on_new_message(UserMessage(text, output, session_id, input_channel=self.name(),
                                              metadata=metadata))

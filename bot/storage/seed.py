@@ -153,13 +153,14 @@ def _plus_months(moment: datetime, months: int) -> datetime:
 def main() -> None:
     """Create the schema and seed the demo data in the configured database."""
     from bot.settings import load_settings
-    from bot.storage.database import create_schema, make_engine, session_factory
+    from bot.storage.database import make_engine, session_factory
+    from bot.storage.migrations import migrate
 
     parser = argparse.ArgumentParser(description="Seed the demo billing data.")
     parser.add_argument("--reset", action="store_true", help="delete all rows first")
     args = parser.parse_args()
     engine = make_engine(load_settings().database_url)
-    create_schema(engine)
+    migrate(engine)
     created = seed_demo(session_factory(engine), reset=args.reset)
     print("demo data seeded" if created else "demo data already present")
 

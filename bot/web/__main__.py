@@ -1,16 +1,22 @@
 """Start the website: python -m bot.web"""
 import os
+import sys
 
+from bot.observability.logs import configure_json_logging
 from bot.settings import load_settings
-from bot.storage.database import create_schema, make_engine, session_factory
+from bot.storage.migrations import SchemaError
+from bot.wiring import build_sessions
 from bot.web.app import create_app
 
 
 def main() -> None:
+    configure_json_logging()
     settings = load_settings()
-    engine = make_engine(settings.database_url)
-    create_schema(engine)
-    app = create_app(settings, session_factory(engine))
+    try:
+        sessions = build_sessions(settings)
+    except SchemaError as exc:
+        sys.exit(f"error: {exc}")
+    app = create_app(settings, sessions)
     app.run(host=os.environ.get("REFUND_WEB_HOST", "127.0.0.1"),
             port=int(os.environ.get("REFUND_WEB_PORT", "8000")), access_log=False, workers=1)
 

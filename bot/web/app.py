@@ -25,6 +25,7 @@ from bot.handoff.service import HandoffService
 from bot.clock import utcnow
 from bot.policy.config import load_policy
 from bot.security.passwords import verify_password
+from bot.security.ratelimit import RateLimiter
 from bot.security.tokens import (TokenError, issue_chat_token, issue_session_token,
                                  verify_session_token, verify_upload_token)
 from bot.settings import PROJECT_ROOT, Settings
@@ -53,6 +54,8 @@ def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_s
     rasa = RasaClient(settings.rasa_url, settings.rasa_token)
     secure_cookies = settings.site_url.startswith("https://")
     message_delay = int(os.environ.get("REFUND_WIDGET_MESSAGE_DELAY_MS", "300"))
+    login_limit = RateLimiter(int(os.environ.get("REFUND_LOGIN_PER_MINUTE", "10")), 60)
+    upload_limit = RateLimiter(int(os.environ.get("REFUND_UPLOADS_PER_10_MINUTES", "30")), 600)
     app.static("/static/webchat.js", str(WIDGET_BUNDLE), content_type="application/javascript")
     workflow = TicketWorkflow(TicketStore(sessions), load_policy(settings.policy_file))
     handoffs = HandoffService(sessions, SupportSettings())
@@ -112,6 +115,8 @@ def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_s
 
     @app.post("/login")
     async def login(request: Request) -> response.HTTPResponse:
+        if not login_limit.allow(f"ip:{request.remote_addr or request.ip}"):
+            return render(request, "login.html", status=429, error="登录尝试过于频繁，请 1 分钟后再试。")
         if not csrf_ok(request):
             return render(request, "login.html", status=400, error="页面已过期，请刷新后重新登录。")
         customer_id = (request.form.get("customer_id") or "").strip()[:32]
@@ -172,6 +177,8 @@ def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_s
             return error
         if not csrf_ok(request):
             return upload_page(request, grant, status=400, error="页面已过期，请刷新后重新上传。")
+        if not upload_limit.allow(f"customer:{grant.customer_id}"):
+            return upload_page(request, grant, status=429, error="上传过于频繁，请稍后再试。")
         files = request.files.getlist("files") if request.files else []
         files = [f for f in (files or []) if f.name]
         if not files:
@@ -182,6 +189,9 @@ def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_s
                 accepted.append(uploads.save(grant, file.name, file.body, utcnow()))
             except UploadRejected as exc:
                 rejected.append(exc.message)
+        logging.getLogger(__name__).info("upload: %d accepted, %d rejected", len(accepted), len(rejected),
+                                         extra={"conversation_id": grant.conversation_id,
+                                                "customer_id": grant.customer_id, "ticket_id": grant.ticket_id})
         if accepted:
             names = "、".join(f.filename for f in accepted)
             await rasa.push_bot_message(grant.conversation_id, f"已收到您上传的 {len(accepted)} 个文件：{names}。")

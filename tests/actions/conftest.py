@@ -10,7 +10,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.settings import PROJECT_ROOT
-from bot.storage.database import create_schema, make_engine, session_factory
+from bot.storage.database import make_engine, session_factory
+from bot.storage.migrations import migrate
 from bot.storage.seed import seed_demo
 from bot import wiring
 
@@ -20,7 +21,7 @@ def db(tmp_path, monkeypatch):
     """A seeded database that the actions' process-wide service uses."""
     url = f"sqlite:///{tmp_path / 'actions.db'}"
     engine = make_engine(url)
-    create_schema(engine)
+    migrate(engine)
     sessions = session_factory(engine)
     seed_demo(sessions)
     monkeypatch.setenv("REFUND_DB_URL", url)

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import text
 
 from bot.settings import PROJECT_ROOT
-from bot.storage.database import create_schema, make_engine, session_factory
+from bot.storage.database import make_engine, session_factory
+from bot.storage.migrations import migrate
 from bot.storage.seed import demo_order, seed_demo
 from bot.tickets.store import NewTicket, TicketStore
 from tests.conftest import NOW, POSTGRES_URL
@@ -36,12 +37,13 @@ def site(request, tmp_path_factory):
         url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
         cleanup = (admin, schema)
     engine = make_engine(url)
-    create_schema(engine)
+    migrate(engine)
     sessions = session_factory(engine)
     seed_demo(sessions)
     port = free_port()
     env = {**__import__("os").environ, "REFUND_DB_URL": url, "REFUND_WEB_PORT": str(port),
-           "PYTHONPATH": str(PROJECT_ROOT), "REFUND_UPLOAD_DIR": str(workdir / "uploads")}
+           "PYTHONPATH": str(PROJECT_ROOT), "REFUND_UPLOAD_DIR": str(workdir / "uploads"),
+           "REFUND_LOGIN_PER_MINUTE": "3"}
     log = workdir / "web.log"
     process = subprocess.Popen([sys.executable, "-m", "bot.web"], cwd=PROJECT_ROOT, env=env,
                                stdout=log.open("w"), stderr=subprocess.STDOUT)
@@ -171,3 +173,23 @@ def test_list_filters_by_status(site, ticket_id):
     status, body = call(site, "GET", "/api/backoffice/tickets?status=submitted")
     assert status == 200 and ticket_id in [t["ticket_id"] for t in body["tickets"]]
     assert all(t["status"] == "submitted" for t in body["tickets"])
+
+
+def test_login_attempts_are_rate_limited(site):
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    base, _ = site
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    page = opener.open(f"{base}/login").read().decode()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    codes = []
+    for _ in range(4):
+        form = urllib.parse.urlencode({"csrf": csrf, "customer_id": "c1001", "password": "wrong"}).encode()
+        try:
+            opener.open(f"{base}/login", data=form)
+        except urllib.error.HTTPError as exc:
+            codes.append((exc.code, exc.read().decode()))
+    assert [c for c, _ in codes] == [401, 401, 401, 429]
+    assert "过于频繁" in codes[-1][1]

@@ -3,7 +3,8 @@ import json
 
 from bot.policy.cli import main
 from bot.settings import PROJECT_ROOT
-from bot.storage.database import create_schema, make_engine, session_factory
+from bot.storage.database import make_engine, session_factory
+from bot.storage.migrations import migrate
 from bot.storage.seed import seed_demo
 
 ORDER = {
@@ -44,7 +45,7 @@ def test_bad_order_file_is_a_clear_error(tmp_path, capsys):
 def test_quote_for_an_order_in_the_database(tmp_path, monkeypatch, capsys):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     engine = make_engine(url)
-    create_schema(engine)
+    migrate(engine)
     seed_demo(session_factory(engine))
     monkeypatch.setenv("REFUND_DB_URL", url)
     assert main(["--order", "2026110100010004", "--reason", "demand_change"]) == 0

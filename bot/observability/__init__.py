@@ -1,0 +1,1 @@
+"""Logs that carry conversation and ticket ids, with personal data masked."""

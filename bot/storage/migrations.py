@@ -1,0 +1,51 @@
+"""Schema versions (Alembic): upgrade, and refuse to run on a schema that is behind."""
+from __future__ import annotations
+
+from typing import Optional
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+from sqlalchemy.engine import Engine
+
+from bot.settings import PROJECT_ROOT
+
+
+class SchemaError(RuntimeError):
+    """The database schema does not match the code; the message says what to do."""
+
+
+def _config() -> Config:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    return config
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> Optional[str]:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the database to the newest schema."""
+    if current_revision(engine) is None and "refund_tickets" in inspect(engine).get_table_names():
+        raise SchemaError("数据库里已有表但没有版本记录（早期创建的库）。演示库可以删除 var/refund.db 后重新运行 "
+                          "make run；生产库请先备份，再用 `alembic stamp` 标记当前版本。")
+    config = _config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def ensure_current(engine: Engine) -> None:
+    """Raise SchemaError unless the database is at the newest migration."""
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise SchemaError(f"数据库结构版本为 {current or '（无）'}，代码需要 {head}：请先运行 `make migrate`。"
+                          f" (schema is behind: {current} != {head}; run `make migrate`)")
