@@ -75,7 +75,7 @@ def evaluate_model(model: str) -> Dict[str, Any]:
 
 def dialogue_and_load(levels: List[int]) -> Dict[str, Any]:
     from bot.storage.database import make_engine, session_factory
-from bot.storage.migrations import migrate
+    from bot.storage.migrations import migrate
     from bot.storage.seed import seed_demo
     from tests.servers import JWT_SECRET, start_stack
 
