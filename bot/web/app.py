@@ -5,7 +5,6 @@ Run with `python -m bot.web` (port REFUND_WEB_PORT, default 8000).
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import os
 import secrets
@@ -15,6 +14,7 @@ from typing import Any, Dict, List, Optional
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Sanic, response
 from sanic.request import Request
+from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from bot.backoffice.api import create_backoffice_api
@@ -29,11 +29,14 @@ from bot.security.ratelimit import RateLimiter
 from bot.security.tokens import (TokenError, issue_chat_token, issue_session_token,
                                  verify_session_token, verify_upload_token)
 from bot.settings import PROJECT_ROOT, Settings
+from bot.storage.migrations import ensure_current
 from bot.storage.schema import CustomerRow
 from bot.tickets.store import TicketStore
 from bot.tickets.workflow import TicketWorkflow
 from bot.uploads.store import ALLOWED_DESCRIPTION, UploadRejected, UploadStore
+from bot.web import cookies
 from bot.web.console import create_console
+from bot.web.cookies import SECURITY_HEADERS, csrf_matches
 from bot.web.rasa_client import RasaClient
 
 WIDGET_BUNDLE = PROJECT_ROOT / "web" / "node_modules" / "rasa-webchat" / "lib" / "index.js"
@@ -78,28 +81,15 @@ def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_s
     def render(request: Request, template: str, status: int = 200, **context: Any) -> response.HTTPResponse:
         csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
         html = TEMPLATES.get_template(template).render(csrf=csrf, customer=current_customer(request), **context)
-        resp = response.html(html, status=status)
-        set_cookie(resp, CSRF_COOKIE, csrf, httponly=True)
-        resp.headers["X-Content-Type-Options"] = "nosniff"
-        resp.headers["X-Frame-Options"] = "DENY"
-        resp.headers["Referrer-Policy"] = "same-origin"
+        resp = response.html(html, status=status, headers=SECURITY_HEADERS)
+        set_cookie(resp, CSRF_COOKIE, csrf)
         return resp
 
-    def set_cookie(resp: response.HTTPResponse, key: str, value: str, httponly: bool = True,
-                   max_age: Optional[int] = None) -> None:
-        resp.cookies[key] = value
-        resp.cookies[key]["httponly"] = httponly
-        resp.cookies[key]["samesite"] = "Lax"
-        resp.cookies[key]["path"] = "/"
-        if secure_cookies:
-            resp.cookies[key]["secure"] = True
-        if max_age is not None:
-            resp.cookies[key]["max-age"] = max_age
+    def set_cookie(resp: response.HTTPResponse, key: str, value: str, max_age: Optional[int] = None) -> None:
+        cookies.set_cookie(resp, key, value, secure=secure_cookies, samesite="Lax", path="/", max_age=max_age)
 
     def csrf_ok(request: Request) -> bool:
-        sent = (request.form.get("csrf") if request.form else None) or ""
-        expected = request.cookies.get(CSRF_COOKIE) or ""
-        return bool(expected) and hmac.compare_digest(sent, expected)
+        return csrf_matches(request.form.get("csrf") if request.form else None, request.cookies.get(CSRF_COOKIE))
 
     @app.get("/")
     async def index(request: Request) -> response.HTTPResponse:
@@ -107,7 +97,19 @@ def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_s
 
     @app.get("/health")
     async def health(request: Request) -> response.HTTPResponse:
+        """Liveness: the process answers."""
         return response.json({"status": "ok"})
+
+    @app.get("/ready")
+    async def ready(request: Request) -> response.HTTPResponse:
+        """Readiness: the database answers and its schema is current."""
+        try:
+            with sessions() as session:
+                session.execute(text("SELECT 1"))
+            ensure_current(sessions.kw["bind"])
+        except Exception as exc:  # any failure means: do not route traffic here
+            return response.json({"status": "unavailable", "reason": type(exc).__name__}, status=503)
+        return response.json({"status": "ready"})
 
     @app.get("/login")
     async def login_page(request: Request) -> response.HTTPResponse:

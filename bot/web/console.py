@@ -5,7 +5,6 @@ The browser only talks to this server; only the server holds the Rasa token. Eve
 the CSRF token (double-submit: cookie + X-CSRF-Token header or form field)."""
 from __future__ import annotations
 
-import hmac
 import secrets
 from datetime import datetime
 from typing import Any, Dict, List, Optional
@@ -23,10 +22,12 @@ from bot.handoff.service import Handoff, HandoffService
 from bot.security.tokens import TokenError, issue_console_token, verify_console_token
 from bot.storage.schema import CustomerRow
 from bot.tickets.workflow import TicketWorkflow
+from bot.web.cookies import SECURITY_HEADERS, csrf_matches, set_cookie
 from bot.web.rasa_client import RasaClient
 
 COOKIE = "console_session"
 CSRF = "console_csrf"
+CSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'"
 CANNED_REPLIES = [
     "您好，我是人工客服，已经看到您之前和智能助手的对话，我来帮您处理。",
     "请稍等，我正在核实您的订单和账单信息。",
@@ -47,28 +48,18 @@ def create_console(templates, sessions, secret: str, secure_cookies: bool, hando
             return None
 
     def cookie(resp: response.HTTPResponse, key: str, value: str, max_age: Optional[int] = None) -> None:
-        resp.cookies[key] = value
-        resp.cookies[key]["httponly"] = True
-        resp.cookies[key]["samesite"] = "Strict"
-        resp.cookies[key]["path"] = "/console"
-        if secure_cookies:
-            resp.cookies[key]["secure"] = True
-        if max_age is not None:
-            resp.cookies[key]["max-age"] = max_age
+        set_cookie(resp, key, value, secure=secure_cookies, samesite="Strict", path="/console", max_age=max_age)
 
     def page(request: Request, template: str, status: int = 200, **context: Any) -> response.HTTPResponse:
         csrf = request.cookies.get(CSRF) or secrets.token_urlsafe(24)
         html = templates.get_template(template).render(csrf=csrf, staff=current_staff(request), **context)
-        resp = response.html(html, status=status, headers={
-            "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
-            "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'"})
+        resp = response.html(html, status=status, headers={**SECURITY_HEADERS, "Content-Security-Policy": CSP})
         cookie(resp, CSRF, csrf)
         return resp
 
     def csrf_ok(request: Request) -> bool:
-        sent = request.headers.get("x-csrf-token") or (request.form.get("csrf") if request.form else "") or ""
-        expected = request.cookies.get(CSRF) or ""
-        return bool(expected) and hmac.compare_digest(sent, expected)
+        sent = request.headers.get("x-csrf-token") or (request.form.get("csrf") if request.form else None)
+        return csrf_matches(sent, request.cookies.get(CSRF))
 
     def guard(request: Request, need_csrf: bool = False):
         staff = current_staff(request)

@@ -193,3 +193,10 @@ def test_login_attempts_are_rate_limited(site):
             codes.append((exc.code, exc.read().decode()))
     assert [c for c, _ in codes] == [401, 401, 401, 429]
     assert "过于频繁" in codes[-1][1]
+
+
+def test_liveness_and_readiness(site):
+    base, _ = site
+    for path in ("/health", "/ready"):
+        with urllib.request.urlopen(base + path, timeout=10) as response:
+            assert response.status == 200

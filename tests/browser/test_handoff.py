@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 from bot.storage.schema import HandoffNoteRow, SurveyRow, TicketRow
 from bot.storage.seed import demo_order
-from tests.browser.widget import bot_texts, click_reply, login, open_widget, send, wait_for_bot
+from tests.browser.widget import (bot_texts, click_reply, file_refund, login, open_widget, send,
+                                  wait_for_bot)
 
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 
@@ -18,17 +19,6 @@ def console_login(page, site_url, staff="a2", password="staff123"):
     page.wait_for_url(f"{site_url}/console")
 
 
-def file_refund(page):
-    send(page, "我要退款")
-    wait_for_bot(page, "请选择要退款的订单")
-    click_reply(page, demo_order("in_window").order_id)
-    wait_for_bot(page, "退款的原因")
-    click_reply(page, "需求变化")
-    wait_for_bot(page, "确认提交退款申请吗")
-    click_reply(page, "确认提交")
-    wait_for_bot(page, "工单号 RF")
-
-
 def test_handoff_agent_console_and_survey(fresh_stack, browser, artifacts):
     customer_ctx = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     agent_ctx = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
@@ -39,7 +29,7 @@ def test_handoff_agent_console_and_survey(fresh_stack, browser, artifacts):
         login(customer, fresh_stack.site_url)
         open_widget(customer)
         wait_for_bot(customer, "我是云途退款助手")
-        file_refund(customer)
+        file_refund(customer, demo_order("in_window").order_id)
         send(customer, "转人工")
         wait_for_bot(customer, "正在为您转接人工客服")
         send(customer, XSS)

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from bot.storage.schema import TicketRow, UploadRow
 from bot.storage.seed import demo_order
-from tests.browser.widget import (bot_texts, click_reply, login, open_widget, send, session_id,
-                                  wait_for_bot)
+from tests.browser.widget import (bot_texts, click_reply, file_refund, login, open_widget, send,
+                                  session_id, wait_for_bot)
 
 
 def tiny_png() -> bytes:
@@ -26,15 +26,7 @@ def test_refund_in_the_widget_then_status_and_reload(fresh_stack, context, artif
     login(page, fresh_stack.site_url)
     open_widget(page)
     wait_for_bot(page, "我是云途退款助手")
-    send(page, "我要退款")
-    wait_for_bot(page, "请选择要退款的订单")
-    click_reply(page, demo_order("in_window").order_id)
-    wait_for_bot(page, "退款的原因")
-    click_reply(page, "需求变化")
-    wait_for_bot(page, "确认提交退款申请吗")
-    page.screenshot(path=str(artifacts / "widget-quote.png"), full_page=True)
-    click_reply(page, "确认提交")
-    wait_for_bot(page, "工单号 RF")
+    file_refund(page, demo_order("in_window").order_id, screenshot=artifacts / "widget-quote.png")
     with fresh_stack.sessions() as db:
         ticket = db.scalars(select(TicketRow).where(TicketRow.order_id == demo_order("in_window").order_id)).one()
     assert ticket.ticket_id in bot_texts(page) and ticket.customer_id == "c1001"

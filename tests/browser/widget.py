@@ -41,3 +41,17 @@ def click_reply(page, fragment: str) -> None:
 
 def session_id(page) -> str:
     return page.evaluate("JSON.parse(sessionStorage.chat_session).session_id")
+
+
+def file_refund(page, order_id: str, reason_button: str = "需求变化", screenshot=None) -> None:
+    """Apply for a refund of `order_id` through the buttons and confirm it."""
+    send(page, "我要退款")
+    wait_for_bot(page, "请选择要退款的订单")
+    click_reply(page, order_id)
+    wait_for_bot(page, "退款的原因")
+    click_reply(page, reason_button)
+    wait_for_bot(page, "确认提交退款申请吗")
+    if screenshot:
+        page.screenshot(path=str(screenshot), full_page=True)
+    click_reply(page, "确认提交")
+    wait_for_bot(page, "工单号 RF")

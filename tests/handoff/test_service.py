@@ -6,19 +6,12 @@ import pytest
 
 from bot.handoff.hours import SupportConfigError, SupportSettings, parse_support
 from bot.handoff.service import HandoffService
+from tests.clock import FakeClock
 from tests.servers import write_support
 
 WEDNESDAY_NOON = datetime(2026, 11, 25, 4, 0, tzinfo=timezone.utc)   # 12:00 Beijing
 WEDNESDAY_NIGHT = datetime(2026, 11, 25, 14, 0, tzinfo=timezone.utc)  # 22:00 Beijing
 SATURDAY_NOON = datetime(2026, 11, 28, 4, 0, tzinfo=timezone.utc)
-
-
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture
@@ -31,7 +24,7 @@ def support(tmp_path):
 
 @pytest.fixture
 def clock():
-    return Clock(WEDNESDAY_NOON)
+    return FakeClock(WEDNESDAY_NOON)
 
 
 @pytest.fixture

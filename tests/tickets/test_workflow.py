@@ -10,22 +10,15 @@ from bot.storage.seed import demo_order
 from bot.tickets.lifecycle import IllegalTransition
 from bot.tickets.store import NewTicket, TicketStore
 from bot.tickets.workflow import InvalidRequest, TicketWorkflow
+from tests.clock import FakeClock
 from tests.conftest import NOW
 
 POLICY = load_policy(PROJECT_ROOT / "policies" / "default.yml")
 
 
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 def clock():
-    return Clock(NOW)  # Wednesday 2026-11-25 10:00 Beijing
+    return FakeClock(NOW)  # Wednesday 2026-11-25 10:00 Beijing
 
 
 @pytest.fixture
