@@ -9,7 +9,7 @@ from bot.clock import format_customer_time
 from bot.money import format_yuan, to_money
 from bot.policy.explain import DESTINATION_LABELS, format_date
 from bot.policy.quote import Quote
-from bot.tickets.models import REASON_LABELS, Ticket
+from bot.tickets.models import Ticket
 
 def order_title(order: Order) -> str:
     """One line that lets a customer recognise an order (used on buttons)."""

@@ -1,7 +1,6 @@
 """Tracker fixtures for calling the actions directly, over a seeded SQLite database."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import urllib.error
@@ -15,7 +16,7 @@ from sqlalchemy import text
 from bot.settings import PROJECT_ROOT
 from bot.storage.database import make_engine, session_factory
 from bot.storage.migrations import migrate
-from bot.storage.seed import demo_order, seed_demo
+from bot.storage.seed import seed_demo
 from bot.tickets.store import NewTicket, TicketStore
 from tests.conftest import NOW, POSTGRES_URL
 from tests.servers import free_port, wait_for
@@ -41,7 +42,7 @@ def site(request, tmp_path_factory):
     sessions = session_factory(engine)
     seed_demo(sessions)
     port = free_port()
-    env = {**__import__("os").environ, "REFUND_DB_URL": url, "REFUND_WEB_PORT": str(port),
+    env = {**os.environ, "REFUND_DB_URL": url, "REFUND_WEB_PORT": str(port),
            "PYTHONPATH": str(PROJECT_ROOT), "REFUND_UPLOAD_DIR": str(workdir / "uploads"),
            "REFUND_LOGIN_PER_MINUTE": "3"}
     log = workdir / "web.log"

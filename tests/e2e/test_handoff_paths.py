@@ -94,7 +94,7 @@ def test_two_fallbacks_in_a_row_hand_off(bot, sender):
 
 
 def test_console_roles_csrf_and_racing_claims(bot, sender):
-    bot.say(sender, f"我要退款，订单2026112400010001")
+    bot.say(sender, "我要退款，订单2026112400010001")
     bot.say(sender, "需求变化")
     bot.say(sender, "确认")
     bot.say(sender, "转人工")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.clock import CUSTOMER_TZ
 from bot.storage.schema import EvidenceRow, TicketRow

@@ -1,6 +1,5 @@
 """Policy questions: routed to a topic, answered from the active policy file."""
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
