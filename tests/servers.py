@@ -64,6 +64,23 @@ class Stack:
     endpoints: Path
     support_file: Path
     processes: List[subprocess.Popen] = field(default_factory=list)
+    commands: Dict[str, tuple] = field(default_factory=dict)
+
+    def kill(self, name: str) -> None:
+        """Stop one service (fault tests)."""
+        process = self.processes[list(self.commands).index(name)]
+        process.terminate()
+        process.wait(timeout=20)
+
+    def restart(self, name: str) -> None:
+        """Start a stopped service again and wait until it answers."""
+        index = list(self.commands).index(name)
+        command, health = self.commands[name]
+        log = self.workdir / f"{name}.log"
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=self.env, stdout=log.open("a"),
+                                   stderr=subprocess.STDOUT)
+        self.processes[index] = process
+        wait_for(health, process, log)
 
     def say(self, sender: str, text: str) -> List[Dict]:
         """One turn over the REST channel (development identity: the demo customer)."""
@@ -130,6 +147,7 @@ def start_stack(workdir: Path, sessions: sessionmaker, db_url: str) -> Stack:
                   "--endpoints", str(endpoints)], f"{rasa_url}/status?token={TOKEN}"),
         "web": ([sys.executable, "-m", "bot.web"], f"{site_url}/health"),
     }
+    stack.commands = commands
     try:
         started = []
         for name, (command, _) in commands.items():

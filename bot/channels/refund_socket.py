@@ -31,20 +31,29 @@ from bot.channels.sessions import InMemorySessionRegistry, SessionRegistry
 from bot.security.ratelimit import RateLimiter
 from bot.security.tokens import TokenError, verify_chat_token
 from bot.settings import load_settings
+from bot.wiring import handoff_service
 
 logger = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 2000
 TOO_LONG = "您的消息太长了（超过 2000 字），请分几次发送，或把要点发给我。"
 EMPTY = "您好像发送了一条空消息，请输入您想咨询的问题。"
 TOO_FAST = "您发送得太快了，请稍等片刻再发。"
+TEMPORARY_FAILURE = "抱歉，系统暂时出了点问题，没能处理您刚才的消息。您之前填写的内容都还保留着，请稍后再发一次。"
 
 
 class WidgetOutput(SocketIOOutput):
-    """socket.io output whose single line breaks survive the widget's Markdown rendering."""
+    """socket.io output whose single line breaks survive the widget's Markdown rendering.
+    It counts what it sends, so the channel can tell when a turn produced no answer."""
+
+    sent = 0
 
     @classmethod
     def name(cls) -> Text:
         return "refund_socket"
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        self.sent += 1
+        await super()._send_message(socket_id, response)
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await super().send_text_message(recipient_id, _hard_breaks(text), **kwargs)
@@ -87,6 +96,15 @@ class RefundSocketInput(InputChannel):
         self.registry = registry or InMemorySessionRegistry()
         self.sio: Optional[AsyncServer] = None
         self.message_limit = RateLimiter(int(os.environ.get("REFUND_MESSAGES_PER_MINUTE", "30")), 60)
+
+    @staticmethod
+    def _handed_off(session_id: str) -> bool:
+        """While a human has (or is about to take) the conversation, silence is expected."""
+        try:
+            return handoff_service().active_for_conversation(session_id) is not None
+        except Exception:  # the database being down must not make the channel fail too
+            logger.exception("could not check the handoff state")
+            return False
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         """Used by the HTTP API to push (e.g. an agent's or upload confirmation) to the widget."""
@@ -154,6 +172,10 @@ class RefundSocketInput(InputChannel):
             metadata = {"user_id": user_id, "auth_verified": user_id is not None}
             await on_new_message(UserMessage(text, output, session_id, input_channel=self.name(),
                                              metadata=metadata))
+            if output.sent == 0 and not self._handed_off(session_id):
+                # Every turn gets an answer: silence here means a part (e.g. the action server)
+                # failed. What the customer already told us is kept in the conversation.
+                await output.send_text_message(session_id, TEMPORARY_FAILURE)
 
         return socket_blueprint
 
