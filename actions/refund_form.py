@@ -1,29 +1,33 @@
 """The refund form: identify the order, the reason, what that reason needs, quote, confirm, file."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
-from actions.handoff import hand_off
 from actions.evidence import NO_EVIDENCE, UPLOAD_DONE, links_in, upload_url
+from actions.handoff import hand_off
 from actions.identity import customer_id
 from bot.clock import utcnow
+from bot.handoff import replies as handoff_replies
 from bot.nlu.extract import extract_entities
 from bot.nlu.normalize import normalize_text
 from bot.nlu.reasons import find_reason
 from bot.policy.config import REASONS
 from bot.refunds import replies
-from bot.handoff import replies as handoff_replies
 from bot.wiring import handoff_service, refund_service, upload_store
 
 FORM_SLOTS = ("order_id", "instance_id", "refund_reason", "incident_time", "incident_instance",
               "incident_description", "evidence_links", "duplicate_confirmed", "refund_confirmed",
               "refund_blocked")
+FILING_FAILED = "抱歉，系统繁忙，您的退款申请这次没有提交成功（不会产生重复申请）。您填写的内容都保留着，稍后确认即可重新提交。"
+logger = logging.getLogger(__name__)
 SERVICE_ISSUE_SLOTS = ["incident_time", "incident_instance", "incident_description", "evidence_links"]
 # Refusals that do not depend on the reason: say so as soon as the order is known.
 REASON_INDEPENDENT_REFUSALS = {"payg_not_refundable", "unpaid_items", "expired"}
@@ -270,7 +274,14 @@ class ActionSubmitRefund(Action):
         if tracker.get_slot("refund_blocked") or cid is None or not order_id or not reason:
             dispatcher.utter_message(response="utter_anything_else")
         elif tracker.get_slot("refund_confirmed") is True:
-            return self._file(dispatcher, tracker, cid, order_id, reason) + clear_form_events()
+            try:
+                filed = self._file(dispatcher, tracker, cid, order_id, reason)
+            except SQLAlchemyError:
+                logger.exception("filing failed", extra={"conversation_id": tracker.sender_id})
+                dispatcher.utter_message(text=FILING_FAILED)
+                # Keep everything collected and ask for the confirmation again.
+                return [SlotSet("refund_confirmed", None), FollowupAction("refund_form")]
+            return filed + clear_form_events()
         else:
             dispatcher.utter_message(text="好的，本次退款申请没有提交。如果之后改变主意，随时告诉我。")
         return clear_form_events()

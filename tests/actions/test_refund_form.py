@@ -116,3 +116,28 @@ def test_guest_cannot_submit(db, dispatcher):
     with db() as session:
         assert session.scalar(select(func.count()).select_from(TicketRow)
                               .where(TicketRow.order_id == IN_WINDOW.order_id)) == 0
+
+
+def test_database_down_during_filing_keeps_the_form_and_files_once_on_retry(db, dispatcher, monkeypatch):
+    from unittest import mock
+
+    from rasa_sdk.events import FollowupAction
+    from sqlalchemy.exc import OperationalError
+
+    from bot.tickets.store import TicketStore
+
+    slots = {"order_id": IN_WINDOW.order_id, "refund_reason": "demand_change", "refund_confirmed": True}
+    failure = OperationalError("INSERT", {}, Exception("database is down"))
+    with mock.patch.object(TicketStore, "file", side_effect=failure):
+        events = ActionSubmitRefund().run(dispatcher, make_tracker(slots=slots), {})
+    assert events == [SlotSet("refund_confirmed", None), FollowupAction("refund_form")]
+    assert "没有提交成功" in texts(dispatcher) and "RF" not in texts(dispatcher)
+    with db() as session:
+        assert session.scalar(select(func.count()).select_from(TicketRow)
+                              .where(TicketRow.order_id == IN_WINDOW.order_id)) == 0
+    retry = type(dispatcher)()
+    ActionSubmitRefund().run(retry, make_tracker(slots=slots), {})
+    assert "已为您提交退款申请" in texts(retry)
+    with db() as session:
+        assert session.scalar(select(func.count()).select_from(TicketRow)
+                              .where(TicketRow.order_id == IN_WINDOW.order_id)) == 1
