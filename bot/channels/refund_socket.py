@@ -27,7 +27,7 @@ from sanic.request import Request
 from socketio import AsyncServer
 
 from bot.nlu.normalize import normalize_text
-from bot.channels.sessions import InMemorySessionRegistry, SessionRegistry
+from bot.channels.sessions import SessionRegistry, registry_from_environment
 from bot.security.ratelimit import RateLimiter
 from bot.security.tokens import TokenError, verify_chat_token
 from bot.settings import load_settings
@@ -93,7 +93,7 @@ class RefundSocketInput(InputChannel):
         self.user_message_evt = user_message_evt
         self.bot_message_evt = bot_message_evt
         self.socketio_path = socketio_path
-        self.registry = registry or InMemorySessionRegistry()
+        self.registry = registry or registry_from_environment()
         self.sio: Optional[AsyncServer] = None
         self.message_limit = RateLimiter(int(os.environ.get("REFUND_MESSAGES_PER_MINUTE", "30")), 60)
 

@@ -1,7 +1,10 @@
 """Which customer owns which conversation id (so nobody can join someone else's)."""
 from __future__ import annotations
 
+import os
 from typing import Dict, Optional, Protocol
+
+import redis
 
 
 class SessionRegistry(Protocol):
@@ -26,3 +29,24 @@ class InMemorySessionRegistry:
             return False
         self._owners[session_id] = owner
         return True
+
+
+class RedisSessionRegistry:
+    """Shared by every Rasa instance: ownership survives restarts and any instance can check it."""
+
+    def __init__(self, url: str, ttl_seconds: int = 30 * 24 * 3600, prefix: str = "refund:session:") -> None:
+        self._redis = redis.Redis.from_url(url, decode_responses=True)
+        self._ttl = ttl_seconds
+        self._prefix = prefix
+
+    def owner(self, session_id: str) -> Optional[str]:
+        return self._redis.get(self._prefix + session_id)
+
+    def bind(self, session_id: str, owner: str) -> bool:
+        return bool(self._redis.set(self._prefix + session_id, owner, nx=True, ex=self._ttl))
+
+
+def registry_from_environment() -> SessionRegistry:
+    """Redis when REFUND_REDIS_URL is set (several instances), else in memory (one instance)."""
+    url = os.environ.get("REFUND_REDIS_URL")
+    return RedisSessionRegistry(url) if url else InMemorySessionRegistry()
