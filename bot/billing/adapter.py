@@ -27,3 +27,6 @@ class BillingAdapter(Protocol):
 
     def outages_for(self, instance_id: str) -> List[Outage]:
         """Recorded outages of an instance."""
+
+    def owner_of(self, order_id: str) -> Optional[str]:
+        """Operator lookup for the quote command line (never used from the chat)."""

@@ -50,7 +50,7 @@ DEMO_ORDERS: List[DemoOrder] = [
     DemoOrder("standard_voucher", "2026092700010002", "c1001", "ins-e5f6g7h8", "ecs", "云服务器 ECS（4核8G）", 60, 12, D("2400"), voucher=D("400")),
     DemoOrder("unstarted_renewal", "2026112000010003", "c1001", "ins-e5f6g7h8", "ecs", "云服务器 ECS（4核8G）续费", -305, 12, D("2400"), order_type="renewal"),
     DemoOrder("payg", "2026110100010004", "c1001", "ins-p9q8r7s6", "ecs", "云服务器 ECS（按量付费）", 25, 0, D("86.40"), billing_mode="payg"),
-    DemoOrder("promotional", "2026112500010005", "c1001", "ins-k1l2m3n4", "lighthouse", "轻量应用服务器（双十一特惠）", 1, 12, D("99")),
+    DemoOrder("promotional", "2026112500010005", "c1001", "ins-k1l2m3n4", "lighthouse", "轻量应用服务器（双十一特惠）", 1, 12, D("99"), promotional=True),
     DemoOrder("duplicate", "2026110600010006", "c1001", "ins-d7u8p9l0", "rds", "云数据库 RDS MySQL", 20, 12, D("800"), paid_twice=True),
     DemoOrder("service_issue", "2026101700010007", "c1001", "ins-s1a2b3c4", "ecs", "云服务器 ECS（8核16G）", 40, 12, D("3600"), gift=D("600")),
     DemoOrder("quota_used", "2026112500010008", "c1001", "ins-c5d6n7a8", "cdn", "CDN 流量包（1TB/年）", 1, 12, D("500")),
@@ -115,7 +115,7 @@ def _add_order(session: Session, demo: DemoOrder, now: datetime) -> None:
         created_at=created, activated_at=activated, expires_at=expires,
         list_monthly_price=(demo.price / 12 * D("1.25")).quantize(D("0.01")) if demo.term_months else D(0),
         discount_rate=D("0.8"), hourly_tiers=TENCENT_TIERS,
-        promotional_no_refund=demo.promotional or demo.key == "promotional",
+        promotional_no_refund=demo.promotional,
         status="refunded" if demo.released else "active",
     ))
     session.flush()
