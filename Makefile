@@ -8,7 +8,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: setup train migrate db web run shell test bench validate nlu-report quote clean
+.PHONY: setup train migrate db web run shell test bench validate nlu-report quote retention clean
 
 setup: $(VENV)/.installed web/node_modules/.installed
 
@@ -61,6 +61,11 @@ nlu-report: setup train
 # Example: make quote ORDER=2026112400010001 REASON=demand_change
 quote: setup db
 	$(PY) -m bot.policy.cli --order $(ORDER) --reason $(REASON)
+
+# Purge transcripts and uploads older than REFUND_RETENTION_DAYS (default 180). Example:
+# make retention RETENTION_ARGS=--dry-run
+retention: setup migrate
+	$(PY) -m bot.retention $(RETENTION_ARGS)
 
 clean:
 	rm -rf models var .pytest_cache

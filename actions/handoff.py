@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions.identity import customer_id
 from bot.handoff import replies as handoff_replies
 from bot.handoff.summary import build_summary
+from bot.observability.metrics import HANDOFFS
 from bot.refunds import replies
 from bot.wiring import handoff_service, refund_service
 
@@ -45,6 +46,7 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
     summary = build_summary(tracker.current_slot_values(), _recent_user_messages(tracker), quote, ticket)
     service = handoff_service()
     queued = service.request(tracker.sender_id, cid, reason, ticket.ticket_id if ticket else None, summary)
+    HANDOFFS.labels(reason=reason).inc()
     prefix = f"{lead_in}\n" if lead_in else ""
     if queued.in_hours:
         dispatcher.utter_message(text=prefix + handoff_replies.queued(queued))

@@ -32,6 +32,7 @@ class Settings:
     upload_dir: Path
     upload_max_bytes: int
     upload_max_files: int
+    trusted_proxies: int = 0  # reverse proxies in front of us whose X-Forwarded-For we believe
 
     @property
     def is_development(self) -> bool:
@@ -49,6 +50,24 @@ def _int(name: str, default: int) -> int:
     if value <= 0:
         raise SettingsError(f"{name} must be positive")
     return value
+
+
+def _count(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise SettingsError(f"{name} must be 0 or a positive whole number, got {raw!r}")
+    return int(raw)
+
+
+def client_address(peer: str, forwarded_for: str | None, trusted_proxies: int) -> str:
+    """The customer's address: the peer itself, or, behind `trusted_proxies` proxies, the
+    entry that many hops from the end of X-Forwarded-For (earlier entries are forgeable)."""
+    if trusted_proxies <= 0 or not forwarded_for:
+        return peer
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    return hops[-trusted_proxies] if len(hops) >= trusted_proxies else peer
 
 
 def load_settings() -> Settings:
@@ -71,6 +90,7 @@ def load_settings() -> Settings:
         upload_dir=Path(os.environ.get("REFUND_UPLOAD_DIR", PROJECT_ROOT / "var" / "uploads")),
         upload_max_bytes=_int("REFUND_UPLOAD_MAX_BYTES", 10 * 1024 * 1024),
         upload_max_files=_int("REFUND_UPLOAD_MAX_FILES", 10),
+        trusted_proxies=_count("REFUND_TRUSTED_PROXIES", 0),
     )
     if environment == "production":
         if settings.jwt_secret == DEV_SECRET or len(settings.jwt_secret) < 32:

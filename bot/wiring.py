@@ -36,6 +36,11 @@ def _sessions() -> sessionmaker:
     return build_sessions(load_settings())
 
 
+def database_sessions() -> sessionmaker:
+    """The process-wide database sessions (schema checked once, on first use)."""
+    return _sessions()
+
+
 @lru_cache(maxsize=1)
 def refund_service() -> RefundService:
     """The process-wide refund service built from the environment."""

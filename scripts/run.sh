@@ -6,7 +6,7 @@ model=${1:?model path}
 mkdir -p var/logs
 web_port=${REFUND_WEB_PORT:-8000}
 
-SANIC_HOST=127.0.0.1 .venv/bin/rasa run actions --port 5055 --actions actions > var/logs/actions.log 2>&1 &
+SANIC_HOST=127.0.0.1 .venv/bin/python -m actions.server --port 5055 > var/logs/actions.log 2>&1 &
 actions_pid=$!
 .venv/bin/python -m bot.web > var/logs/web.log 2>&1 &
 web_pid=$!

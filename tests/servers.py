@@ -10,9 +10,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional, Tuple
 
 from sqlalchemy.orm import sessionmaker
 
@@ -50,6 +50,53 @@ def wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"{url} did not come up in {STARTUP_TIMEOUT}s; see {log}")
 
 
+class Services:
+    """Server processes by name, each with its command and health URL; logs in `workdir`."""
+
+    def __init__(self, workdir: Path, env: Dict[str, str]) -> None:
+        self.workdir, self.env = workdir, env
+        self.processes: Dict[str, subprocess.Popen] = {}
+        self.commands: Dict[str, Tuple[List[str], str]] = {}
+        self.envs: Dict[str, Dict[str, str]] = {}
+
+    def launch(self, name: str, command: List[str], health: str, env: Optional[Dict[str, str]] = None) -> None:
+        """Start a service without waiting for it (see `wait`)."""
+        self.commands[name] = (command, health)
+        self.envs[name] = env or self.env
+        log = self.workdir / f"{name}.log"
+        self.processes[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=self.envs[name],
+                                                stdout=log.open("a"), stderr=subprocess.STDOUT)
+
+    def wait(self, *names: str) -> None:
+        """Block until the named services (default: all) answer their health URL."""
+        for name in names or list(self.processes):
+            wait_for(self.commands[name][1], self.processes[name], self.workdir / f"{name}.log")
+
+    def running(self, name: str) -> bool:
+        return self.processes[name].poll() is None
+
+    def kill(self, name: str) -> None:
+        """Stop one service (fault tests)."""
+        self.processes[name].terminate()
+        self.processes[name].wait(timeout=20)
+
+    def restart(self, name: str) -> None:
+        """Start a stopped service again and wait until it answers."""
+        command, health = self.commands[name]
+        self.launch(name, command, health, self.envs[name])
+        self.wait(name)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
 @dataclass
 class Stack:
     """Handles on the running services."""
@@ -63,37 +110,20 @@ class Stack:
     site_url: str
     endpoints: Path
     support_file: Path
-    processes: List[subprocess.Popen] = field(default_factory=list)
-    commands: Dict[str, tuple] = field(default_factory=dict)
+    services: Services
 
     def kill(self, name: str) -> None:
-        """Stop one service (fault tests)."""
-        process = self.processes[list(self.commands).index(name)]
-        process.terminate()
-        process.wait(timeout=20)
+        self.services.kill(name)
 
     def restart(self, name: str) -> None:
-        """Start a stopped service again and wait until it answers."""
-        index = list(self.commands).index(name)
-        command, health = self.commands[name]
-        log = self.workdir / f"{name}.log"
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=self.env, stdout=log.open("a"),
-                                   stderr=subprocess.STDOUT)
-        self.processes[index] = process
-        wait_for(health, process, log)
+        self.services.restart(name)
 
     def say(self, sender: str, text: str) -> List[Dict]:
         """One turn over the REST channel (development identity: the demo customer)."""
-        body = json.dumps({"sender": sender, "message": text}).encode("utf-8")
-        request = urllib.request.Request(f"{self.rasa_url}/webhooks/rest/webhook", data=body,
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read().decode("utf-8"))
+        return rest_turn(self.rasa_url, sender, text)
 
     def tracker(self, sender: str) -> Dict:
-        url = f"{self.rasa_url}/conversations/{sender}/tracker?token={TOKEN}"
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return json.loads(response.read().decode("utf-8"))
+        return read_tracker(self.rasa_url, sender)
 
     def call_action(self, payload: Dict) -> Dict:
         """POST a raw action request to the action server (as Rasa does, or a retry of it)."""
@@ -103,13 +133,32 @@ class Stack:
             return json.loads(response.read().decode("utf-8"))
 
     def stop(self) -> None:
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        self.services.stop()
+
+
+def rest_turn(rasa_url: str, sender: str, text: str) -> List[Dict]:
+    body = json.dumps({"sender": sender, "message": text}).encode("utf-8")
+    request = urllib.request.Request(f"{rasa_url}/webhooks/rest/webhook", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read().decode("utf-8"))
+
+
+def read_tracker(rasa_url: str, sender: str) -> Dict:
+    """The conversation as Rasa's HTTP API returns it."""
+    with urllib.request.urlopen(f"{rasa_url}/conversations/{sender}/tracker?token={TOKEN}", timeout=30) as response:
+        return json.loads(response.read().decode("utf-8"))
+
+
+def rasa_command(model: str, port: int, endpoints: Path) -> List[str]:
+    """`rasa run` as the tests (and production) start it."""
+    return [str(Path(sys.executable).parent / "rasa"), "run", "--model", model, "--enable-api",
+            "--auth-token", TOKEN, "--interface", "127.0.0.1", "--port", str(port),
+            "--credentials", "credentials.yml", "--endpoints", str(endpoints)]
+
+
+def actions_command(port: int) -> List[str]:
+    return [sys.executable, "-m", "actions.server", "--port", str(port)]
 
 
 def write_support(path: Path, override: str = "open", claim_timeout_seconds: int = 600) -> None:
@@ -136,28 +185,14 @@ def start_stack(workdir: Path, sessions: sessionmaker, db_url: str) -> Stack:
            # Many simulated customers share three demo accounts and one IP: lift the abuse limits
            # here (tests/backoffice and tests/security check the limits themselves).
            "REFUND_MESSAGES_PER_MINUTE": "100000", "REFUND_LOGIN_PER_MINUTE": "100000"}
-    stack = Stack(workdir, sessions, env, current_model(), rasa_url,
-                  f"http://127.0.0.1:{action_port}/webhook", site_url, endpoints, support_file)
-    rasa = str(Path(sys.executable).parent / "rasa")
-    commands = {
-        "actions": ([rasa, "run", "actions", "--port", str(action_port), "--actions", "actions"],
-                    f"http://127.0.0.1:{action_port}/health"),
-        "rasa": ([rasa, "run", "--model", stack.model, "--enable-api", "--auth-token", TOKEN,
-                  "--interface", "127.0.0.1", "--port", str(rasa_port), "--credentials", "credentials.yml",
-                  "--endpoints", str(endpoints)], f"{rasa_url}/status?token={TOKEN}"),
-        "web": ([sys.executable, "-m", "bot.web"], f"{site_url}/health"),
-    }
-    stack.commands = commands
+    services = Services(workdir, env)
+    stack = Stack(workdir, sessions, env, current_model(), rasa_url, f"http://127.0.0.1:{action_port}/webhook",
+                  site_url, endpoints, support_file, services)
     try:
-        started = []
-        for name, (command, _) in commands.items():
-            log = workdir / f"{name}.log"
-            process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log.open("w"),
-                                       stderr=subprocess.STDOUT)
-            stack.processes.append(process)
-            started.append((name, process, log))
-        for name, process, log in started:
-            wait_for(commands[name][1], process, log)
+        services.launch("actions", actions_command(action_port), f"http://127.0.0.1:{action_port}/health")
+        services.launch("rasa", rasa_command(stack.model, rasa_port, endpoints), f"{rasa_url}/status?token={TOKEN}")
+        services.launch("web", [sys.executable, "-m", "bot.web"], f"{site_url}/health")
+        services.wait()
     except BaseException:
         stack.stop()
         raise

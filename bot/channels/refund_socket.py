@@ -9,13 +9,20 @@ session id and any `customData`. This channel instead
 * takes the conversation id from the server-side socket session, never from the message;
 * puts trusted metadata (`user_id`, `auth_verified`) on every message and ignores the
   client's customData;
-* awaits `enter_room` (a coroutine in python-socketio >= 5.10, not awaited by Rasa 3.6).
+* awaits `enter_room` (a coroutine in python-socketio >= 5.10, not awaited by Rasa 3.6);
+* with several Rasa instances (REFUND_REDIS_URL set) shares socket.io rooms through Redis,
+  so a message pushed through any instance (an agent's reply, an upload confirmation)
+  reaches the widget on whichever instance holds its socket.
+
+Besides the socket it serves, under /webhooks/refund_socket/: `health` (liveness),
+`ready` (model loaded, conversation store reachable) and `metrics` (Prometheus).
 """
 from __future__ import annotations
 
 import inspect
 import logging
 import os
+import time
 import uuid
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 from urllib.parse import parse_qs
@@ -24,13 +31,15 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from bot.nlu.normalize import normalize_text
 from bot.channels.sessions import SessionRegistry, registry_from_environment
-from bot.security.ratelimit import RateLimiter
+from bot.observability import metrics
+from bot.observability.logs import configure_json_logging, current_conversation
+from bot.security.ratelimit import rate_limiter
 from bot.security.tokens import TokenError, verify_chat_token
-from bot.settings import load_settings
+from bot.settings import client_address, load_settings
 from bot.wiring import handoff_service
 
 logger = logging.getLogger(__name__)
@@ -38,6 +47,7 @@ MAX_MESSAGE_CHARS = 2000
 TOO_LONG = "您的消息太长了（超过 2000 字），请分几次发送，或把要点发给我。"
 EMPTY = "您好像发送了一条空消息，请输入您想咨询的问题。"
 TOO_FAST = "您发送得太快了，请稍等片刻再发。"
+MALFORMED = "抱歉，这条消息的格式无法识别，请重新输入。"
 TEMPORARY_FAILURE = "抱歉，系统暂时出了点问题，没能处理您刚才的消息。您之前填写的内容都还保留着，请稍后再发一次。"
 
 
@@ -78,6 +88,9 @@ class RefundSocketInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        # Rasa installs its coloured text logging after reading any logging config file; once
+        # it loads this channel, the process switches to the JSON lines every service writes.
+        configure_json_logging()
         credentials = credentials or {}
         return cls(
             user_message_evt=credentials.get("user_message_evt", "user_uttered"),
@@ -89,13 +102,14 @@ class RefundSocketInput(InputChannel):
                  socketio_path: Text = "/socket.io", registry: Optional[SessionRegistry] = None) -> None:
         settings = load_settings()
         self.secret = settings.jwt_secret
+        self.trusted_proxies = settings.trusted_proxies
         self.allowed_origins: List[str] = [settings.site_url]
         self.user_message_evt = user_message_evt
         self.bot_message_evt = bot_message_evt
         self.socketio_path = socketio_path
         self.registry = registry or registry_from_environment()
         self.sio: Optional[AsyncServer] = None
-        self.message_limit = RateLimiter(int(os.environ.get("REFUND_MESSAGES_PER_MINUTE", "30")), 60)
+        self.message_limit = rate_limiter("message", int(os.environ.get("REFUND_MESSAGES_PER_MINUTE", "30")), 60)
 
     @staticmethod
     def _handed_off(session_id: str) -> bool:
@@ -111,13 +125,36 @@ class RefundSocketInput(InputChannel):
         return WidgetOutput(self.sio, self.bot_message_evt) if self.sio else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins)
+        redis_url = os.environ.get("REFUND_REDIS_URL")
+        channel = os.environ.get("REFUND_SOCKETIO_CHANNEL", "refund-socketio")
+        manager = AsyncRedisManager(redis_url, channel=channel) if redis_url else None
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins, client_manager=manager)
         self.sio = sio
         socket_blueprint = SocketBlueprint(sio, self.socketio_path, "refund_socket_webhook", __name__)
 
         @socket_blueprint.route("/", methods=["GET"])
+        @socket_blueprint.route("/health", methods=["GET"])
         async def health(_: Request) -> response.HTTPResponse:
+            """Liveness: the process answers."""
             return response.json({"status": "ok"})
+
+        @socket_blueprint.route("/ready", methods=["GET"])
+        async def ready(request: Request) -> response.HTTPResponse:
+            """Readiness: a model is loaded and the conversation store answers."""
+            agent = getattr(request.app.ctx, "agent", None)
+            if agent is None or not agent.is_ready():
+                return response.json({"status": "unavailable", "reason": "model not loaded"}, status=503)
+            # Rasa wraps the store in a fail-safe layer that swallows errors: ask the real one.
+            store = getattr(agent.tracker_store, "_tracker_store", agent.tracker_store)
+            try:
+                await store.retrieve("readiness-probe")
+            except Exception as exc:  # any failure means: do not route traffic here
+                return response.json({"status": "unavailable", "reason": type(exc).__name__}, status=503)
+            return response.json({"status": "ready"})
+
+        @socket_blueprint.route("/metrics", methods=["GET"])
+        async def prometheus(_: Request) -> response.HTTPResponse:
+            return response.raw(metrics.render(), content_type=metrics.CONTENT_TYPE)
 
         @sio.on("connect")
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
@@ -130,7 +167,9 @@ class RefundSocketInput(InputChannel):
                 user_id = None
                 if token:
                     logger.info("chat token refused (%s): connecting as a guest", exc)
-            await sio.save_session(sid, {"user_id": user_id, "ip": environ.get("REMOTE_ADDR", "")})
+            ip = client_address(environ.get("REMOTE_ADDR", ""), environ.get("HTTP_X_FORWARDED_FOR"),
+                                self.trusted_proxies)
+            await sio.save_session(sid, {"user_id": user_id, "ip": ip})
             return True
 
         @sio.on("session_request")
@@ -153,31 +192,47 @@ class RefundSocketInput(InputChannel):
             session = await sio.get_session(sid)
             session_id = session.get("session_id")
             if not session_id:
+                metrics.MESSAGES.labels(outcome="no_session").inc()
                 return  # a message before session_request: nothing to attach it to
-            output = WidgetOutput(sio, self.bot_message_evt)
-            text = data.get("message") if isinstance(data, dict) else None
-            if not isinstance(text, str):
-                await output.send_text_message(session_id, "抱歉，这条消息的格式无法识别，请重新输入。")
-                return
-            if len(text) > MAX_MESSAGE_CHARS:
-                await output.send_text_message(session_id, TOO_LONG)
-                return
-            if not normalize_text(text).strip():
-                await output.send_text_message(session_id, EMPTY)
-                return
-            user_id = session.get("user_id")
-            if not self.message_limit.allow(f"user:{user_id}" if user_id else f"ip:{session.get('ip')}"):
-                await output.send_text_message(session_id, TOO_FAST)
-                return
-            metadata = {"user_id": user_id, "auth_verified": user_id is not None}
-            await on_new_message(UserMessage(text, output, session_id, input_channel=self.name(),
-                                             metadata=metadata))
-            if output.sent == 0 and not self._handed_off(session_id):
-                # Every turn gets an answer: silence here means a part (e.g. the action server)
-                # failed. What the customer already told us is kept in the conversation.
-                await output.send_text_message(session_id, TEMPORARY_FAILURE)
+            started = time.perf_counter()
+            token = current_conversation.set(session_id)
+            try:
+                outcome = await self._handle(session, session_id, data, on_new_message)
+                elapsed = time.perf_counter() - started
+                logger.info("message %s in %.0f ms", outcome, elapsed * 1000)
+            finally:
+                current_conversation.reset(token)
+            metrics.MESSAGES.labels(outcome=outcome).inc()
+            metrics.TURN_SECONDS.observe(elapsed)
 
         return socket_blueprint
+
+    async def _handle(self, session: Dict, session_id: str, data: Any,
+                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> str:
+        """Answer one widget message; returns the outcome counted in the metrics."""
+        output = WidgetOutput(self.sio, self.bot_message_evt)
+        text = data.get("message") if isinstance(data, dict) else None
+        if not isinstance(text, str):
+            await output.send_text_message(session_id, MALFORMED)
+            return "malformed"
+        if len(text) > MAX_MESSAGE_CHARS:
+            await output.send_text_message(session_id, TOO_LONG)
+            return "too_long"
+        if not normalize_text(text).strip():
+            await output.send_text_message(session_id, EMPTY)
+            return "empty"
+        user_id = session.get("user_id")
+        if not self.message_limit.allow(f"user:{user_id}" if user_id else f"ip:{session.get('ip')}"):
+            await output.send_text_message(session_id, TOO_FAST)
+            return "rate_limited"
+        metadata = {"user_id": user_id, "auth_verified": user_id is not None}
+        await on_new_message(UserMessage(text, output, session_id, input_channel=self.name(), metadata=metadata))
+        if output.sent == 0 and not self._handed_off(session_id):
+            # Every turn gets an answer: silence here means a part (e.g. the action server)
+            # failed. What the customer already told us is kept in the conversation.
+            await output.send_text_message(session_id, TEMPORARY_FAILURE)
+            return "failed"
+        return "answered"
 
 
 async def _maybe_await(result: Any) -> None:

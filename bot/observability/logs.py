@@ -1,13 +1,19 @@
-"""Structured JSON log lines with personal data masked."""
+"""Structured JSON log lines with personal data masked, carrying the conversation and ticket
+ids. Every service (website, Rasa, action server) logs through `JsonFormatter`."""
 from __future__ import annotations
 
 import json
 import logging
+from contextvars import ContextVar
 from datetime import datetime, timezone
+from typing import Optional
 
 from bot.observability.masking import mask_personal_data
 
 CONTEXT_FIELDS = ("conversation_id", "ticket_id", "handoff_id", "customer_id")
+# The conversation being served by the current task; set by the chat channel and the action
+# server so that every line logged while handling it (Rasa's own included) carries the id.
+current_conversation: ContextVar[Optional[str]] = ContextVar("current_conversation", default=None)
 
 
 class JsonFormatter(logging.Formatter):
@@ -24,14 +30,22 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, field, None)
             if value is not None:
                 entry[field] = value
+        if "conversation_id" not in entry and current_conversation.get() is not None:
+            entry["conversation_id"] = current_conversation.get()
         if record.exc_info:
             entry["error"] = mask_personal_data(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
 
 
 def configure_json_logging(level: int = logging.INFO) -> None:
+    """Route every logger of this process to standard error as JSON lines."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    for name in ("sanic.root", "sanic.error", "sanic.access", "rasa", "rasa_sdk"):
+        # Sanic and Rasa attach their own plain-text handlers; send their records to the root.
+        logger = logging.getLogger(name)
+        logger.handlers[:] = []
+        logger.propagate = True

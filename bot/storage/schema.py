@@ -244,6 +244,7 @@ class UploadRow(Base):
     content_type = Column(String(64), nullable=False)
     size = Column(Integer, nullable=False)
     created_at = Column(UTCDateTime, nullable=False)
+    purged_at = Column(UTCDateTime)  # set when the retention job deleted the bytes
 
 
 class TicketEventRow(Base):

@@ -3,6 +3,7 @@ Every state change goes through `transition`, which checks the lifecycle and app
 audit trail in the same transaction."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -18,6 +19,8 @@ from bot.storage.schema import (CustomerVisitRow, EscalationRow, EvidenceRow, Ti
                                 TicketSequenceRow)
 from bot.tickets.lifecycle import next_state
 from bot.tickets.models import OPEN_STATUSES, Evidence, Ticket, TicketEvent
+
+logger = logging.getLogger(__name__)
 from bot.uploads.store import attach_conversation_uploads
 
 NOT_COUNTED_AGAINST_QUOTA = ("rejected", "final_rejected", "withdrawn")
@@ -81,6 +84,9 @@ class TicketStore:
             if existing is None:
                 raise
             return existing, False
+        logger.info("ticket filed (%s, %s)", new.reason, new.order_id,
+                    extra={"ticket_id": ticket_id, "conversation_id": new.conversation_id,
+                           "customer_id": new.customer_id})
         return self._get_any(ticket_id), True
 
     # --- reading ----------------------------------------------------------------------------
@@ -165,9 +171,11 @@ class TicketStore:
                 session.add(EvidenceRow(ticket_id=row.ticket_id, kind=kind, content=content, created_at=now))
             for key, value in changes.items():
                 setattr(row, key, value)
-            row.status = target
+            previous, row.status = row.status, target
             row.open_order_id = row.order_id if target in OPEN_STATUSES else None
             row.updated_at = now
+        logger.info("ticket %s -> %s by %s (%s)", previous, target, actor, action,
+                    extra={"ticket_id": ticket_id.upper()})
         return self._get_any(ticket_id.upper())
 
     def set_status(self, ticket_id: str, status: str, now: datetime, actor: str,

@@ -104,7 +104,7 @@ class UploadStore:
             return StoredUpload(row.id, row.filename, content_type, len(data), digest)
 
     def for_conversation(self, customer_id: str, conversation_id: str) -> List[StoredUpload]:
-        query = (select(UploadRow).where(UploadRow.customer_id == customer_id,
+        query = (select(UploadRow).where(UploadRow.customer_id == customer_id, UploadRow.purged_at.is_(None),
                                          UploadRow.conversation_id == conversation_id)
                  .order_by(UploadRow.id))
         with self._sessions() as session:
@@ -112,7 +112,8 @@ class UploadStore:
                     for r in session.scalars(query)]
 
     def for_ticket(self, customer_id: str, ticket_id: str) -> List[StoredUpload]:
-        query = (select(UploadRow).where(UploadRow.customer_id == customer_id, UploadRow.ticket_id == ticket_id)
+        query = (select(UploadRow).where(UploadRow.customer_id == customer_id, UploadRow.ticket_id == ticket_id,
+                                         UploadRow.purged_at.is_(None))
                  .order_by(UploadRow.id))
         with self._sessions() as session:
             return [StoredUpload(r.id, r.filename, r.content_type, r.size, r.sha256)

@@ -8,6 +8,7 @@ import asyncio
 import logging
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Any, Optional
 
@@ -23,9 +24,10 @@ from bot.handoff import replies as handoff_replies
 from bot.handoff.hours import SupportSettings
 from bot.handoff.service import HandoffService
 from bot.clock import utcnow
+from bot.observability import metrics
 from bot.policy.config import load_policy
 from bot.security.passwords import verify_password
-from bot.security.ratelimit import RateLimiter
+from bot.security.ratelimit import rate_limiter
 from bot.security.tokens import (TokenError, issue_chat_token, issue_session_token,
                                  verify_session_token, verify_upload_token)
 from bot.settings import PROJECT_ROOT, Settings
@@ -53,12 +55,13 @@ def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_s
     app = Sanic(name)
     app.config.REQUEST_MAX_SIZE = settings.upload_max_bytes * settings.upload_max_files + 1024 * 1024
     app.config.KEEP_ALIVE_TIMEOUT = 15
+    app.config.PROXIES_COUNT = settings.trusted_proxies  # request.remote_addr honours X-Forwarded-For
     uploads = UploadStore(sessions, settings.upload_dir, settings.upload_max_bytes, settings.upload_max_files)
     rasa = RasaClient(settings.rasa_url, settings.rasa_token)
     secure_cookies = settings.site_url.startswith("https://")
     message_delay = int(os.environ.get("REFUND_WIDGET_MESSAGE_DELAY_MS", "300"))
-    login_limit = RateLimiter(int(os.environ.get("REFUND_LOGIN_PER_MINUTE", "10")), 60)
-    upload_limit = RateLimiter(int(os.environ.get("REFUND_UPLOADS_PER_10_MINUTES", "30")), 600)
+    login_limit = rate_limiter("login", int(os.environ.get("REFUND_LOGIN_PER_MINUTE", "10")), 60)
+    upload_limit = rate_limiter("upload", int(os.environ.get("REFUND_UPLOADS_PER_10_MINUTES", "30")), 600)
     app.static("/static/webchat.js", str(WIDGET_BUNDLE), content_type="application/javascript")
     workflow = TicketWorkflow(TicketStore(sessions), load_policy(settings.policy_file))
     handoffs = HandoffService(sessions, SupportSettings())
@@ -110,6 +113,25 @@ def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_s
         except Exception as exc:  # any failure means: do not route traffic here
             return response.json({"status": "unavailable", "reason": type(exc).__name__}, status=503)
         return response.json({"status": "ready"})
+
+    metrics_registry = metrics.database_registry(sessions)
+
+    @app.get("/metrics")
+    async def prometheus(request: Request) -> response.HTTPResponse:
+        """Prometheus metrics (internal port; the public proxy does not forward this path)."""
+        return response.raw(metrics.render(metrics_registry), content_type=metrics.CONTENT_TYPE)
+
+    @app.on_request
+    async def start_timer(request: Request) -> None:
+        request.ctx.started = time.perf_counter()
+
+    @app.on_response
+    async def record(request: Request, resp: response.HTTPResponse) -> None:
+        route = request.route.path if request.route else "unmatched"
+        metrics.HTTP_REQUESTS.labels(route=route, status=f"{resp.status // 100}xx").inc()
+        started = getattr(request.ctx, "started", None)
+        if started is not None:
+            metrics.HTTP_SECONDS.labels(route=route).observe(time.perf_counter() - started)
 
     @app.get("/login")
     async def login_page(request: Request) -> response.HTTPResponse:

@@ -5,6 +5,7 @@ The browser only talks to this server; only the server holds the Rasa token. Eve
 the CSRF token (double-submit: cookie + X-CSRF-Token header or form field)."""
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import datetime
 from typing import Any, Dict, List, Optional
@@ -19,6 +20,7 @@ from bot.billing.adapter import BillingAdapter
 from bot.clock import format_customer_time
 from bot.handoff import replies as handoff_replies
 from bot.handoff.service import Handoff, HandoffService
+from bot.security.ratelimit import rate_limiter
 from bot.security.tokens import TokenError, issue_console_token, verify_console_token
 from bot.storage.schema import CustomerRow
 from bot.tickets.workflow import TicketWorkflow
@@ -40,6 +42,7 @@ def create_console(templates, sessions, secret: str, secure_cookies: bool, hando
                    workflow: TicketWorkflow, billing: BillingAdapter, rasa: RasaClient) -> Blueprint:
     console = Blueprint("console", url_prefix="/console")
     staff_directory = StaffDirectory(sessions)
+    login_limit = rate_limiter("console_login", int(os.environ.get("REFUND_LOGIN_PER_MINUTE", "10")), 60)
 
     def current_staff(request: Request) -> Optional[Staff]:
         try:
@@ -80,6 +83,8 @@ def create_console(templates, sessions, secret: str, secure_cookies: bool, hando
 
     @console.post("/login")
     async def login(request: Request) -> response.HTTPResponse:
+        if not login_limit.allow(f"ip:{request.remote_addr or request.ip}"):
+            return page(request, "console_login.html", status=429, error="登录尝试过于频繁，请 1 分钟后再试。")
         if not csrf_ok(request):
             return page(request, "console_login.html", status=400, error="页面已过期，请刷新后重试。")
         staff = staff_directory.by_password((request.form.get("staff_id") or "")[:32], request.form.get("password") or "")

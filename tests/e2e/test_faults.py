@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot.security.tokens import issue_chat_token
 from bot.storage.schema import TicketRow
 from bot.storage.seed import demo_order
-from tests.e2e.test_identity_attacks import WidgetClient, run
+from tests.widget_client import WidgetClient, run
 from tests.servers import JWT_SECRET
 
 ORDER = demo_order("in_window").order_id
@@ -27,7 +27,7 @@ def test_action_server_down_mid_form_then_back(fresh_stack):
             resumed = await client.say("需求变化", wait_for="确认提交")
             return apology, slots, resumed
         finally:
-            if fresh_stack.processes[0].poll() is not None:
+            if not fresh_stack.services.running("actions"):
                 await asyncio.to_thread(fresh_stack.restart, "actions")
             await client.stop()
 

@@ -2,7 +2,7 @@
 import pytest
 
 from bot.security.tokens import issue_chat_token
-from tests.e2e.test_identity_attacks import WidgetClient, run
+from tests.widget_client import WidgetClient, run
 from tests.servers import JWT_SECRET
 
 from bot.storage.seed import demo_order

@@ -7,7 +7,8 @@ from bot.settings import PROJECT_ROOT
 def test_production_endpoints_use_postgres_and_redis(monkeypatch):
     values = {"REFUND_ACTION_URL": "http://127.0.0.1:5055/webhook", "REFUND_PG_HOST": "127.0.0.1",
               "REFUND_PG_PORT": "5432", "REFUND_PG_DB": "test", "REFUND_PG_USER": "postgres",
-              "REFUND_PG_PASSWORD": "x", "REFUND_REDIS_HOST": "127.0.0.1", "REFUND_REDIS_PORT": "6379"}
+              "REFUND_PG_PASSWORD": "x", "REFUND_REDIS_HOST": "127.0.0.1", "REFUND_REDIS_PORT": "6379",
+              "REFUND_REDIS_DB": "1"}
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     endpoints = read_endpoints_from_path(str(PROJECT_ROOT / "endpoints.prod.yml"))

@@ -1,0 +1,95 @@
+"""The action server: rasa-sdk's app plus what operators need.
+
+Run with `python -m actions.server --port 5055`. Adds to rasa-sdk's `/health` and `/webhook`:
+`/ready` (the database answers and its schema is current), `/metrics` (Prometheus: action
+runs, errors, latency, fallbacks, handoffs), JSON logs carrying the conversation id.
+Binds to SANIC_HOST (default 127.0.0.1): the action server has no authentication.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import time
+from typing import Optional
+
+from rasa_sdk.endpoint import create_app
+from sanic import Sanic, response
+from sanic.request import Request
+
+from bot.observability import metrics
+from bot.observability.logs import configure_json_logging, current_conversation
+from bot.storage.migrations import ensure_current
+from bot.wiring import database_sessions
+
+FALLBACK_ACTIONS = {"action_fallback"}
+
+
+def _call(request: Request) -> tuple[Optional[str], Optional[str]]:
+    """(action name, conversation id) of an action call, if the body is one."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return None, None
+    if not isinstance(body, dict):
+        return None, None
+    tracker = body.get("tracker") if isinstance(body.get("tracker"), dict) else {}
+    action = body.get("next_action")
+    return (action if isinstance(action, str) else None), tracker.get("sender_id")
+
+
+def build_app() -> Sanic:
+    """rasa-sdk's app for the `actions` package with readiness, metrics and timing added."""
+    app = create_app("actions", cors_origins=None)
+
+    @app.on_request
+    async def start_timer(request: Request) -> None:
+        if request.path == "/webhook":
+            action, conversation_id = _call(request)
+            request.ctx.action = action or "unknown"
+            request.ctx.started = time.perf_counter()
+            request.ctx.log_token = current_conversation.set(conversation_id)
+
+    @app.on_response
+    async def record(request: Request, resp) -> None:
+        if request.path != "/webhook" or not hasattr(request.ctx, "started"):
+            return
+        action = request.ctx.action
+        metrics.ACTION_RUNS.labels(action=action).inc()
+        metrics.ACTION_SECONDS.labels(action=action).observe(time.perf_counter() - request.ctx.started)
+        if resp is not None and resp.status >= 500:
+            metrics.ACTION_ERRORS.labels(action=action).inc()
+        if action in FALLBACK_ACTIONS:
+            metrics.FALLBACKS.inc()
+        current_conversation.reset(request.ctx.log_token)
+
+    @app.get("/ready")
+    async def ready(_: Request) -> response.HTTPResponse:
+        """Readiness: the database answers with a current schema."""
+        try:
+            ensure_current(database_sessions().kw["bind"])
+        except Exception as exc:  # any failure means: do not route traffic here
+            return response.json({"status": "unavailable", "reason": type(exc).__name__}, status=503)
+        return response.json({"status": "ready"})
+
+    @app.get("/metrics")
+    async def prometheus(_: Request) -> response.HTTPResponse:
+        return response.raw(metrics.render(), content_type=metrics.CONTENT_TYPE)
+
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run the refund assistant's action server.")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("REFUND_ACTIONS_PORT", "5055")))
+    args = parser.parse_args()
+    configure_json_logging()
+    app = build_app()
+    host = os.environ.get("SANIC_HOST", "127.0.0.1")
+    logging.getLogger(__name__).info("action server listening on %s:%d", host, args.port)
+    app.run(host, args.port, workers=1, access_log=False)
+
+
+if __name__ == "__main__":
+    main()

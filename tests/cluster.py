@@ -1,0 +1,177 @@
+"""The production profile, several instances of everything, for the integration tests:
+
+    nginx (deploy/nginx/refund.conf.template) -> 2 websites, 2 Rasa servers, 2 action servers
+    PostgreSQL: our tables and Rasa's conversations (endpoints.prod.yml); Redis: Rasa's
+    conversation locks, socket.io rooms, conversation owners and rate limits.
+
+Started once per test session on free local ports, in a database and Redis db of its own.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List
+from urllib.parse import urlsplit
+
+import redis
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+
+from bot.settings import PROJECT_ROOT
+from bot.storage.database import make_engine, session_factory
+from bot.storage.migrations import migrate
+from bot.storage.seed import seed_demo
+from tests.servers import (JWT_SECRET, TOKEN, Services, actions_command, current_model, free_port,
+                           read_tracker, write_support)
+
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+NGINX_TEMPLATE = PROJECT_ROOT / "deploy" / "nginx" / "refund.conf.template"
+
+
+@dataclass
+class Cluster:
+    workdir: Path
+    sessions: sessionmaker
+    services: Services
+    public_url: str  # nginx: website and chat socket
+    rasa_api_url: str  # nginx: Rasa HTTP API, any instance
+    rasa_urls: Dict[str, str]  # each Rasa instance directly, by service name
+    web_urls: Dict[str, str]
+    support_file: Path
+
+    def tracker(self, conversation_id: str, instance: str = "rasa1") -> Dict:
+        return read_tracker(self.rasa_urls[instance], conversation_id)
+
+    def stop(self) -> None:
+        self.services.stop()
+
+
+def envsubst(template: str, values: Dict[str, str]) -> str:
+    """What the nginx image does to templates: replace ${NAME} (only), every one known."""
+    missing = sorted(set(re.findall(r"\$\{(\w+)\}", template)) - set(values))
+    if missing:
+        raise KeyError(f"no value for {missing}")
+    return re.sub(r"\$\{(\w+)\}", lambda match: values[match.group(1)], template)
+
+
+def render_nginx(workdir: Path, values: Dict[str, str]) -> Path:
+    """The deployment's nginx site, rendered for local ports, inside a minimal main config."""
+    site = workdir / "refund.conf"
+    site.write_text(envsubst(NGINX_TEMPLATE.read_text(encoding="utf-8"), values), encoding="utf-8")
+    temp = workdir / "nginx-temp"
+    temp.mkdir(exist_ok=True)
+    main = workdir / "nginx.conf"
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    main.write_text(
+        f"{user}daemon off;\nworker_processes 1;\npid {workdir / 'nginx.pid'};\n"
+        f"error_log {workdir / 'nginx-error.log'} warn;\nevents {{ worker_connections 1024; }}\n"
+        f"http {{\n  access_log off;\n  client_body_temp_path {temp}/body;\n  proxy_temp_path {temp}/proxy;\n"
+        f"  fastcgi_temp_path {temp}/fastcgi;\n  uwsgi_temp_path {temp}/uwsgi;\n  scgi_temp_path {temp}/scgi;\n"
+        f"  include {site};\n}}\n", encoding="utf-8")
+    return main
+
+
+def nginx_binary() -> str:
+    found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if not found:
+        raise RuntimeError("nginx is not installed: `apt-get install nginx-light` (.ci/run does this)")
+    return found
+
+
+def create_database() -> str:
+    """A new, migrated, seeded PostgreSQL database; returns its URL."""
+    name = f"refund_cluster_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = str(make_url(POSTGRES_ADMIN_URL).set(database=name))
+    engine = make_engine(url)
+    migrate(engine)
+    seed_demo(session_factory(engine))
+    engine.dispose()
+    return url
+
+
+def drop_database(url: str) -> None:
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def start_cluster(workdir: Path, db_url: str) -> Cluster:
+    ports = {name: free_port() for name in
+             ("rasa1", "rasa2", "actions1", "actions2", "web1", "web2", "public", "rasa_api", "actions_lb")}
+    public_url = f"http://127.0.0.1:{ports['public']}"
+    rasa_api_url = f"http://127.0.0.1:{ports['rasa_api']}"
+    support_file = workdir / "support.yml"
+    write_support(support_file)
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    db = make_url(db_url)
+    redis_parts = urlsplit(REDIS_URL)
+    env = {**os.environ, "REFUND_ENV": "production", "REFUND_DB_URL": db_url, "PYTHONPATH": str(PROJECT_ROOT),
+           "RASA_TELEMETRY_ENABLED": "false", "SANIC_HOST": "127.0.0.1",
+           "REFUND_JWT_SECRET": JWT_SECRET, "REFUND_RASA_TOKEN": TOKEN, "REFUND_RASA_URL": rasa_api_url,
+           "REFUND_SITE_URL": public_url, "REFUND_PUBLIC_RASA_URL": public_url, "REFUND_TRUSTED_PROXIES": "1",
+           "REFUND_UPLOAD_DIR": str(workdir / "uploads"), "REFUND_SUPPORT_FILE": str(support_file),
+           "REFUND_WIDGET_MESSAGE_DELAY_MS": "0", "REFUND_HANDOFF_SWEEP_SECONDS": "1",
+           "REFUND_MESSAGES_PER_MINUTE": "100000", "REFUND_LOGIN_PER_MINUTE": "100000",
+           "REFUND_REDIS_URL": REDIS_URL, "REFUND_SOCKETIO_CHANNEL": f"refund-test-{uuid.uuid4().hex[:8]}",
+           # endpoints.prod.yml
+           "REFUND_ACTION_URL": f"http://127.0.0.1:{ports['actions_lb']}/webhook",
+           "REFUND_PG_HOST": db.host, "REFUND_PG_PORT": str(db.port or 5432), "REFUND_PG_DB": db.database,
+           "REFUND_PG_USER": db.username or "", "REFUND_PG_PASSWORD": db.password or "",
+           "REFUND_REDIS_HOST": redis_parts.hostname, "REFUND_REDIS_PORT": str(redis_parts.port or 6379),
+           "REFUND_REDIS_DB": redis_parts.path.strip("/") or "0"}
+    services = Services(workdir, env)
+    model = current_model()
+    rasa_bin = str(Path(sys.executable).parent / "rasa")
+    cluster = Cluster(workdir, session_factory(make_engine(db_url)), services, public_url, rasa_api_url,
+                      {n: f"http://127.0.0.1:{ports[n]}" for n in ("rasa1", "rasa2")},
+                      {n: f"http://127.0.0.1:{ports[n]}" for n in ("web1", "web2")}, support_file)
+    try:
+        for name in ("actions1", "actions2"):
+            services.launch(name, actions_command(ports[name]), f"http://127.0.0.1:{ports[name]}/ready")
+        for name in ("rasa1", "rasa2"):
+            services.launch(name, [rasa_bin, "run", "--model", model, "--enable-api", "--auth-token", TOKEN,
+                                   "--interface", "127.0.0.1", "--port", str(ports[name]),
+                                   "--credentials", "credentials.prod.yml", "--endpoints", "endpoints.prod.yml"],
+                            f"http://127.0.0.1:{ports[name]}/webhooks/refund_socket/ready")
+        for name in ("web1", "web2"):
+            services.launch(name, [sys.executable, "-m", "bot.web"], f"http://127.0.0.1:{ports[name]}/ready",
+                            env={**env, "REFUND_WEB_PORT": str(ports[name])})
+        nginx_conf = render_nginx(workdir, {
+            "REFUND_LB_WEB_1": f"127.0.0.1:{ports['web1']}", "REFUND_LB_WEB_2": f"127.0.0.1:{ports['web2']}",
+            "REFUND_LB_RASA_1": f"127.0.0.1:{ports['rasa1']}", "REFUND_LB_RASA_2": f"127.0.0.1:{ports['rasa2']}",
+            "REFUND_LB_ACTIONS_1": f"127.0.0.1:{ports['actions1']}",
+            "REFUND_LB_ACTIONS_2": f"127.0.0.1:{ports['actions2']}",
+            "REFUND_LB_PUBLIC_PORT": f"127.0.0.1:{ports['public']}",
+            "REFUND_LB_RASA_API_PORT": f"127.0.0.1:{ports['rasa_api']}",
+            "REFUND_LB_ACTIONS_PORT": f"127.0.0.1:{ports['actions_lb']}"})
+        services.launch("nginx", [nginx_binary(), "-c", str(nginx_conf), "-p", str(workdir)], f"{public_url}/health")
+        services.wait()
+    except BaseException:
+        cluster.stop()
+        raise
+    return cluster
+
+
+def instance_counts(cluster: Cluster, outcome: str = "answered") -> List[float]:
+    """Messages each Rasa instance has answered so far (from its Prometheus metrics)."""
+    import urllib.request
+
+    counts = []
+    for url in cluster.rasa_urls.values():
+        with urllib.request.urlopen(f"{url}/webhooks/refund_socket/metrics", timeout=10) as response:
+            body = response.read().decode("utf-8")
+        line = next((l for l in body.splitlines() if l.startswith(f'refund_messages_total{{outcome="{outcome}"}}')), None)
+        counts.append(float(line.split()[-1]) if line else 0.0)
+    return counts

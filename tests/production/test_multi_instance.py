@@ -1,0 +1,137 @@
+"""Two Rasa servers, two action servers and two websites behind nginx, on PostgreSQL and
+Redis: a conversation may move between instances and nothing is lost or done twice."""
+from __future__ import annotations
+
+import asyncio
+import re
+
+from sqlalchemy import func, select
+
+from bot.security.tokens import issue_chat_token
+from bot.storage.schema import TicketRow
+from bot.storage.seed import demo_order
+from bot.web.rasa_client import RasaClient
+from tests.cluster import instance_counts
+from tests.servers import JWT_SECRET, TOKEN
+from tests.widget_client import WidgetClient, run
+
+ORDER = demo_order("in_window").order_id
+
+
+def user_texts(tracker):
+    return [e["text"] for e in tracker["events"] if e["event"] == "user"]
+
+
+def tickets_for(cluster, order_id: str) -> int:
+    with cluster.sessions() as db:
+        return db.scalar(select(func.count()).select_from(TicketRow).where(TicketRow.order_id == order_id))
+
+
+async def widget(url: str, customer: str | None, session_id: str | None = None) -> WidgetClient:
+    client = WidgetClient(url, issue_chat_token(JWT_SECRET, customer) if customer else None)
+    await client.start(session_id)
+    return client
+
+
+def test_a_conversation_moving_between_instances_loses_and_repeats_nothing(fresh_cluster):
+    rasa1, rasa2 = fresh_cluster.rasa_urls["rasa1"], fresh_cluster.rasa_urls["rasa2"]
+
+    async def scenario():
+        first = await widget(rasa1, "c1001")
+        await first.say(f"我要退款，订单{ORDER}", wait_for="退款的原因")
+        # The same customer continues from another tab whose socket landed on the other instance.
+        second = await widget(rasa2, "c1001", first.session_id)
+        quote = await second.say("需求变化", wait_for="确认提交")
+        # Both tabs press "confirm" at once, each through its own instance.
+        seen = len(first.messages)
+        await asyncio.gather(first.sio.emit("user_uttered", {"message": "确认"}),
+                             second.sio.emit("user_uttered", {"message": "确认"}))
+        for _ in range(200):
+            if any("工单号" in m.get("text", "") for m in first.messages[seen:]):
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(2)
+        answers = [m.get("text", "") for m in first.messages[seen:]]
+        await first.stop()
+        await second.stop()
+        return first.session_id, second.session_id, quote, answers
+
+    first_id, second_id, quote, answers = run(scenario())
+    assert second_id == first_id and "五天无理由全额退订" in quote
+    # The double submit files once; a repeated confirmation names that same ticket.
+    filed = [re.search(r"工单号 (RF\d+)", a).group(1) for a in answers if "已为您提交退款申请" in a]
+    assert len(set(filed)) == 1, answers
+    assert len(answers) >= 2  # the second confirm was answered too, not dropped
+    assert tickets_for(fresh_cluster, ORDER) == 1
+    texts = user_texts(fresh_cluster.tracker(first_id, "rasa2"))
+    assert texts[:2] == [f"我要退款，订单{ORDER}", "需求变化"] and sorted(texts[2:]) == ["确认", "确认"]
+    assert fresh_cluster.tracker(first_id, "rasa1")["events"] == fresh_cluster.tracker(first_id, "rasa2")["events"]
+
+
+def test_the_balancer_keeps_each_socket_on_one_instance_and_spreads_customers(fresh_cluster):
+    before = instance_counts(fresh_cluster)
+
+    async def customer(index: int) -> str:
+        client = await widget(fresh_cluster.public_url, ("c1001", "c1002", "c1003")[index % 3])
+        try:
+            await client.say("你们的退款政策是什么", wait_for="无理由退订")
+            await client.say("包年包月的可以退吗", wait_for="退")
+            return await client.say("谢谢", wait_for="")
+        finally:
+            await client.stop()
+
+    async def scenario():
+        return await asyncio.gather(*(customer(i) for i in range(20)))
+
+    run(scenario())  # long-polling breaks ("unknown session") if a socket's requests were split
+    after = instance_counts(fresh_cluster)
+    served = [b - a for a, b in zip(before, after)]
+    assert sum(served) >= 60 and all(count > 0 for count in served), served
+
+
+def test_an_agent_reply_sent_through_any_instance_reaches_the_customers_socket(fresh_cluster):
+    async def scenario():
+        client = await widget(fresh_cluster.rasa_urls["rasa1"], "c1001")
+        await client.say("你好", wait_for="")
+        results = []
+        for url in (fresh_cluster.rasa_urls["rasa2"], fresh_cluster.rasa_api_url):
+            text = f"人工客服小王：您好，我来帮您处理（经 {url[-5:]}）"
+            seen = len(client.messages)
+            results.append(await RasaClient(url, TOKEN).push_bot_message(client.session_id, text))
+            for _ in range(100):
+                if any(m.get("text") == text for m in client.messages[seen:]):
+                    break
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError(f"agent message via {url} never reached the widget")
+        await client.stop()
+        return results
+
+    assert run(scenario()) == [True, True]
+
+
+def test_rasa_restarted_in_the_middle_of_a_refund_form_resumes_where_it_was(fresh_cluster):
+    rasa1, rasa2 = fresh_cluster.rasa_urls["rasa1"], fresh_cluster.rasa_urls["rasa2"]
+
+    async def scenario():
+        client = await widget(rasa1, "c1001")
+        session_id = client.session_id
+        await client.say(f"我要退款，订单{ORDER}", wait_for="退款的原因")
+        await asyncio.to_thread(fresh_cluster.services.kill, "rasa1")
+        await client.stop()
+        # While rasa1 is down the customer carries on at the other instance ...
+        other = await widget(rasa2, "c1001", session_id)
+        quote = await other.say("需求变化", wait_for="确认提交")
+        await other.stop()
+        # ... and after rasa1 is back, there, exactly where the form was.
+        await asyncio.to_thread(fresh_cluster.services.restart, "rasa1")
+        back = await widget(rasa1, "c1001", session_id)
+        filed = await back.say("确认", wait_for="工单号")
+        await back.stop()
+        return session_id, back.session_id, quote, filed
+
+    session_id, resumed_id, quote, filed = run(scenario())
+    assert resumed_id == session_id
+    assert "五天无理由全额退订" in quote and "已为您提交退款申请" in filed
+    assert tickets_for(fresh_cluster, ORDER) == 1
+    assert user_texts(fresh_cluster.tracker(session_id)) == [f"我要退款，订单{ORDER}", "需求变化", "确认"]
