@@ -91,7 +91,7 @@ class ValidateRefundForm(FormValidationAction):
         if lookup.order is None:
             typed = ids.get("order_id") or ids.get("instance_id")
             if typed:
-                dispatcher.utter_message(text=f"没有在您的账号下找到 {typed}，请核对后重新发送，或从列表中选择。")
+                dispatcher.utter_message(text=replies.order_not_found(typed))
             else:
                 dispatcher.utter_message(text="没有识别到订单号。订单号是 16 位数字，实例 ID 形如 ins-xxxxxxxx。")
             return {"order_id": None}
@@ -281,6 +281,12 @@ class ActionSubmitRefund(Action):
                 dispatcher.utter_message(text=FILING_FAILED)
                 # Keep everything collected and ask for the confirmation again.
                 return [SlotSet("refund_confirmed", None), FollowupAction("refund_form")]
+            except LookupError:
+                # The order is not (or no longer) this customer's: file nothing, say so plainly.
+                logger.warning("refused to file for an order the customer does not own",
+                               extra={"conversation_id": tracker.sender_id})
+                dispatcher.utter_message(text=replies.order_not_found(order_id))
+                return clear_form_events()
             return filed + clear_form_events()
         else:
             dispatcher.utter_message(text="好的，本次退款申请没有提交。如果之后改变主意，随时告诉我。")

@@ -49,10 +49,30 @@ def _markdown(r: Dict[str, Any]) -> str:
         lines.append(f"| {level['concurrency']} | {level['messages']} | {level['errors']} | {level['p50_ms']:.0f} | "
                      f"{level['p95_ms']:.0f} | {level['p99_ms']:.0f} | {level['throughput_msg_s']:.1f} |")
     memory = ", ".join(f"{k} {v:.0f} MB" for k, v in system["peak_memory_mb"].items())
-    lines += ["", f"Peak memory (VmHWM): {memory}.", "", "## Per-intent F1 (held-out, chosen pipeline)", ""]
+    lines += ["", f"Peak memory (VmHWM): {memory}.", ""]
+    lines += _refund_load(r.get("refund_load", []))
+    lines += ["## Per-intent F1 (held-out, chosen pipeline)", ""]
     lines += [f"- {intent}: {score:.3f}" for intent, score in chosen["heldout"]["per_intent_f1"].items()]
     lines += ["", "Plots: `latency.png`, `intent_f1.png`. Raw figures: `bench.json`."]
     return "\n".join(lines) + "\n"
+
+
+def _refund_load(runs) -> list:
+    """Refund applications through nginx on PostgreSQL and Redis: one vs two of each service."""
+    if not runs:
+        return []
+    lines = ["## Refund applications under load (nginx, PostgreSQL, Redis)", "",
+             "| instances of each service | customers | seconds | messages | applications | status queries | errors "
+             "| tickets = confirmations | p50 ms | p95 ms | p99 ms | messages/s |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for run in runs:
+        lines.append(f"| {run['instances']} | {run['customers']} | {run['seconds']:.0f} | {run['messages']} | "
+                     f"{run['applications']} | {run['status_queries']} | {run['errors']} | "
+                     f"{'yes' if run['tickets_match_confirmations'] else 'NO'} ({run['tickets_in_database']}) | "
+                     f"{run['p50_ms']:.0f} | {run['p95_ms']:.0f} | {run['p99_ms']:.0f} | {run['throughput_msg_s']:.1f} |")
+    for run in runs:
+        memory = ", ".join(f"{k} {v:.0f}" for k, v in run["peak_memory_mb"].items())
+        lines.append(f"\nPeak memory with {run['instances']} of each (MB): {memory}.")
+    return lines + [""]
 
 
 def _plots(r: Dict[str, Any], out: Path) -> None:

@@ -93,10 +93,39 @@ def dialogue_and_load(levels: List[int]) -> Dict[str, Any]:
                        capture_output=True, timeout=900)
         report = json.loads((out / "story_report.json").read_text(encoding="utf-8"))
         load = run_levels(stack.rasa_url, JWT_SECRET, levels)
-        memory = {name: _peak_memory_mb(p.pid) for name, p in zip(("actions", "rasa", "web"), stack.processes)}
+        memory = {name: _peak_memory_mb(p.pid) for name, p in stack.services.processes.items()}
     finally:
         stack.stop()
     return {"stories": report.get("conversation_accuracy", {}), "load": load, "peak_memory_mb": memory}
+
+
+def refund_load(instances: int, customers: int, seconds: float) -> Dict[str, Any]:
+    """`customers` simulated customers applying for refunds and checking the status for
+    `seconds`, through nginx, with `instances` of each service on PostgreSQL and Redis."""
+    from sqlalchemy import select
+
+    from bench.customers import run_load, seed_load_customers
+    from bot.storage.schema import TicketRow
+    from tests.cluster import create_database, drop_database, start_cluster
+    from tests.servers import JWT_SECRET
+
+    db_url = create_database()
+    try:
+        cluster = start_cluster(Path(tempfile.mkdtemp(prefix=f"bench-x{instances}-")), db_url, instances)
+        try:
+            people = seed_load_customers(cluster.sessions, customers, orders_each=int(seconds))
+            result = asyncio.run(run_load(cluster.public_url, JWT_SECRET, people, seconds))
+            with cluster.sessions() as db:
+                filed = set(db.scalars(select(TicketRow.ticket_id).where(TicketRow.customer_id.like("L%"))))
+            memory = {name: _peak_memory_mb(p.pid) for name, p in cluster.services.processes.items()}
+        finally:
+            cluster.stop()
+            cluster.sessions.kw["bind"].dispose()
+    finally:
+        drop_database(db_url)
+    return {"instances": instances, **result.summary(), "tickets_in_database": len(filed),
+            "tickets_match_confirmations": filed == set(result.confirmed), "error_examples": result.errors[:3],
+            "peak_memory_mb": memory}
 
 
 def _peak_memory_mb(pid: int) -> float:
@@ -111,7 +140,8 @@ def _peak_memory_mb(pid: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark the refund assistant.")
-    parser.add_argument("--quick", action="store_true", help="chosen pipeline only, load levels 1 and 10")
+    parser.add_argument("--quick", action="store_true",
+                        help="chosen pipeline only, load levels 1 and 10, a 20-second refund load")
     args = parser.parse_args()
     quiet()
     RESULTS.mkdir(exist_ok=True)
@@ -125,6 +155,12 @@ def main() -> None:
         results["pipelines"][name] = {**trained, **evaluate_model(trained["model"])}
     print("dialogue tests and load through the socket channel ...", flush=True)
     results["system"] = dialogue_and_load([1, 10] if args.quick else [1, 10, 50])
+    customers, seconds = (10, 20) if args.quick else (50, 120)
+    results["refund_load"] = []
+    for instances in (1, 2):
+        print(f"refund applications: {customers} customers for {seconds} s, {instances} of each service ...",
+              flush=True)
+        results["refund_load"].append(refund_load(instances, customers, seconds))
     write_report(results, RESULTS)
     print(f"report: {RESULTS / 'bench.md'}")
 

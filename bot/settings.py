@@ -32,6 +32,7 @@ class Settings:
     upload_dir: Path
     upload_max_bytes: int
     upload_max_files: int
+    upload_quota_bytes: int = 200 * 1024 * 1024
     trusted_proxies: int = 0  # reverse proxies in front of us whose X-Forwarded-For we believe
 
     @property
@@ -90,6 +91,7 @@ def load_settings() -> Settings:
         upload_dir=Path(os.environ.get("REFUND_UPLOAD_DIR", PROJECT_ROOT / "var" / "uploads")),
         upload_max_bytes=_int("REFUND_UPLOAD_MAX_BYTES", 10 * 1024 * 1024),
         upload_max_files=_int("REFUND_UPLOAD_MAX_FILES", 10),
+        upload_quota_bytes=_int("REFUND_UPLOAD_QUOTA_BYTES", 200 * 1024 * 1024),
         trusted_proxies=_count("REFUND_TRUSTED_PROXIES", 0),
     )
     if environment == "production":

@@ -64,7 +64,8 @@ def handoff_service() -> HandoffService:
 def upload_store() -> UploadStore:
     """The process-wide evidence upload store."""
     settings = load_settings()
-    return UploadStore(_sessions(), settings.upload_dir, settings.upload_max_bytes, settings.upload_max_files)
+    return UploadStore(_sessions(), settings.upload_dir, settings.upload_max_bytes, settings.upload_max_files,
+                       settings.upload_quota_bytes)
 
 
 def reset() -> None:

@@ -107,9 +107,14 @@ def drop_database(url: str) -> None:
     admin.dispose()
 
 
-def start_cluster(workdir: Path, db_url: str) -> Cluster:
+def start_cluster(workdir: Path, db_url: str, instances: int = 2) -> Cluster:
+    """Start `instances` (1 or 2) of each service behind nginx; with 1, both upstream entries
+    of each service name the same instance (the benchmark's single-instance comparison)."""
+    if instances not in (1, 2):
+        raise ValueError("instances must be 1 or 2")
+    names = {kind: [f"{kind}{n}" for n in range(1, instances + 1)] for kind in ("rasa", "actions", "web")}
     ports = {name: free_port() for name in
-             ("rasa1", "rasa2", "actions1", "actions2", "web1", "web2", "public", "rasa_api", "actions_lb")}
+             (*sum(names.values(), []), "public", "rasa_api", "actions_lb")}
     public_url = f"http://127.0.0.1:{ports['public']}"
     rasa_api_url = f"http://127.0.0.1:{ports['rasa_api']}"
     support_file = workdir / "support.yml"
@@ -135,25 +140,23 @@ def start_cluster(workdir: Path, db_url: str) -> Cluster:
     model = current_model()
     rasa_bin = str(Path(sys.executable).parent / "rasa")
     cluster = Cluster(workdir, session_factory(make_engine(db_url)), services, public_url, rasa_api_url,
-                      {n: f"http://127.0.0.1:{ports[n]}" for n in ("rasa1", "rasa2")},
-                      {n: f"http://127.0.0.1:{ports[n]}" for n in ("web1", "web2")}, support_file)
+                      {n: f"http://127.0.0.1:{ports[n]}" for n in names["rasa"]},
+                      {n: f"http://127.0.0.1:{ports[n]}" for n in names["web"]}, support_file)
     try:
-        for name in ("actions1", "actions2"):
+        for name in names["actions"]:
             services.launch(name, actions_command(ports[name]), f"http://127.0.0.1:{ports[name]}/ready")
-        for name in ("rasa1", "rasa2"):
+        for name in names["rasa"]:
             services.launch(name, [rasa_bin, "run", "--model", model, "--enable-api", "--auth-token", TOKEN,
                                    "--interface", "127.0.0.1", "--port", str(ports[name]),
                                    "--credentials", "credentials.prod.yml", "--endpoints", "endpoints.prod.yml"],
                             f"http://127.0.0.1:{ports[name]}/webhooks/refund_socket/ready")
-        for name in ("web1", "web2"):
+        for name in names["web"]:
             services.launch(name, [sys.executable, "-m", "bot.web"], f"http://127.0.0.1:{ports[name]}/ready",
                             env={**env, "REFUND_WEB_PORT": str(ports[name])})
+        upstreams = {f"REFUND_LB_{kind.upper()}_{n}": f"127.0.0.1:{ports[names[kind][(n - 1) % instances]]}"
+                     for kind in names for n in (1, 2)}
         nginx_conf = render_nginx(workdir, {
-            "REFUND_LB_WEB_1": f"127.0.0.1:{ports['web1']}", "REFUND_LB_WEB_2": f"127.0.0.1:{ports['web2']}",
-            "REFUND_LB_RASA_1": f"127.0.0.1:{ports['rasa1']}", "REFUND_LB_RASA_2": f"127.0.0.1:{ports['rasa2']}",
-            "REFUND_LB_ACTIONS_1": f"127.0.0.1:{ports['actions1']}",
-            "REFUND_LB_ACTIONS_2": f"127.0.0.1:{ports['actions2']}",
-            "REFUND_LB_PUBLIC_PORT": f"127.0.0.1:{ports['public']}",
+            **upstreams, "REFUND_LB_PUBLIC_PORT": f"127.0.0.1:{ports['public']}",
             "REFUND_LB_RASA_API_PORT": f"127.0.0.1:{ports['rasa_api']}",
             "REFUND_LB_ACTIONS_PORT": f"127.0.0.1:{ports['actions_lb']}"})
         services.launch("nginx", [nginx_binary(), "-c", str(nginx_conf), "-p", str(workdir)], f"{public_url}/health")

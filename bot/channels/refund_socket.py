@@ -35,6 +35,7 @@ from socketio import AsyncRedisManager, AsyncServer
 
 from bot.nlu.normalize import normalize_text
 from bot.channels.sessions import SessionRegistry, registry_from_environment
+from bot.handoff import replies as handoff_replies
 from bot.observability import metrics
 from bot.observability.logs import configure_json_logging, current_conversation
 from bot.security.ratelimit import rate_limiter
@@ -47,6 +48,7 @@ MAX_MESSAGE_CHARS = 2000
 TOO_LONG = "您的消息太长了（超过 2000 字），请分几次发送，或把要点发给我。"
 EMPTY = "您好像发送了一条空消息，请输入您想咨询的问题。"
 TOO_FAST = "您发送得太快了，请稍等片刻再发。"
+NO_SESSION = "连接尚未就绪，请刷新页面后再试。"
 MALFORMED = "抱歉，这条消息的格式无法识别，请重新输入。"
 TEMPORARY_FAILURE = "抱歉，系统暂时出了点问题，没能处理您刚才的消息。您之前填写的内容都还保留着，请稍后再发一次。"
 
@@ -112,13 +114,14 @@ class RefundSocketInput(InputChannel):
         self.message_limit = rate_limiter("message", int(os.environ.get("REFUND_MESSAGES_PER_MINUTE", "30")), 60)
 
     @staticmethod
-    def _handed_off(session_id: str) -> bool:
-        """While a human has (or is about to take) the conversation, silence is expected."""
+    def _handoff_status(session_id: str) -> Optional[str]:
+        """The handoff state ("waiting" or "active") while a human has or will take the conversation."""
         try:
-            return handoff_service().active_for_conversation(session_id) is not None
+            handoff = handoff_service().active_for_conversation(session_id)
         except Exception:  # the database being down must not make the channel fail too
             logger.exception("could not check the handoff state")
-            return False
+            return None
+        return handoff.status if handoff else None
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         """Used by the HTTP API to push (e.g. an agent's or upload confirmation) to the widget."""
@@ -157,7 +160,12 @@ class RefundSocketInput(InputChannel):
             return response.raw(metrics.render(), content_type=metrics.CONTENT_TYPE)
 
         @sio.on("connect")
-        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+        async def connect(sid: Text, environ: Any, auth: Optional[Dict] = None) -> bool:
+            if (await sio.get_session(sid)).get("connected") or not isinstance(environ, dict):
+                # python-socketio also dispatches a client-sent "connect" event here: it must not
+                # reset the session (or the identity) of a connection that already exists.
+                logger.info("ignored a client-sent connect event")
+                return True
             token = (parse_qs(environ.get("QUERY_STRING", "")).get("token") or [None])[0]
             if not token and isinstance(auth, dict):
                 token = auth.get("token")
@@ -169,19 +177,22 @@ class RefundSocketInput(InputChannel):
                     logger.info("chat token refused (%s): connecting as a guest", exc)
             ip = client_address(environ.get("REMOTE_ADDR", ""), environ.get("HTTP_X_FORWARDED_FOR"),
                                 self.trusted_proxies)
-            await sio.save_session(sid, {"user_id": user_id, "ip": ip})
+            await sio.save_session(sid, {"user_id": user_id, "ip": ip, "connected": True})
             return True
 
         @sio.on("session_request")
         async def session_request(sid: Text, data: Optional[Dict] = None) -> None:
             session = await sio.get_session(sid)
-            owner = session["user_id"] or f"guest:{sid}"
+            owner = session.get("user_id") or f"guest:{sid}"
             requested = data.get("session_id") if isinstance(data, dict) else None
             if isinstance(requested, str) and requested and self.registry.owner(requested) == owner:
                 session_id = requested
             else:
                 session_id = uuid.uuid4().hex
                 self.registry.bind(session_id, owner)
+            previous = session.get("session_id")
+            if previous and previous != session_id:
+                await _maybe_await(sio.leave_room(sid, previous))
             session["session_id"] = session_id
             await sio.save_session(sid, session)
             await _maybe_await(sio.enter_room(sid, session_id))
@@ -191,9 +202,10 @@ class RefundSocketInput(InputChannel):
         async def handle_message(sid: Text, data: Any) -> None:
             session = await sio.get_session(sid)
             session_id = session.get("session_id")
-            if not session_id:
+            if not session_id:  # a message before session_request: no conversation to put it in
                 metrics.MESSAGES.labels(outcome="no_session").inc()
-                return  # a message before session_request: nothing to attach it to
+                await sio.emit(self.bot_message_evt, {"text": NO_SESSION}, room=sid)
+                return
             started = time.perf_counter()
             token = current_conversation.set(session_id)
             try:
@@ -227,12 +239,18 @@ class RefundSocketInput(InputChannel):
             return "rate_limited"
         metadata = {"user_id": user_id, "auth_verified": user_id is not None}
         await on_new_message(UserMessage(text, output, session_id, input_channel=self.name(), metadata=metadata))
-        if output.sent == 0 and not self._handed_off(session_id):
-            # Every turn gets an answer: silence here means a part (e.g. the action server)
-            # failed. What the customer already told us is kept in the conversation.
-            await output.send_text_message(session_id, TEMPORARY_FAILURE)
-            return "failed"
-        return "answered"
+        if output.sent:
+            return "answered"
+        status = self._handoff_status(session_id)
+        if status == "active":
+            return "with_agent"  # the bot is paused and the agent answers
+        if status == "waiting":
+            await output.send_text_message(session_id, handoff_replies.message_kept_while_waiting())
+            return "queued"
+        # Every turn gets an answer: silence here means a part (e.g. the action server)
+        # failed. What the customer already told us is kept in the conversation.
+        await output.send_text_message(session_id, TEMPORARY_FAILURE)
+        return "failed"
 
 
 async def _maybe_await(result: Any) -> None:

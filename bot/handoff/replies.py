@@ -24,6 +24,11 @@ def queued(ticket: QueueTicket) -> str:
             "接通前您可以继续描述问题，客服接入后都能看到。")
 
 
+def message_kept_while_waiting() -> str:
+    """The answer to a message typed while the customer waits for an agent."""
+    return "已收到您的消息，人工客服接入后会第一时间看到，请稍候。"
+
+
 def closed_now(hours: str, next_opening: Optional[datetime]) -> str:
     back = f"客服将于 {format_customer_time(next_opening)} 上线。" if next_opening else "人工客服暂停服务。"
     return f"现在不在人工客服服务时间（{hours}），{back}您可以给客服留言，或预约电话回访："

@@ -22,7 +22,7 @@ disable_created_metrics()  # the *_created series only add noise here
 REGISTRY = CollectorRegistry()
 
 MESSAGES = Counter("refund_messages", "Customer messages received by the chat channel, by outcome "
-                   "(answered, failed, too_long, empty, malformed, rate_limited, no_session).",
+                   "(answered, queued, with_agent, failed, too_long, empty, malformed, rate_limited, no_session).",
                    ["outcome"], registry=REGISTRY)
 TURN_SECONDS = Histogram("refund_turn_seconds", "Time from a customer message to the end of the bot's answer.",
                          buckets=LATENCY_BUCKETS, registry=REGISTRY)

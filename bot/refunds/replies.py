@@ -115,3 +115,8 @@ def evidence_question(upload_url: str) -> str:
     """Offer the upload page (the widget has no file control) as well as links."""
     return (f"如有故障截图、监控图或日志，请[点此上传证明材料]({upload_url})（链接 24 小时内有效），"
             "也可以直接发送链接。上传完成后回复「好了」；没有材料请回复「没有」。")
+
+
+def order_not_found(typed: str) -> str:
+    """The same answer for an order that does not exist and one of another customer."""
+    return f"没有在您的账号下找到 {typed}，请核对后重新发送，或从列表中选择。"

@@ -90,7 +90,7 @@ def seed_demo(sessions: sessionmaker, now: Optional[datetime] = None, reset: boo
                                  api_token_hash=token_hash(f"dev-token-{staff_id}")))
         session.flush()
         for demo in DEMO_ORDERS:
-            _add_order(session, demo, now)
+            add_demo_order(session, demo, now)
         session.flush()
         service = demo_order("service_issue")
         session.add(OutageRow(instance_id=service.instance_id, started_at=now - timedelta(days=3, hours=5),
@@ -99,7 +99,8 @@ def seed_demo(sessions: sessionmaker, now: Optional[datetime] = None, reset: boo
     return True
 
 
-def _add_order(session: Session, demo: DemoOrder, now: datetime) -> None:
+def add_demo_order(session: Session, demo: DemoOrder, now: datetime) -> None:
+    """Insert one order (with its instance, item and payments) as `demo` describes."""
     activated = now - timedelta(days=demo.days_since_activation)
     created = min(activated, now - timedelta(hours=1))
     if demo.instance_id and session.get(InstanceRow, demo.instance_id) is None:

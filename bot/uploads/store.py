@@ -71,11 +71,13 @@ def safe_filename(name: str) -> str:
 
 
 class UploadStore:
-    def __init__(self, sessions: sessionmaker, root: Path, max_bytes: int, max_files: int) -> None:
+    def __init__(self, sessions: sessionmaker, root: Path, max_bytes: int, max_files: int,
+                 quota_bytes: int = 200 * 1024 * 1024) -> None:
         self._sessions = sessions
         self.root = Path(root)
         self.max_bytes = max_bytes
         self.max_files = max_files
+        self.quota_bytes = quota_bytes  # all of one customer's stored files together
 
     def save(self, grant: UploadGrant, filename: str, data: bytes, now: datetime) -> StoredUpload:
         """Check and store one file for the grant's customer and conversation."""
@@ -90,6 +92,9 @@ class UploadStore:
         with self._sessions.begin() as session:
             if self._count(session, grant) >= self.max_files:
                 raise UploadRejected("too_many", f"每次申请最多上传 {self.max_files} 个文件，已达到上限。")
+            if self._stored_bytes(session, grant.customer_id) + len(data) > self.quota_bytes:
+                raise UploadRejected("quota", f"您上传的材料总量已达到上限（{self.quota_bytes / (1024 * 1024):g} MB），"
+                                              "如需补充更多材料，请联系人工客服。")
             created_file = self._write(digest, data)
             try:
                 row = UploadRow(customer_id=grant.customer_id, conversation_id=grant.conversation_id,
@@ -121,6 +126,28 @@ class UploadStore:
 
     def path_for(self, digest: str) -> Path:
         return self.root / digest[:2] / digest
+
+    def get(self, upload_id: int) -> Optional[StoredUpload]:
+        """One stored upload (for staff), or None if unknown or purged by the retention job."""
+        with self._sessions() as session:
+            row = session.get(UploadRow, upload_id)
+            if row is None or row.purged_at is not None:
+                return None
+            return StoredUpload(row.id, row.filename, row.content_type, row.size, row.sha256)
+
+    def for_conversation_or_ticket(self, conversation_id: str, ticket_id: Optional[str]) -> List[StoredUpload]:
+        """What was uploaded in a conversation or for a ticket (for staff)."""
+        condition = UploadRow.conversation_id == conversation_id
+        if ticket_id:
+            condition = condition | (UploadRow.ticket_id == ticket_id)
+        query = select(UploadRow).where(condition, UploadRow.purged_at.is_(None)).order_by(UploadRow.id)
+        with self._sessions() as session:
+            return [StoredUpload(r.id, r.filename, r.content_type, r.size, r.sha256) for r in session.scalars(query)]
+
+    def _stored_bytes(self, session: Session, customer_id: str) -> int:
+        query = select(func.coalesce(func.sum(UploadRow.size), 0)).where(
+            UploadRow.customer_id == customer_id, UploadRow.purged_at.is_(None))
+        return int(session.scalar(query))
 
     def _count(self, session: Session, grant: UploadGrant) -> int:
         query = select(func.count()).select_from(UploadRow).where(UploadRow.customer_id == grant.customer_id)

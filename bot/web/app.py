@@ -56,7 +56,8 @@ def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_s
     app.config.REQUEST_MAX_SIZE = settings.upload_max_bytes * settings.upload_max_files + 1024 * 1024
     app.config.KEEP_ALIVE_TIMEOUT = 15
     app.config.PROXIES_COUNT = settings.trusted_proxies  # request.remote_addr honours X-Forwarded-For
-    uploads = UploadStore(sessions, settings.upload_dir, settings.upload_max_bytes, settings.upload_max_files)
+    uploads = UploadStore(sessions, settings.upload_dir, settings.upload_max_bytes, settings.upload_max_files,
+                          settings.upload_quota_bytes)
     rasa = RasaClient(settings.rasa_url, settings.rasa_token)
     secure_cookies = settings.site_url.startswith("https://")
     message_delay = int(os.environ.get("REFUND_WIDGET_MESSAGE_DELAY_MS", "300"))
@@ -67,7 +68,7 @@ def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_s
     handoffs = HandoffService(sessions, SupportSettings())
     app.blueprint(create_backoffice_api(sessions, workflow))
     app.blueprint(create_console(TEMPLATES, sessions, settings.jwt_secret, secure_cookies, handoffs, workflow,
-                                 SqlBillingAdapter(sessions), rasa))
+                                 SqlBillingAdapter(sessions), rasa, uploads))
 
     @app.after_server_start
     async def start_sweeper(app_: Sanic, _loop) -> None:

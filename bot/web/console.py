@@ -9,6 +9,7 @@ import os
 import secrets
 from datetime import datetime
 from typing import Any, Dict, List, Optional
+from urllib.parse import quote
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -24,10 +25,12 @@ from bot.security.ratelimit import rate_limiter
 from bot.security.tokens import TokenError, issue_console_token, verify_console_token
 from bot.storage.schema import CustomerRow
 from bot.tickets.workflow import TicketWorkflow
+from bot.uploads.store import UploadStore
 from bot.web.cookies import SECURITY_HEADERS, csrf_matches, set_cookie
 from bot.web.rasa_client import RasaClient
 
 COOKIE = "console_session"
+ROLE_LABELS = {"agent": "客服", "reviewer": "审核员"}
 CSRF = "console_csrf"
 CSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'"
 CANNED_REPLIES = [
@@ -39,7 +42,8 @@ CANNED_REPLIES = [
 
 
 def create_console(templates, sessions, secret: str, secure_cookies: bool, handoffs: HandoffService,
-                   workflow: TicketWorkflow, billing: BillingAdapter, rasa: RasaClient) -> Blueprint:
+                   workflow: TicketWorkflow, billing: BillingAdapter, rasa: RasaClient,
+                   uploads: UploadStore) -> Blueprint:
     console = Blueprint("console", url_prefix="/console")
     staff_directory = StaffDirectory(sessions)
     login_limit = rate_limiter("console_login", int(os.environ.get("REFUND_LOGIN_PER_MINUTE", "10")), 60)
@@ -64,12 +68,15 @@ def create_console(templates, sessions, secret: str, secure_cookies: bool, hando
         sent = request.headers.get("x-csrf-token") or (request.form.get("csrf") if request.form else None)
         return csrf_matches(sent, request.cookies.get(CSRF))
 
-    def guard(request: Request, need_csrf: bool = False):
+    def guard(request: Request, need_csrf: bool = False, role: Optional[str] = None):
+        """(staff, None) if the request may proceed, else (None, the refusal)."""
         staff = current_staff(request)
         if staff is None:
             return None, response.json({"error": "please log in"}, status=401)
         if need_csrf and not csrf_ok(request):
             return None, response.json({"error": "missing or wrong CSRF token"}, status=403)
+        if role is not None and not staff.has(role):
+            return None, response.json({"error": f"{ROLE_LABELS[role]}角色才能进行这个操作。"}, status=403)
         return staff, None
 
     def body_text(request: Request, key: str, limit: int = 2000) -> str:
@@ -126,7 +133,7 @@ def create_console(templates, sessions, secret: str, secure_cookies: bool, hando
 
     @console.post("/api/handoffs/<handoff_id:int>/claim")
     async def claim(request: Request, handoff_id: int) -> response.HTTPResponse:
-        staff, denied = guard(request, need_csrf=True)
+        staff, denied = guard(request, need_csrf=True, role="agent")
         if denied:
             return denied
         if not handoffs.claim(handoff_id, staff.staff_id):
@@ -151,11 +158,28 @@ def create_console(templates, sessions, secret: str, secure_cookies: bool, hando
             "customer": _customer_panel(handoff, sessions, billing, workflow, handoffs),
             "ticket": ticket_json(t) if (t := workflow.store.get_for_staff(handoff.ticket_id or "")) else None,
             "can_review": staff.has("reviewer"), "mine": handoff.agent_id == staff.staff_id,
+            "uploads": [{"id": u.upload_id, "filename": u.filename, "content_type": u.content_type, "size": u.size,
+                         "url": f"/console/uploads/{u.upload_id}"}
+                        for u in uploads.for_conversation_or_ticket(handoff.conversation_id, handoff.ticket_id)],
         })
+
+    @console.get("/uploads/<upload_id:int>")
+    async def evidence_file(request: Request, upload_id: int) -> response.HTTPResponse:
+        """An evidence file, for staff only, as a download that the browser will not run."""
+        staff, denied = guard(request)
+        if denied:
+            return denied
+        upload = uploads.get(upload_id)
+        if upload is None:
+            return response.json({"error": "文件不存在，或已按数据保留期限删除。"}, status=404)
+        path = uploads.path_for(upload.sha256)
+        if not path.is_file():
+            return response.json({"error": "文件已不在存储中。"}, status=410)
+        return await response.file(path, mime_type=upload.content_type, headers=evidence_headers(upload.filename))
 
     @console.post("/api/handoffs/<handoff_id:int>/reply")
     async def reply(request: Request, handoff_id: int) -> response.HTTPResponse:
-        staff, denied = guard(request, need_csrf=True)
+        staff, denied = guard(request, need_csrf=True, role="agent")
         if denied:
             return denied
         handoff = handoffs.get(handoff_id)
@@ -171,7 +195,7 @@ def create_console(templates, sessions, secret: str, secure_cookies: bool, hando
 
     @console.post("/api/handoffs/<handoff_id:int>/note")
     async def note(request: Request, handoff_id: int) -> response.HTTPResponse:
-        staff, denied = guard(request, need_csrf=True)
+        staff, denied = guard(request, need_csrf=True, role="agent")
         if denied:
             return denied
         text = body_text(request, "text")
@@ -183,7 +207,7 @@ def create_console(templates, sessions, secret: str, secure_cookies: bool, hando
         return response.json({"ok": True})
 
     async def finish(request: Request, handoff_id: int, outcome: str) -> response.HTTPResponse:
-        staff, denied = guard(request, need_csrf=True)
+        staff, denied = guard(request, need_csrf=True, role="agent")
         if denied:
             return denied
         handoff = handoffs.finish(handoff_id, staff.staff_id, outcome)
@@ -215,6 +239,14 @@ def create_console(templates, sessions, secret: str, secure_cookies: bool, hando
         return run_action(workflow, ticket_id, action, staff, body)
 
     return console
+
+
+def evidence_headers(filename: str) -> Dict[str, str]:
+    """Serve customer files inertly: always a download, never sniffed, framed or run."""
+    return {**SECURITY_HEADERS,
+            "Content-Disposition": f"attachment; filename=\"evidence\"; filename*=UTF-8''{quote(filename, safe='')}",
+            "Content-Security-Policy": "default-src 'none'; sandbox", "Cache-Control": "private, no-store",
+            "Cross-Origin-Resource-Policy": "same-origin", "X-Content-Type-Options": "nosniff"}
 
 
 def transcript(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:

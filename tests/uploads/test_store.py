@@ -69,3 +69,16 @@ def test_database_failure_leaves_no_file_behind(store, seeded):
     assert [p for p in store.root.rglob("*") if p.is_file()] == []
     with seeded() as session:
         assert session.scalar(select(func.count()).select_from(UploadRow)) == 0
+
+
+def test_per_customer_quota_across_applications(seeded, tmp_path):
+    store = UploadStore(seeded, tmp_path / "files", max_bytes=1024, max_files=5, quota_bytes=110)
+    store.save(GRANT, "a.png", PNG, NOW)  # 40 bytes
+    store.save(UploadGrant("c1001", "conv-2", None), "b.png", PNG + b"1" * 10, NOW)  # 50 bytes
+    with pytest.raises(UploadRejected) as rejected:
+        store.save(UploadGrant("c1001", "conv-3", None), "c.png", PNG + b"2" * 11, NOW)
+    assert rejected.value.code == "quota" and "人工客服" in rejected.value.message
+    store.save(UploadGrant("c1002", "conv-9", None), "c.png", PNG + b"2" * 11, NOW)  # others unaffected
+    with seeded.begin() as db:  # files the retention job deleted no longer count
+        db.get(UploadRow, 1).purged_at = NOW
+    store.save(UploadGrant("c1001", "conv-3", None), "c.png", PNG + b"2" * 11, NOW)

@@ -1,0 +1,321 @@
+"""Who may use what: every HTTP route of the website (site, agent console, back-office API)
+and every custom action, for each role: guest, customer, other customer, agent, reviewer.
+
+A route or action without a row in the matrix fails the test, so new ones get one."""
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from email.message import Message
+from pathlib import Path
+from typing import Dict, FrozenSet, Optional, Tuple
+
+import pytest
+from sanic import Sanic
+from sqlalchemy import select
+
+from bot.clock import utcnow
+from bot.handoff.hours import SupportSettings
+from bot.handoff.service import HandoffService
+from bot.security.tokens import UploadGrant, issue_upload_token
+from bot.settings import PROJECT_ROOT
+from bot.storage.schema import HandoffRow, TicketEventRow, TicketRow
+from bot.storage.seed import demo_order
+from bot.uploads.store import UploadStore
+from tests.servers import JWT_SECRET, free_port, wait_for
+
+ROLES = ("guest", "customer", "other_customer", "agent", "reviewer")
+ALL: FrozenSet[str] = frozenset(ROLES)
+STAFF = frozenset({"agent", "reviewer"})
+CUSTOMER = frozenset({"customer"})  # the owner of the resource (c1001); other_customer is c1002
+AGENT, REVIEWER = frozenset({"agent"}), frozenset({"reviewer"})
+CREDENTIALS = {"customer": ("c1001", "demo123"), "other_customer": ("c1002", "demo123"),
+               "agent": ("a1", "staff123"), "reviewer": ("r1", "staff123")}
+
+# (method, route as the app names it) -> roles that get past authorisation. Everything else
+# must be refused (401/403, or sent to a login page).
+HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
+    ("GET", "/"): frozenset({"customer", "other_customer"}),  # to the chat; everyone else to the login
+    ("GET", "/health"): ALL,
+    ("GET", "/ready"): ALL,
+    ("GET", "/metrics"): ALL,  # internal port only: the public proxy answers 404 (tests/deploy)
+    ("GET", "/static/webchat.js"): ALL,
+    ("GET", "/login"): ALL,
+    ("POST", "/login"): ALL,  # the authentication endpoints themselves: see AUTH_ENDPOINTS
+    ("POST", "/logout"): ALL,
+    ("GET", "/chat"): ALL,  # guests chat as guests: policy questions only
+    ("GET", "/upload/<token:str>"): CUSTOMER,
+    ("POST", "/upload/<token:str>"): CUSTOMER,
+    ("GET", "/console/login"): ALL,
+    ("POST", "/console/login"): ALL,
+    ("POST", "/console/logout"): ALL,
+    ("GET", "/console"): STAFF,
+    ("GET", "/console/handoffs/<handoff_id:int>"): STAFF,
+    ("GET", "/console/api/queue"): STAFF,
+    ("GET", "/console/api/handoffs/<handoff_id:int>"): STAFF,
+    ("GET", "/console/uploads/<upload_id:int>"): STAFF,
+    ("POST", "/console/api/handoffs/<handoff_id:int>/claim"): AGENT,
+    ("POST", "/console/api/handoffs/<handoff_id:int>/reply"): AGENT,
+    ("POST", "/console/api/handoffs/<handoff_id:int>/note"): AGENT,
+    ("POST", "/console/api/handoffs/<handoff_id:int>/handback"): AGENT,
+    ("POST", "/console/api/handoffs/<handoff_id:int>/close"): AGENT,
+    ("POST", "/console/api/tickets/<ticket_id:str>/<action:str>"): REVIEWER,
+    ("GET", "/api/backoffice/tickets"): STAFF,
+    ("GET", "/api/backoffice/tickets/<ticket_id:str>"): STAFF,
+    ("POST", "/api/backoffice/tickets/<ticket_id:str>/<action:str>"): REVIEWER,
+}
+
+
+# Logging in and out is for everyone; a 401 there means wrong credentials, not "forbidden".
+AUTH_ENDPOINTS = {("POST", "/login"), ("POST", "/logout"), ("POST", "/console/login"), ("POST", "/console/logout")}
+
+
+def app_routes() -> set:
+    from bot.settings import load_settings
+    from bot.storage.database import make_engine, session_factory
+    from bot.web.app import create_app
+
+    Sanic.test_mode = True
+    app = create_app(load_settings(), session_factory(make_engine("sqlite://")), name="matrix_probe")
+    return {(method, "/" + route.path.strip("/")) for route in app.router.routes
+            for method in route.methods if method in ("GET", "POST")}
+
+
+def test_every_route_has_a_row_in_the_matrix():
+    assert app_routes() == set(HTTP_MATRIX)
+
+
+class Visitor:
+    """One role's browser: cookies, CSRF token and (staff) bearer token."""
+
+    def __init__(self, site_url: str, role: str) -> None:
+        self.site_url, self.role = site_url, role
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect())
+        self.bearer: Optional[str] = None
+        if role in ("customer", "other_customer"):
+            self._login("/login", {"customer_id": CREDENTIALS[role][0], "password": CREDENTIALS[role][1]})
+        elif role in STAFF:
+            self._login("/console/login", {"staff_id": CREDENTIALS[role][0], "password": CREDENTIALS[role][1]})
+            self.bearer = f"dev-token-{CREDENTIALS[role][0]}"
+
+    def csrf(self, path: str = "/") -> str:
+        """The CSRF token for a page: the console has its own cookie."""
+        name = "console_csrf" if path.startswith("/console") else "csrf"
+        return next((c.value for c in self.jar if c.name == name), "")
+
+    def _login(self, path: str, form: Dict[str, str]) -> None:
+        self.request("GET", path)
+        status, _, _ = self.request("POST", path, form={**form, "csrf": self.csrf(path)})
+        assert status == 302, f"{self.role} could not log in"
+
+    def request(self, method: str, path: str, form: Optional[Dict[str, str]] = None,
+                body: Optional[dict] = None) -> Tuple[int, str, Message]:
+        headers = {"X-CSRF-Token": self.csrf(path)}
+        data = None
+        if form is not None:
+            data = urllib.parse.urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif method == "POST":
+            data = json.dumps(body or {}).encode()
+            headers["Content-Type"] = "application/json"
+        if self.bearer and path.startswith("/api/"):
+            headers["Authorization"] = f"Bearer {self.bearer}"
+            headers["Idempotency-Key"] = f"matrix-{self.role}-{path}"
+        request = urllib.request.Request(self.site_url + path, data=data, headers=headers, method=method)
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.read().decode("utf-8", "replace"), response.headers
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8", "replace"), exc.headers
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def refused(status: int, headers: Message) -> bool:
+    """401/403, or a redirect to a login page."""
+    location = headers.get("Location", "")
+    return status in (401, 403) or (status in (301, 302, 303) and "login" in location)
+
+
+@pytest.fixture(scope="module")
+def resources(stack):
+    """A waiting handoff and an upload link of customer c1001, and one of c1001's tickets."""
+    from bot.storage.seed import seed_demo
+    from tests.servers import write_support
+
+    seed_demo(stack.sessions, reset=True)
+    write_support(stack.support_file)
+    handoffs = HandoffService(stack.sessions, SupportSettings(stack.support_file))
+    queued = handoffs.request("matrix-conversation", "c1001", "requested", None, {"customer_said": ["你好"]})
+    with stack.sessions() as db:
+        ticket_id = db.scalars(select(TicketRow.ticket_id).where(TicketRow.customer_id == "c1001")).first()
+    grant = UploadGrant("c1001", "matrix-conversation", None)
+    store = UploadStore(stack.sessions, Path(stack.env["REFUND_UPLOAD_DIR"]), 1024 * 1024, 10)
+    upload = store.save(grant, "付款截图.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, utcnow())
+    return {"handoff_id": str(queued.handoff.id), "ticket_id": ticket_id, "upload_id": str(upload.upload_id),
+            "token": issue_upload_token(JWT_SECRET, grant), "action": "take"}
+
+
+def concrete(path: str, values: Dict[str, str]) -> str:
+    return re.sub(r"<(\w+)(:\w+)?>", lambda m: values[m.group(1)], path)
+
+
+@pytest.mark.parametrize("route", sorted(HTTP_MATRIX), ids=lambda r: f"{r[0]} {r[1]}")
+def test_each_role_gets_exactly_what_the_matrix_says(stack, resources, route):
+    method, path = route
+    url = concrete(path, resources)
+    outcomes = {}
+    for role in ROLES:
+        visitor = Visitor(stack.site_url, role)
+        form = {"csrf": visitor.csrf(path)} if path in ("/logout", "/console/logout", "/upload/<token:str>") else None
+        status, body, headers = visitor.request(method, url, form=form, body={"text": "您好", "reason": "x"})
+        assert status < 500, f"{role}: {method} {url} -> {status} {body[:200]}"
+        outcomes[role] = route in AUTH_ENDPOINTS or not refused(status, headers)
+    assert {role for role, allowed in outcomes.items() if allowed} == HTTP_MATRIX[route], outcomes
+
+
+@pytest.mark.parametrize("route", [r for r in sorted(HTTP_MATRIX) if r[0] == "POST" and r[1].startswith("/console/api")],
+                         ids=lambda r: r[1])
+def test_console_changes_need_the_csrf_token(stack, resources, route):
+    role = next(iter(HTTP_MATRIX[route]))
+    visitor = Visitor(stack.site_url, role)
+    url = stack.site_url + concrete(route[1], resources)
+    request = urllib.request.Request(url, data=b"{}", method="POST", headers={"Content-Type": "application/json"})
+    try:
+        visitor.opener.open(request, timeout=30)
+        pytest.fail("accepted without a CSRF token")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 403
+
+
+def test_cookies_are_httponly_samesite_and_secure_over_https(stack, tmp_path):
+    """A website configured for https marks every cookie Secure (and HttpOnly, SameSite)."""
+    port = free_port()
+    env = {**stack.env, "REFUND_WEB_PORT": str(port), "REFUND_SITE_URL": "https://support.example-cloud.cn"}
+    log = tmp_path / "web-https.log"
+    process = subprocess.Popen([sys.executable, "-m", "bot.web"], cwd=PROJECT_ROOT, env=env,
+                               stdout=log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/health", process, log)
+        site = Visitor(f"http://127.0.0.1:{port}", "guest")
+        for path, samesite in (("/login", "lax"), ("/console/login", "strict")):
+            _, _, headers = site.request("GET", path)
+            cookie = headers["Set-Cookie"].lower()
+            assert "secure" in cookie and "httponly" in cookie and f"samesite={samesite}" in cookie, cookie
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+# --- custom actions -----------------------------------------------------------------------------
+
+OWNER_ORDER = demo_order("in_window")
+# The roles for whom an action may act on or reveal customer c1001's data. Guests and the
+# other customer (c1002, naming c1001's order and ticket in every slot) must get none of it.
+ACTION_MATRIX: Dict[str, FrozenSet[str]] = {}
+
+
+def action_call(name: str, role: str, ticket_id: str) -> dict:
+    user = {"customer": "c1001", "other_customer": "c1002"}.get(role)
+    slots = {"order_id": OWNER_ORDER.order_id, "ticket_id": ticket_id, "withdraw_ticket": ticket_id,
+             "appeal_ticket": ticket_id, "supplement_ticket": ticket_id, "refund_reason": "demand_change",
+             "refund_confirmed": True, "customer_known": True, "appeal_statement": "我不同意",
+             "supplement_content": "补充说明", "requested_slot": None}
+    metadata = {"user_id": user, "auth_verified": user is not None}
+    return {"next_action": name, "sender_id": f"matrix-{role}", "version": "3.6.2", "domain": {},
+            "tracker": {"sender_id": f"matrix-{role}", "slots": slots, "latest_message": {
+                "text": "/affirm", "intent": {"name": "affirm", "confidence": 1.0}, "entities": [],
+                "metadata": metadata},
+                "events": [{"event": "user", "text": "/affirm", "parse_data": {"intent": {"name": "affirm"}},
+                            "input_channel": "refund_socket", "metadata": metadata}],
+                "latest_input_channel": "refund_socket", "active_loop": {}, "latest_action_name": "action_listen"}}
+
+
+def owner_state(sessions) -> list:
+    with sessions() as db:
+        tickets = [(t.ticket_id, t.status) for t in db.scalars(select(TicketRow).where(TicketRow.customer_id == "c1001"))]
+        events = len(list(db.scalars(select(TicketEventRow.id))))
+        handoffs = [(h.id, h.status) for h in db.scalars(select(HandoffRow).where(HandoffRow.customer_id == "c1001"))]
+    return [tickets, events, handoffs]
+
+
+def owner_markers(sessions) -> list:
+    """What only customer c1001's data contains: their name, and the ids of their orders and
+    instances other than the one every slot names (which a reply may echo back)."""
+    from bot.storage.schema import OrderRow
+
+    with sessions() as db:
+        orders = list(db.scalars(select(OrderRow).where(OrderRow.customer_id == "c1001")))
+    return ["张伟", *(o.order_id for o in orders if o.order_id != OWNER_ORDER.order_id),
+            *(o.instance_id for o in orders if o.instance_id and o.order_id != OWNER_ORDER.order_id)]
+# Every custom action, and the roles for whom it may act on or show customer c1001's data.
+# Only c1001 themself: guests are asked to log in, and another customer naming c1001's order
+# or ticket is told it is not theirs / not found, whatever the slots say.
+ACTION_MATRIX.update({name: CUSTOMER for name in (
+    "action_appeal_rejection", "action_ask_appeal_statement", "action_ask_callback_phone",
+    "action_ask_contact_choice", "action_ask_duplicate_confirmed", "action_ask_evidence_links",
+    "action_ask_incident_description", "action_ask_incident_instance", "action_ask_incident_time",
+    "action_ask_leave_message", "action_ask_order_id", "action_ask_refund_confirmed", "action_ask_refund_reason",
+    "action_ask_supplement_content", "action_ask_survey_comment", "action_ask_survey_score",
+    "action_check_customer", "action_clear_refund_form", "action_fallback", "action_greet",
+    "action_handle_inform", "action_refund_amount", "action_refund_policy", "action_refund_status",
+    "action_request_human", "action_submit_appeal", "action_submit_leave_message", "action_submit_refund",
+    "action_submit_supplement", "action_submit_survey", "action_withdraw_prompt", "action_withdraw_ticket",
+    "validate_appeal_form", "validate_leave_message_form", "validate_refund_form", "validate_supplement_form",
+    "validate_survey_form")})
+
+
+def registered_actions(stack) -> set:
+    with urllib.request.urlopen(stack.action_url.replace("/webhook", "/actions"), timeout=30) as response:
+        return {entry["name"] for entry in json.loads(response.read())}
+
+
+def test_every_action_has_a_row_in_the_matrix(stack):
+    assert registered_actions(stack) == set(ACTION_MATRIX)
+
+
+def answer_text(result: dict) -> str:
+    parts = []
+    for item in result.get("responses", []):
+        parts.append(item.get("text") or "")
+        parts.extend(f"{b.get('title')} {b.get('payload')}" for b in item.get("buttons") or [])
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("name", sorted(ACTION_MATRIX))
+def test_each_action_shows_and_changes_only_what_the_role_may(stack, resources, name):
+    for role in ("guest", "other_customer", "customer"):
+        before = owner_state(stack.sessions)
+        try:
+            result = stack.call_action(action_call(name, role, resources["ticket_id"]))
+        except urllib.error.HTTPError as exc:
+            assert exc.code < 500, f"{name} as {role}: {exc.code} {exc.read()[:300]!r}"
+            continue
+        if role in ACTION_MATRIX[name]:
+            continue  # the owner may see and change their own data
+        text = answer_text(result)
+        leaked = [marker for marker in owner_markers(stack.sessions) if marker in text]
+        assert not leaked, f"{name} showed {role} c1001's {leaked}: {text[:300]}"
+        assert owner_state(stack.sessions) == before, f"{name} as {role} changed c1001's data"
+
+
+def test_evidence_is_served_to_staff_as_an_inert_download(stack, resources):
+    reviewer = Visitor(stack.site_url, "reviewer")
+    status, body, headers = reviewer.request("GET", f"/console/uploads/{resources['upload_id']}")
+    assert status == 200 and headers.get("Content-Type") == "image/png", (status, headers, body[:200])
+    assert headers["Content-Disposition"].startswith("attachment;") and "filename*=UTF-8''" in headers["Content-Disposition"]
+    assert headers["X-Content-Type-Options"] == "nosniff" and "sandbox" in headers["Content-Security-Policy"]
+    for probe in ("/console/uploads/999999", "/console/uploads/..%2f..%2fetc%2fpasswd",
+                  "/console/uploads/%2e%2e/%2e%2e/etc/passwd", "/console/uploads/-1"):
+        status, body, _ = reviewer.request("GET", probe)
+        assert status == 404 and "root:" not in body, probe
