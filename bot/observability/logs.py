@@ -44,6 +44,10 @@ def configure_json_logging(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    for ours in ("bot", "actions", "nlu_components"):
+        # Libraries imported later (TensorFlow's absl when Rasa loads a model) lower the root
+        # level to WARNING; our own loggers keep theirs.
+        logging.getLogger(ours).setLevel(level)
     for name in ("sanic.root", "sanic.error", "sanic.access", "rasa", "rasa_sdk"):
         # Sanic and Rasa attach their own plain-text handlers; send their records to the root.
         logger = logging.getLogger(name)

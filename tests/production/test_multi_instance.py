@@ -3,6 +3,7 @@ Redis: a conversation may move between instances and nothing is lost or done twi
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 
 from sqlalchemy import func, select
@@ -135,3 +136,28 @@ def test_rasa_restarted_in_the_middle_of_a_refund_form_resumes_where_it_was(fres
     assert "五天无理由全额退订" in quote and "已为您提交退款申请" in filed
     assert tickets_for(fresh_cluster, ORDER) == 1
     assert user_texts(fresh_cluster.tracker(session_id)) == [f"我要退款，订单{ORDER}", "需求变化", "确认"]
+
+
+def test_services_log_json_lines_with_conversation_and_ticket_ids_and_masked_personal_data(fresh_cluster):
+    phone = "13812345678"
+
+    async def scenario():
+        client = await widget(fresh_cluster.rasa_urls["rasa2"], "c1001")
+        await client.say(f"我的手机号是{phone}", wait_for="")
+        await client.say(f"我要退款，订单{ORDER}", wait_for="退款的原因")
+        await client.say("需求变化", wait_for="确认提交")
+        filed = await client.say("确认", wait_for="工单号")
+        await client.stop()
+        return client.session_id, re.search(r"工单号 (RF\d+)", filed).group(1)
+
+    session_id, ticket_id = run(scenario())
+    lines = {}
+    for path in fresh_cluster.workdir.glob("*.log"):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        assert phone not in text, f"{path.name} logged the phone number"
+        lines[path.stem] = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    assert any(e.get("conversation_id") == session_id and e["logger"].startswith("bot.channels")
+               for e in lines["rasa2"])
+    assert any(e.get("conversation_id") == session_id for name in ("actions1", "actions2") for e in lines[name])
+    assert any(e.get("ticket_id") == ticket_id and e.get("conversation_id") == session_id
+               for name in ("actions1", "actions2") for e in lines[name])
