@@ -45,6 +45,7 @@ class Cluster:
     rasa_urls: Dict[str, str]  # each Rasa instance directly, by service name
     web_urls: Dict[str, str]
     support_file: Path
+    action_urls: Dict[str, str]  # each action server's webhook directly
 
     def tracker(self, conversation_id: str, instance: str = "rasa1") -> Dict:
         return read_tracker(self.rasa_urls[instance], conversation_id)
@@ -141,7 +142,8 @@ def start_cluster(workdir: Path, db_url: str, instances: int = 2) -> Cluster:
     rasa_bin = str(Path(sys.executable).parent / "rasa")
     cluster = Cluster(workdir, session_factory(make_engine(db_url)), services, public_url, rasa_api_url,
                       {n: f"http://127.0.0.1:{ports[n]}" for n in names["rasa"]},
-                      {n: f"http://127.0.0.1:{ports[n]}" for n in names["web"]}, support_file)
+                      {n: f"http://127.0.0.1:{ports[n]}" for n in names["web"]}, support_file,
+                      {n: f"http://127.0.0.1:{ports[n]}/webhook" for n in names["actions"]})
     try:
         for name in names["actions"]:
             services.launch(name, actions_command(ports[name]), f"http://127.0.0.1:{ports[name]}/ready")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import urllib.error
+import urllib.request
 
 from sqlalchemy import func, select
 
@@ -161,3 +163,42 @@ def test_services_log_json_lines_with_conversation_and_ticket_ids_and_masked_per
     assert any(e.get("conversation_id") == session_id for name in ("actions1", "actions2") for e in lines[name])
     assert any(e.get("ticket_id") == ticket_id and e.get("conversation_id") == session_id
                for name in ("actions1", "actions2") for e in lines[name])
+
+
+def metrics_of(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.headers["Content-Type"].startswith("text/plain")
+        return response.read().decode("utf-8")
+
+
+def sample(body: str, name: str) -> float:
+    """Sum of a metric's samples (all label sets)."""
+    return sum(float(line.split()[-1]) for line in body.splitlines() if line.startswith(name))
+
+
+def test_every_service_exposes_prometheus_metrics_and_the_proxy_hides_them(fresh_cluster):
+    async def scenario():
+        client = await widget(fresh_cluster.public_url, "c1001")
+        await client.say("/nlu_fallback", wait_for="")  # what the NLU emits when it does not understand
+        await client.say(f"我要退款，订单{ORDER}", wait_for="退款的原因")
+        await client.say("需求变化", wait_for="确认提交")
+        await client.say("确认", wait_for="工单号")
+        await client.stop()
+
+    run(scenario())
+    rasa = [metrics_of(f"{url}/webhooks/refund_socket/metrics") for url in fresh_cluster.rasa_urls.values()]
+    assert sum(sample(body, "refund_messages_total") for body in rasa) >= 4
+    assert sum(sample(body, "refund_turn_seconds_count") for body in rasa) >= 4
+    actions = [metrics_of(url.replace("/webhook", "/metrics")) for url in fresh_cluster.action_urls.values()]
+    assert sum(sample(body, "refund_action_runs_total") for body in actions) >= 3
+    assert sum(sample(body, "refund_fallbacks_total") for body in actions) >= 1
+    web = metrics_of(f"{fresh_cluster.web_urls['web1']}/metrics")
+    with fresh_cluster.sessions() as db:
+        submitted = db.scalar(select(func.count()).select_from(TicketRow).where(TicketRow.status == "submitted"))
+    assert f'refund_tickets{{state="submitted"}} {float(submitted)}' in web
+    assert "refund_handoffs" in web and "refund_http_requests_total" in web
+    try:
+        urllib.request.urlopen(f"{fresh_cluster.public_url}/metrics", timeout=10)
+        raise AssertionError("the public proxy served /metrics")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 404

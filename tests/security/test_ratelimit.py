@@ -23,3 +23,24 @@ def test_limit_per_key_and_window():
 def test_bad_configuration():
     with pytest.raises(ValueError):
         RateLimiter(0, 60)
+
+
+def test_instances_share_one_allowance_through_redis():
+    """Two processes' limiters (several Rasa or web instances) count together."""
+    import uuid
+
+    from bot.security.ratelimit import RedisRateLimiter
+    from tests.cluster import REDIS_URL
+
+    name = f"test-{uuid.uuid4().hex[:8]}"
+    first, second = RedisRateLimiter(REDIS_URL, name, 3, 60), RedisRateLimiter(REDIS_URL, name, 3, 60)
+    assert [first.allow("user:c1001"), second.allow("user:c1001"), first.allow("user:c1001")] == [True] * 3
+    assert not second.allow("user:c1001") and not first.allow("user:c1001")
+    assert second.allow("user:c1002")
+
+
+def test_without_redis_each_instance_still_limits():
+    from bot.security.ratelimit import RedisRateLimiter
+
+    limiter = RedisRateLimiter("redis://127.0.0.1:1/0", "down", 2, 60)  # nothing listens there
+    assert [limiter.allow("ip:1.2.3.4") for _ in range(3)] == [True, True, False]
