@@ -74,6 +74,7 @@ def seed_load_customers(sessions: sessionmaker, count: int, orders_each: int,
 
 
 async def _turn(client: RawSocket, text: str, expect: str, result: LoadResult) -> Optional[str]:
+    """Say `text`; the answer up to the message containing `expect`, or None (an error)."""
     started = time.perf_counter()
     try:
         answer = await client.say(text, timeout=60, until=expect)
@@ -83,11 +84,7 @@ async def _turn(client: RawSocket, text: str, expect: str, result: LoadResult) -
         return None
     result.messages += 1
     result.latencies.append(client.first_arrival - started)
-    joined = "\n".join(m.get("text", "") for m in answer)
-    if expect not in joined:
-        result.errors.append(f"{text}: expected {expect!r}, got {joined[:120]!r}")
-        return None
-    return joined
+    return "\n".join(m.get("text", "") for m in answer)
 
 
 async def _customer(url: str, secret: str, customer: LoadCustomer, deadline: float, result: LoadResult) -> None:

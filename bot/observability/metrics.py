@@ -7,12 +7,14 @@ the public proxy does not forward it):
 """
 from __future__ import annotations
 
+import logging
 from typing import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -53,11 +55,15 @@ class DatabaseCollector(Collector):
 
         tickets = GaugeMetricFamily("refund_tickets", "Refund tickets by state.", labels=["state"])
         handoffs = GaugeMetricFamily("refund_handoffs", "Handoffs by state.", labels=["state"])
-        with self.sessions() as db:
-            for state, count in db.execute(select(TicketRow.status, func.count()).group_by(TicketRow.status)):
-                tickets.add_metric([state], count)
-            for state, count in db.execute(select(HandoffRow.status, func.count()).group_by(HandoffRow.status)):
-                handoffs.add_metric([state], count)
+        try:
+            with self.sessions() as db:
+                for state, count in db.execute(select(TicketRow.status, func.count()).group_by(TicketRow.status)):
+                    tickets.add_metric([state], count)
+                for state, count in db.execute(select(HandoffRow.status, func.count()).group_by(HandoffRow.status)):
+                    handoffs.add_metric([state], count)
+        except SQLAlchemyError:  # the database is down: still serve the process metrics
+            logging.getLogger(__name__).warning("metrics: could not count tickets and handoffs")
+            return
         yield tickets
         yield handoffs
 
