@@ -169,7 +169,9 @@ def write_support(path: Path, override: str = "open", claim_timeout_seconds: int
         "average_handling_minutes: 4\nlarge_refund_above: 20000\n", encoding="utf-8")
 
 
-def start_stack(workdir: Path, sessions: sessionmaker, db_url: str) -> Stack:
+def start_stack(workdir: Path, sessions: sessionmaker, db_url: str,
+                overrides: Optional[Dict[str, str]] = None) -> Stack:
+    """Start the action server, Rasa and the website; `overrides` replace environment values."""
     action_port, rasa_port, web_port = free_port(), free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n', encoding="utf-8")
@@ -184,7 +186,7 @@ def start_stack(workdir: Path, sessions: sessionmaker, db_url: str) -> Stack:
            "REFUND_SUPPORT_FILE": str(support_file), "REFUND_HANDOFF_SWEEP_SECONDS": "1",
            # Many simulated customers share three demo accounts and one IP: lift the abuse limits
            # here (tests/backoffice and tests/security check the limits themselves).
-           "REFUND_MESSAGES_PER_MINUTE": "100000", "REFUND_LOGIN_PER_MINUTE": "100000"}
+           "REFUND_MESSAGES_PER_MINUTE": "100000", "REFUND_LOGIN_PER_MINUTE": "100000", **(overrides or {})}
     services = Services(workdir, env)
     stack = Stack(workdir, sessions, env, current_model(), rasa_url, f"http://127.0.0.1:{action_port}/webhook",
                   site_url, endpoints, support_file, services)
