@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import os
-from typing import Dict, Optional, Protocol
+from collections import OrderedDict
+from typing import Optional, Protocol
 
 import redis
 
@@ -16,10 +17,13 @@ class SessionRegistry(Protocol):
 
 
 class InMemorySessionRegistry:
-    """Per-process registry; enough for a single Rasa instance."""
+    """Per-process registry; enough for a single Rasa instance. It keeps the most recent
+    `capacity` conversations, so a flood of new connections cannot exhaust memory (an evicted
+    conversation is simply not resumable: its owner gets a new one)."""
 
-    def __init__(self) -> None:
-        self._owners: Dict[str, str] = {}
+    def __init__(self, capacity: int = 100_000) -> None:
+        self._owners: "OrderedDict[str, str]" = OrderedDict()
+        self._capacity = capacity
 
     def owner(self, session_id: str) -> Optional[str]:
         return self._owners.get(session_id)
@@ -28,6 +32,8 @@ class InMemorySessionRegistry:
         if session_id in self._owners:
             return False
         self._owners[session_id] = owner
+        while len(self._owners) > self._capacity:
+            self._owners.popitem(last=False)
         return True
 
 

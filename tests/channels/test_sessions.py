@@ -35,3 +35,10 @@ def test_registry_choice_follows_the_environment(monkeypatch):
     assert isinstance(registry_from_environment(), InMemorySessionRegistry)
     monkeypatch.setenv("REFUND_REDIS_URL", REDIS_URL)
     assert isinstance(registry_from_environment(), RedisSessionRegistry)
+
+
+def test_the_in_memory_registry_keeps_the_newest_conversations_only():
+    registry = InMemorySessionRegistry(capacity=3)
+    for n in range(5):
+        assert registry.bind(f"s{n}", f"guest:{n}")
+    assert [registry.owner(f"s{n}") for n in range(5)] == [None, None, "guest:2", "guest:3", "guest:4"]
