@@ -44,6 +44,7 @@ def configure_json_logging(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    logging.captureWarnings(True)  # Python warnings (Rasa reports odd input with them) as masked JSON too
     for ours in ("bot", "actions", "nlu_components"):
         # Libraries imported later (TensorFlow's absl when Rasa loads a model) lower the root
         # level to WARNING; our own loggers keep theirs.
