@@ -49,11 +49,15 @@ def test_a_conversation_moving_between_instances_loses_and_repeats_nothing(fresh
         seen = len(first.messages)
         await asyncio.gather(first.sio.emit("user_uttered", {"message": "确认"}),
                              second.sio.emit("user_uttered", {"message": "确认"}))
-        for _ in range(200):
-            if any("工单号" in m.get("text", "") for m in first.messages[seen:]):
+        # Both turns must land in the conversation, each answered (the second waits for the
+        # conversation lock in Redis, however long the first one takes).
+        for _ in range(600):
+            events = (await asyncio.to_thread(fresh_cluster.tracker, first.session_id))["events"]
+            if user_texts({"events": events}).count("确认") == 2 and events[-1]["event"] != "user" \
+                    and len(first.messages) - seen >= 2:
                 break
             await asyncio.sleep(0.1)
-        await asyncio.sleep(2)
+        await asyncio.sleep(1)
         answers = [m.get("text", "") for m in first.messages[seen:]]
         await first.stop()
         await second.stop()
