@@ -62,16 +62,10 @@ def service(seeded):
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     """Action server, Rasa server and website, once per test session (see tests/servers.py)."""
-    from tests.servers import start_stack
+    from tests.servers import sqlite_stack
 
-    workdir = tmp_path_factory.mktemp("stack")
-    db_url = f"sqlite:///{workdir / 'stack.db'}"
-    engine = make_engine(db_url)
-    migrate(engine)
-    running = start_stack(workdir, session_factory(engine), db_url)
-    yield running
-    running.stop()
-    engine.dispose()
+    with sqlite_stack(tmp_path_factory.mktemp("stack")) as running:
+        yield running
 
 
 @pytest.fixture

@@ -10,9 +10,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from sqlalchemy.orm import sessionmaker
 
@@ -199,3 +200,22 @@ def start_stack(workdir: Path, sessions: sessionmaker, db_url: str,
         stack.stop()
         raise
     return stack
+
+
+@contextmanager
+def sqlite_stack(workdir: Path, overrides: Optional[Dict[str, str]] = None) -> Iterator[Stack]:
+    """The stack over a new, migrated and seeded SQLite database in `workdir`, stopped after."""
+    from bot.storage.database import make_engine, session_factory
+    from bot.storage.migrations import migrate
+    from bot.storage.seed import seed_demo
+
+    db_url = f"sqlite:///{workdir / 'stack.db'}"
+    engine = make_engine(db_url)
+    migrate(engine)
+    seed_demo(session_factory(engine))
+    running = start_stack(workdir, session_factory(engine), db_url, overrides)
+    try:
+        yield running
+    finally:
+        running.stop()
+        engine.dispose()

@@ -12,10 +12,7 @@ import uuid
 import pytest
 
 from bot.security.tokens import UploadGrant, issue_chat_token, issue_session_token, issue_upload_token
-from bot.storage.database import make_engine, session_factory
-from bot.storage.migrations import migrate
-from bot.storage.seed import seed_demo
-from tests.servers import JWT_SECRET, start_stack
+from tests.servers import JWT_SECRET, sqlite_stack
 from tests.widget_client import WidgetClient, run
 
 LIMITS = {"REFUND_MESSAGES_PER_MINUTE": "4", "REFUND_LOGIN_PER_MINUTE": "3", "REFUND_UPLOADS_PER_10_MINUTES": "2"}
@@ -24,15 +21,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("limited")
-    db_url = f"sqlite:///{workdir / 'limited.db'}"
-    engine = make_engine(db_url)
-    migrate(engine)
-    seed_demo(session_factory(engine))
-    stack = start_stack(workdir, session_factory(engine), db_url, overrides=LIMITS)
-    yield stack
-    stack.stop()
-    engine.dispose()
+    with sqlite_stack(tmp_path_factory.mktemp("limited"), overrides=LIMITS) as stack:
+        yield stack
 
 
 def test_messages_per_customer_and_per_guest_ip(limited):
