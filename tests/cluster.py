@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import sys
+import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,8 +172,6 @@ def start_cluster(workdir: Path, db_url: str, instances: int = 2) -> Cluster:
 
 def instance_counts(cluster: Cluster, outcome: str = "answered") -> List[float]:
     """Messages each Rasa instance has answered so far (from its Prometheus metrics)."""
-    import urllib.request
-
     counts = []
     for url in cluster.rasa_urls.values():
         with urllib.request.urlopen(f"{url}/webhooks/refund_socket/metrics", timeout=10) as response:

@@ -220,9 +220,6 @@ def test_cookies_are_httponly_samesite_and_secure_over_https(stack, tmp_path):
 # --- custom actions -----------------------------------------------------------------------------
 
 OWNER_ORDER = demo_order("in_window")
-# The roles for whom an action may act on or reveal customer c1001's data. Guests and the
-# other customer (c1002, naming c1001's order and ticket in every slot) must get none of it.
-ACTION_MATRIX: Dict[str, FrozenSet[str]] = {}
 
 
 def action_call(name: str, role: str, ticket_id: str) -> dict:
@@ -258,10 +255,12 @@ def owner_markers(sessions) -> list:
         orders = list(db.scalars(select(OrderRow).where(OrderRow.customer_id == "c1001")))
     return ["张伟", *(o.order_id for o in orders if o.order_id != OWNER_ORDER.order_id),
             *(o.instance_id for o in orders if o.instance_id and o.order_id != OWNER_ORDER.order_id)]
+
+
 # Every custom action, and the roles for whom it may act on or show customer c1001's data.
 # Only c1001 themself: guests are asked to log in, and another customer naming c1001's order
 # or ticket is told it is not theirs / not found, whatever the slots say.
-ACTION_MATRIX.update({name: CUSTOMER for name in (
+ACTION_MATRIX: Dict[str, FrozenSet[str]] = {name: CUSTOMER for name in (
     "action_appeal_rejection", "action_ask_appeal_statement", "action_ask_callback_phone",
     "action_ask_contact_choice", "action_ask_duplicate_confirmed", "action_ask_evidence_links",
     "action_ask_incident_description", "action_ask_incident_instance", "action_ask_incident_time",
@@ -272,7 +271,7 @@ ACTION_MATRIX.update({name: CUSTOMER for name in (
     "action_request_human", "action_submit_appeal", "action_submit_leave_message", "action_submit_refund",
     "action_submit_supplement", "action_submit_survey", "action_withdraw_prompt", "action_withdraw_ticket",
     "validate_appeal_form", "validate_leave_message_form", "validate_refund_form", "validate_supplement_form",
-    "validate_survey_form")})
+    "validate_survey_form")}
 
 
 def registered_actions(stack) -> set:
