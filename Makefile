@@ -8,7 +8,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: setup train migrate db web run shell test bench validate nlu-report quote retention clean
+.PHONY: setup train migrate db web run shell staff test bench validate nlu-report quote retention clean
 
 setup: $(VENV)/.installed web/node_modules/.installed
 
@@ -44,9 +44,9 @@ validate: setup
 run: setup train db
 	scripts/run.sh "$$(cat var/current-model)"
 
-# Chat in the terminal with the assistant started by `make run` (same action server).
-shell: setup train
-	$(RASA) shell --model "$$(cat var/current-model)" --endpoints endpoints.yml
+# Chat in a terminal with the assistant that `make run` started (over its development REST channel).
+shell: setup
+	$(PY) -m bot.channels.shell
 
 test: setup train
 	$(PY) -m pytest -q tests
@@ -61,6 +61,11 @@ nlu-report: setup train
 # Example: make quote ORDER=2026112400010001 REASON=demand_change
 quote: setup db
 	$(PY) -m bot.policy.cli --order $(ORDER) --reason $(REASON)
+
+# Staff accounts (the only staff outside development). Examples:
+# make staff ARGS='add r7 --name "审核员 小周" --roles reviewer --api-token'   make staff ARGS=list
+staff: setup migrate
+	$(PY) -m bot.backoffice.staff_admin $(ARGS)
 
 # Purge transcripts and uploads older than REFUND_RETENTION_DAYS (default 180). Example:
 # make retention RETENTION_ARGS=--dry-run

@@ -3,11 +3,16 @@
 Run with `python -m actions.server --port 5055`. Adds to rasa-sdk's `/health` and `/webhook`:
 `/ready` (the database answers and its schema is current), `/metrics` (Prometheus: action
 runs, errors, latency, fallbacks, handoffs), JSON logs carrying the conversation id.
-Binds to SANIC_HOST (default 127.0.0.1): the action server has no authentication.
+
+rasa-sdk executes any action for any tracker it is sent, so every call that can run or list
+actions (`/webhook`, `/actions`) must carry the shared secret REFUND_ACTION_TOKEN in the
+`X-Refund-Action-Token` header (endpoints.yml makes Rasa send it); anything else gets 401.
+`/health`, `/ready` and `/metrics` stay open for probes. Binds to SANIC_HOST (default 127.0.0.1).
 """
 from __future__ import annotations
 
 import argparse
+import hmac
 import json
 import logging
 import os
@@ -20,10 +25,15 @@ from sanic.request import Request
 
 from bot.observability import metrics
 from bot.observability.logs import configure_json_logging, current_conversation
+from bot.settings import load_settings
 from bot.storage.migrations import ensure_current
 from bot.wiring import database_sessions
 
 FALLBACK_ACTIONS = {"action_fallback"}
+# Rasa posts the whole tracker on every call: long conversations need room, but not Sanic's 100 MB.
+MAX_BODY_BYTES = 16 * 1024 * 1024
+TOKEN_HEADER = "x-refund-action-token"
+PROTECTED_PATHS = ("/webhook", "/actions")
 
 
 def _call(request: Request) -> tuple[Optional[str], Optional[str]]:
@@ -39,9 +49,21 @@ def _call(request: Request) -> tuple[Optional[str], Optional[str]]:
     return (action if isinstance(action, str) else None), tracker.get("sender_id")
 
 
-def build_app() -> Sanic:
-    """rasa-sdk's app for the `actions` package with readiness, metrics and timing added."""
+def build_app(action_token: Optional[str] = None) -> Sanic:
+    """rasa-sdk's app for the `actions` package with authentication, readiness, metrics and
+    timing added; `action_token` defaults to REFUND_ACTION_TOKEN."""
+    token = (action_token or load_settings().action_token).encode("utf-8")
     app = create_app("actions", cors_origins=None)
+    app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+
+    @app.on_request
+    async def authenticate(request: Request) -> Optional[response.HTTPResponse]:
+        if request.path.rstrip("/") not in PROTECTED_PATHS:
+            return None
+        sent = request.headers.get(TOKEN_HEADER, "").encode("utf-8")
+        if not hmac.compare_digest(sent, token):
+            return response.json({"error": "missing or wrong action server token"}, status=401)
+        return None
 
     @app.on_request
     async def start_timer(request: Request) -> None:

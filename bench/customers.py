@@ -10,12 +10,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 from sqlalchemy.orm import sessionmaker
 
 from bot.clock import utcnow
-from bot.security.tokens import issue_chat_token
 from bot.storage.schema import CustomerRow
 from bot.storage.seed import DEMO_PASSWORD_HASH, DemoOrder, add_demo_order
 from tests.raw_socket import RawSocket
@@ -87,11 +86,11 @@ async def _turn(client: RawSocket, text: str, expect: str, result: LoadResult) -
     return "\n".join(m.get("text", "") for m in answer)
 
 
-async def _customer(url: str, secret: str, customer: LoadCustomer, deadline: float, result: LoadResult) -> None:
+async def _customer(url: str, token_for: Callable[[str], str], customer: LoadCustomer, deadline: float, result: LoadResult) -> None:
     for order_id in customer.orders:
         if time.monotonic() >= deadline:
             return
-        client = RawSocket(url, issue_chat_token(secret, customer.customer_id))
+        client = RawSocket(url, token_for(customer.customer_id))
         try:
             await client.connect()
         except Exception as exc:
@@ -112,10 +111,10 @@ async def _customer(url: str, secret: str, customer: LoadCustomer, deadline: flo
             await client.close()
 
 
-async def run_load(url: str, secret: str, customers: Sequence[LoadCustomer], seconds: float) -> LoadResult:
+async def run_load(url: str, token_for: Callable[[str], str], customers: Sequence[LoadCustomer], seconds: float) -> LoadResult:
     """Every customer applies for refunds (and checks the status) until `seconds` have passed."""
     result = LoadResult(customers=len(customers), seconds=seconds)
     started = time.monotonic()
-    await asyncio.gather(*(_customer(url, secret, c, started + seconds, result) for c in customers))
+    await asyncio.gather(*(_customer(url, token_for, c, started + seconds, result) for c in customers))
     result.seconds = time.monotonic() - started
     return result

@@ -6,11 +6,10 @@ import asyncio
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Dict, List, Sequence
+from typing import Callable, Dict, List, Sequence
 
 import socketio
 
-from bot.security.tokens import issue_chat_token
 
 # A customer's visit: greeting, a policy question, a quote (not submitted) and a status query.
 SCRIPT = ["你好", "你们的退款政策是什么", "我要退款", '/inform{"order_id": "2026112400010001"}',
@@ -53,12 +52,12 @@ class SimulatedCustomer:
                 await self.sio.disconnect()
 
 
-async def _level(rasa_url: str, secret: str, concurrency: int, rounds: int) -> Dict[str, float]:
+async def _level(rasa_url: str, token_for: Callable[[str], str], concurrency: int, rounds: int) -> Dict[str, float]:
     latencies: List[float] = []
     errors: List[str] = []
     started = time.perf_counter()
     for _ in range(rounds):
-        visitors = [SimulatedCustomer(rasa_url, issue_chat_token(secret, CUSTOMERS[i % len(CUSTOMERS)]))
+        visitors = [SimulatedCustomer(rasa_url, token_for(CUSTOMERS[i % len(CUSTOMERS)]))
                     for i in range(concurrency)]
         await asyncio.gather(*(v.visit(latencies, errors, SCRIPT) for v in visitors))
     wall = time.perf_counter() - started
@@ -73,10 +72,10 @@ async def _level(rasa_url: str, secret: str, concurrency: int, rounds: int) -> D
             "throughput_msg_s": len(latencies) / wall if wall else 0.0, "wall_s": wall}
 
 
-def run_levels(rasa_url: str, secret: str, levels: Sequence[int] = (1, 10, 50), rounds: int = 1) -> List[Dict]:
+def run_levels(rasa_url: str, token_for: Callable[[str], str], levels: Sequence[int] = (1, 10, 50), rounds: int = 1) -> List[Dict]:
     """Each level in its own event loop (and thread), so callers may have a loop of their own."""
     results = []
     for level in levels:
         with ThreadPoolExecutor(max_workers=1) as pool:
-            results.append(pool.submit(asyncio.run, _level(rasa_url, secret, level, rounds)).result())
+            results.append(pool.submit(asyncio.run, _level(rasa_url, token_for, level, rounds)).result())
     return results

@@ -77,7 +77,7 @@ def dialogue_and_load(levels: List[int]) -> Dict[str, Any]:
     from bot.storage.database import make_engine, session_factory
     from bot.storage.migrations import migrate
     from bot.storage.seed import seed_demo
-    from tests.servers import JWT_SECRET, start_stack
+    from tests.servers import chat_token, start_stack
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     db_url = f"sqlite:///{workdir / 'bench.db'}"
@@ -92,7 +92,7 @@ def dialogue_and_load(levels: List[int]) -> Dict[str, Any]:
                         "--endpoints", str(stack.endpoints), "--out", str(out)], cwd=PROJECT_ROOT, env=stack.env,
                        capture_output=True, timeout=900)
         report = json.loads((out / "story_report.json").read_text(encoding="utf-8"))
-        load = run_levels(stack.rasa_url, JWT_SECRET, levels)
+        load = run_levels(stack.rasa_url, lambda customer: chat_token(stack.sessions, customer), levels)
         memory = {name: _peak_memory_mb(p.pid) for name, p in stack.services.processes.items()}
     finally:
         stack.stop()
@@ -107,14 +107,15 @@ def refund_load(instances: int, customers: int, seconds: float) -> Dict[str, Any
     from bench.customers import run_load, seed_load_customers
     from bot.storage.schema import TicketRow
     from tests.cluster import create_database, drop_database, start_cluster
-    from tests.servers import JWT_SECRET
+    from tests.servers import chat_token
 
     db_url = create_database()
     try:
         cluster = start_cluster(Path(tempfile.mkdtemp(prefix=f"bench-x{instances}-")), db_url, instances)
         try:
             people = seed_load_customers(cluster.sessions, customers, orders_each=int(seconds))
-            result = asyncio.run(run_load(cluster.public_url, JWT_SECRET, people, seconds))
+            result = asyncio.run(run_load(cluster.public_url, lambda customer: chat_token(cluster.sessions, customer), people,
+                                             seconds))
             with cluster.sessions() as db:
                 filed = set(db.scalars(select(TicketRow.ticket_id).where(TicketRow.customer_id.like("L%"))))
             memory = {name: _peak_memory_mb(p.pid) for name, p in cluster.services.processes.items()}

@@ -1,7 +1,8 @@
 """Configuration from the environment, with development defaults (12-factor).
 
-Development defaults for secrets are public: README.md says they must be replaced, and
-production refuses to start with them.
+Development defaults for secrets are public and used only with REFUND_ENV=development:
+`test` and `production` must set every secret explicitly, and production refuses the
+development values, the `.env.example` placeholders (CHANGE_ME…) and short secrets.
 """
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEV_SECRET = "dev-secret-change-me-0123456789abcdef"
 DEV_RASA_TOKEN = "dev-rasa-token-change-me"
+DEV_ACTION_TOKEN = "dev-action-token-change-me"
+PLACEHOLDER = "CHANGE_ME"
+# Secret -> (development default, shortest length production accepts).
+SECRETS = {"REFUND_JWT_SECRET": (DEV_SECRET, 32), "REFUND_RASA_TOKEN": (DEV_RASA_TOKEN, 16),
+           "REFUND_ACTION_TOKEN": (DEV_ACTION_TOKEN, 16)}
 
 
 class SettingsError(ValueError):
@@ -34,6 +40,7 @@ class Settings:
     upload_max_files: int
     upload_quota_bytes: int = 200 * 1024 * 1024
     trusted_proxies: int = 0  # reverse proxies in front of us whose X-Forwarded-For we believe
+    action_token: str = DEV_ACTION_TOKEN  # Rasa proves itself to the action server with it
 
     @property
     def is_development(self) -> bool:
@@ -71,20 +78,44 @@ def client_address(peer: str, forwarded_for: str | None, trusted_proxies: int) -
     return hops[-trusted_proxies] if len(hops) >= trusted_proxies else peer
 
 
+def _secret(name: str, environment: str) -> str:
+    """A secret: the public default in development only; in production private and long."""
+    default, min_length = SECRETS[name]
+    raw = os.environ.get(name, "")
+    if not raw:
+        if environment == "development":
+            return default
+        raise SettingsError(f"{name} must be set when REFUND_ENV={environment}")
+    if environment == "production" and (raw == default or len(raw) < min_length):
+        raise SettingsError(f"{name} must be set to a private value of {min_length}+ characters")
+    return raw
+
+
+def _refuse_placeholders(environment: str) -> None:
+    """Production refuses any REFUND_* value still holding a `.env.example` placeholder."""
+    if environment != "production":
+        return
+    for name, value in sorted(os.environ.items()):
+        if name.startswith("REFUND_") and PLACEHOLDER in value.upper():
+            raise SettingsError(f"{name} still contains the placeholder {PLACEHOLDER}: set a real value")
+
+
 def load_settings() -> Settings:
     """Read REFUND_* variables; see README.md, "Configuration"."""
     environment = os.environ.get("REFUND_ENV", "development")
     if environment not in ("development", "production", "test"):
         raise SettingsError("REFUND_ENV must be development, test or production")
+    _refuse_placeholders(environment)
     default_db = f"sqlite:///{PROJECT_ROOT / 'var' / 'refund.db'}"
     settings = Settings(
         environment=environment,
         database_url=os.environ.get("REFUND_DB_URL", default_db),
         policy_file=Path(os.environ.get("REFUND_POLICY_FILE", PROJECT_ROOT / "policies" / "default.yml")),
         demo_customer_id=os.environ.get("REFUND_DEMO_CUSTOMER", "c1001"),
-        jwt_secret=os.environ.get("REFUND_JWT_SECRET", DEV_SECRET),
+        jwt_secret=_secret("REFUND_JWT_SECRET", environment),
         rasa_url=os.environ.get("REFUND_RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
-        rasa_token=os.environ.get("REFUND_RASA_TOKEN", DEV_RASA_TOKEN),
+        rasa_token=_secret("REFUND_RASA_TOKEN", environment),
+        action_token=_secret("REFUND_ACTION_TOKEN", environment),
         public_rasa_url=os.environ.get("REFUND_PUBLIC_RASA_URL",
                                        os.environ.get("REFUND_RASA_URL", "http://127.0.0.1:5005")).rstrip("/"),
         site_url=os.environ.get("REFUND_SITE_URL", "http://127.0.0.1:8000").rstrip("/"),
@@ -94,9 +125,4 @@ def load_settings() -> Settings:
         upload_quota_bytes=_int("REFUND_UPLOAD_QUOTA_BYTES", 200 * 1024 * 1024),
         trusted_proxies=_count("REFUND_TRUSTED_PROXIES", 0),
     )
-    if environment == "production":
-        if settings.jwt_secret == DEV_SECRET or len(settings.jwt_secret) < 32:
-            raise SettingsError("REFUND_JWT_SECRET must be set to a private value of 32+ characters")
-        if settings.rasa_token == DEV_RASA_TOKEN:
-            raise SettingsError("REFUND_RASA_TOKEN must be set to a private value")
     return settings

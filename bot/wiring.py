@@ -10,6 +10,7 @@ from bot.handoff.hours import SupportSettings
 from bot.handoff.service import HandoffService
 from bot.policy.config import load_policy
 from bot.refunds.service import RefundService
+from bot.security.login_sessions import LoginSessions
 from bot.settings import Settings, load_settings
 from bot.storage.database import make_engine, session_factory
 from bot.storage.migrations import ensure_current
@@ -68,7 +69,13 @@ def upload_store() -> UploadStore:
                        settings.upload_quota_bytes)
 
 
+@lru_cache(maxsize=1)
+def login_sessions() -> LoginSessions:
+    """The process-wide store of website and console logins."""
+    return LoginSessions(_sessions())
+
+
 def reset() -> None:
     """Forget the process-wide services (tests change the environment between cases)."""
-    for cached in (_sessions, refund_service, ticket_workflow, handoff_service, upload_store):
+    for cached in (_sessions, refund_service, ticket_workflow, handoff_service, upload_store, login_sessions):
         cached.cache_clear()

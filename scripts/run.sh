@@ -5,6 +5,10 @@ cd "$(dirname "$0")/.."
 model=${1:?model path}
 mkdir -p var/logs
 web_port=${REFUND_WEB_PORT:-8000}
+# Development secrets (bot/settings.py refuses them outside REFUND_ENV=development).
+export REFUND_ACTION_TOKEN=${REFUND_ACTION_TOKEN:-dev-action-token-change-me}
+# Rasa's HTTP server buffers request bodies up to this size (Sanic's default is 100 MB).
+export SANIC_REQUEST_MAX_SIZE=${SANIC_REQUEST_MAX_SIZE:-1048576}
 
 SANIC_HOST=127.0.0.1 .venv/bin/python -m actions.server --port 5055 > var/logs/actions.log 2>&1 &
 actions_pid=$!
@@ -21,7 +25,7 @@ Starting the refund assistant (model: $model) ...
 Once "Rasa server is up and running" appears below you can also chat in a terminal:
   make shell
 or over REST:
-  curl -s localhost:5005/webhooks/rest/webhook -d '{"sender": "me", "message": "我要退款"}'
+  curl -s localhost:5005/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{"sender": "me", "message": "我要退款"}'
 On the REST and shell channels the demo customer (REFUND_DEMO_CUSTOMER, default c1001 张伟)
 stands in for the logged-in user, in development only. Press Ctrl-C to stop.
 MSG

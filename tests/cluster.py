@@ -28,8 +28,8 @@ from bot.settings import PROJECT_ROOT
 from bot.storage.database import make_engine, session_factory
 from bot.storage.migrations import migrate
 from bot.storage.seed import seed_demo
-from tests.servers import (JWT_SECRET, TOKEN, Services, actions_command, current_model, free_port,
-                           read_tracker, write_support)
+from tests.servers import (ACTION_TOKEN, JWT_SECRET, RASA_MAX_BODY, TOKEN, Services, actions_command,
+                           current_model, free_port, read_tracker, write_support)
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -126,17 +126,19 @@ def start_cluster(workdir: Path, db_url: str, instances: int = 2) -> Cluster:
     redis_parts = urlsplit(REDIS_URL)
     env = {**os.environ, "REFUND_ENV": "production", "REFUND_DB_URL": db_url, "PYTHONPATH": str(PROJECT_ROOT),
            "RASA_TELEMETRY_ENABLED": "false", "SANIC_HOST": "127.0.0.1",
-           "REFUND_JWT_SECRET": JWT_SECRET, "REFUND_RASA_TOKEN": TOKEN, "REFUND_RASA_URL": rasa_api_url,
+           "REFUND_JWT_SECRET": JWT_SECRET, "REFUND_RASA_TOKEN": TOKEN,
+           "REFUND_ACTION_TOKEN": ACTION_TOKEN, "SANIC_REQUEST_MAX_SIZE": RASA_MAX_BODY, "REFUND_RASA_URL": rasa_api_url,
            "REFUND_SITE_URL": public_url, "REFUND_PUBLIC_RASA_URL": public_url, "REFUND_TRUSTED_PROXIES": "1",
            "REFUND_UPLOAD_DIR": str(workdir / "uploads"), "REFUND_SUPPORT_FILE": str(support_file),
            "REFUND_WIDGET_MESSAGE_DELAY_MS": "0", "REFUND_HANDOFF_SWEEP_SECONDS": "1",
-           "REFUND_MESSAGES_PER_MINUTE": "100000", "REFUND_LOGIN_PER_MINUTE": "100000",
+           "REFUND_MESSAGES_PER_MINUTE": "100000", "REFUND_LOGIN_FAILURES_PER_ACCOUNT": "100000",
+           "REFUND_LOGIN_FAILURES_PER_IP": "100000",
            "REFUND_REDIS_URL": REDIS_URL, "REFUND_SOCKETIO_CHANNEL": f"refund-test-{uuid.uuid4().hex[:8]}",
            # endpoints.prod.yml
            "REFUND_ACTION_URL": f"http://127.0.0.1:{ports['actions_lb']}/webhook",
            "REFUND_PG_HOST": db.host, "REFUND_PG_PORT": str(db.port or 5432), "REFUND_PG_DB": db.database,
            "REFUND_PG_USER": db.username or "", "REFUND_PG_PASSWORD": db.password or "",
-           "REFUND_REDIS_HOST": redis_parts.hostname, "REFUND_REDIS_PORT": str(redis_parts.port or 6379),
+           "REFUND_REDIS_HOST": redis_parts.hostname, "REFUND_REDIS_PASSWORD": redis_parts.password or "", "REFUND_REDIS_PORT": str(redis_parts.port or 6379),
            "REFUND_REDIS_DB": redis_parts.path.strip("/") or "0"}
     services = Services(workdir, env)
     model = current_model()

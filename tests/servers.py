@@ -19,8 +19,12 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.settings import PROJECT_ROOT
 
-TOKEN = "e2e-test-token"
+TOKEN = "e2e-test-token-0123456789"
 JWT_SECRET = "e2e-test-secret-0123456789abcdef0123"
+ACTION_TOKEN = "e2e-action-token-0123456789"
+ACTION_HEADER = "X-Refund-Action-Token"
+# Rasa's request bodies, as scripts/run.sh and the deployment files limit them.
+RASA_MAX_BODY = "1048576"
 STARTUP_TIMEOUT = 240
 
 
@@ -129,7 +133,7 @@ class Stack:
     def call_action(self, payload: Dict) -> Dict:
         """POST a raw action request to the action server (as Rasa does, or a retry of it)."""
         request = urllib.request.Request(self.action_url, data=json.dumps(payload).encode("utf-8"),
-                                         headers={"Content-Type": "application/json"})
+                                         headers={"Content-Type": "application/json", ACTION_HEADER: ACTION_TOKEN})
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read().decode("utf-8"))
 
@@ -162,6 +166,12 @@ def actions_command(port: int) -> List[str]:
     return [sys.executable, "-m", "actions.server", "--port", str(port)]
 
 
+def write_endpoints(path: Path, action_url: str) -> None:
+    """endpoints.yml for a test Rasa: its action server, with the shared secret Rasa sends."""
+    path.write_text(f'action_endpoint:\n  url: "{action_url}"\n  headers:\n'
+                    f'    {ACTION_HEADER}: ${{REFUND_ACTION_TOKEN}}\n', encoding="utf-8")
+
+
 def write_support(path: Path, override: str = "open", claim_timeout_seconds: int = 600) -> None:
     """Support hours for tests: forced open or closed, so results never depend on the clock."""
     path.write_text(
@@ -175,19 +185,21 @@ def start_stack(workdir: Path, sessions: sessionmaker, db_url: str,
     """Start the action server, Rasa and the website; `overrides` replace environment values."""
     action_port, rasa_port, web_port = free_port(), free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n', encoding="utf-8")
+    write_endpoints(endpoints, f"http://127.0.0.1:{action_port}/webhook")
     site_url, rasa_url = f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{rasa_port}"
     support_file = workdir / "support.yml"
     write_support(support_file)
     env = {**os.environ, "REFUND_DB_URL": db_url, "REFUND_ENV": "development",
            "REFUND_DEMO_CUSTOMER": "c1001", "SANIC_HOST": "127.0.0.1", "PYTHONPATH": str(PROJECT_ROOT),
            "RASA_TELEMETRY_ENABLED": "false", "REFUND_JWT_SECRET": JWT_SECRET, "REFUND_RASA_TOKEN": TOKEN,
+           "REFUND_ACTION_TOKEN": ACTION_TOKEN, "SANIC_REQUEST_MAX_SIZE": RASA_MAX_BODY,
            "REFUND_RASA_URL": rasa_url, "REFUND_SITE_URL": site_url, "REFUND_WEB_PORT": str(web_port),
            "REFUND_UPLOAD_DIR": str(workdir / "uploads"), "REFUND_WIDGET_MESSAGE_DELAY_MS": "0",
            "REFUND_SUPPORT_FILE": str(support_file), "REFUND_HANDOFF_SWEEP_SECONDS": "1",
            # Many simulated customers share three demo accounts and one IP: lift the abuse limits
            # here (tests/backoffice and tests/security check the limits themselves).
-           "REFUND_MESSAGES_PER_MINUTE": "100000", "REFUND_LOGIN_PER_MINUTE": "100000", **(overrides or {})}
+           "REFUND_MESSAGES_PER_MINUTE": "100000", "REFUND_LOGIN_FAILURES_PER_ACCOUNT": "100000",
+           "REFUND_LOGIN_FAILURES_PER_IP": "100000", **(overrides or {})}
     services = Services(workdir, env)
     stack = Stack(workdir, sessions, env, current_model(), rasa_url, f"http://127.0.0.1:{action_port}/webhook",
                   site_url, endpoints, support_file, services)
@@ -219,3 +231,21 @@ def sqlite_stack(workdir: Path, overrides: Optional[Dict[str, str]] = None) -> I
     finally:
         running.stop()
         engine.dispose()
+
+
+def chat_token(sessions: sessionmaker, customer_id: str, secret: str = JWT_SECRET) -> str:
+    """A chat token as the website issues it to a logged-in customer (a live login in `sessions`)."""
+    from bot.security.login_sessions import LoginKind, LoginSessions
+    from bot.security.tokens import SESSION_TTL, issue_chat_token
+
+    login = LoginSessions(sessions).start(LoginKind.CUSTOMER, customer_id, SESSION_TTL)
+    return issue_chat_token(secret, customer_id, login)
+
+
+def site_session_cookie(sessions: sessionmaker, customer_id: str) -> str:
+    """A `Cookie:` value logged in as `customer_id`, as the website's login would set it."""
+    from bot.security.login_sessions import LoginKind, LoginSessions
+    from bot.security.tokens import SESSION_TTL, issue_session_token
+
+    login = LoginSessions(sessions).start(LoginKind.CUSTOMER, customer_id, SESSION_TTL)
+    return f"site_session={issue_session_token(JWT_SECRET, customer_id, login)}"

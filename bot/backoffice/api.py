@@ -98,6 +98,8 @@ def create_backoffice_api(sessions: sessionmaker, workflow: TicketWorkflow) -> B
         staff = authenticate(request)
         if staff is None:
             return error(401, "missing or invalid bearer token")
+        if not staff.has("reviewer"):  # agents see a customer's tickets only in their conversations
+            return error(403, "reviewer role required")
         status = request.args.get("status")
         if status is not None and status not in STATUS_LABELS:
             return error(400, f"status must be one of {', '.join(STATUS_LABELS)}")
@@ -105,8 +107,11 @@ def create_backoffice_api(sessions: sessionmaker, workflow: TicketWorkflow) -> B
 
     @api.get("/tickets/<ticket_id>")
     async def get_ticket(request: Request, ticket_id: str) -> response.HTTPResponse:
-        if authenticate(request) is None:
+        staff = authenticate(request)
+        if staff is None:
             return error(401, "missing or invalid bearer token")
+        if not staff.has("reviewer"):
+            return error(403, "reviewer role required")
         ticket = workflow.store.get_for_staff(ticket_id)
         return response.json(ticket_json(ticket)) if ticket else error(404, "ticket not found")
 
@@ -117,7 +122,7 @@ def create_backoffice_api(sessions: sessionmaker, workflow: TicketWorkflow) -> B
             return error(401, "missing or invalid bearer token")
         try:
             body = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
             return error(400, "body must be JSON")
         if not isinstance(body, dict):
             return error(400, "body must be a JSON object")

@@ -7,8 +7,8 @@ session id and any `customData`. This channel instead
 * binds each conversation id to its owner: a client may resume only its own conversation,
   any other requested id gets a fresh one;
 * takes the conversation id from the server-side socket session, never from the message;
-* puts trusted metadata (`user_id`, `auth_verified`) on every message and ignores the
-  client's customData;
+* puts a signed identity claim (bot.security.identity) bound to the conversation on every
+  message, which is all the actions believe, and ignores the client's customData;
 * awaits `enter_room` (a coroutine in python-socketio >= 5.10, not awaited by Rasa 3.6);
 * with several Rasa instances (REFUND_REDIS_URL set) shares socket.io rooms through Redis,
   so a message pushed through any instance (an agent's reply, an upload confirmation)
@@ -24,7 +24,7 @@ import logging
 import os
 import time
 import uuid
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 from urllib.parse import parse_qs
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -34,23 +34,23 @@ from sanic.request import Request
 from socketio import AsyncRedisManager, AsyncServer
 
 from bot.nlu.normalize import normalize_text
+from bot.channels.replies import (EMPTY, MALFORMED, MAX_MESSAGE_CHARS, NO_SESSION, SESSION_ENDED,
+                                  TEMPORARY_FAILURE, TOO_FAST, TOO_LONG)
+from bot.channels.markdown import safe_markdown
 from bot.channels.sessions import SessionRegistry, registry_from_environment
 from bot.handoff import replies as handoff_replies
 from bot.observability import metrics
 from bot.observability.logs import configure_json_logging, current_conversation
+from bot.security.identity import sign_identity
 from bot.security.ratelimit import rate_limiter
 from bot.security.tokens import TokenError, verify_chat_token
 from bot.settings import client_address, load_settings
-from bot.wiring import handoff_service
+from bot.security.login_sessions import LoginKind
+from bot.wiring import handoff_service, login_sessions
 
 logger = logging.getLogger(__name__)
-MAX_MESSAGE_CHARS = 2000
-TOO_LONG = "您的消息太长了（超过 2000 字），请分几次发送，或把要点发给我。"
-EMPTY = "您好像发送了一条空消息，请输入您想咨询的问题。"
-TOO_FAST = "您发送得太快了，请稍等片刻再发。"
-NO_SESSION = "连接尚未就绪，请刷新页面后再试。"
-MALFORMED = "抱歉，这条消息的格式无法识别，请重新输入。"
-TEMPORARY_FAILURE = "抱歉，系统暂时出了点问题，没能处理您刚才的消息。您之前填写的内容都还保留着，请稍后再发一次。"
+LOGIN_CHECK_SECONDS = 5.0  # how stale the channel's knowledge of a logout may be
+
 
 
 class WidgetOutput(SocketIOOutput):
@@ -77,8 +77,9 @@ class WidgetOutput(SocketIOOutput):
 
 def _hard_breaks(text: Text) -> Text:
     """Markdown joins single newlines into one line; two trailing spaces keep the break.
-    Blank lines still separate messages (SocketIOOutput splits on them)."""
-    return "\n\n".join(part.replace("\n", "  \n") for part in text.split("\n\n"))
+    Blank lines still separate messages (SocketIOOutput splits on them). Links and images
+    are made safe first (bot.channels.markdown)."""
+    return "\n\n".join(part.replace("\n", "  \n") for part in safe_markdown(text).split("\n\n"))
 
 
 class RefundSocketInput(InputChannel):
@@ -111,7 +112,26 @@ class RefundSocketInput(InputChannel):
         self.socketio_path = socketio_path
         self.registry = registry or registry_from_environment()
         self.sio: Optional[AsyncServer] = None
+        self._login_checks: Dict[str, Tuple[float, bool]] = {}
         self.message_limit = rate_limiter("message", int(os.environ.get("REFUND_MESSAGES_PER_MINUTE", "30")), 60)
+
+    def _login_live(self, login_id: Optional[str], customer_id: str) -> bool:
+        """Whether the website still holds this login, asked at most every LOGIN_CHECK_SECONDS."""
+        if not login_id:
+            return False
+        now = time.monotonic()
+        cached = self._login_checks.get(login_id)
+        if cached is not None and now - cached[0] < LOGIN_CHECK_SECONDS:
+            return cached[1]
+        try:
+            live = login_sessions().is_live(login_id, LoginKind.CUSTOMER, customer_id)
+        except Exception:  # the database being down must not turn customers into guests mid-form
+            logger.exception("could not check the login")
+            return cached[1] if cached else True
+        if len(self._login_checks) > 100_000:
+            self._login_checks.clear()
+        self._login_checks[login_id] = (now, live)
+        return live
 
     @staticmethod
     def _handoff_status(session_id: str) -> Optional[str]:
@@ -169,15 +189,20 @@ class RefundSocketInput(InputChannel):
             token = (parse_qs(environ.get("QUERY_STRING", "")).get("token") or [None])[0]
             if not token and isinstance(auth, dict):
                 token = auth.get("token")
+            user_id: Optional[str] = None
+            login_id: Optional[str] = None
             try:
-                user_id: Optional[str] = verify_chat_token(token, self.secret)
+                claim = verify_chat_token(token, self.secret)
+                if self._login_live(claim.session_id, claim.subject):
+                    user_id, login_id = claim.subject, claim.session_id
+                else:
+                    logger.info("chat token of an ended login: connecting as a guest")
             except TokenError as exc:
-                user_id = None
                 if token:
                     logger.info("chat token refused (%s): connecting as a guest", exc)
             ip = client_address(environ.get("REMOTE_ADDR", ""), environ.get("HTTP_X_FORWARDED_FOR"),
                                 self.trusted_proxies)
-            await sio.save_session(sid, {"user_id": user_id, "ip": ip, "connected": True})
+            await sio.save_session(sid, {"user_id": user_id, "login_id": login_id, "ip": ip, "connected": True})
             return True
 
         @sio.on("session_request")
@@ -234,10 +259,15 @@ class RefundSocketInput(InputChannel):
             await output.send_text_message(session_id, EMPTY)
             return "empty"
         user_id = session.get("user_id")
+        if user_id and not self._login_live(session.get("login_id"), user_id):
+            # The customer logged out (or the login expired) while this socket stayed open.
+            await output.send_text_message(session_id, SESSION_ENDED)
+            return "login_ended"
         if not self.message_limit.allow(f"user:{user_id}" if user_id else f"ip:{session.get('ip')}"):
             await output.send_text_message(session_id, TOO_FAST)
             return "rate_limited"
-        metadata = {"user_id": user_id, "auth_verified": user_id is not None}
+        metadata = {"user_id": user_id, "auth_verified": user_id is not None,
+                    **sign_identity(self.secret, session_id, user_id, self.name())}
         await on_new_message(UserMessage(text, output, session_id, input_channel=self.name(), metadata=metadata))
         if output.sent:
             return "answered"

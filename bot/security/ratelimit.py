@@ -1,12 +1,15 @@
 """Sliding-window rate limits: per process, or shared by all instances through Redis."""
 from __future__ import annotations
 
+import math
 import os
 import time
 import uuid
 from collections import defaultdict, deque
 from threading import Lock
 from typing import Callable, Deque, Dict
+
+LOGIN_FAILURE_WINDOW = 600.0  # seconds over which failed logins are counted
 
 
 class RateLimiter:
@@ -18,6 +21,20 @@ class RateLimiter:
         self.limit, self.window, self.clock = limit, window, clock
         self._events: Dict[str, Deque[float]] = defaultdict(deque)
         self._lock = Lock()
+
+    def full(self, key: str) -> bool:
+        """True when `key` already has `limit` events in the window (records nothing)."""
+        now = self.clock()
+        with self._lock:
+            events = self._events.get(key)
+            while events and events[0] <= now - self.window:
+                events.popleft()
+            return bool(events) and len(events) >= self.limit
+
+    def hit(self, key: str) -> None:
+        """Record one event for `key`, whatever the count."""
+        with self._lock:
+            self._events[key].append(self.clock())
 
     def allow(self, key: str) -> bool:
         """Record an attempt for `key`; False when it is over the limit (not recorded then)."""
@@ -68,6 +85,50 @@ class RedisRateLimiter:
                                      args=[now, self.window, self.limit, f"{now}:{uuid.uuid4().hex[:8]}"]))
         except Exception:  # redis.RedisError or a socket error: degrade, do not fail the request
             return self._fallback.allow(key)
+
+
+    def full(self, key: str) -> bool:
+        """True when `key` already has `limit` events in the window (records nothing)."""
+        redis_key, now = f"refund:rate:{self.name}:{key}", time.time()
+        try:
+            self._redis.zremrangebyscore(redis_key, 0, now - self.window)
+            return self._redis.zcard(redis_key) >= self.limit
+        except Exception:  # Redis unreachable: this instance's own count
+            return self._fallback.full(key)
+
+    def hit(self, key: str) -> None:
+        """Record one event for `key`, whatever the count."""
+        redis_key, now = f"refund:rate:{self.name}:{key}", time.time()
+        try:
+            self._redis.zadd(redis_key, {f"{now}:{uuid.uuid4().hex[:8]}": now})
+            self._redis.pexpire(redis_key, math.ceil(self.window * 1000))
+        except Exception:  # Redis unreachable: this instance's own count
+            self._fallback.hit(key)
+
+
+class LoginThrottle:
+    """Failed logins only, counted per account (across addresses) and per address.
+
+    A correct password is refused only once its own account, or the address it comes from,
+    has collected too many failures: other people's typos behind the same NAT count against
+    their own accounts and the address's (larger) allowance, never against this account."""
+
+    def __init__(self, name: str, per_account: int, per_address: int, window: float) -> None:
+        self._account = rate_limiter(f"{name}_account", per_account, window)
+        self._address = rate_limiter(f"{name}_address", per_address, window)
+
+    def blocked(self, account: str, address: str) -> bool:
+        return self._account.full(f"account:{account}") or self._address.full(f"ip:{address}")
+
+    def failed(self, account: str, address: str) -> None:
+        self._account.hit(f"account:{account}")
+        self._address.hit(f"ip:{address}")
+
+
+def login_throttle(name: str) -> LoginThrottle:
+    """The login throttle configured by REFUND_LOGIN_FAILURES_PER_ACCOUNT / _PER_IP (per 10 minutes)."""
+    return LoginThrottle(name, int(os.environ.get("REFUND_LOGIN_FAILURES_PER_ACCOUNT", "5")),
+                         int(os.environ.get("REFUND_LOGIN_FAILURES_PER_IP", "50")), LOGIN_FAILURE_WINDOW)
 
 
 def rate_limiter(name: str, limit: int, window: float):

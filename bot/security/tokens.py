@@ -2,8 +2,10 @@
 
 * chat token: the website vouches for a logged-in customer to the chat channel;
 * upload token: an evidence-upload link bound to a customer and a conversation;
-* site session: the website's own login cookie.
-Each kind has its own audience, so one can never be used as another.
+* site session and console session: the login cookies.
+Each kind has its own audience, so one can never be used as another. Session, console and chat
+tokens name their login (`sid`, bot.security.login_sessions): the server ends a login there,
+and every token naming it stops working.
 """
 from __future__ import annotations
 
@@ -27,6 +29,14 @@ SESSION_TTL = timedelta(hours=8)
 
 class TokenError(ValueError):
     """The token is missing, forged, expired or meant for something else."""
+
+
+@dataclass(frozen=True)
+class LoginClaim:
+    """Who a session, console or chat token vouches for, and the login it belongs to."""
+
+    subject: str
+    session_id: str
 
 
 @dataclass(frozen=True)
@@ -54,13 +64,21 @@ def _decode(token: Optional[str], secret: str, audience: str) -> Dict[str, Any]:
         raise TokenError(str(exc)) from exc
 
 
-def issue_chat_token(secret: str, customer_id: str, now: Optional[datetime] = None) -> str:
-    return _encode(secret, CHAT_AUDIENCE, customer_id, CHAT_TOKEN_TTL, now)
+def _login_claim(token: Optional[str], secret: str, audience: str) -> LoginClaim:
+    claims = _decode(token, secret, audience)
+    if not isinstance(claims.get("sid"), str) or not isinstance(claims.get("sub"), str):
+        raise TokenError("token without a login")
+    return LoginClaim(claims["sub"], claims["sid"])
 
 
-def verify_chat_token(token: Optional[str], secret: str) -> str:
-    """The customer id the token vouches for; TokenError otherwise."""
-    return _decode(token, secret, CHAT_AUDIENCE)["sub"]
+def issue_chat_token(secret: str, customer_id: str, session_id: str, now: Optional[datetime] = None) -> str:
+    """The widget's ticket to the chat channel, for the customer of login `session_id`."""
+    return _encode(secret, CHAT_AUDIENCE, customer_id, CHAT_TOKEN_TTL, now, {"sid": session_id})
+
+
+def verify_chat_token(token: Optional[str], secret: str) -> LoginClaim:
+    """The customer (and login) the token vouches for; TokenError otherwise."""
+    return _login_claim(token, secret, CHAT_AUDIENCE)
 
 
 def issue_upload_token(secret: str, grant: UploadGrant, now: Optional[datetime] = None) -> str:
@@ -75,21 +93,21 @@ def verify_upload_token(token: Optional[str], secret: str) -> UploadGrant:
     return UploadGrant(claims["sub"], claims["conv"], claims.get("ticket"))
 
 
-def issue_session_token(secret: str, customer_id: str, now: Optional[datetime] = None) -> str:
-    return _encode(secret, SESSION_AUDIENCE, customer_id, SESSION_TTL, now)
+def issue_session_token(secret: str, customer_id: str, session_id: str, now: Optional[datetime] = None) -> str:
+    return _encode(secret, SESSION_AUDIENCE, customer_id, SESSION_TTL, now, {"sid": session_id})
 
 
-def verify_session_token(token: Optional[str], secret: str) -> str:
-    return _decode(token, secret, SESSION_AUDIENCE)["sub"]
+def verify_session_token(token: Optional[str], secret: str) -> LoginClaim:
+    return _login_claim(token, secret, SESSION_AUDIENCE)
 
 
 CONSOLE_AUDIENCE = "refund-console"
 CONSOLE_TTL = timedelta(hours=10)
 
 
-def issue_console_token(secret: str, staff_id: str, now: Optional[datetime] = None) -> str:
-    return _encode(secret, CONSOLE_AUDIENCE, staff_id, CONSOLE_TTL, now)
+def issue_console_token(secret: str, staff_id: str, session_id: str, now: Optional[datetime] = None) -> str:
+    return _encode(secret, CONSOLE_AUDIENCE, staff_id, CONSOLE_TTL, now, {"sid": session_id})
 
 
-def verify_console_token(token: Optional[str], secret: str) -> str:
-    return _decode(token, secret, CONSOLE_AUDIENCE)["sub"]
+def verify_console_token(token: Optional[str], secret: str) -> LoginClaim:
+    return _login_claim(token, secret, CONSOLE_AUDIENCE)

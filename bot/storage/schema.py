@@ -261,3 +261,17 @@ class TicketEventRow(Base):
     note = Column(Text, nullable=False, default="")
 
     __table_args__ = (UniqueConstraint("ticket_id", "id"),)
+
+
+class LoginSessionRow(Base):
+    """A login on the website (customer) or the console (staff): its signed cookie names it,
+    and it counts only while it is here, unexpired and not ended (logout ends it at once)."""
+
+    __tablename__ = "login_sessions"
+    session_id = Column(String(32), primary_key=True)
+    kind = Column(String(16), nullable=False)  # customer | staff
+    subject = Column(String(32), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+    expires_at = Column(UTCDateTime, nullable=False)
+    ended_at = Column(UTCDateTime)
+    __table_args__ = (Index("ix_login_sessions_subject", "kind", "subject"),)

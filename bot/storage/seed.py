@@ -6,6 +6,8 @@ Run `python -m bot.storage.seed [--reset]`.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -73,8 +75,18 @@ def demo_order(key: str) -> DemoOrder:
     return next(o for o in DEMO_ORDERS if o.key == key)
 
 
+class NotDevelopment(RuntimeError):
+    """Demo accounts (known passwords and API tokens) exist only in development."""
+
+
 def seed_demo(sessions: sessionmaker, now: Optional[datetime] = None, reset: bool = False) -> bool:
-    """Insert the demo data; returns False when it was already there (and reset is off)."""
+    """Insert the demo data; returns False when it was already there (and reset is off).
+    Refuses outside REFUND_ENV=development: the demo customers and staff have public
+    passwords (create real staff with `make staff`)."""
+    environment = os.environ.get("REFUND_ENV", "development")
+    if environment != "development":
+        raise NotDevelopment(f"demo data is for development only (REFUND_ENV={environment}); "
+                             "create staff accounts with `make staff`")
     now = now or utcnow()
     with sessions.begin() as session:
         if reset:
@@ -162,7 +174,10 @@ def main() -> None:
     args = parser.parse_args()
     engine = make_engine(load_settings().database_url)
     migrate(engine)
-    created = seed_demo(session_factory(engine), reset=args.reset)
+    try:
+        created = seed_demo(session_factory(engine), reset=args.reset)
+    except NotDevelopment as exc:
+        sys.exit(f"error: {exc}")
     print("demo data seeded" if created else "demo data already present")
 
 

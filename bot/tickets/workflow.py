@@ -1,8 +1,9 @@
 """Ticket actions with their business rules: who may do what, amounts, due dates, escalation."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Callable, Optional, Sequence, Tuple
 
 from bot.clock import to_customer_time, utcnow
@@ -12,6 +13,9 @@ from bot.policy.workdays import add_working_days
 from bot.tickets.lifecycle import PROVIDER_STAGES, REJECTION_REASONS
 from bot.tickets.models import Ticket
 from bot.tickets.store import TicketStore
+
+
+AMOUNT = re.compile(r"\d{1,12}(\.\d{1,2})?")
 
 
 class InvalidRequest(ValueError):
@@ -133,12 +137,11 @@ class TicketWorkflow:
             return ticket.quoted_amount
         if isinstance(amount, float):
             raise InvalidRequest("amount must be a string such as \"1000.00\"")
-        try:
-            value = Decimal(str(amount))
-        except InvalidOperation as exc:
-            raise InvalidRequest(f"amount is not a number: {amount!r}") from exc
-        if value < 0 or value != value.quantize(Decimal("0.01")):
-            raise InvalidRequest("amount must be >= 0 with at most two decimals")
+        # Plain yuan with at most two decimals: no NaN, Infinity, exponents or signs reach Decimal.
+        if not AMOUNT.fullmatch(str(amount)):
+            raise InvalidRequest(f"amount must be yuan >= 0 with at most two decimals, such as \"1000.00\", "
+                                 f"not {str(amount)[:40]!r}")
+        value = Decimal(str(amount))
         paid = to_money(ticket.quote.get("paid", "0"))
         ceiling = max(paid, ticket.quoted_amount)
         if value > ceiling:

@@ -26,6 +26,9 @@ SIGNATURES: List[Tuple[bytes, str]] = [
     (b"GIF89a", "image/gif"),
     (b"%PDF-", "application/pdf"),
 ]
+# The extension a download of each accepted type gets, whatever the customer named the file.
+EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp",
+              "application/pdf": ".pdf", "text/plain": ".txt"}
 ALLOWED_DESCRIPTION = "PNG/JPEG/GIF/WebP 图片、PDF 文档或纯文本日志（.txt/.log）"
 
 

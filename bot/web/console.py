@@ -2,12 +2,12 @@
 in their widget, keep internal notes, act on the linked ticket, hand back or close.
 
 The browser only talks to this server; only the server holds the Rasa token. Every POST needs
-the CSRF token (double-submit: cookie + X-CSRF-Token header or form field)."""
+the CSRF token (X-CSRF-Token header or form field), an HMAC of the browser's nonce cookie and
+the staff member's login (bot.web.cookies.csrf_token)."""
 from __future__ import annotations
 
-import os
-import secrets
 from datetime import datetime
+from pathlib import PurePosixPath
 from typing import Any, Dict, List, Optional
 from urllib.parse import quote
 
@@ -21,12 +21,13 @@ from bot.billing.adapter import BillingAdapter
 from bot.clock import format_customer_time
 from bot.handoff import replies as handoff_replies
 from bot.handoff.service import Handoff, HandoffService
-from bot.security.ratelimit import rate_limiter
-from bot.security.tokens import TokenError, issue_console_token, verify_console_token
+from bot.security.login_sessions import LoginKind, LoginSessions
+from bot.security.ratelimit import login_throttle
+from bot.security.tokens import CONSOLE_TTL, LoginClaim, TokenError, issue_console_token, verify_console_token
 from bot.storage.schema import CustomerRow
 from bot.tickets.workflow import TicketWorkflow
-from bot.uploads.store import UploadStore
-from bot.web.cookies import SECURITY_HEADERS, csrf_matches, set_cookie
+from bot.uploads.store import EXTENSIONS, UploadStore
+from bot.web.cookies import NO_STORE, SECURITY_HEADERS, csrf_token, csrf_valid, new_csrf_nonce, set_cookie
 from bot.web.rasa_client import RasaClient
 
 COOKIE = "console_session"
@@ -43,30 +44,40 @@ CANNED_REPLIES = [
 
 def create_console(templates, sessions, secret: str, secure_cookies: bool, handoffs: HandoffService,
                    workflow: TicketWorkflow, billing: BillingAdapter, rasa: RasaClient,
-                   uploads: UploadStore) -> Blueprint:
+                   uploads: UploadStore, logins: LoginSessions) -> Blueprint:
     console = Blueprint("console", url_prefix="/console")
     staff_directory = StaffDirectory(sessions)
-    login_limit = rate_limiter("console_login", int(os.environ.get("REFUND_LOGIN_PER_MINUTE", "10")), 60)
+    throttle = login_throttle("console_login")
 
-    def current_staff(request: Request) -> Optional[Staff]:
+    def current_login(request: Request) -> Optional[LoginClaim]:
+        """The staff login from the console cookie, if the server still holds it."""
         try:
-            return staff_directory.get(verify_console_token(request.cookies.get(COOKIE), secret))
+            claim = verify_console_token(request.cookies.get(COOKIE), secret)
         except TokenError:
             return None
+        return claim if logins.is_live(claim.session_id, LoginKind.STAFF, claim.subject) else None
+
+    def current_staff(request: Request) -> Optional[Staff]:
+        claim = current_login(request)
+        return staff_directory.get(claim.subject) if claim else None
 
     def cookie(resp: response.HTTPResponse, key: str, value: str, max_age: Optional[int] = None) -> None:
         set_cookie(resp, key, value, secure=secure_cookies, samesite="Strict", path="/console", max_age=max_age)
 
     def page(request: Request, template: str, status: int = 200, **context: Any) -> response.HTTPResponse:
-        csrf = request.cookies.get(CSRF) or secrets.token_urlsafe(24)
+        nonce = request.cookies.get(CSRF) or new_csrf_nonce()
+        login = current_login(request)
+        csrf = csrf_token(secret, nonce, login.session_id if login else None)
         html = templates.get_template(template).render(csrf=csrf, staff=current_staff(request), **context)
-        resp = response.html(html, status=status, headers={**SECURITY_HEADERS, "Content-Security-Policy": CSP})
-        cookie(resp, CSRF, csrf)
+        resp = response.html(html, status=status, headers={**SECURITY_HEADERS, **NO_STORE,
+                                                           "Content-Security-Policy": CSP})
+        cookie(resp, CSRF, nonce)
         return resp
 
     def csrf_ok(request: Request) -> bool:
         sent = request.headers.get("x-csrf-token") or (request.form.get("csrf") if request.form else None)
-        return csrf_matches(sent, request.cookies.get(CSRF))
+        login = current_login(request)
+        return csrf_valid(secret, sent, request.cookies.get(CSRF), login.session_id if login else None)
 
     def guard(request: Request, need_csrf: bool = False, role: Optional[str] = None):
         """(staff, None) if the request may proceed, else (None, the refusal)."""
@@ -90,22 +101,31 @@ def create_console(templates, sessions, secret: str, secure_cookies: bool, hando
 
     @console.post("/login")
     async def login(request: Request) -> response.HTTPResponse:
-        if not login_limit.allow(f"ip:{request.remote_addr or request.ip}"):
-            return page(request, "console_login.html", status=429, error="登录尝试过于频繁，请 1 分钟后再试。")
         if not csrf_ok(request):
             return page(request, "console_login.html", status=400, error="页面已过期，请刷新后重试。")
-        staff = staff_directory.by_password((request.form.get("staff_id") or "")[:32], request.form.get("password") or "")
+        staff_id, address = (request.form.get("staff_id") or "").strip()[:32], request.remote_addr or request.ip
+        if throttle.blocked(staff_id, address):
+            return page(request, "console_login.html", status=429, error="登录失败次数过多，请 10 分钟后再试。")
+        staff = staff_directory.by_password(staff_id, request.form.get("password") or "")
         if staff is None:
+            throttle.failed(staff_id, address)
             return page(request, "console_login.html", status=401, error="工号或密码不正确。")
+        previous = current_login(request)
+        if previous is not None:
+            logins.end(previous.session_id)
         resp = response.redirect("/console")
-        cookie(resp, COOKIE, issue_console_token(secret, staff.staff_id))
-        cookie(resp, CSRF, secrets.token_urlsafe(24))
+        session_id = logins.start(LoginKind.STAFF, staff.staff_id, CONSOLE_TTL)
+        cookie(resp, COOKIE, issue_console_token(secret, staff.staff_id, session_id))
+        cookie(resp, CSRF, new_csrf_nonce())
         return resp
 
     @console.post("/logout")
     async def logout(request: Request) -> response.HTTPResponse:
+        """End the login on the server (every copy of the cookie stops working), then forget it."""
         resp = response.redirect("/console/login")
-        if csrf_ok(request):
+        login = current_login(request)
+        if login is not None and csrf_ok(request):
+            logins.end(login.session_id)
             cookie(resp, COOKIE, "", max_age=0)
         return resp
 
@@ -175,7 +195,8 @@ def create_console(templates, sessions, secret: str, secure_cookies: bool, hando
         path = uploads.path_for(upload.sha256)
         if not path.is_file():
             return response.json({"error": "文件已不在存储中。"}, status=410)
-        return await response.file(path, mime_type=upload.content_type, headers=evidence_headers(upload.filename))
+        return await response.file(path, mime_type=upload.content_type,
+                                   headers=evidence_headers(upload.filename, upload.content_type))
 
     @console.post("/api/handoffs/<handoff_id:int>/reply")
     async def reply(request: Request, handoff_id: int) -> response.HTTPResponse:
@@ -241,10 +262,20 @@ def create_console(templates, sessions, secret: str, secure_cookies: bool, hando
     return console
 
 
-def evidence_headers(filename: str) -> Dict[str, str]:
+def safe_download_name(filename: str, content_type: str) -> str:
+    """The customer's file name with the extension of the type its content was detected as
+    (「截图.html」 that is really a PNG downloads as 「截图.png」): the saved file never opens
+    as something it is not."""
+    stem = PurePosixPath(filename.replace("\\", "/")).name.rsplit(".", 1)[0].strip(" .") or "evidence"
+    return stem[:100] + EXTENSIONS.get(content_type, ".bin")
+
+
+def evidence_headers(filename: str, content_type: str) -> Dict[str, str]:
     """Serve customer files inertly: always a download, never sniffed, framed or run."""
+    name = safe_download_name(filename, content_type)
     return {**SECURITY_HEADERS,
-            "Content-Disposition": f"attachment; filename=\"evidence\"; filename*=UTF-8''{quote(filename, safe='')}",
+            "Content-Disposition": f"attachment; filename=\"evidence{EXTENSIONS.get(content_type, '.bin')}\"; "
+                                   f"filename*=UTF-8''{quote(name, safe='')}",
             "Content-Security-Policy": "default-src 'none'; sandbox", "Cache-Control": "private, no-store",
             "Cross-Origin-Resource-Policy": "same-origin", "X-Content-Type-Options": "nosniff"}
 

@@ -1,7 +1,9 @@
 """Cookie, CSRF and header helpers shared by the website and the agent console."""
 from __future__ import annotations
 
+import hashlib
 import hmac
+import secrets
 from typing import Optional
 
 from sanic import response
@@ -22,6 +24,24 @@ def set_cookie(resp: response.HTTPResponse, key: str, value: str, *, secure: boo
         resp.cookies[key]["max-age"] = max_age
 
 
-def csrf_matches(sent: Optional[str], expected: Optional[str]) -> bool:
-    """Double-submit check: the token in the form/header equals the one in the cookie."""
-    return bool(expected) and hmac.compare_digest(sent or "", expected or "")
+# Pages that show a customer's or staff member's data must not be kept by the browser or a proxy.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def new_csrf_nonce() -> str:
+    """A random value for the CSRF cookie; the token itself is derived from it and the login."""
+    return secrets.token_urlsafe(24)
+
+
+def csrf_token(secret: str, nonce: Optional[str], login_id: Optional[str]) -> str:
+    """The CSRF token for this browser (its nonce cookie) and its login (None: logged out).
+    It is an HMAC under the server secret, so a cookie planted by another site or subdomain
+    cannot be paired with a token of the attacker's choosing, and a token stops working when
+    the login changes (logout, another account)."""
+    message = f"csrf\n{nonce or ''}\n{login_id or ''}".encode("utf-8")
+    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def csrf_valid(secret: str, sent: Optional[str], nonce: Optional[str], login_id: Optional[str]) -> bool:
+    """True when `sent` is the token of this nonce and login."""
+    return bool(nonce) and bool(sent) and hmac.compare_digest(sent or "", csrf_token(secret, nonce, login_id))

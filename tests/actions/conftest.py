@@ -8,7 +8,8 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.settings import PROJECT_ROOT
+from bot.security.identity import sign_identity
+from bot.settings import PROJECT_ROOT, load_settings
 from bot.storage.database import make_engine, session_factory
 from bot.storage.migrations import migrate
 from bot.storage.seed import seed_demo
@@ -41,12 +42,16 @@ def domain() -> Dict[str, Any]:
 def make_tracker(slots: Optional[Dict[str, Any]] = None, text: str = "", intent: str = "inform",
                  entities: Optional[List[Dict[str, Any]]] = None, channel: str = "rest",
                  metadata: Optional[Dict[str, Any]] = None, active_loop: Optional[str] = None,
-                 sender: str = "conv-1", extracted: Optional[Dict[str, Any]] = None) -> Tracker:
-    """A tracker whose latest message came through `channel` with `metadata`.
+                 sender: str = "conv-1", extracted: Optional[Dict[str, Any]] = None,
+                 customer: Optional[str] = "c1001") -> Tracker:
+    """A tracker whose latest message came through `channel` with `metadata` and, unless
+    `customer` is None, the identity claim our channels sign for that customer.
 
     `extracted` slots are set after that message, as action_extract_slots would: those are
     the ones a form validation action validates.
     """
+    if customer is not None:
+        metadata = {**(metadata or {}), **sign_identity(load_settings().jwt_secret, sender, customer, channel)}
     latest = {"text": text, "intent": {"name": intent, "confidence": 1.0},
               "entities": entities or [], "metadata": metadata or {}}
     events = [{"event": "user", "text": text, "parse_data": latest,

@@ -1,41 +1,52 @@
-"""Identity comes from trusted channel metadata only; typed ids and customData change nothing."""
+"""Identity comes only from the claim our channels sign; channel names, `user_id` metadata,
+typed ids and slots change nothing."""
+from datetime import timedelta
+
 from rasa_sdk.events import SlotSet
 
 from actions.conversation import ActionCheckCustomer
 from actions.identity import customer_id
+from bot.clock import utcnow
+from bot.security.identity import sign_identity
+from bot.settings import load_settings
 from tests.actions.conftest import make_tracker
 
 
-def test_demo_customer_on_rest_in_development(db):
+def test_a_signed_claim_names_the_customer(db):
+    assert customer_id(make_tracker(channel="refund_socket", customer="c1002")) == "c1002"
     assert customer_id(make_tracker(channel="rest")) == "c1001"
-    assert customer_id(make_tracker(channel="cmdline")) == "c1001"
 
 
-def test_no_demo_customer_in_production(db, monkeypatch):
-    monkeypatch.setenv("REFUND_ENV", "production")
-    monkeypatch.setenv("REFUND_JWT_SECRET", "x" * 40)
-    monkeypatch.setenv("REFUND_RASA_TOKEN", "a-private-token")
-    assert customer_id(make_tracker(channel="rest")) is None
+def test_claimed_channel_and_metadata_without_a_signed_claim_are_a_guest(db):
+    """What Rasa's REST channel passes through from any client (the hole this closes)."""
+    claimed = {"user_id": "c1002", "auth_verified": True}
+    for channel in ("refund_socket", "rest", "cmdline", "socketio"):
+        assert customer_id(make_tracker(channel=channel, metadata=claimed, customer=None)) is None, channel
 
 
-def test_trusted_channel_needs_verified_metadata(db):
-    verified = {"user_id": "c1002", "auth_verified": True}
-    assert customer_id(make_tracker(channel="refund_socket", metadata=verified)) == "c1002"
-    assert customer_id(make_tracker(channel="refund_socket", metadata={"user_id": "c1002"})) is None
+def test_forged_expired_and_foreign_conversation_claims_are_a_guest(db):
+    secret = load_settings().jwt_secret
+    forged = sign_identity("x" * 40, "conv-1", "c1002", "refund_socket")
+    expired = sign_identity(secret, "conv-1", "c1002", "refund_socket", now=utcnow() - timedelta(hours=1))
+    elsewhere = sign_identity(secret, "another-conversation", "c1002", "refund_socket")
+    for metadata in (forged, expired, elsewhere, {"refund_identity": "garbage"}, {"refund_identity": 42}):
+        assert customer_id(make_tracker(channel="refund_socket", metadata=metadata, customer=None)) is None
 
 
-def test_client_controlled_metadata_and_slots_are_ignored(db):
-    injected = {"user_id": "c1002", "auth_verified": True}
-    # The stock socket.io channel passes customData straight through: never trusted.
-    assert customer_id(make_tracker(channel="socketio", metadata=injected)) is None
-    # A typed /inform{"user_id": ...} lands in slots/entities, which identity never reads.
+def test_a_guest_claim_is_a_guest(db):
+    guest = sign_identity(load_settings().jwt_secret, "conv-1", None, "refund_socket")
+    assert customer_id(make_tracker(channel="refund_socket", metadata=guest, customer=None)) is None
+
+
+def test_typed_ids_and_slots_are_ignored(db):
     tracker = make_tracker(channel="rest", slots={"user_id": "c1002"},
-                           entities=[{"entity": "user_id", "value": "c1002"}], metadata=injected)
+                           entities=[{"entity": "user_id", "value": "c1002"}],
+                           metadata={"user_id": "c1002", "auth_verified": True})
     assert customer_id(tracker) == "c1001"
 
 
 def test_check_customer_sets_exactly_one_slot(db, dispatcher):
     events = ActionCheckCustomer().run(dispatcher, make_tracker(channel="rest"), {})
     assert events == [SlotSet("customer_known", True)]
-    events = ActionCheckCustomer().run(dispatcher, make_tracker(channel="socketio"), {})
+    events = ActionCheckCustomer().run(dispatcher, make_tracker(channel="socketio", customer=None), {})
     assert events == [SlotSet("customer_known", False)] and dispatcher.messages == []

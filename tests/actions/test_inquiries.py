@@ -55,5 +55,5 @@ def test_rejected_ticket_offers_appeal_and_12315(db, dispatcher):
 
 
 def test_guest_is_asked_to_log_in(db, dispatcher):
-    ActionRefundStatus().run(dispatcher, make_tracker(channel="socketio"), {})
+    ActionRefundStatus().run(dispatcher, make_tracker(channel="socketio", customer=None), {})
     assert dispatcher.messages[0]["response"] == "utter_login_required"

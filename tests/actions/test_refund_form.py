@@ -112,7 +112,7 @@ def test_declined_submit_files_nothing(db, dispatcher):
 
 def test_guest_cannot_submit(db, dispatcher):
     slots = {"order_id": IN_WINDOW.order_id, "refund_reason": "demand_change", "refund_confirmed": True}
-    ActionSubmitRefund().run(dispatcher, make_tracker(slots=slots, channel="socketio"), {})
+    ActionSubmitRefund().run(dispatcher, make_tracker(slots=slots, channel="socketio", customer=None), {})
     with db() as session:
         assert session.scalar(select(func.count()).select_from(TicketRow)
                               .where(TicketRow.order_id == IN_WINDOW.order_id)) == 0

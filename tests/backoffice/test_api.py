@@ -44,7 +44,7 @@ def site(request, tmp_path_factory):
     port = free_port()
     env = {**os.environ, "REFUND_DB_URL": url, "REFUND_WEB_PORT": str(port),
            "PYTHONPATH": str(PROJECT_ROOT), "REFUND_UPLOAD_DIR": str(workdir / "uploads"),
-           "REFUND_LOGIN_PER_MINUTE": "3"}
+           "REFUND_LOGIN_FAILURES_PER_ACCOUNT": "3"}
     log = workdir / "web.log"
     process = subprocess.Popen([sys.executable, "-m", "bot.web"], cwd=PROJECT_ROOT, env=env,
                                stdout=log.open("w"), stderr=subprocess.STDOUT)
@@ -100,8 +100,9 @@ def test_authentication_required(site, ticket_id, token):
     assert act(site, ticket_id, "take", token=token)[0] == 401
 
 
-def test_agent_without_reviewer_role_cannot_act(site, ticket_id):
-    assert call(site, "GET", f"/api/backoffice/tickets/{ticket_id}", token=AGENT)[0] == 200
+def test_agent_without_reviewer_role_cannot_read_or_act(site, ticket_id):
+    assert call(site, "GET", f"/api/backoffice/tickets/{ticket_id}", token=AGENT)[0] == 403
+    assert call(site, "GET", "/api/backoffice/tickets", token=AGENT)[0] == 403
     status, body = act(site, ticket_id, "take", token=AGENT)
     assert status == 403 and "reviewer" in body["error"]
     assert call(site, "GET", f"/api/backoffice/tickets/{ticket_id}")[1]["status"] == "submitted"
@@ -193,7 +194,7 @@ def test_login_attempts_are_rate_limited(site):
         except urllib.error.HTTPError as exc:
             codes.append((exc.code, exc.read().decode()))
     assert [c for c, _ in codes] == [401, 401, 401, 429]
-    assert "过于频繁" in codes[-1][1]
+    assert "失败次数过多" in codes[-1][1]
 
 
 def test_liveness_and_readiness(site):

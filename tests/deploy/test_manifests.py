@@ -23,7 +23,7 @@ APP_IMAGE = "refund-assistant:1.0"
 KINDS = {"rasa": ("rasa1", "rasa2"), "actions": ("actions1", "actions2"), "web": ("web1", "web2")}
 # What every service needs in production (settings refuse development secrets there).
 REQUIRED = {"REFUND_ENV", "REFUND_DB_URL", "REFUND_REDIS_URL", "REFUND_JWT_SECRET", "REFUND_RASA_TOKEN",
-            "REFUND_RASA_URL", "REFUND_SITE_URL", "REFUND_UPLOAD_DIR"}
+            "REFUND_ACTION_TOKEN", "REFUND_RASA_URL", "REFUND_SITE_URL", "REFUND_UPLOAD_DIR"}
 RASA_REQUIRED = set(re.findall(r"\$\{(\w+)\}", (PROJECT_ROOT / "endpoints.prod.yml").read_text(encoding="utf-8")))
 
 
@@ -123,7 +123,7 @@ def test_nginx_template_pins_sockets_and_keeps_metrics_internal():
     socket_upstream = re.search(r"upstream refund_rasa_socket \{(.*?)\}", TEMPLATE, re.S).group(1)
     assert "hash" in socket_upstream and "$arg_token" in socket_upstream
     public = TEMPLATE[TEMPLATE.index("# Public"):TEMPLATE.index("# Internal")]
-    assert "location = /metrics { return 404; }" in public and "/conversations" not in public
+    assert "location ^~ /metrics { return 404; }" in public and "/conversations" not in public
     assert "/webhooks" not in public  # the Rasa HTTP API and REST channel are not public
 
 
@@ -209,3 +209,70 @@ def test_the_retention_job_is_scheduled_with_the_upload_volume():
     assert job["containers"][0]["command"] == ["python", "-m", "bot.retention"]
     assert job["volumes"][0]["persistentVolumeClaim"]["claimName"] == "refund-uploads"
     assert Path(PROJECT_ROOT / "bot" / "retention.py").exists()
+
+
+# --- security of the deployment -----------------------------------------------------------------
+
+def network_policies() -> Dict[str, dict]:
+    return {d["metadata"]["name"]: d["spec"] for d in K8S if d["kind"] == "NetworkPolicy"}
+
+
+def allowed_sources(app: str) -> Dict[int, Set[str]]:
+    """port -> the `app` labels of the pods a NetworkPolicy lets reach pods labelled `app`
+    ("*" for anyone, "tier=app" for the application's own pods)."""
+    sources: Dict[int, Set[str]] = {}
+    for spec in network_policies().values():
+        if spec["podSelector"].get("matchLabels", {}).get("app") != app:
+            continue
+        for rule in spec.get("ingress", []):
+            names = {"*"} if "from" not in rule else {
+                next((f"{k}={v}" if k != "app" else v) for k, v in peer["podSelector"]["matchLabels"].items())
+                for peer in rule["from"]}
+            for port in rule["ports"]:
+                sources.setdefault(port["port"], set()).update(names)
+    return sources
+
+
+def test_k8s_denies_all_ingress_unless_a_policy_allows_it():
+    deny = [s for s in network_policies().values() if s["podSelector"] == {} and "ingress" not in s]
+    assert deny and deny[0]["policyTypes"] == ["Ingress"]
+    apps = {w["spec"]["template"]["metadata"]["labels"]["app"] for w in workloads()}
+    assert apps <= {s["podSelector"].get("matchLabels", {}).get("app") for s in network_policies().values()}
+
+
+def test_k8s_only_rasa_reaches_the_actions_and_only_the_apps_reach_the_stores():
+    assert allowed_sources("actions") == {5055: {"nginx", "rasa"}}
+    nginx = allowed_sources("nginx")
+    assert nginx[8080] == {"*"} and nginx[8081] == {"web"} and nginx[8082] == {"rasa"}
+    assert allowed_sources("postgres") == {5432: {"tier=app"}} and allowed_sources("redis") == {6379: {"tier=app"}}
+    assert allowed_sources("rasa") == {5005: {"nginx"}} and allowed_sources("web") == {8000: {"nginx"}}
+    labelled = {w["metadata"]["name"] for w in workloads() + [d for d in K8S if d["kind"] in ("Job",)]
+                if w["spec"]["template"]["metadata"].get("labels", {}).get("tier") == "app"}
+    assert {"rasa", "actions", "web", "refund-migrate"} <= labelled
+    retention = k8s("CronJob", "refund-retention")["spec"]["jobTemplate"]["spec"]["template"]["metadata"]
+    assert retention["labels"]["tier"] == "app"
+
+
+def test_redis_has_a_password_in_both_manifests_and_every_client_uses_it():
+    redis_command = " ".join(COMPOSE["services"]["redis"]["command"])
+    assert "--requirepass ${REFUND_REDIS_PASSWORD}" in redis_command
+    assert compose_env("web1")["REFUND_REDIS_URL"].startswith("redis://:${REFUND_REDIS_PASSWORD}@")
+    assert "REFUND_REDIS_PASSWORD" in compose_env("rasa1")
+    pod = k8s("Deployment", "redis")["spec"]["template"]["spec"]["containers"][0]
+    assert "--requirepass" in " ".join(pod["command"])
+    assert pod["env"][0]["valueFrom"]["secretKeyRef"]["key"] == "REFUND_REDIS_PASSWORD"
+    assert "REFUND_REDIS_URL" not in k8s("ConfigMap", "refund-config")["data"]  # it holds the password
+    assert "--from-literal=REFUND_REDIS_URL=redis://:" in K8S_TEXT
+    assert "password: ${REFUND_REDIS_PASSWORD}" in (PROJECT_ROOT / "endpoints.prod.yml").read_text(encoding="utf-8")
+
+
+def test_rasa_authenticates_to_the_action_server_and_limits_bodies_everywhere():
+    for name in ("endpoints.yml", "endpoints.prod.yml"):
+        text = (PROJECT_ROOT / name).read_text(encoding="utf-8")
+        assert "X-Refund-Action-Token: ${REFUND_ACTION_TOKEN}" in text, name
+    assert compose_env("rasa1")["SANIC_REQUEST_MAX_SIZE"] == "1048576"
+    assert k8s("ConfigMap", "refund-config")["data"]["SANIC_REQUEST_MAX_SIZE"] == "1048576"
+    public = TEMPLATE[TEMPLATE.index("# Public"):TEMPLATE.index("# Internal")]
+    assert re.search(r"listen \$\{REFUND_LB_PUBLIC_PORT\};\s*(#.*\n\s*)*client_max_body_size 64k;", public)
+    upload = re.search(r"location /upload/ \{(.*?)\}", public, re.S).group(1)
+    assert "client_max_body_size 110m" in upload and "proxy_request_buffering off" in upload

@@ -5,18 +5,17 @@ import asyncio
 
 from sqlalchemy import select
 
-from bot.security.tokens import issue_chat_token
 from bot.storage.schema import TicketRow
 from bot.storage.seed import demo_order
 from tests.widget_client import WidgetClient, run
-from tests.servers import JWT_SECRET
+from tests.servers import chat_token
 
 ORDER = demo_order("in_window").order_id
 
 
 def test_action_server_down_mid_form_then_back(fresh_stack):
     async def scenario():
-        client = WidgetClient(fresh_stack.rasa_url, issue_chat_token(JWT_SECRET, "c1001"))
+        client = WidgetClient(fresh_stack.rasa_url, chat_token(fresh_stack.sessions, "c1001"))
         await client.start()
         try:
             await client.say(f"我要退款，订单{ORDER}", wait_for="退款的原因")

@@ -1,9 +1,8 @@
 """Messages as customers really type them still work."""
 import pytest
 
-from bot.security.tokens import issue_chat_token
 from tests.widget_client import WidgetClient, run
-from tests.servers import JWT_SECRET
+from tests.servers import chat_token
 
 from bot.storage.seed import demo_order
 from tests.e2e.test_refund_journey import text_of
@@ -40,7 +39,7 @@ def test_odd_messages_get_a_polite_answer(bot, sender, message):
     ("   ", "空消息"), ("\u200b\u200b", "空消息"), ("\t\n", "空消息"), ("字" * 2001, "太长了")])
 def test_blank_and_oversized_messages_in_the_widget(fresh_stack, message, expected):
     async def scenario():
-        client = WidgetClient(fresh_stack.rasa_url, issue_chat_token(JWT_SECRET, "c1001"))
+        client = WidgetClient(fresh_stack.rasa_url, chat_token(fresh_stack.sessions, "c1001"))
         await client.start()
         try:
             return await client.say(message, wait_for=expected)

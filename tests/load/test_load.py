@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bench.customers import run_load, seed_load_customers
 from bot.storage.schema import TicketRow
-from tests.servers import JWT_SECRET
+from tests.servers import chat_token
 from tests.widget_client import run
 
 CUSTOMERS = int(os.environ.get("REFUND_LOAD_CUSTOMERS", "10"))
@@ -18,7 +18,7 @@ SECONDS = float(os.environ.get("REFUND_LOAD_SECONDS", "20"))
 
 def test_customers_applying_at_once_through_the_balancer(fresh_cluster):
     customers = seed_load_customers(fresh_cluster.sessions, CUSTOMERS, orders_each=40)
-    result = run(run_load(fresh_cluster.public_url, JWT_SECRET, customers, SECONDS))
+    result = run(run_load(fresh_cluster.public_url, lambda c: chat_token(fresh_cluster.sessions, c), customers, SECONDS))
     print(f"\nload: {result.summary()}")
     assert result.errors == []
     assert len(result.confirmed) >= CUSTOMERS  # every customer got at least one application through

@@ -10,12 +10,11 @@ import urllib.request
 
 from sqlalchemy import func, select
 
-from bot.security.tokens import issue_chat_token
 from bot.storage.schema import TicketRow
 from bot.storage.seed import demo_order
 from bot.web.rasa_client import RasaClient
 from tests.cluster import instance_counts
-from tests.servers import JWT_SECRET, TOKEN
+from tests.servers import TOKEN, chat_token
 from tests.widget_client import WidgetClient, run
 
 ORDER = demo_order("in_window").order_id
@@ -30,8 +29,8 @@ def tickets_for(cluster, order_id: str) -> int:
         return db.scalar(select(func.count()).select_from(TicketRow).where(TicketRow.order_id == order_id))
 
 
-async def widget(url: str, customer: str | None, session_id: str | None = None) -> WidgetClient:
-    client = WidgetClient(url, issue_chat_token(JWT_SECRET, customer) if customer else None)
+async def widget(sessions, url: str, customer: str | None, session_id: str | None = None) -> WidgetClient:
+    client = WidgetClient(url, chat_token(sessions, customer) if customer else None)
     await client.start(session_id)
     return client
 
@@ -40,10 +39,10 @@ def test_a_conversation_moving_between_instances_loses_and_repeats_nothing(fresh
     rasa1, rasa2 = fresh_cluster.rasa_urls["rasa1"], fresh_cluster.rasa_urls["rasa2"]
 
     async def scenario():
-        first = await widget(rasa1, "c1001")
+        first = await widget(fresh_cluster.sessions, rasa1, "c1001")
         await first.say(f"我要退款，订单{ORDER}", wait_for="退款的原因")
         # The same customer continues from another tab whose socket landed on the other instance.
-        second = await widget(rasa2, "c1001", first.session_id)
+        second = await widget(fresh_cluster.sessions, rasa2, "c1001", first.session_id)
         quote = await second.say("需求变化", wait_for="确认提交")
         # Both tabs press "confirm" at once, each through its own instance.
         seen = len(first.messages)
@@ -79,7 +78,7 @@ def test_the_balancer_keeps_each_socket_on_one_instance_and_spreads_customers(fr
     before = instance_counts(fresh_cluster)
 
     async def customer(index: int) -> str:
-        client = await widget(fresh_cluster.public_url, ("c1001", "c1002", "c1003")[index % 3])
+        client = await widget(fresh_cluster.sessions, fresh_cluster.public_url, ("c1001", "c1002", "c1003")[index % 3])
         try:
             await client.say("你们的退款政策是什么", wait_for="无理由退订")
             await client.say("包年包月的可以退吗", wait_for="退")
@@ -98,7 +97,7 @@ def test_the_balancer_keeps_each_socket_on_one_instance_and_spreads_customers(fr
 
 def test_an_agent_reply_sent_through_any_instance_reaches_the_customers_socket(fresh_cluster):
     async def scenario():
-        client = await widget(fresh_cluster.rasa_urls["rasa1"], "c1001")
+        client = await widget(fresh_cluster.sessions, fresh_cluster.rasa_urls["rasa1"], "c1001")
         await client.say("你好", wait_for="")
         results = []
         for url in (fresh_cluster.rasa_urls["rasa2"], fresh_cluster.rasa_api_url):
@@ -121,18 +120,18 @@ def test_rasa_restarted_in_the_middle_of_a_refund_form_resumes_where_it_was(fres
     rasa1, rasa2 = fresh_cluster.rasa_urls["rasa1"], fresh_cluster.rasa_urls["rasa2"]
 
     async def scenario():
-        client = await widget(rasa1, "c1001")
+        client = await widget(fresh_cluster.sessions, rasa1, "c1001")
         session_id = client.session_id
         await client.say(f"我要退款，订单{ORDER}", wait_for="退款的原因")
         await asyncio.to_thread(fresh_cluster.services.kill, "rasa1")
         await client.stop()
         # While rasa1 is down the customer carries on at the other instance ...
-        other = await widget(rasa2, "c1001", session_id)
+        other = await widget(fresh_cluster.sessions, rasa2, "c1001", session_id)
         quote = await other.say("需求变化", wait_for="确认提交")
         await other.stop()
         # ... and after rasa1 is back, there, exactly where the form was.
         await asyncio.to_thread(fresh_cluster.services.restart, "rasa1")
-        back = await widget(rasa1, "c1001", session_id)
+        back = await widget(fresh_cluster.sessions, rasa1, "c1001", session_id)
         filed = await back.say("确认", wait_for="工单号")
         await back.stop()
         return session_id, back.session_id, quote, filed
@@ -148,7 +147,7 @@ def test_services_log_json_lines_with_conversation_and_ticket_ids_and_masked_per
     phone = "13812345678"
 
     async def scenario():
-        client = await widget(fresh_cluster.rasa_urls["rasa2"], "c1001")
+        client = await widget(fresh_cluster.sessions, fresh_cluster.rasa_urls["rasa2"], "c1001")
         await client.say(f"我的手机号是{phone}", wait_for="")
         await client.say(f"我要退款，订单{ORDER}", wait_for="退款的原因")
         await client.say("需求变化", wait_for="确认提交")
@@ -182,7 +181,7 @@ def sample(body: str, name: str) -> float:
 
 def test_every_service_exposes_prometheus_metrics_and_the_proxy_hides_them(fresh_cluster):
     async def scenario():
-        client = await widget(fresh_cluster.public_url, "c1001")
+        client = await widget(fresh_cluster.sessions, fresh_cluster.public_url, "c1001")
         await client.say("/nlu_fallback", wait_for="")  # what the NLU emits when it does not understand
         await client.say(f"我要退款，订单{ORDER}", wait_for="退款的原因")
         await client.say("需求变化", wait_for="确认提交")
@@ -201,8 +200,27 @@ def test_every_service_exposes_prometheus_metrics_and_the_proxy_hides_them(fresh
         submitted = db.scalar(select(func.count()).select_from(TicketRow).where(TicketRow.status == "submitted"))
     assert f'refund_tickets{{state="submitted"}} {float(submitted)}' in web
     assert "refund_handoffs" in web and "refund_http_requests_total" in web
+    for spelling in ("/metrics", "/metrics/", "/metrics//", "/metrics/x", "//metrics", "/metrics?x=1", "/%6detrics"):
+        try:
+            urllib.request.urlopen(f"{fresh_cluster.public_url}{spelling}", timeout=10)
+            raise AssertionError(f"the public proxy served {spelling}")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 404, spelling
+
+
+def test_the_proxy_limits_bodies_except_for_the_upload(fresh_cluster):
+    """Small bodies everywhere before authentication; the upload route alone may be large."""
+    big = b"x" * (256 * 1024)
+    request = urllib.request.Request(f"{fresh_cluster.public_url}/login", data=big,
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
     try:
-        urllib.request.urlopen(f"{fresh_cluster.public_url}/metrics", timeout=10)
-        raise AssertionError("the public proxy served /metrics")
+        urllib.request.urlopen(request, timeout=10)
+        raise AssertionError("the proxy passed a 256 KB login body")
     except urllib.error.HTTPError as exc:
-        assert exc.code == 404
+        assert exc.code == 413
+    upload = urllib.request.Request(f"{fresh_cluster.public_url}/upload/not-a-link", data=big,
+                                    headers={"Content-Type": "multipart/form-data; boundary=x"})
+    try:
+        urllib.request.urlopen(upload, timeout=10)
+    except urllib.error.HTTPError as exc:
+        assert exc.code != 413  # reaches the website, which asks for a login

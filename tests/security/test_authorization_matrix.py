@@ -26,9 +26,10 @@ from bot.handoff.service import HandoffService
 from bot.security.tokens import UploadGrant, issue_upload_token
 from bot.settings import PROJECT_ROOT
 from bot.storage.schema import HandoffRow, TicketEventRow, TicketRow
-from bot.storage.seed import demo_order
+from bot.storage.seed import DEMO_ORDERS, demo_order
 from bot.uploads.store import UploadStore
-from tests.servers import JWT_SECRET, free_port, wait_for
+from bot.security.identity import sign_identity
+from tests.servers import ACTION_HEADER, ACTION_TOKEN, JWT_SECRET, TOKEN, free_port, wait_for
 
 ROLES = ("guest", "customer", "other_customer", "agent", "reviewer")
 ALL: FrozenSet[str] = frozenset(ROLES)
@@ -46,6 +47,7 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("GET", "/ready"): ALL,
     ("GET", "/metrics"): ALL,  # internal port only: the public proxy answers 404 (tests/deploy)
     ("GET", "/static/webchat.js"): ALL,
+    ("GET", "/static/chat.js"): ALL,
     ("GET", "/login"): ALL,
     ("POST", "/login"): ALL,  # the authentication endpoints themselves: see AUTH_ENDPOINTS
     ("POST", "/logout"): ALL,
@@ -66,8 +68,9 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("POST", "/console/api/handoffs/<handoff_id:int>/handback"): AGENT,
     ("POST", "/console/api/handoffs/<handoff_id:int>/close"): AGENT,
     ("POST", "/console/api/tickets/<ticket_id:str>/<action:str>"): REVIEWER,
-    ("GET", "/api/backoffice/tickets"): STAFF,
-    ("GET", "/api/backoffice/tickets/<ticket_id:str>"): STAFF,
+    # Agents see a customer's tickets in the conversations they handle, not the whole back office.
+    ("GET", "/api/backoffice/tickets"): REVIEWER,
+    ("GET", "/api/backoffice/tickets/<ticket_id:str>"): REVIEWER,
     ("POST", "/api/backoffice/tickets/<ticket_id:str>/<action:str>"): REVIEWER,
 }
 
@@ -99,21 +102,26 @@ class Visitor:
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect())
         self.bearer: Optional[str] = None
+        self.tokens: Dict[str, str] = {}
         if role in ("customer", "other_customer"):
-            self._login("/login", {"customer_id": CREDENTIALS[role][0], "password": CREDENTIALS[role][1]})
+            self._login("/login", {"customer_id": CREDENTIALS[role][0], "password": CREDENTIALS[role][1]}, "/chat")
         elif role in STAFF:
-            self._login("/console/login", {"staff_id": CREDENTIALS[role][0], "password": CREDENTIALS[role][1]})
+            self._login("/console/login", {"staff_id": CREDENTIALS[role][0], "password": CREDENTIALS[role][1]},
+                        "/console")
             self.bearer = f"dev-token-{CREDENTIALS[role][0]}"
+        self.request("GET", "/chat")  # a token for the site as well
+        self.request("GET", "/console/login")
 
     def csrf(self, path: str = "/") -> str:
-        """The CSRF token for a page: the console has its own cookie."""
-        name = "console_csrf" if path.startswith("/console") else "csrf"
-        return next((c.value for c in self.jar if c.name == name), "")
+        """The CSRF token the last page of that area (site or console) carried: it is bound to
+        the browser's nonce cookie and its login."""
+        return self.tokens.get("console" if path.startswith("/console") else "site", "")
 
-    def _login(self, path: str, form: Dict[str, str]) -> None:
+    def _login(self, path: str, form: Dict[str, str], landing: str) -> None:
         self.request("GET", path)
         status, _, _ = self.request("POST", path, form={**form, "csrf": self.csrf(path)})
         assert status == 302, f"{self.role} could not log in"
+        self.request("GET", landing)  # the login changed the CSRF token: read the new one
 
     def request(self, method: str, path: str, form: Optional[Dict[str, str]] = None,
                 body: Optional[dict] = None) -> Tuple[int, str, Message]:
@@ -131,9 +139,13 @@ class Visitor:
         request = urllib.request.Request(self.site_url + path, data=data, headers=headers, method=method)
         try:
             with self.opener.open(request, timeout=30) as response:
-                return response.status, response.read().decode("utf-8", "replace"), response.headers
+                status, text, received = response.status, response.read().decode("utf-8", "replace"), response.headers
         except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode("utf-8", "replace"), exc.headers
+            status, text, received = exc.code, exc.read().decode("utf-8", "replace"), exc.headers
+        token = re.search(r'name="csrf(?:-token)?" (?:value|content)="([^"]+)"', text)
+        if token:
+            self.tokens["console" if path.startswith("/console") else "site"] = token.group(1)
+        return status, text, received
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -223,12 +235,20 @@ OWNER_ORDER = demo_order("in_window")
 
 
 def action_call(name: str, role: str, ticket_id: str) -> dict:
+    """An action call as Rasa makes it. The customer roles carry the identity claim our channels
+    sign; "forged" claims the owner's id the way Rasa's stock channels would pass it through
+    from a client (input_channel and metadata), with no claim."""
     user = {"customer": "c1001", "other_customer": "c1002"}.get(role)
     slots = {"order_id": OWNER_ORDER.order_id, "ticket_id": ticket_id, "withdraw_ticket": ticket_id,
              "appeal_ticket": ticket_id, "supplement_ticket": ticket_id, "refund_reason": "demand_change",
              "refund_confirmed": True, "customer_known": True, "appeal_statement": "我不同意",
              "supplement_content": "补充说明", "requested_slot": None}
-    metadata = {"user_id": user, "auth_verified": user is not None}
+    sender = f"matrix-{role}"
+    if role == "forged":
+        metadata = {"user_id": "c1001", "auth_verified": True}
+    else:
+        metadata = {"user_id": user, "auth_verified": user is not None,
+                    **sign_identity(JWT_SECRET, sender, user, "refund_socket")}
     return {"next_action": name, "sender_id": f"matrix-{role}", "version": "3.6.2", "domain": {},
             "tracker": {"sender_id": f"matrix-{role}", "slots": slots, "latest_message": {
                 "text": "/affirm", "intent": {"name": "affirm", "confidence": 1.0}, "entities": [],
@@ -275,7 +295,9 @@ ACTION_MATRIX: Dict[str, FrozenSet[str]] = {name: CUSTOMER for name in (
 
 
 def registered_actions(stack) -> set:
-    with urllib.request.urlopen(stack.action_url.replace("/webhook", "/actions"), timeout=30) as response:
+    request = urllib.request.Request(stack.action_url.replace("/webhook", "/actions"),
+                                     headers={ACTION_HEADER: ACTION_TOKEN})
+    with urllib.request.urlopen(request, timeout=30) as response:
         return {entry["name"] for entry in json.loads(response.read())}
 
 
@@ -293,7 +315,7 @@ def answer_text(result: dict) -> str:
 
 @pytest.mark.parametrize("name", sorted(ACTION_MATRIX))
 def test_each_action_shows_and_changes_only_what_the_role_may(stack, resources, name):
-    for role in ("guest", "other_customer", "customer"):
+    for role in ("guest", "forged", "other_customer", "customer"):
         before = owner_state(stack.sessions)
         try:
             result = stack.call_action(action_call(name, role, resources["ticket_id"]))
@@ -306,6 +328,49 @@ def test_each_action_shows_and_changes_only_what_the_role_may(stack, resources, 
         leaked = [marker for marker in owner_markers(stack.sessions) if marker in text]
         assert not leaked, f"{name} showed {role} c1001's {leaked}: {text[:300]}"
         assert owner_state(stack.sessions) == before, f"{name} as {role} changed c1001's data"
+
+
+@pytest.mark.parametrize("token", [None, "", "wrong-token", TOKEN], ids=["none", "empty", "wrong", "rasa-api-token"])
+def test_the_action_server_refuses_every_call_without_its_secret(stack, resources, token):
+    """Only Rasa (which holds REFUND_ACTION_TOKEN) may run or list actions; probes stay open."""
+    base = stack.action_url.replace("/webhook", "")
+    headers = {"Content-Type": "application/json", **({ACTION_HEADER: token} if token is not None else {})}
+    before = owner_state(stack.sessions)
+    for name in sorted(ACTION_MATRIX):
+        request = urllib.request.Request(f"{base}/webhook", headers=headers, method="POST",
+                                         data=json.dumps(action_call(name, "customer", resources["ticket_id"])).encode())
+        with pytest.raises(urllib.error.HTTPError) as refused_call:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused_call.value.code == 401, name
+    with pytest.raises(urllib.error.HTTPError) as listing:
+        urllib.request.urlopen(urllib.request.Request(f"{base}/actions", headers=headers), timeout=30)
+    assert listing.value.code == 401
+    assert owner_state(stack.sessions) == before
+    for probe in ("/health", "/ready", "/metrics"):
+        with urllib.request.urlopen(base + probe, timeout=30) as response:
+            assert response.status == 200, probe
+
+
+# --- the development REST channel ---------------------------------------------------------------
+
+@pytest.mark.parametrize("claimed", ["refund_socket", "socketio", "rest", None])
+def test_the_rest_channel_ignores_identity_sent_by_the_client(stack, resources, claimed):
+    """Whatever channel and metadata a REST client claims, it is the demo customer of
+    development (c1001), never the customer it names (c1002)."""
+    body = {"sender": f"matrix-rest-{claimed}", "message": "我要退款",
+            "metadata": {"user_id": "c1002", "auth_verified": True,
+                         "refund_identity": "not-a-signed-claim"}}
+    if claimed:
+        body["input_channel"] = claimed
+    request = urllib.request.Request(f"{stack.rasa_url}/webhooks/rest/webhook", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        text = answer_text({"responses": json.loads(response.read())})
+    assert demo_order("other_customer").order_id not in text and "李娜" not in text, text
+    own = [o.order_id for o in DEMO_ORDERS if o.customer_id == "c1001"]
+    assert any(order_id in text for order_id in own), text  # the development demo customer's own orders
+    latest = [e for e in stack.tracker(body["sender"])["events"] if e["event"] == "user"][-1]
+    assert latest["input_channel"] == "rest" and "c1002" not in json.dumps(latest["metadata"])
 
 
 def test_evidence_is_served_to_staff_as_an_inert_download(stack, resources):

@@ -28,7 +28,7 @@ from bot.storage.schema import HandoffRow, TicketEventRow, TicketRow, UploadRow
 from bot.tickets.store import TicketStore
 from tests.raw_socket import RawSocket, SocketClosed
 from tests.security.campaign import FOREIGN_CUSTOMER, Probe, generate
-from tests.servers import JWT_SECRET
+from tests.servers import chat_token
 from tests.widget_client import run
 
 SEED = 20261126
@@ -62,15 +62,15 @@ def rss_mb(pid: int) -> float:
     return int(line.split()[1]) / 1024
 
 
-def token_for(identity: str) -> Optional[str]:
+def token_for(identity: str, customer_token: str) -> Optional[str]:
     if identity == "customer":
-        return issue_chat_token(JWT_SECRET, CAMPAIGN_CUSTOMER)
+        return customer_token
     if identity == "forged":
-        return issue_chat_token("an-attackers-guess-at-the-secret-0123456789", FOREIGN_CUSTOMER)
+        return issue_chat_token("an-attackers-guess-at-the-secret-0123456789", FOREIGN_CUSTOMER, "guessed-login")
     return None
 
 
-async def worker(url: str, probes: List[Probe], rng: random.Random, outcome: Outcome) -> None:
+async def worker(url: str, probes: List[Probe], rng: random.Random, outcome: Outcome, customer_token: str) -> None:
     client: Optional[RawSocket] = None
     turns = 0
     for probe in probes:
@@ -78,7 +78,7 @@ async def worker(url: str, probes: List[Probe], rng: random.Random, outcome: Out
             if client is not None:
                 await client.close()
             identity = rng.choice(["guest", "customer", "customer", "forged"])
-            client = RawSocket(url, token_for(identity))
+            client = RawSocket(url, token_for(identity, customer_token))
             session_id = await client.connect()
             outcome.conversations.append(Conversation(session_id, identity))
             outcome.replies.setdefault(identity, [])
@@ -120,17 +120,18 @@ def test_ten_thousand_hostile_messages(fresh_stack):
     before = snapshot(fresh_stack.sessions)
     rasa_pid = fresh_stack.services.processes["rasa"].pid
     outcome = Outcome()
+    customer_token = chat_token(fresh_stack.sessions, CAMPAIGN_CUSTOMER)
 
     async def campaign():
         rng = random.Random(SEED)
         warm = probes[:WORKERS * 40]
         rest = probes[len(warm):]
-        await asyncio.gather(*(worker(fresh_stack.rasa_url, warm[i::WORKERS], random.Random(rng.random()), outcome)
-                               for i in range(WORKERS)))
+        await asyncio.gather(*(worker(fresh_stack.rasa_url, warm[i::WORKERS], random.Random(rng.random()), outcome,
+                                      customer_token) for i in range(WORKERS)))
         warmed = rss_mb(rasa_pid)
         started = time.monotonic()
-        await asyncio.gather(*(worker(fresh_stack.rasa_url, rest[i::WORKERS], random.Random(rng.random()), outcome)
-                               for i in range(WORKERS)))
+        await asyncio.gather(*(worker(fresh_stack.rasa_url, rest[i::WORKERS], random.Random(rng.random()), outcome,
+                                      customer_token) for i in range(WORKERS)))
         return warmed, rss_mb(rasa_pid), time.monotonic() - started
 
     warmed, final, seconds = run(campaign())

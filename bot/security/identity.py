@@ -1,0 +1,48 @@
+"""Identity claims: how a channel tells the action server who sent a message.
+
+A channel that has verified the customer itself (the widget's chat token, or the demo
+customer on the development REST channel) signs a short-lived claim bound to the
+conversation and puts it in the message metadata under `IDENTITY_KEY`. The actions believe
+nothing else: not the channel name, not `user_id` fields, not slots or entities, all of which
+a client can send through some channel.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Dict, Optional
+
+import jwt
+
+from bot.clock import utcnow
+
+IDENTITY_KEY = "refund_identity"
+IDENTITY_AUDIENCE = "refund-identity"
+ISSUER = "refund-channel"
+# A claim is checked while its own turn runs; a short life limits any replay of a leaked one.
+IDENTITY_TTL = timedelta(minutes=10)
+
+
+def sign_identity(secret: str, conversation_id: str, customer_id: Optional[str], channel: str,
+                  now: Optional[datetime] = None) -> Dict[str, Any]:
+    """Metadata for one message: who sent it (None: a guest), bound to its conversation."""
+    issued = now or utcnow()
+    claim = {"iss": ISSUER, "aud": IDENTITY_AUDIENCE, "sub": customer_id or "", "conv": conversation_id,
+             "chan": channel, "iat": issued, "exp": issued + IDENTITY_TTL}
+    return {IDENTITY_KEY: jwt.encode(claim, secret, algorithm="HS256")}
+
+
+def verified_customer(metadata: Any, secret: str, conversation_id: str) -> Optional[str]:
+    """The customer a valid claim in `metadata` vouches for in `conversation_id`; None for a
+    guest, a missing, forged or expired claim, or a claim made for another conversation."""
+    token = metadata.get(IDENTITY_KEY) if isinstance(metadata, dict) else None
+    if not isinstance(token, str):
+        return None
+    try:
+        claim = jwt.decode(token, secret, algorithms=["HS256"], audience=IDENTITY_AUDIENCE, issuer=ISSUER,
+                           options={"require": ["exp", "sub", "aud", "iss", "conv"]})
+    except jwt.PyJWTError:
+        return None
+    if claim.get("conv") != conversation_id:
+        return None
+    subject = claim.get("sub")
+    return subject if isinstance(subject, str) and subject else None

@@ -1,0 +1,56 @@
+"""The widget page under its Content-Security-Policy: it still works, a `javascript:` link or
+a remote image in a bot message (e.g. pasted by an agent) never reaches the page, and after
+logout the same tab is a guest."""
+from __future__ import annotations
+
+import asyncio
+
+from bot.web.rasa_client import RasaClient
+from tests.browser.widget import BOT_TEXTS, bot_texts, login, open_widget, send, session_id, wait_for_bot
+from tests.servers import TOKEN
+
+HOSTILE = ("请查看[退款说明](javascript:document.title='pwned') 与 ![x](http://203.0.113.9/pixel.png) "
+           "以及[帮助中心](https://help.example-cloud.cn/refund)")
+
+
+def test_widget_works_under_the_policy_and_hostile_links_are_inert(fresh_stack, context, artifacts):
+    page = context.new_page()
+    violations = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    remote = []
+    page.on("request", lambda request: remote.append(request.url) if "203.0.113.9" in request.url else None)
+    login(page, fresh_stack.site_url)
+    open_widget(page)
+    wait_for_bot(page, "我是云途退款助手")
+    conversation = session_id(page)
+    asyncio.run(RasaClient(fresh_stack.rasa_url, TOKEN).push_bot_message(conversation, HOSTILE,
+                                                                          metadata={"agent_id": "a1"}))
+    wait_for_bot(page, "以及")
+    hrefs = page.eval_on_selector_all(".rw-messages-container a", "links => links.map(a => a.getAttribute('href'))")
+    assert "https://help.example-cloud.cn/refund" in hrefs
+    assert not [h for h in hrefs if h and h.strip().lower().startswith(("javascript:", "data:"))], hrefs
+    assert page.locator(".rw-messages-container img[src*='203.0.113.9']").count() == 0 and not remote
+    page.locator(".rw-messages-container", has_text="退款说明").first.click()
+    assert page.title() != "pwned"
+    page.screenshot(path=str(artifacts / "widget-hostile-links.png"), full_page=True)
+    shown = page.locator(BOT_TEXTS).count()
+    send(page, "你好")  # the widget still talks under the policy
+    page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length > n", arg=[BOT_TEXTS, shown])
+    assert not violations, violations
+
+
+def test_after_logout_the_same_tab_is_a_guest(fresh_stack, context, artifacts):
+    page = context.new_page()
+    login(page, fresh_stack.site_url)
+    open_widget(page)
+    wait_for_bot(page, "我是云途退款助手")
+    page.click("#logout")
+    page.wait_for_url("**/login")
+    page.goto(f"{fresh_stack.site_url}/chat")
+    assert "张伟" not in page.content()
+    open_widget(page)
+    send(page, "我要退款")
+    wait_for_bot(page, "请先登录")
+    assert "2026112400010001" not in bot_texts(page)
+    page.screenshot(path=str(artifacts / "widget-after-logout.png"), full_page=True)
