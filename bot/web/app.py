@@ -279,6 +279,7 @@ def customer_page_policy(chat_url: str) -> str:
     parts = urlsplit(chat_url)
     socket_origin = f"{'wss' if parts.scheme == 'https' else 'ws'}://{parts.netloc}"
     return (f"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            f"font-src 'self' data:; "
             f"connect-src 'self' {parts.scheme}://{parts.netloc} {socket_origin}; frame-ancestors 'none'; "
             f"base-uri 'none'; form-action 'self'; object-src 'none'")
 

@@ -4,6 +4,7 @@ logout the same tab is a guest."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from bot.web.rasa_client import RasaClient
 from tests.browser.widget import BOT_TEXTS, bot_texts, login, open_widget, send, session_id, wait_for_bot
@@ -24,8 +25,9 @@ def test_widget_works_under_the_policy_and_hostile_links_are_inert(fresh_stack, 
     open_widget(page)
     wait_for_bot(page, "我是云途退款助手")
     conversation = session_id(page)
-    asyncio.run(RasaClient(fresh_stack.rasa_url, TOKEN).push_bot_message(conversation, HOSTILE,
-                                                                          metadata={"agent_id": "a1"}))
+    push = RasaClient(fresh_stack.rasa_url, TOKEN).push_bot_message(conversation, HOSTILE, metadata={"agent_id": "a1"})
+    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API already runs an event loop here
+        assert pool.submit(asyncio.run, push).result()
     wait_for_bot(page, "以及")
     hrefs = page.eval_on_selector_all(".rw-messages-container a", "links => links.map(a => a.getAttribute('href'))")
     assert "https://help.example-cloud.cn/refund" in hrefs
@@ -37,7 +39,9 @@ def test_widget_works_under_the_policy_and_hostile_links_are_inert(fresh_stack, 
     shown = page.locator(BOT_TEXTS).count()
     send(page, "你好")  # the widget still talks under the policy
     page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length > n", arg=[BOT_TEXTS, shown])
-    assert not violations, violations
+    # The widget bundle asks for a web font from a CDN; the policy blocks it on purpose (nothing
+    # is fetched from outside the site). Anything else blocked would be a page we broke.
+    assert not [v for v in violations if "fonts.googleapis.com" not in v], violations
 
 
 def test_after_logout_the_same_tab_is_a_guest(fresh_stack, context, artifacts):
