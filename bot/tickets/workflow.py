@@ -139,8 +139,8 @@ class TicketWorkflow:
             raise InvalidRequest("amount must be a string such as \"1000.00\"")
         # Plain yuan with at most two decimals: no NaN, Infinity, exponents or signs reach Decimal.
         if not AMOUNT.fullmatch(str(amount)):
-            raise InvalidRequest(f"amount must be yuan >= 0 with at most two decimals, such as \"1000.00\", "
-                                 f"not {str(amount)[:40]!r}")
+            raise InvalidRequest(f"amount is not a number of yuan >= 0 with at most two decimals, such as "
+                                 f"\"1000.00\": {str(amount)[:40]!r}")
         value = Decimal(str(amount))
         paid = to_money(ticket.quote.get("paid", "0"))
         ceiling = max(paid, ticket.quoted_amount)
