@@ -8,7 +8,8 @@ belongs to an open ticket or a live handoff:
   REFUND_TRACKER_DB_URL, default the project database) whose last event is that old;
 * what customers wrote in handoff summaries, messages and call-back numbers, survey comments
   and agents' notes (the rows stay, anonymised, so statistics still add up);
-* uploaded evidence files (the upload row stays with `purged_at` set; the bytes are deleted).
+* uploaded evidence files (the upload row stays with `purged_at` set; the bytes are deleted);
+* website and console logins that expired before then.
 Tickets, their evidence statements and the ticket audit trail are never touched.
 """
 from __future__ import annotations
@@ -28,7 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import utcnow
-from bot.storage.schema import HandoffNoteRow, HandoffRow, SurveyRow, TicketRow, UploadRow
+from bot.storage.schema import HandoffNoteRow, HandoffRow, LoginSessionRow, SurveyRow, TicketRow, UploadRow
 from bot.tickets.models import OPEN_STATUSES
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class RetentionReport:
     surveys: int = 0
     uploads: int = 0
     files: int = 0
+    logins: int = 0
 
 
 def protected_conversations(session: Session) -> Set[str]:
@@ -66,6 +68,7 @@ def purge(sessions: sessionmaker, upload_root: Path, cutoff: datetime, tracker_e
         _anonymise_handoffs(session, cutoff, keep, report)
         _anonymise_surveys(session, cutoff, report)
         orphaned = _purge_uploads(session, cutoff, report)
+        report.logins = session.execute(delete(LoginSessionRow).where(LoginSessionRow.expires_at < cutoff)).rowcount
         if dry_run:
             session.rollback()
         else:

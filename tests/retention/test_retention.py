@@ -3,6 +3,7 @@ the upload store writes the files, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore
@@ -13,8 +14,10 @@ from sqlalchemy import func, select
 from bot.handoff.service import HandoffService
 from bot.handoff.hours import SupportSettings
 from bot.retention import PURGED_NOTE, main, purge
+from bot.security.login_sessions import LoginKind, LoginSessions
 from bot.security.tokens import UploadGrant
-from bot.storage.schema import HandoffNoteRow, HandoffRow, SurveyRow, TicketEventRow, TicketRow, UploadRow
+from bot.storage.schema import (HandoffNoteRow, HandoffRow, LoginSessionRow, SurveyRow, TicketEventRow, TicketRow,
+                                UploadRow)
 from bot.storage.seed import demo_order
 from bot.uploads.store import UploadStore
 from tests.conftest import NOW
@@ -127,3 +130,13 @@ def test_a_bad_retention_period_is_refused_clearly(monkeypatch, capsys, days):
     monkeypatch.setenv("REFUND_RETENTION_DAYS", days)
     assert main([]) == 2
     assert "REFUND_RETENTION_DAYS" in capsys.readouterr().err
+
+
+def test_expired_logins_go_live_ones_stay(seeded):
+    logins = LoginSessions(seeded, clock=lambda: CUTOFF - timedelta(days=1))
+    old = logins.start(LoginKind.CUSTOMER, "c1001", timedelta(hours=8))
+    recent = LoginSessions(seeded).start(LoginKind.STAFF, "a1", timedelta(hours=8))
+    report = purge(seeded, Path("/nonexistent"), CUTOFF)
+    with seeded() as db:
+        assert db.get(LoginSessionRow, old) is None and db.get(LoginSessionRow, recent) is not None
+    assert report.logins == 1
