@@ -17,12 +17,14 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.channels import action_validation
 from bot.channels.replies import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from bot.nlu.normalize import normalize_text
 from bot.security.identity import sign_identity
 from bot.settings import load_settings
 
 MAX_SENDER_CHARS = 128
+action_validation.install()  # a validator built once for action responses (see the module)
 
 
 class DevRestInput(InputChannel):

@@ -36,6 +36,7 @@ from socketio import AsyncRedisManager, AsyncServer
 from bot.nlu.normalize import normalize_text
 from bot.channels.replies import (EMPTY, MALFORMED, MAX_MESSAGE_CHARS, NO_SESSION, SESSION_ENDED,
                                   TEMPORARY_FAILURE, TOO_FAST, TOO_LONG)
+from bot.channels import action_validation
 from bot.channels.markdown import safe_markdown
 from bot.channels.sessions import SessionRegistry, registry_from_environment
 from bot.handoff import replies as handoff_replies
@@ -49,6 +50,7 @@ from bot.security.login_sessions import LoginKind
 from bot.wiring import handoff_service, login_sessions
 
 logger = logging.getLogger(__name__)
+action_validation.install()  # a validator built once for action responses (see the module)
 LOGIN_CHECK_SECONDS = 5.0  # how stale the channel's knowledge of a logout may be
 
 
