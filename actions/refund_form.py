@@ -14,16 +14,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.evidence import NO_EVIDENCE, UPLOAD_DONE, links_in, upload_url
 from actions.handoff import hand_off
 from actions.identity import customer_id
-from bot.clock import utcnow
+from bot.billing.models import Order
+from bot.clock import to_customer_time, utcnow
 from bot.handoff import replies as handoff_replies
 from bot.nlu.extract import extract_entities
 from bot.nlu.normalize import normalize_text
 from bot.nlu.reasons import find_reason
 from bot.policy.config import REASONS
 from bot.refunds import replies
+from bot.refunds.order_reference import resolve_order_reference
 from bot.wiring import handoff_service, refund_service, upload_store
 
-FORM_SLOTS = ("order_id", "instance_id", "refund_reason", "incident_time", "incident_instance",
+FORM_SLOTS = ("order_id", "order_candidates", "instance_id", "refund_reason", "incident_time", "incident_instance",
               "incident_description", "evidence_links", "duplicate_confirmed", "refund_confirmed",
               "refund_blocked")
 FILING_FAILED = "抱歉，系统繁忙，您的退款申请这次没有提交成功（不会产生重复申请）。您填写的内容都保留着，稍后确认即可重新提交。"
@@ -44,6 +46,51 @@ def _entities(text: str) -> Dict[str, str]:
 
 def _login_required(dispatcher: CollectingDispatcher) -> None:
     dispatcher.utter_message(response="utter_login_required")
+
+
+def _accept_order(dispatcher: CollectingDispatcher, cid: str, order: Order) -> Dict[Text, Any]:
+    """The customer's order is identified: refuse at once what no reason can change, else go on."""
+    service = refund_service()
+    open_ticket = service.tickets.open_ticket_for_order(cid, order.order_id)
+    if open_ticket is not None:
+        dispatcher.utter_message(text=replies.ticket_already_open(open_ticket))
+        return {"order_id": order.order_id, "refund_blocked": True}
+    probe = service.quote(cid, order.order_id, "demand_change")
+    if probe is not None and probe.rule in REASON_INDEPENDENT_REFUSALS:
+        dispatcher.utter_message(text=probe.explanation)
+        return {"order_id": order.order_id, "refund_blocked": True}
+    dispatcher.utter_message(text=replies.order_found(order))
+    return {"order_id": order.order_id, "incident_instance": order.instance_id}
+
+
+def _several_orders(dispatcher: CollectingDispatcher, cid: str, typed_ids: List[str]) -> Dict[Text, Any]:
+    """Several order ids in one message: ask which (only the customer's own are offered)."""
+    service = refund_service()
+    own = [o for o in (service.find_order(cid, order_id=i).order for i in typed_ids) if o is not None]
+    if len(own) == 1:
+        return _accept_order(dispatcher, cid, own[0])
+    if not own:
+        dispatcher.utter_message(text=replies.order_not_found("、".join(typed_ids)))
+        return {"order_id": None}
+    dispatcher.utter_message(text=replies.which_of_several(len(own)))
+    return {"order_id": None, "order_candidates": [o.order_id for o in own]}
+
+
+def _order_in_words(dispatcher: CollectingDispatcher, cid: str, text: str) -> Dict[Text, Any]:
+    """「8核16G那台」「第一个」「续费的那个」: match the words against the orders the customer was offered."""
+    service = refund_service()
+    offered = service.refundable_orders(cid)[:10]
+    reference = resolve_order_reference(text, offered, year=to_customer_time(service.clock()).year)
+    if not reference.understood:
+        dispatcher.utter_message(text=replies.ORDER_NOT_RECOGNISED)
+        return {"order_id": None}
+    if len(reference.orders) == 1:
+        return _accept_order(dispatcher, cid, reference.orders[0])
+    if not reference.orders:
+        dispatcher.utter_message(text=replies.NO_ORDER_FITS)
+        return {"order_id": None}
+    dispatcher.utter_message(text=replies.which_of_several(len(reference.orders)))
+    return {"order_id": None, "order_candidates": [o.order_id for o in reference.orders]}
 
 
 class ValidateRefundForm(FormValidationAction):
@@ -84,28 +131,22 @@ class ValidateRefundForm(FormValidationAction):
             _login_required(dispatcher)
             return {"order_id": None, "refund_blocked": True}
         service = refund_service()
+        text = normalize_text(str(value))
+        # Rasa keeps one entity value per slot: count the ids in what the customer actually typed.
+        typed = normalize_text(tracker.latest_message.get("text") or text)
+        typed_ids = list(dict.fromkeys(e.value for e in extract_entities(typed, utcnow()) if e.entity == "order_id"))
+        if len(typed_ids) > 1:
+            return _several_orders(dispatcher, cid, typed_ids)
         ids = _entities(str(value))
+        if not ids.get("order_id") and not ids.get("instance_id"):
+            return _order_in_words(dispatcher, cid, text)
         lookup = service.find_order(cid, order_id=ids.get("order_id"), instance_id=ids.get("instance_id"))
         if lookup.candidates:
             return {"order_id": None}  # action_ask_order_id offers the instance's orders
         if lookup.order is None:
-            typed = ids.get("order_id") or ids.get("instance_id")
-            if typed:
-                dispatcher.utter_message(text=replies.order_not_found(typed))
-            else:
-                dispatcher.utter_message(text="没有识别到订单号。订单号是 16 位数字，实例 ID 形如 ins-xxxxxxxx。")
+            dispatcher.utter_message(text=replies.order_not_found(ids.get("order_id") or ids.get("instance_id")))
             return {"order_id": None}
-        order = lookup.order
-        open_ticket = service.tickets.open_ticket_for_order(cid, order.order_id)
-        if open_ticket is not None:
-            dispatcher.utter_message(text=replies.ticket_already_open(open_ticket))
-            return {"order_id": order.order_id, "refund_blocked": True}
-        probe = service.quote(cid, order.order_id, "demand_change")
-        if probe is not None and probe.rule in REASON_INDEPENDENT_REFUSALS:
-            dispatcher.utter_message(text=probe.explanation)
-            return {"order_id": order.order_id, "refund_blocked": True}
-        dispatcher.utter_message(text=replies.order_found(order))
-        return {"order_id": order.order_id, "incident_instance": order.instance_id}
+        return _accept_order(dispatcher, cid, lookup.order)
 
     def validate_refund_reason(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
@@ -196,6 +237,11 @@ class ActionAskOrderId(Action):
             _login_required(dispatcher)
             return []
         service = refund_service()
+        named = [o for o in (service.find_order(cid, order_id=i).order for i in tracker.get_slot("order_candidates") or [])
+                 if o is not None]
+        if named:
+            dispatcher.utter_message(text="请选择要退款的订单：", buttons=replies.as_buttons(named))
+            return [SlotSet("order_candidates", None)]
         instance_id = tracker.get_slot("instance_id")
         candidates = service.find_order(cid, instance_id=instance_id).candidates if instance_id else ()
         if candidates:

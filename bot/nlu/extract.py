@@ -27,7 +27,8 @@ class Entity:
     text: str
 
 
-ORDER_ID = re.compile(r"(?<!\d)\d{16}(?!\d)")
+# 16 digits, also typed in groups of four: 「2026 1125 0001 0008」「2026-1125-0001-0008」.
+ORDER_ID = re.compile(r"(?<![\d-])(?:\d{16}|\d{4}(?:[ -]\d{4}){3})(?![\d])")
 TICKET_ID = re.compile(r"(?<![A-Za-z0-9])[Rr][Ff]\s?(\d{12})(?!\d)")
 INSTANCE_ID = re.compile(r"(?<![A-Za-z0-9-])[Ii][Nn][Ss]-([A-Za-z0-9]{8})(?![A-Za-z0-9])")
 
@@ -64,7 +65,7 @@ def extract_entities(text: str, now: datetime) -> List[Entity]:
     for pattern, name, canon in (
         (TICKET_ID, "ticket_id", lambda m: "RF" + m.group(1)),
         (INSTANCE_ID, "instance_id", lambda m: "ins-" + m.group(1).lower()),
-        (ORDER_ID, "order_id", lambda m: m.group(0)),
+        (ORDER_ID, "order_id", lambda m: re.sub(r"[ -]", "", m.group(0))),
     ):
         for match in pattern.finditer(masked):
             entities.append(Entity(name, match.start(), match.end(), canon(match), text[match.start():match.end()]))

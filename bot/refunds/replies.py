@@ -23,10 +23,19 @@ def order_found(order: Order) -> str:
     return f"好的，已找到您的订单 {order.order_id}：{order.product_name}，{activated}开通。"
 
 
+PAYMENT_METHODS = {"alipay": "支付宝", "wechat": "微信支付", "bank_card": "银行卡", "balance": "账户余额"}
+
+
+def payment_method_label(method: str) -> str:
+    """How a customer calls a payment method (billing codes never reach them)."""
+    return PAYMENT_METHODS.get(method, "其他支付方式")
+
+
 def duplicate_question(payments: Sequence[Payment], primary: Payment) -> str:
     lines = ["我们在账单中查到这笔订单有多笔扣款："]
     for p in (primary, *payments):
-        lines.append(f"· 交易号 {p.txn_id}，{format_customer_time(p.paid_at)}，{format_yuan(p.amount)}（{p.method}）")
+        lines.append(f"· 交易号 {p.txn_id}，{format_customer_time(p.paid_at)}，{format_yuan(p.amount)}"
+                     f"（{payment_method_label(p.method)}）")
     lines.append(f"其中后 {len(payments)} 笔为重复扣款，确认是要退回这部分吗？")
     return "\n".join(lines)
 
@@ -115,6 +124,15 @@ def evidence_question(upload_url: str) -> str:
     """Offer the upload page (the widget has no file control) as well as links."""
     return (f"如有故障截图、监控图或日志，请[点此上传证明材料]({upload_url})（链接 24 小时内有效），"
             "也可以直接发送链接。上传完成后回复「好了」；没有材料请回复「没有」。")
+
+
+ORDER_NOT_RECOGNISED = ("没有识别到订单。您可以点选下面的订单，发送订单号（16 位数字）或实例 ID（ins-xxxxxxxx），"
+                        "也可以描述一下，例如「4核8G那台」「续费的那个」「第一个」。")
+NO_ORDER_FITS = "在您可退款的订单里没有找到符合这个描述的，请从下面的订单中选择，或发送订单号。"
+
+
+def which_of_several(count: int) -> str:
+    return f"有 {count} 个订单符合，请问您要退哪一个？"
 
 
 def order_not_found(typed: str) -> str:

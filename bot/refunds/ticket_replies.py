@@ -56,14 +56,16 @@ def _next_step(ticket: Ticket) -> str:
     if status == "needs_info":
         items = "、".join(ticket.info_requested) or "相关材料"
         return f"下一步：审核人员需要您补充：{items}。补充后工单会重新进入审核。"
+    arrival = f"，预计 {due} 前到账" if due else ""
     if status == "approved":
-        return f"审核已通过，{_amount(ticket)}，将退回{_destination(ticket)}，预计 {due} 前到账。"
+        return f"审核已通过，{_amount(ticket)}，将退回{_destination(ticket)}{arrival}。"
     if status == "refunding":
-        return f"退款正在打款中，{_amount(ticket)}，退回{_destination(ticket)}，预计 {due} 前到账。"
+        return f"退款正在打款中，{_amount(ticket)}，退回{_destination(ticket)}{arrival}。"
     if status == "refunded":
-        when = format_customer_time(ticket.paid_at) if ticket.paid_at else "近期"
-        return (f"已于 {when} 退回{_destination(ticket)}，{_amount(ticket)}，交易参考号 {ticket.payout_reference}。\n"
-                + NOT_ARRIVED_HELP)
+        # Say only what is known: no 「已于 近期」, no 「交易参考号 None」.
+        when = f"已于 {format_customer_time(ticket.paid_at)} " if ticket.paid_at else "已"
+        reference = f"，交易参考号 {ticket.payout_reference}" if ticket.payout_reference else ""
+        return f"{when}退回{_destination(ticket)}，{_amount(ticket)}{reference}。\n" + NOT_ARRIVED_HELP
     if status == "rejected":
         return rejection_text(ticket)
     if status == "appealed":

@@ -1,5 +1,4 @@
 """The refund form actions on tracker fixtures: exact events and what the customer reads."""
-import asyncio
 
 from rasa_sdk.events import SlotSet
 from sqlalchemy import func, select
@@ -9,12 +8,13 @@ from actions.refund_form import (FORM_SLOTS, ActionAskOrderId, ActionAskRefundCo
 from bot.storage.schema import TicketRow
 from bot.storage.seed import demo_order
 from tests.actions.conftest import make_tracker, texts
+from tests.widget_client import run
 
 IN_WINDOW = demo_order("in_window")
 
 
 def run_form(tracker, dispatcher, domain):
-    return asyncio.run(ValidateRefundForm().run(dispatcher, tracker, domain))
+    return run(ValidateRefundForm().run(dispatcher, tracker, domain))
 
 
 def test_order_id_is_validated_and_the_reason_requested_next(db, dispatcher, domain):
@@ -141,3 +141,44 @@ def test_database_down_during_filing_keeps_the_form_and_files_once_on_retry(db, 
     with db() as session:
         assert session.scalar(select(func.count()).select_from(TicketRow)
                               .where(TicketRow.order_id == IN_WINDOW.order_id)) == 1
+
+
+def in_words(text):
+    return make_tracker(slots={"requested_slot": "order_id"}, extracted={"order_id": text}, text=text,
+                        active_loop="refund_form")
+
+
+def test_an_order_described_in_words_is_found(db, dispatcher, domain):
+    order = demo_order("service_issue")
+    events = run_form(in_words("就8核16G那台"), dispatcher, domain)
+    assert SlotSet("order_id", order.order_id) in events
+    assert f"已找到您的订单 {order.order_id}" in texts(dispatcher)
+
+
+def test_a_description_that_fits_several_offers_exactly_those(db, dispatcher, domain):
+    events = run_form(in_words("4核8G那台"), dispatcher, domain)
+    candidates = next(e["value"] for e in events if e["name"] == "order_candidates")
+    assert set(candidates) == {demo_order("standard_voucher").order_id, demo_order("unstarted_renewal").order_id}
+    assert SlotSet("order_id", None) in events and "有 2 个订单符合" in texts(dispatcher)
+    dispatcher.messages.clear()
+    asked = ActionAskOrderId().run(dispatcher, make_tracker(slots={"order_candidates": candidates}), {})
+    assert asked == [SlotSet("order_candidates", None)]
+    assert sorted(b["payload"][-18:-2] for b in dispatcher.messages[0]["buttons"]) == sorted(candidates)
+
+
+def test_several_ids_in_one_message_are_asked_about(db, dispatcher, domain):
+    first, second = demo_order("in_window").order_id, demo_order("service_issue").order_id
+    theirs = demo_order("other_customer").order_id
+    events = run_form(in_words(f"{first} 和 {second}"), dispatcher, domain)
+    assert SlotSet("order_candidates", [first, second]) in events
+    dispatcher.messages.clear()
+    events = run_form(in_words(f"{first} {theirs}"), dispatcher, domain)  # only one is theirs
+    assert SlotSet("order_id", first) in events
+
+
+def test_words_that_fit_no_order_or_are_no_description(db, dispatcher, domain):
+    assert SlotSet("order_id", None) in run_form(in_words("32核64G的那台"), dispatcher, domain)
+    assert "没有找到符合这个描述的" in texts(dispatcher)
+    dispatcher.messages.clear()
+    run_form(in_words("嗯嗯"), dispatcher, domain)
+    assert "4核8G那台" in texts(dispatcher)  # tells the customer they may describe it

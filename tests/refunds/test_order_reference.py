@@ -1,0 +1,50 @@
+"""Orders described in words, against the demo customer's orders (seeded data)."""
+import pytest
+
+from bot.refunds.order_reference import resolve_order_reference
+from bot.storage.seed import demo_order
+from tests.conftest import NOW
+
+
+@pytest.fixture
+def orders(service):
+    return service.refundable_orders("c1001")
+
+
+def ids(reference):
+    return [o.order_id for o in reference.orders]
+
+
+@pytest.mark.parametrize("text,key", [
+    ("就8核16G那台", "service_issue"),
+    ("8c16g的", "service_issue"),
+    ("续费的那个 4核8G", "unstarted_renewal"),
+    ("双十一抢的那个99块的轻量服务器", "promotional"),
+    ("活动买的轻量", "promotional"),
+    ("数据库那个", "duplicate"),
+    ("RDS", "duplicate"),
+    ("CDN流量包", "quota_used"),
+    ("800块的那个", "duplicate"),
+])
+def test_one_description_one_order(orders, text, key):
+    assert ids(resolve_order_reference(text, orders, year=NOW.year)) == [demo_order(key).order_id]
+
+
+def test_ordinals_follow_the_list_the_customer_was_shown(orders):
+    assert ids(resolve_order_reference("第一个", orders)) == [orders[0].order_id]
+    assert ids(resolve_order_reference("第2个", orders)) == [orders[1].order_id]
+    assert ids(resolve_order_reference("最后一个", orders)) == [orders[-1].order_id]
+    assert ids(resolve_order_reference("第二十个", orders)) == []
+
+
+def test_a_vague_description_gives_every_candidate(orders):
+    found = resolve_order_reference("4核8G那台", orders)
+    assert set(ids(found)) == {demo_order("standard_voucher").order_id, demo_order("unstarted_renewal").order_id}
+    servers = resolve_order_reference("那台云主机", orders)
+    assert demo_order("promotional").order_id in ids(servers)  # a lightweight server is a server too
+    assert demo_order("duplicate").order_id not in ids(servers)
+
+
+def test_a_description_that_fits_nothing_or_no_description(orders):
+    assert resolve_order_reference("32核64G的", orders).understood and ids(resolve_order_reference("32核64G的", orders)) == []
+    assert not resolve_order_reference("你好", orders).understood
