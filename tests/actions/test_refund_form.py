@@ -1,5 +1,4 @@
 """The refund form actions on tracker fixtures: exact events and what the customer reads."""
-
 from rasa_sdk.events import SlotSet
 from sqlalchemy import func, select
 
