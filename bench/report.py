@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import matplotlib
 
@@ -99,3 +99,40 @@ def _plots(r: Dict[str, Any], out: Path) -> None:
     fig.tight_layout()
     fig.savefig(out / "intent_f1.png", dpi=120)
     plt.close(fig)
+
+
+def confusion_picture(confusion: Dict[str, Dict[str, int]], path: Path, title: str) -> None:
+    """A confusion matrix as a PNG: true intents down, predicted across, counts in the cells."""
+    labels = sorted(set(confusion) | {p for row in confusion.values() for p in row})
+    counts = [[confusion.get(t, {}).get(p, 0) for p in labels] for t in labels]
+    fig, ax = plt.subplots(figsize=(0.55 * len(labels) + 3, 0.5 * len(labels) + 2))
+    image = ax.imshow(counts, cmap="Blues")
+    ax.set_xticks(range(len(labels)))
+    ax.set_xticklabels(labels, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(len(labels)))
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    peak = max((c for row in counts for c in row), default=0)
+    for i, row in enumerate(counts):
+        for j, count in enumerate(row):
+            if count:
+                ax.text(j, i, str(count), ha="center", va="center", fontsize=7,
+                        color="white" if count > peak / 2 else "black")
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, fraction=0.03)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def confusion_table(confusion: Dict[str, Dict[str, int]]) -> List[str]:
+    """The same matrix as text: for each true intent, where its examples went."""
+    lines = []
+    for true in sorted(confusion):
+        row = confusion[true]
+        total = sum(row.values())
+        wrong = ", ".join(f"{p} {n}" for p, n in sorted(row.items(), key=lambda kv: -kv[1]) if p != true)
+        lines.append(f"  {true:<20} {row.get(true, 0):>3}/{total:<3} right" + (f"   misread as: {wrong}" if wrong else ""))
+    return lines

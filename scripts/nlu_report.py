@@ -1,4 +1,5 @@
-"""Held-out NLU report: intent accuracy and entity precision/recall/F1 of the trained model.
+"""Held-out NLU report: intent accuracy, macro-F1, the confusion matrix (text and
+results/nlu-confusion.png) and entity precision/recall/F1 of the trained model.
 
 Usage: python scripts/nlu_report.py MODEL   (or `make nlu-report`). Prints figures; asserts nothing.
 """
@@ -8,8 +9,8 @@ import asyncio
 import logging
 import sys
 
-from bench import nlu_eval
-from bench.run import quiet
+from bench import nlu_eval, report
+from bench.run import RESULTS, quiet
 
 
 def main() -> None:
@@ -23,6 +24,12 @@ def main() -> None:
     print(f"held-out examples: {m['examples']}")
     print(f"intent accuracy: {m['intent_accuracy']:.3f}   macro-F1: {m['intent_macro_f1']:.3f}")
     print(f"entities: precision {m['entity_precision']:.3f}, recall {m['entity_recall']:.3f}, F1 {m['entity_f1']:.3f}")
+    print("confusion (true intent: right / all, then where the others went):")
+    print("\n".join(report.confusion_table(m["confusion"])))
+    picture = RESULTS / "nlu-confusion.png"
+    report.confusion_picture(m["confusion"], picture, f"held-out intents (n={m['examples']}, "
+                                                      f"accuracy {m['intent_accuracy']:.3f})")
+    print(f"confusion picture: {picture}")
     for miss in m["misses"]:
         print(f"  miss: {miss['text']!r}: {miss['gold']} -> {miss['predicted']}")
 
