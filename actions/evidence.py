@@ -1,13 +1,12 @@
 """Reading evidence out of what the customer typed, and offering the upload page."""
 from __future__ import annotations
 
-import re
 from typing import List, Optional, Tuple
 
+from bot.nlu.form_answers import evidence_links
 from bot.security.tokens import UploadGrant, issue_upload_token
 from bot.settings import load_settings
 
-URL = re.compile(r"https?://[^\s，。；;,）)]+", re.IGNORECASE)
 UPLOAD_DONE = {"好了", "好", "好的", "已上传", "上传好了", "传好了", "上传了", "完成", "上传完成", "done", "ok"}
 NO_EVIDENCE = {"没有", "没", "无", "沒有", "没有了", "暂时没有", "没有截图", "不用", "没有材料", "no", "none"}
 
@@ -20,7 +19,8 @@ def upload_url(customer_id: str, conversation_id: str, ticket_id: Optional[str] 
 
 
 def links_in(text: str) -> List[str]:
-    return URL.findall(text or "")[:10]
+    """The links the customer sent, each with its extraction code (提取码) if they gave one."""
+    return evidence_links(text or "")
 
 
 def as_evidence(text: str) -> List[Tuple[str, str]]:

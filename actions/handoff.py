@@ -24,21 +24,33 @@ def _recent_user_messages(tracker: Tracker, count: int = 6) -> List[str]:
     return [t for t in texts if not t.startswith("/")][-count:]
 
 
-def _linked_ticket(cid: Optional[str], ticket_id: Optional[str] = None):
+TICKET_SLOTS = ("supplement_ticket", "appeal_ticket", "withdraw_ticket", "ticket_id")
+
+
+def _linked_ticket(cid: Optional[str], tracker: Tracker, ticket_id: Optional[str] = None):
+    """The ticket this conversation is about: the one named, the one a ticket form is on, the
+    open one of the order being discussed, or the newest one filed in this conversation; never
+    just the customer's newest ticket from elsewhere."""
     if not cid:
         return None
     service = refund_service()
-    if ticket_id:
-        return service.ticket(cid, ticket_id)
-    tickets = [t for t in service.tickets_for(cid) if t.is_open or t.status == "rejected"]
-    return tickets[0] if tickets else None
+    for candidate in (ticket_id, *(tracker.get_slot(slot) for slot in TICKET_SLOTS)):
+        if candidate:
+            ticket = service.ticket(cid, candidate)
+            if ticket is not None:
+                return ticket
+    order_id = tracker.get_slot("order_id")
+    if order_id:
+        return service.tickets.open_ticket_for_order(cid, order_id)
+    filed_here = [t for t in service.tickets_for(cid) if t.conversation_id == tracker.sender_id]
+    return filed_here[0] if filed_here else None
 
 
 def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
              ticket_id: Optional[str] = None, lead_in: str = "") -> List[Dict[Text, Any]]:
     """Queue the conversation for an agent and pause the bot; out of hours offer a message."""
     cid = customer_id(tracker)
-    ticket = _linked_ticket(cid, ticket_id)
+    ticket = _linked_ticket(cid, tracker, ticket_id)
     quote = None
     order_id, refund_reason = tracker.get_slot("order_id"), tracker.get_slot("refund_reason")
     if cid and order_id and refund_reason:
@@ -63,7 +75,11 @@ class ActionRequestHuman(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return hand_off(dispatcher, tracker, "requested")
+        from actions.refund_form import FORM_SLOTS  # the form imports this module
+
+        events = hand_off(dispatcher, tracker, "requested")
+        # The summary took what a refund form had collected; the form itself starts afresh.
+        return events + [SlotSet(slot, None) for slot in FORM_SLOTS if tracker.get_slot(slot) is not None]
 
 
 class ActionFallback(Action):
@@ -134,7 +150,7 @@ class ActionSubmitLeaveMessage(Action):
                                             "requested_slot")]
         if kind not in ("message", "callback") or not message:
             return clear
-        ticket = _linked_ticket(cid)
+        ticket = _linked_ticket(cid, tracker)
         summary = build_summary(tracker.current_slot_values(), _recent_user_messages(tracker), None, ticket)
         service = handoff_service()
         service.leave_message(tracker.sender_id, cid, kind, message, tracker.get_slot("callback_phone"),

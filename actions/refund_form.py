@@ -18,6 +18,7 @@ from bot.billing.models import Order
 from bot.clock import to_customer_time, utcnow
 from bot.handoff import replies as handoff_replies
 from bot.nlu.extract import extract_entities
+from bot.nlu.form_answers import NOT_A_DESCRIPTION, SMALL_TALK, is_only_a_time, looks_like_time
 from bot.nlu.normalize import normalize_text
 from bot.nlu.reasons import find_reason
 from bot.policy.config import REASONS
@@ -42,6 +43,10 @@ def _entities(text: str) -> Dict[str, str]:
     for entity in extract_entities(normalize_text(text), utcnow()):
         found.setdefault(entity.entity, entity.value)
     return found
+
+
+def _intent(tracker: Tracker) -> str:
+    return (tracker.latest_message.get("intent") or {}).get("name") or ""
 
 
 def _login_required(dispatcher: CollectingDispatcher) -> None:
@@ -175,28 +180,22 @@ class ValidateRefundForm(FormValidationAction):
                 dispatcher.utter_message(text="这个时间好像还没到，请再确认一下问题发生的时间。")
                 return {"incident_time": None}
             return {"incident_time": f"{dates[0]}（{text[:50]}）"}
-        if not 1 <= len(text) <= 100:
+        if _intent(tracker) in SMALL_TALK or not looks_like_time(text, has_date_entity=False):
+            dispatcher.utter_message(text="没能从这句话里看出时间。请告诉我问题大约从什么时候开始，例如「昨天下午3点」"
+                                          "「11月20日上午」；记不清也可以说「不记得了」。")
+            return {"incident_time": None}
+        if len(text) > 100:
             dispatcher.utter_message(text="请用一句话告诉我大致时间，例如「前天下午」。")
             return {"incident_time": None}
         return {"incident_time": text}
 
-    def validate_incident_instance(self, value: Any, dispatcher: CollectingDispatcher,
-                                   tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        cid = customer_id(tracker)
-        instance_id = _entities(str(value or "")).get("instance_id")
-        if instance_id is None:
-            dispatcher.utter_message(text="请发送出问题的实例 ID，形如 ins-xxxxxxxx。")
-            return {"incident_instance": None}
-        if cid is None or refund_service().billing.get_instance(cid, instance_id) is None:
-            dispatcher.utter_message(text=f"没有在您的账号下找到实例 {instance_id}，请核对。")
-            return {"incident_instance": None}
-        return {"incident_instance": instance_id}
-
     def validate_incident_description(self, value: Any, dispatcher: CollectingDispatcher,
                                       tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "").strip()
-        if len(text) < 2:
-            dispatcher.utter_message(text="请再具体描述一下遇到的问题。")
+        spans = [(e["start"], e["end"]) for e in tracker.latest_message.get("entities", []) if e["entity"] == "date"]
+        if _intent(tracker) in NOT_A_DESCRIPTION or len(text) < 2 or is_only_a_time(text, spans):
+            dispatcher.utter_message(text="这条消息我没有记作问题描述。请说说具体遇到了什么问题，例如「数据库连接超时，"
+                                          "网站打不开」。")
             return {"incident_description": None}
         return {"incident_description": text[:MAX_TEXT]}
 

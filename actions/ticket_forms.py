@@ -10,6 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.evidence import UPLOAD_DONE, as_evidence, upload_url
 from actions.identity import customer_id
+from bot.nlu.form_answers import NOT_A_SUPPLEMENT
 from bot.policy.explain import format_date
 from bot.refunds import ticket_replies
 from bot.tickets.lifecycle import IllegalTransition
@@ -35,6 +36,11 @@ class ValidateSupplementForm(FormValidationAction):
             if cid and upload_store().for_ticket(cid, ticket_id):
                 return {"supplement_content": UPLOADED_MARK}
             dispatcher.utter_message(text="还没有收到您上传的文件，请通过上面的链接上传，或直接发送说明。")
+            return {"supplement_content": None}
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent in NOT_A_SUPPLEMENT:
+            dispatcher.utter_message(text="这条消息看起来不是补充材料，我没有提交给审核人员。要补充的话，请直接发送说明、"
+                                          "链接或上传文件；想先问别的问题，可以回复「取消」。")
             return {"supplement_content": None}
         if len(text) < 2:
             dispatcher.utter_message(text="请再具体说明一下要补充的内容。")

@@ -50,11 +50,41 @@ def _markdown(r: Dict[str, Any]) -> str:
                      f"{level['p95_ms']:.0f} | {level['p99_ms']:.0f} | {level['throughput_msg_s']:.1f} |")
     memory = ", ".join(f"{k} {v:.0f} MB" for k, v in system["peak_memory_mb"].items())
     lines += ["", f"Peak memory (VmHWM): {memory}.", ""]
+    lines += _capacity(r.get("capacity"))
     lines += _refund_load(r.get("refund_load", []))
     lines += ["## Per-intent F1 (held-out, chosen pipeline)", ""]
     lines += [f"- {intent}: {score:.3f}" for intent, score in chosen["heldout"]["per_intent_f1"].items()]
     lines += ["", "Plots: `latency.png`, `intent_f1.png`. Raw figures: `bench.json`."]
     return "\n".join(lines) + "\n"
+
+
+def _capacity(c) -> List[str]:
+    """CPU per message, latency, capacity and growth, against the targets of the issue."""
+    if not c:
+        return []
+    visit = {level["customers"]: level for level in c["standard_visit"]}
+    one, app = visit[1], c["full_application"]
+    rows = [("CPU per message, services together, standard visit (ms)", one["services_cpu_ms_per_msg"], "<=", 30),
+            ("CPU per message, services together, full application (ms)", app["services_cpu_ms_per_msg"], "<=", 50),
+            ("capacity, one instance of each (messages/s with p95 < 1 s)", c["capacity"]["capacity_msg_s"], ">=", 50),
+            ("p95 at 10 customers (ms)", visit.get(10, {}).get("p95_ms", float("nan")), "<=", 150),
+            ("p95 at 50 customers (ms)", visit.get(50, {}).get("p95_ms", float("nan")), "<=", 500),
+            ("turn 64-70 cost / turn 1-7 cost", c["growth"]["ratio_last_to_first"], "<=", 1.2)]
+    lines = ["## Work per message (one of each service, SQLite, raw websockets)", "",
+             "| figure | value | target | met |", "|---|---|---|---|"]
+    for label, value, op, goal in rows:
+        met = value <= goal if op == "<=" else value >= goal
+        lines.append(f"| {label} | {value} | {op} {goal} | {'yes' if met else 'no'} |")
+    lines += ["", "| customers | messages | errors | p50/p95/p99 ms | msg/s | rasa / actions / web / load generator CPU ms per msg |",
+              "|---|---|---|---|---|---|"]
+    for level in c["standard_visit"]:
+        lines.append(f"| {level['customers']} | {level['messages']} | {level['errors']} | {level['p50_ms']}/{level['p95_ms']}/"
+                     f"{level['p99_ms']} | {level['throughput_msg_s']} | {level.get('rasa_cpu_ms_per_msg')} / "
+                     f"{level.get('actions_cpu_ms_per_msg')} / {level.get('web_cpu_ms_per_msg')} / "
+                     f"{level['load_generator_cpu_ms_per_msg']} |")
+    lines += ["", "Open-loop steps: " + ", ".join(f"{s['offered_msg_s']}/s → p95 {s['p95_ms']} ms ({s['errors']} errors)"
+                                              for s in c["capacity"]["steps"]), ""]
+    return lines
 
 
 def _refund_load(runs) -> list:

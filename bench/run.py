@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from bench import nlu_eval
+from bench.capacity import measure as measure_capacity
 from bench.load import run_levels
 from bench.report import write_report
 from bot.settings import PROJECT_ROOT
@@ -156,6 +157,8 @@ def main() -> None:
         results["pipelines"][name] = {**trained, **evaluate_model(trained["model"])}
     print("dialogue tests and load through the socket channel ...", flush=True)
     results["system"] = dialogue_and_load([1, 10] if args.quick else [1, 10, 50])
+    print("CPU per message, capacity and growth with the conversation (one of each service) ...", flush=True)
+    results["capacity"] = measure_capacity(args.quick)
     customers, seconds = (10, 20) if args.quick else (50, 120)
     results["refund_load"] = []
     for instances in (1, 2):

@@ -33,26 +33,25 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncRedisManager, AsyncServer
 
-from bot.nlu.normalize import normalize_text
-from bot.channels.replies import (EMPTY, MALFORMED, MAX_MESSAGE_CHARS, NO_SESSION, SESSION_ENDED,
-                                  TEMPORARY_FAILURE, TOO_FAST, TOO_LONG)
 from bot.channels import action_validation
 from bot.channels.markdown import safe_markdown
+from bot.channels.replies import (EMPTY, MALFORMED, MAX_MESSAGE_CHARS, NO_SESSION, SESSION_ENDED,
+                                  TEMPORARY_FAILURE, TOO_FAST, TOO_LONG)
 from bot.channels.sessions import SessionRegistry, registry_from_environment
 from bot.handoff import replies as handoff_replies
+from bot.nlu.normalize import normalize_text
 from bot.observability import metrics
 from bot.observability.logs import configure_json_logging, current_conversation
 from bot.security.identity import sign_identity
+from bot.security.login_sessions import LoginKind
 from bot.security.ratelimit import rate_limiter
 from bot.security.tokens import TokenError, verify_chat_token
 from bot.settings import client_address, load_settings
-from bot.security.login_sessions import LoginKind
 from bot.wiring import handoff_service, login_sessions
 
 logger = logging.getLogger(__name__)
 action_validation.install()  # a validator built once for action responses (see the module)
 LOGIN_CHECK_SECONDS = 5.0  # how stale the channel's knowledge of a logout may be
-
 
 
 class WidgetOutput(SocketIOOutput):

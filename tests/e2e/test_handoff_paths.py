@@ -121,3 +121,26 @@ def test_console_requires_login(bot):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(f"{bot.site_url}/console/api/queue")
     assert refused.value.code == 401
+
+
+def test_a_handoff_from_inside_the_form_hands_over_what_was_collected(bot, sender):
+    """The agent sees the order and reason the customer already gave, and no unrelated ticket."""
+    from bot.storage.seed import demo_order
+
+    unrelated = demo_order("in_window")
+    bot.say(sender, f"我要退款，订单{unrelated.order_id}")
+    bot.say(sender, "需求变化")
+    bot.say(sender, "确认")  # an open ticket for another order
+    other = f"{sender}-2"
+    order = demo_order("standard_voucher")
+    bot.say(other, f"退款，订单{order.order_id}")
+    bot.say(other, "项目取消了不需要了")
+    reply = bot.say(other, "扣这么多？转人工")
+    assert "人工" in text_of(reply)
+    with bot.sessions() as db:
+        handoff = db.scalars(select(HandoffRow).where(HandoffRow.conversation_id == other)).one()
+    assert handoff.summary["collected"]["订单"] == order.order_id
+    assert handoff.summary["collected"]["退款原因"] == "需求变化"
+    assert handoff.ticket_id is None  # not the customer's newest ticket, which is about another order
+    slots = bot.tracker(other)["slots"]
+    assert slots["order_id"] is None and slots["refund_reason"] is None  # the form starts afresh
