@@ -28,7 +28,9 @@ def _mentioned_ticket_id(tracker: Tracker) -> Optional[str]:
 
 
 class _TicketAction(Action, ABC):
-    """Shared lookup: the ticket named in the message, or the customer's tickets."""
+    """Shared lookup: the ticket named in the message, else the one the conversation is about
+    (`current_ticket`), else the customer's tickets. Whatever ticket the answer is about
+    becomes the conversation's current ticket."""
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
@@ -42,8 +44,25 @@ class _TicketAction(Action, ABC):
             if ticket is None:
                 dispatcher.utter_message(text=NOT_FOUND)
                 return []
-            return self.answer_one(dispatcher, tracker, ticket)
+            return self._about(ticket, self.answer_one(dispatcher, tracker, ticket))
+        current = tracker.get_slot("current_ticket")
+        ticket = refund_service().ticket(cid, current) if current else None
+        if ticket is not None and self.fits_context(ticket):
+            events = self.answer_one(dispatcher, tracker, ticket)
+            self.mention_others(dispatcher, [t for t in refund_service().tickets_for(cid) if t.ticket_id != current])
+            return self._about(ticket, events)
         return self.answer_all(dispatcher, tracker, refund_service().tickets_for(cid))
+
+    def mention_others(self, dispatcher: CollectingDispatcher, others: List[Ticket]) -> None:
+        """After answering about the ticket in context, what to say of the customer's others."""
+
+    def fits_context(self, ticket: Ticket) -> bool:
+        """Whether a question that names no ticket is about `ticket`, the one just discussed."""
+        return True
+
+    @staticmethod
+    def _about(ticket: Ticket, events: List[Dict]) -> List[Dict]:
+        return [*events, SlotSet("current_ticket", ticket.ticket_id)]
 
     @abstractmethod
     def answer_one(self, dispatcher: CollectingDispatcher, tracker: Tracker, ticket: Ticket) -> List[Dict]:
@@ -78,10 +97,13 @@ class ActionRefundStatus(_TicketAction):
         needing_info = [t for t in tickets if t.status == "needs_info"]
         focus = (needing_info or tickets)[0]
         events = self.answer_one(dispatcher, tracker, focus)
-        others = [t for t in tickets if t.ticket_id != focus.ticket_id]
+        self.mention_others(dispatcher, [t for t in tickets if t.ticket_id != focus.ticket_id])
+        return self._about(focus, events)
+
+    def mention_others(self, dispatcher, others):
         if others:
-            dispatcher.utter_message(text=replies.ticket_list(others, heading="您名下的其他退款工单："))
-        return events
+            dispatcher.utter_message(text=replies.ticket_list(others, heading="您名下的其他退款工单："),
+                                     buttons=replies.ticket_buttons(others))
 
 
 class ActionRefundAmount(_TicketAction):
@@ -102,6 +124,7 @@ class ActionRefundAmount(_TicketAction):
             dispatcher.utter_message(text="确定订单和退款原因后，我会给您逐项列出可退金额和扣除项。")
         elif tickets:
             dispatcher.utter_message(text=ticket_replies.amount_text(tickets[0]))
+            return [SlotSet("current_ticket", tickets[0].ticket_id)]
         else:
             dispatcher.utter_message(text="您还没有退款工单。想知道某个订单能退多少，说「我要退款」，我会先帮您试算，确认后才提交。")
         return []
@@ -112,6 +135,9 @@ class ActionAppealRejection(_TicketAction):
 
     def name(self) -> Text:
         return "action_appeal_rejection"
+
+    def fits_context(self, ticket: Ticket) -> bool:
+        return ticket.status in ("rejected", "final_rejected")  # else find the rejected one
 
     def answer_one(self, dispatcher, tracker, ticket):
         if ticket.status == "rejected":
@@ -130,7 +156,7 @@ class ActionAppealRejection(_TicketAction):
             dispatcher.utter_message(text="您名下没有被驳回的退款工单。需要的话我可以帮您查询各工单的进度。",
                                      buttons=[{"title": "查询退款进度", "payload": "/ask_refund_status"}])
             return []
-        return self.answer_one(dispatcher, tracker, rejected[0])
+        return self._about(rejected[0], self.answer_one(dispatcher, tracker, rejected[0]))
 
     @staticmethod
     def _offer_appeal(dispatcher: CollectingDispatcher, ticket: Ticket) -> List[Dict]:

@@ -354,17 +354,18 @@ class ActionSubmitRefund(Action):
         filing = service.file(cid, order_id, reason, details, evidence, conversation_id=tracker.sender_id)
         # A retried submit in the same conversation finds the ticket it filed: answer the same way.
         same_conversation = filing.ticket.conversation_id == tracker.sender_id
+        about = [SlotSet("current_ticket", filing.ticket.ticket_id)]  # what follow-ups refer to
         if not (filing.created or same_conversation):
             dispatcher.utter_message(text=replies.ticket_already_open(filing.ticket))
-            return []
+            return about
         dispatcher.utter_message(text=replies.ticket_filed(filing.ticket))
         threshold = handoff_service().support.current().large_refund_above
         if filing.ticket.manual_review or (threshold is not None and filing.quote.refund > threshold):
             reason_code = "flagged" if filing.ticket.manual_review else "large_amount"
-            return hand_off(dispatcher, tracker, reason_code, filing.ticket.ticket_id,
-                            lead_in="这个申请需要人工重点跟进，我为您转接人工客服，您可以直接向客服补充情况。")
+            return about + hand_off(dispatcher, tracker, reason_code, filing.ticket.ticket_id,
+                                    lead_in="这个申请需要人工重点跟进，我为您转接人工客服，您可以直接向客服补充情况。")
         dispatcher.utter_message(text=handoff_replies.SURVEY_QUESTION, buttons=handoff_replies.SURVEY_BUTTONS)
-        return []
+        return about
 
 
 class ActionClearRefundForm(Action):

@@ -71,8 +71,14 @@ def ticket_list(tickets: Sequence[Ticket], heading: str) -> str:
     for t in tickets:
         lines.append(f"· {t.ticket_id} · 订单 {t.order_id} · {t.status_label} · 提交于 "
                      f"{format_customer_time(t.created_at, with_time=False)}")
-    lines.append("想看某个工单的详情，告诉我工单号即可。")
+    lines.append("想看某个工单的详情，点选它或告诉我工单号即可。")
     return "\n".join(lines)
+
+
+def ticket_buttons(tickets: Sequence[Ticket], limit: int = 10) -> List[Dict[str, Any]]:
+    """One button per ticket that asks for its status."""
+    return [{"title": f"{t.ticket_id} · {t.status_label}",
+             "payload": f'/ask_refund_status{{"ticket_id": "{t.ticket_id}"}}'} for t in tickets[:limit]]
 
 
 def _date(value: Optional[str]) -> str:

@@ -1,4 +1,6 @@
 """Status, amount and rejection questions: owner-scoped, same answer for unknown and foreign ids."""
+from rasa_sdk.events import SlotSet
+
 from actions.inquiries import NOT_FOUND, ActionAppealRejection, ActionRefundAmount, ActionRefundStatus
 from bot.refunds.service import RefundService
 from bot.storage.seed import demo_order
@@ -57,3 +59,26 @@ def test_rejected_ticket_offers_appeal_and_12315(db, dispatcher):
 def test_guest_is_asked_to_log_in(db, dispatcher):
     ActionRefundStatus().run(dispatcher, make_tracker(channel="socketio", customer=None), {})
     assert dispatcher.messages[0]["response"] == "utter_login_required"
+
+
+def test_a_follow_up_without_a_ticket_id_is_about_the_ticket_just_discussed(db, dispatcher):
+    older = refund_service().file("c1001", demo_order("standard_voucher").order_id, "demand_change", {}).ticket
+    newer = file_for("c1001", "in_window")
+    # The customer just looked at the older ticket; 「为什么扣了手续费」 names none.
+    events = ActionRefundAmount().run(dispatcher, make_tracker(slots={"current_ticket": older.ticket_id}), {})
+    assert older.ticket_id in texts(dispatcher) and newer.ticket_id not in texts(dispatcher)
+    assert SlotSet("current_ticket", older.ticket_id) in events
+
+
+def test_status_of_several_tickets_offers_each_as_a_button(db, dispatcher):
+    first, second = file_for("c1001", "in_window"), file_for("c1001", "service_issue")
+    events = ActionRefundStatus().run(dispatcher, make_tracker(), {})
+    payloads = [b["payload"] for m in dispatcher.messages for b in m.get("buttons", [])]
+    assert any(first.ticket_id in p for p in payloads) or any(second.ticket_id in p for p in payloads)
+    assert [e for e in events if e.get("name") == "current_ticket"]
+
+
+def test_another_customers_ticket_in_the_context_is_ignored(db, dispatcher):
+    theirs = file_for("c1002", "other_customer")
+    ActionRefundAmount().run(dispatcher, make_tracker(slots={"current_ticket": theirs.ticket_id}), {})
+    assert theirs.ticket_id not in texts(dispatcher)

@@ -89,7 +89,11 @@ def test_quote_is_shown_before_confirmation(db, dispatcher):
 def test_submit_files_once_and_clears_the_form(db, dispatcher):
     slots = {"order_id": IN_WINDOW.order_id, "refund_reason": "demand_change", "refund_confirmed": True}
     events = ActionSubmitRefund().run(dispatcher, make_tracker(slots=slots), {})
-    assert events == [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("requested_slot", None)]
+    with db() as session:
+        filed = session.scalars(select(TicketRow.ticket_id).where(TicketRow.order_id == IN_WINDOW.order_id)).one()
+    # The new ticket becomes what the conversation is about; the form is cleared.
+    assert events == [SlotSet("current_ticket", filed)] + [SlotSet(slot, None) for slot in FORM_SLOTS] + [
+        SlotSet("requested_slot", None)]
     first = texts(dispatcher)
     assert "已为您提交退款申请，工单号 RF" in first
     retry = type(dispatcher)()
