@@ -89,11 +89,15 @@ class Meter:
 
 
 def closed_loop(url: str, tokens: Callable[[], str], meter: Meter, customers: int, rounds: int) -> Dict[str, float]:
-    """`customers` at once, each making the visit `rounds` times (one after the other)."""
+    """`customers` at once, each making the visit `rounds` times, each time in a new conversation."""
     run = Run()
 
+    async def customer() -> None:
+        for _ in range(rounds):
+            await visit(url, tokens(), run)
+
     async def everyone() -> None:
-        await asyncio.gather(*(visit(url, tokens(), run, rounds) for _ in range(customers)))
+        await asyncio.gather(*(customer() for _ in range(customers)))
 
     meter.start()
     asyncio.run(everyone())

@@ -17,7 +17,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels import action_validation
+from bot.channels import action_validation, event_types
 from bot.channels.replies import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from bot.nlu.normalize import normalize_text
 from bot.security.identity import sign_identity
@@ -25,6 +25,7 @@ from bot.settings import load_settings
 
 MAX_SENDER_CHARS = 128
 action_validation.install()  # a validator built once for action responses (see the module)
+event_types.install()  # event classes looked up once per name, not once per stored event
 
 
 class DevRestInput(InputChannel):
