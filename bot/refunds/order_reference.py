@@ -26,7 +26,9 @@ PRODUCT_WORDS: Tuple[Tuple[Tuple[str, ...], FrozenSet[str]], ...] = (
     (("服务器", "云主机", "主机", "vps", "虚拟机", "机器", "实例"), frozenset({"ecs", "lighthouse"})),
 )
 _SPEC = re.compile(r"(\d+)\s*(?:核|c|vcpu|cpu)\s*(\d+)\s*(?:gb|g|吉)?", re.IGNORECASE)
-_ORDINAL = re.compile(r"第\s*([一二两三四五六七八九十\d]+)\s*[个台条单项笔]?|(最后|末尾)\s*[一1]?\s*[个台条单]?")
+# 「第一个」「第2台」「第三」 (alone), 「最后一个」; not 「第一次买」.
+_ORDINAL = re.compile(r"第\s*([一二两三四五六七八九十\d]+)\s*(?:[个台条单项笔]|(?=[\s，。,.!！吧呀啊]|$))"
+                      r"|(最后|末尾)\s*[一1那]?\s*[个台条单]")
 _PRICE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:块|元|rmb|RMB)")
 _DATE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
 _RENEWAL = ("续费", "续订", "续的")

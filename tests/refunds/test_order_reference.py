@@ -35,6 +35,8 @@ def test_ordinals_follow_the_list_the_customer_was_shown(orders):
     assert ids(resolve_order_reference("第2个", orders)) == [orders[1].order_id]
     assert ids(resolve_order_reference("最后一个", orders)) == [orders[-1].order_id]
     assert ids(resolve_order_reference("第二十个", orders)) == []
+    assert ids(resolve_order_reference("选第三", orders)) == [orders[2].order_id]
+    assert resolve_order_reference("我第一次买服务器", orders).clues == ("product",)  # 第一次 is no position
 
 
 def test_a_vague_description_gives_every_candidate(orders):
