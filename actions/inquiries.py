@@ -122,11 +122,13 @@ class ActionRefundAmount(_TicketAction):
             dispatcher.utter_message(text=quote.explanation)
         elif in_form:
             dispatcher.utter_message(text="确定订单和退款原因后，我会给您逐项列出可退金额和扣除项。")
-        elif tickets:
-            dispatcher.utter_message(text=ticket_replies.amount_text(tickets[0]))
-            return [SlotSet("current_ticket", tickets[0].ticket_id)]
+        elif open_tickets := [t for t in tickets if t.is_open or t.status == "rejected"]:
+            dispatcher.utter_message(text=ticket_replies.amount_text(open_tickets[0]))
+            return [SlotSet("current_ticket", open_tickets[0].ticket_id)]
         else:
-            dispatcher.utter_message(text="您还没有退款工单。想知道某个订单能退多少，说「我要退款」，我会先帮您试算，确认后才提交。")
+            # No ticket in progress: the question is about what an order would bring back.
+            dispatcher.utter_message(text="想知道某个订单能退多少？说「我要退款」并选择订单，我会先逐项帮您试算，"
+                                          "您确认后才会提交。")
         return []
 
 
