@@ -50,21 +50,29 @@ class Run:
         return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1) if ordered else float("nan")
 
 
+async def turns(client: RawSocket, script: Sequence[Tuple[str, Optional[str]]], run: Run) -> bool:
+    """Say each line and wait for its answer, counting messages, latencies and errors; False
+    (and the rest skipped) at the first error."""
+    for text, expect in script:
+        started = time.perf_counter()
+        try:
+            await client.say(text, timeout=60, until=expect)
+        except Exception as exc:  # counted: every run must have none
+            run.errors.append(f"{text}: {type(exc).__name__}")
+            return False
+        run.messages += 1
+        run.latencies.append(client.first_arrival - started)
+    return True
+
+
 async def visit(url: str, token: str, run: Run, times: int = 1) -> None:
     """One customer: connect, then the standard visit `times` times in one conversation."""
     client = RawSocket(url, token)
     try:
         await client.connect()
         for _ in range(times):
-            for text, expect in VISIT:
-                started = time.perf_counter()
-                try:
-                    await client.say(text, timeout=60, until=expect)
-                except Exception as exc:  # counted: every run must have none
-                    run.errors.append(f"{text}: {type(exc).__name__}")
-                    return
-                run.messages += 1
-                run.latencies.append(client.first_arrival - started)
+            if not await turns(client, VISIT, run):
+                return
     finally:
         await client.close()
 
@@ -151,16 +159,8 @@ def applications(url: str, sessions, meter: Meter, customers: int) -> Dict[str, 
         client = RawSocket(url, chat_token(sessions, customer.customer_id))
         await client.connect()
         try:
-            for text, expect in ((f"我要退款，订单{customer.orders[0]}", "退款的原因"), ("需求变化", "确认提交退款申请吗"),
-                                 ("确认", "工单号"), ("查询退款进度", "工单")):
-                started = time.perf_counter()
-                try:
-                    await client.say(text, timeout=60, until=expect)
-                except Exception as exc:
-                    run.errors.append(f"{text}: {type(exc).__name__}")
-                    return
-                run.messages += 1
-                run.latencies.append(client.first_arrival - started)
+            await turns(client, ((f"我要退款，订单{customer.orders[0]}", "退款的原因"), ("需求变化", "确认提交退款申请吗"),
+                                 ("确认", "工单号"), ("查询退款进度", "工单")), run)
         finally:
             await client.close()
 
@@ -198,19 +198,9 @@ def growth(url: str, token: str, meter: Meter, repeats: int) -> Dict[str, float]
 
 def measure(quick: bool = False) -> Dict[str, object]:
     """Start the stack (one of each service, SQLite, as `make run`) and take every figure."""
-    from bot.storage.database import make_engine, session_factory
-    from bot.storage.migrations import migrate
-    from bot.storage.seed import seed_demo
-    from tests.servers import chat_token, start_stack
+    from tests.servers import chat_token, sqlite_stack
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-capacity-"))
-    db_url = f"sqlite:///{workdir / 'bench.db'}"
-    engine = make_engine(db_url)
-    migrate(engine)
-    sessions = session_factory(engine)
-    seed_demo(sessions)
-    stack = start_stack(workdir, sessions, db_url, {"REFUND_HANDOFF_SWEEP_SECONDS": "60"})
-    try:
+    with sqlite_stack(Path(tempfile.mkdtemp(prefix="bench-capacity-")), {"REFUND_HANDOFF_SWEEP_SECONDS": "60"}) as stack:
         meter = Meter({name: p.pid for name, p in stack.services.processes.items()})
         tokens = lambda: chat_token(stack.sessions, "c1001")  # noqa: E731 (a fresh login per customer)
         closed_loop(stack.rasa_url, tokens, meter, 2, 1)  # warm up
@@ -220,9 +210,6 @@ def measure(quick: bool = False) -> Dict[str, object]:
                   "full_application": applications(stack.rasa_url, stack.sessions, meter, 10),
                   "capacity": capacity(stack.rasa_url, tokens, meter, rates, 10 if quick else 20),
                   "growth": growth(stack.rasa_url, tokens(), meter, 3 if quick else 10)}
-    finally:
-        stack.stop()
-        engine.dispose()
     return result
 
 
