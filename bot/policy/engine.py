@@ -220,7 +220,10 @@ def _handling_fee(order: Order, payment: Payment, base: Decimal, reason: str,
     money_share = payment.cash + payment.gift_credit
     fee_base = base * money_share / payment.amount if payment.amount else ZERO
     fee = to_money(fee_base * percent / 100)
-    return QuoteLine("handling_fee", f"手续费（{order.term_months} 个月期限、第 {year_used + 1} 年，{percent:g}%）", -fee)
+    # Say what the percentage is of: the money paid for the refundable items (vouchers excluded).
+    label = (f"手续费（实付 {fee_base:,.2f} 元 × {percent:g}%，代金券/优惠券部分不计；{order.term_months} 个月期限、"
+             f"使用第 {year_used + 1} 年）")
+    return QuoteLine("handling_fee", label, -fee)
 
 
 def _duplicate_payment(ctx: OrderContext, now: datetime, policy: Policy) -> Quote:

@@ -108,6 +108,8 @@ def test_vouchers_split_proportionally_outside_window():
     q = quote_refund(ctx(make_order(voucher="200"), quota_used=1), "demand_change", ACTIVATED + timedelta(days=2), DEFAULT)
     assert lines(q) == {"paid": D("1200.00"), "consumed": D("-6.58"), "voucher": D("-198.90"), "handling_fee": D("-100.00")}
     assert q.refund == D("894.52")
+    fee = next(line for line in q.lines if line.code == "handling_fee")
+    assert "实付 1,000.00 元 × 10%" in fee.label  # says what the percentage is of
 
 
 def test_coupons_deducted_like_vouchers():
