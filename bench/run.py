@@ -159,6 +159,8 @@ def main() -> None:
     results["system"] = dialogue_and_load([1, 10] if args.quick else [1, 10, 50])
     print("CPU per message, capacity and growth with the conversation (one of each service) ...", flush=True)
     results["capacity"] = measure_capacity(args.quick)
+    (RESULTS / "capacity.json").write_text(json.dumps(results["capacity"], ensure_ascii=False, indent=2),
+                                           encoding="utf-8")
     customers, seconds = (10, 20) if args.quick else (50, 120)
     results["refund_load"] = []
     for instances in (1, 2):
