@@ -16,7 +16,6 @@ from actions.handoff import hand_off
 from actions.identity import customer_id
 from bot.billing.models import Order
 from bot.clock import to_customer_time, utcnow
-from bot.handoff import replies as handoff_replies
 from bot.nlu.extract import extract_entities
 from bot.nlu.form_answers import NOT_A_DESCRIPTION, SMALL_TALK, is_only_a_time, looks_like_time
 from bot.nlu.normalize import normalize_text
@@ -364,7 +363,7 @@ class ActionSubmitRefund(Action):
             reason_code = "flagged" if filing.ticket.manual_review else "large_amount"
             return about + hand_off(dispatcher, tracker, reason_code, filing.ticket.ticket_id,
                                     lead_in="这个申请需要人工重点跟进，我为您转接人工客服，您可以直接向客服补充情况。")
-        dispatcher.utter_message(text=handoff_replies.SURVEY_QUESTION, buttons=handoff_replies.SURVEY_BUTTONS)
+        # No satisfaction survey here: nothing is resolved yet (surveys follow a closed handoff).
         return about
 
 

@@ -96,6 +96,7 @@ def test_submit_files_once_and_clears_the_form(db, dispatcher):
         SlotSet("requested_slot", None)]
     first = texts(dispatcher)
     assert "已为您提交退款申请，工单号 RF" in first
+    assert "打分" not in first  # no satisfaction survey before anything is resolved
     retry = type(dispatcher)()
     ActionSubmitRefund().run(retry, make_tracker(slots=slots), {})
     assert texts(retry) == first
