@@ -188,6 +188,18 @@ class ValidateRefundForm(FormValidationAction):
             return {"incident_time": None}
         return {"incident_time": text}
 
+    def validate_incident_instance(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        cid = customer_id(tracker)
+        instance_id = _entities(str(value or "")).get("instance_id")
+        if instance_id is None:
+            dispatcher.utter_message(text="请发送出问题的实例 ID，形如 ins-xxxxxxxx。")
+            return {"incident_instance": None}
+        if cid is None or refund_service().billing.get_instance(cid, instance_id) is None:
+            dispatcher.utter_message(text=f"没有在您的账号下找到实例 {instance_id}，请核对。")
+            return {"incident_instance": None}
+        return {"incident_instance": instance_id}
+
     def validate_incident_description(self, value: Any, dispatcher: CollectingDispatcher,
                                       tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "").strip()

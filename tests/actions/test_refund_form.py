@@ -186,3 +186,17 @@ def test_words_that_fit_no_order_or_are_no_description(db, dispatcher, domain):
     dispatcher.messages.clear()
     run_form(in_words("嗯嗯"), dispatcher, domain)
     assert "4核8G那台" in texts(dispatcher)  # tells the customer they may describe it
+
+
+def test_the_incident_instance_must_be_the_customers_own(db, dispatcher, domain):
+    order = demo_order("service_issue")
+    slots = {"order_id": order.order_id, "refund_reason": "service_issue", "incident_time": "昨天下午",
+             "requested_slot": "incident_instance"}
+    theirs = demo_order("other_customer").instance_id
+    events = run_form(make_tracker(slots=slots, extracted={"incident_instance": theirs}, text=theirs,
+                                   active_loop="refund_form"), dispatcher, domain)
+    assert SlotSet("incident_instance", None) in events and "没有在您的账号下找到实例" in texts(dispatcher)
+    dispatcher.messages.clear()
+    events = run_form(make_tracker(slots=slots, extracted={"incident_instance": order.instance_id},
+                                   text=order.instance_id, active_loop="refund_form"), dispatcher, domain)
+    assert SlotSet("incident_instance", order.instance_id) in events
