@@ -233,19 +233,23 @@ def sqlite_stack(workdir: Path, overrides: Optional[Dict[str, str]] = None) -> I
         engine.dispose()
 
 
-def chat_token(sessions: sessionmaker, customer_id: str, secret: str = JWT_SECRET) -> str:
-    """A chat token as the website issues it to a logged-in customer (a live login in `sessions`)."""
+def _login(sessions: sessionmaker, customer_id: str) -> str:
+    """A live website login of `customer_id`, as the login form starts it; its id."""
     from bot.security.login_sessions import LoginKind, LoginSessions
-    from bot.security.tokens import SESSION_TTL, issue_chat_token
+    from bot.security.tokens import SESSION_TTL
 
-    login = LoginSessions(sessions).start(LoginKind.CUSTOMER, customer_id, SESSION_TTL)
-    return issue_chat_token(secret, customer_id, login)
+    return LoginSessions(sessions).start(LoginKind.CUSTOMER, customer_id, SESSION_TTL)
+
+
+def chat_token(sessions: sessionmaker, customer_id: str) -> str:
+    """A chat token as the website issues it to a logged-in customer."""
+    from bot.security.tokens import issue_chat_token
+
+    return issue_chat_token(JWT_SECRET, customer_id, _login(sessions, customer_id))
 
 
 def site_session_cookie(sessions: sessionmaker, customer_id: str) -> str:
     """A `Cookie:` value logged in as `customer_id`, as the website's login would set it."""
-    from bot.security.login_sessions import LoginKind, LoginSessions
-    from bot.security.tokens import SESSION_TTL, issue_session_token
+    from bot.security.tokens import issue_session_token
 
-    login = LoginSessions(sessions).start(LoginKind.CUSTOMER, customer_id, SESSION_TTL)
-    return f"site_session={issue_session_token(JWT_SECRET, customer_id, login)}"
+    return f"site_session={issue_session_token(JWT_SECRET, customer_id, _login(sessions, customer_id))}"

@@ -24,32 +24,39 @@ class RateLimiter:
 
     def full(self, key: str) -> bool:
         """True when `key` already has `limit` events in the window (records nothing)."""
-        now = self.clock()
         with self._lock:
-            events = self._events.get(key)
-            while events and events[0] <= now - self.window:
-                events.popleft()
-            return bool(events) and len(events) >= self.limit
+            return key in self._events and len(self._recent(key, self.clock())) >= self.limit
 
     def hit(self, key: str) -> None:
         """Record one event for `key`, whatever the count."""
+        now = self.clock()
         with self._lock:
-            self._events[key].append(self.clock())
+            self._recent(key, now).append(now)
+            self._bound(now)
 
     def allow(self, key: str) -> bool:
         """Record an attempt for `key`; False when it is over the limit (not recorded then)."""
         now = self.clock()
         with self._lock:
-            events = self._events[key]
-            while events and events[0] <= now - self.window:
-                events.popleft()
+            events = self._recent(key, now)
             if len(events) >= self.limit:
                 return False
             events.append(now)
-            if len(self._events) > 100_000:  # keep memory bounded under a flood of new keys
-                for stale in [k for k, v in self._events.items() if not v or v[-1] <= now - self.window]:
-                    del self._events[stale]
+            self._bound(now)
             return True
+
+    def _recent(self, key: str, now: float) -> Deque[float]:
+        """The events of `key` still inside the window (older ones dropped)."""
+        events = self._events[key]
+        while events and events[0] <= now - self.window:
+            events.popleft()
+        return events
+
+    def _bound(self, now: float) -> None:
+        """Keep memory bounded under a flood of new keys (e.g. made-up login names)."""
+        if len(self._events) > 100_000:
+            for stale in [k for k, v in self._events.items() if not v or v[-1] <= now - self.window]:
+                del self._events[stale]
 
 
 # Sliding window in a sorted set, atomically: drop old attempts, count, record if allowed.
@@ -76,12 +83,15 @@ class RedisRateLimiter:
         self._script = self._redis.register_script(_SLIDING_WINDOW)
         self._fallback = RateLimiter(limit, window)
 
+    def _key(self, key: str) -> str:
+        return f"refund:rate:{self.name}:{key}"
+
     def allow(self, key: str) -> bool:
         """Record an attempt for `key`; False when over the limit. If Redis cannot be reached
         this instance falls back to its own count rather than refusing everyone."""
         now = time.time()
         try:
-            return bool(self._script(keys=[f"refund:rate:{self.name}:{key}"],
+            return bool(self._script(keys=[self._key(key)],
                                      args=[now, self.window, self.limit, f"{now}:{uuid.uuid4().hex[:8]}"]))
         except Exception:  # redis.RedisError or a socket error: degrade, do not fail the request
             return self._fallback.allow(key)
@@ -89,7 +99,7 @@ class RedisRateLimiter:
 
     def full(self, key: str) -> bool:
         """True when `key` already has `limit` events in the window (records nothing)."""
-        redis_key, now = f"refund:rate:{self.name}:{key}", time.time()
+        redis_key, now = self._key(key), time.time()
         try:
             self._redis.zremrangebyscore(redis_key, 0, now - self.window)
             return self._redis.zcard(redis_key) >= self.limit
@@ -98,7 +108,7 @@ class RedisRateLimiter:
 
     def hit(self, key: str) -> None:
         """Record one event for `key`, whatever the count."""
-        redis_key, now = f"refund:rate:{self.name}:{key}", time.time()
+        redis_key, now = self._key(key), time.time()
         try:
             self._redis.zadd(redis_key, {f"{now}:{uuid.uuid4().hex[:8]}": now})
             self._redis.pexpire(redis_key, math.ceil(self.window * 1000))

@@ -86,12 +86,16 @@ def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_s
         app_.add_task(expire_unclaimed_handoffs(handoffs, rasa))
 
     def current_login(request: Request) -> Optional[LoginClaim]:
-        """The customer's login from the session cookie, if the server still holds it."""
-        try:
-            claim = verify_session_token(request.cookies.get(SESSION_COOKIE), settings.jwt_secret)
-        except TokenError:
-            return None
-        return claim if logins.is_live(claim.session_id, LoginKind.CUSTOMER, claim.subject) else None
+        """The customer's login from the session cookie, if the server still holds it (looked
+        up once per request: pages, CSRF checks and uploads all ask)."""
+        if not hasattr(request.ctx, "login"):
+            try:
+                claim = verify_session_token(request.cookies.get(SESSION_COOKIE), settings.jwt_secret)
+                live = logins.is_live(claim.session_id, LoginKind.CUSTOMER, claim.subject)
+            except TokenError:
+                claim, live = None, False
+            request.ctx.login = claim if live else None
+        return request.ctx.login
 
     def current_customer(request: Request) -> Optional[CustomerRow]:
         claim = current_login(request)

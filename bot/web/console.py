@@ -50,12 +50,16 @@ def create_console(templates, sessions, secret: str, secure_cookies: bool, hando
     throttle = login_throttle("console_login")
 
     def current_login(request: Request) -> Optional[LoginClaim]:
-        """The staff login from the console cookie, if the server still holds it."""
-        try:
-            claim = verify_console_token(request.cookies.get(COOKIE), secret)
-        except TokenError:
-            return None
-        return claim if logins.is_live(claim.session_id, LoginKind.STAFF, claim.subject) else None
+        """The staff login from the console cookie, if the server still holds it (looked up
+        once per request: the guard, the CSRF check and the page all ask)."""
+        if not hasattr(request.ctx, "staff_login"):
+            try:
+                claim = verify_console_token(request.cookies.get(COOKIE), secret)
+                live = logins.is_live(claim.session_id, LoginKind.STAFF, claim.subject)
+            except TokenError:
+                claim, live = None, False
+            request.ctx.staff_login = claim if live else None
+        return request.ctx.staff_login
 
     def current_staff(request: Request) -> Optional[Staff]:
         claim = current_login(request)

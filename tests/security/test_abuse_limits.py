@@ -13,6 +13,7 @@ import uuid
 import pytest
 
 from bot.security.tokens import UploadGrant, issue_upload_token
+from tests.security.test_authorization_matrix import NoRedirect
 from tests.servers import JWT_SECRET, chat_token, site_session_cookie, sqlite_stack
 from tests.widget_client import WidgetClient, run
 
@@ -64,10 +65,6 @@ class LoginPage:
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode()
 
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
 
 
 ACCOUNTS = {"/login": ("customer_id", "c1001", "c1002", "demo123"),

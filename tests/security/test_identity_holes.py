@@ -25,6 +25,7 @@ from bot.tickets.store import TicketStore
 from bot.tickets.workflow import TicketWorkflow
 from bot.uploads.store import UploadStore
 from tests.e2e.test_after_filing import file_ticket
+from tests.security.test_authorization_matrix import NoRedirect
 from tests.servers import JWT_SECRET, chat_token
 from tests.widget_client import WidgetClient, run
 
@@ -36,7 +37,7 @@ class Browser:
 
     def __init__(self, site_url: str) -> None:
         self.site_url, self.jar = site_url, http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect())
         self.token = ""
 
     def open(self, method: str, path: str, form: Optional[Dict[str, str]] = None, data: Optional[bytes] = None,
@@ -63,10 +64,6 @@ class Browser:
     def cookie(self, name: str) -> Optional[str]:
         return next((c.value for c in self.jar if c.name == name), None)
 
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
 
 
 def copied(site_url: str, cookies: Dict[str, str]) -> Browser:

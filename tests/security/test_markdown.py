@@ -17,7 +17,8 @@ from bot.channels.markdown import safe_markdown
 ])
 def test_unsafe_links_and_images_lose_their_target(text, expected):
     assert safe_markdown(text) == expected
-    assert "javascript:alert(1))" not in safe_markdown(text).replace("(", "")
+    kept = safe_markdown(text).lower().replace(" ", "")
+    assert "](javascript" not in kept and "](data:" not in kept and "](//" not in kept and "![" not in kept
 
 
 @pytest.mark.parametrize("text", [

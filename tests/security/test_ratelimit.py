@@ -44,3 +44,21 @@ def test_without_redis_each_instance_still_limits():
 
     limiter = RedisRateLimiter("redis://127.0.0.1:1/0", "down", 2, 60)  # nothing listens there
     assert [limiter.allow("ip:1.2.3.4") for _ in range(3)] == [True, True, False]
+
+
+def test_failures_are_counted_only_when_recorded_and_memory_stays_bounded():
+    from bot.security.ratelimit import RateLimiter
+
+    clock = [0.0]
+    limiter = RateLimiter(2, 60, clock=lambda: clock[0])
+    assert not limiter.full("a")
+    limiter.hit("a")
+    limiter.hit("a")
+    assert limiter.full("a") and not limiter.full("b")
+    clock[0] = 61
+    assert not limiter.full("a")
+    for n in range(100_050):  # a flood of made-up login names, each failing once
+        limiter.hit(f"name-{n}")
+    clock[0] = 200
+    limiter.hit("late")
+    assert len(limiter._events) < 1000
