@@ -8,9 +8,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.identity import customer_id
-from bot.faq.answers import answer, policy_summary
+from bot.faq.answers import (CHECK_MY_ORDERS_BUTTONS, answer, channels, pause_release, payout_account,
+                             policy_summary, product_answer, product_named)
 from bot.faq.topics import MIN_CONFIDENCE, default_classifier
-from bot.wiring import refund_service
+from bot.wiring import handoff_service, refund_service
 
 
 class ActionCheckCustomer(Action):
@@ -29,11 +30,53 @@ class ActionRefundPolicy(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         policy = refund_service().policy
-        topic, confidence = default_classifier().predict(tracker.latest_message.get("text") or "")
-        if confidence >= MIN_CONFIDENCE:
+        text = tracker.latest_message.get("text") or ""
+        topic, confidence = default_classifier().predict(text)
+        product = product_named(text)
+        if product and (topic == "overview" or confidence < MIN_CONFIDENCE):
+            # "Can I get a refund for X?": the rule for X and an offer to check their orders.
+            dispatcher.utter_message(text=product_answer(product, policy), buttons=CHECK_MY_ORDERS_BUTTONS)
+        elif confidence >= MIN_CONFIDENCE:
             dispatcher.utter_message(text=answer(topic, policy))
         else:
             dispatcher.utter_message(text=policy_summary(policy))
+        return []
+
+
+class ActionRefundChannel(Action):
+    """Through which channels a refund can be applied for."""
+
+    def name(self) -> Text:
+        return "action_refund_channel"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text=channels(handoff_service().support.current().describe()))
+        return []
+
+
+class ActionPauseRelease(Action):
+    """Stopping, releasing or downgrading a resource instead of a refund, and what it costs."""
+
+    def name(self) -> Text:
+        return "action_pause_release"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text=pause_release(refund_service().policy))
+        return []
+
+
+class ActionPayoutAccount(Action):
+    """Where the money goes and whether the payout account can be changed."""
+
+    def name(self) -> Text:
+        return "action_payout_account"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text=payout_account(refund_service().policy),
+                                 buttons=[{"title": "转人工核实", "payload": "/request_human"}])
         return []
 
 

@@ -82,6 +82,21 @@ class ActionRequestHuman(Action):
         return events + [SlotSet(slot, None) for slot in FORM_SLOTS if tracker.get_slot(slot) is not None]
 
 
+class ActionComplain(Action):
+    """A complaint: acknowledged, recorded with the handoff (reason `complaint`) and taken by a
+    person, who can do more than the policy allows; the form's answers travel with it."""
+
+    def name(self) -> Text:
+        return "action_complain"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        from actions.refund_form import FORM_SLOTS  # the form imports this module
+
+        events = hand_off(dispatcher, tracker, "complaint", lead_in=handoff_replies.COMPLAINT_LEAD_IN)
+        return events + [SlotSet(slot, None) for slot in FORM_SLOTS if tracker.get_slot(slot) is not None]
+
+
 class ActionFallback(Action):
     """First miss: say what the assistant can do. Second miss in a row: hand off."""
 

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import hand_off
 from actions.identity import customer_id
+from bot.policy.explain import deduction_reasons
 from bot.refunds import replies, ticket_replies
 from bot.tickets.lifecycle import IllegalTransition
 from bot.tickets.models import Ticket
@@ -18,6 +19,9 @@ from bot.wiring import refund_service, ticket_workflow
 
 NOT_FOUND = "没有找到您名下的该退款工单，请核对工单号（RF 加 12 位数字）。"
 WITHDRAWABLE = ("submitted", "under_review", "needs_info")
+# After an amount is explained: a person for a claim beyond the policy, or a formal complaint.
+AMOUNT_BUTTONS = [{"title": "转人工申请复核或赔偿", "payload": "/request_human"},
+                  {"title": "没问题了", "payload": "/thank"}]
 
 
 def _mentioned_ticket_id(tracker: Tracker) -> Optional[str]:
@@ -111,7 +115,7 @@ class ActionRefundAmount(_TicketAction):
         return "action_refund_amount"
 
     def answer_one(self, dispatcher, tracker, ticket):
-        dispatcher.utter_message(text=ticket_replies.amount_text(ticket))
+        dispatcher.utter_message(text=ticket_replies.amount_text(ticket), buttons=AMOUNT_BUTTONS)
         return []
 
     def answer_all(self, dispatcher, tracker, tickets):
@@ -119,11 +123,12 @@ class ActionRefundAmount(_TicketAction):
         in_form = tracker.active_loop.get("name") == "refund_form"
         if in_form and order_id and reason:
             quote = refund_service().quote(customer_id(tracker), order_id, reason)
-            dispatcher.utter_message(text=quote.explanation)
+            why = deduction_reasons([line.code for line in quote.lines if line.amount < 0], reason)
+            dispatcher.utter_message(text="\n".join([quote.explanation, *(["为什么这样扣："] + why if why else [])]))
         elif in_form:
             dispatcher.utter_message(text="确定订单和退款原因后，我会给您逐项列出可退金额和扣除项。")
         elif open_tickets := [t for t in tickets if t.is_open or t.status == "rejected"]:
-            dispatcher.utter_message(text=ticket_replies.amount_text(open_tickets[0]))
+            dispatcher.utter_message(text=ticket_replies.amount_text(open_tickets[0]), buttons=AMOUNT_BUTTONS)
             return [SlotSet("current_ticket", open_tickets[0].ticket_id)]
         else:
             # No ticket in progress: the question is about what an order would bring back.
@@ -178,7 +183,10 @@ class ActionWithdrawPrompt(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         cid = customer_id(tracker)
-        tickets = [t for t in refund_service().tickets_for(cid) if t.status in WITHDRAWABLE] if cid else []
+        if cid is None:
+            dispatcher.utter_message(response="utter_login_required")
+            return [SlotSet("withdraw_ticket", None)]
+        tickets = [t for t in refund_service().tickets_for(cid) if t.status in WITHDRAWABLE]
         named = _mentioned_ticket_id(tracker)
         if named:
             tickets = [t for t in tickets if t.ticket_id == named]

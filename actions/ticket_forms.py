@@ -10,7 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.evidence import UPLOAD_DONE, as_evidence, upload_url
 from actions.identity import customer_id
-from bot.nlu.form_answers import NOT_A_SUPPLEMENT
+from bot.nlu.form_answers import NOT_A_SUPPLEMENT, asks_a_question
 from bot.policy.explain import format_date
 from bot.refunds import ticket_replies
 from bot.tickets.lifecycle import IllegalTransition
@@ -96,6 +96,11 @@ class ValidateAppealForm(FormValidationAction):
     def validate_appeal_statement(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "").strip()
+        intent = tracker.latest_message.get("intent") or {}
+        if asks_a_question(intent.get("name") or "", float(intent.get("confidence") or 0), text):
+            dispatcher.utter_message(text="这条看起来是一个问题，我没有把它作为申诉理由提交。请说明您不认同审核结果的理由；"
+                                          "想先问别的问题，可以回复「取消」。")
+            return {"appeal_statement": None}
         if len(text) < 4:
             dispatcher.utter_message(text="请用一两句话说明您不认同审核结果的理由，这会作为申诉内容提交。")
             return {"appeal_statement": None}

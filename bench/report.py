@@ -43,7 +43,8 @@ def _markdown(r: Dict[str, Any]) -> str:
     system = r["system"]
     stories = system["stories"]
     lines += ["", "## Dialogue", "", f"`rasa test` conversation stories: {stories.get('correct')}/{stories.get('total')} "
-              f"correct (accuracy {stories.get('accuracy')}).", "", "## Latency and throughput (socket channel, actions and database in the loop)", "",
+              f"correct (accuracy {stories.get('accuracy')}).", "", *_scenario_lines(system.get("scenarios") or {}),
+              "", "## Latency and throughput (socket channel, actions and database in the loop)", "",
               "| concurrent customers | messages | errors | p50 ms | p95 ms | p99 ms | messages/s |", "|---|---|---|---|---|---|---|"]
     for level in system["load"]:
         lines.append(f"| {level['concurrency']} | {level['messages']} | {level['errors']} | {level['p50_ms']:.0f} | "
@@ -165,4 +166,15 @@ def confusion_table(confusion: Dict[str, Dict[str, int]]) -> List[str]:
         total = sum(row.values())
         wrong = ", ".join(f"{p} {n}" for p, n in sorted(row.items(), key=lambda kv: -kv[1]) if p != true)
         lines.append(f"  {true:<20} {row.get(true, 0):>3}/{total:<3} right" + (f"   misread as: {wrong}" if wrong else ""))
+    return lines
+
+
+def _scenario_lines(scenarios: Dict[str, Any]) -> List[str]:
+    """The share of scripted customer conversations (tests/e2e/scenarios.yml) that succeeded."""
+    if not scenarios.get("total"):
+        return []
+    share = scenarios["succeeded"] / scenarios["total"]
+    lines = [f"Customer scenarios (tests/e2e/scenarios.yml): {scenarios['succeeded']}/{scenarios['total']} "
+             f"succeeded ({share:.0%})."]
+    lines += [f"- failed: {f['name']}: {'; '.join(f['problems'])[:300]}" for f in scenarios.get("failed", [])]
     return lines

@@ -20,7 +20,8 @@ from bench.report import write_report
 from bot.settings import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "results"
-PIPELINES = {"lr-word+char (chosen)": PROJECT_ROOT / "config.yml",
+PIPELINES = {"tfidf-lr-word+char (chosen)": PROJECT_ROOT / "config.yml",
+             "rasa-lr-counts": PROJECT_ROOT / "bench" / "pipelines" / "rasa_lr_counts.yml",
              "lr-word-only": PROJECT_ROOT / "bench" / "pipelines" / "words_only.yml",
              "diet": PROJECT_ROOT / "bench" / "pipelines" / "diet.yml"}
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -78,6 +79,7 @@ def dialogue_and_load(levels: List[int]) -> Dict[str, Any]:
     from bot.storage.database import make_engine, session_factory
     from bot.storage.migrations import migrate
     from bot.storage.seed import seed_demo
+    from tests.e2e.scenario_runner import play_all
     from tests.servers import chat_token, start_stack
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
@@ -93,11 +95,15 @@ def dialogue_and_load(levels: List[int]) -> Dict[str, Any]:
                         "--endpoints", str(stack.endpoints), "--out", str(out)], cwd=PROJECT_ROOT, env=stack.env,
                        capture_output=True, timeout=900)
         report = json.loads((out / "story_report.json").read_text(encoding="utf-8"))
+        outcomes = play_all(stack)
+        scenarios = {"total": len(outcomes), "succeeded": sum(o.ok for o in outcomes),
+                     "failed": [{"name": o.name, "problems": o.problems} for o in outcomes if not o.ok]}
         load = run_levels(stack.rasa_url, lambda customer: chat_token(stack.sessions, customer), levels)
         memory = {name: _peak_memory_mb(p.pid) for name, p in stack.services.processes.items()}
     finally:
         stack.stop()
-    return {"stories": report.get("conversation_accuracy", {}), "load": load, "peak_memory_mb": memory}
+    return {"stories": report.get("conversation_accuracy", {}), "scenarios": scenarios, "load": load,
+            "peak_memory_mb": memory}
 
 
 def refund_load(instances: int, customers: int, seconds: float) -> Dict[str, Any]:

@@ -1,8 +1,12 @@
-"""Rasa component: a long message that clearly demands a refund for a named order starts a refund.
+"""Rasa components that settle two confusions a bag-of-n-grams classifier makes about refunds.
 
-A bag-of-n-grams classifier reads a long complaint by its dominant words ("投诉", "失望"...)
-and misses the one sentence that matters. When the text is long, contains an explicit refund
-demand and names an order or instance, the intent becomes request_refund."""
+* RefundDemandDetector: a long complaint is read by its dominant words ("投诉", "失望"...) and
+  the one sentence that matters is missed. When the text is long, contains an explicit refund
+  demand and names an order or instance, the intent becomes request_refund.
+* RefundQuestionDetector: 「轻量服务器能退款吗」 sits between a request and a rule question
+  (both share 退款). When those two lead the ranking within a small margin, no order is named and
+  the message is worded as a question, it is a question about the rules: answered as asked,
+  with an offer to check the customer's own orders."""
 from __future__ import annotations
 
 import re
@@ -18,6 +22,23 @@ from rasa.shared.nlu.training_data.message import Message
 DEMAND = re.compile(r"(我要|要求|申请|给我|赶紧|必须)(全额)?(退款|退钱|退费|退订)|把钱退|钱退给我|退款吧")
 MIN_LENGTH = 60
 CONFIDENCE = 0.95
+# 「能退款吗」「可以退订么」「能不能退」「可不可以退」「是否支持退款」「退不退」, or a question mark.
+ASKS = re.compile(r"[?？]|[吗么嘛]\s*[?？!！。]?\s*$|能不能|可不可以|能否|可否|是否|支不支持|退不退|给不给退")
+TORN = ("ask_refund_policy", "request_refund")
+MAX_MARGIN = 0.15
+
+
+def _set_intent(message: Message, name: str, confidence: float) -> None:
+    """Make `name` the intent and scale the rest of the ranking so it stays a distribution."""
+    ranking = [{"name": name, "confidence": confidence}]
+    ranking += [{**r, "confidence": r.get("confidence", 0.0) * (1 - confidence)}
+                for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != name]
+    message.set(INTENT, {"name": name, "confidence": confidence}, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+
+
+def _names_order(message: Message) -> bool:
+    return any(e.get("entity") in ("order_id", "instance_id") for e in message.get(ENTITIES, []))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -30,14 +51,27 @@ class RefundDemandDetector(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            names_order = any(e.get("entity") in ("order_id", "instance_id") for e in message.get(ENTITIES, []))
             intent = message.get(INTENT) or {}
-            if (len(text) >= MIN_LENGTH and names_order and DEMAND.search(text)
+            if (len(text) >= MIN_LENGTH and _names_order(message) and DEMAND.search(text)
                     and intent.get("name") != "request_refund"):
-                message.set(INTENT, {"name": "request_refund", "confidence": CONFIDENCE}, add_to_output=True)
-                # Scale the rest down so the ranking stays a distribution and is not ambiguous.
-                ranking = [{"name": "request_refund", "confidence": CONFIDENCE}]
-                ranking += [{**r, "confidence": r.get("confidence", 0.0) * (1 - CONFIDENCE)}
-                            for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != "request_refund"]
-                message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+                _set_intent(message, "request_refund", CONFIDENCE)
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class RefundQuestionDetector(GraphComponent):
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
+               resource: Resource, execution_context: ExecutionContext) -> "RefundQuestionDetector":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            if len(ranking) < 2 or {ranking[0].get("name"), ranking[1].get("name")} != set(TORN):
+                continue
+            first, second = ranking[0].get("confidence", 0.0), ranking[1].get("confidence", 0.0)
+            text = message.get(TEXT) or ""
+            if first - second <= MAX_MARGIN and not _names_order(message) and ASKS.search(text):
+                _set_intent(message, "ask_refund_policy", min(first + second, CONFIDENCE))
         return messages

@@ -2,13 +2,18 @@
 and the answers change with it."""
 from __future__ import annotations
 
-from typing import Callable, Dict
+from typing import Callable, Dict, Optional
 
 from bot.money import format_yuan
 from bot.policy.config import Policy
 from bot.policy.explain import DESTINATION_LABELS
+from bot.refunds.order_reference import PRODUCT_WORDS
 
 MORE = "想知道某个订单具体能退多少，直接说「我要退款」，我来帮您试算（确认后才会提交）。"
+# What customers call each product family, for answers about "can X be refunded?".
+PRODUCT_NAMES = {"lighthouse": "轻量应用服务器", "ecs": "云服务器", "rds": "云数据库", "cdn": "CDN 流量包"}
+CHECK_MY_ORDERS_BUTTONS = [{"title": "看看我的订单能退多少", "payload": "/request_refund"},
+                           {"title": "了解完整退款政策", "payload": "/ask_refund_policy"}]
 
 
 def window_length(policy: Policy) -> str:
@@ -134,12 +139,60 @@ def _disputes(policy: Policy) -> str:
             "或通过全国12315平台向消费者权益保护部门反映。")
 
 
+def channels(support_hours: str) -> str:
+    """How a refund can be applied for: here, the ticket system, and people for complex cases."""
+    return ("申请退款可以走这几种渠道：\n"
+            "· 在这里直接申请：我会帮您找到订单、逐项试算，您确认后立即生成退款工单，进度随时可以问我；\n"
+            "· 控制台「费用中心 → 退订管理」自助退订，或在「工单」里提交退款工单；\n"
+            f"· 情况复杂（多个订单、合同订单、大额退款）可以找人工客服（{support_hours}），"
+            "也可以留言或预约电话回访，客服会联系您。\n"
+            "各渠道的退款规则和审核标准完全一样。现在就办理的话，说「我要退款」即可。")
+
+
+def pause_release(policy: Policy) -> str:
+    """Stopping, releasing, downgrading and auto-renewal: what each does to billing."""
+    return ("包年包月的资源不能暂停计费：关机不会退费，也不会顺延到期时间；不再需要可以退订，按退款规则计算可退金额"
+            "（我可以先帮您试算）。配置买大了也可以在控制台降配，降配的差价退款请转人工客服核算。\n"
+            "按量付费的资源释放后立即停止计费，已产生的费用不退；只关机时云盘、公网 IP 等仍会计费。\n"
+            "释放前请先备份数据，释放后数据无法恢复。不想续费的话，在控制台「续费管理」里关闭自动续费即可，"
+            "到期后资源会先停机保留一段时间再释放。")
+
+
+def payout_account(policy: Policy) -> str:
+    """Where the money is paid and whether the account can be changed."""
+    return (f"退款按政策退回{DESTINATION_LABELS[policy.default_destination]}"
+            f"（已开票的订单退回{DESTINATION_LABELS[policy.invoiced_destination]}），"
+            "为了资金安全，不能改为退到他人或其他第三方账户。\n"
+            "如果原支付账户已注销、冻结或无法入账，款项会退到您的云途账户余额，您再按提现流程提到本人实名账户；"
+            "需要核实身份或对公账户的情况，请转人工客服处理。")
+
+
 ANSWERS: Dict[str, Callable[[Policy], str]] = {
     "no_reason_window": _no_reason, "quota": _quota_answer, "payg": _payg, "vouchers": _vouchers,
     "promotions": _promotions, "materials": _materials, "destination": _destination, "timing": _timing,
     "fees": _fees, "consumed": _consumed, "renewal": _renewal, "sla": _sla, "duplicate": _duplicate,
     "invoiced": _invoiced, "disputes": _disputes,
 }
+
+
+def product_named(text: str) -> Optional[str]:
+    """The product family a question names, as customers read it (「云主机能退吗」 → 云服务器)."""
+    lowered = (text or "").lower()
+    for words, codes in PRODUCT_WORDS:
+        if any(word in lowered for word in words):
+            return PRODUCT_NAMES[sorted(codes)[0]] if len(codes) == 1 else "云服务器"
+    return None
+
+
+def product_answer(product: str, policy: Policy) -> str:
+    """Two lines for "can I get a refund for X?": the rule for X, and the offer to check the
+    customer's own orders."""
+    std = policy.standard
+    fees = "不可退费用和手续费" if std.fee_tiers else "不可退费用"
+    window = (f"新购{window_length(policy)}申请可无理由全额退还实付金额；" if policy.no_reason.enabled else "")
+    return (f"{product}（包年包月）可以退订：{window}超出期限按已使用时长折算，扣除{fees}后退还剩余部分；"
+            f"按量付费的{product}不退款，释放后即停止计费。\n"
+            f"要我帮您看看您名下的{product}订单具体能退多少吗？试算不会提交申请。")
 
 
 def answer(topic: str, policy: Policy) -> str:

@@ -16,6 +16,7 @@ SURVEY_BUTTONS = [{"title": f"{n} 分", "payload": f'/inform{{"survey_score": "{
 SURVEY_QUESTION = "请为本次服务打分（5 分为非常满意）："
 SURVEY_COMMENT_QUESTION = "感谢打分！可以说说原因吗？直接回复即可，不想填写请点「跳过」。"
 AGENT_PREFIX = "【人工客服 {name}】"
+COMPLAINT_LEAD_IN = "非常抱歉给您带来了不好的体验。您的投诉已记录，由人工客服专人跟进处理。"
 
 
 def queued(ticket: QueueTicket) -> str:

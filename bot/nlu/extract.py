@@ -1,4 +1,5 @@
-"""Entities from normalised customer text: ids, money, dates and the refund reason.
+"""Entities from normalised customer text: ids, money, dates, the refund reason, a typed
+satisfaction score and a wish to be called back or leave a message.
 
 Character-level patterns over the normalised text, not token patterns: jieba segments
 numerals inconsistently (一千二百块 may come out as 一千 / 二百块), and every id must be found
@@ -14,6 +15,7 @@ from decimal import Decimal
 from typing import List, Optional, Tuple
 
 from bot.clock import CUSTOMER_TZ
+from bot.nlu.feedback import contact_choice, survey_score
 from bot.nlu.numbers import CHINESE_NUMERAL_CHARS, DIGITS, parse_number
 from bot.nlu.reasons import find_reason
 
@@ -85,6 +87,14 @@ def extract_entities(text: str, now: datetime) -> List[Entity]:
     if reason is not None:
         value, start, end = reason
         entities.append(Entity("refund_reason", start, end, value, text[start:end]))
+    score = survey_score(masked)
+    if score is not None:
+        value, start, end = score
+        entities.append(Entity("survey_score", start, end, str(value), text[start:end]))
+    contact = contact_choice(masked)
+    if contact is not None:
+        kind, start, end = contact
+        entities.append(Entity("contact_choice", start, end, kind, text[start:end]))
     return sorted(entities, key=lambda e: e.start)
 
 

@@ -11,9 +11,11 @@ from typing import List
 
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "bot_challenge"})
 SOCIAL = SMALL_TALK | {"affirm", "deny"}
-QUESTIONS = frozenset({"ask_refund_policy", "ask_refund_status", "ask_refund_amount", "appeal_rejection"})
+QUESTIONS = frozenset({"ask_refund_policy", "ask_refund_status", "ask_refund_amount", "appeal_rejection",
+                       "ask_refund_channel", "ask_pause_release", "ask_payout_account"})
 # What a supplement for a reviewer can never be: small talk, questions, a new request.
-NOT_A_SUPPLEMENT = SOCIAL | QUESTIONS | {"request_refund", "request_human", "cancel"}
+NOT_A_SUPPLEMENT = SOCIAL | QUESTIONS | {"request_refund", "request_human", "cancel", "withdraw_ticket", "complain",
+                                        "request_callback", "rate_service"}
 # What a description of the problem can never be (a description may well ask for a refund).
 NOT_A_DESCRIPTION = SOCIAL | QUESTIONS
 
@@ -26,6 +28,17 @@ UNKNOWN_TIME = re.compile(r"不记得|不知道|不清楚|忘了|记不清|说�
 URL = re.compile(r"https?://[^\s，。；;,）)]+", re.IGNORECASE)
 CODE = re.compile(r"^[\s，,;；]*(?:提取码|提取密码|访问码|访问密码|密码|pwd|code)\s*[:：=]?\s*([A-Za-z0-9]{4,8})",
                   re.IGNORECASE)
+
+
+# A message that asks rather than states: a question mark, a final 吗/呢, a question word first.
+QUESTION = re.compile(r"[?？]|[吗呢嘛]\s*$|^\s*(?:为什么|为啥|怎么|如何|多久|多少|什么时候|能不能|可不可以|是不是|有没有)")
+CONFIDENT = 0.5
+
+
+def asks_a_question(intent: str, confidence: float, text: str) -> bool:
+    """The message is a question rather than a statement for a form: the classifier says so
+    confidently, or says so and the wording asks (a statement is often misread at low confidence)."""
+    return intent in QUESTIONS and (confidence >= CONFIDENT or bool(QUESTION.search(text)))
 
 
 def looks_like_time(text: str, has_date_entity: bool) -> bool:

@@ -26,6 +26,32 @@ REFUSAL_REASONS = {
 }
 
 
+# Why each kind of deduction applies, in plain words (keyed by QuoteLine.code).
+DEDUCTION_REASONS = {
+    "non_refundable_items": "配置变更费、增值服务费是一次性服务费用，服务已经提供，按政策不退。",
+    "consumed": "已使用部分：从开通到申请时服务一直在为您运行，这段时间按已使用时长折算，只退剩余时间对应的金额。",
+    "voucher": "代金券抵扣部分：代金券是平台赠送的优惠，不能兑换成现金，所以按比例扣除、不退现金。",
+    "coupon": "优惠券抵扣部分：优惠券抵扣的金额不是您实际支付的钱，所以按比例扣除、不退现金。",
+    "handling_fee": "手续费：超出无理由期限退订时，按实付金额（代金券部分不计）收取政策规定的比例。",
+    "floor": "扣除后不足 0 元，按 0 元计，不会倒扣您的钱。",
+}
+SERVICE_ISSUE_NOTE = ("故障期间的时间也计入已使用部分，因为服务期按日历时间计算；故障造成的影响另行补偿："
+                      "当月可用性低于服务承诺时发放 SLA 补偿代金券。")
+LOSS_CLAIM = "如果故障给您造成了超出政策范围的损失，可以转人工客服申请赔偿，由专人评估。"
+
+
+def deduction_reasons(line_codes: Sequence[str], reason: str) -> List[str]:
+    """For a quote's deduction lines, why each applies; for a service problem, how the outage
+    itself is compensated and that a person can assess a larger loss."""
+    reasons = [f"· {DEDUCTION_REASONS[code]}" for code in dict.fromkeys(line_codes) if code in DEDUCTION_REASONS]
+    if reason == "service_issue":
+        if "consumed" in line_codes:
+            waived = "" if "handling_fee" in line_codes else "本次因服务质量问题免收手续费。"
+            reasons.append(f"· {SERVICE_ISSUE_NOTE}{waived}")
+        reasons.append(LOSS_CLAIM)
+    return reasons
+
+
 def format_date(day) -> str:
     """A date as customers read it: 2026年11月30日."""
     return f"{day.year}年{day.month}月{day.day}日"

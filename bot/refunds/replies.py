@@ -97,7 +97,9 @@ LIKELY_INTENTS = "抱歉，我不太确定您的意思。您是想："
 INTENT_BUTTONS = {
     "request_refund": "申请退款", "ask_refund_status": "查询退款进度", "ask_refund_policy": "了解退款政策",
     "ask_refund_amount": "了解退款金额", "appeal_rejection": "对驳回结果申诉", "request_human": "转人工客服",
-    "cancel": "取消/撤回申请",
+    "cancel": "取消当前操作", "withdraw_ticket": "撤回已提交的退款申请", "complain": "投诉",
+    "ask_refund_channel": "了解申请渠道", "ask_pause_release": "了解暂停、释放或关机计费",
+    "ask_payout_account": "了解退款收款账户", "request_callback": "预约回电或留言",
 }
 
 

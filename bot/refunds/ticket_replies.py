@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import List, Optional
 
 from bot.clock import format_customer_time
 from bot.money import format_yuan
-from bot.policy.explain import DESTINATION_LABELS, format_date
+from bot.policy.explain import DESTINATION_LABELS, deduction_reasons, format_date
 from bot.tickets.lifecycle import REJECTION_REASONS
 from bot.tickets.models import REASON_LABELS, STATUS_LABELS, Ticket
 
@@ -93,7 +94,19 @@ def amount_text(ticket: Ticket) -> str:
             lines.append(f"审核确认的最终金额为 {format_yuan(ticket.final_amount)}，与预估一致。")
     elif ticket.status in ("rejected", "final_rejected", "withdrawn"):
         lines.append(f"该工单当前为「{ticket.status_label}」，不会产生退款。")
+    why = deduction_reasons([str(line.get("code")) for line in ticket.quote.get("lines", [])
+                             if _is_deduction(line)], ticket.reason)
+    if why:
+        lines.append("为什么这样扣：")
+        lines.extend(why)
     return "\n".join(line for line in lines if line)
+
+
+def _is_deduction(line: dict) -> bool:
+    try:
+        return Decimal(str(line.get("amount"))) < 0
+    except ArithmeticError:
+        return False
 
 
 def change_notice(ticket: Ticket) -> str:

@@ -192,7 +192,7 @@ class HandoffRow(Base):
     id = Column(Integer, primary_key=True, autoincrement=True)
     conversation_id = Column(String(128), nullable=False, index=True)
     customer_id = Column(String(32), index=True)
-    reason = Column(String(32), nullable=False)  # requested | fallback | dissatisfied | large_amount | flagged
+    reason = Column(String(32), nullable=False)  # requested | fallback | dissatisfied | large_amount | flagged | complaint
     ticket_id = Column(String(14), ForeignKey("refund_tickets.ticket_id"))
     summary = Column(JSON, nullable=False, default=dict)
     status = Column(String(16), nullable=False, index=True)  # waiting | active | resolved | timed_out | message

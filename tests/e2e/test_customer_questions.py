@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from bot.storage.seed import demo_order
-from tests.e2e.test_refund_journey import text_of
+from tests.e2e.test_refund_journey import buttons_of, text_of
 
 
 def test_can_a_product_be_refunded_gets_the_rules_not_the_promotion_clause(bot, sender):
-    reply = text_of(bot.say(sender, "云主机能退吗"))
-    assert "无理由" in reply and "我要退款" in reply  # the rules, and how to check their own order
+    messages = bot.say(sender, "云主机能退吗")
+    reply = text_of(messages)
+    # Two lines: the rule for that product, and the offer to check their own orders.
+    assert "云服务器" in reply and "无理由" in reply and "促销" not in reply
+    assert "/request_refund" in [b["payload"] for b in buttons_of(messages)]
 
 
 def test_a_complaint_goes_to_a_person_not_to_the_appeal(bot, sender):
