@@ -69,17 +69,59 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
     return [SlotSet("handoff_reason", reason)]
 
 
+def pause_form_events(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """The refund form's answers move to `paused_form` (the handoff summary has them too) and
+    the form starts afresh; after the agent hands back, the customer may resume it."""
+    from actions.refund_form import FORM_SLOTS  # the form imports this module
+
+    answers = {slot: tracker.get_slot(slot) for slot in FORM_SLOTS if tracker.get_slot(slot) is not None}
+    events = [SlotSet(slot, None) for slot in answers]
+    if answers.get("order_id"):
+        events.append(SlotSet("paused_form", answers))
+    return events
+
+
+class ActionOfferResume(Action):
+    """Run when an agent hands the conversation back: offer to resume a refund application the
+    handoff interrupted, if its order has no ticket yet."""
+
+    def name(self) -> Text:
+        return "action_offer_resume"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        paused, cid = tracker.get_slot("paused_form") or {}, customer_id(tracker)
+        order_id = paused.get("order_id") if isinstance(paused, dict) else None
+        if cid and order_id and refund_service().tickets.open_ticket_for_order(cid, str(order_id)) is None:
+            dispatcher.utter_message(text=handoff_replies.resume_offer(str(order_id)),
+                                     buttons=handoff_replies.RESUME_BUTTONS)
+            return []
+        dispatcher.utter_message(text=handoff_replies.HANDED_BACK)
+        return [SlotSet("paused_form", None)]
+
+
+class ActionResumeRefund(Action):
+    """The customer chose to resume: the paused answers come back and the form goes on."""
+
+    def name(self) -> Text:
+        return "action_resume_refund"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        from actions.refund_form import FORM_SLOTS  # the form imports this module
+
+        paused = tracker.get_slot("paused_form")
+        answers = paused if isinstance(paused, dict) else {}
+        return [SlotSet(slot, answers[slot]) for slot in FORM_SLOTS if slot in answers] + [SlotSet("paused_form", None)]
+
+
 class ActionRequestHuman(Action):
     def name(self) -> Text:
         return "action_request_human"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        from actions.refund_form import FORM_SLOTS  # the form imports this module
-
-        events = hand_off(dispatcher, tracker, "requested")
-        # The summary took what a refund form had collected; the form itself starts afresh.
-        return events + [SlotSet(slot, None) for slot in FORM_SLOTS if tracker.get_slot(slot) is not None]
+        return hand_off(dispatcher, tracker, "requested") + pause_form_events(tracker)
 
 
 class ActionComplain(Action):
@@ -91,10 +133,8 @@ class ActionComplain(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        from actions.refund_form import FORM_SLOTS  # the form imports this module
-
         events = hand_off(dispatcher, tracker, "complaint", lead_in=handoff_replies.COMPLAINT_LEAD_IN)
-        return events + [SlotSet(slot, None) for slot in FORM_SLOTS if tracker.get_slot(slot) is not None]
+        return events + pause_form_events(tracker)
 
 
 class ActionFallback(Action):

@@ -390,7 +390,7 @@ class ActionClearRefundForm(Action):
 
 def clear_form_events() -> List[Dict[Text, Any]]:
     """Forget everything the form collected, so the next application starts clean."""
-    return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("requested_slot", None)]
+    return [SlotSet(slot, None) for slot in (*FORM_SLOTS, "paused_form")] + [SlotSet("requested_slot", None)]
 
 
 class ActionAskEvidenceLinks(Action):

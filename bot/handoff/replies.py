@@ -16,7 +16,15 @@ SURVEY_BUTTONS = [{"title": f"{n} 分", "payload": f'/inform{{"survey_score": "{
 SURVEY_QUESTION = "请为本次服务打分（5 分为非常满意）："
 SURVEY_COMMENT_QUESTION = "感谢打分！可以说说原因吗？直接回复即可，不想填写请点「跳过」。"
 AGENT_PREFIX = "【人工客服 {name}】"
+HANDED_BACK = "人工客服已结束接待，接下来由智能助手继续为您服务。还有什么可以帮您？"
+RESUME_BUTTONS = [{"title": "接着办理", "payload": "/affirm"}, {"title": "不用了", "payload": "/deny"}]
 COMPLAINT_LEAD_IN = "非常抱歉给您带来了不好的体验。您的投诉已记录，由人工客服专人跟进处理。"
+
+
+def resume_offer(order_id: str) -> str:
+    """After a hand-back: the refund application the handoff interrupted can go on."""
+    return (f"人工客服已结束接待，接下来由智能助手继续为您服务。\n刚才订单 {order_id} 的退款申请还没有提交，"
+            "要接着办理吗？已经填写的内容都保留着。")
 
 
 def queued(ticket: QueueTicket) -> str:

@@ -239,8 +239,8 @@ def create_console(templates, sessions, secret: str, secure_cookies: bool, hando
         if handoff is None:
             return response.json({"error": "只能结束自己正在接待的会话。"}, status=409)
         if outcome == "handed_back":
-            text = "人工客服已结束接待，接下来由智能助手继续为您服务。还有什么可以帮您？"
-            await rasa.push_bot_message(handoff.conversation_id, text, resume=True)
+            # The assistant takes over, offering to resume a refund application the handoff interrupted.
+            await rasa.resume_with_action(handoff.conversation_id, "action_offer_resume", handoff_replies.HANDED_BACK)
         else:
             await rasa.push_bot_message(handoff.conversation_id, "本次人工服务已结束，感谢您的耐心。", resume=True)
             await rasa.push_bot_message(handoff.conversation_id, handoff_replies.SURVEY_QUESTION,

@@ -28,6 +28,26 @@ class RasaClient:
             events.append({"event": "action", "name": "action_listen"})
         return await self.post_events(conversation_id, events)
 
+    async def resume_with_action(self, conversation_id: str, action: str, fallback_text: str) -> bool:
+        """Resume the bot and run `action` in the conversation (its messages reach the open
+        widget), then listen; if the action cannot run, say `fallback_text` instead."""
+        if not await self.post_events(conversation_id, [{"event": "resume"}]):
+            return False
+        url = f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/execute"
+        params = {"output_channel": self.channel, "token": self.token}
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+                async with http.post(url, json={"name": action}, params=params) as resp:
+                    ran = resp.status < 300
+                    if not ran:
+                        logger.warning("Rasa could not run %s: %s %s", action, resp.status, await resp.text())
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            logger.warning("could not reach Rasa to run %s: %s", action, exc)
+            ran = False
+        if not ran:
+            return await self.push_bot_message(conversation_id, fallback_text, resume=True)
+        return await self.post_events(conversation_id, [{"event": "action", "name": "action_listen"}])
+
     async def post_events(self, conversation_id: str, events: List[Dict[str, Any]]) -> bool:
         url = f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/tracker/events"
         # Rasa's --auth-token is checked as a query parameter (Bearer is for its JWT option).

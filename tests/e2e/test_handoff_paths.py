@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import select
 
-from bot.storage.schema import HandoffRow
+from bot.storage.schema import HandoffRow, TicketRow
 from tests.e2e.test_refund_journey import text_of
 from tests.servers import write_support
 
@@ -144,3 +144,44 @@ def test_a_handoff_from_inside_the_form_hands_over_what_was_collected(bot, sende
     assert handoff.ticket_id is None  # not the customer's newest ticket, which is about another order
     slots = bot.tracker(other)["slots"]
     assert slots["order_id"] is None and slots["refund_reason"] is None  # the form starts afresh
+
+
+def _last_bot_text(bot, sender) -> str:
+    return [e.get("text") or "" for e in bot.tracker(sender)["events"] if e.get("event") == "bot"][-1]
+
+
+def test_after_the_hand_back_the_interrupted_form_resumes_where_it_was(bot, sender):
+    from bot.storage.seed import demo_order
+
+    order = demo_order("standard_voucher")
+    bot.say(sender, f"退款，订单{order.order_id}")
+    bot.say(sender, "项目取消了不需要了")
+    assert "人工" in text_of(bot.say(sender, "扣这么多？转人工"))
+    hid = handoff_id(bot, sender)
+    agent = Console(bot.site_url, "a1")
+    assert agent.post(f"/console/api/handoffs/{hid}/claim")[0] == 200
+    assert agent.post(f"/console/api/handoffs/{hid}/reply", {"text": "手续费是按政策收取的，您可以继续申请"})[0] == 200
+    assert agent.post(f"/console/api/handoffs/{hid}/handback")[0] == 200
+    offer = _last_bot_text(bot, sender)
+    assert order.order_id in offer and "接着办理" in offer
+    reply = text_of(bot.say(sender, "好的，接着办"))
+    assert "预计可退" in reply  # order and reason kept: straight to the quote
+    assert "已为您提交退款申请" in text_of(bot.say(sender, "确认提交"))
+    with bot.sessions() as db:
+        assert db.scalars(select(TicketRow).where(TicketRow.order_id == order.order_id)).one().reason == "demand_change"
+
+
+def test_after_the_hand_back_declining_starts_afresh(bot, sender):
+    from bot.storage.seed import demo_order
+
+    order = demo_order("standard_voucher")
+    bot.say(sender, f"退款，订单{order.order_id}")
+    bot.say(sender, "转人工")
+    hid = handoff_id(bot, sender)
+    agent = Console(bot.site_url, "a1")
+    agent.post(f"/console/api/handoffs/{hid}/claim")
+    agent.post(f"/console/api/handoffs/{hid}/handback")
+    assert "接着办理" in _last_bot_text(bot, sender)
+    assert "还有什么可以帮您" in text_of(bot.say(sender, "不用了"))
+    assert bot.tracker(sender)["slots"]["paused_form"] is None
+    assert "请选择要退款的订单" in text_of(bot.say(sender, "我要退款"))  # nothing carried over

@@ -287,9 +287,9 @@ ACTION_MATRIX: Dict[str, FrozenSet[str]] = {name: CUSTOMER for name in (
     "action_ask_leave_message", "action_ask_order_id", "action_ask_refund_confirmed", "action_ask_refund_reason",
     "action_ask_supplement_content", "action_ask_survey_comment", "action_ask_survey_score",
     "action_check_customer", "action_clear_refund_form", "action_complain", "action_fallback", "action_greet",
-    "action_handle_inform", "action_pause_release", "action_payout_account", "action_refund_amount",
+    "action_handle_inform", "action_offer_resume", "action_pause_release", "action_payout_account", "action_refund_amount",
     "action_refund_channel", "action_refund_policy", "action_refund_status",
-    "action_request_human", "action_submit_appeal", "action_submit_leave_message", "action_submit_refund",
+    "action_request_human", "action_resume_refund", "action_submit_appeal", "action_submit_leave_message", "action_submit_refund",
     "action_submit_supplement", "action_submit_survey", "action_withdraw_prompt", "action_withdraw_ticket",
     "validate_appeal_form", "validate_leave_message_form", "validate_refund_form", "validate_supplement_form",
     "validate_survey_form")}
