@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 from typing import Any, Dict, List, Text
 
@@ -16,7 +17,6 @@ from actions.handoff import hand_off
 from actions.identity import customer_id
 from bot.billing.models import Order
 from bot.clock import to_customer_time, utcnow
-from bot.nlu.extract import extract_entities
 from bot.nlu.form_answers import NOT_A_DESCRIPTION, SMALL_TALK, is_only_a_time, looks_like_time
 from bot.nlu.normalize import normalize_text
 from bot.nlu.reasons import find_reason
@@ -36,11 +36,22 @@ REASON_INDEPENDENT_REFUSALS = {"payg_not_refundable", "unpaid_items", "expired"}
 MAX_TEXT = 2000
 
 
-def _entities(text: str) -> Dict[str, str]:
-    """First value of each entity type found in free text."""
+ORDER_ID_VALUE = re.compile(r"^\d{16}$")
+INSTANCE_ID_VALUE = re.compile(r"^ins-[a-z0-9]{8}$")
+
+
+def _ids(value: Any, tracker: Tracker) -> Dict[str, str]:
+    """The order or instance id a slot candidate stands for: the value itself when it is one
+    (a button, an entity), else the first the NLU found in the customer's message."""
+    text = str(value or "").strip()
+    if ORDER_ID_VALUE.match(text):
+        return {"order_id": text}
+    if INSTANCE_ID_VALUE.match(text):
+        return {"instance_id": text}
     found: Dict[str, str] = {}
-    for entity in extract_entities(normalize_text(text), utcnow()):
-        found.setdefault(entity.entity, entity.value)
+    for entity in tracker.latest_message.get("entities", []):
+        if entity.get("entity") in ("order_id", "instance_id"):
+            found.setdefault(entity["entity"], str(entity["value"]))
     return found
 
 
@@ -136,12 +147,12 @@ class ValidateRefundForm(FormValidationAction):
             return {"order_id": None, "refund_blocked": True}
         service = refund_service()
         text = normalize_text(str(value))
-        # Rasa keeps one entity value per slot: count the ids in what the customer actually typed.
-        typed = normalize_text(tracker.latest_message.get("text") or text)
-        typed_ids = list(dict.fromkeys(e.value for e in extract_entities(typed, utcnow()) if e.entity == "order_id"))
+        # Rasa keeps one entity value per slot: count the ids the NLU found in the message.
+        typed_ids = list(dict.fromkeys(str(e["value"]) for e in tracker.latest_message.get("entities", [])
+                                       if e.get("entity") == "order_id"))
         if len(typed_ids) > 1:
             return _several_orders(dispatcher, cid, typed_ids)
-        ids = _entities(str(value))
+        ids = _ids(value, tracker)
         if not ids.get("order_id") and not ids.get("instance_id"):
             return _order_in_words(dispatcher, cid, text)
         lookup = service.find_order(cid, order_id=ids.get("order_id"), instance_id=ids.get("instance_id"))
@@ -191,7 +202,7 @@ class ValidateRefundForm(FormValidationAction):
     def validate_incident_instance(self, value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         cid = customer_id(tracker)
-        instance_id = _entities(str(value or "")).get("instance_id")
+        instance_id = _ids(value, tracker).get("instance_id")
         if instance_id is None:
             dispatcher.utter_message(text="请发送出问题的实例 ID，形如 ins-xxxxxxxx。")
             return {"incident_instance": None}

@@ -1,10 +1,10 @@
 """Entities from normalised customer text: ids, money, dates, the refund reason, a typed
 satisfaction score and a wish to be called back or leave a message.
 
-Character-level patterns over the normalised text, not token patterns: jieba segments
-numerals inconsistently (一千二百块 may come out as 一千 / 二百块), and every id must be found
-whether or not the segmenter kept it whole. Ids are found first and masked, so an order
-number is never also read as an amount or a date.
+Ids, amounts and dates are located by spaCy patterns over single characters (bot.nlu.spans:
+jieba's inconsistent numeral splits never matter, and an id wins over an amount or a date inside
+it); the patterns below then read each located span's value: which day, how much. Reasons,
+scores and contact wishes are keyword lists (bot.nlu.reasons, bot.nlu.feedback).
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from bot.clock import CUSTOMER_TZ
 from bot.nlu.feedback import contact_choice, survey_score
 from bot.nlu.numbers import CHINESE_NUMERAL_CHARS, DIGITS, parse_number
 from bot.nlu.reasons import find_reason
+from bot.nlu.spans import find_spans
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,7 @@ class Entity:
     text: str
 
 
-# 16 digits, also typed in groups of four: 「2026 1125 0001 0008」「2026-1125-0001-0008」.
-ORDER_ID = re.compile(r"(?<![\d-])(?:\d{16}|\d{4}(?:[ -]\d{4}){3})(?![\d])")
-TICKET_ID = re.compile(r"(?<![A-Za-z0-9])[Rr][Ff]\s?(\d{12})(?!\d)")
-INSTANCE_ID = re.compile(r"(?<![A-Za-z0-9-])[Ii][Nn][Ss]-([A-Za-z0-9]{8})(?![A-Za-z0-9])")
+ID_LABELS = ("ticket_id", "instance_id", "order_id")
 
 _NUM = rf"(?:\d+(?:,\d{{3}})*(?:\.\d+)?|[{CHINESE_NUMERAL_CHARS}]+)"
 MONEY = re.compile(
@@ -61,28 +59,18 @@ DATE = re.compile(
 
 
 def extract_entities(text: str, now: datetime) -> List[Entity]:
-    """All entities in normalised `text`; dates are resolved against `now` (Beijing time)."""
+    """All entities in normalised `text`; dates are resolved against `now` (Beijing time).
+    Ids, amounts and dates are located by spaCy patterns (bot.nlu.spans) and read here."""
     entities: List[Entity] = []
     masked = text
-    for pattern, name, canon in (
-        (TICKET_ID, "ticket_id", lambda m: "RF" + m.group(1)),
-        (INSTANCE_ID, "instance_id", lambda m: "ins-" + m.group(1).lower()),
-        (ORDER_ID, "order_id", lambda m: re.sub(r"[ -]", "", m.group(0))),
-    ):
-        for match in pattern.finditer(masked):
-            entities.append(Entity(name, match.start(), match.end(), canon(match), text[match.start():match.end()]))
-            masked = masked[:match.start()] + "#" * (match.end() - match.start()) + masked[match.end():]
-    for match in MONEY.finditer(masked):
-        amount = _money_value(match)
-        if amount is not None:
-            entities.append(Entity("amount", match.start(), match.end(), f"{amount:.2f}", match.group(0)))
-    for match in DATE.finditer(masked):
-        moment = _date_value(match, now)
-        if moment is not None:
-            start, end = match.span()
-            while end > start and text[end - 1] == " ":
-                end -= 1
-            entities.append(Entity("date", start, end, moment.isoformat(), text[start:end]))
+    for span in find_spans(text):
+        raw = text[span.start:span.end]
+        value = _value(span.label, raw, now)
+        if value is None:
+            continue
+        entities.append(Entity(span.label, span.start, span.end, value, raw))
+        if span.label in ID_LABELS:  # an id holds no reason, score or contact wish
+            masked = masked[:span.start] + "#" * (span.end - span.start) + masked[span.end:]
     reason = find_reason(masked)
     if reason is not None:
         value, start, end = reason
@@ -96,6 +84,23 @@ def extract_entities(text: str, now: datetime) -> List[Entity]:
         kind, start, end = contact
         entities.append(Entity("contact_choice", start, end, kind, text[start:end]))
     return sorted(entities, key=lambda e: e.start)
+
+
+def _value(label: str, raw: str, now: datetime) -> Optional[str]:
+    """The canonical value of a located span, or None when it does not read as one."""
+    if label == "ticket_id":
+        return "RF" + re.sub(r"\D", "", raw)
+    if label == "instance_id":
+        return "ins-" + raw[4:].lower()
+    if label == "order_id":
+        return re.sub(r"[ -]", "", raw)
+    if label == "amount":
+        match = MONEY.fullmatch(raw)
+        amount = _money_value(match) if match else None
+        return f"{amount:.2f}" if amount is not None else None
+    match = DATE.fullmatch(raw.rstrip())
+    moment = _date_value(match, now) if match else None
+    return moment.isoformat() if moment is not None else None
 
 
 def _money_value(match: re.Match) -> Optional[Decimal]:

@@ -4,6 +4,9 @@ from sqlalchemy import func, select
 
 from actions.refund_form import (FORM_SLOTS, ActionAskOrderId, ActionAskRefundConfirmed,
                                  ActionSubmitRefund, ValidateRefundForm)
+from bot.clock import utcnow
+from bot.nlu.extract import extract_entities
+from bot.nlu.normalize import normalize_text
 from bot.storage.schema import TicketRow
 from bot.storage.seed import demo_order
 from tests.actions.conftest import make_tracker, texts
@@ -92,7 +95,7 @@ def test_submit_files_once_and_clears_the_form(db, dispatcher):
     with db() as session:
         filed = session.scalars(select(TicketRow.ticket_id).where(TicketRow.order_id == IN_WINDOW.order_id)).one()
     # The new ticket becomes what the conversation is about; the form is cleared.
-    assert events == [SlotSet("current_ticket", filed)] + [SlotSet(slot, None) for slot in FORM_SLOTS] + [
+    assert events == [SlotSet("current_ticket", filed)] + [SlotSet(slot, None) for slot in (*FORM_SLOTS, "paused_form")] + [
         SlotSet("requested_slot", None)]
     first = texts(dispatcher)
     assert "已为您提交退款申请，工单号 RF" in first
@@ -147,9 +150,15 @@ def test_database_down_during_filing_keeps_the_form_and_files_once_on_retry(db, 
                               .where(TicketRow.order_id == IN_WINDOW.order_id)) == 1
 
 
+def nlu_entities(text):
+    """The entities the NLU's extractor puts on the message (the action reads those)."""
+    return [{"entity": e.entity, "value": e.value, "start": e.start, "end": e.end}
+            for e in extract_entities(normalize_text(text), utcnow())]
+
+
 def in_words(text):
     return make_tracker(slots={"requested_slot": "order_id"}, extracted={"order_id": text}, text=text,
-                        active_loop="refund_form")
+                        entities=nlu_entities(text), active_loop="refund_form")
 
 
 def test_an_order_described_in_words_is_found(db, dispatcher, domain):
