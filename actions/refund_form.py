@@ -16,13 +16,13 @@ from actions.evidence import NO_EVIDENCE, UPLOAD_DONE, links_in, upload_url
 from actions.handoff import hand_off
 from actions.identity import customer_id
 from bot.billing.models import Order
-from bot.clock import to_customer_time, utcnow
+from bot.clock import utcnow
 from bot.nlu.form_answers import NOT_A_DESCRIPTION, SMALL_TALK, is_only_a_time, looks_like_time
 from bot.nlu.normalize import normalize_text
 from bot.nlu.reasons import find_reason
 from bot.policy.config import REASONS
 from bot.refunds import replies
-from bot.refunds.order_reference import resolve_order_reference
+from bot.refunds.order_reference import OrderClues, resolve_order_reference
 from bot.wiring import handoff_service, refund_service, upload_store
 
 FORM_SLOTS = ("order_id", "order_candidates", "instance_id", "refund_reason", "incident_time", "incident_instance",
@@ -91,11 +91,12 @@ def _several_orders(dispatcher: CollectingDispatcher, cid: str, typed_ids: List[
     return {"order_id": None, "order_candidates": [o.order_id for o in own]}
 
 
-def _order_in_words(dispatcher: CollectingDispatcher, cid: str, text: str) -> Dict[Text, Any]:
-    """「8核16G那台」「第一个」「续费的那个」: match the words against the orders the customer was offered."""
-    service = refund_service()
-    offered = service.refundable_orders(cid)[:10]
-    reference = resolve_order_reference(text, offered, year=to_customer_time(service.clock()).year)
+def _order_in_words(dispatcher: CollectingDispatcher, cid: str, tracker: Tracker) -> Dict[Text, Any]:
+    """「8核16G那台」「第一个」「续费的那个」: match the clues the NLU found against the orders the
+    customer was offered."""
+    offered = refund_service().refundable_orders(cid)[:10]
+    clues = OrderClues.from_entities(tracker.latest_message.get("entities", []))
+    reference = resolve_order_reference(clues, offered)
     if not reference.understood:
         dispatcher.utter_message(text=replies.ORDER_NOT_RECOGNISED)
         return {"order_id": None}
@@ -146,7 +147,6 @@ class ValidateRefundForm(FormValidationAction):
             _login_required(dispatcher)
             return {"order_id": None, "refund_blocked": True}
         service = refund_service()
-        text = normalize_text(str(value))
         # Rasa keeps one entity value per slot: count the ids the NLU found in the message.
         typed_ids = list(dict.fromkeys(str(e["value"]) for e in tracker.latest_message.get("entities", [])
                                        if e.get("entity") == "order_id"))
@@ -154,7 +154,7 @@ class ValidateRefundForm(FormValidationAction):
             return _several_orders(dispatcher, cid, typed_ids)
         ids = _ids(value, tracker)
         if not ids.get("order_id") and not ids.get("instance_id"):
-            return _order_in_words(dispatcher, cid, text)
+            return _order_in_words(dispatcher, cid, tracker)
         lookup = service.find_order(cid, order_id=ids.get("order_id"), instance_id=ids.get("instance_id"))
         if lookup.candidates:
             return {"order_id": None}  # action_ask_order_id offers the instance's orders

@@ -7,7 +7,7 @@ from typing import Callable, Dict, Optional
 from bot.money import format_yuan
 from bot.policy.config import Policy
 from bot.policy.explain import DESTINATION_LABELS
-from bot.refunds.order_reference import PRODUCT_WORDS
+from bot.nlu.order_words import PRODUCT_WORDS
 
 MORE = "想知道某个订单具体能退多少，直接说「我要退款」，我来帮您试算（确认后才会提交）。"
 # What customers call each product family, for answers about "can X be refunded?".

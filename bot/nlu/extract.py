@@ -1,5 +1,6 @@
-"""Entities from normalised customer text: ids, money, dates, the refund reason, a typed
-satisfaction score and a wish to be called back or leave a message.
+"""Entities from normalised customer text: ids, money, dates, the words that describe an order
+(product, spec, ordinal, order_kind), the refund reason, a typed satisfaction score and a wish
+to be called back or leave a message.
 
 Ids, amounts and dates are located by spaCy patterns over single characters (bot.nlu.spans:
 jieba's inconsistent numeral splits never matter, and an id wins over an amount or a date inside
@@ -17,6 +18,7 @@ from typing import List, Optional, Tuple
 from bot.clock import CUSTOMER_TZ
 from bot.nlu.feedback import contact_choice, survey_score
 from bot.nlu.numbers import CHINESE_NUMERAL_CHARS, DIGITS, parse_number
+from bot.nlu.order_words import order_kind, product_codes
 from bot.nlu.reasons import find_reason
 from bot.nlu.spans import find_spans
 
@@ -94,6 +96,18 @@ def _value(label: str, raw: str, now: datetime) -> Optional[str]:
         return "ins-" + raw[4:].lower()
     if label == "order_id":
         return re.sub(r"[ -]", "", raw)
+    if label == "product":
+        return ",".join(sorted(product_codes(re.sub(r"\s+", " ", raw.lower()))))
+    if label == "order_kind":
+        return order_kind(raw.lower())
+    if label == "spec":
+        cores, memory = re.findall(r"\d+", raw)[:2]
+        return f"{int(cores)}c{int(memory)}g"
+    if label == "ordinal":
+        if raw.startswith(("最后", "末尾")):
+            return "last"
+        number = parse_number(re.sub(r"[第\s个台条单项笔]", "", raw))
+        return str(int(number)) if number is not None and number > 0 else None
     if label == "amount":
         match = MONEY.fullmatch(raw)
         amount = _money_value(match) if match else None

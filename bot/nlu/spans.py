@@ -1,4 +1,5 @@
-"""Where ids, amounts and dates stand in customer text, found with spaCy token patterns.
+"""Where ids, amounts, dates and the words that describe an order (product, size, position in a
+list, renewal or promotion) stand in customer text, found with spaCy token patterns.
 
 `spacy.blank("zh")` segments Chinese into single characters (no model to download, and none of
 jieba's inconsistent numeral splits: 一千二百块 may come out of jieba as 一千 / 二百块), so each
@@ -20,6 +21,7 @@ from functools import lru_cache
 from typing import Any, Dict, List, Pattern, Tuple
 
 from bot.nlu.numbers import CHINESE_NUMERAL_CHARS, DIGITS
+from bot.nlu.order_words import ORDER_KIND_WORDS, PRODUCT_WORDS
 
 Token = Dict[str, Any]
 
@@ -128,6 +130,33 @@ def _times_of_day() -> List[List[Token]]:
     return [suffix for suffix in _time_suffixes() if suffix]
 
 
+# --- what describes an order -------------------------------------------------------------------
+
+def _products() -> List[List[Token]]:
+    return [[{"LOWER": c} for c in word if c != " "] for words, _ in PRODUCT_WORDS for word in words]
+
+
+def _specs() -> List[List[Token]]:
+    """「8核16G」「8c16g」「4 vCPU 8 GB」."""
+    digits = {"TEXT": {"REGEX": r"^\d$"}, "OP": "+"}
+    cores = [[{"ORTH": "核"}], [{"LOWER": "c"}], [{"LOWER": "v"}, {"LOWER": "c"}, {"LOWER": "p"}, {"LOWER": "u"}],
+             [{"LOWER": "c"}, {"LOWER": "p"}, {"LOWER": "u"}]]
+    memory = [[], [{"LOWER": "g"}], [{"LOWER": "g"}, {"LOWER": "b"}], [{"ORTH": "吉"}]]
+    return [[digits, *c, digits, *m] for c in cores for m in memory]
+
+
+def _ordinals() -> List[List[Token]]:
+    """「第一个」「第2台」「第三」 and 「最后一个」; whether a bare 「第三」 ends there is checked by SHAPES."""
+    number = {"TEXT": {"REGEX": r"^[\d一二两三四五六七八九十]$"}, "OP": "+"}
+    counter = {"TEXT": {"IN": list("个台条单项笔")}}
+    last = [[*chars(word), {"TEXT": {"IN": ["一", "1", "那"]}, "OP": "?"}, counter] for word in ("最后", "末尾")]
+    return [[{"ORTH": "第"}, number, counter], [{"ORTH": "第"}, number], *last]
+
+
+def _order_kinds() -> List[List[Token]]:
+    return [[{"LOWER": c} for c in word] for _, words in ORDER_KIND_WORDS for word in words]
+
+
 # --- matching -------------------------------------------------------------------------------------
 
 # The exact shape of each kind, checked on the candidate's text (with what stands either side).
@@ -135,13 +164,19 @@ SHAPES: Dict[str, Pattern[str]] = {
     "ticket_id": re.compile(r"(?<![A-Za-z0-9])[Rr][Ff]\s?\d{12}(?!\d)"),
     "instance_id": re.compile(r"(?<![A-Za-z0-9-])[Ii][Nn][Ss]-[A-Za-z0-9]{8}(?![A-Za-z0-9])"),
     "order_id": re.compile(r"(?<![\d-])(?:\d{16}|\d{4}(?:[ -]\d{4}){3})(?!\d)"),
+    # A position needs a counter or the end of the phrase: 「第一次买」 is no position.
+    "ordinal": re.compile(r"第\s*[一二两三四五六七八九十\d]+\s*(?:[个台条单项笔]|(?=[\s，。,.!！吧呀啊]|$))"
+                          r"|(?:最后|末尾)\s*[一1那]?\s*[个台条单]"),
+    "spec": re.compile(r"(?<!\d)\d+\s*(?:核|c|vcpu|cpu)\s*\d+\s*(?:gb|g|吉)?", re.IGNORECASE),
 }
 # A time of day extends the date right before it (「前天」+「晚上8点半」); alone it is no date.
 TIME_OF_DAY = "time_of_day"
 # Where candidates overlap: ids first, then dates (「11月20日」 holds no amount), then money.
-PRIORITY = {"ticket_id": 0, "instance_id": 1, "order_id": 2, "date": 3, "amount": 4}
+PRIORITY = {"ticket_id": 0, "instance_id": 1, "order_id": 2, "date": 3, "amount": 4, "spec": 5, "ordinal": 6,
+            "product": 7, "order_kind": 8}
 PATTERNS = {"ticket_id": _ticket_ids, "instance_id": _instance_ids, "order_id": _order_ids,
-            "date": _date_cores, "amount": _money, TIME_OF_DAY: _times_of_day}
+            "date": _date_cores, "amount": _money, TIME_OF_DAY: _times_of_day, "spec": _specs,
+            "ordinal": _ordinals, "product": _products, "order_kind": _order_kinds}
 
 
 @dataclass(frozen=True)

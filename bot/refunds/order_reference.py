@@ -1,39 +1,64 @@
 """Orders described in words: 「就8核16G那台」「第一个」「续费的那个 4核8G」「双十一抢的那个99块的
-轻量服务器」「11月20号买的」. Each clue the customer gives (product, size, price, purchase date,
-renewal or new, promotion, position in the list they were shown) narrows the customer's own
-orders; the caller confirms a single match, offers several as buttons, and says so when none
+轻量服务器」「11月20号买的」. The NLU finds the clues as entities (product, spec, amount, date,
+order_kind, ordinal: bot.nlu.spans and bot.nlu.extract); each clue narrows the customer's own
+orders. The caller confirms a single match, offers several as buttons, and says so when none
 fits. Pure: no Rasa, no database.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Callable, FrozenSet, List, Optional, Sequence, Tuple
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 from bot.billing.models import Order
 from bot.clock import CUSTOMER_TZ
-from bot.nlu.numbers import parse_number
+from bot.nlu.order_words import PROMOTION_WORDS
 
-# Words customers use for product families (product_code of the billing system), the most
-# specific first: 「服务器」「主机」 may mean an ECS or a lightweight server, 「轻量」 only the latter.
-PRODUCT_WORDS: Tuple[Tuple[Tuple[str, ...], FrozenSet[str]], ...] = (
-    (("轻量", "lighthouse"), frozenset({"lighthouse"})),
-    (("ecs", "cvm", "弹性计算"), frozenset({"ecs"})),
-    (("数据库", "rds", "mysql", "postgresql", "sql server", "redis"), frozenset({"rds"})),
-    (("cdn", "流量包", "加速"), frozenset({"cdn"})),
-    (("服务器", "云主机", "主机", "vps", "虚拟机", "机器", "实例"), frozenset({"ecs", "lighthouse"})),
-)
-_SPEC = re.compile(r"(\d+)\s*(?:核|c|vcpu|cpu)\s*(\d+)\s*(?:gb|g|吉)?", re.IGNORECASE)
-# 「第一个」「第2台」「第三」 (alone), 「最后一个」; not 「第一次买」.
-_ORDINAL = re.compile(r"第\s*([一二两三四五六七八九十\d]+)\s*(?:[个台条单项笔]|(?=[\s，。,.!！吧呀啊]|$))"
-                      r"|(最后|末尾)\s*[一1那]?\s*[个台条单]")
-_PRICE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:块|元|rmb|RMB)")
-_DATE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
-_RENEWAL = ("续费", "续订", "续的")
-_NEW = ("新购", "新买", "新开", "刚买", "首购")
-_PROMOTION = ("双十一", "双11", "双十二", "双12", "活动", "特惠", "促销", "秒杀", "抢的", "抢购", "特价", "优惠价")
+
+@dataclass(frozen=True)
+class OrderClues:
+    """What the customer's message says about the order they mean."""
+
+    products: Optional[FrozenSet[str]] = None  # product families every product word allows
+    spec: Optional[Tuple[int, int]] = None     # cores, GB of memory
+    price: Optional[Decimal] = None
+    day: Optional[date] = None                 # purchase day
+    kinds: FrozenSet[str] = field(default_factory=frozenset)  # renewal | new | promotion
+    ordinal: Optional[str] = None              # "1", "2", … or "last"
+
+    @classmethod
+    def from_entities(cls, entities: Sequence[Mapping[str, Any]]) -> "OrderClues":
+        """Clues from the NLU's entities of one message (unknown or malformed ones are ignored)."""
+        values: dict = {}
+        for entity in entities:
+            values.setdefault(str(entity.get("entity")), []).append(str(entity.get("value")))
+        products = None
+        for value in values.get("product", []):
+            codes = frozenset(value.split(","))
+            products = codes if products is None else (products & codes or products)
+        spec = None
+        if values.get("spec"):
+            found = re.fullmatch(r"(\d+)c(\d+)g", values["spec"][0])
+            spec = (int(found.group(1)), int(found.group(2))) if found else None
+        return cls(products=products, spec=spec, price=_decimal(values.get("amount")),
+                   day=_day(values.get("date")), kinds=frozenset(values.get("order_kind", [])),
+                   ordinal=(values.get("ordinal") or [None])[0])
+
+
+def _decimal(values: Optional[List[str]]) -> Optional[Decimal]:
+    try:
+        return Decimal(values[0]) if values else None
+    except InvalidOperation:
+        return None
+
+
+def _day(values: Optional[List[str]]) -> Optional[date]:
+    try:
+        return datetime.fromisoformat(values[0]).astimezone(CUSTOMER_TZ).date() if values else None
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -48,48 +73,35 @@ class OrderReference:
         return bool(self.clues)
 
 
-def resolve_order_reference(text: str, orders: Sequence[Order], year: Optional[int] = None) -> OrderReference:
+def resolve_order_reference(clues: OrderClues, orders: Sequence[Order]) -> OrderReference:
     """The orders among `orders` (in the order the customer was shown them) that fit every
-    clue in normalised `text`; no clue at all gives an empty reference."""
-    lowered = text.lower()
-    ordinal = _ordinal(text, len(orders))
-    if ordinal is not None:
-        return OrderReference(("position",), (orders[ordinal],) if 0 <= ordinal < len(orders) else ())
+    clue; no clue at all gives an empty reference."""
+    if clues.ordinal is not None:
+        index = len(orders) - 1 if clues.ordinal == "last" else int(clues.ordinal) - 1
+        return OrderReference(("position",), (orders[index],) if 0 <= index < len(orders) else ())
     filters: List[Tuple[str, Callable[[Order], bool]]] = []
-    products = next((codes for words, codes in PRODUCT_WORDS if any(w in lowered for w in words)), None)
-    if products is not None:
+    if clues.products is not None:
+        products = clues.products
         filters.append(("product", lambda o: o.product_code in products))
-    spec = _SPEC.search(text)
-    if spec:
-        cores, memory = spec.group(1), spec.group(2)
+    if clues.spec is not None:
+        cores, memory = clues.spec
         filters.append(("size", lambda o: bool(re.search(rf"(?<!\d){cores}\s*核\s*{memory}\s*G", o.product_name))))
-    price = _PRICE.search(text)
-    if price:
-        amount = Decimal(price.group(1))
-        filters.append(("price", lambda o: _paid(o) == amount))
-    day = _date(text, year)
-    if day is not None:
+    if clues.price is not None:
+        price = clues.price
+        filters.append(("price", lambda o: _paid(o) == price))
+    if clues.day is not None:
+        day = clues.day
         filters.append(("date", lambda o: _bought_on(o) == day))
-    if any(w in text for w in _RENEWAL):
+    if "renewal" in clues.kinds:
         filters.append(("renewal", lambda o: o.order_type == "renewal" or "续费" in o.product_name))
-    elif any(w in text for w in _NEW):
+    elif "new" in clues.kinds:
         filters.append(("new", lambda o: o.order_type == "new"))
-    if any(w in text for w in _PROMOTION):
-        filters.append(("promotion", lambda o: o.promotional_no_refund or any(w in o.product_name for w in _PROMOTION)))
+    if "promotion" in clues.kinds:
+        filters.append(("promotion", lambda o: o.promotional_no_refund or any(w in o.product_name for w in PROMOTION_WORDS)))
     if not filters:
         return OrderReference((), ())
     matching = [o for o in orders if all(test(o) for _, test in filters)]
     return OrderReference(tuple(name for name, _ in filters), tuple(matching))
-
-
-def _ordinal(text: str, count: int) -> Optional[int]:
-    match = _ORDINAL.search(text)
-    if match is None:
-        return None
-    if match.group(2):
-        return count - 1
-    number = parse_number(match.group(1))
-    return int(number) - 1 if number is not None else None
 
 
 def _paid(order: Order) -> Optional[Decimal]:
@@ -99,14 +111,3 @@ def _paid(order: Order) -> Optional[Decimal]:
 
 def _bought_on(order: Order) -> date:
     return order.created_at.astimezone(CUSTOMER_TZ).date()
-
-
-def _date(text: str, year: Optional[int]) -> Optional[date]:
-    match = _DATE.search(text)
-    if match is None:
-        return None
-    try:
-        return date(int(match.group(1) or year or datetime.now(CUSTOMER_TZ).year), int(match.group(2)),
-                    int(match.group(3)))
-    except ValueError:
-        return None

@@ -1,9 +1,17 @@
 """Orders described in words, against the demo customer's orders (seeded data)."""
 import pytest
 
-from bot.refunds.order_reference import resolve_order_reference
+from bot.nlu.extract import extract_entities
+from bot.nlu.normalize import normalize_text
+from bot.refunds.order_reference import OrderClues, resolve_order_reference
 from bot.storage.seed import demo_order
 from tests.conftest import NOW
+
+
+def refer(text, orders):
+    """As in the conversation: the NLU's entities of the message, matched against the orders."""
+    entities = [{"entity": e.entity, "value": e.value} for e in extract_entities(normalize_text(text), NOW)]
+    return resolve_order_reference(OrderClues.from_entities(entities), orders)
 
 
 @pytest.fixture
@@ -27,26 +35,26 @@ def ids(reference):
     ("800块的那个", "duplicate"),
 ])
 def test_one_description_one_order(orders, text, key):
-    assert ids(resolve_order_reference(text, orders, year=NOW.year)) == [demo_order(key).order_id]
+    assert ids(refer(text, orders)) == [demo_order(key).order_id]
 
 
 def test_ordinals_follow_the_list_the_customer_was_shown(orders):
-    assert ids(resolve_order_reference("第一个", orders)) == [orders[0].order_id]
-    assert ids(resolve_order_reference("第2个", orders)) == [orders[1].order_id]
-    assert ids(resolve_order_reference("最后一个", orders)) == [orders[-1].order_id]
-    assert ids(resolve_order_reference("第二十个", orders)) == []
-    assert ids(resolve_order_reference("选第三", orders)) == [orders[2].order_id]
-    assert resolve_order_reference("我第一次买服务器", orders).clues == ("product",)  # 第一次 is no position
+    assert ids(refer("第一个", orders)) == [orders[0].order_id]
+    assert ids(refer("第2个", orders)) == [orders[1].order_id]
+    assert ids(refer("最后一个", orders)) == [orders[-1].order_id]
+    assert ids(refer("第二十个", orders)) == []
+    assert ids(refer("选第三", orders)) == [orders[2].order_id]
+    assert refer("我第一次买服务器", orders).clues == ("product",)  # 第一次 is no position
 
 
 def test_a_vague_description_gives_every_candidate(orders):
-    found = resolve_order_reference("4核8G那台", orders)
+    found = refer("4核8G那台", orders)
     assert set(ids(found)) == {demo_order("standard_voucher").order_id, demo_order("unstarted_renewal").order_id}
-    servers = resolve_order_reference("那台云主机", orders)
+    servers = refer("那台云主机", orders)
     assert demo_order("promotional").order_id in ids(servers)  # a lightweight server is a server too
     assert demo_order("duplicate").order_id not in ids(servers)
 
 
 def test_a_description_that_fits_nothing_or_no_description(orders):
-    assert resolve_order_reference("32核64G的", orders).understood and ids(resolve_order_reference("32核64G的", orders)) == []
-    assert not resolve_order_reference("你好", orders).understood
+    assert refer("32核64G的", orders).understood and ids(refer("32核64G的", orders)) == []
+    assert not refer("你好", orders).understood
