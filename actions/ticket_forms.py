@@ -10,7 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.evidence import UPLOAD_DONE, as_evidence, upload_url
 from actions.identity import customer_id
-from bot.nlu.form_answers import NOT_A_SUPPLEMENT, asks_a_question
+from bot.nlu.form_answers import NOT_A_SUPPLEMENT, QUESTION, asks_a_question, evidence_links
 from bot.policy.explain import format_date
 from bot.refunds import ticket_replies
 from bot.tickets.lifecycle import IllegalTransition
@@ -38,7 +38,7 @@ class ValidateSupplementForm(FormValidationAction):
             dispatcher.utter_message(text="还没有收到您上传的文件，请通过上面的链接上传，或直接发送说明。")
             return {"supplement_content": None}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent in NOT_A_SUPPLEMENT:
+        if intent in NOT_A_SUPPLEMENT or (QUESTION.search(text) and not evidence_links(text)):
             dispatcher.utter_message(text="这条消息看起来不是补充材料，我没有提交给审核人员。要补充的话，请直接发送说明、"
                                           "链接或上传文件；想先问别的问题，可以回复「取消」。")
             return {"supplement_content": None}

@@ -2,7 +2,8 @@
 
 * RefundDemandDetector: a long complaint is read by its dominant words ("投诉", "失望"...) and
   the one sentence that matters is missed. When the text is long, contains an explicit refund
-  demand and names an order or instance, the intent becomes request_refund.
+  demand and names an order or instance, the intent becomes request_refund; so does a short one
+  that names an order, says 退款 and leaves the classifier torn between a fact and a request.
 * RefundQuestionDetector: 「轻量服务器能退款吗」 sits between a request and a rule question
   (both share 退款). When those two lead the ranking within a small margin, no order is named and
   the message is worded as a question, it is a question about the rules: answered as asked,
@@ -21,6 +22,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 DEMAND = re.compile(r"(我要|要求|申请|给我|赶紧|必须)(全额)?(退款|退钱|退费|退订)|把钱退|钱退给我|退款吧")
 MIN_LENGTH = 60
+REFUND_WORD = re.compile(r"退款|退订|退钱|退费|退掉|退了|refund", re.IGNORECASE)
 CONFIDENCE = 0.95
 # 「能退款吗」「可以退订么」「能不能退」「可不可以退」「是否支持退款」「退不退」, or a question mark.
 ASKS = re.compile(r"[?？]|[吗么嘛]\s*[?？!！。]?\s*$|能不能|可不可以|能否|可否|是否|支不支持|退不退|给不给退")
@@ -52,9 +54,19 @@ class RefundDemandDetector(GraphComponent):
         for message in messages:
             text = message.get(TEXT) or ""
             intent = message.get(INTENT) or {}
-            if (len(text) >= MIN_LENGTH and _names_order(message) and DEMAND.search(text)
-                    and intent.get("name") != "request_refund"):
+            if intent.get("name") == "request_refund" or not _names_order(message):
+                continue
+            if len(text) >= MIN_LENGTH and DEMAND.search(text):
                 _set_intent(message, "request_refund", CONFIDENCE)
+                continue
+            # 「退款 2026…，机器老是连不上」: an order, a refund word, and the classifier torn between
+            # giving a fact and asking for the refund.
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            torn = (len(ranking) >= 2 and {ranking[0].get("name"), ranking[1].get("name")} == {"inform", "request_refund"}
+                    and ranking[0].get("confidence", 0.0) - ranking[1].get("confidence", 0.0) <= MAX_MARGIN)
+            if torn and REFUND_WORD.search(text):
+                _set_intent(message, "request_refund", min(ranking[0]["confidence"] + ranking[1]["confidence"],
+                                                           CONFIDENCE))
         return messages
 
 

@@ -74,6 +74,8 @@ def play(stack, scenario: Dict[str, Any], sender: str) -> Outcome:
     if scenario.get("rejected"):
         _review(stack, tickets[0], "take")
         _review(stack, tickets[0], "reject", {"reason_code": "insufficient_evidence", "note": "未见故障记录"})
+    for step in scenario.get("review", []):
+        _review(stack, tickets[0], step["action"], step.get("body"))
     for number, turn in enumerate(scenario["turns"], start=1):
         text = reply_text(stack.say(sender, str(turn["say"])))
         missing = [e for e in turn.get("expect", []) if str(e) not in text]
