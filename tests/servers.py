@@ -168,7 +168,7 @@ def actions_command(port: int) -> List[str]:
 
 def write_endpoints(path: Path, action_url: str) -> None:
     """endpoints.yml for a test Rasa: its action server, with the shared secret Rasa sends."""
-    path.write_text(f'action_endpoint:\n  url: "{action_url}"\n  headers:\n'
+    path.write_text(f'action_endpoint:\n  url: "{action_url}"\n  enable_selective_domain: true\n  headers:\n'
                     f'    {ACTION_HEADER}: ${{REFUND_ACTION_TOKEN}}\n', encoding="utf-8")
 
 

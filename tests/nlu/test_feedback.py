@@ -34,3 +34,8 @@ def test_a_statement_misread_at_low_confidence_is_not_a_question():
     assert asks_a_question("ask_refund_policy", 0.23, "为什么要提供截图")
     assert asks_a_question("ask_refund_status", 0.8, "退款到哪一步了")
     assert not asks_a_question("inform", 0.9, "截图在网盘里吗")
+
+
+@pytest.mark.parametrize("text", ["退款一般多久到账", "这个机器性能还行但是不需要了", "对审核结果不满意，我要申诉一下这个工单"])
+def test_rating_words_inside_a_sentence_are_no_score(text):
+    assert survey_score(text) is None
