@@ -168,6 +168,10 @@ SHAPES: Dict[str, Pattern[str]] = {
     "ordinal": re.compile(r"第\s*[一二两三四五六七八九十\d]+\s*(?:[个台条单项笔]|(?=[\s，。,.!！吧呀啊]|$))"
                           r"|(?:最后|末尾)\s*[一1那]?\s*[个台条单]"),
     "spec": re.compile(r"(?<!\d)\d+\s*(?:核|c|vcpu|cpu)\s*\d+\s*(?:gb|g|吉)?", re.IGNORECASE),
+    # 「机器人」 is the assistant, not a machine.
+    "product": re.compile("|".join(re.escape(w) + ("(?!人)" if w == "机器" else "")
+                                   for w in sorted((w for words, _ in PRODUCT_WORDS for w in words), key=len,
+                                                   reverse=True)), re.IGNORECASE),
 }
 # A time of day extends the date right before it (「前天」+「晚上8点半」); alone it is no date.
 TIME_OF_DAY = "time_of_day"

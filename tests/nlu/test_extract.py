@@ -32,3 +32,8 @@ def test_ticket_and_instance_ids_and_money():
     assert found("rf202611250001 和 INS-A1B2C3D4") == [("ticket_id", "RF202611250001"), ("instance_id", "ins-a1b2c3d4")]
     assert ("amount", "1200.00") in found("付了一千二百块")
     assert ("amount", "99.00") in found("¥99")
+
+
+def test_the_robot_is_no_machine():
+    assert ("product", "ecs,lighthouse") not in found("垃圾机器人")
+    assert ("product", "ecs,lighthouse") in found("那台机器退了")
