@@ -132,8 +132,8 @@ class ActionRefundAmount(_TicketAction):
             return [SlotSet("current_ticket", open_tickets[0].ticket_id)]
         else:
             # No ticket in progress: the question is about what an order would bring back.
-            dispatcher.utter_message(text="想知道某个订单能退多少？说「我要退款」并选择订单，我会先逐项帮您试算，"
-                                          "您确认后才会提交。")
+            dispatcher.utter_message(text="想知道某个订单能退多少？选择订单后我会先逐项帮您试算，您确认后才会提交。",
+                                     buttons=[{"title": "选择订单试算", "payload": "/request_refund"}])
         return []
 
 
