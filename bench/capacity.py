@@ -200,17 +200,44 @@ def measure(quick: bool = False) -> Dict[str, object]:
     """Start the stack (one of each service, SQLite, as `make run`) and take every figure."""
     from tests.servers import chat_token, sqlite_stack
 
+    launched = time.perf_counter()
     with sqlite_stack(Path(tempfile.mkdtemp(prefix="bench-capacity-")), {"REFUND_HANDOFF_SWEEP_SECONDS": "60"}) as stack:
         meter = Meter({name: p.pid for name, p in stack.services.processes.items()})
         tokens = lambda: chat_token(stack.sessions, "c1001")  # noqa: E731 (a fresh login per customer)
+        startup = first_answer(stack.rasa_url, tokens(), launched)
         closed_loop(stack.rasa_url, tokens, meter, 2, 1)  # warm up
         levels = [closed_loop(stack.rasa_url, tokens, meter, n, 1 if n > 1 else 5) for n in (1, 10, 50)[:2 if quick else 3]]
         rates = (5, 10, 20) if quick else (5, 10, 15, 20, 30, 40, 50, 60, 80)
         result = {"standard_visit": levels,
                   "full_application": applications(stack.rasa_url, stack.sessions, meter, 10),
                   "capacity": capacity(stack.rasa_url, tokens, meter, rates, 10 if quick else 20),
-                  "growth": growth(stack.rasa_url, tokens(), meter, 3 if quick else 10)}
+                  "growth": growth(stack.rasa_url, tokens(), meter, 3 if quick else 10),
+                  "startup": {**startup, "peak_rss_mb": {name: peak_rss_mb(p.pid)
+                                                         for name, p in stack.services.processes.items()}}}
     return result
+
+
+def first_answer(url: str, token: str, launched: float) -> Dict[str, float]:
+    """Seconds from launching the services (database set-up included) to the first answer."""
+    async def greet() -> None:
+        client = RawSocket(url, token)
+        await client.connect()
+        try:
+            await client.say("你好", timeout=120)
+        finally:
+            await client.close()
+
+    ready = time.perf_counter()
+    asyncio.run(greet())
+    return {"services_ready_s": round(ready - launched, 1), "first_answer_s": round(time.perf_counter() - launched, 1)}
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Peak resident memory of a process (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
 
 
 def main() -> None:

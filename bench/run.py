@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from bench import nlu_eval
-from bench.capacity import measure as measure_capacity
+from bench.capacity import measure as measure_capacity, peak_rss_mb
 from bench.load import run_levels
 from bench.report import write_report
 from bot.settings import PROJECT_ROOT
@@ -99,7 +99,7 @@ def dialogue_and_load(levels: List[int]) -> Dict[str, Any]:
         scenarios = {"total": len(outcomes), "succeeded": sum(o.ok for o in outcomes),
                      "failed": [{"name": o.name, "problems": o.problems} for o in outcomes if not o.ok]}
         load = run_levels(stack.rasa_url, lambda customer: chat_token(stack.sessions, customer), levels)
-        memory = {name: _peak_memory_mb(p.pid) for name, p in stack.services.processes.items()}
+        memory = {name: peak_rss_mb(p.pid) for name, p in stack.services.processes.items()}
     finally:
         stack.stop()
     return {"stories": report.get("conversation_accuracy", {}), "scenarios": scenarios, "load": load,
@@ -125,7 +125,7 @@ def refund_load(instances: int, customers: int, seconds: float) -> Dict[str, Any
                                              seconds))
             with cluster.sessions() as db:
                 filed = set(db.scalars(select(TicketRow.ticket_id).where(TicketRow.customer_id.like("L%"))))
-            memory = {name: _peak_memory_mb(p.pid) for name, p in cluster.services.processes.items()}
+            memory = {name: peak_rss_mb(p.pid) for name, p in cluster.services.processes.items()}
         finally:
             cluster.stop()
             cluster.sessions.kw["bind"].dispose()
@@ -134,16 +134,6 @@ def refund_load(instances: int, customers: int, seconds: float) -> Dict[str, Any
     return {"instances": instances, **result.summary(), "tickets_in_database": len(filed),
             "tickets_match_confirmations": filed == set(result.confirmed), "error_examples": result.errors[:3],
             "peak_memory_mb": memory}
-
-
-def _peak_memory_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
 
 
 def main() -> None:
