@@ -49,6 +49,8 @@ STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 64 * 1024  # every request body but the evidence upload's
 SESSION_COOKIE = "site_session"
 CSRF_COOKIE = "csrf"
+# Clear-Site-Data value that empties the browser's storage for the site (the widget's chat history).
+CLEAR_CHAT_HISTORY = '"storage"'
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                         autoescape=select_autoescape(["html"]))
 
@@ -189,6 +191,7 @@ def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_s
         session_id = logins.start(LoginKind.CUSTOMER, customer_id, SESSION_TTL)
         set_cookie(resp, SESSION_COOKIE, issue_session_token(settings.jwt_secret, customer_id, session_id))
         set_cookie(resp, CSRF_COOKIE, new_csrf_nonce())
+        resp.headers["Clear-Site-Data"] = CLEAR_CHAT_HISTORY  # no earlier chat shows to this customer
         return resp
 
     @app.post("/logout")
@@ -199,6 +202,9 @@ def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_s
         if login is not None and csrf_ok(request):
             logins.end(login.session_id)
             set_cookie(resp, SESSION_COOKIE, "", max_age=0)
+            # The widget keeps the conversation in the tab's storage: on a shared computer the
+            # next person must not see it.
+            resp.headers["Clear-Site-Data"] = CLEAR_CHAT_HISTORY
         return resp
 
     @app.get("/chat")

@@ -58,3 +58,26 @@ def test_after_logout_the_same_tab_is_a_guest(fresh_stack, context, artifacts):
     wait_for_bot(page, "请先登录")
     assert "2026112400010001" not in bot_texts(page)
     page.screenshot(path=str(artifacts / "widget-after-logout.png"), full_page=True)
+
+
+def test_the_next_person_on_a_shared_computer_never_sees_the_last_chat(fresh_stack, context, artifacts):
+    page = context.new_page()
+    login(page, fresh_stack.site_url)
+    open_widget(page)
+    wait_for_bot(page, "我是云途退款助手")
+    send(page, "我要退款")
+    wait_for_bot(page, "请选择要退款的订单")
+    assert "2026112400010001" in page.inner_text(".rw-messages-container")  # c1001's orders are on screen
+    first = session_id(page)
+    page.click("#logout")
+    page.wait_for_url("**/login")
+    assert page.evaluate("() => sessionStorage.length + localStorage.length") == 0
+    page.go_back()  # even the back button shows no trace of it
+    assert "2026112400010001" not in page.content()
+    login(page, fresh_stack.site_url, customer="c1002")
+    open_widget(page)
+    wait_for_bot(page, "我是云途退款助手")
+    assert session_id(page) != first
+    shown = page.inner_text(".rw-messages-container")
+    assert "2026112400010001" not in shown and "我要退款" not in shown
+    page.screenshot(path=str(artifacts / "widget-next-customer.png"), full_page=True)
