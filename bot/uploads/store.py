@@ -30,6 +30,8 @@ SIGNATURES: List[Tuple[bytes, str]] = [
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp",
               "application/pdf": ".pdf", "text/plain": ".txt"}
 ALLOWED_DESCRIPTION = "PNG/JPEG/GIF/WebP 图片、PDF 文档或纯文本日志（.txt/.log）"
+# What the browser's file picker offers (the content is still checked on upload).
+ACCEPTED_EXTENSIONS = ".png,.jpg,.jpeg,.gif,.webp,.pdf,.txt,.log"
 
 
 class UploadRejected(ValueError):

@@ -38,7 +38,7 @@ from bot.storage.schema import CustomerRow
 from bot.tickets.lifecycle import FINAL_STATES
 from bot.tickets.store import TicketStore
 from bot.tickets.workflow import TicketWorkflow
-from bot.uploads.store import ALLOWED_DESCRIPTION, UploadRejected, UploadStore
+from bot.uploads.store import ACCEPTED_EXTENSIONS, ALLOWED_DESCRIPTION, UploadRejected, UploadStore
 from bot.web import cookies
 from bot.web.console import create_console
 from bot.web.cookies import NO_STORE, SECURITY_HEADERS, csrf_token, csrf_valid, new_csrf_nonce
@@ -53,6 +53,14 @@ CSRF_COOKIE = "csrf"
 CLEAR_CHAT_HISTORY = '"storage"'
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                         autoescape=select_autoescape(["html"]))
+
+
+def safe_next(target: Optional[str]) -> Optional[str]:
+    """Where to go after logging in: a path on this site only (never 「//evil」 or 「/\\evil」,
+    which browsers read as another host), else None."""
+    if not target or not target.startswith("/") or target[1:2] in ("/", "\\") or any(c in target for c in "\r\n"):
+        return None
+    return target[:500]
 
 
 def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_site") -> Sanic:
@@ -77,6 +85,7 @@ def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_s
     upload_limit = rate_limiter("upload", int(os.environ.get("REFUND_UPLOADS_PER_10_MINUTES", "30")), 600)
     app.static("/static/webchat.js", str(WIDGET_BUNDLE), content_type="application/javascript")
     app.static("/static/chat.js", str(STATIC / "chat.js"), content_type="application/javascript")
+    app.static("/static/upload.js", str(STATIC / "upload.js"), content_type="application/javascript")
     workflow = TicketWorkflow(TicketStore(sessions), load_policy(settings.policy_file))
     handoffs = HandoffService(sessions, SupportSettings())
     app.blueprint(create_backoffice_api(sessions, workflow))
@@ -165,26 +174,27 @@ def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_s
 
     @app.get("/login")
     async def login_page(request: Request) -> response.HTTPResponse:
-        return render(request, "login.html")
+        return render(request, "login.html", next=safe_next(request.args.get("next")))
 
     @app.post("/login")
     async def login(request: Request) -> response.HTTPResponse:
         if not csrf_ok(request):
-            return render(request, "login.html", status=400, error="页面已过期，请刷新后重新登录。")
+            return render(request, "login.html", status=400, error="页面已过期，请刷新后重新登录。",
+                          next=safe_next(request.args.get("next")))
         customer_id = (request.form.get("customer_id") or "").strip()[:32]
         password = request.form.get("password") or ""
         address = request.remote_addr or request.ip
         if login_throttle_.blocked(customer_id, address):
             return render(request, "login.html", status=429, error="登录失败次数过多，请 10 分钟后再试。",
-                          customer_id=customer_id)
+                          customer_id=customer_id, next=safe_next(request.args.get("next")))
         with sessions() as db:
             customer = db.get(CustomerRow, customer_id) if customer_id else None
             valid = customer is not None and verify_password(password, customer.password_hash)
         if not valid:
             login_throttle_.failed(customer_id, address)
-            return render(request, "login.html", status=401, error="账号或密码不正确。", customer_id=customer_id)
-        target = request.args.get("next") or "/chat"
-        resp = response.redirect(target if target.startswith("/") and not target.startswith("//") else "/chat")
+            return render(request, "login.html", status=401, error="账号或密码不正确。", customer_id=customer_id,
+                          next=safe_next(request.args.get("next")))
+        resp = response.redirect(safe_next(request.args.get("next")) or "/chat")
         previous = current_login(request)
         if previous is not None:  # logging in over another login ends that one
             logins.end(previous.session_id)
@@ -235,6 +245,7 @@ def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_s
 
     def upload_page(request: Request, grant, status: int = 200, **context: Any) -> response.HTTPResponse:
         return render(request, "upload.html", status=status, grant=grant, allowed=ALLOWED_DESCRIPTION,
+                      accept=ACCEPTED_EXTENSIONS,
                       max_mb=settings.upload_max_bytes // (1024 * 1024), max_files=settings.upload_max_files,
                       existing=uploads.for_conversation(grant.customer_id, grant.conversation_id), **context)
 
