@@ -1,6 +1,7 @@
 """What customers are told about handoffs (plain Chinese)."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Optional
 
@@ -29,8 +30,16 @@ def resume_offer(order_id: str) -> str:
 
 def queued(ticket: QueueTicket) -> str:
     ahead = "您是下一位" if ticket.position == 0 else f"您前面还有 {ticket.position} 位客户"
-    return (f"正在为您转接人工客服，{ahead}，预计等待约 {ticket.estimated_minutes} 分钟。"
-            "接通前您可以继续描述问题，客服接入后都能看到。")
+    wait = "预计 1 分钟内接入" if ticket.estimated_minutes <= 1 else f"预计等待约 {ticket.estimated_minutes} 分钟"
+    limit = (f"如果 {ticket.timeout_minutes} 分钟内还没有客服接入，我会告诉您，并帮您留言或预约电话回访。"
+             if ticket.timeout_minutes else "")
+    return f"正在为您转接人工客服，{ahead}，{wait}。接通前您可以继续描述问题，客服接入后都能看到。{limit}"
+
+
+def agent_prefix(name: str) -> str:
+    """How an agent's message is signed in the chat: 【人工客服 小王】, not 【人工客服 客服 小王】."""
+    shown = re.sub(r"^(?:人工客服|客服|审核员|审核)\s*", "", (name or "").strip()) or "客服"
+    return AGENT_PREFIX.format(name=shown)
 
 
 def message_kept_while_waiting() -> str:

@@ -46,6 +46,8 @@ class QueueTicket:
     position: int = 0
     estimated_minutes: int = 0
     next_opening: Optional[datetime] = None
+    # How long the customer waits at most before the assistant offers a message or call-back.
+    timeout_minutes: int = 0
 
 
 class HandoffService:
@@ -71,8 +73,11 @@ class HandoffService:
                 session.flush()
             handoff = _handoff(row)
         position = self.position(handoff.id)
-        return QueueTicket(handoff=handoff, in_hours=True, position=position,
-                           estimated_minutes=max(1, math.ceil((position + 1) * config.average_handling_minutes / 2)))
+        timeout = max(1, math.ceil(config.claim_timeout.total_seconds() / 60))
+        # Never promise longer than the customer will actually be kept waiting.
+        estimate = min(timeout, max(1, math.ceil((position + 1) * config.average_handling_minutes / 2)))
+        return QueueTicket(handoff=handoff, in_hours=True, position=position, estimated_minutes=estimate,
+                           timeout_minutes=timeout)
 
     def position(self, handoff_id: int) -> int:
         """How many waiting customers are ahead."""

@@ -164,7 +164,7 @@ def create_console(templates, sessions, secret: str, secure_cookies: bool, hando
             return response.json({"error": "这个会话已被其他客服接入或已结束。"}, status=409)
         handoff = handoffs.get(handoff_id)
         await rasa.push_bot_message(handoff.conversation_id,
-                                    f"{handoff_replies.AGENT_PREFIX.format(name=staff.name)}您好，我已接入会话，正在查看您的情况。",
+                                    f"{handoff_replies.agent_prefix(staff.name)}您好，我已接入会话，正在查看您的情况。",
                                     metadata={"agent_id": staff.staff_id})
         return response.json({"ok": True})
 
@@ -214,7 +214,7 @@ def create_console(templates, sessions, secret: str, secure_cookies: bool, hando
         if not text:
             return response.json({"error": "回复内容不能为空。"}, status=422)
         ok = await rasa.push_bot_message(handoff.conversation_id,
-                                         handoff_replies.AGENT_PREFIX.format(name=staff.name) + text,
+                                         handoff_replies.agent_prefix(staff.name) + text,
                                          metadata={"agent_id": staff.staff_id, "agent_name": staff.name})
         return response.json({"ok": ok}, status=200 if ok else 502)
 

@@ -45,11 +45,11 @@ def test_handoff_agent_console_and_survey(fresh_stack, browser, artifacts):
         agent.wait_for_function("t => document.querySelector('#transcript').innerText.includes(t)", arg="onerror")
         assert agent.evaluate("window.__xss") is None  # shown as text, never run
         assert agent.locator("#transcript img").count() == 0
-        wait_for_bot(customer, "【人工客服 客服 小李】")
+        wait_for_bot(customer, "【人工客服 小李】")
 
         agent.fill("#reply-text", "您好，我来帮您加急处理这笔退款。")
         agent.click("#send-reply")
-        wait_for_bot(customer, "【人工客服 客服 小李】您好，我来帮您加急处理这笔退款。")
+        wait_for_bot(customer, "【人工客服 小李】您好，我来帮您加急处理这笔退款。")
         send(customer, "好的，谢谢，麻烦尽快")
         agent.wait_for_function("t => document.querySelector('#transcript').innerText.includes(t)", arg="麻烦尽快")
         assert "麻烦尽快" not in bot_texts(customer)  # the bot stayed silent

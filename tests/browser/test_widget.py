@@ -85,3 +85,20 @@ def test_evidence_upload_is_confirmed_in_the_chat_and_linked_to_the_ticket(fresh
         uploads = list(db.scalars(select(UploadRow).where(UploadRow.ticket_id == ticket.ticket_id)))
     assert [u.filename for u in uploads] == ["outage.png"] and uploads[0].content_type == "image/png"
     assert ticket.details["evidence_links"] == "已上传 1 个文件"
+
+
+def test_every_control_of_the_widget_has_a_name_and_new_messages_are_announced(fresh_stack, context, artifacts):
+    page = context.new_page()
+    login(page, fresh_stack.site_url)
+    page.wait_for_selector(".rw-launcher[aria-label]")
+    assert page.get_attribute(".rw-launcher", "aria-label") == "打开或收起云途退款助手"
+    open_widget(page)
+    wait_for_bot(page, "我是云途退款助手")
+    assert page.get_attribute(".rw-send", "aria-label") == "发送"
+    assert page.get_attribute(".rw-new-message", "aria-label") == "输入您的问题"
+    log = page.locator(".rw-messages-container")
+    assert log.get_attribute("role") == "log" and log.get_attribute("aria-live") == "polite"
+    page.keyboard.press("Tab")  # the keyboard reaches the controls
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.wait_for_timeout(800)  # the widget's open animation, for a clean picture
+    page.screenshot(path=str(artifacts / "widget-320px.png"), full_page=True)

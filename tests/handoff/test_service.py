@@ -111,3 +111,21 @@ def test_notes_and_surveys(service):
         service.record_survey("conv-a", "c1001", 6, None)
     service.record_survey("conv-a", "c1001", 5, "很及时", handoff_id=handoff.id)
     assert service.surveys()[0]["score"] == 5
+
+
+def test_the_wait_promised_is_never_longer_than_the_wait_allowed(service):
+    from bot.handoff.replies import queued
+
+    tickets = [service.request(f"conv-{n}", "c1001", "requested", None, {}) for n in range(8)]
+    last = tickets[-1]  # 7 ahead at 4 minutes each would be 16 minutes; the claim timeout is 2
+    assert last.position == 7 and last.timeout_minutes == 2 and last.estimated_minutes == 2
+    text = queued(last)
+    assert "您前面还有 7 位客户" in text and "预计等待约 2 分钟" in text and "如果 2 分钟内还没有客服接入" in text
+
+
+def test_agents_are_signed_by_their_name_not_their_role_twice():
+    from bot.handoff.replies import agent_prefix
+
+    assert agent_prefix("客服 小王") == "【人工客服 小王】"
+    assert agent_prefix("审核员 小陈") == "【人工客服 小陈】"
+    assert agent_prefix("") == "【人工客服 客服】"

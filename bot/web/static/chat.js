@@ -20,3 +20,29 @@
     params: { storage: "session" }
   }, null);
 })();
+
+// rasa-webchat 1.0.1 renders icon-only buttons without names and a message list that screen
+// readers do not announce: name them, and make the list a polite live region, whenever the
+// widget (re)renders them.
+(function () {
+  // The widget mounts itself at the end of <body>, not inside #webchat.
+  var root = document.body;
+  if (!document.getElementById("webchat") || !window.MutationObserver) { return; }
+  var names = [[".rw-launcher", "打开或收起云途退款助手"], [".rw-send", "发送"],
+               [".rw-close-button", "收起对话窗口"], [".rw-new-message", "输入您的问题"]];
+  function label() {
+    names.forEach(function (pair) {
+      var element = root.querySelector(pair[0]);
+      if (element && element.getAttribute("aria-label") !== pair[1]) { element.setAttribute("aria-label", pair[1]); }
+    });
+    var log = root.querySelector(".rw-messages-container");
+    if (log && log.getAttribute("role") !== "log") {
+      log.setAttribute("role", "log");
+      log.setAttribute("aria-live", "polite");
+      log.setAttribute("aria-label", "对话记录");
+    }
+  }
+  label();
+  new MutationObserver(label).observe(root, { childList: true, subtree: true });
+})();
+
