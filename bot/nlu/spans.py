@@ -27,18 +27,12 @@ Token = Dict[str, Any]
 
 DIGIT: Token = {"TEXT": {"REGEX": r"^\d$"}}
 ALNUM: Token = {"TEXT": {"REGEX": r"^[A-Za-z0-9]$"}}
-NUMERAL: Token = {"TEXT": {"IN": list(CHINESE_NUMERAL_CHARS)}}
 HOUR_NUMERAL: Token = {"TEXT": {"IN": [*DIGITS, "十"]}}
 
 
-def chars(text: str, op: str = "") -> List[Token]:
-    """A word as character tokens; with `op` ("?"), the whole word is optional only when it is
-    one character, so callers pass single characters for optional parts."""
-    tokens: List[Token] = [{"ORTH": c} for c in text]
-    if op:
-        for token in tokens:
-            token["OP"] = op
-    return tokens
+def chars(text: str) -> List[Token]:
+    """A word as a sequence of character tokens."""
+    return [{"ORTH": c} for c in text]
 
 
 def one_of(*words: str) -> List[List[Token]]:
@@ -49,9 +43,9 @@ def _repeat(token: Token, count: int) -> List[Token]:
     return [dict(token) for _ in range(count)]
 
 
-def _number(optional: bool = False) -> List[Token]:
+def _number() -> List[Token]:
     """Arabic digits with thousands commas and decimals, or Chinese numerals."""
-    return [{"TEXT": {"REGEX": r"^[\d,.]$|^[" + CHINESE_NUMERAL_CHARS + r"]$"}, "OP": "*" if optional else "+"}]
+    return [{"TEXT": {"REGEX": r"^[\d,.]$|^[" + CHINESE_NUMERAL_CHARS + r"]$"}, "OP": "+"}]
 
 
 # --- ids ------------------------------------------------------------------------------------------

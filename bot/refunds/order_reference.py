@@ -44,14 +44,21 @@ class OrderClues:
             spec = (int(found.group(1)), int(found.group(2))) if found else None
         return cls(products=products, spec=spec, price=_decimal(values.get("amount")),
                    day=_day(values.get("date")), kinds=frozenset(values.get("order_kind", [])),
-                   ordinal=(values.get("ordinal") or [None])[0])
+                   ordinal=_ordinal(values.get("ordinal")))
+
+
+def _ordinal(values: Optional[List[str]]) -> Optional[str]:
+    """"last" or a position 1–999; anything else (an entity typed by hand) is no clue."""
+    value = values[0] if values else None
+    return value if value == "last" or (value and value.isdigit() and 0 < int(value) < 1000) else None
 
 
 def _decimal(values: Optional[List[str]]) -> Optional[Decimal]:
     try:
-        return Decimal(values[0]) if values else None
+        amount = Decimal(values[0]) if values else None
     except InvalidOperation:
         return None
+    return amount if amount is not None and amount.is_finite() else None
 
 
 def _day(values: Optional[List[str]]) -> Optional[date]:

@@ -58,3 +58,11 @@ def test_a_vague_description_gives_every_candidate(orders):
 def test_a_description_that_fits_nothing_or_no_description(orders):
     assert refer("32核64G的", orders).understood and ids(refer("32核64G的", orders)) == []
     assert not refer("你好", orders).understood
+
+
+@pytest.mark.parametrize("entity, value", [("ordinal", "x"), ("ordinal", "-3"), ("ordinal", "99999"),
+                                           ("amount", "sNaN"), ("amount", "Infinity"), ("date", "yesterday"),
+                                           ("spec", "lots")])
+def test_entities_typed_by_hand_are_no_clue_and_never_crash(orders, entity, value):
+    reference = resolve_order_reference(OrderClues.from_entities([{"entity": entity, "value": value}]), orders)
+    assert not reference.understood

@@ -48,6 +48,7 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("GET", "/metrics"): ALL,  # internal port only: the public proxy answers 404 (tests/deploy)
     ("GET", "/static/webchat.js"): ALL,
     ("GET", "/static/chat.js"): ALL,
+    ("GET", "/static/upload.js"): ALL,
     ("GET", "/login"): ALL,
     ("POST", "/login"): ALL,  # the authentication endpoints themselves: see AUTH_ENDPOINTS
     ("POST", "/logout"): ALL,
