@@ -18,7 +18,8 @@ def run(message):
     return RefundQuestionDetector().process([message])[0].get("intent")
 
 
-@pytest.mark.parametrize("text", ["轻量服务器能退款吗", "数据库可不可以退订", "买错了能不能退？", "云主机支不支持退款"])
+@pytest.mark.parametrize("text", ["轻量服务器能退款吗", "数据库可不可以退订", "买错了能不能退？", "云主机支不支持退款",
+                                  "how do I get a refund for my server"])
 def test_a_torn_question_is_a_rule_question(text):
     intent = run(parsed(text, ("request_refund", 0.46), ("ask_refund_policy", 0.44)))
     assert intent["name"] == "ask_refund_policy" and intent["confidence"] == pytest.approx(0.90)
