@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import hand_off
 from actions.identity import customer_id
-from bot.policy.explain import deduction_reasons
+from bot.policy.explain import deduction_section
 from bot.refunds import replies, ticket_replies
 from bot.tickets.lifecycle import IllegalTransition
 from bot.tickets.models import Ticket
@@ -123,8 +123,8 @@ class ActionRefundAmount(_TicketAction):
         in_form = tracker.active_loop.get("name") == "refund_form"
         if in_form and order_id and reason:
             quote = refund_service().quote(customer_id(tracker), order_id, reason)
-            why = deduction_reasons([line.code for line in quote.lines if line.amount < 0], reason)
-            dispatcher.utter_message(text="\n".join([quote.explanation, *(["为什么这样扣："] + why if why else [])]))
+            why = deduction_section([line.code for line in quote.lines if line.amount < 0], reason)
+            dispatcher.utter_message(text="\n".join([quote.explanation, *why]))
         elif in_form:
             dispatcher.utter_message(text="确定订单和退款原因后，我会给您逐项列出可退金额和扣除项。")
         elif open_tickets := [t for t in tickets if t.is_open or t.status == "rejected"]:

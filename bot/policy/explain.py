@@ -52,6 +52,12 @@ def deduction_reasons(line_codes: Sequence[str], reason: str) -> List[str]:
     return reasons
 
 
+def deduction_section(line_codes: Sequence[str], reason: str) -> List[str]:
+    """「为什么这样扣：」 and the reasons, for an amount answer; nothing when nothing was deducted."""
+    reasons = deduction_reasons(line_codes, reason)
+    return ["为什么这样扣：", *reasons] if reasons else []
+
+
 def format_date(day) -> str:
     """A date as customers read it: 2026年11月30日."""
     return f"{day.year}年{day.month}月{day.day}日"

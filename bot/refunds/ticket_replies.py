@@ -7,7 +7,7 @@ from typing import List, Optional
 
 from bot.clock import format_customer_time
 from bot.money import format_yuan
-from bot.policy.explain import DESTINATION_LABELS, deduction_reasons, format_date
+from bot.policy.explain import DESTINATION_LABELS, deduction_section, format_date
 from bot.tickets.lifecycle import REJECTION_REASONS
 from bot.tickets.models import REASON_LABELS, STATUS_LABELS, Ticket
 
@@ -94,11 +94,8 @@ def amount_text(ticket: Ticket) -> str:
             lines.append(f"审核确认的最终金额为 {format_yuan(ticket.final_amount)}，与预估一致。")
     elif ticket.status in ("rejected", "final_rejected", "withdrawn"):
         lines.append(f"该工单当前为「{ticket.status_label}」，不会产生退款。")
-    why = deduction_reasons([str(line.get("code")) for line in ticket.quote.get("lines", [])
-                             if _is_deduction(line)], ticket.reason)
-    if why:
-        lines.append("为什么这样扣：")
-        lines.extend(why)
+    lines.extend(deduction_section([str(line.get("code")) for line in ticket.quote.get("lines", [])
+                                    if _is_deduction(line)], ticket.reason))
     return "\n".join(line for line in lines if line)
 
 
