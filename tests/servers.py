@@ -169,7 +169,9 @@ def actions_command(port: int) -> List[str]:
 def write_endpoints(path: Path, action_url: str) -> None:
     """endpoints.yml for a test Rasa: its action server, with the shared secret Rasa sends."""
     path.write_text(f'action_endpoint:\n  url: "{action_url}"\n  enable_selective_domain: true\n  headers:\n'
-                    f'    {ACTION_HEADER}: ${{REFUND_ACTION_TOKEN}}\n', encoding="utf-8")
+                    f'    {ACTION_HEADER}: ${{REFUND_ACTION_TOKEN}}\n'
+                    'tracker_store:\n  type: bot.channels.tracker_stores.KeepingInMemoryTrackerStore\n',
+                    encoding="utf-8")
 
 
 def write_support(path: Path, override: str = "open", claim_timeout_seconds: int = 600) -> None:

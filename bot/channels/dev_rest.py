@@ -17,7 +17,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels import action_payload, action_validation, event_types
+from bot.channels import action_payload, action_validation, event_types, policy_logging, tracker_history
 from bot.channels.replies import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from bot.nlu.normalize import normalize_text
 from bot.security.identity import sign_identity
@@ -27,6 +27,8 @@ MAX_SENDER_CHARS = 128
 action_validation.install()  # a validator built once for action responses (see the module)
 event_types.install()  # event classes looked up once per name, not once per stored event
 action_payload.install()  # action calls carry the newest events only and a domain built once
+tracker_history.install()  # applied events and dialogue states carried on, not recomputed per call
+policy_logging.install()  # the rule policy's debug text of all states built only when logged
 
 
 class DevRestInput(InputChannel):

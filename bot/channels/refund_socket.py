@@ -33,7 +33,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncRedisManager, AsyncServer
 
-from bot.channels import action_payload, action_validation, event_types
+from bot.channels import action_payload, action_validation, event_types, policy_logging, tracker_history
 from bot.channels.markdown import safe_markdown
 from bot.channels.replies import (EMPTY, MALFORMED, MAX_MESSAGE_CHARS, NO_SESSION, SESSION_ENDED,
                                   TEMPORARY_FAILURE, TOO_FAST, TOO_LONG)
@@ -53,6 +53,8 @@ logger = logging.getLogger(__name__)
 action_validation.install()  # a validator built once for action responses (see the module)
 event_types.install()  # event classes looked up once per name, not once per stored event
 action_payload.install()  # action calls carry the newest events only and a domain built once
+tracker_history.install()  # applied events and dialogue states carried on, not recomputed per call
+policy_logging.install()  # the rule policy's debug text of all states built only when logged
 LOGIN_CHECK_SECONDS = 5.0  # how stale the channel's knowledge of a logout may be
 
 
