@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import hmac
 import logging
-import os
 import time
 from typing import Optional
 
@@ -104,11 +103,12 @@ def build_app(action_token: Optional[str] = None) -> Sanic:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the refund assistant's action server.")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("REFUND_ACTIONS_PORT", "5055")))
+    settings = load_settings()
+    parser.add_argument("--port", type=int, default=settings.actions_port)
     args = parser.parse_args()
     configure_json_logging()
     app = build_app()
-    host = os.environ.get("SANIC_HOST", "127.0.0.1")
+    host = settings.actions_host
     logging.getLogger(__name__).info("action server listening on %s:%d", host, args.port)
     app.run(host, args.port, workers=1, access_log=False)
 

@@ -174,30 +174,30 @@ def applications(url: str, sessions, meter: Meter, customers: int) -> Dict[str, 
 
 
 def growth(url: str, tokens: Callable[[], str], meter: Meter, repeats: int, conversations: int = 4) -> Dict[str, float]:
-    """CPU per message over turns 1-7 and over the last 7 turns of long conversations, summed
+    """CPU per message over turns 1-7 and over the last 7 turns of long conversations, averaged
     over several conversations: /proc counts CPU in 10 ms ticks, too coarse for 7 messages."""
-    first_cpu = last_cpu = 0.0
-
-    async def long_conversation() -> Tuple[float, float]:
+    async def long_conversation() -> List[Dict[str, float]]:
         client = RawSocket(url, tokens())
         await client.connect()
-        spent: List[float] = []
+        spent: List[Dict[str, float]] = []
         try:
             for _ in range(repeats):
                 meter.start()
                 for text, expect in VISIT:
                     await client.say(text, timeout=60, until=expect)
-                spent.append(meter.stop(len(VISIT))["services_cpu_ms_per_msg"])
+                spent.append(meter.stop(len(VISIT)))
         finally:
             await client.close()
-        return spent[0], spent[-1]
+        return spent
 
-    for _ in range(conversations):
-        first, last = asyncio.run(long_conversation())
-        first_cpu, last_cpu = first_cpu + first / conversations, last_cpu + last / conversations
+    runs = [asyncio.run(long_conversation()) for _ in range(conversations)]
+    services = [key for key in runs[0][0] if key.endswith("_cpu_ms_per_msg") and not key.startswith("load_")]
+    mean = lambda turn, key: round(sum(run[turn][key] for run in runs) / conversations, 2)  # noqa: E731
+    first, last = mean(0, "services_cpu_ms_per_msg"), mean(-1, "services_cpu_ms_per_msg")
     return {"turns": repeats * len(VISIT), "conversations": conversations,
-            "first_7_services_cpu_ms": round(first_cpu, 2), "last_7_services_cpu_ms": round(last_cpu, 2),
-            "ratio_last_to_first": round(last_cpu / max(first_cpu, 0.01), 2)}
+            "first_7": {key: mean(0, key) for key in services}, "last_7": {key: mean(-1, key) for key in services},
+            "first_7_services_cpu_ms": first, "last_7_services_cpu_ms": last,
+            "ratio_last_to_first": round(last / max(first, 0.01), 2)}
 
 
 def measure(quick: bool = False) -> Dict[str, object]:
@@ -211,7 +211,7 @@ def measure(quick: bool = False) -> Dict[str, object]:
         startup = first_answer(stack.rasa_url, tokens(), launched)
         closed_loop(stack.rasa_url, tokens, meter, 2, 1)  # warm up
         levels = [closed_loop(stack.rasa_url, tokens, meter, n, 1 if n > 1 else 5) for n in (1, 10, 50)[:2 if quick else 3]]
-        rates = (5, 10, 20) if quick else (5, 10, 15, 20, 30, 40, 50, 60, 80)
+        rates = (5, 10, 20) if quick else (5, 10, 20, 30, 40, 50, 60, 80, 100, 120, 150)
         result = {"standard_visit": levels,
                   "full_application": applications(stack.rasa_url, stack.sessions, meter, 10),
                   "capacity": capacity(stack.rasa_url, tokens, meter, rates, 10 if quick else 20),

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -152,13 +151,6 @@ def _chunks(items: List[str], size: int) -> Iterable[List[str]]:
         yield items[start:start + size]
 
 
-def retention_days() -> int:
-    raw = os.environ.get("REFUND_RETENTION_DAYS", "180")
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"REFUND_RETENTION_DAYS must be a whole number of days >= 1, got {raw!r}")
-    return int(raw)
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     from bot.observability.logs import configure_json_logging
     from bot.settings import load_settings
@@ -172,19 +164,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     configure_json_logging()
     try:
-        days = args.days if args.days is not None else retention_days()
+        settings = load_settings()
+        days = args.days if args.days is not None else settings.retention_days
         if days < 1:
             raise ValueError("--days must be at least 1")
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    settings = load_settings()
     try:
         sessions = build_sessions(settings)
     except SchemaError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    tracker_engine = make_engine(os.environ.get("REFUND_TRACKER_DB_URL", settings.database_url))
+    tracker_engine = make_engine(settings.tracker_db_url or settings.database_url)
     report = purge(sessions, settings.upload_dir, utcnow() - timedelta(days=days), tracker_engine, args.dry_run)
     logger.info("retention %s: %s", "dry run" if args.dry_run else "done", json.dumps(asdict(report)))
     print(json.dumps(asdict(report), ensure_ascii=False))

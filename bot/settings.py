@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Optional, TypeVar
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEV_SECRET = "dev-secret-change-me-0123456789abcdef"
 DEV_RASA_TOKEN = "dev-rasa-token-change-me"
 DEV_ACTION_TOKEN = "dev-action-token-change-me"
 PLACEHOLDER = "CHANGE_ME"
+T = TypeVar("T", int, float)
 # Secret -> (development default, shortest length production accepts).
 SECRETS = {"REFUND_JWT_SECRET": (DEV_SECRET, 32), "REFUND_RASA_TOKEN": (DEV_RASA_TOKEN, 16),
            "REFUND_ACTION_TOKEN": (DEV_ACTION_TOKEN, 16)}
@@ -41,23 +43,60 @@ class Settings:
     upload_quota_bytes: int = 200 * 1024 * 1024
     trusted_proxies: int = 0  # reverse proxies in front of us whose X-Forwarded-For we believe
     action_token: str = DEV_ACTION_TOKEN  # Rasa proves itself to the action server with it
+    redis_url: Optional[str] = None  # shared state of several instances; None: in memory
+    socketio_channel: str = "refund-socketio"
+    support_file: Path = PROJECT_ROOT / "config" / "support.yml"
+    login_failures_per_account: int = 5
+    login_failures_per_ip: int = 50
+    messages_per_minute: int = 30
+    uploads_per_10_minutes: int = 30
+    widget_message_delay_ms: int = 300
+    handoff_sweep_seconds: float = 10.0
+    retention_days: int = 180
+    tracker_db_url: Optional[str] = None  # Rasa's SQL tracker store; None: database_url
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    actions_host: str = "127.0.0.1"
+    actions_port: int = 5055
 
     @property
     def is_development(self) -> bool:
         return self.environment == "development"
 
 
-def _int(name: str, default: int) -> int:
+def _number(name: str, default: T, parse: Callable[[str], T], kind: str, valid: Callable[[T], bool],
+            rule: str) -> T:
+    """A number from the environment: `default` when unset, else parsed and checked."""
     raw = os.environ.get(name)
     if raw is None:
         return default
     try:
-        value = int(raw)
+        value = parse(raw)
     except ValueError as exc:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
-    if value <= 0:
-        raise SettingsError(f"{name} must be positive")
+        raise SettingsError(f"{name} must be {kind}, got {raw!r}") from exc
+    if not valid(value):
+        raise SettingsError(f"{name} must be {rule}")
     return value
+
+
+def _int(name: str, default: int) -> int:
+    return _number(name, default, int, "a whole number", lambda value: value > 0, "positive")
+
+
+def _seconds(name: str, default: float) -> float:
+    return _number(name, default, float, "a number of seconds", lambda value: 0 < value < 86400,
+                   "more than 0 and less than a day of seconds")
+
+
+def _port(name: str, default: int) -> int:
+    value = _int(name, default)
+    if value > 65535:
+        raise SettingsError(f"{name} must be a port number (1-65535), got {value}")
+    return value
+
+
+def _optional(name: str) -> Optional[str]:
+    return os.environ.get(name) or None
 
 
 def _count(name: str, default: int) -> int:
@@ -100,11 +139,17 @@ def _refuse_placeholders(environment: str) -> None:
             raise SettingsError(f"{name} still contains the placeholder {PLACEHOLDER}: set a real value")
 
 
-def load_settings() -> Settings:
-    """Read REFUND_* variables; see README.md, "Configuration"."""
+def current_environment() -> str:
+    """REFUND_ENV alone (development, test or production), for code that needs no secrets."""
     environment = os.environ.get("REFUND_ENV", "development")
     if environment not in ("development", "production", "test"):
         raise SettingsError("REFUND_ENV must be development, test or production")
+    return environment
+
+
+def load_settings() -> Settings:
+    """Read and check every variable; see README.md, "Configuration"."""
+    environment = current_environment()
     _refuse_placeholders(environment)
     default_db = f"sqlite:///{PROJECT_ROOT / 'var' / 'refund.db'}"
     settings = Settings(
@@ -124,5 +169,20 @@ def load_settings() -> Settings:
         upload_max_files=_int("REFUND_UPLOAD_MAX_FILES", 10),
         upload_quota_bytes=_int("REFUND_UPLOAD_QUOTA_BYTES", 200 * 1024 * 1024),
         trusted_proxies=_count("REFUND_TRUSTED_PROXIES", 0),
+        redis_url=_optional("REFUND_REDIS_URL"),
+        socketio_channel=os.environ.get("REFUND_SOCKETIO_CHANNEL", "refund-socketio"),
+        support_file=Path(os.environ.get("REFUND_SUPPORT_FILE", PROJECT_ROOT / "config" / "support.yml")),
+        login_failures_per_account=_int("REFUND_LOGIN_FAILURES_PER_ACCOUNT", 5),
+        login_failures_per_ip=_int("REFUND_LOGIN_FAILURES_PER_IP", 50),
+        messages_per_minute=_int("REFUND_MESSAGES_PER_MINUTE", 30),
+        uploads_per_10_minutes=_int("REFUND_UPLOADS_PER_10_MINUTES", 30),
+        widget_message_delay_ms=_count("REFUND_WIDGET_MESSAGE_DELAY_MS", 300),
+        handoff_sweep_seconds=_seconds("REFUND_HANDOFF_SWEEP_SECONDS", 10.0),
+        retention_days=_int("REFUND_RETENTION_DAYS", 180),
+        tracker_db_url=_optional("REFUND_TRACKER_DB_URL"),
+        web_host=os.environ.get("REFUND_WEB_HOST", "127.0.0.1"),
+        web_port=_port("REFUND_WEB_PORT", 8000),
+        actions_host=os.environ.get("SANIC_HOST", "127.0.0.1"),
+        actions_port=_port("REFUND_ACTIONS_PORT", 5055),
     )
     return settings

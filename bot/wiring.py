@@ -58,7 +58,7 @@ def ticket_workflow() -> TicketWorkflow:
 @lru_cache(maxsize=1)
 def handoff_service() -> HandoffService:
     """The process-wide handoff queue."""
-    return HandoffService(_sessions(), SupportSettings())
+    return HandoffService(_sessions(), SupportSettings(load_settings().support_file))
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,8 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels import action_payload, action_validation, event_types, policy_logging, tracker_history
+from bot.channels import (action_payload, action_validation, event_types, policy_logging, tracker_copies,
+                          tracker_history)
 from bot.channels.replies import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from bot.nlu.normalize import normalize_text
 from bot.security.identity import sign_identity
@@ -29,6 +30,7 @@ event_types.install()  # event classes looked up once per name, not once per sto
 action_payload.install()  # action calls carry the newest events only and a domain built once
 tracker_history.install()  # applied events and dialogue states carried on, not recomputed per call
 policy_logging.install()  # the rule policy's debug text of all states built only when logged
+tracker_copies.install()  # tracker copies taken from the state, not by replaying every event
 
 
 class DevRestInput(InputChannel):

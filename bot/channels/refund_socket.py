@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import inspect
 import logging
-import os
 import time
 import uuid
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
@@ -33,11 +32,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncRedisManager, AsyncServer
 
-from bot.channels import action_payload, action_validation, event_types, policy_logging, tracker_history
+from bot.channels import (action_payload, action_validation, event_types, policy_logging, tracker_copies,
+                          tracker_history)
 from bot.channels.markdown import safe_markdown
 from bot.channels.replies import (EMPTY, MALFORMED, MAX_MESSAGE_CHARS, NO_SESSION, SESSION_ENDED,
                                   TEMPORARY_FAILURE, TOO_FAST, TOO_LONG)
-from bot.channels.sessions import SessionRegistry, registry_from_environment
+from bot.channels.sessions import SessionRegistry, session_registry
 from bot.handoff import replies as handoff_replies
 from bot.nlu.normalize import normalize_text
 from bot.observability import metrics
@@ -55,6 +55,7 @@ event_types.install()  # event classes looked up once per name, not once per sto
 action_payload.install()  # action calls carry the newest events only and a domain built once
 tracker_history.install()  # applied events and dialogue states carried on, not recomputed per call
 policy_logging.install()  # the rule policy's debug text of all states built only when logged
+tracker_copies.install()  # tracker copies taken from the state, not by replaying every event
 LOGIN_CHECK_SECONDS = 5.0  # how stale the channel's knowledge of a logout may be
 
 
@@ -115,10 +116,11 @@ class RefundSocketInput(InputChannel):
         self.user_message_evt = user_message_evt
         self.bot_message_evt = bot_message_evt
         self.socketio_path = socketio_path
-        self.registry = registry or registry_from_environment()
+        self.registry = registry or session_registry(settings.redis_url)
+        self.redis_url, self.socketio_channel = settings.redis_url, settings.socketio_channel
         self.sio: Optional[AsyncServer] = None
         self._login_checks: Dict[str, Tuple[float, bool]] = {}
-        self.message_limit = rate_limiter("message", int(os.environ.get("REFUND_MESSAGES_PER_MINUTE", "30")), 60)
+        self.message_limit = rate_limiter("message", settings.messages_per_minute, 60, settings.redis_url)
 
     def _login_live(self, login_id: Optional[str], customer_id: str) -> bool:
         """Whether the website still holds this login, asked at most every LOGIN_CHECK_SECONDS."""
@@ -153,9 +155,7 @@ class RefundSocketInput(InputChannel):
         return WidgetOutput(self.sio, self.bot_message_evt) if self.sio else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        redis_url = os.environ.get("REFUND_REDIS_URL")
-        channel = os.environ.get("REFUND_SOCKETIO_CHANNEL", "refund-socketio")
-        manager = AsyncRedisManager(redis_url, channel=channel) if redis_url else None
+        manager = AsyncRedisManager(self.redis_url, channel=self.socketio_channel) if self.redis_url else None
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins, client_manager=manager)
         self.sio = sio
         socket_blueprint = SocketBlueprint(sio, self.socketio_path, "refund_socket_webhook", __name__)

@@ -1,7 +1,6 @@
 """Which customer owns which conversation id (so nobody can join someone else's)."""
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 from typing import Optional, Protocol
 
@@ -52,7 +51,6 @@ class RedisSessionRegistry:
         return bool(self._redis.set(self._prefix + session_id, owner, nx=True, ex=self._ttl))
 
 
-def registry_from_environment() -> SessionRegistry:
+def session_registry(redis_url: Optional[str]) -> SessionRegistry:
     """Redis when REFUND_REDIS_URL is set (several instances), else in memory (one instance)."""
-    url = os.environ.get("REFUND_REDIS_URL")
-    return RedisSessionRegistry(url) if url else InMemorySessionRegistry()
+    return RedisSessionRegistry(redis_url) if redis_url else InMemorySessionRegistry()

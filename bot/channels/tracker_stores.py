@@ -30,8 +30,9 @@ from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
-# Conversations kept per process: each costs its tracker's memory (tens of KB for a long one).
-KEPT_CONVERSATIONS = 2000
+# Conversations kept per process: each costs its tracker and its carried-on states (roughly
+# 100-300 KB for a long conversation); a conversation not kept is rebuilt from the store.
+KEPT_CONVERSATIONS = 500
 _HANDED_OUT_AT = "_refund_events_when_retrieved"
 _ENCODED = "_refund_events_encoded"
 

@@ -1,7 +1,6 @@
 """Support hours from config/support.yml (validated; re-read when the file changes)."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -108,9 +107,8 @@ def _amount(value: object) -> Optional[Decimal]:
 class SupportSettings:
     """Loads the support file, re-reading it when it changes on disk."""
 
-    def __init__(self, path: Optional[Path] = None) -> None:
-        default = Path(__file__).resolve().parents[2] / "config" / "support.yml"
-        self.path = Path(path or os.environ.get("REFUND_SUPPORT_FILE", default))
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
         self._cached: Optional[Tuple[float, SupportConfig]] = None
 
     def current(self) -> SupportConfig:

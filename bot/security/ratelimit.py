@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import math
-import os
 import time
 import uuid
 from collections import defaultdict, deque
 from threading import Lock
-from typing import Callable, Deque, Dict
+from typing import TYPE_CHECKING, Callable, Deque, Dict, Optional
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 LOGIN_FAILURE_WINDOW = 600.0  # seconds over which failed logins are counted
 
@@ -123,9 +125,10 @@ class LoginThrottle:
     has collected too many failures: other people's typos behind the same NAT count against
     their own accounts and the address's (larger) allowance, never against this account."""
 
-    def __init__(self, name: str, per_account: int, per_address: int, window: float) -> None:
-        self._account = rate_limiter(f"{name}_account", per_account, window)
-        self._address = rate_limiter(f"{name}_address", per_address, window)
+    def __init__(self, name: str, per_account: int, per_address: int, window: float,
+                 redis_url: Optional[str] = None) -> None:
+        self._account = rate_limiter(f"{name}_account", per_account, window, redis_url)
+        self._address = rate_limiter(f"{name}_address", per_address, window, redis_url)
 
     def blocked(self, account: str, address: str) -> bool:
         return self._account.full(f"account:{account}") or self._address.full(f"ip:{address}")
@@ -135,13 +138,12 @@ class LoginThrottle:
         self._address.hit(f"ip:{address}")
 
 
-def login_throttle(name: str) -> LoginThrottle:
+def login_throttle(name: str, settings: "Settings") -> LoginThrottle:
     """The login throttle configured by REFUND_LOGIN_FAILURES_PER_ACCOUNT / _PER_IP (per 10 minutes)."""
-    return LoginThrottle(name, int(os.environ.get("REFUND_LOGIN_FAILURES_PER_ACCOUNT", "5")),
-                         int(os.environ.get("REFUND_LOGIN_FAILURES_PER_IP", "50")), LOGIN_FAILURE_WINDOW)
+    return LoginThrottle(name, settings.login_failures_per_account, settings.login_failures_per_ip,
+                         LOGIN_FAILURE_WINDOW, settings.redis_url)
 
 
-def rate_limiter(name: str, limit: int, window: float):
+def rate_limiter(name: str, limit: int, window: float, redis_url: Optional[str]):
     """A limiter shared through Redis when REFUND_REDIS_URL is set, else per process."""
-    url = os.environ.get("REFUND_REDIS_URL")
-    return RedisRateLimiter(url, name, limit, window) if url else RateLimiter(limit, window)
+    return RedisRateLimiter(redis_url, name, limit, window) if redis_url else RateLimiter(limit, window)

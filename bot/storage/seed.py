@@ -6,7 +6,6 @@ Run `python -m bot.storage.seed [--reset]`.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +15,7 @@ from typing import List, Optional
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.settings import current_environment
 from bot.clock import CUSTOMER_TZ, utcnow
 from bot.security.passwords import hash_password
 from bot.backoffice.staff import token_hash
@@ -83,7 +83,7 @@ def seed_demo(sessions: sessionmaker, now: Optional[datetime] = None, reset: boo
     """Insert the demo data; returns False when it was already there (and reset is off).
     Refuses outside REFUND_ENV=development: the demo customers and staff have public
     passwords (create real staff with `make staff`)."""
-    environment = os.environ.get("REFUND_ENV", "development")
+    environment = current_environment()
     if environment != "development":
         raise NotDevelopment(f"demo data is for development only (REFUND_ENV={environment}); "
                              "create staff accounts with `make staff`")

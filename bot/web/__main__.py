@@ -1,5 +1,4 @@
 """Start the website: python -m bot.web"""
-import os
 import sys
 
 from bot.observability.logs import configure_json_logging
@@ -17,8 +16,7 @@ def main() -> None:
     except SchemaError as exc:
         sys.exit(f"error: {exc}")
     app = create_app(settings, sessions)
-    app.run(host=os.environ.get("REFUND_WEB_HOST", "127.0.0.1"),
-            port=int(os.environ.get("REFUND_WEB_PORT", "8000")), access_log=False, workers=1)
+    app.run(host=settings.web_host, port=settings.web_port, access_log=False, workers=1)
 
 
 if __name__ == "__main__":

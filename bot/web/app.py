@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any, Optional
@@ -78,23 +77,23 @@ def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_s
                           settings.upload_quota_bytes)
     rasa = RasaClient(settings.rasa_url, settings.rasa_token)
     secure_cookies = settings.site_url.startswith("https://")
-    message_delay = int(os.environ.get("REFUND_WIDGET_MESSAGE_DELAY_MS", "300"))
-    login_throttle_ = login_throttle("site_login")
+    message_delay = settings.widget_message_delay_ms
+    login_throttle_ = login_throttle("site_login", settings)
     logins = LoginSessions(sessions)
     customer_csp = customer_page_policy(settings.public_rasa_url)
-    upload_limit = rate_limiter("upload", int(os.environ.get("REFUND_UPLOADS_PER_10_MINUTES", "30")), 600)
+    upload_limit = rate_limiter("upload", settings.uploads_per_10_minutes, 600, settings.redis_url)
     app.static("/static/webchat.js", str(WIDGET_BUNDLE), content_type="application/javascript")
     app.static("/static/chat.js", str(STATIC / "chat.js"), content_type="application/javascript")
     app.static("/static/upload.js", str(STATIC / "upload.js"), content_type="application/javascript")
     workflow = TicketWorkflow(TicketStore(sessions), load_policy(settings.policy_file))
-    handoffs = HandoffService(sessions, SupportSettings())
+    handoffs = HandoffService(sessions, SupportSettings(settings.support_file))
     app.blueprint(create_backoffice_api(sessions, workflow))
-    app.blueprint(create_console(TEMPLATES, sessions, settings.jwt_secret, secure_cookies, handoffs, workflow,
+    app.blueprint(create_console(TEMPLATES, sessions, settings, handoffs, workflow,
                                  SqlBillingAdapter(sessions), rasa, uploads, logins))
 
     @app.after_server_start
     async def start_sweeper(app_: Sanic, _loop) -> None:
-        app_.add_task(expire_unclaimed_handoffs(handoffs, rasa))
+        app_.add_task(expire_unclaimed_handoffs(handoffs, rasa, settings.handoff_sweep_seconds))
 
     def current_login(request: Request) -> Optional[LoginClaim]:
         """The customer's login from the session cookie, if the server still holds it (looked
@@ -305,10 +304,9 @@ def customer_page_policy(chat_url: str) -> str:
             f"base-uri 'none'; form-action 'self'; object-src 'none'")
 
 
-async def expire_unclaimed_handoffs(handoffs: HandoffService, rasa: RasaClient) -> None:
+async def expire_unclaimed_handoffs(handoffs: HandoffService, rasa: RasaClient, period: float) -> None:
     """Every few seconds: customers nobody claimed in time get an apology, the bot back, and
     the offer to leave a message or book a call-back."""
-    period = float(os.environ.get("REFUND_HANDOFF_SWEEP_SECONDS", "10"))
     while True:
         try:
             for handoff in handoffs.expire_unclaimed():

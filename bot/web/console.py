@@ -23,6 +23,7 @@ from bot.handoff import replies as handoff_replies
 from bot.handoff.service import Handoff, HandoffService
 from bot.security.login_sessions import LoginKind, LoginSessions
 from bot.security.ratelimit import login_throttle
+from bot.settings import Settings
 from bot.security.tokens import CONSOLE_TTL, LoginClaim, TokenError, issue_console_token, verify_console_token
 from bot.storage.schema import CustomerRow
 from bot.tickets.workflow import TicketWorkflow
@@ -42,12 +43,13 @@ CANNED_REPLIES = [
 ]
 
 
-def create_console(templates, sessions, secret: str, secure_cookies: bool, handoffs: HandoffService,
+def create_console(templates, sessions, settings: Settings, handoffs: HandoffService,
                    workflow: TicketWorkflow, billing: BillingAdapter, rasa: RasaClient,
                    uploads: UploadStore, logins: LoginSessions) -> Blueprint:
     console = Blueprint("console", url_prefix="/console")
     staff_directory = StaffDirectory(sessions)
-    throttle = login_throttle("console_login")
+    secret, secure_cookies = settings.jwt_secret, settings.site_url.startswith("https://")
+    throttle = login_throttle("console_login", settings)
 
     def current_login(request: Request) -> Optional[LoginClaim]:
         """The staff login from the console cookie, if the server still holds it (looked up

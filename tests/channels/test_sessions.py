@@ -4,7 +4,8 @@ import uuid
 
 import pytest
 
-from bot.channels.sessions import InMemorySessionRegistry, RedisSessionRegistry, registry_from_environment
+from bot.settings import load_settings
+from bot.channels.sessions import InMemorySessionRegistry, RedisSessionRegistry, session_registry
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -30,11 +31,11 @@ def test_two_instances_share_the_redis_registry():
     assert second.owner("s1") == "c1001"
 
 
-def test_registry_choice_follows_the_environment(monkeypatch):
+def test_registry_choice_follows_the_settings(monkeypatch):
     monkeypatch.delenv("REFUND_REDIS_URL", raising=False)
-    assert isinstance(registry_from_environment(), InMemorySessionRegistry)
+    assert isinstance(session_registry(load_settings().redis_url), InMemorySessionRegistry)
     monkeypatch.setenv("REFUND_REDIS_URL", REDIS_URL)
-    assert isinstance(registry_from_environment(), RedisSessionRegistry)
+    assert isinstance(session_registry(load_settings().redis_url), RedisSessionRegistry)
 
 
 def test_the_in_memory_registry_keeps_the_newest_conversations_only():

@@ -10,7 +10,7 @@ import pytest
 import rasa
 from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (ActionExecuted, ActionExecutionRejected, ActionReverted, ActiveLoop,
+from rasa.shared.core.events import (ActionExecuted, ActionExecutionRejected, ActionReverted, ActiveLoop, BotUttered,
                                      Restarted, SessionStarted, SlotSet, UserUttered, UserUtteranceReverted)
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -66,7 +66,7 @@ def random_events(rng, length):
         if kind < 0.30:
             events += [user(rng.choice(["request_refund", "inform", "affirm", "deny", "greet"])),
                        ActionExecuted(rng.choice(["action_handle_inform", "utter_greet", "action_refund_status"]),
-                                      hide_rule_turn=rng.random() < 0.3)]
+                                      hide_rule_turn=rng.random() < 0.3), BotUttered(f"回复{rng.randint(1, 9)}")]
         elif kind < 0.45:
             form = rng.choice(forms)
             events += [ActionExecuted(form), ActiveLoop(form), SlotSet("requested_slot", "order_id")]

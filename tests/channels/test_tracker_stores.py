@@ -3,6 +3,7 @@ what the store holds, on one instance and across instances sharing PostgreSQL.""
 import asyncio
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from rasa.shared.core.domain import Domain
@@ -19,7 +20,9 @@ def domain():
 
 
 def run(coroutine):
-    return asyncio.run(coroutine)
+    """Run on a thread of its own: another test may leave an event loop running in this one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def start_session():
