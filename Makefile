@@ -8,7 +8,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: setup train migrate db web run shell staff test bench validate nlu-report quote retention clean
+.PHONY: setup train migrate db web run shell staff test lint typecheck bench validate nlu-report quote retention clean
 
 setup: $(VENV)/.installed web/node_modules/.installed
 
@@ -48,8 +48,16 @@ run: setup train db
 shell: setup
 	$(PY) -m bot.channels.shell
 
-test: setup train
+test: setup train lint typecheck
 	$(PY) -m pytest -q tests
+
+# ruff (ruff.toml): pyflakes, pycodestyle, import order, bugbear over all our Python.
+lint: setup
+	$(VENV)/bin/ruff check .
+
+# mypy (mypy.ini) over the domain core and the actions.
+typecheck: setup
+	$(VENV)/bin/mypy
 
 # Quality, speed and size figures in results/ (several minutes; BENCH_ARGS=--quick for a short run).
 bench: setup train

@@ -8,8 +8,16 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.identity import customer_id
-from bot.faq.answers import (CHECK_MY_ORDERS_BUTTONS, answer, channels, pause_release, payout_account,
-                             policy_summary, product_answer, product_named)
+from bot.faq.answers import (
+    CHECK_MY_ORDERS_BUTTONS,
+    answer,
+    channels,
+    pause_release,
+    payout_account,
+    policy_summary,
+    product_answer,
+    product_named,
+)
 from bot.faq.topics import MIN_CONFIDENCE, default_classifier
 from bot.wiring import handoff_service, refund_service
 

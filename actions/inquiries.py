@@ -200,7 +200,8 @@ class ActionWithdrawPrompt(Action):
             return [SlotSet("withdraw_ticket", None)]
         ticket = tickets[0]
         dispatcher.utter_message(
-            text=f"确定要撤回工单 {ticket.ticket_id}（订单 {ticket.order_id}，{ticket.status_label}）吗？撤回后审核会停止，之后可以重新申请。",
+            text=f"确定要撤回工单 {ticket.ticket_id}（订单 {ticket.order_id}，{ticket.status_label}）吗？"
+                 "撤回后审核会停止，之后可以重新申请。",
             buttons=[{"title": "确认撤回", "payload": "/affirm"}, {"title": "不撤回", "payload": "/deny"}])
         return [SlotSet("withdraw_ticket", ticket.ticket_id)]
 

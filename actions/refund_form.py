@@ -159,7 +159,7 @@ class ValidateRefundForm(FormValidationAction):
         if lookup.candidates:
             return {"order_id": None}  # action_ask_order_id offers the instance's orders
         if lookup.order is None:
-            dispatcher.utter_message(text=replies.order_not_found(ids.get("order_id") or ids.get("instance_id")))
+            dispatcher.utter_message(text=replies.order_not_found(ids.get("order_id") or ids.get("instance_id") or ""))
             return {"order_id": None}
         return _accept_order(dispatcher, cid, lookup.order)
 
@@ -296,7 +296,7 @@ class ActionAskDuplicateConfirmed(Action):
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         cid, order_id = customer_id(tracker), tracker.get_slot("order_id")
         order = refund_service().billing.get_order(cid, order_id) if cid and order_id else None
-        if order is None or not order.duplicate_payments:
+        if order is None or not order.duplicate_payments or order.primary_payment is None:
             return []
         dispatcher.utter_message(
             text=replies.duplicate_question(order.duplicate_payments, order.primary_payment),

@@ -43,7 +43,9 @@ def _call(request: Request) -> tuple[Optional[str], Optional[str]]:
         return None, None
     if not isinstance(body, dict):
         return None, None
-    tracker = body.get("tracker") if isinstance(body.get("tracker"), dict) else {}
+    tracker = body.get("tracker")
+    if not isinstance(tracker, dict):
+        tracker = {}
     action = body.get("next_action")
     return (action if isinstance(action, str) else None), tracker.get("sender_id")
 

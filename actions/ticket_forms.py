@@ -56,7 +56,7 @@ class ActionAskSupplementContent(Action):
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         cid, ticket_id = customer_id(tracker), tracker.get_slot("supplement_ticket")
         ticket = refund_service().ticket(cid, ticket_id) if cid and ticket_id else None
-        if ticket is None:
+        if cid is None or ticket is None:
             return []
         link = upload_url(cid, tracker.sender_id, ticket.ticket_id)
         dispatcher.utter_message(text=ticket_replies.supplement_question(ticket, link))
@@ -141,7 +141,8 @@ class ActionSubmitAppeal(Action):
             return clear
         except (IllegalTransition, InvalidRequest):
             current = refund_service().ticket(cid, ticket_id)
-            dispatcher.utter_message(text=f"工单 {ticket_id} 当前为「{current.status_label}」，不能再提交申诉"
+            state = f"当前为「{current.status_label}」" if current else "当前状态"
+            dispatcher.utter_message(text=f"工单 {ticket_id} {state}，不能再提交申诉"
                                           "（每个工单同一时间只能有一个申诉）。")
             return clear
         dispatcher.utter_message(text=f"已为工单 {ticket.ticket_id} 提交申诉，复核人员会在 "

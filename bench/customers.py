@@ -86,7 +86,8 @@ async def _turn(client: RawSocket, text: str, expect: str, result: LoadResult) -
     return "\n".join(m.get("text", "") for m in answer)
 
 
-async def _customer(url: str, token_for: Callable[[str], str], customer: LoadCustomer, deadline: float, result: LoadResult) -> None:
+async def _customer(url: str, token_for: Callable[[str], str], customer: LoadCustomer, deadline: float,
+                    result: LoadResult) -> None:
     for order_id in customer.orders:
         if time.monotonic() >= deadline:
             return

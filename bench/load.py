@@ -10,7 +10,6 @@ from typing import Callable, Dict, List, Sequence
 
 import socketio
 
-
 # A customer's visit: greeting, a policy question, a quote (not submitted) and a status query.
 SCRIPT = ["你好", "你们的退款政策是什么", "我要退款", '/inform{"order_id": "2026112400010001"}',
           "需求变化", "暂不提交", "我的退款进度"]
@@ -72,7 +71,8 @@ async def _level(rasa_url: str, token_for: Callable[[str], str], concurrency: in
             "throughput_msg_s": len(latencies) / wall if wall else 0.0, "wall_s": wall}
 
 
-def run_levels(rasa_url: str, token_for: Callable[[str], str], levels: Sequence[int] = (1, 10, 50), rounds: int = 1) -> List[Dict]:
+def run_levels(rasa_url: str, token_for: Callable[[str], str], levels: Sequence[int] = (1, 10, 50),
+               rounds: int = 1) -> List[Dict]:
     """Each level in its own event loop (and thread), so callers may have a loop of their own."""
     results = []
     for level in levels:

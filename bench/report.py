@@ -115,9 +115,9 @@ def _refund_load(runs) -> list:
 def _plots(r: Dict[str, Any], out: Path) -> None:
     load = r["system"]["load"]
     fig, ax = plt.subplots(figsize=(6, 4))
-    levels = [l["concurrency"] for l in load]
+    levels = [level["concurrency"] for level in load]
     for key in ("p50_ms", "p95_ms", "p99_ms"):
-        ax.plot(levels, [l[key] for l in load], marker="o", label=key.replace("_ms", ""))
+        ax.plot(levels, [level[key] for level in load], marker="o", label=key.replace("_ms", ""))
     ax.set_xlabel("concurrent customers")
     ax.set_ylabel("latency (ms)")
     ax.set_title("Message latency through the socket channel")

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from bench import nlu_eval
-from bench.capacity import measure as measure_capacity, peak_rss_mb
+from bench.capacity import measure as measure_capacity
+from bench.capacity import peak_rss_mb
 from bench.load import run_levels
 from bench.report import write_report
 from bot.settings import PROJECT_ROOT

@@ -28,8 +28,18 @@ from bot.settings import PROJECT_ROOT
 from bot.storage.database import make_engine, session_factory
 from bot.storage.migrations import migrate
 from bot.storage.seed import seed_demo
-from tests.servers import (ACTION_TOKEN, JWT_SECRET, RASA_MAX_BODY, TOKEN, Services, actions_command,
-                           current_model, free_port, read_tracker, write_support)
+from tests.servers import (
+    ACTION_TOKEN,
+    JWT_SECRET,
+    RASA_MAX_BODY,
+    TOKEN,
+    Services,
+    actions_command,
+    current_model,
+    free_port,
+    read_tracker,
+    write_support,
+)
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -138,7 +148,8 @@ def start_cluster(workdir: Path, db_url: str, instances: int = 2) -> Cluster:
            "REFUND_ACTION_URL": f"http://127.0.0.1:{ports['actions_lb']}/webhook",
            "REFUND_PG_HOST": db.host, "REFUND_PG_PORT": str(db.port or 5432), "REFUND_PG_DB": db.database,
            "REFUND_PG_USER": db.username or "", "REFUND_PG_PASSWORD": db.password or "",
-           "REFUND_REDIS_HOST": redis_parts.hostname, "REFUND_REDIS_PASSWORD": redis_parts.password or "", "REFUND_REDIS_PORT": str(redis_parts.port or 6379),
+           "REFUND_REDIS_HOST": redis_parts.hostname, "REFUND_REDIS_PASSWORD": redis_parts.password or "",
+           "REFUND_REDIS_PORT": str(redis_parts.port or 6379),
            "REFUND_REDIS_DB": redis_parts.path.strip("/") or "0"}
     services = Services(workdir, env)
     model = current_model()
@@ -178,6 +189,7 @@ def instance_counts(cluster: Cluster, outcome: str = "answered") -> List[float]:
     for url in cluster.rasa_urls.values():
         with urllib.request.urlopen(f"{url}/webhooks/refund_socket/metrics", timeout=10) as response:
             body = response.read().decode("utf-8")
-        line = next((l for l in body.splitlines() if l.startswith(f'refund_messages_total{{outcome="{outcome}"}}')), None)
+        prefix = f'refund_messages_total{{outcome="{outcome}"}}'
+        line = next((row for row in body.splitlines() if row.startswith(prefix)), None)
         counts.append(float(line.split()[-1]) if line else 0.0)
     return counts

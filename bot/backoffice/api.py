@@ -142,7 +142,7 @@ def create_backoffice_api(sessions: sessionmaker, workflow: TicketWorkflow) -> B
         try:
             with sessions.begin() as session:
                 session.add(IdempotencyRow(actor=staff.staff_id, key=key, request_hash=fingerprint,
-                                           status=result.status, body=json.loads(result.body),
+                                           status=result.status, body=json.loads(result.body or b"{}"),
                                            created_at=workflow.clock()))
         except IntegrityError:
             pass  # a concurrent twin stored it first; the transition itself ran at most once

@@ -7,8 +7,7 @@ from typing import List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.billing.models import (Customer, HourlyTier, Instance, LineItem, Order, Outage,
-                                Payment)
+from bot.billing.models import Customer, HourlyTier, Instance, LineItem, Order, Outage, Payment
 from bot.storage.schema import CustomerRow, InstanceRow, OrderRow, OutageRow
 
 

@@ -17,8 +17,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels import (action_payload, action_validation, event_types, policy_logging, tracker_copies,
-                          tracker_history)
+from bot.channels import action_payload, action_validation, event_types, policy_logging, tracker_copies, tracker_history
 from bot.channels.replies import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from bot.nlu.normalize import normalize_text
 from bot.security.identity import sign_identity

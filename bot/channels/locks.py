@@ -19,7 +19,7 @@ from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 T = TypeVar("T")
-Change = Callable[[Optional[TicketLock]], Tuple[Optional[TicketLock], T]]
+Change = Callable[[Optional[TicketLock]], Tuple[Optional[TicketLock], T]]  # generic alias: Change[T]
 
 
 class AtomicRedisLockStore(RedisLockStore):
@@ -30,7 +30,7 @@ class AtomicRedisLockStore(RedisLockStore):
             kwargs = {"host": endpoint_config.url, **endpoint_config.kwargs, **kwargs}
         super().__init__(**kwargs)
 
-    def _atomically(self, conversation_id: Text, change: Change) -> T:
+    def _atomically(self, conversation_id: Text, change: Change[T]) -> T:
         """Apply `change` to the stored lock in one transaction; None from it deletes the lock."""
         key = self.key_prefix + conversation_id
         while True:

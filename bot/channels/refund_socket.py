@@ -32,11 +32,18 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncRedisManager, AsyncServer
 
-from bot.channels import (action_payload, action_validation, event_types, policy_logging, tracker_copies,
-                          tracker_history)
+from bot.channels import action_payload, action_validation, event_types, policy_logging, tracker_copies, tracker_history
 from bot.channels.markdown import safe_markdown
-from bot.channels.replies import (EMPTY, MALFORMED, MAX_MESSAGE_CHARS, NO_SESSION, SESSION_ENDED,
-                                  TEMPORARY_FAILURE, TOO_FAST, TOO_LONG)
+from bot.channels.replies import (
+    EMPTY,
+    MALFORMED,
+    MAX_MESSAGE_CHARS,
+    NO_SESSION,
+    SESSION_ENDED,
+    TEMPORARY_FAILURE,
+    TOO_FAST,
+    TOO_LONG,
+)
 from bot.channels.sessions import SessionRegistry, session_registry
 from bot.handoff import replies as handoff_replies
 from bot.nlu.normalize import normalize_text

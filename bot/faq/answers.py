@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Callable, Dict, Optional
 
 from bot.money import format_yuan
+from bot.nlu.order_words import PRODUCT_WORDS
 from bot.policy.config import Policy
 from bot.policy.explain import DESTINATION_LABELS
-from bot.nlu.order_words import PRODUCT_WORDS
 
 MORE = "想知道某个订单具体能退多少，直接说「我要退款」，我来帮您试算（确认后才会提交）。"
 # What customers call each product family, for answers about "can X be refunded?".
@@ -120,7 +120,8 @@ def _renewal(policy: Policy) -> str:
 
 def _sla(policy: Policy) -> str:
     sla = policy.sla
-    tiers = "；".join(f"低于 {t.below_percent}% 补偿 {t.compensation_percent:g}%" for t in sorted(sla.tiers, key=lambda t: -t.below_percent))
+    ordered = sorted(sla.tiers, key=lambda t: -t.below_percent)
+    tiers = "；".join(f"低于 {t.below_percent}% 补偿 {t.compensation_percent:g}%" for t in ordered)
     return (f"我们承诺月可用性 {sla.commitment_percent}%。未达到时按当月费用补偿代金券：{tiers}，最高不超过当月费用；"
             f"请在故障所在月份结束后 {sla.claim_window_days} 天内申请。因故障申请退款时免收手续费。")
 

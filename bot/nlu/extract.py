@@ -79,8 +79,8 @@ def extract_entities(text: str, now: datetime) -> List[Entity]:
         entities.append(Entity("refund_reason", start, end, value, text[start:end]))
     score = survey_score(masked)
     if score is not None:
-        value, start, end = score
-        entities.append(Entity("survey_score", start, end, str(value), text[start:end]))
+        points, start, end = score
+        entities.append(Entity("survey_score", start, end, str(points), text[start:end]))
     contact = contact_choice(masked)
     if contact is not None:
         kind, start, end = contact
@@ -120,8 +120,8 @@ def _value(label: str, raw: str, now: datetime) -> Optional[str]:
 def _money_value(match: re.Match) -> Optional[Decimal]:
     raw = match.group("a") or match.group("b")
     raw = raw.replace(" ", "")
-    value = parse_number(raw[:-1]) * 10_000 if raw.endswith("万") and parse_number(raw[:-1]) is not None \
-        else parse_number(raw)
+    tens_of_thousands = parse_number(raw[:-1]) if raw.endswith("万") else None
+    value = tens_of_thousands * 10_000 if tens_of_thousands is not None else parse_number(raw)
     if value is None or value <= 0:
         return None
     return Decimal(value).quantize(Decimal("0.01"))
@@ -142,7 +142,10 @@ def _date_value(match: re.Match, now: datetime) -> Optional[datetime]:
             first = today.replace(day=1) - timedelta(days=1)
             day = first.replace(day=int(g["pd"]))
         elif g["ago"]:
-            day = today - timedelta(days=int(parse_number(g["ago"])))
+            days_ago = parse_number(g["ago"])
+            if days_ago is None:
+                return None
+            day = today - timedelta(days=int(days_ago))
         elif g["word"]:
             day = today + timedelta(days=_DAY_WORDS[g["word"]])
         elif g["wd"]:

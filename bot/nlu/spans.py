@@ -71,7 +71,7 @@ _CURRENCY_WORDS = ("元", "块钱", "块", "rmb", "人民币", "cny")
 
 
 def _money() -> List[List[Token]]:
-    patterns = [[{"TEXT": {"IN": ["¥", "￥"]}}, {"TEXT": {"REGEX": r"^[\d,.]$"}, "OP": "+"}]]
+    patterns: List[List[Token]] = [[{"TEXT": {"IN": ["¥", "￥"]}}, {"TEXT": {"REGEX": r"^[\d,.]$"}, "OP": "+"}]]
     for unit in _CURRENCY_WORDS:
         unit_tokens = [{"LOWER": c} for c in unit]
         patterns.append([*_number(), {"ORTH": "万", "OP": "?"}, {"ORTH": "多", "OP": "?"}, *unit_tokens])

@@ -30,8 +30,9 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, field, None)
             if value is not None:
                 entry[field] = value
-        if "conversation_id" not in entry and current_conversation.get() is not None:
-            entry["conversation_id"] = current_conversation.get()
+        conversation = current_conversation.get()
+        if "conversation_id" not in entry and conversation is not None:
+            entry["conversation_id"] = conversation
         if record.exc_info:
             entry["error"] = mask_personal_data(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)

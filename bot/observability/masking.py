@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Dict
 
 ID_CARD = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
 BANK_CARD = re.compile(r"(?<!\d)(\d{4})\d{8,11}(\d{4})(?!\d)")
@@ -12,7 +13,7 @@ ORDER_OR_TICKET = re.compile(r"(?<!\d)(?:RF)?\d{12,16}(?!\d)")
 
 def mask_personal_data(text: str) -> str:
     """Mask what identifies a person; order and ticket numbers are kept (they are ids we log on purpose)."""
-    kept = {}
+    kept: Dict[str, str] = {}
 
     def keep(match: re.Match) -> str:
         token = f"\x00{len(kept)}\x00"

@@ -6,8 +6,8 @@ so what the customer reads always adds up. Nothing here touches storage or Rasa.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from calendar import monthrange
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import List, Optional, Sequence, Tuple
@@ -132,7 +132,7 @@ def _payment_source_lines(base: Decimal, payment: Payment, returns_vouchers: boo
                           returns_coupons: bool) -> List[QuoteLine]:
     """Vouchers and coupons paid part of the order: that share of `base` is not paid back."""
     total = payment.amount
-    lines = []
+    lines: List[QuoteLine] = []
     if total <= 0 or base <= 0:
         return lines
     if payment.voucher:

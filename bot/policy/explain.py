@@ -79,7 +79,8 @@ def explain(quote: "Quote", order: "Order", notes: Sequence[str]) -> str:
     parts.append(f"{head}适用规则：{quote.rule_label}。")
     parts.extend(notes)
     parts.extend(_item_lines(quote))
-    parts.append(f"预计可退：{format_yuan(quote.refund)}，退回{DESTINATION_LABELS[quote.destination]}。")
+    where = f"，退回{DESTINATION_LABELS[quote.destination]}" if quote.destination else ""
+    parts.append(f"预计可退：{format_yuan(quote.refund)}{where}。")
     if quote.refund_gift_credit:
         parts.append(
             f"其中现金 {format_yuan(quote.refund_cash)}，赠送金 {format_yuan(quote.refund_gift_credit)}"

@@ -11,6 +11,7 @@ from bot.policy.explain import DESTINATION_LABELS, format_date
 from bot.policy.quote import Quote
 from bot.tickets.models import Ticket
 
+
 def order_title(order: Order) -> str:
     """One line that lets a customer recognise an order (used on buttons)."""
     paid = order.primary_payment.amount if order.primary_payment else order.amount_due

@@ -8,7 +8,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
-
 def make_engine(url: str) -> Engine:
     """Create an engine (2.0-style) for `url`; SQLite files get their folder and sane pragmas."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):

@@ -24,7 +24,10 @@ def _config() -> Config:
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    if head is None:
+        raise SchemaError("no migration found in migrations/versions")
+    return head
 
 
 def current_revision(engine: Engine) -> Optional[str]:

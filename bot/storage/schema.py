@@ -1,13 +1,14 @@
 """Database tables: the demo billing system and the assistant's own tickets."""
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, Integer, String,
-                        Text, UniqueConstraint)
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base, relationship
 
 from bot.storage.types import ExactDecimal, Money, UTCDateTime
 
-Base = declarative_base()
+Base: Any = declarative_base()  # typed Any: SQLAlchemy 1.4's declarative base has no stubs
 
 
 # --- demo billing system (a real provider swaps the billing adapter instead) ---------------

@@ -15,12 +15,11 @@ from typing import List, Optional
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.settings import current_environment
+from bot.backoffice.staff import token_hash
 from bot.clock import CUSTOMER_TZ, utcnow
 from bot.security.passwords import hash_password
-from bot.backoffice.staff import token_hash
-from bot.storage.schema import (Base, CustomerRow, InstanceRow, OrderItemRow, OrderRow, OutageRow,
-                                PaymentRow, StaffRow, TicketRow)
+from bot.settings import current_environment
+from bot.storage.schema import Base, CustomerRow, InstanceRow, OrderItemRow, OrderRow, OutageRow, PaymentRow, StaffRow, TicketRow
 
 D = Decimal
 TENCENT_TIERS = [{"up_to_hours": 96, "price": "0.50"}, {"up_to_hours": None, "price": "0.40"}]

@@ -15,13 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import CUSTOMER_TZ, to_customer_time
 from bot.money import to_money
-from bot.storage.schema import (CustomerVisitRow, EscalationRow, EvidenceRow, TicketEventRow, TicketRow,
-                                TicketSequenceRow)
+from bot.storage.schema import CustomerVisitRow, EscalationRow, EvidenceRow, TicketEventRow, TicketRow, TicketSequenceRow
 from bot.tickets.lifecycle import next_state
 from bot.tickets.models import OPEN_STATUSES, Evidence, Ticket, TicketEvent
+from bot.uploads.store import attach_conversation_uploads
 
 logger = logging.getLogger(__name__)
-from bot.uploads.store import attach_conversation_uploads
 
 NOT_COUNTED_AGAINST_QUOTA = ("rejected", "final_rejected", "withdrawn")
 # Columns a transition may change besides the state itself.
@@ -87,7 +86,7 @@ class TicketStore:
         logger.info("ticket filed (%s, %s)", new.reason, new.order_id,
                     extra={"ticket_id": ticket_id, "conversation_id": new.conversation_id,
                            "customer_id": new.customer_id})
-        return self._get_any(ticket_id), True
+        return self._stored(ticket_id), True
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -102,6 +101,13 @@ class TicketStore:
     def get_for_staff(self, ticket_id: str) -> Optional[Ticket]:
         """Any ticket, for authenticated reviewers and agents (never called from the chat)."""
         return self._get_any(ticket_id.upper())
+
+    def _stored(self, ticket_id: str) -> Ticket:
+        """A ticket this store has just written (it cannot be missing)."""
+        ticket = self._get_any(ticket_id)
+        if ticket is None:
+            raise RuntimeError(f"ticket {ticket_id} vanished right after it was written")
+        return ticket
 
     def _get_any(self, ticket_id: str) -> Optional[Ticket]:
         with self._sessions() as session:
@@ -176,7 +182,7 @@ class TicketStore:
             row.updated_at = now
         logger.info("ticket %s -> %s by %s (%s)", previous, target, actor, action,
                     extra={"ticket_id": ticket_id.upper()})
-        return self._get_any(ticket_id.upper())
+        return self._stored(ticket_id.upper())
 
     def set_status(self, ticket_id: str, status: str, now: datetime, actor: str,
                    reason_code: str = "", note: str = "") -> None:

@@ -14,7 +14,6 @@ from bot.tickets.lifecycle import PROVIDER_STAGES, REJECTION_REASONS
 from bot.tickets.models import Ticket
 from bot.tickets.store import TicketStore
 
-
 AMOUNT = re.compile(r"\d{1,12}(\.\d{1,2})?")
 
 

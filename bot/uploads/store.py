@@ -89,7 +89,8 @@ class UploadStore:
         if not data:
             raise UploadRejected("empty", f"「{safe_filename(filename)}」是空文件。")
         if len(data) > self.max_bytes:
-            raise UploadRejected("too_large", f"「{safe_filename(filename)}」超过了 {self.max_bytes // (1024 * 1024)} MB 的大小限制。")
+            limit_mb = self.max_bytes // (1024 * 1024)
+            raise UploadRejected("too_large", f"「{safe_filename(filename)}」超过了 {limit_mb} MB 的大小限制。")
         content_type = detect_content_type(data)
         if content_type is None:
             raise UploadRejected("bad_type", f"「{safe_filename(filename)}」的文件类型不支持，请上传{ALLOWED_DESCRIPTION}。")

@@ -4,8 +4,8 @@ import sys
 from bot.observability.logs import configure_json_logging
 from bot.settings import load_settings
 from bot.storage.migrations import SchemaError
-from bot.wiring import build_sessions
 from bot.web.app import create_app
+from bot.wiring import build_sessions
 
 
 def main() -> None:

@@ -20,17 +20,24 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.backoffice.api import create_backoffice_api
 from bot.billing.sql_adapter import SqlBillingAdapter
+from bot.clock import utcnow
 from bot.handoff import replies as handoff_replies
 from bot.handoff.hours import SupportSettings
 from bot.handoff.service import HandoffService
-from bot.clock import utcnow
 from bot.observability import metrics
 from bot.policy.config import load_policy
-from bot.security.passwords import verify_password
 from bot.security.login_sessions import LoginKind, LoginSessions
+from bot.security.passwords import verify_password
 from bot.security.ratelimit import login_throttle, rate_limiter
-from bot.security.tokens import (SESSION_TTL, LoginClaim, TokenError, issue_chat_token, issue_session_token,
-                                 verify_session_token, verify_upload_token)
+from bot.security.tokens import (
+    SESSION_TTL,
+    LoginClaim,
+    TokenError,
+    issue_chat_token,
+    issue_session_token,
+    verify_session_token,
+    verify_upload_token,
+)
 from bot.settings import PROJECT_ROOT, Settings
 from bot.storage.migrations import ensure_current
 from bot.storage.schema import CustomerRow
@@ -260,7 +267,8 @@ def create_app(settings: Settings, sessions: sessionmaker, name: str = "refund_s
         grant, error = upload_context(request, token)
         if error:
             return error
-        request.stream.request_max_size = upload_body_limit
+        if request.stream is not None:  # always set on a streamed route
+            request.stream.request_max_size = upload_body_limit
         try:
             await request.receive_body()
         except PayloadTooLarge:

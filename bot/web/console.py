@@ -23,8 +23,8 @@ from bot.handoff import replies as handoff_replies
 from bot.handoff.service import Handoff, HandoffService
 from bot.security.login_sessions import LoginKind, LoginSessions
 from bot.security.ratelimit import login_throttle
-from bot.settings import Settings
 from bot.security.tokens import CONSOLE_TTL, LoginClaim, TokenError, issue_console_token, verify_console_token
+from bot.settings import Settings
 from bot.storage.schema import CustomerRow
 from bot.tickets.workflow import TicketWorkflow
 from bot.uploads.store import EXTENSIONS, UploadStore
@@ -165,6 +165,8 @@ def create_console(templates, sessions, settings: Settings, handoffs: HandoffSer
         if not handoffs.claim(handoff_id, staff.staff_id):
             return response.json({"error": "这个会话已被其他客服接入或已结束。"}, status=409)
         handoff = handoffs.get(handoff_id)
+        if handoff is None:
+            return response.json({"error": "这个会话已结束。"}, status=409)
         await rasa.push_bot_message(handoff.conversation_id,
                                     f"{handoff_replies.agent_prefix(staff.name)}您好，我已接入会话，正在查看您的情况。",
                                     metadata={"agent_id": staff.staff_id})

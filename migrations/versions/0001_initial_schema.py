@@ -1,13 +1,13 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-26 05:03:08.256214
 """
-from alembic import op
 import sqlalchemy as sa
-import bot.storage.types
+from alembic import op
 
+import bot.storage.types
 
 revision = '0001'
 down_revision = None

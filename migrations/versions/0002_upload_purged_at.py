@@ -4,10 +4,10 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-26 07:40:00
 """
-from alembic import op
 import sqlalchemy as sa
-import bot.storage.types
+from alembic import op
 
+import bot.storage.types
 
 revision = '0002'
 down_revision = '0001'

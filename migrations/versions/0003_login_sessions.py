@@ -4,10 +4,10 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-02 14:40:00
 """
-from alembic import op
 import sqlalchemy as sa
-import bot.storage.types
+from alembic import op
 
+import bot.storage.types
 
 revision = '0003'
 down_revision = '0002'

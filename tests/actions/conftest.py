@@ -8,12 +8,12 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot import wiring
 from bot.security.identity import sign_identity
 from bot.settings import PROJECT_ROOT, load_settings
 from bot.storage.database import make_engine, session_factory
 from bot.storage.migrations import migrate
 from bot.storage.seed import seed_demo
-from bot import wiring
 
 
 @pytest.fixture

@@ -2,8 +2,7 @@
 from rasa_sdk.events import SlotSet
 from sqlalchemy import func, select
 
-from actions.refund_form import (FORM_SLOTS, ActionAskOrderId, ActionAskRefundConfirmed,
-                                 ActionSubmitRefund, ValidateRefundForm)
+from actions.refund_form import FORM_SLOTS, ActionAskOrderId, ActionAskRefundConfirmed, ActionSubmitRefund, ValidateRefundForm
 from bot.clock import utcnow
 from bot.nlu.extract import extract_entities
 from bot.nlu.normalize import normalize_text

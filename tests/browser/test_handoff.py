@@ -5,8 +5,7 @@ from sqlalchemy import select
 
 from bot.storage.schema import HandoffNoteRow, SurveyRow, TicketRow
 from bot.storage.seed import demo_order
-from tests.browser.widget import (bot_texts, click_reply, file_refund, login, open_widget, send,
-                                  wait_for_bot)
+from tests.browser.widget import bot_texts, click_reply, file_refund, login, open_widget, send, wait_for_bot
 
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 

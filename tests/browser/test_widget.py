@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from bot.storage.schema import TicketRow, UploadRow
 from bot.storage.seed import demo_order
-from tests.browser.widget import (bot_texts, click_reply, file_refund, login, open_widget, send,
-                                  session_id, wait_for_bot)
+from tests.browser.widget import bot_texts, click_reply, file_refund, login, open_widget, send, session_id, wait_for_bot
 
 
 def tiny_png() -> bytes:

@@ -4,8 +4,8 @@ import uuid
 
 import pytest
 
-from bot.settings import load_settings
 from bot.channels.sessions import InMemorySessionRegistry, RedisSessionRegistry, session_registry
+from bot.settings import load_settings
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

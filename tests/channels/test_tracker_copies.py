@@ -16,7 +16,6 @@ from bot.channels import tracker_copies
 from bot.settings import PROJECT_ROOT
 from tests.channels.test_tracker_history import random_events
 
-
 DIGESTS = ["dfa48dca9f355ad1", "381bc4b6e07fc205", "09d16f28f007492f", "8f39eb22462aa62b", "190858eaf560a0c0"]
 
 

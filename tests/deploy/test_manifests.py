@@ -94,7 +94,7 @@ def test_compose_health_checks_probe_real_readiness_routes_on_the_right_port(kin
 
 def test_compose_environment_names_are_ones_the_code_reads_and_nothing_required_is_missing():
     known = names_read_by_code()
-    for name, service in COMPOSE["services"].items():
+    for name in COMPOSE["services"]:
         env = compose_env(name)
         unknown = {k for k in env if k.startswith("REFUND_")} - known
         assert not unknown, f"{name} sets names no code reads: {unknown}"

@@ -1,11 +1,10 @@
 """Messages as customers really type them still work."""
 import pytest
 
-from tests.widget_client import WidgetClient, run
-from tests.servers import chat_token
-
 from bot.storage.seed import demo_order
 from tests.e2e.test_refund_journey import text_of
+from tests.servers import chat_token
+from tests.widget_client import WidgetClient, run
 
 ORDER = demo_order("in_window").order_id
 

@@ -37,7 +37,8 @@ def test_hours(support):
     assert config.is_open(WEDNESDAY_NOON) and not config.is_open(WEDNESDAY_NIGHT)
     assert not config.is_open(SATURDAY_NOON)
     assert not config.is_open(datetime(2026, 12, 25, 4, 0, tzinfo=timezone.utc))  # holiday
-    assert config.next_opening(WEDNESDAY_NIGHT) == datetime(2026, 11, 26, 9, 0, tzinfo=config.next_opening(WEDNESDAY_NIGHT).tzinfo)
+    opening = config.next_opening(WEDNESDAY_NIGHT)
+    assert opening == datetime(2026, 11, 26, 9, 0, tzinfo=opening.tzinfo)
     assert config.next_opening(SATURDAY_NOON).date().isoformat() == "2026-11-30"
 
 

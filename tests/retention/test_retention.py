@@ -11,13 +11,12 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import func, select
 
-from bot.handoff.service import HandoffService
 from bot.handoff.hours import SupportSettings
+from bot.handoff.service import HandoffService
 from bot.retention import PURGED_NOTE, main, purge
 from bot.security.login_sessions import LoginKind, LoginSessions
 from bot.security.tokens import UploadGrant
-from bot.storage.schema import (HandoffNoteRow, HandoffRow, LoginSessionRow, SurveyRow, TicketEventRow, TicketRow,
-                                UploadRow)
+from bot.storage.schema import HandoffNoteRow, HandoffRow, LoginSessionRow, SurveyRow, TicketEventRow, TicketRow, UploadRow
 from bot.storage.seed import demo_order
 from bot.uploads.store import UploadStore
 from tests.conftest import NOW

@@ -23,12 +23,12 @@ from sqlalchemy import select
 from bot.clock import utcnow
 from bot.handoff.hours import SupportSettings
 from bot.handoff.service import HandoffService
+from bot.security.identity import sign_identity
 from bot.security.tokens import UploadGrant, issue_upload_token
 from bot.settings import PROJECT_ROOT
 from bot.storage.schema import HandoffRow, TicketEventRow, TicketRow
 from bot.storage.seed import DEMO_ORDERS, demo_order
 from bot.uploads.store import UploadStore
-from bot.security.identity import sign_identity
 from tests.servers import ACTION_HEADER, ACTION_TOKEN, JWT_SECRET, TOKEN, free_port, wait_for
 
 ROLES = ("guest", "customer", "other_customer", "agent", "reviewer")

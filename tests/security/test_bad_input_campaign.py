@@ -7,11 +7,11 @@ nothing typed changes identity, amounts, ticket states or action-only slots."""
 from __future__ import annotations
 
 import asyncio
-import urllib.error
-import urllib.request
 import os
 import random
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
@@ -58,7 +58,7 @@ class Outcome:
 
 def rss_mb(pid: int) -> float:
     with open(f"/proc/{pid}/status", encoding="ascii") as status:
-        line = next(l for l in status if l.startswith("VmRSS:"))
+        line = next(row for row in status if row.startswith("VmRSS:"))
     return int(line.split()[1]) / 1024
 
 

@@ -4,9 +4,17 @@ import pytest
 
 from bot.clock import utcnow
 from bot.security.passwords import hash_password, verify_password
-from bot.security.tokens import (LoginClaim, TokenError, UploadGrant, issue_chat_token, issue_session_token,
-                                 issue_upload_token, verify_chat_token, verify_session_token,
-                                 verify_upload_token)
+from bot.security.tokens import (
+    LoginClaim,
+    TokenError,
+    UploadGrant,
+    issue_chat_token,
+    issue_session_token,
+    issue_upload_token,
+    verify_chat_token,
+    verify_session_token,
+    verify_upload_token,
+)
 
 SECRET = "s" * 40
 

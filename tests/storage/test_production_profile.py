@@ -12,7 +12,8 @@ def test_production_endpoints_use_postgres_and_redis(monkeypatch):
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     endpoints = read_endpoints_from_path(str(PROJECT_ROOT / "endpoints.prod.yml"))
-    assert endpoints.tracker_store.type == "bot.channels.tracker_stores.KeepingSQLTrackerStore" and endpoints.tracker_store.kwargs["dialect"] == "postgresql"
+    assert endpoints.tracker_store.type == "bot.channels.tracker_stores.KeepingSQLTrackerStore"
+    assert endpoints.tracker_store.kwargs["dialect"] == "postgresql"
     assert endpoints.lock_store.type == "bot.channels.locks.AtomicRedisLockStore"
     assert endpoints.lock_store.url == "127.0.0.1"
     assert endpoints.action.url == "http://127.0.0.1:5055/webhook"

@@ -106,7 +106,8 @@ def test_reject_appeal_and_final_decision(flow, ticket):
 def test_withdraw_only_before_approval(flow, ticket, seeded, clock):
     assert flow.withdraw("c1001", ticket.ticket_id).status == "withdrawn"
     quote = {"rule": "standard", "refund": "10.00", "paid": "10.00"}
-    other = flow.store.file(NewTicket("c1001", demo_order("standard_voucher").order_id, "ecs", "demand_change", quote, {}), clock())[0]
+    order_id = demo_order("standard_voucher").order_id
+    other = flow.store.file(NewTicket("c1001", order_id, "ecs", "demand_change", quote, {}), clock())[0]
     flow.take(other.ticket_id, "r1")
     flow.approve(other.ticket_id, "r1")
     with pytest.raises(IllegalTransition):
