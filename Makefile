@@ -68,12 +68,12 @@ nlu-report: setup train
 
 # Example: make quote ORDER=2026112400010001 REASON=demand_change
 quote: setup db
-	$(PY) -m bot.policy.cli --order $(ORDER) --reason $(REASON)
+	$(PY) -m bot.commands.quote --order $(ORDER) --reason $(REASON)
 
 # Staff accounts (the only staff outside development). Examples:
 # make staff ARGS='add r7 --name "审核员 小周" --roles reviewer --api-token'   make staff ARGS=list
 staff: setup migrate
-	$(PY) -m bot.backoffice.staff_admin $(ARGS)
+	$(PY) -m bot.commands.staff $(ARGS)
 
 # Purge transcripts and uploads older than REFUND_RETENTION_DAYS (default 180). Example:
 # make retention RETENTION_ARGS=--dry-run

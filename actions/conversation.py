@@ -19,7 +19,8 @@ from bot.faq.answers import (
     product_named,
 )
 from bot.faq.topics import MIN_CONFIDENCE, default_classifier
-from bot.wiring import handoff_service, refund_service
+from bot.refunds import replies
+from bot.wiring import services
 
 
 class ActionCheckCustomer(Action):
@@ -37,7 +38,7 @@ class ActionRefundPolicy(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        policy = refund_service().policy
+        policy = services().refunds.policy
         text = tracker.latest_message.get("text") or ""
         topic, confidence = default_classifier().predict(text)
         product = product_named(text)
@@ -59,7 +60,7 @@ class ActionRefundChannel(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text=channels(handoff_service().support.current().describe()))
+        dispatcher.utter_message(text=channels(services().handoffs.support.current().describe()))
         return []
 
 
@@ -71,7 +72,7 @@ class ActionPauseRelease(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text=pause_release(refund_service().policy))
+        dispatcher.utter_message(text=pause_release(services().refunds.policy))
         return []
 
 
@@ -83,8 +84,8 @@ class ActionPayoutAccount(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text=payout_account(refund_service().policy),
-                                 buttons=[{"title": "转人工核实", "payload": "/request_human"}])
+        dispatcher.utter_message(text=payout_account(services().refunds.policy),
+                                 buttons=replies.CHECK_WITH_AGENT_BUTTONS)
         return []
 
 
@@ -98,18 +99,14 @@ class ActionHandleInform(Action):
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         entities = {e["entity"]: e["value"] for e in tracker.latest_message.get("entities", [])}
         if "ticket_id" in entities:
-            text = f"收到工单号 {entities['ticket_id']}。需要我查询它的进度吗？"
-            buttons = [{"title": "查询进度", "payload": "/ask_refund_status"},
-                       {"title": "解释退款金额", "payload": "/ask_refund_amount"}]
+            text = replies.ticket_id_received(entities["ticket_id"])
+            buttons = replies.TICKET_ID_BUTTONS
         elif "order_id" in entities or "instance_id" in entities:
-            ref = entities.get("order_id") or entities.get("instance_id")
-            text = f"收到 {ref}。请问需要办理什么？"
-            buttons = [{"title": "为它申请退款", "payload": "/request_refund"},
-                       {"title": "查询退款进度", "payload": "/ask_refund_status"}]
+            ref = str(entities.get("order_id") or entities.get("instance_id"))
+            text = replies.reference_received(ref)
+            buttons = replies.ORDER_REFERENCE_BUTTONS
         else:
-            text = "收到。请问需要我帮您做什么？"
-            buttons = [{"title": "申请退款", "payload": "/request_refund"},
-                       {"title": "查询退款进度", "payload": "/ask_refund_status"},
-                       {"title": "了解退款政策", "payload": "/ask_refund_policy"}]
+            text = replies.INFORM_MENU
+            buttons = replies.INFORM_MENU_BUTTONS
         dispatcher.utter_message(text=text, buttons=buttons)
         return []

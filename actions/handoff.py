@@ -14,7 +14,7 @@ from bot.handoff import replies as handoff_replies
 from bot.handoff.summary import build_summary
 from bot.observability.metrics import HANDOFFS
 from bot.refunds import replies
-from bot.wiring import handoff_service, refund_service
+from bot.wiring import services
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -33,7 +33,7 @@ def _linked_ticket(cid: Optional[str], tracker: Tracker, ticket_id: Optional[str
     just the customer's newest ticket from elsewhere."""
     if not cid:
         return None
-    service = refund_service()
+    service = services().refunds
     for candidate in (ticket_id, *(tracker.get_slot(slot) for slot in TICKET_SLOTS)):
         if candidate:
             ticket = service.ticket(cid, candidate)
@@ -41,7 +41,7 @@ def _linked_ticket(cid: Optional[str], tracker: Tracker, ticket_id: Optional[str
                 return ticket
     order_id = tracker.get_slot("order_id")
     if order_id:
-        return service.tickets.open_ticket_for_order(cid, order_id)
+        return service.open_ticket(cid, order_id)
     filed_here = [t for t in service.tickets_for(cid) if t.conversation_id == tracker.sender_id]
     return filed_here[0] if filed_here else None
 
@@ -54,9 +54,9 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
     quote = None
     order_id, refund_reason = tracker.get_slot("order_id"), tracker.get_slot("refund_reason")
     if cid and order_id and refund_reason:
-        quote = refund_service().quote(cid, order_id, refund_reason)
+        quote = services().refunds.quote(cid, order_id, refund_reason)
     summary = build_summary(tracker.current_slot_values(), _recent_user_messages(tracker), quote, ticket)
-    service = handoff_service()
+    service = services().handoffs
     queued = service.request(tracker.sender_id, cid, reason, ticket.ticket_id if ticket else None, summary)
     HANDOFFS.labels(reason=reason).inc()
     prefix = f"{lead_in}\n" if lead_in else ""
@@ -92,7 +92,7 @@ class ActionOfferResume(Action):
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         paused, cid = tracker.get_slot("paused_form") or {}, customer_id(tracker)
         order_id = paused.get("order_id") if isinstance(paused, dict) else None
-        if cid and order_id and refund_service().tickets.open_ticket_for_order(cid, str(order_id)) is None:
+        if cid and order_id and services().refunds.open_ticket(cid, str(order_id)) is None:
             dispatcher.utter_message(text=handoff_replies.resume_offer(str(order_id)),
                                      buttons=handoff_replies.RESUME_BUTTONS)
             return []
@@ -149,7 +149,7 @@ class ActionFallback(Action):
                    for e in tracker.events if e.get("event") == "user"]
         if len(intents) >= 2 and intents[-1] == intents[-2] == "nlu_fallback":
             return hand_off(dispatcher, tracker, "fallback",
-                            lead_in="抱歉，我好像一直没能理解您的问题，为您转接人工客服。")
+                            lead_in=handoff_replies.NOT_UNDERSTOOD_LEAD_IN)
         likely = replies.likely_intent_buttons(tracker.latest_message.get("intent_ranking") or [])
         if likely:
             dispatcher.utter_message(text=replies.LIKELY_INTENTS, buttons=likely)
@@ -180,7 +180,7 @@ class ValidateLeaveMessageForm(FormValidationAction):
                                 domain: DomainDict) -> Dict[Text, Any]:
         digits = re.sub(r"[\s-]", "", str(value or ""))
         if not PHONE.match(digits):
-            dispatcher.utter_message(text="这个号码好像不对，请输入 11 位手机号码。")
+            dispatcher.utter_message(text=handoff_replies.BAD_PHONE)
             return {"callback_phone": None}
         return {"callback_phone": digits}
 
@@ -188,7 +188,7 @@ class ValidateLeaveMessageForm(FormValidationAction):
                                domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "").strip()
         if len(text) < 2:
-            dispatcher.utter_message(text="请简单写一下需要客服帮您处理的问题。")
+            dispatcher.utter_message(text=handoff_replies.MESSAGE_TOO_SHORT)
             return {"leave_message": None}
         return {"leave_message": text[:2000]}
 
@@ -207,7 +207,7 @@ class ActionSubmitLeaveMessage(Action):
             return clear
         ticket = _linked_ticket(cid, tracker)
         summary = build_summary(tracker.current_slot_values(), _recent_user_messages(tracker), None, ticket)
-        service = handoff_service()
+        service = services().handoffs
         service.leave_message(tracker.sender_id, cid, kind, message, tracker.get_slot("callback_phone"),
                               tracker.get_slot("handoff_reason") or "requested",
                               ticket.ticket_id if ticket else None, summary)
@@ -228,7 +228,7 @@ class ValidateSurveyForm(FormValidationAction):
                                 domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "").strip()
         skipped = tracker.latest_message.get("intent", {}).get("name") == "deny" or text in ("跳过", "不用了", "没有")
-        return {"survey_comment": "（无）" if skipped or not text else text[:1000]}
+        return {"survey_comment": handoff_replies.NO_COMMENT if skipped or not text else text[:1000]}
 
 
 class ActionSubmitSurvey(Action):
@@ -242,11 +242,11 @@ class ActionSubmitSurvey(Action):
         if score is None:
             return clear
         cid = customer_id(tracker)
-        service = handoff_service()
+        service = services().handoffs
         handoff = service.last_resolved(tracker.sender_id)
-        tickets = [t for t in refund_service().tickets_for(cid) if t.conversation_id == tracker.sender_id] if cid else []
-        service.record_survey(tracker.sender_id, cid, int(score), None if comment == "（无）" else comment,
+        tickets = [t for t in services().refunds.tickets_for(cid) if t.conversation_id == tracker.sender_id] if cid else []
+        service.record_survey(tracker.sender_id, cid, int(score), None if comment == handoff_replies.NO_COMMENT else comment,
                               handoff_id=handoff.id if handoff else None,
                               ticket_id=tickets[0].ticket_id if tickets else None)
-        dispatcher.utter_message(text="感谢您的评价！我们会继续改进。还有什么可以帮您？")
+        dispatcher.utter_message(text=handoff_replies.SURVEY_THANKS)
         return clear

@@ -11,17 +11,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import hand_off
 from actions.identity import customer_id
+from bot.errors import NotFound
 from bot.policy.explain import deduction_section
 from bot.refunds import replies, ticket_replies
 from bot.tickets.lifecycle import IllegalTransition
 from bot.tickets.models import Ticket
-from bot.wiring import refund_service, ticket_workflow
+from bot.wiring import services
 
-NOT_FOUND = "没有找到您名下的该退款工单，请核对工单号（RF 加 12 位数字）。"
-WITHDRAWABLE = ("submitted", "under_review", "needs_info")
 # After an amount is explained: a person for a claim beyond the policy, or a formal complaint.
-AMOUNT_BUTTONS = [{"title": "转人工申请复核或赔偿", "payload": "/request_human"},
-                  {"title": "没问题了", "payload": "/thank"}]
 
 
 def _mentioned_ticket_id(tracker: Tracker) -> Optional[str]:
@@ -44,18 +41,18 @@ class _TicketAction(Action, ABC):
             return []
         ticket_id = _mentioned_ticket_id(tracker)
         if ticket_id:
-            ticket = refund_service().ticket(cid, ticket_id)
+            ticket = services().refunds.ticket(cid, ticket_id)
             if ticket is None:
-                dispatcher.utter_message(text=NOT_FOUND)
+                dispatcher.utter_message(text=ticket_replies.NOT_FOUND)
                 return []
             return self._about(ticket, self.answer_one(dispatcher, tracker, ticket))
         current = tracker.get_slot("current_ticket")
-        ticket = refund_service().ticket(cid, current) if current else None
+        ticket = services().refunds.ticket(cid, current) if current else None
         if ticket is not None and self.fits_context(ticket):
             events = self.answer_one(dispatcher, tracker, ticket)
-            self.mention_others(dispatcher, [t for t in refund_service().tickets_for(cid) if t.ticket_id != current])
+            self.mention_others(dispatcher, [t for t in services().refunds.tickets_for(cid) if t.ticket_id != current])
             return self._about(ticket, events)
-        return self.answer_all(dispatcher, tracker, refund_service().tickets_for(cid))
+        return self.answer_all(dispatcher, tracker, services().refunds.tickets_for(cid))
 
     def mention_others(self, dispatcher: CollectingDispatcher, others: List[Ticket]) -> None:
         """After answering about the ticket in context, what to say of the customer's others."""
@@ -82,10 +79,10 @@ class ActionRefundStatus(_TicketAction):
         return "action_refund_status"
 
     def answer_one(self, dispatcher, tracker, ticket):
-        workflow = ticket_workflow()
+        workflow = services().workflow
         escalated_to = workflow.escalate_if_overdue(ticket)
         if escalated_to is not None:
-            ticket = refund_service().ticket(ticket.customer_id, ticket.ticket_id)
+            ticket = services().refunds.ticket(ticket.customer_id, ticket.ticket_id)
         dispatcher.utter_message(text=ticket_replies.status_text(ticket, escalated_to))
         if ticket.status == "needs_info" and tracker.active_loop.get("name") is None:
             # Ask for exactly what the reviewer listed, right away.
@@ -94,8 +91,7 @@ class ActionRefundStatus(_TicketAction):
 
     def answer_all(self, dispatcher, tracker, tickets):
         if not tickets:
-            dispatcher.utter_message(text="您名下暂时没有退款工单。需要现在申请退款吗？",
-                                     buttons=[{"title": "申请退款", "payload": "/request_refund"}])
+            dispatcher.utter_message(text=ticket_replies.NO_TICKETS, buttons=ticket_replies.NO_TICKETS_BUTTONS)
             return []
         # The one the customer most likely means: one waiting for them, else the newest.
         needing_info = [t for t in tickets if t.status == "needs_info"]
@@ -106,7 +102,7 @@ class ActionRefundStatus(_TicketAction):
 
     def mention_others(self, dispatcher, others):
         if others:
-            dispatcher.utter_message(text=replies.ticket_list(others, heading="您名下的其他退款工单："),
+            dispatcher.utter_message(text=replies.ticket_list(others, heading=ticket_replies.OTHER_TICKETS),
                                      buttons=replies.ticket_buttons(others))
 
 
@@ -115,25 +111,25 @@ class ActionRefundAmount(_TicketAction):
         return "action_refund_amount"
 
     def answer_one(self, dispatcher, tracker, ticket):
-        dispatcher.utter_message(text=ticket_replies.amount_text(ticket), buttons=AMOUNT_BUTTONS)
+        dispatcher.utter_message(text=ticket_replies.amount_text(ticket), buttons=ticket_replies.AMOUNT_BUTTONS)
         return []
 
     def answer_all(self, dispatcher, tracker, tickets):
         order_id, reason = tracker.get_slot("order_id"), tracker.get_slot("refund_reason")
         in_form = tracker.active_loop.get("name") == "refund_form"
         if in_form and order_id and reason:
-            quote = refund_service().quote(customer_id(tracker), order_id, reason)
+            quote = services().refunds.quote(customer_id(tracker), order_id, reason)
             why = deduction_section([line.code for line in quote.lines if line.amount < 0], reason)
             dispatcher.utter_message(text="\n".join([quote.explanation, *why]))
         elif in_form:
-            dispatcher.utter_message(text="确定订单和退款原因后，我会给您逐项列出可退金额和扣除项。")
+            dispatcher.utter_message(text=ticket_replies.AMOUNT_AFTER_ORDER_AND_REASON)
         elif open_tickets := [t for t in tickets if t.is_open or t.status == "rejected"]:
-            dispatcher.utter_message(text=ticket_replies.amount_text(open_tickets[0]), buttons=AMOUNT_BUTTONS)
+            dispatcher.utter_message(text=ticket_replies.amount_text(open_tickets[0]), buttons=ticket_replies.AMOUNT_BUTTONS)
             return [SlotSet("current_ticket", open_tickets[0].ticket_id)]
         else:
             # No ticket in progress: the question is about what an order would bring back.
-            dispatcher.utter_message(text="想知道某个订单能退多少？选择订单后我会先逐项帮您试算，您确认后才会提交。",
-                                     buttons=[{"title": "选择订单试算", "payload": "/request_refund"}])
+            dispatcher.utter_message(text=ticket_replies.AMOUNT_WITHOUT_TICKET,
+                                     buttons=ticket_replies.AMOUNT_WITHOUT_TICKET_BUTTONS)
         return []
 
 
@@ -153,24 +149,22 @@ class ActionAppealRejection(_TicketAction):
             # Still dissatisfied after the appeal: a human explains and looks for a way forward.
             dispatcher.utter_message(text=ticket_replies.status_text(ticket))
             return hand_off(dispatcher, tracker, "dissatisfied", ticket.ticket_id,
-                            lead_in="我理解您对结果不满意，为您转接人工客服进一步沟通。")
-        dispatcher.utter_message(text=f"工单 {ticket.ticket_id} 目前是「{ticket.status_label}」，并没有被驳回。")
+                            lead_in=ticket_replies.STILL_DISSATISFIED)
+        dispatcher.utter_message(text=ticket_replies.not_rejected(ticket))
         return []
 
     def answer_all(self, dispatcher, tracker, tickets):
         rejected = [t for t in tickets if t.status in ("rejected", "final_rejected")]
         if not rejected:
-            dispatcher.utter_message(text="您名下没有被驳回的退款工单。需要的话我可以帮您查询各工单的进度。",
-                                     buttons=[{"title": "查询退款进度", "payload": "/ask_refund_status"}])
+            dispatcher.utter_message(text=ticket_replies.NO_REJECTED_TICKET,
+                                     buttons=ticket_replies.NO_REJECTED_TICKET_BUTTONS)
             return []
         return self._about(rejected[0], self.answer_one(dispatcher, tracker, rejected[0]))
 
     @staticmethod
     def _offer_appeal(dispatcher: CollectingDispatcher, ticket: Ticket) -> List[Dict]:
         dispatcher.utter_message(
-            text=f"工单 {ticket.ticket_id}（订单 {ticket.order_id}）{ticket_replies.rejection_text(ticket)}\n要现在提出申诉吗？",
-            buttons=[{"title": "提出申诉", "payload": "/affirm"}, {"title": "转人工客服", "payload": "/request_human"},
-                     {"title": "暂不申诉", "payload": "/deny"}])
+            text=ticket_replies.appeal_offer(ticket), buttons=ticket_replies.APPEAL_BUTTONS)
         return [SlotSet("appeal_ticket", ticket.ticket_id)]
 
 
@@ -186,23 +180,20 @@ class ActionWithdrawPrompt(Action):
         if cid is None:
             dispatcher.utter_message(response="utter_login_required")
             return [SlotSet("withdraw_ticket", None)]
-        tickets = [t for t in refund_service().tickets_for(cid) if t.status in WITHDRAWABLE]
+        tickets = [t for t in services().refunds.tickets_for(cid) if services().workflow.withdrawable(t)]
         named = _mentioned_ticket_id(tracker)
         if named:
             tickets = [t for t in tickets if t.ticket_id == named]
         if not tickets:
-            dispatcher.utter_message(text="您当前没有进行中的申请，也没有可以撤回的工单（审核通过后的工单不能撤回）。")
+            dispatcher.utter_message(text=ticket_replies.NOTHING_TO_WITHDRAW)
             return [SlotSet("withdraw_ticket", None)]
         if len(tickets) > 1:
-            dispatcher.utter_message(text="您有多个可以撤回的工单，请选择要撤回哪一个：", buttons=[
-                {"title": f"{t.ticket_id}（订单 {t.order_id}，{t.status_label}）",
-                 "payload": f'/cancel{{"ticket_id": "{t.ticket_id}"}}'} for t in tickets])
+            dispatcher.utter_message(text=ticket_replies.WHICH_TO_WITHDRAW,
+                                     buttons=ticket_replies.withdraw_buttons(tickets))
             return [SlotSet("withdraw_ticket", None)]
         ticket = tickets[0]
         dispatcher.utter_message(
-            text=f"确定要撤回工单 {ticket.ticket_id}（订单 {ticket.order_id}，{ticket.status_label}）吗？"
-                 "撤回后审核会停止，之后可以重新申请。",
-            buttons=[{"title": "确认撤回", "payload": "/affirm"}, {"title": "不撤回", "payload": "/deny"}])
+            text=ticket_replies.withdraw_question(ticket), buttons=ticket_replies.WITHDRAW_BUTTONS)
         return [SlotSet("withdraw_ticket", ticket.ticket_id)]
 
 
@@ -217,13 +208,13 @@ class ActionWithdrawTicket(Action):
             dispatcher.utter_message(response="utter_anything_else")
             return [SlotSet("withdraw_ticket", None)]
         try:
-            ticket = ticket_workflow().withdraw(cid, ticket_id)
-            dispatcher.utter_message(text=f"已撤回工单 {ticket.ticket_id}。如需重新申请，随时告诉我。")
-        except KeyError:
-            dispatcher.utter_message(text=NOT_FOUND)
+            ticket = services().workflow.withdraw(cid, ticket_id)
+            dispatcher.utter_message(text=ticket_replies.withdrawn(ticket))
+        except NotFound:
+            dispatcher.utter_message(text=ticket_replies.NOT_FOUND)
         except IllegalTransition:
-            current = refund_service().ticket(cid, ticket_id)
-            dispatcher.utter_message(text=f"工单 {ticket_id} 已是「{current.status_label if current else '未知'}」，无法撤回。")
+            current = services().refunds.ticket(cid, ticket_id)
+            dispatcher.utter_message(text=ticket_replies.cannot_withdraw(ticket_id, current))
         return [SlotSet("withdraw_ticket", None)]
 
 
@@ -237,12 +228,8 @@ class ActionGreet(Action):
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         cid = customer_id(tracker)
         if cid:
-            service = refund_service()
-            changed = service.tickets.changed_since_last_visit(cid, service.clock())
+            changed = services().refunds.changes_since_last_visit(cid)
             if changed:
-                lines = ["欢迎回来！自您上次来访后，以下工单有了新进展："]
-                lines += [ticket_replies.change_notice(ticket) for ticket, _ in changed]
-                lines.append("想看详情，告诉我工单号即可。")
-                dispatcher.utter_message(text="\n".join(lines))
+                dispatcher.utter_message(text=ticket_replies.welcome_back([ticket for ticket, _ in changed]))
         dispatcher.utter_message(text=replies.GREETING)
         return []

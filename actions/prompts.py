@@ -52,7 +52,7 @@ class ActionAskIncidentDescription(_AskAction):
 
 
 class ActionAskContactChoice(_AskAction):
-    text = "请选择联系方式："
+    text = handoff_replies.CONTACT_CHOICE_QUESTION
     buttons = handoff_replies.LEAVE_MESSAGE_BUTTONS[:2]
 
     def name(self) -> Text:
@@ -60,14 +60,14 @@ class ActionAskContactChoice(_AskAction):
 
 
 class ActionAskLeaveMessage(_AskAction):
-    text = "请写下需要客服帮您处理的问题，客服上线后会第一时间查看："
+    text = handoff_replies.LEAVE_MESSAGE_QUESTION
 
     def name(self) -> Text:
         return "action_ask_leave_message"
 
 
 class ActionAskCallbackPhone(_AskAction):
-    text = "请留下方便接听的 11 位手机号码（仅用于本次回访）："
+    text = handoff_replies.CALLBACK_PHONE_QUESTION
 
     def name(self) -> Text:
         return "action_ask_callback_phone"
@@ -83,7 +83,7 @@ class ActionAskSurveyScore(_AskAction):
 
 class ActionAskSurveyComment(_AskAction):
     text = handoff_replies.SURVEY_COMMENT_QUESTION
-    buttons = [{"title": "跳过", "payload": "/deny"}]
+    buttons = handoff_replies.SKIP_BUTTONS
 
     def name(self) -> Text:
         return "action_ask_survey_comment"

@@ -17,22 +17,21 @@ from actions.handoff import hand_off
 from actions.identity import customer_id
 from bot.billing.models import Order
 from bot.clock import utcnow
+from bot.errors import NotFound
 from bot.nlu.form_answers import NOT_A_DESCRIPTION, SMALL_TALK, is_only_a_time, looks_like_time
 from bot.nlu.normalize import normalize_text
 from bot.nlu.reasons import find_reason
-from bot.policy.config import REASONS
 from bot.refunds import replies
 from bot.refunds.order_reference import OrderClues, resolve_order_reference
-from bot.wiring import handoff_service, refund_service, upload_store
+from bot.vocabulary import RefundReason
+from bot.wiring import services
 
 FORM_SLOTS = ("order_id", "order_candidates", "instance_id", "refund_reason", "incident_time", "incident_instance",
               "incident_description", "evidence_links", "duplicate_confirmed", "refund_confirmed",
               "refund_blocked")
-FILING_FAILED = "抱歉，系统繁忙，您的退款申请这次没有提交成功（不会产生重复申请）。您填写的内容都保留着，稍后确认即可重新提交。"
 logger = logging.getLogger(__name__)
 SERVICE_ISSUE_SLOTS = ["incident_time", "incident_instance", "incident_description", "evidence_links"]
 # Refusals that do not depend on the reason: say so as soon as the order is known.
-REASON_INDEPENDENT_REFUSALS = {"payg_not_refundable", "unpaid_items", "expired"}
 MAX_TEXT = 2000
 
 
@@ -65,14 +64,12 @@ def _login_required(dispatcher: CollectingDispatcher) -> None:
 
 def _accept_order(dispatcher: CollectingDispatcher, cid: str, order: Order) -> Dict[Text, Any]:
     """The customer's order is identified: refuse at once what no reason can change, else go on."""
-    service = refund_service()
-    open_ticket = service.tickets.open_ticket_for_order(cid, order.order_id)
-    if open_ticket is not None:
-        dispatcher.utter_message(text=replies.ticket_already_open(open_ticket))
+    precheck = services().refunds.precheck(cid, order)
+    if precheck.open_ticket is not None:
+        dispatcher.utter_message(text=replies.ticket_already_open(precheck.open_ticket))
         return {"order_id": order.order_id, "refund_blocked": True}
-    probe = service.quote(cid, order.order_id, "demand_change")
-    if probe is not None and probe.rule in REASON_INDEPENDENT_REFUSALS:
-        dispatcher.utter_message(text=probe.explanation)
+    if precheck.refusal is not None:
+        dispatcher.utter_message(text=precheck.refusal.explanation)
         return {"order_id": order.order_id, "refund_blocked": True}
     dispatcher.utter_message(text=replies.order_found(order))
     return {"order_id": order.order_id, "incident_instance": order.instance_id}
@@ -80,7 +77,7 @@ def _accept_order(dispatcher: CollectingDispatcher, cid: str, order: Order) -> D
 
 def _several_orders(dispatcher: CollectingDispatcher, cid: str, typed_ids: List[str]) -> Dict[Text, Any]:
     """Several order ids in one message: ask which (only the customer's own are offered)."""
-    service = refund_service()
+    service = services().refunds
     own = [o for o in (service.find_order(cid, order_id=i).order for i in typed_ids) if o is not None]
     if len(own) == 1:
         return _accept_order(dispatcher, cid, own[0])
@@ -94,7 +91,7 @@ def _several_orders(dispatcher: CollectingDispatcher, cid: str, typed_ids: List[
 def _order_in_words(dispatcher: CollectingDispatcher, cid: str, tracker: Tracker) -> Dict[Text, Any]:
     """「8核16G那台」「第一个」「续费的那个」: match the clues the NLU found against the orders the
     customer was offered."""
-    offered = refund_service().refundable_orders(cid)[:10]
+    offered = services().refunds.refundable_orders(cid)[:10]
     clues = OrderClues.from_entities(tracker.latest_message.get("entities", []))
     reference = resolve_order_reference(clues, offered)
     if not reference.understood:
@@ -128,7 +125,7 @@ class ValidateRefundForm(FormValidationAction):
     @staticmethod
     def _has_duplicates(tracker: Tracker) -> bool:
         cid, order_id = customer_id(tracker), tracker.get_slot("order_id")
-        return bool(cid and order_id and refund_service().duplicate_payments(cid, order_id))
+        return bool(cid and order_id and services().refunds.duplicate_payments(cid, order_id))
 
     async def extract_order_id(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
@@ -146,7 +143,7 @@ class ValidateRefundForm(FormValidationAction):
         if cid is None:
             _login_required(dispatcher)
             return {"order_id": None, "refund_blocked": True}
-        service = refund_service()
+        service = services().refunds
         # Rasa keeps one entity value per slot: count the ids the NLU found in the message.
         typed_ids = list(dict.fromkeys(str(e["value"]) for e in tracker.latest_message.get("entities", [])
                                        if e.get("entity") == "order_id"))
@@ -165,16 +162,16 @@ class ValidateRefundForm(FormValidationAction):
 
     def validate_refund_reason(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
-        reason = value if value in REASONS else None
+        reason = value if RefundReason.parse(value) else None
         if reason is None and isinstance(value, str):
             found = find_reason(normalize_text(value))
             reason = found[0] if found else None
         if reason is None:
-            dispatcher.utter_message(text="抱歉，我没能判断您的退款原因，请从下面选一项，或换个说法告诉我。")
+            dispatcher.utter_message(text=replies.REASON_NOT_UNDERSTOOD)
             return {"refund_reason": None}
         cid, order_id = customer_id(tracker), tracker.get_slot("order_id")
         if cid and order_id:
-            quote = refund_service().quote(cid, order_id, reason)
+            quote = services().refunds.quote(cid, order_id, reason)
             if quote is not None and not quote.eligible and "manual_review" not in quote.alternatives:
                 dispatcher.utter_message(text=quote.explanation)
                 return {"refund_reason": reason, "refund_blocked": True}
@@ -187,15 +184,14 @@ class ValidateRefundForm(FormValidationAction):
         if dates:
             moment = datetime.fromisoformat(dates[0])
             if moment > utcnow() + timedelta(hours=1):
-                dispatcher.utter_message(text="这个时间好像还没到，请再确认一下问题发生的时间。")
+                dispatcher.utter_message(text=replies.TIME_IN_FUTURE)
                 return {"incident_time": None}
             return {"incident_time": f"{dates[0]}（{text[:50]}）"}
         if _intent(tracker) in SMALL_TALK or not looks_like_time(text, has_date_entity=False):
-            dispatcher.utter_message(text="没能从这句话里看出时间。请告诉我问题大约从什么时候开始，例如「昨天下午3点」"
-                                          "「11月20日上午」；记不清也可以说「不记得了」。")
+            dispatcher.utter_message(text=replies.TIME_NOT_UNDERSTOOD)
             return {"incident_time": None}
         if len(text) > 100:
-            dispatcher.utter_message(text="请用一句话告诉我大致时间，例如「前天下午」。")
+            dispatcher.utter_message(text=replies.TIME_TOO_LONG)
             return {"incident_time": None}
         return {"incident_time": text}
 
@@ -204,10 +200,10 @@ class ValidateRefundForm(FormValidationAction):
         cid = customer_id(tracker)
         instance_id = _ids(value, tracker).get("instance_id")
         if instance_id is None:
-            dispatcher.utter_message(text="请发送出问题的实例 ID，形如 ins-xxxxxxxx。")
+            dispatcher.utter_message(text=replies.INSTANCE_ID_PLEASE)
             return {"incident_instance": None}
-        if cid is None or refund_service().billing.get_instance(cid, instance_id) is None:
-            dispatcher.utter_message(text=f"没有在您的账号下找到实例 {instance_id}，请核对。")
+        if cid is None or not services().refunds.owns_instance(cid, instance_id):
+            dispatcher.utter_message(text=replies.instance_not_found(instance_id))
             return {"incident_instance": None}
         return {"incident_instance": instance_id}
 
@@ -216,8 +212,7 @@ class ValidateRefundForm(FormValidationAction):
         text = str(value or "").strip()
         spans = [(e["start"], e["end"]) for e in tracker.latest_message.get("entities", []) if e["entity"] == "date"]
         if _intent(tracker) in NOT_A_DESCRIPTION or len(text) < 2 or is_only_a_time(text, spans):
-            dispatcher.utter_message(text="这条消息我没有记作问题描述。请说说具体遇到了什么问题，例如「数据库连接超时，"
-                                          "网站打不开」。")
+            dispatcher.utter_message(text=replies.NOT_A_DESCRIPTION)
             return {"incident_description": None}
         return {"incident_description": text[:MAX_TEXT]}
 
@@ -226,23 +221,23 @@ class ValidateRefundForm(FormValidationAction):
         text = str(value or "").strip()
         cid = customer_id(tracker)
         if text.lower() in UPLOAD_DONE and cid:
-            files = upload_store().for_conversation(cid, tracker.sender_id)
+            files = services().uploads.for_conversation(cid, tracker.sender_id)
             if not files:
-                dispatcher.utter_message(text="还没有收到您上传的文件。请通过上面的链接上传，或回复「没有」跳过。")
+                dispatcher.utter_message(text=replies.NO_UPLOAD_YET)
                 return {"evidence_links": None}
-            return {"evidence_links": f"已上传 {len(files)} 个文件"}
+            return {"evidence_links": replies.uploaded_files(len(files))}
         if tracker.latest_message.get("intent", {}).get("name") == "deny" or text.lower() in NO_EVIDENCE:
-            return {"evidence_links": "无"}
+            return {"evidence_links": replies.NO_EVIDENCE_GIVEN}
         links = links_in(text)
         if links:
-            dispatcher.utter_message(text=f"已收到 {len(links)} 个链接，会附在工单中。")
+            dispatcher.utter_message(text=replies.links_received(len(links)))
             return {"evidence_links": "\n".join(links[:10])}
         return {"evidence_links": text[:500]}
 
     def validate_duplicate_confirmed(self, value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if value is False:
-            dispatcher.utter_message(text="好的。如果不是重复扣款，请重新选择退款原因。")
+            dispatcher.utter_message(text=replies.NOT_A_DUPLICATE)
             return {"duplicate_confirmed": None, "refund_reason": None}
         return {"duplicate_confirmed": True}
 
@@ -257,23 +252,23 @@ class ActionAskOrderId(Action):
         if cid is None:
             _login_required(dispatcher)
             return []
-        service = refund_service()
+        service = services().refunds
         named = [o for o in (service.find_order(cid, order_id=i).order for i in tracker.get_slot("order_candidates") or [])
                  if o is not None]
         if named:
-            dispatcher.utter_message(text="请选择要退款的订单：", buttons=replies.as_buttons(named))
+            dispatcher.utter_message(text=replies.WHICH_ORDER, buttons=replies.as_buttons(named))
             return [SlotSet("order_candidates", None)]
         instance_id = tracker.get_slot("instance_id")
         candidates = service.find_order(cid, instance_id=instance_id).candidates if instance_id else ()
         if candidates:
-            dispatcher.utter_message(text=f"实例 {instance_id} 下有多个订单，请选择要退款的那一个：",
+            dispatcher.utter_message(text=replies.which_order_of_instance(instance_id),
                                      buttons=replies.as_buttons(candidates))
             return []
         orders = service.refundable_orders(cid)
         if not orders:
-            dispatcher.utter_message(text="您的账号下暂时没有可申请退款的包年包月订单。如果您有订单号，也可以直接发给我。")
+            dispatcher.utter_message(text=replies.NO_REFUNDABLE_ORDERS)
             return []
-        dispatcher.utter_message(text="请选择要退款的订单，或直接发送订单号 / 实例 ID：",
+        dispatcher.utter_message(text=replies.PICK_OR_TYPE_ORDER,
                                  buttons=replies.as_buttons(orders[:10]))
         return []
 
@@ -284,7 +279,7 @@ class ActionAskIncidentInstance(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text="请问是哪台实例出现了问题？请发送实例 ID（形如 ins-xxxxxxxx）。")
+        dispatcher.utter_message(text=replies.WHICH_INSTANCE)
         return []
 
 
@@ -295,13 +290,12 @@ class ActionAskDuplicateConfirmed(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         cid, order_id = customer_id(tracker), tracker.get_slot("order_id")
-        order = refund_service().billing.get_order(cid, order_id) if cid and order_id else None
+        order = services().refunds.order(cid, order_id) if cid and order_id else None
         if order is None or not order.duplicate_payments or order.primary_payment is None:
             return []
         dispatcher.utter_message(
             text=replies.duplicate_question(order.duplicate_payments, order.primary_payment),
-            buttons=[{"title": "是的，退回重复扣款", "payload": "/affirm"},
-                     {"title": "不是", "payload": "/deny"}],
+            buttons=replies.DUPLICATE_BUTTONS,
         )
         return []
 
@@ -313,17 +307,12 @@ class ActionAskRefundConfirmed(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         cid = customer_id(tracker)
-        quote = refund_service().quote(cid, tracker.get_slot("order_id"), tracker.get_slot("refund_reason")) \
+        quote = services().refunds.quote(cid, tracker.get_slot("order_id"), tracker.get_slot("refund_reason")) \
             if cid else None
         if quote is None:
             _login_required(dispatcher)
             return []
-        if quote.eligible:
-            buttons = [{"title": "确认提交", "payload": "/affirm"}, {"title": "暂不提交", "payload": "/deny"}]
-        else:
-            buttons = [{"title": "提交人工复核", "payload": "/affirm"},
-                       {"title": "转人工客服", "payload": "/request_human"},
-                       {"title": "不用了", "payload": "/deny"}]
+        buttons = replies.CONFIRM_BUTTONS if quote.eligible else replies.MANUAL_REVIEW_BUTTONS
         dispatcher.utter_message(text=replies.quote_question(quote), buttons=buttons)
         return []
 
@@ -345,10 +334,10 @@ class ActionSubmitRefund(Action):
                 filed = self._file(dispatcher, tracker, cid, order_id, reason)
             except SQLAlchemyError:
                 logger.exception("filing failed", extra={"conversation_id": tracker.sender_id})
-                dispatcher.utter_message(text=FILING_FAILED)
+                dispatcher.utter_message(text=replies.FILING_FAILED)
                 # Keep everything collected and ask for the confirmation again.
                 return [SlotSet("refund_confirmed", None), FollowupAction("refund_form")]
-            except LookupError:
+            except NotFound:
                 # The order is not (or no longer) this customer's: file nothing, say so plainly.
                 logger.warning("refused to file for an order the customer does not own",
                                extra={"conversation_id": tracker.sender_id})
@@ -356,7 +345,7 @@ class ActionSubmitRefund(Action):
                 return clear_form_events()
             return filed + clear_form_events()
         else:
-            dispatcher.utter_message(text="好的，本次退款申请没有提交。如果之后改变主意，随时告诉我。")
+            dispatcher.utter_message(text=replies.NOT_FILED)
         return clear_form_events()
 
     @staticmethod
@@ -370,7 +359,7 @@ class ActionSubmitRefund(Action):
             evidence.append(("text", details["incident_description"]))
         for link in links_in(details.get("evidence_links") or ""):
             evidence.append(("link", link))
-        service = refund_service()
+        service = services().refunds
         if reason == "duplicate_payment":
             evidence += [("transaction", p.txn_id) for p in service.duplicate_payments(cid, order_id)]
         filing = service.file(cid, order_id, reason, details, evidence, conversation_id=tracker.sender_id)
@@ -381,11 +370,10 @@ class ActionSubmitRefund(Action):
             dispatcher.utter_message(text=replies.ticket_already_open(filing.ticket))
             return about
         dispatcher.utter_message(text=replies.ticket_filed(filing.ticket))
-        threshold = handoff_service().support.current().large_refund_above
-        if filing.ticket.manual_review or (threshold is not None and filing.quote.refund > threshold):
-            reason_code = "flagged" if filing.ticket.manual_review else "large_amount"
+        reason_code = filing.agent_reason(services().handoffs.support.current().large_refund_above)
+        if reason_code is not None:
             return about + hand_off(dispatcher, tracker, reason_code, filing.ticket.ticket_id,
-                                    lead_in="这个申请需要人工重点跟进，我为您转接人工客服，您可以直接向客服补充情况。")
+                                    lead_in=replies.NEEDS_AGENT_AFTER_FILING)
         # No satisfaction survey here: nothing is resolved yet (surveys follow a closed handoff).
         return about
 

@@ -25,7 +25,7 @@ from bot.observability import metrics
 from bot.observability.logs import configure_json_logging, current_conversation
 from bot.settings import load_settings
 from bot.storage.migrations import ensure_current
-from bot.wiring import database_sessions
+from bot.wiring import services
 
 FALLBACK_ACTIONS = {"action_fallback"}
 # Rasa posts the whole tracker on every call: long conversations need room, but not Sanic's 100 MB.
@@ -91,7 +91,7 @@ def build_app(action_token: Optional[str] = None) -> Sanic:
     async def ready(_: Request) -> response.HTTPResponse:
         """Readiness: the database answers with a current schema."""
         try:
-            ensure_current(database_sessions().kw["bind"])
+            ensure_current(services().sessions.kw["bind"])
         except Exception as exc:  # any failure means: do not route traffic here
             return response.json({"status": "unavailable", "reason": type(exc).__name__}, status=503)
         return response.json({"status": "ready"})

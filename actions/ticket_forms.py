@@ -10,14 +10,12 @@ from rasa_sdk.types import DomainDict
 
 from actions.evidence import UPLOAD_DONE, as_evidence, upload_url
 from actions.identity import customer_id
+from bot.errors import NotFound
 from bot.nlu.form_answers import NOT_A_SUPPLEMENT, QUESTION, asks_a_question, evidence_links
-from bot.policy.explain import format_date
 from bot.refunds import ticket_replies
 from bot.tickets.lifecycle import IllegalTransition
 from bot.tickets.workflow import InvalidRequest
-from bot.wiring import refund_service, ticket_workflow, upload_store
-
-UPLOADED_MARK = "（已通过上传页面补充文件）"
+from bot.wiring import services
 
 
 class ValidateSupplementForm(FormValidationAction):
@@ -33,17 +31,16 @@ class ValidateSupplementForm(FormValidationAction):
         text = str(value or "").strip()
         cid, ticket_id = customer_id(tracker), tracker.get_slot("supplement_ticket")
         if text.lower() in UPLOAD_DONE:
-            if cid and upload_store().for_ticket(cid, ticket_id):
-                return {"supplement_content": UPLOADED_MARK}
-            dispatcher.utter_message(text="还没有收到您上传的文件，请通过上面的链接上传，或直接发送说明。")
+            if cid and services().uploads.for_ticket(cid, ticket_id):
+                return {"supplement_content": ticket_replies.UPLOADED_MARK}
+            dispatcher.utter_message(text=ticket_replies.NO_SUPPLEMENT_UPLOAD_YET)
             return {"supplement_content": None}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent in NOT_A_SUPPLEMENT or (QUESTION.search(text) and not evidence_links(text)):
-            dispatcher.utter_message(text="这条消息看起来不是补充材料，我没有提交给审核人员。要补充的话，请直接发送说明、"
-                                          "链接或上传文件；想先问别的问题，可以回复「取消」。")
+            dispatcher.utter_message(text=ticket_replies.NOT_A_SUPPLEMENT)
             return {"supplement_content": None}
         if len(text) < 2:
-            dispatcher.utter_message(text="请再具体说明一下要补充的内容。")
+            dispatcher.utter_message(text=ticket_replies.SUPPLEMENT_TOO_SHORT)
             return {"supplement_content": None}
         return {"supplement_content": text[:2000]}
 
@@ -55,7 +52,7 @@ class ActionAskSupplementContent(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         cid, ticket_id = customer_id(tracker), tracker.get_slot("supplement_ticket")
-        ticket = refund_service().ticket(cid, ticket_id) if cid and ticket_id else None
+        ticket = services().refunds.ticket(cid, ticket_id) if cid and ticket_id else None
         if cid is None or ticket is None:
             return []
         link = upload_url(cid, tracker.sender_id, ticket.ticket_id)
@@ -74,14 +71,13 @@ class ActionSubmitSupplement(Action):
         clear = [SlotSet("supplement_ticket", None), SlotSet("supplement_content", None), SlotSet("requested_slot", None)]
         if not (cid and ticket_id and content):
             return clear
-        evidence = [("text", content)] if content == UPLOADED_MARK else as_evidence(content)
+        evidence = [("text", content)] if content == ticket_replies.UPLOADED_MARK else as_evidence(content)
         try:
-            ticket = ticket_workflow().supplement(cid, ticket_id, evidence)
-        except (KeyError, IllegalTransition, InvalidRequest):
-            dispatcher.utter_message(text="该工单当前不需要补充材料，无需重复提交。")
+            ticket = services().workflow.supplement(cid, ticket_id, evidence)
+        except (NotFound, IllegalTransition, InvalidRequest):
+            dispatcher.utter_message(text=ticket_replies.NO_SUPPLEMENT_NEEDED)
             return clear
-        dispatcher.utter_message(text=f"已收到补充材料，工单 {ticket.ticket_id} 已重新提交审核，"
-                                      f"预计 {format_date(ticket.stage_due)} 前完成。")
+        dispatcher.utter_message(text=ticket_replies.supplement_received(ticket))
         return clear
 
 
@@ -98,11 +94,10 @@ class ValidateAppealForm(FormValidationAction):
         text = str(value or "").strip()
         intent = tracker.latest_message.get("intent") or {}
         if asks_a_question(intent.get("name") or "", float(intent.get("confidence") or 0), text):
-            dispatcher.utter_message(text="这条看起来是一个问题，我没有把它作为申诉理由提交。请说明您不认同审核结果的理由；"
-                                          "想先问别的问题，可以回复「取消」。")
+            dispatcher.utter_message(text=ticket_replies.NOT_AN_APPEAL)
             return {"appeal_statement": None}
         if len(text) < 4:
-            dispatcher.utter_message(text="请用一两句话说明您不认同审核结果的理由，这会作为申诉内容提交。")
+            dispatcher.utter_message(text=ticket_replies.APPEAL_TOO_SHORT)
             return {"appeal_statement": None}
         return {"appeal_statement": text[:2000]}
 
@@ -117,8 +112,7 @@ class ActionAskAppealStatement(Action):
         if not (cid and ticket_id):
             return []
         link = upload_url(cid, tracker.sender_id, ticket_id)
-        dispatcher.utter_message(text=f"请简要说明您不认同审核结果的理由，我会作为申诉提交给复核人员。"
-                                      f"如有新的证明材料，可以先[点此上传]({link})。")
+        dispatcher.utter_message(text=ticket_replies.appeal_question(link))
         return []
 
 
@@ -132,19 +126,16 @@ class ActionSubmitAppeal(Action):
         statement = tracker.get_slot("appeal_statement")
         clear = [SlotSet("appeal_ticket", None), SlotSet("appeal_statement", None), SlotSet("requested_slot", None)]
         if not (cid and ticket_id and statement):
-            dispatcher.utter_message(text="好的，暂不提交申诉。需要时随时告诉我。")
+            dispatcher.utter_message(text=ticket_replies.APPEAL_NOT_FILED)
             return clear
         try:
-            ticket = ticket_workflow().appeal(cid, ticket_id, statement)
-        except KeyError:
-            dispatcher.utter_message(text="没有找到您名下的该退款工单。")
+            ticket = services().workflow.appeal(cid, ticket_id, statement)
+        except NotFound:
+            dispatcher.utter_message(text=ticket_replies.NOT_FOUND)
             return clear
         except (IllegalTransition, InvalidRequest):
-            current = refund_service().ticket(cid, ticket_id)
-            state = f"当前为「{current.status_label}」" if current else "当前状态"
-            dispatcher.utter_message(text=f"工单 {ticket_id} {state}，不能再提交申诉"
-                                          "（每个工单同一时间只能有一个申诉）。")
+            current = services().refunds.ticket(cid, ticket_id)
+            dispatcher.utter_message(text=ticket_replies.cannot_appeal(ticket_id, current))
             return clear
-        dispatcher.utter_message(text=f"已为工单 {ticket.ticket_id} 提交申诉，复核人员会在 "
-                                      f"{format_date(ticket.stage_due)} 前给出结果，届时我会在这里告诉您。")
+        dispatcher.utter_message(text=ticket_replies.appeal_filed(ticket))
         return clear

@@ -1,7 +1,7 @@
 """What one message costs, and how many the services can take: CPU milliseconds per message of
 each service (from /proc, a ratio that holds on a noisy machine), latency at 1, 10 and 50
 customers, capacity under an open-loop arrival rate, and how the cost grows with the length of
-a conversation. Customers talk over raw websockets (tests/raw_socket.py), so the load
+a conversation. Customers talk over raw websockets (harness/raw_socket.py), so the load
 generator stays cheap; its own CPU is reported too.
 
     python -m bench.capacity [--quick]      (also part of `make bench`)
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from bot.settings import PROJECT_ROOT
-from tests.raw_socket import RawSocket
+from harness.raw_socket import RawSocket
 
 RESULTS = PROJECT_ROOT / "results"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -150,7 +150,7 @@ def capacity(url: str, tokens: Callable[[], str], meter: Meter, rates: Sequence[
 def applications(url: str, sessions, meter: Meter, customers: int) -> Dict[str, float]:
     """A full application each (filing included), all at once: CPU per message of filing."""
     from bench.customers import seed_load_customers
-    from tests.servers import chat_token
+    from harness.servers import chat_token
 
     people = seed_load_customers(sessions, customers, orders_each=1)
     run = Run()
@@ -202,7 +202,7 @@ def growth(url: str, tokens: Callable[[], str], meter: Meter, repeats: int, conv
 
 def measure(quick: bool = False) -> Dict[str, object]:
     """Start the stack (one of each service, SQLite, as `make run`) and take every figure."""
-    from tests.servers import chat_token, sqlite_stack
+    from harness.servers import chat_token, sqlite_stack
 
     launched = time.perf_counter()
     with sqlite_stack(Path(tempfile.mkdtemp(prefix="bench-capacity-")), {"REFUND_HANDOFF_SWEEP_SECONDS": "60"}) as stack:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.clock import utcnow
 from bot.storage.schema import CustomerRow
 from bot.storage.seed import DEMO_PASSWORD_HASH, DemoOrder, add_demo_order
-from tests.raw_socket import RawSocket
+from harness.raw_socket import RawSocket
 
 TICKET = re.compile(r"工单号 (RF\d+)")
 

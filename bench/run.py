@@ -80,8 +80,8 @@ def dialogue_and_load(levels: List[int]) -> Dict[str, Any]:
     from bot.storage.database import make_engine, session_factory
     from bot.storage.migrations import migrate
     from bot.storage.seed import seed_demo
-    from tests.e2e.scenario_runner import play_all
-    from tests.servers import chat_token, start_stack
+    from harness.scenarios import play_all
+    from harness.servers import chat_token, start_stack
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     db_url = f"sqlite:///{workdir / 'bench.db'}"
@@ -114,8 +114,8 @@ def refund_load(instances: int, customers: int, seconds: float) -> Dict[str, Any
 
     from bench.customers import run_load, seed_load_customers
     from bot.storage.schema import TicketRow
-    from tests.cluster import create_database, drop_database, start_cluster
-    from tests.servers import chat_token
+    from harness.cluster import create_database, drop_database, start_cluster
+    from harness.servers import chat_token
 
     db_url = create_database()
     try:

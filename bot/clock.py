@@ -1,7 +1,7 @@
 """Time helpers: UTC in storage, Asia/Shanghai for customers."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 CUSTOMER_TZ = ZoneInfo("Asia/Shanghai")
@@ -24,8 +24,13 @@ def to_customer_time(moment: datetime) -> datetime:
     return ensure_aware(moment).astimezone(CUSTOMER_TZ)
 
 
+def format_customer_date(day: date) -> str:
+    """A date as customers read it: 2026年11月30日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def format_customer_time(moment: datetime, with_time: bool = True) -> str:
     """Render a moment for a customer, e.g. ``2026年11月26日 14:05``."""
     local = to_customer_time(moment)
-    text = f"{local.year}年{local.month}月{local.day}日"
+    text = format_customer_date(local)
     return f"{text} {local:%H:%M}" if with_time else text

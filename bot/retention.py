@@ -29,10 +29,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import utcnow
 from bot.storage.schema import HandoffNoteRow, HandoffRow, LoginSessionRow, SurveyRow, TicketRow, UploadRow
-from bot.tickets.models import OPEN_STATUSES
+from bot.vocabulary import LIVE_HANDOFFS, OPEN_STATUSES
 
 logger = logging.getLogger(__name__)
-LIVE_HANDOFF_STATUSES = ("waiting", "active")
 PURGED_NOTE = "（已按数据保留期限清除）"
 BATCH = 500
 
@@ -54,7 +53,7 @@ def protected_conversations(session: Session) -> Set[str]:
     """Conversations still in use: an open ticket or a handoff that is waiting or active."""
     tickets = session.scalars(select(TicketRow.conversation_id).where(
         TicketRow.status.in_(OPEN_STATUSES), TicketRow.conversation_id.is_not(None)))
-    handoffs = session.scalars(select(HandoffRow.conversation_id).where(HandoffRow.status.in_(LIVE_HANDOFF_STATUSES)))
+    handoffs = session.scalars(select(HandoffRow.conversation_id).where(HandoffRow.status.in_(LIVE_HANDOFFS)))
     return set(tickets) | set(handoffs)
 
 
@@ -81,7 +80,7 @@ def purge(sessions: sessionmaker, upload_root: Path, cutoff: datetime, tracker_e
 
 def _anonymise_handoffs(session: Session, cutoff: datetime, keep: Set[str], report: RetentionReport) -> None:
     rows = session.scalars(select(HandoffRow).where(
-        HandoffRow.created_at < cutoff, HandoffRow.status.not_in(LIVE_HANDOFF_STATUSES))).all()
+        HandoffRow.created_at < cutoff, HandoffRow.status.not_in(LIVE_HANDOFFS))).all()
     for row in rows:
         if row.conversation_id in keep or (row.summary or {}).get("purged"):
             continue

@@ -1,15 +1,22 @@
-"""Builds the services from settings once per process."""
+"""The composition root: every process (action server, website and console, command lines,
+tests) builds its services here, from one `Settings`."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
+from typing import Callable
 
 from sqlalchemy.orm import sessionmaker
 
+from bot.backoffice.staff import StaffDirectory
 from bot.billing.sql_adapter import SqlBillingAdapter
+from bot.clock import utcnow
 from bot.handoff.hours import SupportSettings
 from bot.handoff.service import HandoffService
-from bot.policy.config import load_policy
+from bot.policy.config import Policy, load_policy
 from bot.refunds.service import RefundService
+from bot.security.customer_accounts import CustomerAccounts
 from bot.security.login_sessions import LoginSessions
 from bot.settings import Settings, load_settings
 from bot.storage.database import make_engine, session_factory
@@ -19,63 +26,56 @@ from bot.tickets.workflow import TicketWorkflow
 from bot.uploads.store import UploadStore
 
 
+@dataclass(frozen=True)
+class Services:
+    """What the adapters (actions, web pages, command lines) may use."""
+
+    settings: Settings
+    sessions: sessionmaker
+    refunds: RefundService
+    workflow: TicketWorkflow
+    handoffs: HandoffService
+    uploads: UploadStore
+    logins: LoginSessions
+    staff: StaffDirectory
+    customers: CustomerAccounts
+
+
 def build_sessions(settings: Settings) -> sessionmaker:
-    """Sessions on the configured database, which must be at the newest migration."""
+    """Sessions on the configured database, which must be at the newest migration
+    (SchemaError otherwise)."""
     engine = make_engine(settings.database_url)
     ensure_current(engine)
     return session_factory(engine)
 
 
-def build_refund_service(settings: Settings, sessions: sessionmaker | None = None) -> RefundService:
-    """Wire billing, tickets and policy for `settings`."""
+def build_services(settings: Settings, sessions: sessionmaker | None = None, policy: Policy | None = None,
+                   clock: Callable[[], datetime] = utcnow) -> Services:
+    """Wire every service for `settings` (over `sessions` when given, e.g. a test database;
+    `policy` and `clock` replace the configured ones, e.g. to quote under a preset at a moment)."""
     sessions = sessions or build_sessions(settings)
-    return RefundService(SqlBillingAdapter(sessions), TicketStore(sessions), load_policy(settings.policy_file))
+    policy = policy or load_policy(settings.policy_file)
+    tickets = TicketStore(sessions)
+    return Services(
+        settings=settings, sessions=sessions,
+        refunds=RefundService(SqlBillingAdapter(sessions), tickets, policy, clock),
+        workflow=TicketWorkflow(tickets, policy, clock),
+        handoffs=HandoffService(sessions, SupportSettings(settings.support_file)),
+        uploads=UploadStore(sessions, settings.upload_dir, settings.upload_max_bytes, settings.upload_max_files,
+                            settings.upload_quota_bytes),
+        logins=LoginSessions(sessions),
+        staff=StaffDirectory(sessions),
+        customers=CustomerAccounts(sessions),
+    )
 
 
 @lru_cache(maxsize=1)
-def _sessions() -> sessionmaker:
-    return build_sessions(load_settings())
-
-
-def database_sessions() -> sessionmaker:
-    """The process-wide database sessions (schema checked once, on first use)."""
-    return _sessions()
-
-
-@lru_cache(maxsize=1)
-def refund_service() -> RefundService:
-    """The process-wide refund service built from the environment."""
-    return build_refund_service(load_settings(), _sessions())
-
-
-@lru_cache(maxsize=1)
-def ticket_workflow() -> TicketWorkflow:
-    """The process-wide ticket workflow (same store and policy as the refund service)."""
-    service = refund_service()
-    return TicketWorkflow(service.tickets, service.policy, service.clock)
-
-
-@lru_cache(maxsize=1)
-def handoff_service() -> HandoffService:
-    """The process-wide handoff queue."""
-    return HandoffService(_sessions(), SupportSettings(load_settings().support_file))
-
-
-@lru_cache(maxsize=1)
-def upload_store() -> UploadStore:
-    """The process-wide evidence upload store."""
-    settings = load_settings()
-    return UploadStore(_sessions(), settings.upload_dir, settings.upload_max_bytes, settings.upload_max_files,
-                       settings.upload_quota_bytes)
-
-
-@lru_cache(maxsize=1)
-def login_sessions() -> LoginSessions:
-    """The process-wide store of website and console logins."""
-    return LoginSessions(_sessions())
+def services() -> Services:
+    """The process-wide services, built from the environment on first use (the action server
+    and the chat channel, whose entry points Rasa owns, cannot be handed them)."""
+    return build_services(load_settings())
 
 
 def reset() -> None:
     """Forget the process-wide services (tests change the environment between cases)."""
-    for cached in (_sessions, refund_service, ticket_workflow, handoff_service, upload_store, login_sessions):
-        cached.cache_clear()
+    services.cache_clear()

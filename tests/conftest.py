@@ -61,8 +61,8 @@ def service(seeded):
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
-    """Action server, Rasa server and website, once per test session (see tests/servers.py)."""
-    from tests.servers import sqlite_stack
+    """Action server, Rasa server and website, once per test session (see harness/servers.py)."""
+    from harness.servers import sqlite_stack
 
     with sqlite_stack(tmp_path_factory.mktemp("stack")) as running:
         yield running
@@ -71,7 +71,7 @@ def stack(tmp_path_factory):
 @pytest.fixture
 def fresh_stack(stack):
     """The running stack with the demo data freshly re-seeded and support hours open."""
-    from tests.servers import write_support
+    from harness.servers import write_support
 
     seed_demo(stack.sessions, reset=True)
     write_support(stack.support_file)
@@ -80,8 +80,8 @@ def fresh_stack(stack):
 
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory):
-    """The multi-instance production set-up (tests/cluster.py), once per test session."""
-    from tests.cluster import create_database, drop_database, nginx_binary, start_cluster
+    """The multi-instance production set-up (harness/cluster.py), once per test session."""
+    from harness.cluster import create_database, drop_database, nginx_binary, start_cluster
 
     try:
         nginx_binary()
@@ -104,7 +104,7 @@ def cluster(tmp_path_factory):
 @pytest.fixture
 def fresh_cluster(cluster):
     """The cluster with the demo data re-seeded and support hours open."""
-    from tests.servers import write_support
+    from harness.servers import write_support
 
     seed_demo(cluster.sessions, reset=True)
     write_support(cluster.support_file)

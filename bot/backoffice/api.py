@@ -8,21 +8,24 @@ idempotent with an `Idempotency-Key` header.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Coroutine, Dict, Optional
 
 from sanic import Blueprint, response
 from sanic.request import Request
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
 
+from bot.backoffice import labels
 from bot.backoffice.serialize import ticket_json
-from bot.backoffice.staff import Staff, StaffDirectory
+from bot.backoffice.staff import Staff
+from bot.errors import NotFound
 from bot.storage.schema import IdempotencyRow
 from bot.tickets.lifecycle import IllegalTransition
-from bot.tickets.models import STATUS_LABELS
-from bot.tickets.workflow import InvalidRequest, TicketWorkflow
+from bot.tickets.workflow import AMOUNT_AS_TEXT, InvalidRequest, TicketWorkflow
+from bot.vocabulary import Role, TicketStatus
+from bot.wiring import Services
 
 ACTIONS: Dict[str, Callable[[TicketWorkflow, str, str, Dict[str, Any]], Any]] = {
     "take": lambda wf, tid, who, body: wf.take(tid, who),
@@ -45,16 +48,16 @@ def _text(body: Dict[str, Any], key: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise InvalidRequest(f"{key} must be a string")
+        raise InvalidRequest(f"{key} 应为文字。")
     if len(value) > 2000:
-        raise InvalidRequest(f"{key} is too long (max 2000 characters)")
+        raise InvalidRequest(f"{key} 过长（最多 2000 字）。")
     return value
 
 
 def _list(body: Dict[str, Any], key: str) -> list:
     value = body.get(key)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InvalidRequest(f"{key} must be a list of strings")
+        raise InvalidRequest(f"{key} 应为文字列表。")
     return value
 
 
@@ -63,21 +66,22 @@ def _amount(body: Dict[str, Any]) -> Optional[str]:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InvalidRequest("amount must be a string such as \"1000.00\"")
+        raise InvalidRequest(AMOUNT_AS_TEXT)
     return value
 
 
 def run_action(workflow: TicketWorkflow, ticket_id: str, action: str, staff: Staff,
                body: Dict[str, Any]) -> response.HTTPResponse:
-    """Perform one reviewer action; errors become clear 4xx responses and change nothing."""
+    """Perform one reviewer action; errors become clear 4xx responses (in Chinese, the console
+    shows them) and change nothing."""
     if action not in ACTIONS:
-        return error(404, f"unknown action: {action}")
-    if not staff.has("reviewer"):
-        return error(403, "reviewer role required")
+        return error(404, f"没有「{action[:40]}」这个操作。")
+    if not staff.has(Role.REVIEWER):
+        return error(403, labels.role_required(Role.REVIEWER))
     try:
         ticket = ACTIONS[action](workflow, ticket_id, staff.staff_id, body)
-    except KeyError:
-        return error(404, "ticket not found")
+    except NotFound:
+        return error(404, labels.TICKET_NOT_FOUND)
     except IllegalTransition as exc:
         return error(409, str(exc))
     except InvalidRequest as exc:
@@ -85,41 +89,47 @@ def run_action(workflow: TicketWorkflow, ticket_id: str, action: str, staff: Sta
     return response.json(ticket_json(ticket))
 
 
-def create_backoffice_api(sessions: sessionmaker, workflow: TicketWorkflow) -> Blueprint:
-    api = Blueprint("backoffice_api", url_prefix="/api/backoffice")
-    staff_directory = StaffDirectory(sessions)
+Handler = Callable[..., Coroutine[Any, Any, response.HTTPResponse]]
 
-    def authenticate(request: Request) -> Optional[Staff]:
-        header = request.headers.get("authorization", "")
-        return staff_directory.by_token(header[7:].strip()) if header.lower().startswith("bearer ") else None
+
+def create_backoffice_api(services: Services) -> Blueprint:
+    api = Blueprint("backoffice_api", url_prefix="/api/backoffice")
+    sessions, workflow = services.sessions, services.workflow
+
+    def bearer_required(role: Optional[Role] = None) -> Callable[[Handler], Handler]:
+        """Let the route run only for the holder of a staff API token (with `role`); the
+        handler gets the staff member after the request."""
+        def decorate(handler: Handler) -> Handler:
+            @functools.wraps(handler)
+            async def guarded(request: Request, *args: Any, **kwargs: Any) -> response.HTTPResponse:
+                header = request.headers.get("authorization", "")
+                token = header[7:].strip() if header.lower().startswith("bearer ") else None
+                staff = services.staff.by_token(token)
+                if staff is None:
+                    return error(401, "missing or invalid bearer token")
+                if role is not None and not staff.has(role):
+                    return error(403, labels.role_required(role))
+                return await handler(request, staff, *args, **kwargs)
+            return guarded
+        return decorate
 
     @api.get("/tickets")
-    async def list_tickets(request: Request) -> response.HTTPResponse:
-        staff = authenticate(request)
-        if staff is None:
-            return error(401, "missing or invalid bearer token")
-        if not staff.has("reviewer"):  # agents see a customer's tickets only in their conversations
-            return error(403, "reviewer role required")
+    @bearer_required(Role.REVIEWER)  # agents see a customer's tickets only in their conversations
+    async def list_tickets(request: Request, staff: Staff) -> response.HTTPResponse:
         status = request.args.get("status")
-        if status is not None and status not in STATUS_LABELS:
-            return error(400, f"status must be one of {', '.join(STATUS_LABELS)}")
-        return response.json({"tickets": [ticket_json(t) for t in workflow.store.search(status)]})
+        if status is not None and TicketStatus.parse(status) is None:
+            return error(400, f"status must be one of {', '.join(sorted(TicketStatus.values()))}")
+        return response.json({"tickets": [ticket_json(t) for t in workflow.search(status)]})
 
     @api.get("/tickets/<ticket_id>")
-    async def get_ticket(request: Request, ticket_id: str) -> response.HTTPResponse:
-        staff = authenticate(request)
-        if staff is None:
-            return error(401, "missing or invalid bearer token")
-        if not staff.has("reviewer"):
-            return error(403, "reviewer role required")
-        ticket = workflow.store.get_for_staff(ticket_id)
-        return response.json(ticket_json(ticket)) if ticket else error(404, "ticket not found")
+    @bearer_required(Role.REVIEWER)
+    async def get_ticket(request: Request, staff: Staff, ticket_id: str) -> response.HTTPResponse:
+        ticket = workflow.get(ticket_id)
+        return response.json(ticket_json(ticket)) if ticket else error(404, labels.TICKET_NOT_FOUND)
 
     @api.post("/tickets/<ticket_id>/<action>")
-    async def act(request: Request, ticket_id: str, action: str) -> response.HTTPResponse:
-        staff = authenticate(request)
-        if staff is None:
-            return error(401, "missing or invalid bearer token")
+    @bearer_required()
+    async def act(request: Request, staff: Staff, ticket_id: str, action: str) -> response.HTTPResponse:
         try:
             body = json.loads(request.body or b"{}")
         except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting

@@ -1,7 +1,6 @@
 """Staff accounts (agents and reviewers) and their credentials."""
 from __future__ import annotations
 
-import enum
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -13,13 +12,9 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.security.passwords import hash_password, verify_password
 from bot.storage.schema import StaffRow
+from bot.vocabulary import Role
 
 MIN_PASSWORD_LENGTH = 10
-
-
-class Role(str, enum.Enum):
-    AGENT = "agent"        # takes and answers chats
-    REVIEWER = "reviewer"  # works refund tickets
 
 
 class StaffError(ValueError):
@@ -30,9 +25,9 @@ class StaffError(ValueError):
 class Staff:
     staff_id: str
     name: str
-    roles: FrozenSet[str]
+    roles: FrozenSet[Role]
 
-    def has(self, role: str) -> bool:
+    def has(self, role: Role) -> bool:
         return role in self.roles
 
 
@@ -109,12 +104,11 @@ class StaffDirectory:
         return row
 
 
-def _roles(roles: Iterable[str]) -> FrozenSet[str]:
+def _roles(roles: Iterable[str]) -> FrozenSet[Role]:
     names = {r.strip() for r in roles if r.strip()}
-    unknown = names - {role.value for role in Role}
-    if not names or unknown:
+    if not names or names - Role.values():
         raise StaffError(f"roles must be one or more of {', '.join(r.value for r in Role)}")
-    return frozenset(names)
+    return frozenset(Role(name) for name in names)
 
 
 def _check_password(password: str) -> None:
@@ -123,4 +117,4 @@ def _check_password(password: str) -> None:
 
 
 def _staff(row: StaffRow) -> Staff:
-    return Staff(row.staff_id, row.name, frozenset(r.strip() for r in row.roles.split(",") if r.strip()))
+    return Staff(row.staff_id, row.name, frozenset(Role(r.strip()) for r in row.roles.split(",") if r.strip()))

@@ -54,7 +54,7 @@ from bot.security.login_sessions import LoginKind
 from bot.security.ratelimit import rate_limiter
 from bot.security.tokens import TokenError, verify_chat_token
 from bot.settings import client_address, load_settings
-from bot.wiring import handoff_service, login_sessions
+from bot.wiring import services
 
 logger = logging.getLogger(__name__)
 action_validation.install()  # a validator built once for action responses (see the module)
@@ -138,7 +138,7 @@ class RefundSocketInput(InputChannel):
         if cached is not None and now - cached[0] < LOGIN_CHECK_SECONDS:
             return cached[1]
         try:
-            live = login_sessions().is_live(login_id, LoginKind.CUSTOMER, customer_id)
+            live = services().logins.is_live(login_id, LoginKind.CUSTOMER, customer_id)
         except Exception:  # the database being down must not turn customers into guests mid-form
             logger.exception("could not check the login")
             return cached[1] if cached else True
@@ -151,7 +151,7 @@ class RefundSocketInput(InputChannel):
     def _handoff_status(session_id: str) -> Optional[str]:
         """The handoff state ("waiting" or "active") while a human has or will take the conversation."""
         try:
-            handoff = handoff_service().active_for_conversation(session_id)
+            handoff = services().handoffs.active_for_conversation(session_id)
         except Exception:  # the database being down must not make the channel fail too
             logger.exception("could not check the handoff state")
             return None

@@ -19,6 +19,24 @@ SURVEY_COMMENT_QUESTION = "感谢打分！可以说说原因吗？直接回复�
 AGENT_PREFIX = "【人工客服 {name}】"
 HANDED_BACK = "人工客服已结束接待，接下来由智能助手继续为您服务。还有什么可以帮您？"
 RESUME_BUTTONS = [{"title": "接着办理", "payload": "/affirm"}, {"title": "不用了", "payload": "/deny"}]
+AGENT_JOINED = "您好，我已接入会话，正在查看您的情况。"
+AGENT_CLOSED = "本次人工服务已结束，感谢您的耐心。"
+# Ready-made replies an agent can send with one click (signed with the agent's name).
+CANNED_REPLIES = [
+    "您好，我是人工客服，已经看到您之前和智能助手的对话，我来帮您处理。",
+    "请稍等，我正在核实您的订单和账单信息。",
+    "您的退款申请已经加急处理，审核结果会第一时间通知您。",
+    "还有其他需要帮忙的吗？",
+]
+CONTACT_CHOICE_QUESTION = "请选择联系方式："
+LEAVE_MESSAGE_QUESTION = "请写下需要客服帮您处理的问题，客服上线后会第一时间查看："
+CALLBACK_PHONE_QUESTION = "请留下方便接听的 11 位手机号码（仅用于本次回访）："
+BAD_PHONE = "这个号码好像不对，请输入 11 位手机号码。"
+MESSAGE_TOO_SHORT = "请简单写一下需要客服帮您处理的问题。"
+NOT_UNDERSTOOD_LEAD_IN = "抱歉，我好像一直没能理解您的问题，为您转接人工客服。"
+SKIP_BUTTONS = [{"title": "跳过", "payload": "/deny"}]
+NO_COMMENT = "（无）"  # a skipped survey comment (the slot needs a value to end the form)
+SURVEY_THANKS = "感谢您的评价！我们会继续改进。还有什么可以帮您？"
 COMPLAINT_LEAD_IN = "非常抱歉给您带来了不好的体验。您的投诉已记录，由人工客服专人跟进处理。"
 
 

@@ -13,8 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.clock import utcnow
 from bot.handoff.hours import SupportSettings
 from bot.storage.schema import HandoffNoteRow, HandoffRow, SurveyRow
-
-OPEN_HANDOFF = ("waiting", "active")
+from bot.vocabulary import LIVE_HANDOFFS, HandoffKind, HandoffOutcome, HandoffStatus
 
 
 @dataclass(frozen=True)
@@ -65,10 +64,11 @@ class HandoffService:
             return QueueTicket(handoff=None, in_hours=False, next_opening=config.next_opening(now))
         with self._sessions.begin() as session:
             row = session.scalars(select(HandoffRow).where(HandoffRow.conversation_id == conversation_id,
-                                                           HandoffRow.status.in_(OPEN_HANDOFF))).first()
+                                                           HandoffRow.status.in_(LIVE_HANDOFFS))).first()
             if row is None:
                 row = HandoffRow(conversation_id=conversation_id, customer_id=customer_id, reason=reason,
-                                 ticket_id=ticket_id, summary=summary, status="waiting", kind="live", created_at=now)
+                                 ticket_id=ticket_id, summary=summary, status=HandoffStatus.WAITING,
+                                 kind=HandoffKind.LIVE, created_at=now)
                 session.add(row)
                 session.flush()
             handoff = _handoff(row)
@@ -83,19 +83,19 @@ class HandoffService:
         """How many waiting customers are ahead."""
         with self._sessions() as session:
             me = session.get(HandoffRow, handoff_id)
-            if me is None or me.status != "waiting":
+            if me is None or me.status != HandoffStatus.WAITING:
                 return 0
             return int(session.scalar(select(func.count()).select_from(HandoffRow).where(
-                HandoffRow.status == "waiting", HandoffRow.id < handoff_id)))
+                HandoffRow.status == HandoffStatus.WAITING, HandoffRow.id < handoff_id)))
 
     def leave_message(self, conversation_id: str, customer_id: Optional[str], kind: str, message: str,
                       phone: Optional[str], reason: str, ticket_id: Optional[str], summary: Dict[str, Any]) -> Handoff:
         """Record a message or call-back request for when agents are back."""
-        if kind not in ("message", "callback"):
+        if kind not in (HandoffKind.MESSAGE, HandoffKind.CALLBACK):
             raise ValueError("kind must be message or callback")
         with self._sessions.begin() as session:
             row = HandoffRow(conversation_id=conversation_id, customer_id=customer_id, reason=reason,
-                             ticket_id=ticket_id, summary=summary, status="message", kind=kind,
+                             ticket_id=ticket_id, summary=summary, status=HandoffStatus.MESSAGE, kind=kind,
                              message=message[:2000], callback_phone=phone, created_at=self.clock())
             session.add(row)
             session.flush()
@@ -105,19 +105,19 @@ class HandoffService:
         """Exactly one agent gets a waiting conversation (atomic compare-and-set)."""
         with self._sessions.begin() as session:
             result = session.execute(update(HandoffRow)
-                                     .where(HandoffRow.id == handoff_id, HandoffRow.status == "waiting")
-                                     .values(status="active", agent_id=agent_id, claimed_at=self.clock()))
+                                     .where(HandoffRow.id == handoff_id, HandoffRow.status == HandoffStatus.WAITING)
+                                     .values(status=HandoffStatus.ACTIVE, agent_id=agent_id, claimed_at=self.clock()))
             return result.rowcount == 1
 
     def finish(self, handoff_id: int, agent_id: str, outcome: str) -> Optional[Handoff]:
         """Hand back or close an active handoff held by `agent_id`; None if not theirs/active."""
-        if outcome not in ("handed_back", "closed"):
+        if outcome not in (HandoffOutcome.HANDED_BACK, HandoffOutcome.CLOSED):
             raise ValueError("outcome must be handed_back or closed")
         with self._sessions.begin() as session:
             result = session.execute(update(HandoffRow)
-                                     .where(HandoffRow.id == handoff_id, HandoffRow.status == "active",
+                                     .where(HandoffRow.id == handoff_id, HandoffRow.status == HandoffStatus.ACTIVE,
                                             HandoffRow.agent_id == agent_id)
-                                     .values(status="resolved", outcome=outcome, resolved_at=self.clock()))
+                                     .values(status=HandoffStatus.RESOLVED, outcome=outcome, resolved_at=self.clock()))
             if result.rowcount != 1:
                 return None
         return self.get(handoff_id)
@@ -127,12 +127,14 @@ class HandoffService:
         config, now = self.support.current(), self.clock()
         cutoff = now - config.claim_timeout
         with self._sessions.begin() as session:
-            rows = list(session.scalars(select(HandoffRow).where(HandoffRow.status == "waiting",
+            rows = list(session.scalars(select(HandoffRow).where(HandoffRow.status == HandoffStatus.WAITING,
                                                                  HandoffRow.created_at <= cutoff)))
             expired = []
             for row in rows:
-                result = session.execute(update(HandoffRow).where(HandoffRow.id == row.id, HandoffRow.status == "waiting")
-                                         .values(status="timed_out", outcome="timed_out", resolved_at=now))
+                still_waiting = update(HandoffRow).where(HandoffRow.id == row.id,
+                                                         HandoffRow.status == HandoffStatus.WAITING)
+                result = session.execute(still_waiting.values(status=HandoffStatus.TIMED_OUT,
+                                                              outcome=HandoffOutcome.TIMED_OUT, resolved_at=now))
                 if result.rowcount == 1:
                     session.refresh(row)
                     expired.append(_handoff(row))
@@ -151,13 +153,13 @@ class HandoffService:
     def active_for_conversation(self, conversation_id: str) -> Optional[Handoff]:
         with self._sessions() as session:
             row = session.scalars(select(HandoffRow).where(HandoffRow.conversation_id == conversation_id,
-                                                           HandoffRow.status.in_(OPEN_HANDOFF))).first()
+                                                           HandoffRow.status.in_(LIVE_HANDOFFS))).first()
             return _handoff(row) if row else None
 
     def queue(self) -> List[Handoff]:
         """Waiting and active handoffs, oldest first, plus messages left out of hours."""
         with self._sessions() as session:
-            rows = session.scalars(select(HandoffRow).where(HandoffRow.status.in_(("waiting", "active", "message")))
+            rows = session.scalars(select(HandoffRow).where(HandoffRow.status.in_((*LIVE_HANDOFFS, HandoffStatus.MESSAGE)))
                                    .order_by(HandoffRow.created_at, HandoffRow.id))
             return [_handoff(r) for r in rows]
 
@@ -186,7 +188,7 @@ class HandoffService:
     def last_resolved(self, conversation_id: str) -> Optional[Handoff]:
         with self._sessions() as session:
             row = session.scalars(select(HandoffRow).where(HandoffRow.conversation_id == conversation_id,
-                                                           HandoffRow.status == "resolved")
+                                                           HandoffRow.status == HandoffStatus.RESOLVED)
                                   .order_by(HandoffRow.resolved_at.desc())).first()
             return _handoff(row) if row else None
 

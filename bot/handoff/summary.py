@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from bot.policy.quote import Quote
-from bot.tickets.models import REASON_LABELS, Ticket
+from bot.tickets.labels import REASON_LABELS
+from bot.tickets.models import Ticket
 
 SLOT_LABELS = {"order_id": "订单", "refund_reason": "退款原因", "incident_time": "故障时间",
                "incident_instance": "故障实例", "incident_description": "故障描述", "evidence_links": "材料"}

@@ -4,29 +4,31 @@ from __future__ import annotations
 import re
 from typing import List, Optional, Tuple
 
+from bot.vocabulary import RefundReason
+
 # Checked in this order: the more specific reasons first.
-REASON_KEYWORDS: List[Tuple[str, Tuple[str, ...]]] = [
-    ("duplicate_payment", (
+REASON_KEYWORDS: List[Tuple[RefundReason, Tuple[str, ...]]] = [
+    (RefundReason.DUPLICATE_PAYMENT, (
         "重复支付", "重复扣费", "重复扣款", "重复付款", "重复缴费", "重复交费", "重复收费", "重复下单付款",
         "扣了两次", "扣了2次", "扣两次", "扣了两遍", "扣了我两次", "扣我两次", "扣了两回", "收了两次", "收了我两次",
         "两次钱", "付了2遍", "扣了两笔钱", "付了两次", "付了2次", "付两次", "付了两遍",
         "交了两次", "支付了两次", "支付两次", "多扣", "多付了", "多收", "两笔扣款", "扣了两笔", "扣费两次",
         "charged twice", "double charge", "double charged", "重复扣钱", "付重了", "钱扣重了",
     )),
-    ("service_issue", (
+    (RefundReason.SERVICE_ISSUE, (
         "宕机", "当机", "故障", "不稳定", "连不上", "连接不上", "登不上", "登录不了", "访问不了", "打不开",
         "无法访问", "无法连接", "无法登录", "掉线", "断线", "卡顿", "很卡", "太卡", "延迟高", "延迟很高",
         "丢包", "服务质量", "质量问题", "质量太差", "数据丢失", "丢数据", "丢了数据", "网络中断", "断网",
         "服务中断", "挂了", "老是挂", "不可用", "用不了", "频繁重启", "自动重启", "性能太差", "性能差",
         "速度慢", "很慢", "太慢", "down机", "down了", "outage", "sla", "没达到承诺", "达不到", "跑不起来",
     )),
-    ("wrong_purchase", (
+    (RefundReason.WRONG_PURCHASE, (
         "买错", "选错", "下错", "拍错", "点错", "订错", "购错", "错买", "误购", "误买", "误操作", "误点",
         "误下单", "误续费", "手滑", "不小心买", "不小心下单", "不小心续费", "不小心续", "自动续费了",
         "配置选错", "地域选错", "区域选错", "时长选错", "规格选错", "买多了", "多买了", "买重了",
         "wrong config", "bought the wrong", "wrong region",
     )),
-    ("demand_change", (
+    (RefundReason.DEMAND_CHANGE, (
         "不需要了", "不需要这个", "不再需要", "用不上", "用不到", "没用了", "不想用了", "不打算用",
         "项目取消", "项目黄了", "项目停了", "项目结束", "项目不做", "业务调整", "业务变更", "业务变化",
         "业务停了", "业务关停", "不做了", "需求变化", "需求变了", "需求有变", "换方案", "换了方案",
@@ -44,7 +46,7 @@ def find_reason(text: str) -> Optional[Tuple[str, int, int]]:
         for keyword in keywords:
             for match in re.finditer(re.escape(keyword), lowered):
                 if best is None:
-                    best = (value, match.start(), match.end())
+                    best = (value.value, match.start(), match.end())
                 break
         if best is not None:
             return best

@@ -13,7 +13,8 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import yaml
 
-REASONS = ("demand_change", "service_issue", "duplicate_payment", "wrong_purchase")
+from bot.vocabulary import RefundReason
+
 DESTINATIONS = ("original_route", "account_balance")
 CONSUMPTION_METHODS = ("time_proportional", "monthly_plus_hourly")
 UNITS = ("hour", "day")
@@ -165,7 +166,7 @@ def _standard(sec: "_Section") -> StandardRefund:
         unit=consumption.choice("unit", UNITS, "day"),
         partial_unit_counts_full=consumption.flag("partial_unit_counts_full", True),
         fee_tiers=tuple(tiers),
-        fee_waived_for=fee.choices("waived_for_reasons", REASONS, []),
+        fee_waived_for=fee.choices("waived_for_reasons", tuple(r.value for r in RefundReason), []),
         non_refundable_items=tuple(str(x) for x in sec.list("non_refundable_items", [])),
         returns_vouchers=sec.flag("returns_vouchers", False),
         returns_coupons=sec.flag("returns_coupons", False),

@@ -15,18 +15,27 @@ from typing import List, Optional, Sequence, Tuple
 from bot.billing.models import HourlyTier, Order, OrderContext, Outage, Payment
 from bot.clock import CUSTOMER_TZ, ensure_aware, to_customer_time
 from bot.money import ZERO, to_money
-from bot.policy.config import REASONS, Policy
+from bot.policy.config import Policy
 from bot.policy.explain import explain
 from bot.policy.quote import Quote, QuoteLine
 from bot.policy.workdays import add_working_days
+from bot.vocabulary import RefundReason
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
+# Refusals that hold whatever the customer's reason: the assistant says so before asking one.
+REASON_INDEPENDENT_REFUSALS = frozenset({"payg_not_refundable", "unpaid_items", "expired"})
+
+
+def refusal_for_any_reason(ctx: OrderContext, now: datetime, policy: Policy) -> Optional[Quote]:
+    """The refusal no reason would change (pay-as-you-go, unpaid items, expired), else None."""
+    quote = quote_refund(ctx, RefundReason.DEMAND_CHANGE, now, policy)
+    return quote if quote.rule in REASON_INDEPENDENT_REFUSALS else None
 
 
 def quote_refund(ctx: OrderContext, reason: str, now: datetime, policy: Policy) -> Quote:
     """Check one order against the policy for a refund reason at time `now`."""
-    if reason not in REASONS:
+    if RefundReason.parse(reason) is None:
         raise ValueError(f"unknown refund reason: {reason!r}")
     now = ensure_aware(now)
     order = ctx.order

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, List, Sequence
 
+from bot.clock import format_customer_date
 from bot.money import format_yuan
 from bot.policy.quote import ALTERNATIVE_LABELS
 
@@ -58,11 +59,6 @@ def deduction_section(line_codes: Sequence[str], reason: str) -> List[str]:
     return ["为什么这样扣：", *reasons] if reasons else []
 
 
-def format_date(day) -> str:
-    """A date as customers read it: 2026年11月30日."""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def explain(quote: "Quote", order: "Order", notes: Sequence[str]) -> str:
     """Compose the customer-facing explanation of `quote` for `order`."""
     head = f"订单 {order.order_id}（{order.product_name}）"
@@ -95,10 +91,11 @@ def explain(quote: "Quote", order: "Order", notes: Sequence[str]) -> str:
         )
     if quote.needs_manager_approval:
         parts.append("退款金额较大，需要主管额外审批。")
-    parts.append(
-        f"审核预计在 {format_date(quote.review_due)} 前完成，"
-        f"审核通过后预计 {format_date(quote.expected_arrival)} 前到账。"
-    )
+    if quote.review_due and quote.expected_arrival:
+        parts.append(
+            f"审核预计在 {format_customer_date(quote.review_due)} 前完成，"
+            f"审核通过后预计 {format_customer_date(quote.expected_arrival)} 前到账。"
+        )
     return "\n".join(parts)
 
 

@@ -5,9 +5,9 @@ from datetime import date
 from typing import Any, Dict, List, Optional, Sequence
 
 from bot.billing.models import Order, Payment
-from bot.clock import format_customer_time
+from bot.clock import format_customer_date, format_customer_time
 from bot.money import format_yuan, to_money
-from bot.policy.explain import DESTINATION_LABELS, format_date
+from bot.policy.explain import DESTINATION_LABELS
 from bot.policy.quote import Quote
 from bot.tickets.models import Ticket
 
@@ -83,7 +83,7 @@ def ticket_buttons(tickets: Sequence[Ticket], limit: int = 10) -> List[Dict[str,
 
 
 def _date(value: Optional[str]) -> str:
-    return format_date(date.fromisoformat(value)) if value else "（待定）"
+    return format_customer_date(date.fromisoformat(value)) if value else "（待定）"
 
 
 def as_buttons(orders: Sequence[Order]) -> List[Dict[str, Any]]:
@@ -147,3 +147,67 @@ def which_of_several(count: int) -> str:
 def order_not_found(typed: str) -> str:
     """The same answer for an order that does not exist and one of another customer."""
     return f"没有在您的账号下找到 {typed}，请核对后重新发送，或从列表中选择。"
+
+
+# --- the refund form's answers to what the customer typed ------------------------------------
+
+FILING_FAILED = "抱歉，系统繁忙，您的退款申请这次没有提交成功（不会产生重复申请）。您填写的内容都保留着，稍后确认即可重新提交。"
+NOT_FILED = "好的，本次退款申请没有提交。如果之后改变主意，随时告诉我。"
+NEEDS_AGENT_AFTER_FILING = "这个申请需要人工重点跟进，我为您转接人工客服，您可以直接向客服补充情况。"
+REASON_NOT_UNDERSTOOD = "抱歉，我没能判断您的退款原因，请从下面选一项，或换个说法告诉我。"
+TIME_IN_FUTURE = "这个时间好像还没到，请再确认一下问题发生的时间。"
+TIME_NOT_UNDERSTOOD = ("没能从这句话里看出时间。请告诉我问题大约从什么时候开始，例如「昨天下午3点」"
+                       "「11月20日上午」；记不清也可以说「不记得了」。")
+TIME_TOO_LONG = "请用一句话告诉我大致时间，例如「前天下午」。"
+INSTANCE_ID_PLEASE = "请发送出问题的实例 ID，形如 ins-xxxxxxxx。"
+WHICH_INSTANCE = "请问是哪台实例出现了问题？请发送实例 ID（形如 ins-xxxxxxxx）。"
+NOT_A_DESCRIPTION = "这条消息我没有记作问题描述。请说说具体遇到了什么问题，例如「数据库连接超时，网站打不开」。"
+NO_UPLOAD_YET = "还没有收到您上传的文件。请通过上面的链接上传，或回复「没有」跳过。"
+NO_EVIDENCE_GIVEN = "无"
+NOT_A_DUPLICATE = "好的。如果不是重复扣款，请重新选择退款原因。"
+WHICH_ORDER = "请选择要退款的订单："
+PICK_OR_TYPE_ORDER = "请选择要退款的订单，或直接发送订单号 / 实例 ID："
+NO_REFUNDABLE_ORDERS = "您的账号下暂时没有可申请退款的包年包月订单。如果您有订单号，也可以直接发给我。"
+DUPLICATE_BUTTONS = [{"title": "是的，退回重复扣款", "payload": "/affirm"}, {"title": "不是", "payload": "/deny"}]
+CONFIRM_BUTTONS = [{"title": "确认提交", "payload": "/affirm"}, {"title": "暂不提交", "payload": "/deny"}]
+MANUAL_REVIEW_BUTTONS = [{"title": "提交人工复核", "payload": "/affirm"},
+                         {"title": "转人工客服", "payload": "/request_human"},
+                         {"title": "不用了", "payload": "/deny"}]
+
+
+def instance_not_found(instance_id: str) -> str:
+    return f"没有在您的账号下找到实例 {instance_id}，请核对。"
+
+
+def uploaded_files(count: int) -> str:
+    """What the ticket records when the evidence was uploaded rather than typed."""
+    return f"已上传 {count} 个文件"
+
+
+def links_received(count: int) -> str:
+    return f"已收到 {count} 个链接，会附在工单中。"
+
+
+def which_order_of_instance(instance_id: str) -> str:
+    return f"实例 {instance_id} 下有多个订单，请选择要退款的那一个："
+
+
+# --- an id or a reason typed outside any form ----------------------------------------------
+
+INFORM_MENU = "收到。请问需要我帮您做什么？"
+INFORM_MENU_BUTTONS = [{"title": "申请退款", "payload": "/request_refund"},
+                       {"title": "查询退款进度", "payload": "/ask_refund_status"},
+                       {"title": "了解退款政策", "payload": "/ask_refund_policy"}]
+TICKET_ID_BUTTONS = [{"title": "查询进度", "payload": "/ask_refund_status"},
+                     {"title": "解释退款金额", "payload": "/ask_refund_amount"}]
+ORDER_REFERENCE_BUTTONS = [{"title": "为它申请退款", "payload": "/request_refund"},
+                           {"title": "查询退款进度", "payload": "/ask_refund_status"}]
+CHECK_WITH_AGENT_BUTTONS = [{"title": "转人工核实", "payload": "/request_human"}]
+
+
+def ticket_id_received(ticket_id: str) -> str:
+    return f"收到工单号 {ticket_id}。需要我查询它的进度吗？"
+
+
+def reference_received(reference: str) -> str:
+    return f"收到 {reference}。请问需要办理什么？"

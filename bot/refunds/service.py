@@ -3,15 +3,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from bot.billing.adapter import BillingAdapter
 from bot.billing.models import Order, OrderContext, Payment
 from bot.clock import to_customer_time, utcnow
+from bot.errors import NotFound
 from bot.policy.config import Policy
-from bot.policy.engine import quote_refund
+from bot.policy.engine import quote_refund, refusal_for_any_reason
 from bot.policy.quote import Quote
-from bot.tickets.models import Ticket
+from bot.tickets.models import Ticket, TicketEvent
 from bot.tickets.store import NewTicket, TicketStore
 
 
@@ -24,10 +26,27 @@ class OrderLookup:
 
 
 @dataclass(frozen=True)
+class Precheck:
+    """Why the order cannot go on to a refund application (both None: it can)."""
+
+    open_ticket: Optional[Ticket] = None
+    refusal: Optional[Quote] = None
+
+
+@dataclass(frozen=True)
 class Filing:
     ticket: Ticket
     created: bool
     quote: Quote
+
+    def agent_reason(self, large_refund_above: Optional[Decimal]) -> Optional[str]:
+        """Why an agent should take over right after filing ("flagged" for manual review,
+        "large_amount" above the support threshold), or None."""
+        if self.ticket.manual_review:
+            return "flagged"
+        if large_refund_above is not None and self.quote.refund > large_refund_above:
+            return "large_amount"
+        return None
 
 
 class RefundService:
@@ -35,21 +54,52 @@ class RefundService:
 
     def __init__(self, billing: BillingAdapter, tickets: TicketStore, policy: Policy,
                  clock: Callable[[], datetime] = utcnow) -> None:
-        self.billing = billing
-        self.tickets = tickets
+        self._billing = billing
+        self._tickets = tickets
         self.policy = policy
         self.clock = clock
+
+    def order(self, customer_id: str, order_id: str) -> Optional[Order]:
+        """The customer's order, or None if it is not theirs."""
+        return self._billing.get_order(customer_id, order_id)
+
+    def orders(self, customer_id: str) -> List[Order]:
+        """All the customer's orders, newest first (the agent's side panel)."""
+        return self._billing.orders_for(customer_id)
+
+    def owns_instance(self, customer_id: str, instance_id: str) -> bool:
+        return self._billing.get_instance(customer_id, instance_id) is not None
+
+    def owner_of(self, order_id: str) -> Optional[str]:
+        """Operator lookup for the quote command line (never used from the chat)."""
+        return self._billing.owner_of(order_id)
+
+    def open_ticket(self, customer_id: str, order_id: str) -> Optional[Ticket]:
+        """The order's open ticket (at most one), if any."""
+        return self._tickets.open_ticket_for_order(customer_id, order_id)
+
+    def precheck(self, customer_id: str, order: Order) -> Precheck:
+        """What stops a refund of the order before any reason is asked: an open ticket, or a
+        refusal no reason changes (pay-as-you-go, unpaid, expired)."""
+        open_ticket = self.open_ticket(customer_id, order.order_id)
+        if open_ticket is not None:
+            return Precheck(open_ticket=open_ticket)
+        return Precheck(refusal=refusal_for_any_reason(self._context(order), self.clock(), self.policy))
+
+    def changes_since_last_visit(self, customer_id: str) -> List[Tuple[Ticket, TicketEvent]]:
+        """Tickets that changed since the customer last came (and marks this visit)."""
+        return self._tickets.changed_since_last_visit(customer_id, self.clock())
 
     def refundable_orders(self, customer_id: str) -> List[Order]:
         """Prepaid, paid orders whose service has time left and that have no open ticket."""
         now = self.clock()
         result = []
-        for order in self.billing.orders_for(customer_id):
+        for order in self._billing.orders_for(customer_id):
             if order.billing_mode != "prepaid" or order.primary_payment is None:
                 continue
             if order.status != "active" or (order.expires_at and order.expires_at <= now):
                 continue
-            if self.tickets.open_ticket_for_order(customer_id, order.order_id):
+            if self._tickets.open_ticket_for_order(customer_id, order.order_id):
                 continue
             result.append(order)
         return result
@@ -58,10 +108,10 @@ class RefundService:
                    instance_id: Optional[str] = None) -> OrderLookup:
         """Find the customer's order by order id or instance id (never another customer's)."""
         if order_id:
-            return OrderLookup(order=self.billing.get_order(customer_id, order_id))
+            return OrderLookup(order=self._billing.get_order(customer_id, order_id))
         if instance_id:
             now = self.clock()
-            orders = [o for o in self.billing.orders_for_instance(customer_id, instance_id)
+            orders = [o for o in self._billing.orders_for_instance(customer_id, instance_id)
                       if o.expires_at is None or o.expires_at > now]
             if len(orders) == 1:
                 return OrderLookup(order=orders[0])
@@ -70,40 +120,40 @@ class RefundService:
 
     def quote(self, customer_id: str, order_id: str, reason: str) -> Optional[Quote]:
         """The current quote for the customer's order, or None if the order is not theirs."""
-        order = self.billing.get_order(customer_id, order_id)
+        order = self._billing.get_order(customer_id, order_id)
         if order is None:
             return None
         return quote_refund(self._context(order), reason, self.clock(), self.policy)
 
     def duplicate_payments(self, customer_id: str, order_id: str) -> Sequence[Payment]:
         """Payments billing shows as charged twice for the order."""
-        order = self.billing.get_order(customer_id, order_id)
+        order = self._billing.get_order(customer_id, order_id)
         return order.duplicate_payments if order else ()
 
     def file(self, customer_id: str, order_id: str, reason: str, details: dict,
              evidence: Sequence[Tuple[str, str]] = (), conversation_id: Optional[str] = None) -> Filing:
         """Re-quote from billing data and file the ticket (idempotent per open order)."""
-        order = self.billing.get_order(customer_id, order_id)
+        order = self._billing.get_order(customer_id, order_id)
         if order is None:
-            raise LookupError(f"order {order_id} not found for customer")
+            raise NotFound(f"order {order_id} of this customer")
         quote = quote_refund(self._context(order), reason, self.clock(), self.policy)
         new = NewTicket(
             customer_id=customer_id, order_id=order_id, product_code=order.product_code,
             reason=reason, quote=quote.to_dict(), details=details, evidence=evidence,
             conversation_id=conversation_id, manual_review=not quote.eligible,
         )
-        ticket, created = self.tickets.file(new, self.clock())
+        ticket, created = self._tickets.file(new, self.clock())
         return Filing(ticket=ticket, created=created, quote=quote)
 
     def tickets_for(self, customer_id: str) -> List[Ticket]:
-        return self.tickets.for_customer(customer_id)
+        return self._tickets.for_customer(customer_id)
 
     def ticket(self, customer_id: str, ticket_id: str) -> Optional[Ticket]:
-        return self.tickets.get(customer_id, ticket_id)
+        return self._tickets.get(customer_id, ticket_id)
 
     def _context(self, order: Order) -> OrderContext:
         year = to_customer_time(self.clock()).year
         scope = order.product_code if self.policy.no_reason.quota_scope == "product" else None
-        used = self.tickets.count_no_reason_refunds(order.customer_id, year, scope)
-        outages = self.billing.outages_for(order.instance_id) if order.instance_id else []
+        used = self._tickets.count_no_reason_refunds(order.customer_id, year, scope)
+        outages = self._billing.outages_for(order.instance_id) if order.instance_id else []
         return OrderContext(order=order, no_reason_refunds_this_year=used, outages=tuple(outages))

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import List, Optional
+from typing import Dict, List, Optional, Sequence
 
-from bot.clock import format_customer_time
+from bot.clock import format_customer_date, format_customer_time
 from bot.money import format_yuan
-from bot.policy.explain import DESTINATION_LABELS, deduction_section, format_date
-from bot.tickets.lifecycle import REJECTION_REASONS
-from bot.tickets.models import REASON_LABELS, STATUS_LABELS, Ticket
+from bot.policy.explain import DESTINATION_LABELS, deduction_section
+from bot.tickets.labels import REASON_LABELS, REJECTION_LABELS, STATUS_LABELS
+from bot.tickets.models import Ticket
 
 MEDIATION = ("如您对结果仍有异议，可以申请第三方调解，或通过全国12315平台（www.12315.cn 或拨打 12315）"
              "向消费者权益保护部门反映。")
@@ -25,7 +25,7 @@ def status_text(ticket: Ticket, escalated_to: Optional[date] = None) -> str:
     lines.extend(_history(ticket))
     lines.append(_next_step(ticket))
     if escalated_to is not None:
-        lines.append(f"该工单已超过预计处理时间，我已为您催办，新的承诺时间为 {format_date(escalated_to)} 前。")
+        lines.append(f"该工单已超过预计处理时间，我已为您催办，新的承诺时间为 {format_customer_date(escalated_to)} 前。")
     return "\n".join(line for line in lines if line)
 
 
@@ -51,7 +51,7 @@ def _destination(ticket: Ticket) -> str:
 
 
 def _next_step(ticket: Ticket) -> str:
-    due = format_date(ticket.stage_due) if ticket.stage_due else None
+    due = format_customer_date(ticket.stage_due) if ticket.stage_due else None
     status = ticket.status
     if status in ("submitted", "under_review"):
         return f"下一步：审核人员核对订单和材料，预计 {due} 前完成审核。" if due else "下一步：等待审核。"
@@ -78,7 +78,7 @@ def _next_step(ticket: Ticket) -> str:
 
 
 def rejection_text(ticket: Ticket) -> str:
-    reason = REJECTION_REASONS.get(ticket.rejection_code or "", "未注明")
+    reason = REJECTION_LABELS.get(ticket.rejection_code or "", "未注明")
     note = f"（{ticket.rejection_note}）" if ticket.rejection_note else ""
     return (f"审核未通过，原因：{reason}{note}。\n您可以：① 补充材料并提出申诉（每个工单同一时间只能有一个申诉）；"
             f"② 转人工客服说明情况。\n{MEDIATION}")
@@ -116,3 +116,90 @@ def supplement_question(ticket: Ticket, upload_url: str) -> str:
     items = "、".join(ticket.info_requested) or "相关材料"
     return (f"审核人员需要您为工单 {ticket.ticket_id} 补充：{items}。\n请直接发送说明或链接，"
             f"或[点此上传文件]({upload_url})（上传后回复「好了」）。")
+
+
+# --- answers about tickets, withdrawals, supplements and appeals -------------------------------
+
+NOT_FOUND = "没有找到您名下的该退款工单，请核对工单号（RF 加 12 位数字）。"
+NO_TICKETS = "您名下暂时没有退款工单。需要现在申请退款吗？"
+NO_TICKETS_BUTTONS = [{"title": "申请退款", "payload": "/request_refund"}]
+OTHER_TICKETS = "您名下的其他退款工单："
+AMOUNT_BUTTONS = [{"title": "转人工申请复核或赔偿", "payload": "/request_human"},
+                  {"title": "没问题了", "payload": "/thank"}]
+AMOUNT_AFTER_ORDER_AND_REASON = "确定订单和退款原因后，我会给您逐项列出可退金额和扣除项。"
+AMOUNT_WITHOUT_TICKET = "想知道某个订单能退多少？选择订单后我会先逐项帮您试算，您确认后才会提交。"
+AMOUNT_WITHOUT_TICKET_BUTTONS = [{"title": "选择订单试算", "payload": "/request_refund"}]
+STILL_DISSATISFIED = "我理解您对结果不满意，为您转接人工客服进一步沟通。"
+NO_REJECTED_TICKET = "您名下没有被驳回的退款工单。需要的话我可以帮您查询各工单的进度。"
+NO_REJECTED_TICKET_BUTTONS = [{"title": "查询退款进度", "payload": "/ask_refund_status"}]
+APPEAL_BUTTONS = [{"title": "提出申诉", "payload": "/affirm"}, {"title": "转人工客服", "payload": "/request_human"},
+                  {"title": "暂不申诉", "payload": "/deny"}]
+NOTHING_TO_WITHDRAW = "您当前没有进行中的申请，也没有可以撤回的工单（审核通过后的工单不能撤回）。"
+WHICH_TO_WITHDRAW = "您有多个可以撤回的工单，请选择要撤回哪一个："
+WITHDRAW_BUTTONS = [{"title": "确认撤回", "payload": "/affirm"}, {"title": "不撤回", "payload": "/deny"}]
+UPLOADED_MARK = "（已通过上传页面补充文件）"
+NO_SUPPLEMENT_UPLOAD_YET = "还没有收到您上传的文件，请通过上面的链接上传，或直接发送说明。"
+NOT_A_SUPPLEMENT = ("这条消息看起来不是补充材料，我没有提交给审核人员。要补充的话，请直接发送说明、"
+                    "链接或上传文件；想先问别的问题，可以回复「取消」。")
+SUPPLEMENT_TOO_SHORT = "请再具体说明一下要补充的内容。"
+NO_SUPPLEMENT_NEEDED = "该工单当前不需要补充材料，无需重复提交。"
+NOT_AN_APPEAL = ("这条看起来是一个问题，我没有把它作为申诉理由提交。请说明您不认同审核结果的理由；"
+                 "想先问别的问题，可以回复「取消」。")
+APPEAL_TOO_SHORT = "请用一两句话说明您不认同审核结果的理由，这会作为申诉内容提交。"
+APPEAL_NOT_FILED = "好的，暂不提交申诉。需要时随时告诉我。"
+
+
+def _promised(day: Optional[date]) -> str:
+    return format_customer_date(day) if day else "规定时限"
+
+
+def not_rejected(ticket: Ticket) -> str:
+    return f"工单 {ticket.ticket_id} 目前是「{ticket.status_label}」，并没有被驳回。"
+
+
+def appeal_offer(ticket: Ticket) -> str:
+    return f"工单 {ticket.ticket_id}（订单 {ticket.order_id}）{rejection_text(ticket)}\n要现在提出申诉吗？"
+
+
+def withdraw_buttons(tickets: Sequence[Ticket]) -> List[Dict[str, str]]:
+    return [{"title": f"{t.ticket_id}（订单 {t.order_id}，{t.status_label}）",
+             "payload": f'/cancel{{"ticket_id": "{t.ticket_id}"}}'} for t in tickets]
+
+
+def withdraw_question(ticket: Ticket) -> str:
+    return (f"确定要撤回工单 {ticket.ticket_id}（订单 {ticket.order_id}，{ticket.status_label}）吗？"
+            "撤回后审核会停止，之后可以重新申请。")
+
+
+def withdrawn(ticket: Ticket) -> str:
+    return f"已撤回工单 {ticket.ticket_id}。如需重新申请，随时告诉我。"
+
+
+def cannot_withdraw(ticket_id: str, current: Optional[Ticket]) -> str:
+    return f"工单 {ticket_id} 已是「{current.status_label if current else '未知状态'}」，无法撤回。"
+
+
+def welcome_back(changed: Sequence[Ticket]) -> str:
+    """A returning customer's tickets that moved since the last visit."""
+    lines = ["欢迎回来！自您上次来访后，以下工单有了新进展：", *(change_notice(t) for t in changed),
+             "想看详情，告诉我工单号即可。"]
+    return "\n".join(lines)
+
+
+def supplement_received(ticket: Ticket) -> str:
+    return f"已收到补充材料，工单 {ticket.ticket_id} 已重新提交审核，预计 {_promised(ticket.stage_due)} 前完成。"
+
+
+def appeal_question(upload_link: str) -> str:
+    return ("请简要说明您不认同审核结果的理由，我会作为申诉提交给复核人员。"
+            f"如有新的证明材料，可以先[点此上传]({upload_link})。")
+
+
+def cannot_appeal(ticket_id: str, current: Optional[Ticket]) -> str:
+    state = f"当前为「{current.status_label}」" if current else "当前状态"
+    return f"工单 {ticket_id} {state}，不能再提交申诉（每个工单同一时间只能有一个申诉）。"
+
+
+def appeal_filed(ticket: Ticket) -> str:
+    return (f"已为工单 {ticket.ticket_id} 提交申诉，复核人员会在 {_promised(ticket.stage_due)} 前给出结果，"
+            "届时我会在这里告诉您。")

@@ -10,6 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Tuple
 
+from bot.tickets.labels import ACTION_LABELS, ACTOR_LABELS, STATUS_LABELS
+from bot.vocabulary import Actor, TicketStatus
+
+S = TicketStatus
+
 
 class IllegalTransition(ValueError):
     """The action is not allowed in the ticket's current state (or for this actor)."""
@@ -17,52 +22,45 @@ class IllegalTransition(ValueError):
 
 @dataclass(frozen=True)
 class Move:
-    sources: FrozenSet[str]
-    target: str
-    roles: FrozenSet[str]  # customer | reviewer | system
+    sources: FrozenSet[TicketStatus]
+    target: TicketStatus
+    roles: FrozenSet[Actor]
 
 
-def _move(sources: Tuple[str, ...], target: str, *roles: str) -> Move:
+def _move(sources: Tuple[TicketStatus, ...], target: TicketStatus, *roles: Actor) -> Move:
     return Move(frozenset(sources), target, frozenset(roles))
 
 
 MOVES: Dict[str, Move] = {
-    "take": _move(("submitted",), "under_review", "reviewer"),
-    "request_info": _move(("under_review", "appealed"), "needs_info", "reviewer"),
-    "supplement": _move(("needs_info",), "under_review", "customer", "reviewer"),
-    "approve": _move(("under_review",), "approved", "reviewer"),
-    "reject": _move(("under_review",), "rejected", "reviewer"),
-    "start_payout": _move(("approved",), "refunding", "reviewer", "system"),
-    "mark_paid": _move(("refunding",), "refunded", "reviewer", "system"),
-    "appeal": _move(("rejected",), "appealed", "customer"),
-    "close_appeal_approve": _move(("appealed",), "approved", "reviewer"),
-    "close_appeal_reject": _move(("appealed",), "final_rejected", "reviewer"),
-    "withdraw": _move(("submitted", "under_review", "needs_info"), "withdrawn", "customer"),
-}
-
-# Stages whose next step is on the provider's side: they have a due date and can be escalated.
-PROVIDER_STAGES = frozenset({"submitted", "under_review", "appealed", "approved", "refunding"})
-FINAL_STATES = frozenset({"refunded", "final_rejected", "withdrawn"})
-
-REJECTION_REASONS = {
-    "outside_policy": "不符合退款政策的适用条件",
-    "insufficient_evidence": "提供的材料不足以证明所述问题",
-    "service_normal": "经核查，故障期间服务运行正常",
-    "duplicate_not_found": "未核实到重复扣款",
-    "promotion_terms": "活动规则约定不可退订",
-    "resource_in_use": "资源仍在使用或已产生不可退费用",
-    "other": "其他原因",
+    "take": _move((S.SUBMITTED,), S.UNDER_REVIEW, Actor.REVIEWER),
+    "request_info": _move((S.UNDER_REVIEW, S.APPEALED), S.NEEDS_INFO, Actor.REVIEWER),
+    "supplement": _move((S.NEEDS_INFO,), S.UNDER_REVIEW, Actor.CUSTOMER, Actor.REVIEWER),
+    "approve": _move((S.UNDER_REVIEW,), S.APPROVED, Actor.REVIEWER),
+    "reject": _move((S.UNDER_REVIEW,), S.REJECTED, Actor.REVIEWER),
+    "start_payout": _move((S.APPROVED,), S.REFUNDING, Actor.REVIEWER, Actor.SYSTEM),
+    "mark_paid": _move((S.REFUNDING,), S.REFUNDED, Actor.REVIEWER, Actor.SYSTEM),
+    "appeal": _move((S.REJECTED,), S.APPEALED, Actor.CUSTOMER),
+    "close_appeal_approve": _move((S.APPEALED,), S.APPROVED, Actor.REVIEWER),
+    "close_appeal_reject": _move((S.APPEALED,), S.FINAL_REJECTED, Actor.REVIEWER),
+    "withdraw": _move((S.SUBMITTED, S.UNDER_REVIEW, S.NEEDS_INFO), S.WITHDRAWN, Actor.CUSTOMER),
 }
 
 
-def next_state(current: str, action: str, role: str) -> str:
-    """The state after `action` by `role`; IllegalTransition with a clear message otherwise."""
+def allowed_actions(current: str, role: str) -> Tuple[str, ...]:
+    """The actions `role` may take on a ticket in state `current`, in lifecycle order."""
+    return tuple(action for action, move in MOVES.items() if current in move.sources and role in move.roles)
+
+
+def next_state(current: str, action: str, role: str) -> TicketStatus:
+    """The state after `action` by `role`; IllegalTransition with a clear message otherwise.
+    The message is for staff and customers alike, in Chinese."""
     move = MOVES.get(action)
     if move is None:
-        raise IllegalTransition(f"unknown action: {action}")
+        raise IllegalTransition(f"没有「{action}」这个操作。")
     if role not in move.roles:
-        raise IllegalTransition(f"a {role} may not {action}")
+        raise IllegalTransition(f"{ACTOR_LABELS.get(role, role)}不能执行「{ACTION_LABELS[action]}」。")
     if current not in move.sources:
-        allowed = ", ".join(sorted(move.sources))
-        raise IllegalTransition(f"cannot {action} a ticket that is {current} (allowed from: {allowed})")
+        allowed = "、".join(STATUS_LABELS[s] for s in TicketStatus if s in move.sources)
+        raise IllegalTransition(f"工单当前为「{STATUS_LABELS.get(current, current)}」，不能执行「{ACTION_LABELS[action]}」"
+                                f"（只能在{allowed}时执行）。")
     return move.target

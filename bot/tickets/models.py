@@ -6,26 +6,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Dict, Optional, Tuple
 
-STATUS_LABELS = {
-    "submitted": "已提交",
-    "under_review": "审核中",
-    "needs_info": "待补充材料",
-    "approved": "审核通过",
-    "refunding": "退款中",
-    "refunded": "已到账",
-    "rejected": "已驳回",
-    "appealed": "申诉中",
-    "final_rejected": "申诉未通过",
-    "withdrawn": "已撤回",
-}
-OPEN_STATUSES = frozenset({"submitted", "under_review", "needs_info", "approved", "refunding", "appealed"})
-
-REASON_LABELS = {
-    "demand_change": "需求变化",
-    "service_issue": "服务质量问题",
-    "duplicate_payment": "重复支付",
-    "wrong_purchase": "误购（买错配置/地域/时长）",
-}
+from bot.tickets.labels import STATUS_LABELS
+from bot.vocabulary import OPEN_STATUSES
 
 
 @dataclass(frozen=True)

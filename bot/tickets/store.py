@@ -14,11 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import CUSTOMER_TZ, to_customer_time
+from bot.errors import NotFound
 from bot.money import to_money
 from bot.storage.schema import CustomerVisitRow, EscalationRow, EvidenceRow, TicketEventRow, TicketRow, TicketSequenceRow
 from bot.tickets.lifecycle import next_state
-from bot.tickets.models import OPEN_STATUSES, Evidence, Ticket, TicketEvent
+from bot.tickets.models import Evidence, Ticket, TicketEvent
 from bot.uploads.store import attach_conversation_uploads
+from bot.vocabulary import OPEN_STATUSES
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +159,7 @@ class TicketStore:
                    owner: Optional[str] = None, reason_code: str = "", note: str = "",
                    changes: Optional[Dict[str, Any]] = None,
                    evidence: Sequence[Tuple[str, str]] = ()) -> Ticket:
-        """Apply a lifecycle action atomically: check, change, audit. KeyError if the ticket is
+        """Apply a lifecycle action atomically: check, change, audit. NotFound if the ticket is
         unknown (or not `owner`'s); IllegalTransition if the action is not allowed now."""
         changes = changes or {}
         unknown = set(changes) - TRANSITION_FIELDS
@@ -169,7 +171,7 @@ class TicketStore:
                 query = query.where(TicketRow.customer_id == owner)
             row = session.scalars(query).first()
             if row is None:
-                raise KeyError(ticket_id)
+                raise NotFound(f"ticket {ticket_id}")
             target = next_state(row.status, action, role)
             session.add(TicketEventRow(ticket_id=row.ticket_id, at=now, actor=actor, from_status=row.status,
                                        to_status=target, reason_code=reason_code or action, note=note))
@@ -190,7 +192,7 @@ class TicketStore:
         with self._sessions.begin() as session:
             row = session.get(TicketRow, ticket_id)
             if row is None:
-                raise KeyError(ticket_id)
+                raise NotFound(f"ticket {ticket_id}")
             session.add(TicketEventRow(ticket_id=ticket_id, at=now, actor=actor, from_status=row.status,
                                        to_status=status, reason_code=reason_code or "forced", note=note))
             row.status = status

@@ -4,17 +4,20 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Callable, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from bot.clock import to_customer_time, utcnow
+from bot.errors import NotFound
 from bot.money import to_money
 from bot.policy.config import Policy
 from bot.policy.workdays import add_working_days
-from bot.tickets.lifecycle import PROVIDER_STAGES, REJECTION_REASONS
+from bot.tickets.lifecycle import allowed_actions
 from bot.tickets.models import Ticket
 from bot.tickets.store import TicketStore
+from bot.vocabulary import PROVIDER_STAGES, Actor, RejectionReason
 
 AMOUNT = re.compile(r"\d{1,12}(\.\d{1,2})?")
+AMOUNT_AS_TEXT = '金额请写成文字形式的元数，例如 "1000.00"。'
 
 
 class InvalidRequest(ValueError):
@@ -22,10 +25,38 @@ class InvalidRequest(ValueError):
 
 
 class TicketWorkflow:
+    """Everything staff and customers do to tickets after filing, with who may do what."""
+
     def __init__(self, store: TicketStore, policy: Policy, clock: Callable[[], datetime] = utcnow) -> None:
-        self.store = store
+        self._store = store
         self.policy = policy
         self.clock = clock
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def get(self, ticket_id: str) -> Optional[Ticket]:
+        """Any customer's ticket, for staff."""
+        return self._store.get_for_staff(ticket_id)
+
+    def get_customers(self, customer_id: str, ticket_id: str) -> Optional[Ticket]:
+        """The ticket if it is `customer_id`'s, else None."""
+        return self._store.get(customer_id, ticket_id)
+
+    def search(self, status: Optional[str] = None, limit: int = 100) -> List[Ticket]:
+        return self._store.search(status, limit)
+
+    def for_customer(self, customer_id: str) -> List[Ticket]:
+        return self._store.for_customer(customer_id)
+
+    @staticmethod
+    def allowed_actions(ticket: Ticket, role: Actor) -> Tuple[str, ...]:
+        """What `role` may do to the ticket now (the console shows only these buttons)."""
+        return allowed_actions(ticket.status, role)
+
+    @staticmethod
+    def withdrawable(ticket: Ticket) -> bool:
+        """Whether the customer may still withdraw the ticket."""
+        return "withdraw" in allowed_actions(ticket.status, Actor.CUSTOMER)
 
     # --- reviewer actions -------------------------------------------------------------------
 
@@ -35,9 +66,9 @@ class TicketWorkflow:
     def request_info(self, ticket_id: str, reviewer: str, missing: Sequence[str], note: str = "") -> Ticket:
         items = [str(m).strip() for m in missing if str(m).strip()]
         if not items:
-            raise InvalidRequest("list what the customer must add (missing)")
+            raise InvalidRequest("请列出需要客户补充的材料。")
         if any(len(m) > 200 for m in items) or len(items) > 10:
-            raise InvalidRequest("at most 10 missing items of up to 200 characters")
+            raise InvalidRequest("补充材料最多列 10 项，每项不超过 200 字。")
         return self._reviewer(ticket_id, "request_info", reviewer, note=note,
                               changes={"info_requested": items, "stage_due": None})
 
@@ -49,10 +80,10 @@ class TicketWorkflow:
             "stage_due": self._payout_due(ticket)})
 
     def reject(self, ticket_id: str, reviewer: str, reason_code: str, note: str = "") -> Ticket:
-        if reason_code not in REJECTION_REASONS:
-            raise InvalidRequest(f"reason_code must be one of {', '.join(REJECTION_REASONS)}")
-        if reason_code == "other" and not note.strip():
-            raise InvalidRequest("a note is required when the reason is 'other'")
+        if RejectionReason.parse(reason_code) is None:
+            raise InvalidRequest(f"请选择驳回原因（reason_code 应为 {'、'.join(r.value for r in RejectionReason)} 之一）。")
+        if reason_code == RejectionReason.OTHER and not note.strip():
+            raise InvalidRequest("驳回原因为「其他原因」时，请填写说明。")
         return self._reviewer(ticket_id, "reject", reviewer, reason_code=reason_code, note=note,
                               changes={"rejection_code": reason_code, "rejection_note": note or None,
                                        "stage_due": None})
@@ -63,7 +94,7 @@ class TicketWorkflow:
     def mark_paid(self, ticket_id: str, reviewer: str, payout_reference: str) -> Ticket:
         reference = (payout_reference or "").strip()
         if not reference or len(reference) > 64:
-            raise InvalidRequest("payout_reference is required (up to 64 characters)")
+            raise InvalidRequest("请填写打款流水号（不超过 64 个字符）。")
         return self._reviewer(ticket_id, "mark_paid", reviewer, note=reference, changes={
             "payout_reference": reference, "paid_at": self.clock(), "stage_due": None})
 
@@ -76,31 +107,31 @@ class TicketWorkflow:
                 "final_amount": final, "adjustment_reason": note or None, "stage_due": self._payout_due(ticket)})
         if decision == "reject":
             if not note.strip():
-                raise InvalidRequest("a note explaining the final decision is required")
+                raise InvalidRequest("维持驳回时，请填写说明。")
             return self._reviewer(ticket_id, "close_appeal_reject", reviewer, note=note,
                                   changes={"rejection_note": note, "stage_due": None})
-        raise InvalidRequest("decision must be approve or reject")
+        raise InvalidRequest("申诉结论只能是通过（approve）或维持驳回（reject）。")
 
     # --- customer actions -------------------------------------------------------------------
 
     def supplement(self, customer_id: str, ticket_id: str, evidence: Sequence[Tuple[str, str]]) -> Ticket:
         if not evidence:
-            raise InvalidRequest("nothing to add")
-        return self.store.transition(ticket_id, "supplement", "customer", f"customer:{customer_id}", self.clock(),
+            raise InvalidRequest("没有需要补充的内容。")
+        return self._store.transition(ticket_id, "supplement", Actor.CUSTOMER, f"customer:{customer_id}", self.clock(),
                                      owner=customer_id, evidence=evidence,
                                      changes={"stage_due": self._due(self.policy.timing.review_working_days)})
 
     def appeal(self, customer_id: str, ticket_id: str, statement: str) -> Ticket:
         text = (statement or "").strip()
         if len(text) < 2:
-            raise InvalidRequest("the appeal needs a statement")
-        return self.store.transition(ticket_id, "appeal", "customer", f"customer:{customer_id}", self.clock(),
+            raise InvalidRequest("请填写申诉理由。")
+        return self._store.transition(ticket_id, "appeal", Actor.CUSTOMER, f"customer:{customer_id}", self.clock(),
                                      owner=customer_id, note=text[:2000],
                                      changes={"appeal_statement": text[:2000],
                                               "stage_due": self._due(self.policy.timing.appeal_working_days)})
 
     def withdraw(self, customer_id: str, ticket_id: str) -> Ticket:
-        return self.store.transition(ticket_id, "withdraw", "customer", f"customer:{customer_id}", self.clock(),
+        return self._store.transition(ticket_id, "withdraw", Actor.CUSTOMER, f"customer:{customer_id}", self.clock(),
                                      owner=customer_id, changes={"stage_due": None})
 
     # --- overdue tickets --------------------------------------------------------------------
@@ -115,38 +146,38 @@ class TicketWorkflow:
         if not self.is_overdue(ticket):
             return None
         new_due = self._due(self.policy.timing.escalation_working_days)
-        self.store.record_escalation(ticket, new_due, self.clock())
+        self._store.record_escalation(ticket, new_due, self.clock())
         return new_due
 
     # --- helpers ----------------------------------------------------------------------------
 
     def _reviewer(self, ticket_id: str, action: str, reviewer: str, reason_code: str = "", note: str = "",
                   changes: Optional[dict] = None) -> Ticket:
-        return self.store.transition(ticket_id, action, "reviewer", f"reviewer:{reviewer}", self.clock(),
+        return self._store.transition(ticket_id, action, Actor.REVIEWER, f"reviewer:{reviewer}", self.clock(),
                                      reason_code=reason_code, note=note, changes=changes)
 
     def _existing(self, ticket_id: str) -> Ticket:
-        ticket = self.store.get_for_staff(ticket_id)
+        ticket = self._store.get_for_staff(ticket_id)
         if ticket is None:
-            raise KeyError(ticket_id)
+            raise NotFound(f"ticket {ticket_id}")
         return ticket
 
     def _final_amount(self, ticket: Ticket, amount: Optional[str], reason: str) -> Decimal:
         if amount is None or amount == "":
             return ticket.quoted_amount
         if isinstance(amount, float):
-            raise InvalidRequest("amount must be a string such as \"1000.00\"")
+            raise InvalidRequest(AMOUNT_AS_TEXT)
         # Plain yuan with at most two decimals: no NaN, Infinity, exponents or signs reach Decimal.
         if not AMOUNT.fullmatch(str(amount)):
-            raise InvalidRequest(f"amount is not a number of yuan >= 0 with at most two decimals, such as "
-                                 f"\"1000.00\": {str(amount)[:40]!r}")
+            raise InvalidRequest(f"金额格式不正确：应为不小于 0、最多两位小数的元数，例如 \"1000.00\""
+                                 f"（收到 {str(amount)[:40]!r}）。")
         value = Decimal(str(amount))
         paid = to_money(ticket.quote.get("paid", "0"))
         ceiling = max(paid, ticket.quoted_amount)
         if value > ceiling:
-            raise InvalidRequest(f"amount exceeds what was paid ({ceiling})")
+            raise InvalidRequest(f"金额超过了实付金额（{ceiling} 元）。")
         if value != ticket.quoted_amount and not reason.strip():
-            raise InvalidRequest("a reason is required when the amount differs from the quote")
+            raise InvalidRequest("金额与系统报价不同时，请填写调整原因。")
         return to_money(value)
 
     def _payout_due(self, ticket: Ticket) -> date:

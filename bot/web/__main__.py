@@ -5,17 +5,17 @@ from bot.observability.logs import configure_json_logging
 from bot.settings import load_settings
 from bot.storage.migrations import SchemaError
 from bot.web.app import create_app
-from bot.wiring import build_sessions
+from bot.wiring import build_services
 
 
 def main() -> None:
     configure_json_logging()
     settings = load_settings()
     try:
-        sessions = build_sessions(settings)
+        services = build_services(settings)
     except SchemaError as exc:
         sys.exit(f"error: {exc}")
-    app = create_app(settings, sessions)
+    app = create_app(services)
     app.run(host=settings.web_host, port=settings.web_port, access_log=False, workers=1)
 
 

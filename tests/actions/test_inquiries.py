@@ -1,15 +1,16 @@
 """Status, amount and rejection questions: owner-scoped, same answer for unknown and foreign ids."""
 from rasa_sdk.events import SlotSet
 
-from actions.inquiries import NOT_FOUND, ActionAppealRejection, ActionRefundAmount, ActionRefundStatus
-from bot.refunds.service import RefundService
+from actions.inquiries import ActionAppealRejection, ActionRefundAmount, ActionRefundStatus
+from bot.refunds.ticket_replies import NOT_FOUND
 from bot.storage.seed import demo_order
-from bot.wiring import refund_service
+from bot.tickets.store import TicketStore
+from bot.wiring import services
 from tests.actions.conftest import make_tracker, texts
 
 
 def file_for(customer, key):
-    return refund_service().file(customer, demo_order(key).order_id, "demand_change", {}).ticket
+    return services().refunds.file(customer, demo_order(key).order_id, "demand_change", {}).ticket
 
 
 def ticket_entity(ticket_id):
@@ -38,7 +39,7 @@ def test_status_details_the_newest_ticket_and_lists_the_others(db, dispatcher):
 
 
 def test_amount_explains_the_latest_ticket(db, dispatcher):
-    ticket = refund_service().file("c1001", demo_order("standard_voucher").order_id, "demand_change", {}).ticket
+    ticket = services().refunds.file("c1001", demo_order("standard_voucher").order_id, "demand_change", {}).ticket
     ActionRefundAmount().run(dispatcher, make_tracker(), {})
     assert ticket.ticket_id in texts(dispatcher) and "已使用" in texts(dispatcher)
 
@@ -50,8 +51,8 @@ def test_no_rejected_ticket(db, dispatcher):
 
 def test_rejected_ticket_offers_appeal_and_12315(db, dispatcher):
     ticket = file_for("c1001", "in_window")
-    service: RefundService = refund_service()
-    service.tickets.set_status(ticket.ticket_id, "rejected", service.clock(), actor="reviewer:r1")
+    TicketStore(services().sessions).set_status(ticket.ticket_id, "rejected", services().refunds.clock(),
+                                                actor="reviewer:r1")
     ActionAppealRejection().run(dispatcher, make_tracker(), {})
     assert ticket.ticket_id in texts(dispatcher) and "12315" in texts(dispatcher)
 
@@ -62,7 +63,7 @@ def test_guest_is_asked_to_log_in(db, dispatcher):
 
 
 def test_a_follow_up_without_a_ticket_id_is_about_the_ticket_just_discussed(db, dispatcher):
-    older = refund_service().file("c1001", demo_order("standard_voucher").order_id, "demand_change", {}).ticket
+    older = services().refunds.file("c1001", demo_order("standard_voucher").order_id, "demand_change", {}).ticket
     newer = file_for("c1001", "in_window")
     # The customer just looked at the older ticket; 「为什么扣了手续费」 names none.
     events = ActionRefundAmount().run(dispatcher, make_tracker(slots={"current_ticket": older.ticket_id}), {})

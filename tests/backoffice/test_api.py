@@ -18,8 +18,8 @@ from bot.storage.database import make_engine, session_factory
 from bot.storage.migrations import migrate
 from bot.storage.seed import seed_demo
 from bot.tickets.store import NewTicket, TicketStore
+from harness.servers import free_port, wait_for
 from tests.conftest import NOW, POSTGRES_URL
-from tests.servers import free_port, wait_for
 
 REVIEWER, AGENT = "dev-token-r1", "dev-token-a1"
 
@@ -104,7 +104,7 @@ def test_agent_without_reviewer_role_cannot_read_or_act(site, ticket_id):
     assert call(site, "GET", f"/api/backoffice/tickets/{ticket_id}", token=AGENT)[0] == 403
     assert call(site, "GET", "/api/backoffice/tickets", token=AGENT)[0] == 403
     status, body = act(site, ticket_id, "take", token=AGENT)
-    assert status == 403 and "reviewer" in body["error"]
+    assert status == 403 and "审核员" in body["error"]
     assert call(site, "GET", f"/api/backoffice/tickets/{ticket_id}")[1]["status"] == "submitted"
 
 
@@ -134,14 +134,14 @@ def test_reject_and_close_appeal(site, ticket_id):
 
 
 @pytest.mark.parametrize("action, body, status, fragment", [
-    ("approve", {"amount": 900.5}, 422, "amount must be a string"),
-    ("approve", {"amount": "abc"}, 422, "not a number"),
-    ("approve", {"amount": "800.00"}, 422, "reason is required"),
-    ("reject", {"reason_code": "because"}, 422, "reason_code must be one of"),
-    ("request-info", {"missing": "截图"}, 422, "list of strings"),
-    ("mark-paid", {}, 422, "payout_reference is required"),
-    ("start-payout", {}, 409, "cannot start_payout a ticket that is under_review"),
-    ("teleport", {}, 404, "unknown action"),
+    ("approve", {"amount": 900.5}, 422, "金额请写成文字形式的元数"),
+    ("approve", {"amount": "abc"}, 422, "金额格式不正确"),
+    ("approve", {"amount": "800.00"}, 422, "请填写调整原因"),
+    ("reject", {"reason_code": "because"}, 422, "请选择驳回原因"),
+    ("request-info", {"missing": "截图"}, 422, "应为文字列表"),
+    ("mark-paid", {}, 422, "请填写打款流水号"),
+    ("start-payout", {}, 409, "工单当前为「审核中」，不能执行「发起打款」"),
+    ("teleport", {}, 404, "没有「teleport」这个操作"),
 ])
 def test_bad_input_is_a_clear_4xx_and_changes_nothing(site, ticket_id, action, body, status, fragment):
     act(site, ticket_id, "take")

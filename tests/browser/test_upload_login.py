@@ -3,7 +3,7 @@ page, not the chat; a login link can never send them to another site."""
 from __future__ import annotations
 
 from bot.security.tokens import UploadGrant, issue_upload_token
-from tests.servers import JWT_SECRET
+from harness.servers import JWT_SECRET
 
 # The smallest valid PNG (1×1): uploads are checked by their content.
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"

@@ -7,8 +7,8 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.web.rasa_client import RasaClient
+from harness.servers import TOKEN
 from tests.browser.widget import BOT_TEXTS, bot_texts, login, open_widget, send, session_id, wait_for_bot
-from tests.servers import TOKEN
 
 HOSTILE = ("请查看[退款说明](javascript:document.title='pwned') 与 ![x](http://203.0.113.9/pixel.png) "
            "以及[帮助中心](https://help.example-cloud.cn/refund)")

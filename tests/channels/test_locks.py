@@ -12,7 +12,7 @@ import pytest
 from rasa.core.lock_store import RedisLockStore
 
 from bot.channels.locks import AtomicRedisLockStore
-from tests.cluster import REDIS_URL
+from harness.cluster import REDIS_URL
 
 ROUNDS = 40
 

@@ -45,11 +45,12 @@ def routes() -> Dict[str, Set[str]]:
     from bot.settings import load_settings
     from bot.storage.database import make_engine, session_factory
     from bot.web.app import create_app
+    from bot.wiring import build_services
 
     Sanic.test_mode = True  # several apps in one process
     rasa = Sanic("rasa_probe")
     register([RefundSocketInput()], rasa, route="/webhooks/")
-    web = create_app(load_settings(), session_factory(make_engine("sqlite://")), name="web_probe")
+    web = create_app(build_services(load_settings(), session_factory(make_engine("sqlite://"))), name="web_probe")
 
     def paths(app: Sanic) -> Set[str]:
         return {"/" + route.path.strip("/") for route in app.router.routes if "GET" in route.methods}

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bot.storage.schema import TicketRow
 from bot.storage.seed import demo_order
-from tests.servers import chat_token
+from harness.servers import chat_token
 from tests.widget_client import WidgetClient, run
 
 ORDER = demo_order("in_window").order_id

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.storage.schema import HandoffRow, TicketRow
+from harness.servers import write_support
 from tests.e2e.test_refund_journey import text_of
-from tests.servers import write_support
 
 
 class Console:
@@ -108,7 +108,7 @@ def test_console_roles_csrf_and_racing_claims(bot, sender):
     detail = winner.get(f"/console/api/handoffs/{hid}")
     ticket_id = detail["ticket"]["ticket_id"]
     status, body = agent.post(f"/console/api/tickets/{ticket_id}/take")
-    assert status == 403 and "reviewer" in body["error"]
+    assert status == 403 and "审核员" in body["error"]
     assert both.post(f"/console/api/tickets/{ticket_id}/take")[0] == 200
     loser = both if winner is agent else agent
     assert loser.post(f"/console/api/handoffs/{hid}/reply", {"text": "抢答"})[0] == 409

@@ -16,7 +16,7 @@ from bot.clock import utcnow
 from bot.security.login_sessions import LoginKind, LoginSessions
 from bot.security.tokens import SESSION_TTL, UploadGrant, issue_chat_token, issue_upload_token
 from bot.storage.seed import demo_order
-from tests.servers import JWT_SECRET, TOKEN, chat_token
+from harness.servers import JWT_SECRET, TOKEN, chat_token
 from tests.widget_client import WidgetClient, run
 
 

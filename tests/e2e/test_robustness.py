@@ -2,8 +2,8 @@
 import pytest
 
 from bot.storage.seed import demo_order
+from harness.servers import chat_token
 from tests.e2e.test_refund_journey import text_of
-from tests.servers import chat_token
 from tests.widget_client import WidgetClient, run
 
 ORDER = demo_order("in_window").order_id

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.scenario_runner import load_scenarios, play
-from tests.servers import write_support
+from harness.scenarios import load_scenarios, play
+from harness.servers import write_support
 
 SCENARIOS = load_scenarios()
 

@@ -6,8 +6,8 @@ import pytest
 
 from bot.handoff.hours import SupportConfigError, SupportSettings, parse_support
 from bot.handoff.service import HandoffService
+from harness.servers import write_support
 from tests.clock import FakeClock
-from tests.servers import write_support
 
 WEDNESDAY_NOON = datetime(2026, 11, 25, 4, 0, tzinfo=timezone.utc)   # 12:00 Beijing
 WEDNESDAY_NIGHT = datetime(2026, 11, 25, 14, 0, tzinfo=timezone.utc)  # 22:00 Beijing

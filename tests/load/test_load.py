@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bench.customers import run_load, seed_load_customers
 from bot.storage.schema import TicketRow
-from tests.servers import chat_token
+from harness.servers import chat_token
 from tests.widget_client import run
 
 CUSTOMERS = int(os.environ.get("REFUND_LOAD_CUSTOMERS", "10"))

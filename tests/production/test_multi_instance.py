@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from bot.storage.schema import TicketRow
 from bot.storage.seed import demo_order
 from bot.web.rasa_client import RasaClient
-from tests.cluster import instance_counts
-from tests.servers import TOKEN, chat_token
+from harness.cluster import instance_counts
+from harness.servers import TOKEN, chat_token
 from tests.widget_client import WidgetClient, run
 
 ORDER = demo_order("in_window").order_id

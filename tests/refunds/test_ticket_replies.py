@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 
 from bot.refunds.ticket_replies import amount_text, status_text
-from bot.tickets.models import STATUS_LABELS, Ticket
+from bot.tickets.labels import STATUS_LABELS
+from bot.tickets.models import Ticket
 
 AT = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
 PLACEHOLDERS = ("None", "近期", "null", "{", "}", "（）", "：。")

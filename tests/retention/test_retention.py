@@ -19,8 +19,8 @@ from bot.security.tokens import UploadGrant
 from bot.storage.schema import HandoffNoteRow, HandoffRow, LoginSessionRow, SurveyRow, TicketEventRow, TicketRow, UploadRow
 from bot.storage.seed import demo_order
 from bot.uploads.store import UploadStore
+from harness.servers import write_support
 from tests.conftest import NOW
-from tests.servers import write_support
 from tests.widget_client import run  # Playwright may own this thread's event loop
 
 OLD = NOW - timedelta(days=200)

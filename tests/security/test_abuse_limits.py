@@ -13,8 +13,8 @@ import uuid
 import pytest
 
 from bot.security.tokens import UploadGrant, issue_upload_token
+from harness.servers import JWT_SECRET, chat_token, site_session_cookie, sqlite_stack
 from tests.security.test_authorization_matrix import NoRedirect
-from tests.servers import JWT_SECRET, chat_token, site_session_cookie, sqlite_stack
 from tests.widget_client import WidgetClient, run
 
 LIMITS = {"REFUND_MESSAGES_PER_MINUTE": "4", "REFUND_LOGIN_FAILURES_PER_ACCOUNT": "3",

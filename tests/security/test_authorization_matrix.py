@@ -29,7 +29,7 @@ from bot.settings import PROJECT_ROOT
 from bot.storage.schema import HandoffRow, TicketEventRow, TicketRow
 from bot.storage.seed import DEMO_ORDERS, demo_order
 from bot.uploads.store import UploadStore
-from tests.servers import ACTION_HEADER, ACTION_TOKEN, JWT_SECRET, TOKEN, free_port, wait_for
+from harness.servers import ACTION_HEADER, ACTION_TOKEN, JWT_SECRET, TOKEN, free_port, wait_for
 
 ROLES = ("guest", "customer", "other_customer", "agent", "reviewer")
 ALL: FrozenSet[str] = frozenset(ROLES)
@@ -84,9 +84,10 @@ def app_routes() -> set:
     from bot.settings import load_settings
     from bot.storage.database import make_engine, session_factory
     from bot.web.app import create_app
+    from bot.wiring import build_services
 
     Sanic.test_mode = True
-    app = create_app(load_settings(), session_factory(make_engine("sqlite://")), name="matrix_probe")
+    app = create_app(build_services(load_settings(), session_factory(make_engine("sqlite://"))), name="matrix_probe")
     return {(method, "/" + route.path.strip("/")) for route in app.router.routes
             for method in route.methods if method in ("GET", "POST")}
 
@@ -164,7 +165,7 @@ def refused(status: int, headers: Message) -> bool:
 def resources(stack):
     """A waiting handoff and an upload link of customer c1001, and one of c1001's tickets."""
     from bot.storage.seed import seed_demo
-    from tests.servers import write_support
+    from harness.servers import write_support
 
     seed_demo(stack.sessions, reset=True)
     write_support(stack.support_file)

@@ -26,9 +26,9 @@ from bot.security.tokens import issue_chat_token
 from bot.settings import PROJECT_ROOT
 from bot.storage.schema import HandoffRow, TicketEventRow, TicketRow, UploadRow
 from bot.tickets.store import TicketStore
-from tests.raw_socket import RawSocket, SocketClosed
+from harness.raw_socket import RawSocket, SocketClosed
+from harness.servers import chat_token
 from tests.security.campaign import FOREIGN_CUSTOMER, Probe, generate
-from tests.servers import chat_token
 from tests.widget_client import run
 
 SEED = 20261126

@@ -24,9 +24,9 @@ from bot.settings import PROJECT_ROOT
 from bot.tickets.store import TicketStore
 from bot.tickets.workflow import TicketWorkflow
 from bot.uploads.store import UploadStore
+from harness.servers import JWT_SECRET, chat_token
 from tests.e2e.test_after_filing import file_ticket
 from tests.security.test_authorization_matrix import NoRedirect
-from tests.servers import JWT_SECRET, chat_token
 from tests.widget_client import WidgetClient, run
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

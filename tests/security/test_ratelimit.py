@@ -30,7 +30,7 @@ def test_instances_share_one_allowance_through_redis():
     import uuid
 
     from bot.security.ratelimit import RedisRateLimiter
-    from tests.cluster import REDIS_URL
+    from harness.cluster import REDIS_URL
 
     name = f"test-{uuid.uuid4().hex[:8]}"
     first, second = RedisRateLimiter(REDIS_URL, name, 3, 60), RedisRateLimiter(REDIS_URL, name, 3, 60)

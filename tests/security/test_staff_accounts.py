@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.backoffice import staff_admin
 from bot.backoffice.staff import StaffDirectory, StaffError
+from bot.commands import staff as staff_admin
 from bot.security.login_sessions import LoginKind, LoginSessions
 from bot.storage.schema import StaffRow
 from bot.storage.seed import NotDevelopment, seed_demo

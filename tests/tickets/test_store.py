@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.errors import NotFound
 from bot.tickets.store import NewTicket, TicketStore
 from tests.conftest import NOW
 
@@ -65,5 +66,5 @@ def test_no_reason_quota_counts_this_year_and_product(seeded):
 
 
 def test_unknown_ticket_status_change_is_an_error(seeded):
-    with pytest.raises(KeyError):
+    with pytest.raises(NotFound):
         TicketStore(seeded).set_status("RF209901010001", "approved", NOW, actor="x")

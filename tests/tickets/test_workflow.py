@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from bot.errors import NotFound
 from bot.policy.config import load_policy
 from bot.settings import PROJECT_ROOT
 from bot.storage.seed import demo_order
@@ -22,16 +23,21 @@ def clock():
 
 
 @pytest.fixture
-def flow(seeded, clock):
-    return TicketWorkflow(TicketStore(seeded), POLICY, clock)
+def store(seeded):
+    return TicketStore(seeded)
 
 
 @pytest.fixture
-def ticket(flow, clock):
+def flow(store, clock):
+    return TicketWorkflow(store, POLICY, clock)
+
+
+@pytest.fixture
+def ticket(store, clock):
     quote = {"rule": "standard", "refund": "1000.00", "paid": "1200.00", "destination": "original_route",
              "review_due": "2026-11-30"}
     new = NewTicket("c1001", demo_order("in_window").order_id, "ecs", "demand_change", quote, {})
-    return flow.store.file(new, clock())[0]
+    return store.file(new, clock())[0]
 
 
 def test_filing_sets_the_review_due_date(ticket):
@@ -60,20 +66,20 @@ def test_approval_sets_the_payout_due_date(flow, ticket):
 
 def test_adjusted_amount_needs_a_reason_and_stays_within_what_was_paid(flow, ticket):
     flow.take(ticket.ticket_id, "r1")
-    with pytest.raises(InvalidRequest, match="reason"):
+    with pytest.raises(InvalidRequest, match="调整原因"):
         flow.approve(ticket.ticket_id, "r1", amount="900.00")
-    with pytest.raises(InvalidRequest, match="exceeds"):
+    with pytest.raises(InvalidRequest, match="超过了实付金额"):
         flow.approve(ticket.ticket_id, "r1", amount="5000.00", reason="x")
-    with pytest.raises(InvalidRequest, match="two decimals"):
+    with pytest.raises(InvalidRequest, match="最多两位小数"):
         flow.approve(ticket.ticket_id, "r1", amount="900.001", reason="x")
     approved = flow.approve(ticket.ticket_id, "r1", amount="900.00", reason="扣除已使用的带宽费用")
     assert approved.final_amount == Decimal("900.00") and approved.adjustment_reason == "扣除已使用的带宽费用"
 
 
-def test_illegal_transition_changes_nothing(flow, ticket):
+def test_illegal_transition_changes_nothing(flow, store, ticket):
     with pytest.raises(IllegalTransition):
         flow.approve(ticket.ticket_id, "r1")
-    unchanged = flow.store.get_for_staff(ticket.ticket_id)
+    unchanged = store.get_for_staff(ticket.ticket_id)
     assert unchanged.status == "submitted" and len(unchanged.events) == 1
 
 
@@ -83,7 +89,7 @@ def test_needs_info_and_supplement(flow, ticket, clock):
     assert asked.status == "needs_info" and asked.info_requested == ("故障截图", "监控图") and asked.stage_due is None
     with pytest.raises(InvalidRequest):
         flow.supplement("c1001", ticket.ticket_id, [])
-    with pytest.raises(KeyError):
+    with pytest.raises(NotFound):
         flow.supplement("c1002", ticket.ticket_id, [("text", "不是我的工单")])
     back = flow.supplement("c1001", ticket.ticket_id, [("link", "https://pan.example.com/x")])
     assert back.status == "under_review" and back.evidence[-1].content == "https://pan.example.com/x"
@@ -103,37 +109,37 @@ def test_reject_appeal_and_final_decision(flow, ticket):
     assert final.status == "final_rejected"
 
 
-def test_withdraw_only_before_approval(flow, ticket, seeded, clock):
+def test_withdraw_only_before_approval(flow, store, ticket, clock):
     assert flow.withdraw("c1001", ticket.ticket_id).status == "withdrawn"
     quote = {"rule": "standard", "refund": "10.00", "paid": "10.00"}
     order_id = demo_order("standard_voucher").order_id
-    other = flow.store.file(NewTicket("c1001", order_id, "ecs", "demand_change", quote, {}), clock())[0]
+    other = store.file(NewTicket("c1001", order_id, "ecs", "demand_change", quote, {}), clock())[0]
     flow.take(other.ticket_id, "r1")
     flow.approve(other.ticket_id, "r1")
     with pytest.raises(IllegalTransition):
         flow.withdraw("c1001", other.ticket_id)
 
 
-def test_overdue_ticket_is_escalated_once(flow, ticket, clock):
+def test_overdue_ticket_is_escalated_once(flow, store, ticket, clock):
     assert flow.escalate_if_overdue(ticket) is None
     clock.now = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)  # Tuesday after the due Monday
-    overdue = flow.store.get_for_staff(ticket.ticket_id)
+    overdue = store.get_for_staff(ticket.ticket_id)
     assert flow.is_overdue(overdue)
     new_due = flow.escalate_if_overdue(overdue)
     assert new_due == date(2026, 12, 2)
     # Asking again: the stage now has a new, future due date, so nothing piles up.
-    again = flow.store.get_for_staff(ticket.ticket_id)
+    again = store.get_for_staff(ticket.ticket_id)
     assert flow.escalate_if_overdue(again) is None and again.stage_due == date(2026, 12, 2)
     # Even a stale copy of the overdue ticket cannot record a second escalation.
-    assert flow.store.record_escalation(overdue, date(2026, 12, 3), clock()) is False
-    assert flow.store.escalation_count(ticket.ticket_id) == 1
+    assert store.record_escalation(overdue, date(2026, 12, 3), clock()) is False
+    assert store.escalation_count(ticket.ticket_id) == 1
 
 
-def test_changes_since_last_visit(flow, ticket, clock):
-    assert flow.store.changed_since_last_visit("c1001", clock()) == []  # first visit
+def test_changes_since_last_visit(flow, store, ticket, clock):
+    assert store.changed_since_last_visit("c1001", clock()) == []  # first visit
     clock.now += timedelta(hours=1)
     flow.take(ticket.ticket_id, "r1")
     clock.now += timedelta(hours=1)
-    changed = flow.store.changed_since_last_visit("c1001", clock())
+    changed = store.changed_since_last_visit("c1001", clock())
     assert [(t.ticket_id, e.to_status) for t, e in changed] == [(ticket.ticket_id, "under_review")]
-    assert flow.store.changed_since_last_visit("c1001", clock()) == []
+    assert store.changed_since_last_visit("c1001", clock()) == []

@@ -1,11 +1,11 @@
 """Create and manage staff accounts (`make staff ARGS="..."`): the only way to have staff
 outside development, where no demo accounts exist.
 
-    python -m bot.backoffice.staff_admin add r7 --name "审核员 小周" --roles reviewer [--api-token]
-    python -m bot.backoffice.staff_admin password r7       # prompts twice
-    python -m bot.backoffice.staff_admin api-token r7      # a new token, printed once
-    python -m bot.backoffice.staff_admin remove r7
-    python -m bot.backoffice.staff_admin list
+    python -m bot.commands.staff add r7 --name "审核员 小周" --roles reviewer [--api-token]
+    python -m bot.commands.staff password r7       # prompts twice
+    python -m bot.commands.staff api-token r7      # a new token, printed once
+    python -m bot.commands.staff remove r7
+    python -m bot.commands.staff list
 
 Passwords are read with a prompt (or one line from standard input with --password-stdin),
 never from the command line; passwords and tokens are stored hashed. Changing a password or

@@ -1,25 +1,12 @@
-"""Print a refund quote as JSON, for an order in the database or described in a JSON file.
-
-    python -m bot.policy.cli --order 2026112400010001 --reason demand_change
-    python -m bot.policy.cli --order-file order.json --reason service_issue \
-        --policy policies/huawei.yml --at 2026-11-26T10:00:00+08:00
-
-The order file format is documented in README.md ("Quote command line").
-"""
+"""Orders described in a JSON file (the quote command line and the providers' worked examples).
+The format is documented in README.md ("Quote command line")."""
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from bot.billing.models import HourlyTier, LineItem, Order, OrderContext, Outage, Payment
-from bot.clock import ensure_aware, utcnow
-from bot.policy.config import REASONS, PolicyError, load_policy
-from bot.policy.engine import quote_refund
 
 
 class OrderFileError(ValueError):
@@ -101,54 +88,3 @@ def _time(data: Dict[str, Any], key: str) -> datetime:
     if moment.tzinfo is None:
         raise OrderFileError(f"{key}: give a time zone, e.g. 2026-11-26T10:00:00+08:00")
     return moment
-
-
-def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description="Print a refund quote as JSON.")
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--order", help="order id in the configured database")
-    source.add_argument("--order-file", type=Path, help="JSON file describing an order")
-    parser.add_argument("--reason", required=True, choices=REASONS)
-    parser.add_argument("--customer", help="owner of --order (default: looked up)")
-    parser.add_argument("--policy", type=Path, help="policy file (default: REFUND_POLICY_FILE)")
-    parser.add_argument("--at", help="request time, ISO 8601 with zone (default: now)")
-    args = parser.parse_args(argv)
-    try:
-        now = ensure_aware(datetime.fromisoformat(args.at)) if args.at else utcnow()
-        quote = _quote(args, now)
-    except (PolicyError, OrderFileError, LookupError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(quote.to_dict(), ensure_ascii=False, indent=2))
-    return 0
-
-
-def _quote(args: argparse.Namespace, now: datetime):
-    from bot.settings import load_settings
-
-    settings = load_settings()
-    policy = load_policy(args.policy or settings.policy_file)
-    if args.order_file:
-        try:
-            data = json.loads(args.order_file.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise OrderFileError(f"cannot read {args.order_file}: {exc}") from exc
-        if not isinstance(data, dict):
-            raise OrderFileError("the order file must hold a JSON object")
-        return quote_refund(order_context_from_json(data), args.reason, now, policy)
-    from bot.refunds.service import RefundService
-    from bot.wiring import build_refund_service
-
-    base = build_refund_service(settings)
-    service = RefundService(base.billing, base.tickets, policy, clock=lambda: now)
-    customer = args.customer or base.billing.owner_of(args.order)
-    if customer is None:
-        raise LookupError(f"order {args.order} not found")
-    quote = service.quote(customer, args.order, args.reason)
-    if quote is None:
-        raise LookupError(f"order {args.order} not found")
-    return quote
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,7 +1,7 @@
 """The quote command line, on a JSON order file and on the seeded database."""
 import json
 
-from bot.policy.cli import main
+from bot.commands.quote import main
 from bot.settings import PROJECT_ROOT
 from bot.storage.database import make_engine, session_factory
 from bot.storage.migrations import migrate

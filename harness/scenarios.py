@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.storage.schema import TicketRow
 from bot.storage.seed import demo_order
 
-SCENARIOS_FILE = Path(__file__).with_name("scenarios.yml")
+SCENARIOS_FILE = Path(__file__).parent.parent / "tests" / "e2e" / "scenarios.yml"
 REVIEWER_TOKEN = "dev-token-r1"  # demo reviewer, development data only
 
 
@@ -95,7 +95,7 @@ def play_all(stack) -> List[Outcome]:
     import uuid
 
     from bot.storage.seed import seed_demo
-    from tests.servers import write_support
+    from harness.servers import write_support
 
     outcomes = []
     for scenario in load_scenarios():

@@ -1,14 +1,14 @@
 """Reviewer command line over the same workflow as the HTTP API.
 
-    python -m bot.backoffice.cli --reviewer r1 list [--status submitted]
-    python -m bot.backoffice.cli --reviewer r1 show RF202611260001
-    python -m bot.backoffice.cli --reviewer r1 take RF202611260001
-    python -m bot.backoffice.cli --reviewer r1 request-info RF... --missing 故障截图 --missing 监控图
-    python -m bot.backoffice.cli --reviewer r1 approve RF... [--amount 900.00 --reason ...]
-    python -m bot.backoffice.cli --reviewer r1 reject RF... --reason-code insufficient_evidence --note ...
-    python -m bot.backoffice.cli --reviewer r1 start-payout RF...
-    python -m bot.backoffice.cli --reviewer r1 mark-paid RF... --payout-reference PAY-001
-    python -m bot.backoffice.cli --reviewer r1 close-appeal RF... --decision approve|reject [--amount --note]
+    python -m bot.commands.tickets --reviewer r1 list [--status submitted]
+    python -m bot.commands.tickets --reviewer r1 show RF202611260001
+    python -m bot.commands.tickets --reviewer r1 take RF202611260001
+    python -m bot.commands.tickets --reviewer r1 request-info RF... --missing 故障截图 --missing 监控图
+    python -m bot.commands.tickets --reviewer r1 approve RF... [--amount 900.00 --reason ...]
+    python -m bot.commands.tickets --reviewer r1 reject RF... --reason-code insufficient_evidence --note ...
+    python -m bot.commands.tickets --reviewer r1 start-payout RF...
+    python -m bot.commands.tickets --reviewer r1 mark-paid RF... --payout-reference PAY-001
+    python -m bot.commands.tickets --reviewer r1 close-appeal RF... --decision approve|reject [--amount --note]
 """
 from __future__ import annotations
 
@@ -19,13 +19,12 @@ from typing import List, Optional
 
 from bot.backoffice.api import ACTIONS
 from bot.backoffice.serialize import ticket_json
-from bot.backoffice.staff import StaffDirectory
-from bot.policy.config import load_policy
+from bot.errors import NotFound
 from bot.settings import load_settings
 from bot.tickets.lifecycle import IllegalTransition
-from bot.tickets.store import TicketStore
-from bot.tickets.workflow import InvalidRequest, TicketWorkflow
-from bot.wiring import build_sessions
+from bot.tickets.workflow import InvalidRequest
+from bot.vocabulary import Role
+from bot.wiring import build_services
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -43,15 +42,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--decision", default="")
     args = parser.parse_args(argv)
 
-    settings = load_settings()
-    sessions = build_sessions(settings)
-    staff = StaffDirectory(sessions).get(args.reviewer)
-    if staff is None or not staff.has("reviewer"):
+    services = build_services(load_settings())
+    staff = services.staff.get(args.reviewer)
+    if staff is None or not staff.has(Role.REVIEWER):
         print(f"error: {args.reviewer} is not a reviewer", file=sys.stderr)
         return 2
-    workflow = TicketWorkflow(TicketStore(sessions), load_policy(settings.policy_file))
+    workflow = services.workflow
     if args.command == "list":
-        for t in workflow.store.search(args.status):
+        for t in workflow.search(args.status):
             print(f"{t.ticket_id}\t{t.status_label}\t{t.customer_id}\t{t.order_id}\t{t.quoted_amount}\t"
                   f"{t.stage_due or ''}")
         return 0
@@ -59,7 +57,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print("error: a ticket id is required", file=sys.stderr)
         return 2
     if args.command == "show":
-        ticket = workflow.store.get_for_staff(args.ticket_id)
+        ticket = workflow.get(args.ticket_id)
         if ticket is None:
             print("error: ticket not found", file=sys.stderr)
             return 1
@@ -69,7 +67,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             "note": args.note, "payout_reference": args.payout_reference, "decision": args.decision}
     try:
         ticket = ACTIONS[args.command](workflow, args.ticket_id, staff.staff_id, body)
-    except KeyError:
+    except NotFound:
         print("error: ticket not found", file=sys.stderr)
         return 1
     except (IllegalTransition, InvalidRequest) as exc:

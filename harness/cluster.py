@@ -28,7 +28,7 @@ from bot.settings import PROJECT_ROOT
 from bot.storage.database import make_engine, session_factory
 from bot.storage.migrations import migrate
 from bot.storage.seed import seed_demo
-from tests.servers import (
+from harness.servers import (
     ACTION_TOKEN,
     JWT_SECRET,
     RASA_MAX_BODY,

@@ -1,0 +1,45 @@
+"""What agents and reviewers read in the console and the back office: names of roles, handoff
+states and kinds, and the console's messages (ticket words are in `bot.tickets.labels`)."""
+from __future__ import annotations
+
+from typing import Dict
+
+from bot.vocabulary import HandoffKind, HandoffOutcome, HandoffStatus, Role
+
+ROLE_LABELS: Dict[str, str] = {Role.AGENT: "客服", Role.REVIEWER: "审核员"}
+
+HANDOFF_STATUS_LABELS: Dict[str, str] = {
+    HandoffStatus.WAITING: "排队中",
+    HandoffStatus.ACTIVE: "接待中",
+    HandoffStatus.RESOLVED: "已结束",
+    HandoffStatus.TIMED_OUT: "等待超时",
+    HandoffStatus.MESSAGE: "留言待处理",
+}
+HANDOFF_KIND_LABELS: Dict[str, str] = {
+    HandoffKind.LIVE: "在线转人工", HandoffKind.MESSAGE: "留言", HandoffKind.CALLBACK: "电话回访",
+}
+HANDOFF_OUTCOME_LABELS: Dict[str, str] = {
+    HandoffOutcome.HANDED_BACK: "交回智能助手", HandoffOutcome.CLOSED: "客服结束", HandoffOutcome.TIMED_OUT: "无人接入",
+}
+GUEST_NAME = "访客"
+GUEST_PANEL_NAME = "访客（未登录）"
+
+# Console messages.
+PLEASE_LOG_IN = "请先登录。"
+PAGE_EXPIRED = "页面已过期，请刷新后重试。"
+TOO_MANY_LOGINS = "登录失败次数过多，请 10 分钟后再试。"
+WRONG_LOGIN = "工号或密码不正确。"
+NO_SUCH_CONVERSATION = "没有这个会话。"
+ALREADY_TAKEN = "这个会话已被其他客服接入或已结束。"
+CONVERSATION_ENDED = "这个会话已结束。"
+CLAIM_FIRST = "请先接入这个会话。"
+EMPTY_REPLY = "回复内容不能为空。"
+EMPTY_NOTE = "备注不能为空。"
+ONLY_OWN_CONVERSATIONS = "只能结束自己正在接待的会话。"
+FILE_GONE = "文件不存在，或已按数据保留期限删除。"
+FILE_MISSING = "文件已不在存储中。"
+TICKET_NOT_FOUND = "没有这个工单。"
+
+
+def role_required(role: Role) -> str:
+    return f"{ROLE_LABELS[role]}角色才能进行这个操作。"

@@ -1,0 +1,1 @@
+"""Command lines over the same services as the chat and the website."""

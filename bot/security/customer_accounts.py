@@ -1,0 +1,42 @@
+"""Customer accounts as the website and the console see them: names and the website login."""
+from __future__ import annotations
+
+from typing import Dict, Iterable, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from bot.billing.models import Customer
+from bot.security.passwords import verify_password
+from bot.storage.schema import CustomerRow
+
+
+class CustomerAccounts:
+    def __init__(self, sessions: sessionmaker) -> None:
+        self._sessions = sessions
+
+    def get(self, customer_id: str) -> Optional[Customer]:
+        with self._sessions() as session:
+            row = session.get(CustomerRow, customer_id) if customer_id else None
+            return _customer(row) if row else None
+
+    def by_password(self, customer_id: str, password: str) -> Optional[Customer]:
+        """The customer if the password is theirs, else None."""
+        with self._sessions() as session:
+            row = session.get(CustomerRow, customer_id) if customer_id else None
+            valid = verify_password(password, row.password_hash if row else None)
+            return _customer(row) if row is not None and valid else None
+
+    def names(self, customer_ids: Iterable[str]) -> Dict[str, str]:
+        """Display names of several customers in one query."""
+        wanted = {c for c in customer_ids if c}
+        if not wanted:
+            return {}
+        with self._sessions() as session:
+            rows = session.execute(select(CustomerRow.customer_id, CustomerRow.name)
+                                   .where(CustomerRow.customer_id.in_(wanted)))
+            return {customer_id: name for customer_id, name in rows}
+
+
+def _customer(row: CustomerRow) -> Customer:
+    return Customer(row.customer_id, row.name, row.is_demo)

@@ -1,0 +1,110 @@
+"""The closed vocabularies every layer shares: refund reasons, ticket and handoff states,
+staff roles, who acts on a ticket, and why a reviewer rejects.
+
+Each is a `str` enum, so a member is equal to its stored or transmitted value
+(`TicketStatus.SUBMITTED == "submitted"`) and is written to the database, JSON and Rasa slots
+as that plain string. `tests/test_vocabulary.py` checks that domain.yml, the policy files and
+the database columns agree with these lists. The Chinese names live with the texts
+(`bot/tickets/labels.py`, `bot/backoffice/labels.py`).
+"""
+from __future__ import annotations
+
+import enum
+from typing import FrozenSet, Type, TypeVar
+
+V = TypeVar("V", bound="Vocabulary")
+
+
+class Vocabulary(str, enum.Enum):
+    """A str enum whose str() is its value (Python 3.10 would print `Class.MEMBER`)."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    @classmethod
+    def values(cls) -> FrozenSet[str]:
+        return frozenset(member.value for member in cls)
+
+    @classmethod
+    def parse(cls: Type[V], value: object) -> V | None:
+        """The member with this value, or None for anything else (a typo, None, a number)."""
+        try:
+            return cls(value)
+        except ValueError:
+            return None
+
+
+class RefundReason(Vocabulary):
+    DEMAND_CHANGE = "demand_change"          # 不想用了 / no longer needed
+    SERVICE_ISSUE = "service_issue"          # outage, performance, fault
+    DUPLICATE_PAYMENT = "duplicate_payment"  # charged twice
+    WRONG_PURCHASE = "wrong_purchase"        # wrong region, size or term
+
+
+class TicketStatus(Vocabulary):
+    SUBMITTED = "submitted"
+    UNDER_REVIEW = "under_review"
+    NEEDS_INFO = "needs_info"
+    APPROVED = "approved"
+    REFUNDING = "refunding"
+    REFUNDED = "refunded"
+    REJECTED = "rejected"
+    APPEALED = "appealed"
+    FINAL_REJECTED = "final_rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class Actor(Vocabulary):
+    """Who performs a ticket action."""
+
+    CUSTOMER = "customer"
+    REVIEWER = "reviewer"
+    SYSTEM = "system"
+
+
+class RejectionReason(Vocabulary):
+    OUTSIDE_POLICY = "outside_policy"
+    INSUFFICIENT_EVIDENCE = "insufficient_evidence"
+    SERVICE_NORMAL = "service_normal"
+    DUPLICATE_NOT_FOUND = "duplicate_not_found"
+    PROMOTION_TERMS = "promotion_terms"
+    RESOURCE_IN_USE = "resource_in_use"
+    OTHER = "other"
+
+
+class HandoffStatus(Vocabulary):
+    WAITING = "waiting"      # queued for an agent
+    ACTIVE = "active"        # an agent is talking to the customer
+    RESOLVED = "resolved"    # the agent handed back or closed
+    TIMED_OUT = "timed_out"  # nobody claimed it in time
+    MESSAGE = "message"      # a message or call-back request for later
+
+
+class HandoffKind(Vocabulary):
+    LIVE = "live"
+    MESSAGE = "message"
+    CALLBACK = "callback"
+
+
+class HandoffOutcome(Vocabulary):
+    HANDED_BACK = "handed_back"  # the assistant takes over again
+    CLOSED = "closed"            # the agent ended the conversation
+    TIMED_OUT = "timed_out"
+
+
+class Role(Vocabulary):
+    """Staff roles (a person may have both)."""
+
+    AGENT = "agent"        # takes and answers chats
+    REVIEWER = "reviewer"  # works refund tickets
+
+
+# Tickets that still hold their order (at most one per order) and may change.
+OPEN_STATUSES = frozenset({TicketStatus.SUBMITTED, TicketStatus.UNDER_REVIEW, TicketStatus.NEEDS_INFO,
+                           TicketStatus.APPROVED, TicketStatus.REFUNDING, TicketStatus.APPEALED})
+FINAL_STATES = frozenset({TicketStatus.REFUNDED, TicketStatus.FINAL_REJECTED, TicketStatus.WITHDRAWN})
+# Stages whose next step is on the provider's side: they have a due date and can be escalated.
+PROVIDER_STAGES = frozenset({TicketStatus.SUBMITTED, TicketStatus.UNDER_REVIEW, TicketStatus.APPEALED,
+                             TicketStatus.APPROVED, TicketStatus.REFUNDING})
+# Handoffs a human still owes an answer to (the bot stays paused for the live ones).
+LIVE_HANDOFFS = frozenset({HandoffStatus.WAITING, HandoffStatus.ACTIVE})

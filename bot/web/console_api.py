@@ -1,0 +1,141 @@
+"""The console's JSON API: the queue, one conversation with its customer and evidence, and what
+agents and reviewers do (claim, reply, note, hand back, close, act on a ticket)."""
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from sanic import Blueprint, response
+from sanic.request import Request
+
+from bot.backoffice import labels
+from bot.backoffice.api import run_action
+from bot.backoffice.serialize import ticket_json
+from bot.backoffice.staff import Staff
+from bot.handoff import replies as handoff_replies
+from bot.vocabulary import HandoffOutcome, HandoffStatus, Role
+from bot.web.console_views import customer_panel, evidence_headers, handoff_json, queue_item, transcript, upload_json
+from bot.web.rasa_client import RasaClient
+from bot.web.staff_auth import StaffAuth, json_error
+from bot.wiring import Services
+
+MAX_TEXT = 2000
+
+
+def body_text(request: Request, key: str, limit: int = MAX_TEXT) -> str:
+    """A trimmed string field of the JSON body ("" when missing or not a string)."""
+    data = request.json if isinstance(request.json, dict) else {}
+    value = data.get(key, "")
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa: RasaClient) -> None:
+    handoffs, workflow, uploads = services.handoffs, services.workflow, services.uploads
+
+    @console.get("/api/queue")
+    @auth.required()
+    async def queue(request: Request, staff: Staff) -> response.HTTPResponse:
+        waiting, now = handoffs.queue(), handoffs.clock()
+        names = services.customers.names(h.customer_id for h in waiting if h.customer_id)
+        return response.json({"handoffs": [queue_item(h, names.get(h.customer_id or ""), now) for h in waiting]})
+
+    @console.post("/api/handoffs/<handoff_id:int>/claim")
+    @auth.required(role=Role.AGENT, csrf=True)
+    async def claim(request: Request, staff: Staff, handoff_id: int) -> response.HTTPResponse:
+        if not handoffs.claim(handoff_id, staff.staff_id):
+            return json_error(409, labels.ALREADY_TAKEN)
+        handoff = handoffs.get(handoff_id)
+        if handoff is None:
+            return json_error(409, labels.CONVERSATION_ENDED)
+        await rasa.push_bot_message(handoff.conversation_id,
+                                    handoff_replies.agent_prefix(staff.name) + handoff_replies.AGENT_JOINED,
+                                    metadata={"agent_id": staff.staff_id})
+        return response.json({"ok": True})
+
+    @console.get("/api/handoffs/<handoff_id:int>")
+    @auth.required()
+    async def detail(request: Request, staff: Staff, handoff_id: int) -> response.HTTPResponse:
+        handoff = handoffs.get(handoff_id)
+        if handoff is None:
+            return json_error(404, labels.NO_SUCH_CONVERSATION)
+        tracker = await rasa.tracker(handoff.conversation_id)
+        ticket = workflow.get(handoff.ticket_id) if handoff.ticket_id else None
+        return response.json({
+            "handoff": handoff_json(handoff), "transcript": transcript(tracker.get("events", [])),
+            "customer": _customer(services, handoff),
+            "ticket": ticket_json(ticket) if ticket else None,
+            "can_review": staff.has(Role.REVIEWER), "mine": handoff.agent_id == staff.staff_id,
+            "uploads": [upload_json(u) for u in uploads.for_conversation_or_ticket(handoff.conversation_id,
+                                                                                handoff.ticket_id)],
+        })
+
+    @console.get("/uploads/<upload_id:int>")
+    @auth.required()
+    async def evidence_file(request: Request, staff: Staff, upload_id: int) -> response.HTTPResponse:
+        """An evidence file, for staff only, as a download that the browser will not run."""
+        upload = uploads.get(upload_id)
+        if upload is None:
+            return json_error(404, labels.FILE_GONE)
+        path = uploads.path_for(upload.sha256)
+        if not path.is_file():
+            return json_error(410, labels.FILE_MISSING)
+        return await response.file(path, mime_type=upload.content_type,
+                                   headers=evidence_headers(upload.filename, upload.content_type))
+
+    @console.post("/api/handoffs/<handoff_id:int>/reply")
+    @auth.required(role=Role.AGENT, csrf=True)
+    async def reply(request: Request, staff: Staff, handoff_id: int) -> response.HTTPResponse:
+        handoff = handoffs.get(handoff_id)
+        text = body_text(request, "text")
+        if handoff is None or handoff.status != HandoffStatus.ACTIVE or handoff.agent_id != staff.staff_id:
+            return json_error(409, labels.CLAIM_FIRST)
+        if not text:
+            return json_error(422, labels.EMPTY_REPLY)
+        ok = await rasa.push_bot_message(handoff.conversation_id, handoff_replies.agent_prefix(staff.name) + text,
+                                         metadata={"agent_id": staff.staff_id, "agent_name": staff.name})
+        return response.json({"ok": ok}, status=200 if ok else 502)
+
+    @console.post("/api/handoffs/<handoff_id:int>/note")
+    @auth.required(role=Role.AGENT, csrf=True)
+    async def note(request: Request, staff: Staff, handoff_id: int) -> response.HTTPResponse:
+        text = body_text(request, "text")
+        if handoffs.get(handoff_id) is None:
+            return json_error(404, labels.NO_SUCH_CONVERSATION)
+        if not text:
+            return json_error(422, labels.EMPTY_NOTE)
+        handoffs.add_note(handoff_id, staff.staff_id, text)
+        return response.json({"ok": True})
+
+    @auth.required(role=Role.AGENT, csrf=True)
+    async def finish(request: Request, staff: Staff, handoff_id: int) -> response.HTTPResponse:
+        """Hand the customer back to the assistant, or close the conversation with a survey."""
+        handed_back = request.path.endswith("/handback")
+        handoff = handoffs.finish(handoff_id, staff.staff_id,
+                                  HandoffOutcome.HANDED_BACK if handed_back else HandoffOutcome.CLOSED)
+        if handoff is None:
+            return json_error(409, labels.ONLY_OWN_CONVERSATIONS)
+        if handed_back:
+            # The assistant takes over, offering to resume a refund application the handoff interrupted.
+            await rasa.resume_with_action(handoff.conversation_id, "action_offer_resume", handoff_replies.HANDED_BACK)
+        else:
+            await rasa.push_bot_message(handoff.conversation_id, handoff_replies.AGENT_CLOSED, resume=True)
+            await rasa.push_bot_message(handoff.conversation_id, handoff_replies.SURVEY_QUESTION,
+                                        buttons=handoff_replies.SURVEY_BUTTONS)
+        return response.json({"ok": True})
+
+    for ending in ("handback", "close"):
+        console.add_route(finish, f"/api/handoffs/<handoff_id:int>/{ending}", methods=["POST"], name=ending)
+
+    @console.post("/api/tickets/<ticket_id>/<action>")
+    @auth.required(csrf=True)
+    async def ticket_action(request: Request, staff: Staff, ticket_id: str, action: str) -> response.HTTPResponse:
+        body = request.json if isinstance(request.json, dict) else {}
+        return run_action(workflow, ticket_id, action, staff, body)
+
+
+def _customer(services: Services, handoff: Any) -> Dict[str, Any]:
+    cid = handoff.customer_id
+    if not cid:
+        return customer_panel(handoff, None, [], [], [])
+    customer = services.customers.get(cid)
+    return customer_panel(handoff, customer.name if customer else None, services.refunds.orders(cid),
+                          services.workflow.for_customer(cid), services.handoffs.for_customer(cid))

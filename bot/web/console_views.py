@@ -1,0 +1,103 @@
+"""What the console shows, as JSON: queue rows, the transcript, the customer panel, and the
+headers evidence files are served with. Pure shaping: no routes, no sessions."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Any, Dict, List, Optional
+from urllib.parse import quote
+
+from bot.backoffice import labels
+from bot.billing.models import Order
+from bot.clock import format_customer_time
+from bot.handoff.service import Handoff
+from bot.tickets.models import Ticket
+from bot.uploads.store import EXTENSIONS, StoredUpload
+from bot.web.cookies import SECURITY_HEADERS
+
+OPENING_PAYLOAD = "/greet"  # the widget's silent first message
+TRANSCRIPT_LINES = 200
+
+
+def handoff_json(h: Handoff) -> Dict[str, Any]:
+    return {"id": h.id, "conversation_id": h.conversation_id, "customer_id": h.customer_id, "reason": h.reason,
+            "ticket_id": h.ticket_id, "summary": h.summary, "status": h.status,
+            "status_label": labels.HANDOFF_STATUS_LABELS.get(h.status, h.status), "agent_id": h.agent_id,
+            "kind": h.kind, "kind_label": labels.HANDOFF_KIND_LABELS.get(h.kind, h.kind), "message": h.message,
+            "callback_phone": h.callback_phone, "created_at": h.created_at.isoformat(),
+            "created_local": format_customer_time(h.created_at), "notes": h.notes}
+
+
+def queue_item(h: Handoff, customer_name: Optional[str], now: datetime) -> Dict[str, Any]:
+    return {**handoff_json(h), "customer_name": customer_name or labels.GUEST_NAME,
+            "waiting_seconds": int((now - h.created_at).total_seconds())}
+
+
+def transcript(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Customer, assistant and agent messages told apart, a button click shown as the button's
+    label, each with its Beijing time (texts are escaped by the page)."""
+    lines: List[Dict[str, Any]] = []
+    buttons: Dict[str, str] = {}  # payload -> title of the buttons last offered
+    for event in events:
+        kind, text = event.get("event"), event.get("text")
+        if kind == "bot" and (event.get("data") or {}).get("buttons"):
+            buttons = {str(b.get("payload")): str(b.get("title")) for b in event["data"]["buttons"]
+                       if isinstance(b, dict)}
+        if not text or kind not in ("user", "bot"):
+            continue
+        if kind == "user":
+            if text == OPENING_PAYLOAD:
+                continue
+            clicked = text.startswith("/")
+            shown = (buttons.get(text) or "（点选了按钮）") if clicked else text
+            lines.append(_line("customer", shown, event, clicked))
+        else:
+            agent = (event.get("metadata") or {}).get("agent_id")
+            lines.append(_line("agent" if agent else "assistant", text, event, False))
+    return lines[-TRANSCRIPT_LINES:]
+
+
+def _line(who: str, text: str, event: Dict[str, Any], clicked: bool) -> Dict[str, Any]:
+    stamp = event.get("timestamp")
+    local = format_customer_time(datetime.fromtimestamp(stamp).astimezone()) if isinstance(stamp, (int, float)) else ""
+    return {"who": who, "text": text, "at": stamp, "at_local": local, "clicked": clicked}
+
+
+def customer_panel(h: Handoff, name: Optional[str], orders: List[Order], tickets: List[Ticket],
+                   history: List[Handoff]) -> Dict[str, Any]:
+    """The customer's name, orders, tickets and earlier handoffs for the agent's side panel."""
+    if not h.customer_id:
+        return {"name": labels.GUEST_PANEL_NAME, "orders": [], "tickets": [], "handoffs": []}
+    return {
+        "name": name or h.customer_id, "customer_id": h.customer_id,
+        "orders": [{"order_id": o.order_id, "product": o.product_name, "mode": o.billing_mode,
+                    "paid": f"{o.primary_payment.amount:.2f}" if o.primary_payment else "0.00", "status": o.status}
+                   for o in orders],
+        "tickets": [{"ticket_id": t.ticket_id, "status": t.status_label, "order_id": t.order_id,
+                     "amount": f"{t.quoted_amount:.2f}"} for t in tickets],
+        "handoffs": [{"id": x.id, "status": labels.HANDOFF_STATUS_LABELS.get(x.status, x.status), "reason": x.reason,
+                      "at": format_customer_time(x.created_at)} for x in history if x.id != h.id],
+    }
+
+
+def upload_json(u: StoredUpload) -> Dict[str, Any]:
+    return {"id": u.upload_id, "filename": u.filename, "content_type": u.content_type, "size": u.size,
+            "url": f"/console/uploads/{u.upload_id}"}
+
+
+def safe_download_name(filename: str, content_type: str) -> str:
+    """The customer's file name with the extension of the type its content was detected as
+    (「截图.html」 that is really a PNG downloads as 「截图.png」): the saved file never opens
+    as something it is not."""
+    stem = PurePosixPath(filename.replace("\\", "/")).name.rsplit(".", 1)[0].strip(" .") or "evidence"
+    return stem[:100] + EXTENSIONS.get(content_type, ".bin")
+
+
+def evidence_headers(filename: str, content_type: str) -> Dict[str, str]:
+    """Serve customer files inertly: always a download, never sniffed, framed or run."""
+    name = safe_download_name(filename, content_type)
+    return {**SECURITY_HEADERS,
+            "Content-Disposition": f"attachment; filename=\"evidence{EXTENSIONS.get(content_type, '.bin')}\"; "
+                                   f"filename*=UTF-8''{quote(name, safe='')}",
+            "Content-Security-Policy": "default-src 'none'; sandbox", "Cache-Control": "private, no-store",
+            "Cross-Origin-Resource-Policy": "same-origin", "X-Content-Type-Options": "nosniff"}

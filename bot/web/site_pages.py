@@ -1,0 +1,85 @@
+"""The customer's pages: login, logout and the chat page with the widget."""
+from __future__ import annotations
+
+from typing import Optional
+
+from sanic import Sanic, response
+from sanic.request import Request
+
+from bot.security.login_sessions import LoginKind
+from bot.security.ratelimit import login_throttle
+from bot.security.tokens import SESSION_TTL, issue_chat_token, issue_session_token
+from bot.web import texts
+from bot.web.cookies import new_csrf_nonce
+from bot.web.customer_auth import CSRF_COOKIE, SESSION_COOKIE, CustomerAuth
+from bot.wiring import Services
+
+# Clear-Site-Data value that empties the browser's storage for the site (the widget's chat history).
+CLEAR_CHAT_HISTORY = '"storage"'
+
+
+def safe_next(target: Optional[str]) -> Optional[str]:
+    """Where to go after logging in: a path on this site only (never 「//evil」 or 「/\\evil」,
+    which browsers read as another host), else None."""
+    if not target or not target.startswith("/") or target[1:2] in ("/", "\\") or any(c in target for c in "\r\n"):
+        return None
+    return target[:500]
+
+
+def add_site_routes(app: Sanic, auth: CustomerAuth, services: Services) -> None:
+    settings, logins = services.settings, services.logins
+    throttle = login_throttle("site_login", settings)
+
+    @app.get("/")
+    async def index(request: Request) -> response.HTTPResponse:
+        return response.redirect("/chat" if auth.current_customer(request) else "/login")
+
+    @app.get("/login")
+    async def login_page(request: Request) -> response.HTTPResponse:
+        return auth.page(request, "login.html", next=safe_next(request.args.get("next")))
+
+    @app.post("/login")
+    async def login(request: Request) -> response.HTTPResponse:
+        after = safe_next(request.args.get("next"))
+        if not auth.csrf_ok(request):
+            return auth.page(request, "login.html", status=400, error=texts.PAGE_EXPIRED_LOGIN, next=after)
+        customer_id = (request.form.get("customer_id") or "").strip()[:32]
+        address = request.remote_addr or request.ip
+        if throttle.blocked(customer_id, address):
+            return auth.page(request, "login.html", status=429, error=texts.TOO_MANY_LOGINS,
+                               customer_id=customer_id, next=after)
+        if services.customers.by_password(customer_id, request.form.get("password") or "") is None:
+            throttle.failed(customer_id, address)
+            return auth.page(request, "login.html", status=401, error=texts.WRONG_LOGIN, customer_id=customer_id,
+                               next=after)
+        resp = response.redirect(after or "/chat")
+        previous = auth.current_login(request)
+        if previous is not None:  # logging in over another login ends that one
+            logins.end(previous.session_id)
+        session_id = logins.start(LoginKind.CUSTOMER, customer_id, SESSION_TTL)
+        auth.set_cookie(resp, SESSION_COOKIE, issue_session_token(settings.jwt_secret, customer_id, session_id))
+        auth.set_cookie(resp, CSRF_COOKIE, new_csrf_nonce())
+        resp.headers["Clear-Site-Data"] = CLEAR_CHAT_HISTORY  # no earlier chat shows to this customer
+        return resp
+
+    @app.post("/logout")
+    async def logout(request: Request) -> response.HTTPResponse:
+        """End the login on the server (every copy of the cookie stops working), then forget it."""
+        resp = response.redirect("/login")
+        login = auth.current_login(request)
+        if login is not None and auth.csrf_ok(request):
+            logins.end(login.session_id)
+            auth.set_cookie(resp, SESSION_COOKIE, "", max_age=0)
+            # The widget keeps the conversation in the tab's storage: on a shared computer the
+            # next person must not see it.
+            resp.headers["Clear-Site-Data"] = CLEAR_CHAT_HISTORY
+        return resp
+
+    @app.get("/chat")
+    async def chat(request: Request) -> response.HTTPResponse:
+        login = auth.current_login(request)
+        socket_url = settings.public_rasa_url
+        if login is not None:
+            socket_url += "/?token=" + issue_chat_token(settings.jwt_secret, login.subject, login.session_id)
+        return auth.page(request, "chat.html", socket_url=socket_url,
+                           message_delay=settings.widget_message_delay_ms)

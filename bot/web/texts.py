@@ -1,0 +1,22 @@
+"""What the website says to customers (login, uploads), in plain Chinese."""
+from __future__ import annotations
+
+PAGE_EXPIRED_LOGIN = "页面已过期，请刷新后重新登录。"
+TOO_MANY_LOGINS = "登录失败次数过多，请 10 分钟后再试。"
+WRONG_LOGIN = "账号或密码不正确。"
+
+UPLOAD_LINK_INVALID = "上传链接无效或已过期，请回到聊天窗口重新获取。"
+UPLOAD_LINK_NOT_YOURS = "该上传链接不属于当前登录的账号。"
+UPLOAD_TICKET_CLOSED = "该工单已结束（已撤回、已退款或申诉已结束），不能再上传材料。如有新的问题，请回到聊天窗口咨询。"
+UPLOAD_PAGE_EXPIRED = "页面已过期，请刷新后重新上传。"
+UPLOAD_TOO_OFTEN = "上传过于频繁，请稍后再试。"
+UPLOAD_NOTHING_CHOSEN = "请先选择要上传的文件。"
+
+
+def upload_too_large(max_files: int, max_mb: int) -> str:
+    return f"上传内容过大：一次最多 {max_files} 个文件、每个不超过 {max_mb} MB。"
+
+
+def upload_received(filenames: list) -> str:
+    """Said in the chat once files arrived."""
+    return f"已收到您上传的 {len(filenames)} 个文件：{'、'.join(filenames)}。"

@@ -1,0 +1,90 @@
+"""Evidence uploads: the page behind a signed upload link, and the streamed upload itself."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Union
+
+from sanic import Sanic, response
+from sanic.exceptions import PayloadTooLarge
+from sanic.request import Request
+
+from bot.clock import utcnow
+from bot.security.ratelimit import rate_limiter
+from bot.security.tokens import TokenError, UploadGrant, verify_upload_token
+from bot.uploads.store import ACCEPTED_EXTENSIONS, ALLOWED_DESCRIPTION, UploadRejected
+from bot.vocabulary import FINAL_STATES
+from bot.web import texts
+from bot.web.customer_auth import CustomerAuth
+from bot.web.rasa_client import RasaClient
+from bot.wiring import Services
+
+logger = logging.getLogger(__name__)
+UPLOAD_TEMPLATE = "upload.html"
+
+
+def add_upload_routes(app: Sanic, auth: CustomerAuth, services: Services, rasa: RasaClient) -> None:
+    settings, uploads = services.settings, services.uploads
+    body_limit = settings.upload_max_bytes * settings.upload_max_files + 1024 * 1024
+    max_mb = settings.upload_max_bytes // (1024 * 1024)
+    limit = rate_limiter("upload", settings.uploads_per_10_minutes, 600, settings.redis_url)
+
+    def upload_grant(request: Request, token: str) -> Union[UploadGrant, response.HTTPResponse]:
+        """The grant of an upload link that belongs to the logged-in customer, else the page
+        (or the login redirect) that says why not."""
+        customer = auth.current_customer(request)
+        if customer is None:
+            return response.redirect(f"/login?next=/upload/{token}")
+        try:
+            grant = verify_upload_token(token, settings.jwt_secret)
+        except TokenError:
+            return auth.page(request, UPLOAD_TEMPLATE, status=403, error=texts.UPLOAD_LINK_INVALID)
+        if grant.customer_id != customer.customer_id:
+            return auth.page(request, UPLOAD_TEMPLATE, status=403, error=texts.UPLOAD_LINK_NOT_YOURS)
+        if grant.ticket_id:
+            ticket = services.workflow.get_customers(grant.customer_id, grant.ticket_id)
+            if ticket is None or ticket.status in FINAL_STATES:
+                return auth.page(request, UPLOAD_TEMPLATE, status=403, error=texts.UPLOAD_TICKET_CLOSED)
+        return grant
+
+    def upload_page(request: Request, grant: UploadGrant, status: int = 200, **context: Any) -> response.HTTPResponse:
+        return auth.page(request, UPLOAD_TEMPLATE, status=status, grant=grant, allowed=ALLOWED_DESCRIPTION,
+                           accept=ACCEPTED_EXTENSIONS, max_mb=max_mb, max_files=settings.upload_max_files,
+                           existing=uploads.for_conversation(grant.customer_id, grant.conversation_id), **context)
+
+    @app.get("/upload/<token>")
+    async def upload_form(request: Request, token: str) -> response.HTTPResponse:
+        grant = upload_grant(request, token)
+        return grant if isinstance(grant, response.HTTPResponse) else upload_page(request, grant)
+
+    @app.post("/upload/<token>", stream=True)
+    async def upload(request: Request, token: str) -> response.HTTPResponse:
+        # A streamed route: the body is read only once the login and the link are checked,
+        # and only here may it be as large as a full set of evidence files.
+        grant = upload_grant(request, token)
+        if isinstance(grant, response.HTTPResponse):
+            return grant
+        if request.stream is not None:  # always set on a streamed route
+            request.stream.request_max_size = body_limit
+        try:
+            await request.receive_body()
+        except PayloadTooLarge:
+            return upload_page(request, grant, status=413, error=texts.upload_too_large(settings.upload_max_files, max_mb))
+        if not auth.csrf_ok(request):
+            return upload_page(request, grant, status=400, error=texts.UPLOAD_PAGE_EXPIRED)
+        if not limit.allow(f"customer:{grant.customer_id}"):
+            return upload_page(request, grant, status=429, error=texts.UPLOAD_TOO_OFTEN)
+        files = [f for f in (request.files.getlist("files") or [] if request.files else []) if f.name]
+        if not files:
+            return upload_page(request, grant, status=400, error=texts.UPLOAD_NOTHING_CHOSEN)
+        accepted, rejected = [], []
+        for file in files:
+            try:
+                accepted.append(uploads.save(grant, file.name, file.body, utcnow()))
+            except UploadRejected as exc:
+                rejected.append(exc.message)
+        logger.info("upload: %d accepted, %d rejected", len(accepted), len(rejected),
+                    extra={"conversation_id": grant.conversation_id, "customer_id": grant.customer_id,
+                           "ticket_id": grant.ticket_id})
+        if accepted:
+            await rasa.push_bot_message(grant.conversation_id, texts.upload_received([f.filename for f in accepted]))
+        return upload_page(request, grant, status=200 if accepted else 400, accepted=accepted, rejected=rejected)

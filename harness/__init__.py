@@ -1,0 +1,1 @@
+"""Running the real servers (Rasa, actions, website, nginx) for the tests and the benchmarks."""
