@@ -52,6 +52,9 @@ class StandardRefund:
     non_refundable_items: Tuple[str, ...]
     returns_vouchers: bool
     returns_coupons: bool
+    # Huawei: the service period starts at the hour the order took effect (10:30 → 10:00), its
+    # end is rounded up to the hour, and the time used ends at the hour of the request.
+    hour_boundaries: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ class Policy:
     exclusions: Tuple[str, ...]
     standard: StandardRefund
     refund_unstarted_renewals: bool
+    unstarted_renewal_returns_vouchers: bool
     default_destination: str
     invoiced_destination: str
     timing: Timing
@@ -116,6 +120,7 @@ def parse_policy(raw: Any) -> Policy:
         exclusions=root.choices("exclusions", EXCLUSIONS, list(EXCLUSIONS)),
         standard=_standard(root.section("standard_refund")),
         refund_unstarted_renewals=root.flag("refund_unstarted_renewals", True),
+        unstarted_renewal_returns_vouchers=root.flag("unstarted_renewal_returns_vouchers", False),
         default_destination=root.choice("destination.default", DESTINATIONS, sub="destination"),
         invoiced_destination=root.section("destination").choice(
             "invoiced_orders", DESTINATIONS, "account_balance"
@@ -164,6 +169,7 @@ def _standard(sec: "_Section") -> StandardRefund:
         method=consumption.choice("method", CONSUMPTION_METHODS),
         unit=consumption.choice("unit", UNITS, "day"),
         partial_unit_counts_full=consumption.flag("partial_unit_counts_full", True),
+        hour_boundaries=consumption.flag("hour_boundaries", False),
         fee_tiers=tuple(tiers),
         fee_waived_for=fee.choices("waived_for_reasons", REASONS, []),
         non_refundable_items=tuple(str(x) for x in sec.list("non_refundable_items", [])),
