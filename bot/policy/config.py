@@ -6,12 +6,14 @@ Every number a provider may change lives here, never in the engine. A malformed 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import yaml
+
+from bot.policy.workdays import BEYOND_CALENDAR, add_working_days
 
 REASONS = ("demand_change", "service_issue", "duplicate_payment", "wrong_purchase")
 DESTINATIONS = ("original_route", "account_balance")
@@ -74,9 +76,15 @@ class Sla:
 class Timing:
     review_working_days: int
     payout_working_days: Mapping[str, int]
-    holidays: Tuple[date, ...]
+    holidays: Tuple[date, ...]  # the provider's own closures, on top of the official calendar
     appeal_working_days: int = 5
     escalation_working_days: int = 1
+    beyond_calendar: str = "weekdays"  # or "error": see bot.policy.workdays
+
+    def working_days_after(self, start: datetime | date, days: int) -> date:
+        """The local date `days` working days after `start`, by the official calendar and the
+        provider's closures."""
+        return add_working_days(start, days, self.holidays, self.beyond_calendar)
 
 
 @dataclass(frozen=True)
@@ -195,6 +203,7 @@ def _timing(sec: "_Section") -> Timing:
         holidays=tuple(sorted(holidays)),
         appeal_working_days=sec.integer("appeal_working_days", 5),
         escalation_working_days=sec.integer("escalation_working_days", 1),
+        beyond_calendar=sec.choice("beyond_calendar", BEYOND_CALENDAR, "weekdays"),
     )
 
 

@@ -18,7 +18,6 @@ from bot.money import ZERO, to_money
 from bot.policy.config import REASONS, FeeTier, Policy
 from bot.policy.explain import explain
 from bot.policy.quote import Quote, QuoteLine
-from bot.policy.workdays import add_working_days
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -333,9 +332,8 @@ def _finish(ctx: OrderContext, reason: str, rule: str, lines: List[QuoteLine], p
     cash = to_money(refund * payment.cash / money_paid) if money_paid else ZERO
     gift = refund - cash
     destination = policy.invoiced_destination if order.invoiced else policy.default_destination
-    review_due = add_working_days(now, policy.timing.review_working_days, policy.timing.holidays)
-    arrival = add_working_days(review_due, policy.timing.payout_working_days[destination],
-                               policy.timing.holidays)
+    review_due = policy.timing.working_days_after(now, policy.timing.review_working_days)
+    arrival = policy.timing.working_days_after(review_due, policy.timing.payout_working_days[destination])
     threshold = policy.manager_approval_above
     quote = Quote(
         order_id=order.order_id, reason=reason, eligible=True, rule=rule,
