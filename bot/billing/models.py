@@ -60,6 +60,20 @@ class HourlyTier:
 
 
 @dataclass(frozen=True)
+class HourlyCharge:
+    """A resource billed by the hour alongside the main one, with its own price tiers."""
+
+    description: str
+    tiers: Tuple[HourlyTier, ...]
+
+
+@dataclass(frozen=True)
+class DurationDiscount:
+    months: int
+    rate: Decimal
+
+
+@dataclass(frozen=True)
 class Order:
     """A billing order for one resource."""
 
@@ -79,6 +93,11 @@ class Order:
     list_monthly_price: Decimal = ZERO
     discount_rate: Decimal = Decimal("1")
     hourly_tiers: Tuple[HourlyTier, ...] = ()
+    # Further resources billed by the hour alongside the main one (e.g. bandwidth).
+    extra_hourly: Tuple[HourlyCharge, ...] = ()
+    # The discount a purchase of N months gets today; months used are charged at the rate of
+    # the longest listed duration not above them (Tencent: "7 months match the 6-month 88%").
+    duration_discounts: Tuple[DurationDiscount, ...] = ()
     promotional_no_refund: bool = False
     transferred: bool = False
     has_unpaid_items: bool = False

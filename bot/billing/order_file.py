@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
-from bot.billing.models import HourlyTier, LineItem, Order, OrderContext, Outage, Payment
+from bot.billing.models import (
+    DurationDiscount,
+    HourlyCharge,
+    HourlyTier,
+    LineItem,
+    Order,
+    OrderContext,
+    Outage,
+    Payment,
+)
 
 
 class OrderFileError(ValueError):
@@ -28,8 +37,11 @@ def order_context_from_json(data: Dict[str, Any]) -> OrderContext:
             payments=tuple(_payment(p, data["order_id"], n) for n, p in enumerate(_list(data, "payments"))),
             list_monthly_price=_money(data, "list_monthly_price", "0"),
             discount_rate=_money(data, "discount_rate", "1"),
-            hourly_tiers=tuple(HourlyTier(t.get("up_to_hours"), _money(t, "price"))
-                               for t in data.get("hourly_tiers", [])),
+            hourly_tiers=_tiers(data, "hourly_tiers"),
+            extra_hourly=tuple(HourlyCharge(str(c.get("description", "")), _tiers(c, "tiers"))
+                               for c in _list(data, "extra_hourly")),
+            duration_discounts=tuple(DurationDiscount(_months(d), _money(d, "rate"))
+                                     for d in _list(data, "duration_discounts")),
             promotional_no_refund=bool(data.get("promotional_no_refund", False)),
             transferred=bool(data.get("transferred", False)),
             has_unpaid_items=bool(data.get("has_unpaid_items", False)),
@@ -42,6 +54,23 @@ def order_context_from_json(data: Dict[str, Any]) -> OrderContext:
                     for o in data.get("outages", []))
     return OrderContext(order=order, no_reason_refunds_this_year=int(data.get("no_reason_refunds_this_year", 0)),
                         outages=outages)
+
+
+def _tiers(data: Dict[str, Any], key: str) -> Tuple[HourlyTier, ...]:
+    tiers = []
+    for tier in _list(data, key):
+        limit = tier.get("up_to_hours")
+        if limit is not None and (not isinstance(limit, int) or limit < 1):
+            raise OrderFileError(f"{key}: up_to_hours must be a whole number of hours or null")
+        tiers.append(HourlyTier(limit, _money(tier, "price")))
+    return tuple(tiers)
+
+
+def _months(data: Dict[str, Any]) -> int:
+    value = data.get("months")
+    if not isinstance(value, int) or not 1 <= value <= 120:
+        raise OrderFileError(f"duration_discounts: months must be a whole number of months (1-120), got {value!r}")
+    return value
 
 
 def _payment(raw: Dict[str, Any], order_id: str, n: int) -> Payment:

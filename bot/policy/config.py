@@ -6,13 +6,14 @@ Every number a provider may change lives here, never in the engine. A malformed 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import yaml
 
+from bot.policy.workdays import BEYOND_CALENDAR, add_working_days
 from bot.vocabulary import RefundReason
 
 DESTINATIONS = ("original_route", "account_balance")
@@ -53,6 +54,9 @@ class StandardRefund:
     non_refundable_items: Tuple[str, ...]
     returns_vouchers: bool
     returns_coupons: bool
+    # Huawei: the service period starts at the hour the order took effect (10:30 → 10:00), its
+    # end is rounded up to the hour, and the time used ends at the hour of the request.
+    hour_boundaries: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,9 +76,15 @@ class Sla:
 class Timing:
     review_working_days: int
     payout_working_days: Mapping[str, int]
-    holidays: Tuple[date, ...]
+    holidays: Tuple[date, ...]  # the provider's own closures, on top of the official calendar
     appeal_working_days: int = 5
     escalation_working_days: int = 1
+    beyond_calendar: str = "weekdays"  # or "error": see bot.policy.workdays
+
+    def working_days_after(self, start: datetime | date, days: int) -> date:
+        """The local date `days` working days after `start`, by the official calendar and the
+        provider's closures."""
+        return add_working_days(start, days, self.holidays, self.beyond_calendar)
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,7 @@ class Policy:
     exclusions: Tuple[str, ...]
     standard: StandardRefund
     refund_unstarted_renewals: bool
+    unstarted_renewal_returns_vouchers: bool
     default_destination: str
     invoiced_destination: str
     timing: Timing
@@ -117,6 +128,7 @@ def parse_policy(raw: Any) -> Policy:
         exclusions=root.choices("exclusions", EXCLUSIONS, list(EXCLUSIONS)),
         standard=_standard(root.section("standard_refund")),
         refund_unstarted_renewals=root.flag("refund_unstarted_renewals", True),
+        unstarted_renewal_returns_vouchers=root.flag("unstarted_renewal_returns_vouchers", False),
         default_destination=root.choice("destination.default", DESTINATIONS, sub="destination"),
         invoiced_destination=root.section("destination").choice(
             "invoiced_orders", DESTINATIONS, "account_balance"
@@ -165,6 +177,7 @@ def _standard(sec: "_Section") -> StandardRefund:
         method=consumption.choice("method", CONSUMPTION_METHODS),
         unit=consumption.choice("unit", UNITS, "day"),
         partial_unit_counts_full=consumption.flag("partial_unit_counts_full", True),
+        hour_boundaries=consumption.flag("hour_boundaries", False),
         fee_tiers=tuple(tiers),
         fee_waived_for=fee.choices("waived_for_reasons", tuple(r.value for r in RefundReason), []),
         non_refundable_items=tuple(str(x) for x in sec.list("non_refundable_items", [])),
@@ -190,6 +203,7 @@ def _timing(sec: "_Section") -> Timing:
         holidays=tuple(sorted(holidays)),
         appeal_working_days=sec.integer("appeal_working_days", 5),
         escalation_working_days=sec.integer("escalation_working_days", 1),
+        beyond_calendar=sec.choice("beyond_calendar", BEYOND_CALENDAR, "weekdays"),
     )
 
 

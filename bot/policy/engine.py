@@ -15,10 +15,9 @@ from typing import List, Optional, Sequence, Tuple
 from bot.billing.models import HourlyTier, Order, OrderContext, Outage, Payment
 from bot.clock import CUSTOMER_TZ, ensure_aware, to_customer_time
 from bot.money import ZERO, to_money
-from bot.policy.config import Policy
+from bot.policy.config import FeeTier, Policy
 from bot.policy.explain import explain
 from bot.policy.quote import Quote, QuoteLine
-from bot.policy.workdays import add_working_days
 from bot.vocabulary import RefundReason
 
 HOUR = timedelta(hours=1)
@@ -55,10 +54,10 @@ def quote_refund(ctx: OrderContext, reason: str, now: datetime, policy: Policy) 
 
     sla = _sla_compensation(order, ctx.outages, now, policy) if reason == "service_issue" else None
     if order.order_type == "renewal" and order.activated_at > now and policy.refund_unstarted_renewals:
-        lines = _full_refund_lines(order, payment, policy, policy.standard.returns_vouchers,
-                                   policy.standard.returns_coupons)
+        returns = policy.unstarted_renewal_returns_vouchers
+        lines = _full_refund_lines(order, payment, policy, returns, policy.standard.returns_coupons)
         return _finish(ctx, reason, "unstarted_renewal", lines, payment, now, policy, notes, sla,
-                       vouchers_returned=_returned_vouchers(payment, policy.standard.returns_vouchers))
+                       vouchers_returned=_returned_vouchers(payment, returns))
 
     window_note = _no_reason_window_status(ctx, now, policy)
     if window_note is None:
@@ -70,6 +69,8 @@ def quote_refund(ctx: OrderContext, reason: str, now: datetime, policy: Policy) 
 
     if order.expires_at is not None and now >= order.expires_at:
         return _refused(ctx, reason, "expired", ("human",), policy, notes)
+    if _fee_tier(order, reason, policy) is MISSING_TIER:
+        return _refused(ctx, reason, "no_fee_rule", ("manual_review", "human"), policy, notes)
     lines = _standard_lines(order, payment, reason, now, policy)
     return _finish(ctx, reason, "standard", lines, payment, now, policy, notes, sla)
 
@@ -107,51 +108,54 @@ def no_reason_deadline(activated_at: datetime, policy: Policy) -> datetime:
 
 # --- amounts -------------------------------------------------------------------------------
 
+PAID_LABEL = "订单金额（含代金券/优惠券抵扣）"
+
+
 def _full_refund_lines(order: Order, payment: Payment, policy: Policy,
                        returns_vouchers: bool, returns_coupons: bool) -> List[QuoteLine]:
-    lines = [QuoteLine("paid", "订单实付金额（含代金券/优惠券抵扣）", to_money(payment.amount))]
-    non_refundable = _non_refundable_amount(order, policy)
+    """Everything paid in money comes back; vouchers and coupons as the policy says."""
+    lines = [QuoteLine("paid", PAID_LABEL, to_money(payment.amount))]
+    lines.extend(_voucher_lines(payment, returns_vouchers, returns_coupons))
+    non_refundable = min(_money_paid(payment), _non_refundable_amount(order, policy))
     if non_refundable:
         lines.append(QuoteLine("non_refundable_items", "不可退费用（配置变更费、增值服务费等）", -non_refundable))
-    base = to_money(payment.amount) - non_refundable
-    lines.extend(_payment_source_lines(base, payment, returns_vouchers, returns_coupons))
     return lines
 
 
 def _standard_lines(order: Order, payment: Payment, reason: str, now: datetime,
                     policy: Policy) -> List[QuoteLine]:
-    total = to_money(payment.amount)
-    lines = [QuoteLine("paid", "订单实付金额（含代金券/优惠券抵扣）", total)]
-    non_refundable = _non_refundable_amount(order, policy)
+    """As the providers compute it: the vouchers come off first, then what was used is charged
+    to the money paid (実付金额), then the handling fee on that money."""
+    std = policy.standard
+    lines = [QuoteLine("paid", PAID_LABEL, to_money(payment.amount))]
+    lines.extend(_voucher_lines(payment, std.returns_vouchers, std.returns_coupons))
+    money = _money_paid(payment)
+    non_refundable = min(money, _non_refundable_amount(order, policy))
     if non_refundable:
         lines.append(QuoteLine("non_refundable_items", "不可退费用（配置变更费、增值服务费等）", -non_refundable))
-    base = total - non_refundable
+    base = money - non_refundable
     consumed, label = _consumed(order, base, now, policy)
     lines.append(QuoteLine("consumed", label, -consumed))
-    remaining = base - consumed
-    std = policy.standard
-    lines.extend(_payment_source_lines(remaining, payment, std.returns_vouchers, std.returns_coupons))
-    fee_line = _handling_fee(order, payment, base, reason, now, policy)
+    fee_line = _handling_fee(order, base, reason, now, policy)
     if fee_line is not None:
         lines.append(fee_line)
     return lines
 
 
-def _payment_source_lines(base: Decimal, payment: Payment, returns_vouchers: bool,
-                          returns_coupons: bool) -> List[QuoteLine]:
-    """Vouchers and coupons paid part of the order: that share of `base` is not paid back."""
-    total = payment.amount
+def _money_paid(payment: Payment) -> Decimal:
+    """What the customer paid in money (cash and gift credit), vouchers and coupons excluded."""
+    return to_money(payment.cash + payment.gift_credit)
+
+
+def _voucher_lines(payment: Payment, returns_vouchers: bool, returns_coupons: bool) -> List[QuoteLine]:
+    """Vouchers and coupons paid part of the order: never paid back as money."""
     lines: List[QuoteLine] = []
-    if total <= 0 or base <= 0:
-        return lines
     if payment.voucher:
-        share = to_money(base * payment.voucher / total)
         label = "代金券抵扣部分（以代金券形式退回，不退现金）" if returns_vouchers else "代金券抵扣部分不予退还"
-        lines.append(QuoteLine("voucher", label, -share))
+        lines.append(QuoteLine("voucher", label, -to_money(payment.voucher)))
     if payment.coupon:
-        share = to_money(base * payment.coupon / total)
         label = "优惠券抵扣部分（以优惠券形式退回）" if returns_coupons else "优惠券抵扣部分不予退还"
-        lines.append(QuoteLine("coupon", label, -share))
+        lines.append(QuoteLine("coupon", label, -to_money(payment.coupon)))
     return lines
 
 
@@ -168,12 +172,15 @@ def _consumed(order: Order, base: Decimal, now: datetime, policy: Policy) -> Tup
     std = policy.standard
     if order.expires_at is None:
         raise ValueError(f"prepaid order {order.order_id} has no expiry time")
-    used = max(now - order.activated_at, timedelta(0))
     if std.method == "monthly_plus_hourly" and order.list_monthly_price > 0:
         return _consumed_monthly_plus_hourly(order, base, now)
+    start, end = order.activated_at, order.expires_at
+    if std.hour_boundaries:
+        start, end, now = _hour_floor(start), _hour_ceil(end), _hour_floor(now)
+    used = max(now - start, timedelta(0))
     unit = HOUR if std.unit == "hour" else DAY
     unit_name = "小时" if std.unit == "hour" else "天"
-    total_units = max(1, math.ceil((order.expires_at - order.activated_at) / unit))
+    total_units = max(1, math.ceil((end - start) / unit))
     exact = used / unit
     used_units = math.ceil(exact) if std.partial_unit_counts_full else math.floor(exact)
     used_units = min(used_units, total_units)
@@ -187,11 +194,31 @@ def _consumed_monthly_plus_hourly(order: Order, base: Decimal, now: datetime) ->
         months += 1
     rest = max(now - _add_months(order.activated_at, months), timedelta(0))
     hours = math.ceil(rest / HOUR)
-    monthly = order.list_monthly_price * order.discount_rate * months
+    rate = _duration_rate(order, months)
+    monthly = order.list_monthly_price * rate * months
     hourly = _tiered_hourly_cost(order.hourly_tiers, hours)
+    hourly += sum((_tiered_hourly_cost(extra.tiers, hours) for extra in order.extra_hourly), Decimal(0))
     consumed = min(base, to_money(monthly + hourly))
-    label = f"已使用 {months} 个整月（按月单价×折扣）及 {hours} 小时（按量计费价格）"
+    label = f"已使用 {months} 个整月（按月单价×{rate:g} 折扣）及 {hours} 小时（按量计费价格）"
     return consumed, label
+
+
+def _duration_rate(order: Order, months: int) -> Decimal:
+    """The discount of a purchase as long as the months used (the longest listed duration not
+    above them; none listed: the order's own discount; none fits: the list price)."""
+    if not order.duration_discounts:
+        return order.discount_rate
+    fitting = [d for d in order.duration_discounts if d.months <= months]
+    return max(fitting, key=lambda d: d.months).rate if fitting else Decimal(1)
+
+
+def _hour_floor(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def _hour_ceil(moment: datetime) -> datetime:
+    floor = _hour_floor(moment)
+    return floor if floor == moment else floor + HOUR
 
 
 def _tiered_hourly_cost(tiers: Sequence[HourlyTier], hours: int) -> Decimal:
@@ -216,21 +243,30 @@ def _add_months(moment: datetime, months: int) -> datetime:
     return local.replace(year=year, month=month, day=day)
 
 
-def _handling_fee(order: Order, payment: Payment, base: Decimal, reason: str,
-                  now: datetime, policy: Policy) -> Optional[QuoteLine]:
+MISSING_TIER = FeeTier(0, (Decimal(0),))  # the table has no row for the order's term
+
+
+def _fee_tier(order: Order, reason: str, policy: Policy) -> Optional[FeeTier]:
+    """The handling-fee row for the order's term: None when no fee applies, MISSING_TIER when
+    the table stops short of the term (a 5-year order under a table that ends at 3 years)."""
     std = policy.standard
     if not std.fee_tiers or reason in std.fee_waived_for:
         return None
-    tier = next((t for t in std.fee_tiers if order.term_months <= t.term_months_max), std.fee_tiers[-1])
-    year_used = max(now - order.activated_at, timedelta(0)).days // 365
+    return next((t for t in std.fee_tiers if order.term_months <= t.term_months_max), MISSING_TIER)
+
+
+def _handling_fee(order: Order, base: Decimal, reason: str, now: datetime, policy: Policy) -> Optional[QuoteLine]:
+    tier = _fee_tier(order, reason, policy)
+    if tier is None or tier is MISSING_TIER:
+        return None
+    used = max(now - order.activated_at, timedelta(0))
+    year_used = max(0, math.ceil(used / timedelta(days=365)) - 1)  # exactly one year is still year 1
     percent = tier.percent_by_year[min(year_used, len(tier.percent_by_year) - 1)]
     if percent == 0:
         return None
-    money_share = payment.cash + payment.gift_credit
-    fee_base = base * money_share / payment.amount if payment.amount else ZERO
-    fee = to_money(fee_base * percent / 100)
+    fee = to_money(base * percent / 100)
     # Say what the percentage is of: the money paid for the refundable items (vouchers excluded).
-    label = (f"手续费（实付 {fee_base:,.2f} 元 × {percent:g}%，代金券/优惠券部分不计；{order.term_months} 个月期限、"
+    label = (f"手续费（实付 {base:,.2f} 元 × {percent:g}%，代金券/优惠券部分不计；{order.term_months} 个月期限、"
              f"使用第 {year_used + 1} 年）")
     return QuoteLine("handling_fee", label, -fee)
 
@@ -305,9 +341,8 @@ def _finish(ctx: OrderContext, reason: str, rule: str, lines: List[QuoteLine], p
     cash = to_money(refund * payment.cash / money_paid) if money_paid else ZERO
     gift = refund - cash
     destination = policy.invoiced_destination if order.invoiced else policy.default_destination
-    review_due = add_working_days(now, policy.timing.review_working_days, policy.timing.holidays)
-    arrival = add_working_days(review_due, policy.timing.payout_working_days[destination],
-                               policy.timing.holidays)
+    review_due = policy.timing.working_days_after(now, policy.timing.review_working_days)
+    arrival = policy.timing.working_days_after(review_due, policy.timing.payout_working_days[destination])
     threshold = policy.manager_approval_above
     quote = Quote(
         order_id=order.order_id, reason=reason, eligible=True, rule=rule,

@@ -10,7 +10,6 @@ from bot.clock import to_customer_time, utcnow
 from bot.errors import NotFound
 from bot.money import to_money
 from bot.policy.config import Policy
-from bot.policy.workdays import add_working_days
 from bot.tickets.lifecycle import allowed_actions
 from bot.tickets.models import Ticket
 from bot.tickets.store import TicketStore
@@ -185,4 +184,4 @@ class TicketWorkflow:
         return self._due(self.policy.timing.payout_working_days.get(destination, 3))
 
     def _due(self, working_days: int) -> date:
-        return add_working_days(self.clock(), working_days, self.policy.timing.holidays)
+        return self.policy.timing.working_days_after(self.clock(), working_days)

@@ -104,9 +104,9 @@ def test_vouchers_not_returned_in_window():
     assert q.refund == D("1000.00") and q.vouchers_returned == 0
 
 
-def test_vouchers_split_proportionally_outside_window():
+def test_vouchers_come_off_first_and_use_is_charged_to_the_money_paid():
     q = quote_refund(ctx(make_order(voucher="200"), quota_used=1), "demand_change", ACTIVATED + timedelta(days=2), DEFAULT)
-    assert lines(q) == {"paid": D("1200.00"), "consumed": D("-6.58"), "voucher": D("-198.90"), "handling_fee": D("-100.00")}
+    assert lines(q) == {"paid": D("1200.00"), "voucher": D("-200.00"), "consumed": D("-5.48"), "handling_fee": D("-100.00")}
     assert q.refund == D("894.52")
     fee = next(line for line in q.lines if line.code == "handling_fee")
     assert "实付 1,000.00 元 × 10%" in fee.label  # says what the percentage is of
@@ -261,9 +261,29 @@ def test_unknown_reason_is_an_error():
 def test_quote_serialises_money_as_strings():
     data = quote_refund(ctx(make_order()), "demand_change", ACTIVATED + timedelta(days=1), DEFAULT).to_dict()
     assert data["refund"] == "1200.00" and data["rule_label"] == "五天无理由全额退订"
-    assert data["lines"][0] == {"code": "paid", "label": "订单实付金额（含代金券/优惠券抵扣）", "amount": "1200.00"}
+    assert data["lines"][0] == {"code": "paid", "label": "订单金额（含代金券/优惠券抵扣）", "amount": "1200.00"}
 
 
 def test_payment_amount_property():
     p = Payment("T", "O", ACTIVATED, "alipay", cash=D("1"), voucher=D("2"), coupon=D("3"), gift_credit=D("4"))
     assert p.amount == D("10")
+
+
+def fee_percent(q):
+    fee = next((line for line in q.lines if line.code == "handling_fee"), None)
+    return None if fee is None else fee.label.split("× ")[1].split("%")[0]
+
+
+def test_exactly_one_year_used_is_still_the_first_year_of_the_fee_table():
+    three_years = make_order(term_months=36, expires_at=ACTIVATED + timedelta(days=3 * 365))
+    at_one_year = quote_refund(ctx(three_years, quota_used=10), "demand_change", ACTIVATED + timedelta(days=365), HUAWEI)
+    just_after = quote_refund(ctx(three_years, quota_used=10), "demand_change",
+                              ACTIVATED + timedelta(days=365, hours=1), HUAWEI)
+    assert (fee_percent(at_one_year), fee_percent(just_after)) == ("15", "10")
+
+
+def test_a_term_beyond_the_fee_table_goes_to_a_person_instead_of_reusing_the_last_row():
+    five_years = make_order(term_months=60, expires_at=ACTIVATED + timedelta(days=5 * 365))
+    q = quote_refund(ctx(five_years, quota_used=10), "demand_change", ACTIVATED + timedelta(days=400), HUAWEI)
+    assert not q.eligible and q.rule == "no_fee_rule" and "manual_review" in q.alternatives
+    assert "人工核算" in q.explanation

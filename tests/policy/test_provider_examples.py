@@ -1,0 +1,123 @@
+"""The providers' own published worked examples, quoted with their presets, to the cent.
+
+Tencent Cloud, 云服务退货说明, 参考案例 (tencentyun/qcloud-documents,
+product/管理与支持/计费相关(new)/计费说明/云服务退货说明.md).
+Huawei Cloud, 费用中心 › 云服务退订 › 可五天无理由退订 and 非五天无理由退订
+(support.huaweicloud.com/usermanual-billing/unsubscription_topic_20000081.html and
+zh-cn_topic_0083138805.html).
+"""
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal as D
+
+from bot.billing.models import DurationDiscount, HourlyCharge, HourlyTier, LineItem, Order, OrderContext, Payment
+from bot.policy.config import load_policy
+from bot.policy.engine import _add_months, quote_refund
+from bot.settings import PROJECT_ROOT
+
+TENCENT = load_policy(PROJECT_ROOT / "policies" / "tencent.yml")
+HUAWEI = load_policy(PROJECT_ROOT / "policies" / "huawei.yml")
+BEIJING = timezone(timedelta(hours=8))
+CVM_TIERS = (HourlyTier(96, D("0.42")), HourlyTier(None, D("0.21")))  # 0.42/h for 96 h, then 0.21/h
+
+
+def order(total: str, voucher: str, cash: str, gift: str, activated: datetime, term_months: int,
+          **fields) -> Order:
+    payment = Payment("T1", "O1", activated, "balance", cash=D(cash), voucher=D(voucher), gift_credit=D(gift))
+    base = Order(order_id="O1", customer_id="A", product_code="cvm", product_name="云服务器 CVM",
+                 instance_id="ins-00000001", billing_mode="prepaid", order_type="new", term_months=term_months,
+                 created_at=activated, activated_at=activated, expires_at=_add_months(activated, term_months),
+                 items=(LineItem("resource", "云服务器", D(total)),), payments=(payment,))
+    return replace(base, **fields)
+
+
+# --- Tencent Cloud, 案例一: 1 core 1 GB, billed by traffic, 51 元/月 × 12 × 0.83 = 507.96 元,
+# paid with a 100 元 voucher, 200 元 cash and 207.96 元 gift credit.
+
+TENCENT_ACTIVATED = datetime(2026, 3, 2, 10, 0, tzinfo=BEIJING)
+CASE_ONE = order("507.96", "100", "200", "207.96", TENCENT_ACTIVATED, 12, list_monthly_price=D("51"),
+                 discount_rate=D("0.83"), hourly_tiers=CVM_TIERS)
+
+
+def test_tencent_case_one_first_refund_within_five_days_returns_the_money_paid():
+    q = quote_refund(OrderContext(CASE_ONE), "demand_change", TENCENT_ACTIVATED + timedelta(days=3), TENCENT)
+    assert q.rule == "no_reason_window"
+    assert (q.refund, q.refund_cash, q.refund_gift_credit) == (D("407.96"), D("200.00"), D("207.96"))
+    assert q.vouchers_returned == 0
+
+
+def test_tencent_case_one_not_the_first_refund_after_120_hours():
+    q = quote_refund(OrderContext(CASE_ONE, no_reason_refunds_this_year=1), "demand_change",
+                     TENCENT_ACTIVATED + timedelta(hours=120), TENCENT)
+    consumed = next(line for line in q.lines if line.code == "consumed")
+    assert consumed.amount == D("-45.36")  # 0.42 × 96 + 0.21 × 24
+    assert (q.refund, q.refund_cash, q.refund_gift_credit) == (D("362.60"), D("177.76"), D("184.84"))
+
+
+# --- Tencent Cloud, 案例二: the same server with 1 Mbps bandwidth (20 元/月, 0.063 元/h),
+# (51 + 20) × 12 × 0.83 = 707.16 元: 100 元 voucher, 300 元 cash, 307.16 元 gift credit; refunded
+# after 7 months and 5 days, the months at today's 6-month discount (88%).
+
+CASE_TWO = order("707.16", "100", "300", "307.16", TENCENT_ACTIVATED, 12, list_monthly_price=D("71"),
+                 discount_rate=D("0.83"), hourly_tiers=CVM_TIERS,
+                 extra_hourly=(HourlyCharge("带宽 1 Mbps", (HourlyTier(None, D("0.063")),)),),
+                 duration_discounts=(DurationDiscount(6, D("0.88")), DurationDiscount(12, D("0.83"))))
+
+
+def test_tencent_case_two_after_seven_months_and_five_days():
+    now = _add_months(TENCENT_ACTIVATED, 7) + timedelta(days=5)
+    q = quote_refund(OrderContext(CASE_TWO, no_reason_refunds_this_year=1), "demand_change", now, TENCENT)
+    consumed = next(line for line in q.lines if line.code == "consumed")
+    assert consumed.amount == D("-490.28")  # 71 × 7 × 0.88 + 0.42 × 96 + 0.21 × 24 + 0.063 × 120
+    assert (q.refund, q.refund_cash, q.refund_gift_credit) == (D("116.88"), D("57.75"), D("59.13"))
+
+
+def test_months_below_every_listed_duration_are_charged_at_list_price():
+    short = replace(CASE_TWO, duration_discounts=(DurationDiscount(6, D("0.88")),))
+    now = _add_months(TENCENT_ACTIVATED, 2)
+    q = quote_refund(OrderContext(short, no_reason_refunds_this_year=1), "demand_change", now, TENCENT)
+    assert next(line for line in q.lines if line.code == "consumed").amount == D("-142.00")  # 71 × 2 × 1
+
+
+# --- Huawei Cloud
+
+def test_huawei_five_day_refund_returns_cash_and_vouchers():
+    """ECS 01, 1 month, 100 元: 20 元 voucher, 80 元 cash; unsubscribed two days later →
+    80 元 back to the cash account and the 20 元 voucher returned."""
+    activated = datetime(2026, 10, 20, 9, 0, tzinfo=BEIJING)
+    ecs = order("100", "20", "80", "0", activated, 1)
+    q = quote_refund(OrderContext(ecs), "demand_change", activated + timedelta(days=2), HUAWEI)
+    assert q.rule == "no_reason_window"
+    assert (q.refund, q.refund_cash, q.vouchers_returned) == (D("80.00"), D("80.00"), D("20.00"))
+
+
+def test_huawei_counts_whole_hours_from_the_hour_the_order_took_effect():
+    """EVS bought 2024/01/01 10:30, expiring 2024/02/01 23:59:59, unsubscribed 2024/01/15 18:40:
+    the term is 31 days 14 hours (from 10:00), the time used 14 days 8 hours (to 18:00)."""
+    activated = datetime(2024, 1, 1, 10, 30, tzinfo=BEIJING)
+    evs = replace(order("758", "0", "758", "0", activated, 1),
+                  expires_at=datetime(2024, 2, 1, 23, 59, 59, tzinfo=BEIJING))
+    q = quote_refund(OrderContext(evs), "demand_change", datetime(2024, 1, 15, 18, 40, tzinfo=BEIJING), HUAWEI)
+    consumed = next(line for line in q.lines if line.code == "consumed")
+    assert consumed.amount == D("-344.00")  # 758 × (14 d 8 h = 344 h) / (31 d 14 h = 758 h)
+    assert "344 小时" in consumed.label and "758 小时" in consumed.label
+
+
+def test_huawei_charges_use_to_the_money_paid_not_the_voucher():
+    """已消费金额 = 订单实付金额 × 时长比例; 实付 excludes what vouchers paid."""
+    activated = datetime(2024, 1, 1, 10, 0, tzinfo=BEIJING)
+    evs = replace(order("958", "200", "758", "0", activated, 1),
+                  expires_at=datetime(2024, 2, 1, 23, 59, 59, tzinfo=BEIJING))
+    q = quote_refund(OrderContext(evs), "demand_change", datetime(2024, 1, 15, 18, 40, tzinfo=BEIJING), HUAWEI)
+    amounts = {line.code: line.amount for line in q.lines}
+    assert amounts["voucher"] == D("-200.00") and amounts["consumed"] == D("-344.00")
+
+
+def test_huawei_unstarted_renewal_returns_its_vouchers_without_a_fee():
+    """退订未生效的续费周期，不收取手续费，退还已使用的代金券."""
+    activated = datetime(2026, 12, 20, 0, 0, tzinfo=BEIJING)
+    renewal = order("100", "30", "70", "0", activated, 1, order_type="renewal")
+    q = quote_refund(OrderContext(renewal), "demand_change", datetime(2026, 12, 1, 12, 0, tzinfo=BEIJING), HUAWEI)
+    assert q.rule == "unstarted_renewal"
+    assert (q.refund, q.vouchers_returned) == (D("70.00"), D("30.00"))
+    assert all(line.code != "handling_fee" for line in q.lines)
