@@ -206,7 +206,7 @@ def measure(quick: bool = False) -> Dict[str, object]:
 
     launched = time.perf_counter()
     with sqlite_stack(Path(tempfile.mkdtemp(prefix="bench-capacity-")), {"REFUND_HANDOFF_SWEEP_SECONDS": "60"}) as stack:
-        meter = Meter({name: p.pid for name, p in stack.services.processes.items()})
+        meter = Meter({name: p.pid for name, p in stack.processes.by_name.items()})
         tokens = lambda: chat_token(stack.sessions, "c1001")  # noqa: E731 (a fresh login per customer)
         startup = first_answer(stack.rasa_url, tokens(), launched)
         closed_loop(stack.rasa_url, tokens, meter, 2, 1)  # warm up
@@ -217,7 +217,7 @@ def measure(quick: bool = False) -> Dict[str, object]:
                   "capacity": capacity(stack.rasa_url, tokens, meter, rates, 10 if quick else 20),
                   "growth": growth(stack.rasa_url, tokens, meter, 3 if quick else 10, 2 if quick else 4),
                   "startup": {**startup, "peak_rss_mb": {name: peak_rss_mb(p.pid)
-                                                         for name, p in stack.services.processes.items()}}}
+                                                         for name, p in stack.processes.by_name.items()}}}
     return result
 
 

@@ -100,7 +100,7 @@ def dialogue_and_load(levels: List[int]) -> Dict[str, Any]:
         scenarios = {"total": len(outcomes), "succeeded": sum(o.ok for o in outcomes),
                      "failed": [{"name": o.name, "problems": o.problems} for o in outcomes if not o.ok]}
         load = run_levels(stack.rasa_url, lambda customer: chat_token(stack.sessions, customer), levels)
-        memory = {name: peak_rss_mb(p.pid) for name, p in stack.services.processes.items()}
+        memory = {name: peak_rss_mb(p.pid) for name, p in stack.processes.by_name.items()}
     finally:
         stack.stop()
     return {"stories": report.get("conversation_accuracy", {}), "scenarios": scenarios, "load": load,
@@ -126,7 +126,7 @@ def refund_load(instances: int, customers: int, seconds: float) -> Dict[str, Any
                                              seconds))
             with cluster.sessions() as db:
                 filed = set(db.scalars(select(TicketRow.ticket_id).where(TicketRow.customer_id.like("L%"))))
-            memory = {name: peak_rss_mb(p.pid) for name, p in cluster.services.processes.items()}
+            memory = {name: peak_rss_mb(p.pid) for name, p in cluster.processes.by_name.items()}
         finally:
             cluster.stop()
             cluster.sessions.kw["bind"].dispose()

@@ -33,7 +33,7 @@ from harness.servers import (
     JWT_SECRET,
     RASA_MAX_BODY,
     TOKEN,
-    Services,
+    Processes,
     actions_command,
     current_model,
     free_port,
@@ -50,7 +50,7 @@ NGINX_TEMPLATE = PROJECT_ROOT / "deploy" / "nginx" / "refund.conf.template"
 class Cluster:
     workdir: Path
     sessions: sessionmaker
-    services: Services
+    processes: Processes
     public_url: str  # nginx: website and chat socket
     rasa_api_url: str  # nginx: Rasa HTTP API, any instance
     rasa_urls: Dict[str, str]  # each Rasa instance directly, by service name
@@ -62,7 +62,7 @@ class Cluster:
         return read_tracker(self.rasa_urls[instance], conversation_id)
 
     def stop(self) -> None:
-        self.services.stop()
+        self.processes.stop()
 
 
 def envsubst(template: str, values: Dict[str, str]) -> str:
@@ -151,23 +151,23 @@ def start_cluster(workdir: Path, db_url: str, instances: int = 2) -> Cluster:
            "REFUND_REDIS_HOST": redis_parts.hostname, "REFUND_REDIS_PASSWORD": redis_parts.password or "",
            "REFUND_REDIS_PORT": str(redis_parts.port or 6379),
            "REFUND_REDIS_DB": redis_parts.path.strip("/") or "0"}
-    services = Services(workdir, env)
+    processes = Processes(workdir, env)
     model = current_model()
     rasa_bin = str(Path(sys.executable).parent / "rasa")
-    cluster = Cluster(workdir, session_factory(make_engine(db_url)), services, public_url, rasa_api_url,
+    cluster = Cluster(workdir, session_factory(make_engine(db_url)), processes, public_url, rasa_api_url,
                       {n: f"http://127.0.0.1:{ports[n]}" for n in names["rasa"]},
                       {n: f"http://127.0.0.1:{ports[n]}" for n in names["web"]}, support_file,
                       {n: f"http://127.0.0.1:{ports[n]}/webhook" for n in names["actions"]})
     try:
         for name in names["actions"]:
-            services.launch(name, actions_command(ports[name]), f"http://127.0.0.1:{ports[name]}/ready")
+            processes.launch(name, actions_command(ports[name]), f"http://127.0.0.1:{ports[name]}/ready")
         for name in names["rasa"]:
-            services.launch(name, [rasa_bin, "run", "--model", model, "--enable-api", "--auth-token", TOKEN,
+            processes.launch(name, [rasa_bin, "run", "--model", model, "--enable-api", "--auth-token", TOKEN,
                                    "--interface", "127.0.0.1", "--port", str(ports[name]),
                                    "--credentials", "credentials.prod.yml", "--endpoints", "endpoints.prod.yml"],
                             f"http://127.0.0.1:{ports[name]}/webhooks/refund_socket/ready")
         for name in names["web"]:
-            services.launch(name, [sys.executable, "-m", "bot.web"], f"http://127.0.0.1:{ports[name]}/ready",
+            processes.launch(name, [sys.executable, "-m", "bot.web"], f"http://127.0.0.1:{ports[name]}/ready",
                             env={**env, "REFUND_WEB_PORT": str(ports[name])})
         upstreams = {f"REFUND_LB_{kind.upper()}_{n}": f"127.0.0.1:{ports[names[kind][(n - 1) % instances]]}"
                      for kind in names for n in (1, 2)}
@@ -175,8 +175,8 @@ def start_cluster(workdir: Path, db_url: str, instances: int = 2) -> Cluster:
             **upstreams, "REFUND_LB_PUBLIC_PORT": f"127.0.0.1:{ports['public']}",
             "REFUND_LB_RASA_API_PORT": f"127.0.0.1:{ports['rasa_api']}",
             "REFUND_LB_ACTIONS_PORT": f"127.0.0.1:{ports['actions_lb']}"})
-        services.launch("nginx", [nginx_binary(), "-c", str(nginx_conf), "-p", str(workdir)], f"{public_url}/health")
-        services.wait()
+        processes.launch("nginx", [nginx_binary(), "-c", str(nginx_conf), "-p", str(workdir)], f"{public_url}/health")
+        processes.wait()
     except BaseException:
         cluster.stop()
         raise

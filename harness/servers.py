@@ -12,12 +12,14 @@ import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
 from sqlalchemy.orm import sessionmaker
 
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, load_settings
+from bot.wiring import Services, build_services
 
 TOKEN = "e2e-test-token-0123456789"
 JWT_SECRET = "e2e-test-secret-0123456789abcdef0123"
@@ -55,12 +57,12 @@ def wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"{url} did not come up in {STARTUP_TIMEOUT}s; see {log}")
 
 
-class Services:
+class Processes:
     """Server processes by name, each with its command and health URL; logs in `workdir`."""
 
     def __init__(self, workdir: Path, env: Dict[str, str]) -> None:
         self.workdir, self.env = workdir, env
-        self.processes: Dict[str, subprocess.Popen] = {}
+        self.by_name: Dict[str, subprocess.Popen] = {}
         self.commands: Dict[str, Tuple[List[str], str]] = {}
         self.envs: Dict[str, Dict[str, str]] = {}
 
@@ -69,21 +71,21 @@ class Services:
         self.commands[name] = (command, health)
         self.envs[name] = env or self.env
         log = self.workdir / f"{name}.log"
-        self.processes[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=self.envs[name],
+        self.by_name[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=self.envs[name],
                                                 stdout=log.open("a"), stderr=subprocess.STDOUT)
 
     def wait(self, *names: str) -> None:
         """Block until the named services (default: all) answer their health URL."""
-        for name in names or list(self.processes):
-            wait_for(self.commands[name][1], self.processes[name], self.workdir / f"{name}.log")
+        for name in names or list(self.by_name):
+            wait_for(self.commands[name][1], self.by_name[name], self.workdir / f"{name}.log")
 
     def running(self, name: str) -> bool:
-        return self.processes[name].poll() is None
+        return self.by_name[name].poll() is None
 
     def kill(self, name: str) -> None:
         """Stop one service (fault tests)."""
-        self.processes[name].terminate()
-        self.processes[name].wait(timeout=20)
+        self.by_name[name].terminate()
+        self.by_name[name].wait(timeout=20)
 
     def restart(self, name: str) -> None:
         """Start a stopped service again and wait until it answers."""
@@ -92,10 +94,10 @@ class Services:
         self.wait(name)
 
     def stop(self) -> None:
-        for process in self.processes.values():
+        for process in self.by_name.values():
             if process.poll() is None:
                 process.terminate()
-        for process in self.processes.values():
+        for process in self.by_name.values():
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -115,13 +117,18 @@ class Stack:
     site_url: str
     endpoints: Path
     support_file: Path
-    services: Services
+    processes: Processes
+
+    @cached_property
+    def services(self) -> Services:
+        """The application's services over the stack's database (to prepare data as the servers would)."""
+        return build_services(load_settings(), self.sessions)
 
     def kill(self, name: str) -> None:
-        self.services.kill(name)
+        self.processes.kill(name)
 
     def restart(self, name: str) -> None:
-        self.services.restart(name)
+        self.processes.restart(name)
 
     def say(self, sender: str, text: str) -> List[Dict]:
         """One turn over the REST channel (development identity: the demo customer)."""
@@ -138,7 +145,7 @@ class Stack:
             return json.loads(response.read().decode("utf-8"))
 
     def stop(self) -> None:
-        self.services.stop()
+        self.processes.stop()
 
 
 def rest_turn(rasa_url: str, sender: str, text: str) -> List[Dict]:
@@ -202,14 +209,14 @@ def start_stack(workdir: Path, sessions: sessionmaker, db_url: str,
            # here (tests/backoffice and tests/security check the limits themselves).
            "REFUND_MESSAGES_PER_MINUTE": "100000", "REFUND_LOGIN_FAILURES_PER_ACCOUNT": "100000",
            "REFUND_LOGIN_FAILURES_PER_IP": "100000", **(overrides or {})}
-    services = Services(workdir, env)
+    processes = Processes(workdir, env)
     stack = Stack(workdir, sessions, env, current_model(), rasa_url, f"http://127.0.0.1:{action_port}/webhook",
-                  site_url, endpoints, support_file, services)
+                  site_url, endpoints, support_file, processes)
     try:
-        services.launch("actions", actions_command(action_port), f"http://127.0.0.1:{action_port}/health")
-        services.launch("rasa", rasa_command(stack.model, rasa_port, endpoints), f"{rasa_url}/status?token={TOKEN}")
-        services.launch("web", [sys.executable, "-m", "bot.web"], f"{site_url}/health")
-        services.wait()
+        processes.launch("actions", actions_command(action_port), f"http://127.0.0.1:{action_port}/health")
+        processes.launch("rasa", rasa_command(stack.model, rasa_port, endpoints), f"{rasa_url}/status?token={TOKEN}")
+        processes.launch("web", [sys.executable, "-m", "bot.web"], f"{site_url}/health")
+        processes.wait()
     except BaseException:
         stack.stop()
         raise

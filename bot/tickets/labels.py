@@ -51,3 +51,23 @@ ACTION_LABELS: Dict[str, str] = {
 }
 
 ACTOR_LABELS: Dict[str, str] = {Actor.CUSTOMER: "客户", Actor.REVIEWER: "审核员", Actor.SYSTEM: "系统"}
+
+RULE_LABELS: Dict[str, str] = {
+    "no_reason_window": "五天无理由退订（全额退实付）",
+    "standard": "按已使用时长折算（非全额退订）",
+    "unstarted_renewal": "未生效的续费（全额退）",
+    "duplicate_payment": "重复扣款退回",
+    "payg_not_refundable": "按量付费，不可退",
+    "unpaid_items": "有未支付款项",
+    "promotional_no_refund": "活动订单约定不可退",
+    "transferred": "资源已过户",
+    "expired": "服务期已结束",
+    "no_duplicate_found": "未找到重复扣款",
+    "nothing_left": "可退金额为 0",
+    "no_fee_rule": "超出手续费标准，需人工核算",
+}
+
+EVIDENCE_LABELS: Dict[str, str] = {"text": "文字说明", "link": "链接", "transaction": "交易流水", "file": "上传文件"}
+
+# What reviewers most often ask customers to add (they can write anything else too).
+COMMON_INFO_REQUESTS = ("故障期间的截图", "监控图表或日志", "两笔扣款的交易流水", "支付凭证", "问题发生的具体时间")

@@ -12,6 +12,7 @@ from bot.money import to_money
 from bot.policy.config import Policy
 from bot.tickets.lifecycle import allowed_actions
 from bot.tickets.models import Ticket
+from bot.tickets.queue import TicketFilter, arrange
 from bot.tickets.store import TicketStore
 from bot.vocabulary import PROVIDER_STAGES, Actor, RejectionReason
 
@@ -43,6 +44,10 @@ class TicketWorkflow:
 
     def search(self, status: Optional[str] = None, limit: int = 100) -> List[Ticket]:
         return self._store.search(status, limit)
+
+    def queue(self, wanted: TicketFilter, limit: int = 500) -> List[Ticket]:
+        """The reviewers' queue: the tickets the filter keeps, in its order."""
+        return arrange(self._store.search(wanted.status, limit), wanted, self.is_overdue)
 
     def for_customer(self, customer_id: str) -> List[Ticket]:
         return self._store.for_customer(customer_id)

@@ -12,9 +12,10 @@ from bot.backoffice.api import run_action
 from bot.backoffice.serialize import ticket_json
 from bot.backoffice.staff import Staff
 from bot.handoff import replies as handoff_replies
-from bot.vocabulary import HandoffOutcome, HandoffStatus, Role
+from bot.vocabulary import Actor, HandoffOutcome, HandoffStatus, Role
 from bot.web.console_views import customer_panel, evidence_headers, handoff_json, queue_item, transcript, upload_json
 from bot.web.rasa_client import RasaClient
+from bot.web.review_pages import FORM_ACTIONS
 from bot.web.staff_auth import StaffAuth, json_error
 from bot.wiring import Services
 
@@ -64,6 +65,8 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
             "customer": _customer(services, handoff),
             "ticket": ticket_json(ticket) if ticket else None,
             "can_review": staff.has(Role.REVIEWER), "mine": handoff.agent_id == staff.staff_id,
+            "ticket_actions": sorted({FORM_ACTIONS[a] for a in workflow.allowed_actions(ticket, Actor.REVIEWER)})
+            if ticket and staff.has(Role.REVIEWER) else [],
             "uploads": [upload_json(u) for u in uploads.for_conversation_or_ticket(handoff.conversation_id,
                                                                                 handoff.ticket_id)],
         })

@@ -49,6 +49,11 @@ class StaffAuth(PageAuth):
 
     current_staff = current_user
 
+    def page(self, request: Request, template: str, status: int = 200, **context: Any) -> response.HTTPResponse:
+        staff = self.current_staff(request)
+        roles = "、".join(labels.ROLE_LABELS[r] for r in sorted(staff.roles)) if staff else ""
+        return super().page(request, template, status, role_names=roles, **context)
+
     def required(self, role: Optional[Role] = None, csrf: bool = False,
                  page: bool = False) -> Callable[[Handler], Handler]:
         """Let the route run only for a logged-in staff member (with `role`, and the CSRF token
@@ -63,6 +68,9 @@ class StaffAuth(PageAuth):
                 if csrf and not self.csrf_ok(request):
                     return json_error(403, labels.PAGE_EXPIRED)
                 if role is not None and not staff.has(role):
+                    if page:
+                        return self.page(request, "console_message.html", status=403,
+                                         message=labels.role_required(role))
                     return json_error(403, labels.role_required(role))
                 return await handler(request, staff, *args, **kwargs)
             return guarded

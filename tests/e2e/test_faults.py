@@ -26,7 +26,7 @@ def test_action_server_down_mid_form_then_back(fresh_stack):
             resumed = await client.say("需求变化", wait_for="确认提交")
             return apology, slots, resumed
         finally:
-            if not fresh_stack.services.running("actions"):
+            if not fresh_stack.processes.running("actions"):
                 await asyncio.to_thread(fresh_stack.restart, "actions")
             await client.stop()
 

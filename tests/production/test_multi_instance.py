@@ -123,14 +123,14 @@ def test_rasa_restarted_in_the_middle_of_a_refund_form_resumes_where_it_was(fres
         client = await widget(fresh_cluster.sessions, rasa1, "c1001")
         session_id = client.session_id
         await client.say(f"我要退款，订单{ORDER}", wait_for="退款的原因")
-        await asyncio.to_thread(fresh_cluster.services.kill, "rasa1")
+        await asyncio.to_thread(fresh_cluster.processes.kill, "rasa1")
         await client.stop()
         # While rasa1 is down the customer carries on at the other instance ...
         other = await widget(fresh_cluster.sessions, rasa2, "c1001", session_id)
         quote = await other.say("需求变化", wait_for="确认提交")
         await other.stop()
         # ... and after rasa1 is back, there, exactly where the form was.
-        await asyncio.to_thread(fresh_cluster.services.restart, "rasa1")
+        await asyncio.to_thread(fresh_cluster.processes.restart, "rasa1")
         back = await widget(fresh_cluster.sessions, rasa1, "c1001", session_id)
         filed = await back.say("确认", wait_for="工单号")
         await back.stop()

@@ -118,7 +118,7 @@ def test_ten_thousand_hostile_messages(fresh_stack):
     probes = list(generate(SEED, PROBES))
     assert probes == list(generate(SEED, PROBES))  # reproducible
     before = snapshot(fresh_stack.sessions)
-    rasa_pid = fresh_stack.services.processes["rasa"].pid
+    rasa_pid = fresh_stack.processes.by_name["rasa"].pid
     outcome = Outcome()
     customer_token = chat_token(fresh_stack.sessions, CAMPAIGN_CUSTOMER)
 
@@ -141,7 +141,7 @@ def test_ten_thousand_hostile_messages(fresh_stack):
 
     assert sum(outcome.sent.values()) == PROBES
     assert outcome.unanswered == []
-    assert fresh_stack.services.running("rasa") and fresh_stack.services.running("actions")
+    assert fresh_stack.processes.running("rasa") and fresh_stack.processes.running("actions")
     assert final - warmed < MEMORY_GROWTH_LIMIT_MB
     # Nothing typed reached other customers' data, identity or reviewer-only state.
     assert snapshot(fresh_stack.sessions) == before
