@@ -21,6 +21,10 @@ HANDOFF_KIND_LABELS: Dict[str, str] = {
 HANDOFF_OUTCOME_LABELS: Dict[str, str] = {
     HandoffOutcome.HANDED_BACK: "交回智能助手", HandoffOutcome.CLOSED: "客服结束", HandoffOutcome.TIMED_OUT: "无人接入",
 }
+HANDOFF_REASON_LABELS: Dict[str, str] = {
+    "requested": "客户要求", "fallback": "连续未理解", "dissatisfied": "对结果不满", "large_amount": "大额退款",
+    "flagged": "需人工复核", "complaint": "客户投诉",
+}
 GUEST_NAME = "访客"
 GUEST_PANEL_NAME = "访客（未登录）"
 

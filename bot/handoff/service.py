@@ -192,6 +192,14 @@ class HandoffService:
                                   .order_by(HandoffRow.resolved_at.desc())).first()
             return _handoff(row) if row else None
 
+    def recently_finished(self, limit: int = 20) -> List[Handoff]:
+        """Conversations that ended (handed back, closed or timed out), newest first."""
+        with self._sessions() as session:
+            rows = session.scalars(select(HandoffRow).where(HandoffRow.status.in_((HandoffStatus.RESOLVED,
+                                                                                  HandoffStatus.TIMED_OUT)))
+                                   .order_by(HandoffRow.created_at.desc(), HandoffRow.id.desc()).limit(limit))
+            return [_handoff(r) for r in rows]
+
     def surveys(self, limit: int = 50) -> List[Dict[str, Any]]:
         with self._sessions() as session:
             rows = session.scalars(select(SurveyRow).order_by(SurveyRow.created_at.desc()).limit(limit))

@@ -1,15 +1,19 @@
 """Console pages: staff login and logout, the queue, one conversation."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.backoffice import labels
 from bot.backoffice.staff import Staff
+from bot.clock import format_customer_time
 from bot.handoff.replies import CANNED_REPLIES
 from bot.security.login_sessions import LoginKind
 from bot.security.ratelimit import login_throttle
 from bot.security.tokens import CONSOLE_TTL, issue_console_token
+from bot.web.console_views import finished_row
 from bot.web.cookies import new_csrf_nonce
 from bot.web.staff_auth import COOKIE, CSRF, LOGIN_PAGE, StaffAuth
 from bot.wiring import Services
@@ -59,11 +63,16 @@ def add_page_routes(console: Blueprint, auth: StaffAuth, services: Services) -> 
     @console.get("/")
     @auth.required(page=True)
     async def queue_page(request: Request, staff: Staff) -> response.HTTPResponse:
-        return auth.page(request, QUEUE_TEMPLATE, surveys=handoffs.surveys(20))
+        finished = handoffs.recently_finished(20)
+        names = services.customers.names(h.customer_id for h in finished if h.customer_id)
+        surveys = [{**s, "at_local": format_customer_time(datetime.fromisoformat(s["at"]))} for s in handoffs.surveys(20)]
+        return auth.page(request, QUEUE_TEMPLATE, surveys=surveys,
+                         finished=[finished_row(h, names.get(h.customer_id or "")) for h in finished])
 
     @console.get("/handoffs/<handoff_id:int>")
     @auth.required(page=True)
     async def conversation_page(request: Request, staff: Staff, handoff_id: int) -> response.HTTPResponse:
         if handoffs.get(handoff_id) is None:
-            return auth.page(request, QUEUE_TEMPLATE, status=404, error=labels.NO_SUCH_CONVERSATION, surveys=[])
+            return auth.page(request, QUEUE_TEMPLATE, status=404, error=labels.NO_SUCH_CONVERSATION, surveys=[],
+                             finished=[])
         return auth.page(request, "console_conversation.html", handoff_id=handoff_id, canned=CANNED_REPLIES)

@@ -23,14 +23,25 @@ def handoff_json(h: Handoff) -> Dict[str, Any]:
     return {"id": h.id, "conversation_id": h.conversation_id, "customer_id": h.customer_id, "reason": h.reason,
             "ticket_id": h.ticket_id, "summary": h.summary, "status": h.status,
             "status_label": labels.HANDOFF_STATUS_LABELS.get(h.status, h.status), "agent_id": h.agent_id,
+            "reason_label": labels.HANDOFF_REASON_LABELS.get(h.reason, h.reason),
             "kind": h.kind, "kind_label": labels.HANDOFF_KIND_LABELS.get(h.kind, h.kind), "message": h.message,
             "callback_phone": h.callback_phone, "created_at": h.created_at.isoformat(),
             "created_local": format_customer_time(h.created_at), "notes": h.notes}
 
 
 def queue_item(h: Handoff, customer_name: Optional[str], now: datetime) -> Dict[str, Any]:
+    said = (h.summary or {}).get("customer_said") or []
     return {**handoff_json(h), "customer_name": customer_name or labels.GUEST_NAME,
-            "waiting_seconds": int((now - h.created_at).total_seconds())}
+            "waiting_seconds": int((now - h.created_at).total_seconds()),
+            "preview": str(said[-1])[:60] if said else (h.message or "")[:60]}
+
+
+def finished_row(h: Handoff, customer_name: Optional[str]) -> Dict[str, Any]:
+    """A conversation that ended, for the console's history list."""
+    return {"id": h.id, "customer_name": customer_name or labels.GUEST_NAME,
+            "reason": labels.HANDOFF_REASON_LABELS.get(h.reason, h.reason),
+            "outcome": labels.HANDOFF_OUTCOME_LABELS.get(h.outcome or "", labels.HANDOFF_STATUS_LABELS.get(h.status, "")),
+            "agent_id": h.agent_id or "—", "at": format_customer_time(h.created_at)}
 
 
 def transcript(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.storage.schema import HandoffRow
 from bot.storage.seed import demo_order
 from tests.browser.test_handoff import console_login
+from tests.browser.test_review_workspace import serious_violations
 
 LONG_LINK = "https://pan.example.com/s/" + "x" * 400
 
@@ -25,7 +26,7 @@ def test_conversation_page_fits_a_laptop_screen(fresh_stack, browser, artifacts)
         handoff = db.scalars(select(HandoffRow.id).where(HandoffRow.conversation_id == sender)).first()
     assert handoff is not None
 
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768}, bypass_csp=True)
     page = context.new_page()
     console_login(page, fresh_stack.site_url)
     page.goto(f"{fresh_stack.site_url}/console/handoffs/{handoff}")
@@ -40,4 +41,34 @@ def test_conversation_page_fits_a_laptop_screen(fresh_stack, browser, artifacts)
     assert page.evaluate("() => { const t = document.querySelector('#transcript');"
                          " return t.scrollHeight - t.scrollTop - t.clientHeight < 40; }")
     page.screenshot(path=str(artifacts / "console-conversation-1366.png"))
+    assert serious_violations(page) == []
+    context.close()
+
+
+def test_queue_announces_a_new_chat_without_reload_and_keeps_history(fresh_stack, browser, artifacts):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768}, bypass_csp=True)
+    page = context.new_page()
+    console_login(page, fresh_stack.site_url)
+    page.wait_for_function("() => document.getElementById('refreshed').textContent.includes('自动刷新')")
+    assert "人排队" not in page.title()
+
+    fresh_stack.say("queue-alert", "我的服务器昨天宕机了三个小时，我要投诉")  # a complaint goes to a person
+    page.wait_for_function("() => document.title.includes('1 人排队')", timeout=15_000)
+    assert "位新客户在排队" in page.inner_text("#queue-announce")
+    row = page.locator(".queue-row").first
+    assert "宕机了三个小时" in row.inner_text() and "客户投诉" in row.inner_text()  # preview and reason
+    page.fill("#queue-search", "没有这个客户")
+    assert page.locator(".queue-row:visible").count() == 0
+    page.fill("#queue-search", "张伟")
+    assert page.locator(".queue-row:visible").count() == 1
+    page.screenshot(path=str(artifacts / "console-queue-alert.png"))
+    assert serious_violations(page) == []
+
+    with fresh_stack.sessions() as db:
+        handoff = db.scalars(select(HandoffRow.id).where(HandoffRow.conversation_id == "queue-alert")).first()
+    handoffs = fresh_stack.services.handoffs
+    assert handoffs.claim(handoff, "a2") and handoffs.finish(handoff, "a2", "closed") is not None
+    page.reload()
+    finished = page.locator("tr.finished").first.inner_text()
+    assert f"#{handoff}" in finished and "客服结束" in finished and "张伟" in finished
     context.close()
