@@ -48,6 +48,10 @@ def resume_offer(order_id: str) -> str:
 
 def queued(ticket: QueueTicket) -> str:
     ahead = "您是下一位" if ticket.position == 0 else f"您前面还有 {ticket.position} 位客户"
+    if ticket.busy:
+        return (f"正在为您转接人工客服，{ahead}。客服现在比较忙，可能需要等待 {ticket.timeout_minutes} 分钟以上。"
+                "接通前您可以继续描述问题，客服接入后都能看到。"
+                f"如果 {ticket.timeout_minutes} 分钟内还没有客服接入，我会告诉您，并帮您留言或预约电话回访。")
     wait = "预计 1 分钟内接入" if ticket.estimated_minutes <= 1 else f"预计等待约 {ticket.estimated_minutes} 分钟"
     limit = (f"如果 {ticket.timeout_minutes} 分钟内还没有客服接入，我会告诉您，并帮您留言或预约电话回访。"
              if ticket.timeout_minutes else "")

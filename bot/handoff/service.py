@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Optional
 
 from sqlalchemy import func, select, update
@@ -12,8 +12,12 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.clock import utcnow
 from bot.handoff.hours import SupportSettings
-from bot.storage.schema import HandoffNoteRow, HandoffRow, SurveyRow
-from bot.vocabulary import LIVE_HANDOFFS, HandoffKind, HandoffOutcome, HandoffStatus
+from bot.handoff.wait import estimate_minutes
+from bot.security.login_sessions import LoginKind
+from bot.storage.schema import HandoffNoteRow, HandoffRow, LoginSessionRow, StaffRow, SurveyRow
+from bot.vocabulary import LIVE_HANDOFFS, HandoffKind, HandoffOutcome, HandoffStatus, Role
+
+RECENT_CLAIMS = timedelta(hours=2)  # claims older than this say little about today's pace
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,9 @@ class QueueTicket:
     next_opening: Optional[datetime] = None
     # How long the customer waits at most before the assistant offers a message or call-back.
     timeout_minutes: int = 0
+    # No honest estimate within that time (no agent logged in, or the real pace is slower):
+    # the customer is told so, and offered a message or call-back straight away.
+    busy: bool = False
 
 
 class HandoffService:
@@ -74,10 +81,31 @@ class HandoffService:
             handoff = _handoff(row)
         position = self.position(handoff.id)
         timeout = max(1, math.ceil(config.claim_timeout.total_seconds() / 60))
-        # Never promise longer than the customer will actually be kept waiting.
-        estimate = min(timeout, max(1, math.ceil((position + 1) * config.average_handling_minutes / 2)))
+        estimate = estimate_minutes(position, self.recent_claim_waits(now), self.agents_online(now),
+                                    config.average_handling_minutes)
+        # Never promise a wait the claim timeout would cut short: then say it may take longer.
+        if estimate is None or estimate > timeout:
+            return QueueTicket(handoff=handoff, in_hours=True, position=position, estimated_minutes=timeout,
+                               timeout_minutes=timeout, busy=True)
         return QueueTicket(handoff=handoff, in_hours=True, position=position, estimated_minutes=estimate,
                            timeout_minutes=timeout)
+
+    def recent_claim_waits(self, now: datetime, window: timedelta = RECENT_CLAIMS, last: int = 20) -> List[timedelta]:
+        """How long the last customers claimed within `window` waited for an agent."""
+        with self._sessions() as session:
+            rows = session.execute(select(HandoffRow.created_at, HandoffRow.claimed_at)
+                                   .where(HandoffRow.claimed_at.is_not(None), HandoffRow.claimed_at >= now - window)
+                                   .order_by(HandoffRow.claimed_at.desc()).limit(last))
+            return [claimed - created for created, claimed in rows]
+
+    def agents_online(self, now: datetime) -> int:
+        """Staff with the agent role who are logged in to the console right now."""
+        with self._sessions() as session:
+            logged_in = select(LoginSessionRow.subject).where(
+                LoginSessionRow.kind == LoginKind.STAFF.value, LoginSessionRow.ended_at.is_(None),
+                LoginSessionRow.expires_at > now)
+            rows = session.scalars(select(StaffRow.roles).where(StaffRow.staff_id.in_(logged_in)))
+            return sum(1 for roles in rows if Role.AGENT.value in roles.split(","))
 
     def position(self, handoff_id: int) -> int:
         """How many waiting customers are ahead."""

@@ -114,14 +114,47 @@ def test_notes_and_surveys(service):
     assert service.surveys()[0]["score"] == 5
 
 
-def test_the_wait_promised_is_never_longer_than_the_wait_allowed(service):
+def test_with_no_agent_logged_in_no_wait_is_promised(service):
     from bot.handoff.replies import queued
 
-    tickets = [service.request(f"conv-{n}", "c1001", "requested", None, {}) for n in range(8)]
-    last = tickets[-1]  # 7 ahead at 4 minutes each would be 16 minutes; the claim timeout is 2
-    assert last.position == 7 and last.timeout_minutes == 2 and last.estimated_minutes == 2
+    ticket = service.request("conv-a", "c1001", "requested", None, {})
+    assert ticket.busy
+    text = queued(ticket)
+    assert "预计" not in text and "可能需要等待 2 分钟以上" in text and "如果 2 分钟内还没有客服接入" in text
+
+
+def agent_logged_in(service, sessions, staff_id="a1"):
+    from datetime import timedelta
+
+    from bot.security.login_sessions import LoginKind, LoginSessions
+
+    LoginSessions(sessions, clock=service.clock).start(LoginKind.STAFF, staff_id, timedelta(hours=8))
+
+
+def test_the_wait_promised_is_never_longer_than_the_wait_allowed(service, seeded):
+    from bot.handoff.replies import queued
+
+    agent_logged_in(service, seeded)
+    first = service.request("conv-0", "c1001", "requested", None, {})
+    assert not first.busy and first.estimated_minutes == 2  # half a 4-minute handling time, one agent
+    assert "预计等待约 2 分钟" in queued(first)
+    tickets = [service.request(f"conv-{n}", "c1001", "requested", None, {}) for n in range(1, 8)]
+    last = tickets[-1]  # 7 ahead at 4 minutes each would be about 30 minutes; the claim timeout is 2
+    assert last.position == 7 and last.timeout_minutes == 2 and last.busy
     text = queued(last)
-    assert "您前面还有 7 位客户" in text and "预计等待约 2 分钟" in text and "如果 2 分钟内还没有客服接入" in text
+    assert "您前面还有 7 位客户" in text and "预计" not in text and "如果 2 分钟内还没有客服接入" in text
+
+
+def test_the_estimate_follows_how_fast_agents_really_claimed(service, seeded):
+    from datetime import timedelta
+
+    agent_logged_in(service, seeded)
+    agent_logged_in(service, seeded, "a2")
+    for n in range(3):  # the last three customers were claimed within 30 seconds
+        queued = service.request(f"old-{n}", "c1001", "requested", None, {})
+        service.clock.now += timedelta(seconds=30)
+        assert service.claim(queued.handoff.id, "a1")
+    assert service.request("conv-new", "c1001", "requested", None, {}).estimated_minutes == 1
 
 
 def test_agents_are_signed_by_their_name_not_their_role_twice():
