@@ -81,5 +81,7 @@ def add_site_routes(app: Sanic, auth: CustomerAuth, services: Services) -> None:
         socket_url = settings.public_rasa_url
         if login is not None:
             socket_url += "/?token=" + issue_chat_token(settings.jwt_secret, login.subject, login.session_id)
-        return auth.page(request, "chat.html", socket_url=socket_url,
-                           message_delay=settings.widget_message_delay_ms)
+        # A session cookie the server no longer honours: the login expired or ended elsewhere.
+        expired = login is None and bool(request.cookies.get(SESSION_COOKIE))
+        return auth.page(request, "chat.html", socket_url=socket_url, login_expired=expired,
+                         message_delay=settings.widget_message_delay_ms)

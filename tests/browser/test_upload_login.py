@@ -43,3 +43,32 @@ def test_a_login_link_never_leaves_the_site(fresh_stack, context):
         page.click("#login-submit")
         page.wait_for_url("**/chat")
         page.context.clear_cookies()
+
+
+def test_files_dropped_on_the_form_go_up_with_a_progress_bar(fresh_stack, context, artifacts):
+    token = issue_upload_token(JWT_SECRET, UploadGrant("c1001", "conv-upload-drop", None))
+    page = context.new_page()
+    page.goto(f"{fresh_stack.site_url}/login?next=/upload/{token}")
+    page.fill("#customer_id", "c1001")
+    page.fill("#password", "demo123")
+    page.click("#login-submit")
+    page.wait_for_url(f"**/upload/{token}")
+    dropped = page.evaluate_handle("""bytes => {
+        const data = new DataTransfer();
+        data.items.add(new File([new Uint8Array(bytes)], "监控截图.png", {type: "image/png"}));
+        // A program renamed to .pdf: refused by its content, whatever its name says.
+        data.items.add(new File([new Uint8Array([77, 90, 144, 0, 3, 0, 0, 0, 255, 255, 0, 0])], "合同.pdf",
+                                {type: "application/pdf"}));
+        return data; }""", list(PNG))
+    page.dispatch_event("#upload-form", "drop", {"dataTransfer": dropped})
+    assert page.inner_text("#chosen-files") == "已选择 2 个文件：监控截图.png、合同.pdf"
+    page.evaluate("""() => { const bar = document.getElementById("upload-progress");
+        new MutationObserver(() => { if (!bar.hidden) window.progressShown = true; }).observe(bar, {attributes: true}); }""")
+    page.click("#upload-submit")
+    page.wait_for_selector("#upload-accepted")
+    # The answer replaced the form in place: one file taken, the program refused.
+    assert "已收到 1 个文件：监控截图.png" in page.inner_text("#upload-accepted")
+    assert "合同.pdf" in page.inner_text(".upload-rejected")
+    assert page.url.endswith(f"/upload/{token}") and page.evaluate("() => window.progressShown === true")
+    assert page.inner_text("#chosen-files") == "未选择文件"  # ready for more
+    page.screenshot(path=str(artifacts / "upload-dropped.png"), full_page=True)

@@ -132,6 +132,9 @@ def test_customer_logout_ends_the_session_everywhere(fresh_stack):
     for holder in (browser, stolen):
         status, page, _ = holder.open("GET", "/chat")
         assert status == 200 and "张伟" not in page and "token=" not in page  # a guest now
+        # Who logged out sees the guest page; a copy of the ended login is told to log in again.
+        assert ("登录已过期" in page) == (holder is stolen)
+        assert holder is browser or 'href="/login?next=/chat"' in page
     link = issue_upload_token(JWT_SECRET, UploadGrant("c1001", "logout-conversation", None))
     status, _, headers = stolen.open("GET", f"/upload/{link}")
     assert status in (302, 303) and "/login" in headers["Location"]
