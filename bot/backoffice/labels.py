@@ -43,6 +43,7 @@ ONLY_OWN_CONVERSATIONS = "只能结束自己正在接待的会话。"
 FILE_GONE = "文件不存在，或已按数据保留期限删除。"
 FILE_MISSING = "文件已不在存储中。"
 TICKET_NOT_FOUND = "没有这个工单。"
+NOT_THIS_CUSTOMERS_TICKET = "只能关联这位客户自己的工单。"
 
 
 def role_required(role: Role) -> str:

@@ -168,6 +168,13 @@ class HandoffService:
                     expired.append(_handoff(row))
         return expired
 
+    def link_ticket(self, handoff_id: int, ticket_id: Optional[str]) -> bool:
+        """Point the handoff at the ticket the conversation is really about (the caller checks
+        the ticket is the same customer's); False if there is no such handoff."""
+        with self._sessions.begin() as session:
+            result = session.execute(update(HandoffRow).where(HandoffRow.id == handoff_id).values(ticket_id=ticket_id))
+            return result.rowcount == 1
+
     def get(self, handoff_id: int) -> Optional[Handoff]:
         with self._sessions() as session:
             row = session.get(HandoffRow, handoff_id)

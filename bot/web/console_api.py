@@ -128,6 +128,20 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
     for ending in ("handback", "close"):
         console.add_route(finish, f"/api/handoffs/<handoff_id:int>/{ending}", methods=["POST"], name=ending)
 
+    @console.post("/api/handoffs/<handoff_id:int>/ticket")
+    @auth.required(csrf=True)
+    async def link_ticket(request: Request, staff: Staff, handoff_id: int) -> response.HTTPResponse:
+        """Change which of the customer's tickets the conversation is about."""
+        handoff = handoffs.get(handoff_id)
+        if handoff is None:
+            return json_error(404, labels.NO_SUCH_CONVERSATION)
+        ticket_id = body_text(request, "ticket_id", 20).upper()
+        ticket = workflow.get_customers(handoff.customer_id, ticket_id) if handoff.customer_id and ticket_id else None
+        if ticket is None:
+            return json_error(422, labels.NOT_THIS_CUSTOMERS_TICKET)
+        handoffs.link_ticket(handoff_id, ticket.ticket_id)
+        return response.json({"ok": True, "ticket_id": ticket.ticket_id})
+
     @console.post("/api/tickets/<ticket_id>/<action>")
     @auth.required(csrf=True)
     async def ticket_action(request: Request, staff: Staff, ticket_id: str, action: str) -> response.HTTPResponse:

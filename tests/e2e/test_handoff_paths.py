@@ -185,3 +185,20 @@ def test_after_the_hand_back_declining_starts_afresh(bot, sender):
     assert "还有什么可以帮您" in text_of(bot.say(sender, "不用了"))
     assert bot.tracker(sender)["slots"]["paused_form"] is None
     assert "请选择要退款的订单" in text_of(bot.say(sender, "我要退款"))  # nothing carried over
+
+
+def test_staff_can_point_the_conversation_at_the_ticket_it_is_about(bot, sender):
+    from bot.storage.seed import demo_order
+
+    refunds = bot.services.refunds
+    older = refunds.file("c1001", demo_order("standard_voucher").order_id, "demand_change", {}).ticket
+    foreign = refunds.file("c1002", demo_order("other_customer").order_id, "demand_change", {}).ticket
+    bot.say(sender, "转人工")
+    hid = handoff_id(bot, sender)
+    agent = Console(bot.site_url, "a2")
+    assert agent.post(f"/console/api/handoffs/{hid}/ticket", {"ticket_id": older.ticket_id}, csrf=False)[0] == 403
+    status, body = agent.post(f"/console/api/handoffs/{hid}/ticket", {"ticket_id": foreign.ticket_id})
+    assert status == 422 and "这位客户自己的工单" in body["error"]  # never another customer's ticket
+    status, body = agent.post(f"/console/api/handoffs/{hid}/ticket", {"ticket_id": older.ticket_id.lower()})
+    assert status == 200 and body["ticket_id"] == older.ticket_id
+    assert agent.get(f"/console/api/handoffs/{hid}")["ticket"]["ticket_id"] == older.ticket_id

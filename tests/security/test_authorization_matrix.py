@@ -68,6 +68,7 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("POST", "/console/api/handoffs/<handoff_id:int>/note"): AGENT,
     ("POST", "/console/api/handoffs/<handoff_id:int>/handback"): AGENT,
     ("POST", "/console/api/handoffs/<handoff_id:int>/close"): AGENT,
+    ("POST", "/console/api/handoffs/<handoff_id:int>/ticket"): STAFF,
     ("POST", "/console/api/tickets/<ticket_id:str>/<action:str>"): REVIEWER,
     ("GET", "/console/tickets"): REVIEWER,
     ("GET", "/console/tickets/<ticket_id:str>"): REVIEWER,
