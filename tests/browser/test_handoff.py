@@ -49,6 +49,12 @@ def test_handoff_agent_console_and_survey(fresh_stack, browser, artifacts):
         agent.fill("#reply-text", "您好，我来帮您加急处理这笔退款。")
         agent.click("#send-reply")
         wait_for_bot(customer, "【人工客服 小李】您好，我来帮您加急处理这笔退款。")
+        # The agent is shown as a person: a bubble of its own, with the agent's name above it.
+        agent_bubble = customer.locator(".rw-response.rw-agent").last
+        assert agent_bubble.get_attribute("data-agent") == "人工客服 · 小李"
+        bot_bubble = customer.locator(".rw-response:not(.rw-agent)").first
+        colour = "e => getComputedStyle(e).backgroundColor"
+        assert agent_bubble.evaluate(colour) != bot_bubble.evaluate(colour)
         send(customer, "好的，谢谢，麻烦尽快")
         agent.wait_for_function("t => document.querySelector('#transcript').innerText.includes(t)", arg="麻烦尽快")
         assert "麻烦尽快" not in bot_texts(customer)  # the bot stayed silent

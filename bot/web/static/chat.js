@@ -21,9 +21,9 @@
   }, null);
 })();
 
-// rasa-webchat 1.0.1 renders icon-only buttons without names and a message list that screen
-// readers do not announce: name them, and make the list a polite live region, whenever the
-// widget (re)renders them.
+// rasa-webchat 1.0.1 renders icon-only buttons without names, a message list that screen
+// readers do not announce, and agents' messages like the assistant's: name the buttons, make
+// the list a polite live region and mark agents' bubbles, whenever the widget (re)renders them.
 (function () {
   // The widget mounts itself at the end of <body>, not inside #webchat.
   var root = document.body;
@@ -34,6 +34,17 @@
     names.forEach(function (pair) {
       var element = root.querySelector(pair[0]);
       if (element && element.getAttribute("aria-label") !== pair[1]) { element.setAttribute("aria-label", pair[1]); }
+    });
+    // A human agent's message (signed 【人工客服 名字】 by the console) gets its own bubble style
+    // and the agent's name above it, so it never reads as the assistant.
+    Array.prototype.forEach.call(root.querySelectorAll(".rw-response .rw-message-text"), function (text) {
+      var bubble = text.closest(".rw-response");
+      if (!bubble || bubble.classList.contains("rw-agent")) { return; }
+      var signed = /^【人工客服\s*([^】]{1,20})】/.exec(text.textContent || "");
+      if (signed) {
+        bubble.classList.add("rw-agent");
+        bubble.setAttribute("data-agent", "人工客服 · " + signed[1]);
+      }
     });
     var log = root.querySelector(".rw-messages-container");
     if (log && log.getAttribute("role") !== "log") {
