@@ -61,6 +61,10 @@ def test_queue_announces_a_new_chat_without_reload_and_keeps_history(fresh_stack
     assert page.locator(".queue-row:visible").count() == 0
     page.fill("#queue-search", "张伟")
     assert page.locator(".queue-row:visible").count() == 1
+    page.select_option("#queue-status", "active")
+    assert page.locator(".queue-row:visible").count() == 0  # the customer is still waiting
+    page.select_option("#queue-status", "waiting")
+    assert page.locator(".queue-row:visible").count() == 1
     page.screenshot(path=str(artifacts / "console-queue-alert.png"))
     assert serious_violations(page) == []
 
