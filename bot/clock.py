@@ -34,3 +34,8 @@ def format_customer_time(moment: datetime, with_time: bool = True) -> str:
     local = to_customer_time(moment)
     text = format_customer_date(local)
     return f"{text} {local:%H:%M}" if with_time else text
+
+
+def customer_day_start(day: date) -> datetime:
+    """The moment (UTC) a day begins in the customer's time zone: Beijing dates to stored times."""
+    return datetime(day.year, day.month, day.day, tzinfo=CUSTOMER_TZ).astimezone(timezone.utc)

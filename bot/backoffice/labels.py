@@ -26,6 +26,7 @@ HANDOFF_REASON_LABELS: Dict[str, str] = {
     "flagged": "需人工复核", "complaint": "客户投诉",
 }
 GUEST_NAME = "访客"
+CLICKED_BUTTON = "（点选了按钮）"
 GUEST_PANEL_NAME = "访客（未登录）"
 
 # Console messages.
@@ -44,6 +45,11 @@ FILE_GONE = "文件不存在，或已按数据保留期限删除。"
 FILE_MISSING = "文件已不在存储中。"
 TICKET_NOT_FOUND = "没有这个工单。"
 NOT_THIS_CUSTOMERS_TICKET = "只能关联这位客户自己的工单。"
+DATES_REVERSED = "开始日期不能晚于结束日期。"
+
+
+def bad_date(name: str) -> str:
+    return f"{name}格式不对，请按 2026-12-01 这样的格式填写。"
 
 
 def role_required(role: Role) -> str:

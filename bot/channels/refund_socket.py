@@ -148,14 +148,14 @@ class RefundSocketInput(InputChannel):
         return live
 
     @staticmethod
-    def _handoff_status(session_id: str) -> Optional[str]:
-        """The handoff state ("waiting" or "active") while a human has or will take the conversation."""
+    def _handoff_status(session_id: str, text: str) -> Optional[str]:
+        """The handoff state ("waiting" or "active") while a human has or will take the
+        conversation; the message is recorded for the agents' queue and live view."""
         try:
-            handoff = services().handoffs.active_for_conversation(session_id)
+            return services().handoffs.customer_said(session_id, text)
         except Exception:  # the database being down must not make the channel fail too
             logger.exception("could not check the handoff state")
             return None
-        return handoff.status if handoff else None
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         """Used by the HTTP API to push (e.g. an agent's or upload confirmation) to the widget."""
@@ -283,7 +283,7 @@ class RefundSocketInput(InputChannel):
         await on_new_message(UserMessage(text, output, session_id, input_channel=self.name(), metadata=metadata))
         if output.sent:
             return "answered"
-        status = self._handoff_status(session_id)
+        status = self._handoff_status(session_id, text)
         if status == "active":
             return "with_agent"  # the bot is paused and the agent answers
         if status == "waiting":

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import sessionmaker
 
 from bot.clock import utcnow
@@ -18,6 +18,23 @@ from bot.storage.schema import HandoffNoteRow, HandoffRow, LoginSessionRow, Staf
 from bot.vocabulary import LIVE_HANDOFFS, HandoffKind, HandoffOutcome, HandoffStatus, Role
 
 RECENT_CLAIMS = timedelta(hours=2)  # claims older than this say little about today's pace
+LAST_TEXT_CHARS = 500
+HISTORY_LIMIT = 100
+
+
+def _changed(now: datetime, **values: Any) -> Dict[str, Any]:
+    """UPDATE values that also bump the row's version (what the console's live view watches)."""
+    return {**values, "version": HandoffRow.version + 1, "updated_at": now}
+
+
+@dataclass(frozen=True)
+class HistoryFilter:
+    """Which finished conversations the console's history shows."""
+
+    text: str = ""  # a customer, ticket, agent or conversation number, or words the customer wrote
+    since: Optional[datetime] = None  # UTC, inclusive
+    until: Optional[datetime] = None  # UTC, exclusive
+    customer_ids: Tuple[str, ...] = ()  # customers whose name matched `text`
 
 
 @dataclass(frozen=True)
@@ -38,6 +55,10 @@ class Handoff:
     resolved_at: Optional[datetime]
     outcome: Optional[str]
     notes: List[Dict[str, Any]] = field(default_factory=list)
+    version: int = 1
+    last_customer_text: Optional[str] = None
+    last_customer_at: Optional[datetime] = None
+    customer_typing_at: Optional[datetime] = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +96,8 @@ class HandoffService:
             if row is None:
                 row = HandoffRow(conversation_id=conversation_id, customer_id=customer_id, reason=reason,
                                  ticket_id=ticket_id, summary=summary, status=HandoffStatus.WAITING,
-                                 kind=HandoffKind.LIVE, created_at=now)
+                                 kind=HandoffKind.LIVE, created_at=now, updated_at=now,
+                                 last_customer_text=_latest_said(summary))
                 session.add(row)
                 session.flush()
             handoff = _handoff(row)
@@ -124,7 +146,8 @@ class HandoffService:
         with self._sessions.begin() as session:
             row = HandoffRow(conversation_id=conversation_id, customer_id=customer_id, reason=reason,
                              ticket_id=ticket_id, summary=summary, status=HandoffStatus.MESSAGE, kind=kind,
-                             message=message[:2000], callback_phone=phone, created_at=self.clock())
+                             message=message[:2000], callback_phone=phone, created_at=self.clock(),
+                             updated_at=self.clock())
             session.add(row)
             session.flush()
             return _handoff(row)
@@ -134,7 +157,8 @@ class HandoffService:
         with self._sessions.begin() as session:
             result = session.execute(update(HandoffRow)
                                      .where(HandoffRow.id == handoff_id, HandoffRow.status == HandoffStatus.WAITING)
-                                     .values(status=HandoffStatus.ACTIVE, agent_id=agent_id, claimed_at=self.clock()))
+                                     .values(**_changed(self.clock(), status=HandoffStatus.ACTIVE, agent_id=agent_id,
+                                                        claimed_at=self.clock())))
             return result.rowcount == 1
 
     def finish(self, handoff_id: int, agent_id: str, outcome: str) -> Optional[Handoff]:
@@ -145,7 +169,8 @@ class HandoffService:
             result = session.execute(update(HandoffRow)
                                      .where(HandoffRow.id == handoff_id, HandoffRow.status == HandoffStatus.ACTIVE,
                                             HandoffRow.agent_id == agent_id)
-                                     .values(status=HandoffStatus.RESOLVED, outcome=outcome, resolved_at=self.clock()))
+                                     .values(**_changed(self.clock(), status=HandoffStatus.RESOLVED, outcome=outcome,
+                                                        resolved_at=self.clock())))
             if result.rowcount != 1:
                 return None
         return self.get(handoff_id)
@@ -161,8 +186,9 @@ class HandoffService:
             for row in rows:
                 still_waiting = update(HandoffRow).where(HandoffRow.id == row.id,
                                                          HandoffRow.status == HandoffStatus.WAITING)
-                result = session.execute(still_waiting.values(status=HandoffStatus.TIMED_OUT,
-                                                              outcome=HandoffOutcome.TIMED_OUT, resolved_at=now))
+                result = session.execute(still_waiting.values(**_changed(now, status=HandoffStatus.TIMED_OUT,
+                                                                         outcome=HandoffOutcome.TIMED_OUT,
+                                                                         resolved_at=now)))
                 if result.rowcount == 1:
                     session.refresh(row)
                     expired.append(_handoff(row))
@@ -172,8 +198,43 @@ class HandoffService:
         """Point the handoff at the ticket the conversation is really about (the caller checks
         the ticket is the same customer's); False if there is no such handoff."""
         with self._sessions.begin() as session:
-            result = session.execute(update(HandoffRow).where(HandoffRow.id == handoff_id).values(ticket_id=ticket_id))
+            result = session.execute(update(HandoffRow).where(HandoffRow.id == handoff_id)
+                                     .values(**_changed(self.clock(), ticket_id=ticket_id)))
             return result.rowcount == 1
+
+    def customer_said(self, conversation_id: str, text: str) -> Optional[str]:
+        """Record what the customer wrote while handed off (the queue's preview, the console's
+        live view); returns the handoff's state ("waiting" or "active"), None when there is none."""
+        with self._sessions.begin() as session:
+            row = session.scalars(select(HandoffRow).where(HandoffRow.conversation_id == conversation_id,
+                                                           HandoffRow.status.in_(LIVE_HANDOFFS))).first()
+            if row is None:
+                return None
+            now = self.clock()
+            session.execute(update(HandoffRow).where(HandoffRow.id == row.id).values(**_changed(
+                now, last_customer_text=text[:LAST_TEXT_CHARS], last_customer_at=now, customer_typing_at=None)))
+            return str(row.status)
+
+    def agent_replied(self, handoff_id: int) -> None:
+        """The transcript changed: everyone watching the conversation refreshes it."""
+        with self._sessions.begin() as session:
+            session.execute(update(HandoffRow).where(HandoffRow.id == handoff_id).values(**_changed(self.clock())))
+
+    def customer_typing(self, customer_id: str) -> bool:
+        """The customer is typing in a conversation an agent holds; False when none is held.
+        Not a version change: the console shows it from `customer_typing_at` alone."""
+        with self._sessions.begin() as session:
+            result = session.execute(update(HandoffRow).where(HandoffRow.customer_id == customer_id,
+                                                              HandoffRow.status == HandoffStatus.ACTIVE)
+                                     .values(customer_typing_at=self.clock()))
+            return result.rowcount > 0
+
+    def watch(self, handoff_id: int) -> Optional[Tuple[int, Optional[str], Optional[datetime]]]:
+        """What the live view compares for one conversation: (version, ticket, customer typing at)."""
+        with self._sessions() as session:
+            row = session.execute(select(HandoffRow.version, HandoffRow.ticket_id, HandoffRow.customer_typing_at)
+                                  .where(HandoffRow.id == handoff_id)).first()
+            return (int(row[0]), row[1], row[2]) if row else None
 
     def get(self, handoff_id: int) -> Optional[Handoff]:
         with self._sessions() as session:
@@ -210,6 +271,7 @@ class HandoffService:
             raise ValueError("empty note")
         with self._sessions.begin() as session:
             session.add(HandoffNoteRow(handoff_id=handoff_id, agent_id=agent_id, text=text[:2000], created_at=self.clock()))
+            session.execute(update(HandoffRow).where(HandoffRow.id == handoff_id).values(**_changed(self.clock())))
 
     def record_survey(self, conversation_id: str, customer_id: Optional[str], score: int, comment: Optional[str],
                       handoff_id: Optional[int] = None, ticket_id: Optional[str] = None) -> None:
@@ -227,12 +289,26 @@ class HandoffService:
                                   .order_by(HandoffRow.resolved_at.desc())).first()
             return _handoff(row) if row else None
 
-    def recently_finished(self, limit: int = 20) -> List[Handoff]:
-        """Conversations that ended (handed back, closed or timed out), newest first."""
+    def history(self, wanted: HistoryFilter, limit: int = HISTORY_LIMIT) -> List[Handoff]:
+        """Finished conversations (handed back, closed, timed out, messages dealt with), newest
+        first, narrowed by `wanted`."""
+        query = select(HandoffRow).where(HandoffRow.status.in_((HandoffStatus.RESOLVED, HandoffStatus.TIMED_OUT)))
+        if wanted.since is not None:
+            query = query.where(HandoffRow.created_at >= wanted.since)
+        if wanted.until is not None:
+            query = query.where(HandoffRow.created_at < wanted.until)
+        text = wanted.text.strip()
+        if text:
+            matches = [HandoffRow.customer_id == text, HandoffRow.ticket_id == text.upper(),
+                       HandoffRow.agent_id == text, HandoffRow.last_customer_text.contains(text, autoescape=True),
+                       HandoffRow.message.contains(text, autoescape=True)]
+            if text.lstrip("#").isdigit():
+                matches.append(HandoffRow.id == int(text.lstrip("#")))
+            if wanted.customer_ids:
+                matches.append(HandoffRow.customer_id.in_(wanted.customer_ids))
+            query = query.where(or_(*matches))
         with self._sessions() as session:
-            rows = session.scalars(select(HandoffRow).where(HandoffRow.status.in_((HandoffStatus.RESOLVED,
-                                                                                  HandoffStatus.TIMED_OUT)))
-                                   .order_by(HandoffRow.created_at.desc(), HandoffRow.id.desc()).limit(limit))
+            rows = session.scalars(query.order_by(HandoffRow.created_at.desc(), HandoffRow.id.desc()).limit(limit))
             return [_handoff(r) for r in rows]
 
     def surveys(self, limit: int = 50) -> List[Dict[str, Any]]:
@@ -243,7 +319,14 @@ class HandoffService:
                      "at": r.created_at.isoformat()} for r in rows]
 
 
+def _latest_said(summary: Dict[str, Any]) -> Optional[str]:
+    """The customer's last words before the handoff, as the assistant summarised them."""
+    said = summary.get("customer_said") or []
+    return str(said[-1])[:LAST_TEXT_CHARS] if said else None
+
+
 def _handoff(row: HandoffRow, notes: Optional[List[Dict[str, Any]]] = None) -> Handoff:
     return Handoff(row.id, row.conversation_id, row.customer_id, row.reason, row.ticket_id, row.summary or {},
                    row.status, row.agent_id, row.kind, row.message, row.callback_phone, row.created_at,
-                   row.claimed_at, row.resolved_at, row.outcome, notes or [])
+                   row.claimed_at, row.resolved_at, row.outcome, notes or [], row.version or 1,
+                   row.last_customer_text, row.last_customer_at, row.customer_typing_at)

@@ -1,7 +1,7 @@
 """Customer accounts as the website and the console see them: names and the website login."""
 from __future__ import annotations
 
-from typing import Dict, Iterable, Optional
+from typing import Dict, Iterable, Optional, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
@@ -36,6 +36,16 @@ class CustomerAccounts:
             rows = session.execute(select(CustomerRow.customer_id, CustomerRow.name)
                                    .where(CustomerRow.customer_id.in_(wanted)))
             return {customer_id: name for customer_id, name in rows}
+
+    def named_like(self, text: str, limit: int = 50) -> Tuple[str, ...]:
+        """Ids of customers whose name contains `text` (the console's search)."""
+        text = text.strip()
+        if not text:
+            return ()
+        with self._sessions() as session:
+            rows = session.scalars(select(CustomerRow.customer_id).where(CustomerRow.name.contains(text, autoescape=True))
+                                   .limit(limit))
+            return tuple(rows)
 
 
 def _customer(row: CustomerRow) -> Customer:

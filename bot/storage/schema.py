@@ -190,6 +190,7 @@ class HandoffRow(Base):
     """A conversation handed to (or waiting for) a human agent."""
 
     __tablename__ = "handoffs"
+    __table_args__ = (Index("ix_handoffs_created_at", "created_at"),)  # the history's date filter
     id = Column(Integer, primary_key=True, autoincrement=True)
     conversation_id = Column(String(128), nullable=False, index=True)
     customer_id = Column(String(32), index=True)
@@ -205,6 +206,13 @@ class HandoffRow(Base):
     claimed_at = Column(UTCDateTime)
     resolved_at = Column(UTCDateTime)
     outcome = Column(String(16))  # handed_back | closed | timed_out
+    # Bumped by every change (claim, reply, note, customer message...): the console's live view
+    # compares it instead of re-reading the conversation.
+    version = Column(Integer, nullable=False, default=1, server_default="1")
+    updated_at = Column(UTCDateTime)
+    last_customer_text = Column(Text)  # the newest thing the customer wrote while handed off
+    last_customer_at = Column(UTCDateTime)
+    customer_typing_at = Column(UTCDateTime)
 
 
 class HandoffNoteRow(Base):

@@ -12,6 +12,7 @@ from bot.backoffice.api import run_action
 from bot.backoffice.serialize import ticket_json
 from bot.backoffice.staff import Staff
 from bot.handoff import replies as handoff_replies
+from bot.handoff.service import Handoff
 from bot.vocabulary import Actor, HandoffOutcome, HandoffStatus, Role
 from bot.web.console_views import customer_panel, evidence_headers, handoff_json, queue_item, transcript, upload_json
 from bot.web.rasa_client import RasaClient
@@ -35,9 +36,7 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
     @console.get("/api/queue")
     @auth.required()
     async def queue(request: Request, staff: Staff) -> response.HTTPResponse:
-        waiting, now = handoffs.queue(), handoffs.clock()
-        names = services.customers.names(h.customer_id for h in waiting if h.customer_id)
-        return response.json({"handoffs": [queue_item(h, names.get(h.customer_id or ""), now) for h in waiting]})
+        return response.json(queue_payload(services))
 
     @console.post("/api/handoffs/<handoff_id:int>/claim")
     @auth.required(role=Role.AGENT, csrf=True)
@@ -50,6 +49,7 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
         await rasa.push_bot_message(handoff.conversation_id,
                                     handoff_replies.agent_prefix(staff.name) + handoff_replies.AGENT_JOINED,
                                     metadata={"agent_id": staff.staff_id})
+        handoffs.agent_replied(handoff_id)
         return response.json({"ok": True})
 
     @console.get("/api/handoffs/<handoff_id:int>")
@@ -58,18 +58,7 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
         handoff = handoffs.get(handoff_id)
         if handoff is None:
             return json_error(404, labels.NO_SUCH_CONVERSATION)
-        tracker = await rasa.tracker(handoff.conversation_id)
-        ticket = workflow.get(handoff.ticket_id) if handoff.ticket_id else None
-        return response.json({
-            "handoff": handoff_json(handoff), "transcript": transcript(tracker.get("events", [])),
-            "customer": _customer(services, handoff),
-            "ticket": ticket_json(ticket) if ticket else None,
-            "can_review": staff.has(Role.REVIEWER), "mine": handoff.agent_id == staff.staff_id,
-            "ticket_actions": sorted({FORM_ACTIONS[a] for a in workflow.allowed_actions(ticket, Actor.REVIEWER)})
-            if ticket and staff.has(Role.REVIEWER) else [],
-            "uploads": [upload_json(u) for u in uploads.for_conversation_or_ticket(handoff.conversation_id,
-                                                                                handoff.ticket_id)],
-        })
+        return response.json(await conversation_detail(services, rasa, staff, handoff))
 
     @console.get("/uploads/<upload_id:int>")
     @auth.required()
@@ -95,6 +84,7 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
             return json_error(422, labels.EMPTY_REPLY)
         ok = await rasa.push_bot_message(handoff.conversation_id, handoff_replies.agent_prefix(staff.name) + text,
                                          metadata={"agent_id": staff.staff_id, "agent_name": staff.name})
+        handoffs.agent_replied(handoff_id)
         return response.json({"ok": ok}, status=200 if ok else 502)
 
     @console.post("/api/handoffs/<handoff_id:int>/note")
@@ -123,6 +113,7 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
             await rasa.push_bot_message(handoff.conversation_id, handoff_replies.AGENT_CLOSED, resume=True)
             await rasa.push_bot_message(handoff.conversation_id, handoff_replies.SURVEY_QUESTION,
                                         buttons=handoff_replies.SURVEY_BUTTONS)
+        handoffs.agent_replied(handoff_id)
         return response.json({"ok": True})
 
     for ending in ("handback", "close"):
@@ -149,7 +140,32 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
         return run_action(workflow, ticket_id, action, staff, body)
 
 
-def _customer(services: Services, handoff: Any) -> Dict[str, Any]:
+def queue_payload(services: Services) -> Dict[str, Any]:
+    """The queue as the console shows it: waiting and active conversations and messages left."""
+    waiting, now = services.handoffs.queue(), services.handoffs.clock()
+    names = services.customers.names(h.customer_id for h in waiting if h.customer_id)
+    return {"handoffs": [queue_item(h, names.get(h.customer_id or ""), now) for h in waiting]}
+
+
+async def conversation_detail(services: Services, rasa: RasaClient, staff: Staff, handoff: Handoff) -> Dict[str, Any]:
+    """Everything the conversation page shows: the transcript, the customer, the linked ticket
+    with what this staff member may do to it, and the evidence."""
+    workflow = services.workflow
+    tracker = await rasa.tracker(handoff.conversation_id)
+    ticket = workflow.get(handoff.ticket_id) if handoff.ticket_id else None
+    return {
+        "handoff": handoff_json(handoff), "transcript": transcript(tracker.get("events", [])),
+        "customer": _customer(services, handoff),
+        "ticket": ticket_json(ticket) if ticket else None,
+        "can_review": staff.has(Role.REVIEWER), "mine": handoff.agent_id == staff.staff_id,
+        "ticket_actions": sorted({FORM_ACTIONS[a] for a in workflow.allowed_actions(ticket, Actor.REVIEWER)})
+        if ticket and staff.has(Role.REVIEWER) else [],
+        "uploads": [upload_json(u) for u in services.uploads.for_conversation_or_ticket(handoff.conversation_id,
+                                                                                         handoff.ticket_id)],
+    }
+
+
+def _customer(services: Services, handoff: Handoff) -> Dict[str, Any]:
     cid = handoff.customer_id
     if not cid:
         return customer_panel(handoff, None, [], [], [])

@@ -1,15 +1,17 @@
 """Console pages: staff login and logout, the queue, one conversation."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from typing import Any, Dict, List, Optional, Tuple
 
 from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.backoffice import labels
 from bot.backoffice.staff import Staff
-from bot.clock import format_customer_time
+from bot.clock import customer_day_start, format_customer_time
 from bot.handoff.replies import CANNED_REPLIES
+from bot.handoff.service import HISTORY_LIMIT, HistoryFilter
 from bot.security.login_sessions import LoginKind
 from bot.security.ratelimit import login_throttle
 from bot.security.tokens import CONSOLE_TTL, issue_console_token
@@ -20,6 +22,27 @@ from bot.wiring import Services
 
 LOGIN_TEMPLATE = "console_login.html"
 QUEUE_TEMPLATE = "console_queue.html"
+HISTORY_TEMPLATE = "console_history.html"
+
+
+def history_filter(args: Dict[str, str], customer_ids: Tuple[str, ...]) -> HistoryFilter:
+    """The history's filter from the form: words, and Beijing dates from/to (both inclusive).
+    Raises ValueError with a message for staff when a date is not a date."""
+    since, until = _day(args.get("from", ""), "开始日期"), _day(args.get("to", ""), "结束日期")
+    if since and until and since > until:
+        raise ValueError(labels.DATES_REVERSED)
+    return HistoryFilter(text=args.get("q", ""), customer_ids=customer_ids,
+                         since=customer_day_start(since) if since else None,
+                         until=customer_day_start(until + timedelta(days=1)) if until else None)
+
+
+def _day(text: str, name: str) -> Optional[date]:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(labels.bad_date(name)) from None
 
 
 def add_page_routes(console: Blueprint, auth: StaffAuth, services: Services) -> None:
@@ -60,14 +83,29 @@ def add_page_routes(console: Blueprint, auth: StaffAuth, services: Services) -> 
             auth.set_cookie(resp, COOKIE, "", max_age=0)
         return resp
 
+    def finished_rows(wanted: HistoryFilter, limit: int) -> List[Dict[str, Any]]:
+        finished = handoffs.history(wanted, limit)
+        names = services.customers.names(h.customer_id for h in finished if h.customer_id)
+        return [finished_row(h, names.get(h.customer_id or "")) for h in finished]
+
     @console.get("/")
     @auth.required(page=True)
     async def queue_page(request: Request, staff: Staff) -> response.HTTPResponse:
-        finished = handoffs.recently_finished(20)
-        names = services.customers.names(h.customer_id for h in finished if h.customer_id)
         surveys = [{**s, "at_local": format_customer_time(datetime.fromisoformat(s["at"]))} for s in handoffs.surveys(20)]
-        return auth.page(request, QUEUE_TEMPLATE, surveys=surveys,
-                         finished=[finished_row(h, names.get(h.customer_id or "")) for h in finished])
+        return auth.page(request, QUEUE_TEMPLATE, surveys=surveys, finished=finished_rows(HistoryFilter(), 20))
+
+    @console.get("/history")
+    @auth.required(page=True)
+    async def history_page(request: Request, staff: Staff) -> response.HTTPResponse:
+        """Finished conversations, searchable by customer, ticket, agent or words, and by date."""
+        args = {key: (request.args.get(key) or "").strip()[:40] for key in ("q", "from", "to")}
+        try:
+            wanted = history_filter(args, services.customers.named_like(args["q"]))
+        except ValueError as exc:
+            return auth.page(request, HISTORY_TEMPLATE, status=400, error=str(exc), args=args, rows=[],
+                             limit=HISTORY_LIMIT)
+        return auth.page(request, HISTORY_TEMPLATE, args=args, rows=finished_rows(wanted, HISTORY_LIMIT),
+                         limit=HISTORY_LIMIT)
 
     @console.get("/handoffs/<handoff_id:int>")
     @auth.required(page=True)

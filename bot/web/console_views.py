@@ -17,23 +17,31 @@ from bot.web.cookies import SECURITY_HEADERS
 
 OPENING_PAYLOAD = "/greet"  # the widget's silent first message
 TRANSCRIPT_LINES = 200
+PREVIEW_CHARS = 60
 
 
 def handoff_json(h: Handoff) -> Dict[str, Any]:
     return {"id": h.id, "conversation_id": h.conversation_id, "customer_id": h.customer_id, "reason": h.reason,
             "ticket_id": h.ticket_id, "summary": h.summary, "status": h.status,
             "status_label": labels.HANDOFF_STATUS_LABELS.get(h.status, h.status), "agent_id": h.agent_id,
+            "outcome_label": labels.HANDOFF_OUTCOME_LABELS.get(h.outcome or "", ""),
             "reason_label": labels.HANDOFF_REASON_LABELS.get(h.reason, h.reason),
             "kind": h.kind, "kind_label": labels.HANDOFF_KIND_LABELS.get(h.kind, h.kind), "message": h.message,
             "callback_phone": h.callback_phone, "created_at": h.created_at.isoformat(),
-            "created_local": format_customer_time(h.created_at), "notes": h.notes}
+            "created_local": format_customer_time(h.created_at), "notes": h.notes, "version": h.version,
+            "last_customer_local": format_customer_time(h.last_customer_at) if h.last_customer_at else None}
 
 
 def queue_item(h: Handoff, customer_name: Optional[str], now: datetime) -> Dict[str, Any]:
-    said = (h.summary or {}).get("customer_said") or []
+    """A queue row: the customer's newest words as its preview, how long they have waited."""
     return {**handoff_json(h), "customer_name": customer_name or labels.GUEST_NAME,
-            "waiting_seconds": int((now - h.created_at).total_seconds()),
-            "preview": str(said[-1])[:60] if said else (h.message or "")[:60]}
+            "waiting_seconds": int((now - h.created_at).total_seconds()), "preview": _preview(h)}
+
+
+def _preview(h: Handoff) -> str:
+    said = (h.summary or {}).get("customer_said") or []
+    latest = h.last_customer_text or (str(said[-1]) if said else h.message or "")
+    return labels.CLICKED_BUTTON if latest.startswith("/") else latest[:PREVIEW_CHARS]
 
 
 def finished_row(h: Handoff, customer_name: Optional[str]) -> Dict[str, Any]:
@@ -41,7 +49,8 @@ def finished_row(h: Handoff, customer_name: Optional[str]) -> Dict[str, Any]:
     return {"id": h.id, "customer_name": customer_name or labels.GUEST_NAME,
             "reason": labels.HANDOFF_REASON_LABELS.get(h.reason, h.reason),
             "outcome": labels.HANDOFF_OUTCOME_LABELS.get(h.outcome or "", labels.HANDOFF_STATUS_LABELS.get(h.status, "")),
-            "agent_id": h.agent_id or "—", "at": format_customer_time(h.created_at)}
+            "agent_id": h.agent_id or "—", "at": format_customer_time(h.created_at), "ticket_id": h.ticket_id,
+            "preview": _preview(h)}
 
 
 def transcript(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -60,7 +69,7 @@ def transcript(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
             if text == OPENING_PAYLOAD:
                 continue
             clicked = text.startswith("/")
-            shown = (buttons.get(text) or "（点选了按钮）") if clicked else text
+            shown = (buttons.get(text) or labels.CLICKED_BUTTON) if clicked else text
             lines.append(_line("customer", shown, event, clicked))
         else:
             agent = (event.get("metadata") or {}).get("agent_id")

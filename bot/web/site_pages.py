@@ -75,6 +75,16 @@ def add_site_routes(app: Sanic, auth: CustomerAuth, services: Services) -> None:
             resp.headers["Clear-Site-Data"] = CLEAR_CHAT_HISTORY
         return resp
 
+    @app.post("/chat/typing")
+    async def typing(request: Request) -> response.HTTPResponse:
+        """The logged-in customer is typing: the agent holding their conversation sees 「客户正在输入…」."""
+        login = auth.current_login(request)
+        if login is None:
+            return response.json({"error": texts.PLEASE_LOG_IN}, status=401)
+        if not auth.csrf_ok(request):
+            return response.json({"error": texts.PAGE_EXPIRED_LOGIN}, status=403)
+        return response.json({"shown": services.handoffs.customer_typing(login.subject)})
+
     @app.get("/chat")
     async def chat(request: Request) -> response.HTTPResponse:
         login = auth.current_login(request)

@@ -22,7 +22,8 @@ CSRF = "console_csrf"
 CSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'"
 LOGIN_PAGE = "/console/login"
 
-Handler = Callable[..., Coroutine[Any, Any, response.HTTPResponse]]
+# A route handler; one that streams its answer (request.respond) returns None.
+Handler = Callable[..., Coroutine[Any, Any, Optional[response.HTTPResponse]]]
 
 
 def json_error(status: int, message: str) -> response.HTTPResponse:
@@ -61,7 +62,7 @@ class StaffAuth(PageAuth):
         stranger to the login page; the JSON API answers 401/403."""
         def decorate(handler: Handler) -> Handler:
             @functools.wraps(handler)
-            async def guarded(request: Request, *args: Any, **kwargs: Any) -> response.HTTPResponse:
+            async def guarded(request: Request, *args: Any, **kwargs: Any) -> Optional[response.HTTPResponse]:
                 staff = self.current_staff(request)
                 if staff is None:
                     return response.redirect(LOGIN_PAGE) if page else json_error(401, labels.PLEASE_LOG_IN)

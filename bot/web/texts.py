@@ -4,6 +4,7 @@ from __future__ import annotations
 PAGE_EXPIRED_LOGIN = "页面已过期，请刷新后重新登录。"
 TOO_MANY_LOGINS = "登录失败次数过多，请 10 分钟后再试。"
 WRONG_LOGIN = "账号或密码不正确。"
+PLEASE_LOG_IN = "请先登录。"
 
 UPLOAD_LINK_INVALID = "上传链接无效或已过期，请回到聊天窗口重新获取。"
 UPLOAD_LINK_NOT_YOURS = "该上传链接不属于当前登录的账号。"

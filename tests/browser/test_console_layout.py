@@ -31,9 +31,12 @@ def test_conversation_page_fits_a_laptop_screen(fresh_stack, browser, artifacts)
     console_login(page, fresh_stack.site_url)
     page.goto(f"{fresh_stack.site_url}/console/handoffs/{handoff}")
     page.wait_for_function("() => document.querySelector('#transcript').innerText.includes('转人工')")
+    page.click("#claim-here")  # a waiting customer: the agent takes the conversation from its page
+    page.wait_for_selector("#reply-text", state="visible")
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
-    box = page.locator("#reply-text").bounding_box()
-    assert box is not None and box["y"] + box["height"] <= 768  # typing needs no page scroll
+    for control in ("#reply-text", "#send-reply"):  # typing and sending need no page scroll
+        box = page.locator(control).bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 768, control
     transcript = page.inner_text("#transcript")
     assert "/inform" not in transcript and f"订单 {order.order_id}" in transcript and "（点选）" in transcript
     assert re.search(r"客户 · \d{2}:\d{2}", transcript) and re.search(r"智能助手 · \d{2}:\d{2}", transcript)
@@ -49,7 +52,7 @@ def test_queue_announces_a_new_chat_without_reload_and_keeps_history(fresh_stack
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768}, bypass_csp=True)
     page = context.new_page()
     console_login(page, fresh_stack.site_url)
-    page.wait_for_function("() => document.getElementById('refreshed').textContent.includes('自动刷新')")
+    page.wait_for_function("() => document.getElementById('refreshed').textContent.includes('更新于')")
     assert "人排队" not in page.title()
 
     fresh_stack.say("queue-alert", "我的服务器昨天宕机了三个小时，我要投诉")  # a complaint goes to a person

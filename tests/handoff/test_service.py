@@ -163,3 +163,69 @@ def test_agents_are_signed_by_their_name_not_their_role_twice():
     assert agent_prefix("客服 小王") == "【人工客服 小王】"
     assert agent_prefix("审核员 小陈") == "【人工客服 小陈】"
     assert agent_prefix("") == "【人工客服 客服】"
+
+
+def test_every_change_moves_the_version_the_live_console_watches(service, clock):
+    """The console re-reads a conversation only when its version moved: each kind of change must move it."""
+    handoff = service.request("conv-live", "c1001", "requested", None, {"customer_said": ["我要退款", "转人工"]}).handoff
+    assert handoff.last_customer_text == "转人工"  # the queue's preview before anything else is said
+    seen = [service.watch(handoff.id)[0]]
+
+    def moved() -> bool:
+        version = service.watch(handoff.id)[0]
+        grew = version > seen[-1]
+        seen.append(version)
+        return grew
+
+    assert service.customer_said("conv-live", "还在吗？") == "waiting" and moved()
+    assert service.get(handoff.id).last_customer_text == "还在吗？"
+    assert service.claim(handoff.id, "a1") and moved()
+    assert not service.claim(handoff.id, "a2") and not moved()  # a lost race changes nothing
+    service.agent_replied(handoff.id)
+    assert moved()
+    service.add_note(handoff.id, "a1", "客户着急")
+    assert moved()
+    assert service.link_ticket(handoff.id, None) and moved()
+    assert service.customer_said("conv-live", "x" * 900) == "active" and moved()
+    assert len(service.get(handoff.id).last_customer_text) == 500
+    assert service.finish(handoff.id, "a1", "closed") is not None and moved()
+    assert service.customer_said("conv-live", "谢谢") is None and not moved()  # over: nothing recorded
+
+
+def test_typing_is_marked_only_on_a_conversation_an_agent_holds(service, clock):
+    handoff = service.request("conv-typing", "c1001", "requested", None, {}).handoff
+    assert not service.customer_typing("c1001")  # still waiting: nobody is watching yet
+    service.claim(handoff.id, "a1")
+    version = service.watch(handoff.id)[0]
+    assert service.customer_typing("c1001") and not service.customer_typing("c1002")
+    assert service.watch(handoff.id) == (version, None, clock.now)  # typing alone does not re-read the transcript
+    clock.now += timedelta(seconds=2)
+    service.customer_said("conv-typing", "好了")
+    assert service.watch(handoff.id)[2] is None  # the message ends the typing mark
+
+
+def test_history_by_words_people_and_beijing_dates(service, clock):
+    from bot.clock import customer_day_start, to_customer_time
+    from bot.handoff.service import HistoryFilter
+
+    early = service.request("conv-h1", "c1001", "complaint", None, {"customer_said": ["硬盘数据丢了"]}).handoff
+    service.claim(early.id, "a1")
+    service.finish(early.id, "a1", "closed")
+    clock.now += timedelta(days=2)
+    late = service.request("conv-h2", "c1002", "requested", None, {}).handoff
+    service.customer_said("conv-h2", "发票抬头写错了")
+    service.claim(late.id, "a2")
+    service.finish(late.id, "a2", "handed_back")
+    service.request("conv-h3", "c1001", "requested", None, {})  # still waiting: not history
+
+    def ids(**wanted) -> list:
+        return [h.id for h in service.history(HistoryFilter(**wanted))]
+
+    assert ids() == [late.id, early.id]  # newest first
+    assert ids(text="硬盘") == [early.id] and ids(text="发票") == [late.id]
+    assert ids(text="a2") == [late.id] and ids(text="c1001") == [early.id] and ids(text=f"#{late.id}") == [late.id]
+    assert ids(text="张", customer_ids=("c1002",)) == [late.id]  # a customer found by name
+    assert ids(text="100%") == []  # LIKE wildcards are taken literally
+    first_day = customer_day_start(to_customer_time(WEDNESDAY_NOON).date())
+    assert ids(since=first_day, until=first_day + timedelta(days=1)) == [early.id]
+    assert ids(since=first_day + timedelta(days=1)) == [late.id]

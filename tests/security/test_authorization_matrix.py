@@ -61,6 +61,9 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("GET", "/console"): STAFF,
     ("GET", "/console/handoffs/<handoff_id:int>"): STAFF,
     ("GET", "/console/api/queue"): STAFF,
+    ("GET", "/console/api/stream"): STAFF,
+    ("GET", "/console/history"): STAFF,
+    ("POST", "/chat/typing"): frozenset({"customer", "other_customer"}),  # marks only their own conversation
     ("GET", "/console/api/handoffs/<handoff_id:int>"): STAFF,
     ("GET", "/console/uploads/<upload_id:int>"): STAFF,
     ("POST", "/console/api/handoffs/<handoff_id:int>/claim"): AGENT,
@@ -145,7 +148,10 @@ class Visitor:
         request = urllib.request.Request(self.site_url + path, data=data, headers=headers, method=method)
         try:
             with self.opener.open(request, timeout=30) as response:
-                status, text, received = response.status, response.read().decode("utf-8", "replace"), response.headers
+                # A live stream (the console's server-sent events) never ends: its first line will do.
+                streamed = response.headers.get_content_type() == "text/event-stream"
+                raw = response.readline() if streamed else response.read()
+                status, text, received = response.status, raw.decode("utf-8", "replace"), response.headers
         except urllib.error.HTTPError as exc:
             status, text, received = exc.code, exc.read().decode("utf-8", "replace"), exc.headers
         token = re.search(r'name="csrf(?:-token)?" (?:value|content)="([^"]+)"', text)

@@ -57,3 +57,26 @@
   new MutationObserver(label).observe(root, { childList: true, subtree: true });
 })();
 
+
+// While a human agent holds the conversation, the console shows 「客户正在输入…」: tell the site
+// (at most every few seconds) that the logged-in customer is typing in the widget.
+(function () {
+  var element = document.getElementById("webchat");
+  var url = element && element.getAttribute("data-typing-url");
+  if (!url || !window.fetch) { return; }
+  var csrf = element.getAttribute("data-csrf"), last = 0, pending = null;
+  function tell() {
+    pending = null;
+    var box = document.querySelector(".rw-new-message");
+    if (!box || !(box.value || "").trim()) { return; }  // sent or cleared meanwhile: not typing any more
+    last = Date.now();
+    fetch(url, { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf } }).catch(function () {});
+  }
+  document.addEventListener("input", function (event) {
+    var target = event.target;
+    if (!target || !target.classList || !target.classList.contains("rw-new-message")) { return; }
+    if (pending !== null || !(target.value || "").trim()) { return; }
+    // At most one signal every 3 s; a keystroke inside that time is told when it is over.
+    pending = setTimeout(tell, Math.max(0, last + 3000 - Date.now()));
+  });
+})();
