@@ -7,19 +7,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import String, cast, func, or_, select, update
 from sqlalchemy.orm import sessionmaker
 
 from bot.clock import utcnow
 from bot.handoff.hours import SupportSettings
 from bot.handoff.wait import estimate_minutes
 from bot.security.login_sessions import LoginKind
-from bot.storage.schema import HandoffNoteRow, HandoffRow, LoginSessionRow, StaffRow, SurveyRow
+from bot.storage.schema import HandoffNoteRow, HandoffRow, LoginSessionRow, StaffRow, SurveyRow, TicketRow
 from bot.vocabulary import LIVE_HANDOFFS, HandoffKind, HandoffOutcome, HandoffStatus, Role
 
 RECENT_CLAIMS = timedelta(hours=2)  # claims older than this say little about today's pace
 LAST_TEXT_CHARS = 500
 HISTORY_LIMIT = 100
+ORDER_DIGITS = 8  # a search this long and all digits may be an order number
 
 
 def _changed(now: datetime, **values: Any) -> Dict[str, Any]:
@@ -31,7 +32,7 @@ def _changed(now: datetime, **values: Any) -> Dict[str, Any]:
 class HistoryFilter:
     """Which finished conversations the console's history shows."""
 
-    text: str = ""  # a customer, ticket, agent or conversation number, or words the customer wrote
+    text: str = ""  # a customer, order, ticket, agent or conversation number, or the customer's words
     since: Optional[datetime] = None  # UTC, inclusive
     until: Optional[datetime] = None  # UTC, exclusive
     customer_ids: Tuple[str, ...] = ()  # customers whose name matched `text`
@@ -304,6 +305,9 @@ class HandoffService:
                        HandoffRow.message.contains(text, autoescape=True)]
             if text.lstrip("#").isdigit():
                 matches.append(HandoffRow.id == int(text.lstrip("#")))
+            if text.isdigit() and len(text) >= ORDER_DIGITS:  # an order: asked about, or its ticket's
+                matches.append(cast(HandoffRow.summary, String).contains(text))
+                matches.append(HandoffRow.ticket_id.in_(select(TicketRow.ticket_id).where(TicketRow.order_id == text)))
             if wanted.customer_ids:
                 matches.append(HandoffRow.customer_id.in_(wanted.customer_ids))
             query = query.where(or_(*matches))

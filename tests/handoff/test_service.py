@@ -3,9 +3,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import select
 
 from bot.handoff.hours import SupportConfigError, SupportSettings, parse_support
 from bot.handoff.service import HandoffService
+from bot.storage.schema import TicketRow
 from harness.servers import write_support
 from tests.clock import FakeClock
 
@@ -204,7 +206,7 @@ def test_typing_is_marked_only_on_a_conversation_an_agent_holds(service, clock):
     assert service.watch(handoff.id)[2] is None  # the message ends the typing mark
 
 
-def test_history_by_words_people_and_beijing_dates(service, clock):
+def test_history_by_words_people_orders_and_beijing_dates(service, clock, seeded):
     from bot.clock import customer_day_start, to_customer_time
     from bot.handoff.service import HistoryFilter
 
@@ -221,11 +223,19 @@ def test_history_by_words_people_and_beijing_dates(service, clock):
     def ids(**wanted) -> list:
         return [h.id for h in service.history(HistoryFilter(**wanted))]
 
-    assert ids() == [late.id, early.id]  # newest first
+    assert ids() == [late.id, early.id]  # newest first (all on this day's clock)
     assert ids(text="硬盘") == [early.id] and ids(text="发票") == [late.id]
     assert ids(text="a2") == [late.id] and ids(text="c1001") == [early.id] and ids(text=f"#{late.id}") == [late.id]
     assert ids(text="张", customer_ids=("c1002",)) == [late.id]  # a customer found by name
     assert ids(text="100%") == []  # LIKE wildcards are taken literally
+    asked = service.request("conv-h4", "c1001", "requested", None, {"collected": {"订单": "2026112400010001"}}).handoff
+    service.claim(asked.id, "a1")
+    service.finish(asked.id, "a1", "closed")
+    assert ids(text="2026112400010001") == [asked.id]  # the order the customer asked about
     first_day = customer_day_start(to_customer_time(WEDNESDAY_NOON).date())
     assert ids(since=first_day, until=first_day + timedelta(days=1)) == [early.id]
-    assert ids(since=first_day + timedelta(days=1)) == [late.id]
+    assert ids(since=first_day + timedelta(days=1)) == [asked.id, late.id]
+    with seeded() as db:
+        ticket = db.scalars(select(TicketRow).where(TicketRow.order_id != "2026112400010001")).first()
+    service.link_ticket(early.id, ticket.ticket_id)
+    assert ids(text=ticket.order_id) == [early.id]  # the order of the ticket the conversation is about
