@@ -1,7 +1,6 @@
 """Handing the conversation to a human agent, leaving a message out of hours, and surveys."""
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -11,12 +10,11 @@ from rasa_sdk.types import DomainDict
 
 from actions.identity import customer_id
 from bot.handoff import replies as handoff_replies
+from bot.handoff.contact import contact_kind, message_text, mobile_number
 from bot.handoff.summary import build_summary
 from bot.observability.metrics import HANDOFFS
 from bot.refunds import replies
 from bot.wiring import services
-
-PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def _recent_user_messages(tracker: Tracker, count: int = 6) -> List[str]:
@@ -174,23 +172,22 @@ class ValidateLeaveMessageForm(FormValidationAction):
 
     def validate_contact_choice(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
-        return {"contact_choice": value if value in ("message", "callback") else None}
+        kind = contact_kind(value)
+        return {"contact_choice": kind.value if kind else None}
 
     def validate_callback_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
-        digits = re.sub(r"[\s-]", "", str(value or ""))
-        if not PHONE.match(digits):
+        phone = mobile_number(value)
+        if phone is None:
             dispatcher.utter_message(text=handoff_replies.BAD_PHONE)
-            return {"callback_phone": None}
-        return {"callback_phone": digits}
+        return {"callback_phone": phone}
 
     def validate_leave_message(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
-        text = str(value or "").strip()
-        if len(text) < 2:
+        text = message_text(value)
+        if text is None:
             dispatcher.utter_message(text=handoff_replies.MESSAGE_TOO_SHORT)
-            return {"leave_message": None}
-        return {"leave_message": text[:2000]}
+        return {"leave_message": text}
 
 
 class ActionSubmitLeaveMessage(Action):

@@ -23,7 +23,7 @@ HANDOFF_OUTCOME_LABELS: Dict[str, str] = {
 }
 HANDOFF_REASON_LABELS: Dict[str, str] = {
     "requested": "客户要求", "fallback": "连续未理解", "dissatisfied": "对结果不满", "large_amount": "大额退款",
-    "flagged": "需人工复核", "complaint": "客户投诉",
+    "flagged": "需人工复核", "complaint": "客户投诉", "web_contact": "网页留言",
 }
 GUEST_NAME = "访客"
 CLICKED_BUTTON = "（点选了按钮）"

@@ -15,10 +15,12 @@ session id and any `customData`. This channel instead
   reaches the widget on whichever instance holds its socket.
 
 Besides the socket it serves, under /webhooks/refund_socket/: `health` (liveness),
-`ready` (model loaded, conversation store reachable) and `metrics` (Prometheus).
+`ready` (model loaded, conversation store reachable), `metrics` (Prometheus) and
+`agent_typing` (POST with the Rasa token: the console's agent is typing; the widget shows it).
 """
 from __future__ import annotations
 
+import hmac
 import inspect
 import logging
 import time
@@ -64,6 +66,8 @@ tracker_history.install()  # applied events and dialogue states carried on, not 
 policy_logging.install()  # the rule policy's debug text of all states built only when logged
 tracker_copies.install()  # tracker copies taken from the state, not by replaying every event
 LOGIN_CHECK_SECONDS = 5.0  # how stale the channel's knowledge of a logout may be
+PING_INTERVAL = PING_TIMEOUT = 10  # seconds
+AGENT_TYPING_EVENT = "agent_typing"  # socket event the widget (static/chat.js) shows as 「客服正在输入…」
 
 
 class WidgetOutput(SocketIOOutput):
@@ -118,6 +122,7 @@ class RefundSocketInput(InputChannel):
                  socketio_path: Text = "/socket.io", registry: Optional[SessionRegistry] = None) -> None:
         settings = load_settings()
         self.secret = settings.jwt_secret
+        self.rasa_token = settings.rasa_token  # what the website shows to tell the widget an agent is typing
         self.trusted_proxies = settings.trusted_proxies
         self.allowed_origins: List[str] = [settings.site_url]
         self.user_message_evt = user_message_evt
@@ -163,7 +168,10 @@ class RefundSocketInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         manager = AsyncRedisManager(self.redis_url, channel=self.socketio_channel) if self.redis_url else None
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins, client_manager=manager)
+        # Pings every 10 s with a 10 s timeout (python-socketio's defaults are 25 + 20): a dead
+        # connection is noticed, and shown in the widget, within about 20 s.
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins, client_manager=manager,
+                          ping_interval=PING_INTERVAL, ping_timeout=PING_TIMEOUT)
         self.sio = sio
         socket_blueprint = SocketBlueprint(sio, self.socketio_path, "refund_socket_webhook", __name__)
 
@@ -190,6 +198,19 @@ class RefundSocketInput(InputChannel):
         @socket_blueprint.route("/metrics", methods=["GET"])
         async def prometheus(_: Request) -> response.HTTPResponse:
             return response.raw(metrics.render(), content_type=metrics.CONTENT_TYPE)
+
+        @socket_blueprint.route("/agent_typing", methods=["POST"])
+        async def agent_typing(request: Request) -> response.HTTPResponse:
+            """The website (holding the Rasa token) says an agent is typing: the customer's open
+            widget shows 「客服正在输入…」."""
+            if not hmac.compare_digest(request.args.get("token") or "", self.rasa_token):
+                return response.json({"error": "unauthorized"}, status=401)
+            body = request.json if isinstance(request.json, dict) else {}
+            conversation, name = body.get("conversation_id"), body.get("agent_name")
+            if not isinstance(conversation, str) or not conversation or not isinstance(name, str):
+                return response.json({"error": "conversation_id and agent_name are required"}, status=422)
+            await sio.emit(AGENT_TYPING_EVENT, {"agent_name": name[:20]}, room=conversation[:128])
+            return response.json({"ok": True})
 
         @sio.on("connect")
         async def connect(sid: Text, environ: Any, auth: Optional[Dict] = None) -> bool:

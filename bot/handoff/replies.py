@@ -58,10 +58,14 @@ def queued(ticket: QueueTicket) -> str:
     return f"正在为您转接人工客服，{ahead}，{wait}。接通前您可以继续描述问题，客服接入后都能看到。{limit}"
 
 
+def agent_shown_name(name: str) -> str:
+    """An agent's name as the customer sees it: 小王, not 客服 小王."""
+    return re.sub(r"^(?:人工客服|客服|审核员|审核)\s*", "", (name or "").strip()) or "客服"
+
+
 def agent_prefix(name: str) -> str:
     """How an agent's message is signed in the chat: 【人工客服 小王】, not 【人工客服 客服 小王】."""
-    shown = re.sub(r"^(?:人工客服|客服|审核员|审核)\s*", "", (name or "").strip()) or "客服"
-    return AGENT_PREFIX.format(name=shown)
+    return AGENT_PREFIX.format(name=agent_shown_name(name))
 
 
 def message_kept_while_waiting() -> str:

@@ -18,6 +18,7 @@ from bot.handoff import replies as handoff_replies
 from bot.handoff.service import HandoffService
 from bot.settings import PROJECT_ROOT
 from bot.web.console import create_console
+from bot.web.contact_pages import add_contact_routes
 from bot.web.customer_auth import CustomerAuth
 from bot.web.ops import add_ops_routes
 from bot.web.rasa_client import RasaClient
@@ -51,6 +52,7 @@ def create_app(services: Services, name: str = "refund_site") -> Sanic:
     customers = CustomerAuth(services, TEMPLATES, customer_page_policy(settings.public_rasa_url))
     add_ops_routes(app, services)
     add_site_routes(app, customers, services)
+    add_contact_routes(app, customers, services)
     add_upload_routes(app, customers, services, rasa)
     app.blueprint(create_backoffice_api(services))
     app.blueprint(create_console(TEMPLATES, services, rasa))

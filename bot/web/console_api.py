@@ -87,6 +87,16 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
         handoffs.agent_replied(handoff_id)
         return response.json({"ok": ok}, status=200 if ok else 502)
 
+    @console.post("/api/handoffs/<handoff_id:int>/typing")
+    @auth.required(role=Role.AGENT, csrf=True)
+    async def typing(request: Request, staff: Staff, handoff_id: int) -> response.HTTPResponse:
+        """The agent is typing a reply: the customer's widget shows 「客服正在输入…」."""
+        handoff = handoffs.get(handoff_id)
+        if handoff is None or handoff.status != HandoffStatus.ACTIVE or handoff.agent_id != staff.staff_id:
+            return json_error(409, labels.CLAIM_FIRST)
+        return response.json({"ok": await rasa.agent_typing(handoff.conversation_id,
+                                                          handoff_replies.agent_shown_name(staff.name))})
+
     @console.post("/api/handoffs/<handoff_id:int>/note")
     @auth.required(role=Role.AGENT, csrf=True)
     async def note(request: Request, staff: Staff, handoff_id: int) -> response.HTTPResponse:

@@ -48,6 +48,18 @@ class RasaClient:
             return await self.push_bot_message(conversation_id, fallback_text, resume=True)
         return await self.post_events(conversation_id, [{"event": "action", "name": "action_listen"}])
 
+    async def agent_typing(self, conversation_id: str, agent_name: str) -> bool:
+        """Tell the customer's open widget that the agent is typing (the chat channel emits it)."""
+        url = f"{self.base_url}/webhooks/{self.channel}/agent_typing"
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
+                async with http.post(url, json={"conversation_id": conversation_id, "agent_name": agent_name},
+                                     params={"token": self.token}) as resp:
+                    return resp.status < 300
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            logger.warning("could not tell the widget the agent is typing: %s", exc)
+            return False
+
     async def post_events(self, conversation_id: str, events: List[Dict[str, Any]]) -> bool:
         url = f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/tracker/events"
         # Rasa's --auth-token is checked as a query parameter (Bearer is for its JWT option).

@@ -94,4 +94,5 @@ def add_site_routes(app: Sanic, auth: CustomerAuth, services: Services) -> None:
         # A session cookie the server no longer honours: the login expired or ended elsewhere.
         expired = login is None and bool(request.cookies.get(SESSION_COOKIE))
         return auth.page(request, "chat.html", socket_url=socket_url, login_expired=expired,
-                         message_delay=settings.widget_message_delay_ms)
+                         message_delay=settings.widget_message_delay_ms,
+                         support_hours=services.handoffs.support.current().describe())

@@ -6,6 +6,10 @@ TOO_MANY_LOGINS = "登录失败次数过多，请 10 分钟后再试。"
 WRONG_LOGIN = "账号或密码不正确。"
 PLEASE_LOG_IN = "请先登录。"
 
+CONTACT_NEED_MESSAGE = "请简单写一下需要客服帮您处理的问题。"
+CONTACT_NEED_PHONE = "请填写 11 位手机号码，方便客服联系您。"
+CONTACT_TOO_OFTEN = "提交过于频繁，请稍后再试。"
+
 UPLOAD_LINK_INVALID = "上传链接无效或已过期，请回到聊天窗口重新获取。"
 UPLOAD_LINK_NOT_YOURS = "该上传链接不属于当前登录的账号。"
 UPLOAD_TICKET_CLOSED = "该工单已结束（已撤回、已退款或申诉已结束），不能再上传材料。如有新的问题，请回到聊天窗口咨询。"

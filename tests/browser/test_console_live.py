@@ -14,7 +14,7 @@ from bot.storage.schema import HandoffRow
 from bot.storage.seed import demo_order
 from tests.browser.test_handoff import console_login
 from tests.browser.test_review_workspace import fits_the_width, serious_violations
-from tests.browser.widget import file_refund, login, open_widget, send, wait_for_bot
+from tests.browser.widget import bot_texts, file_refund, login, open_widget, send, wait_for_bot
 
 NOT_RELOADED = "() => window.__loaded === 1"
 
@@ -24,7 +24,7 @@ def mark_loaded(page) -> None:
 
 
 def test_customer_messages_typing_and_ticket_changes_arrive_without_reload(fresh_stack, browser, artifacts):
-    customer_ctx = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    customer_ctx = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})  # a phone
     agent_ctx = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
     try:
         agent = agent_ctx.new_page()
@@ -38,6 +38,7 @@ def test_customer_messages_typing_and_ticket_changes_arrive_without_reload(fresh
         wait_for_bot(customer, "我是云途退款助手")
         order = demo_order("in_window").order_id
         file_refund(customer, order)
+        assert "打分" not in bot_texts(customer)  # nothing is resolved yet: no survey after filing
         send(customer, "转人工")
         wait_for_bot(customer, "正在为您转接人工客服")
 
@@ -71,11 +72,19 @@ def test_customer_messages_typing_and_ticket_changes_arrive_without_reload(fresh
         assert agent.evaluate(NOT_RELOADED)
         agent.screenshot(path=str(artifacts / "console-live-conversation-1366.png"))
 
-        # The agent's reply reaches the widget; closing turns the page into a read-only record.
-        agent.fill("#reply-text", "收到，我看一下您的账单。")
+        # The agent typing shows in the widget, then the reply arrives in the agent's own bubble.
+        agent.type("#reply-text", "收到，我看一下您的账单。", delay=30)
+        customer.wait_for_selector(".rw-agent-typing:has-text('人工客服 小李 正在输入…')", timeout=10_000)
+        customer.screenshot(path=str(artifacts / "widget-agent-typing-phone.png"))
         agent.click("#send-reply")
         wait_for_bot(customer, "收到，我看一下您的账单。")
+        customer.wait_for_selector(".rw-agent-typing", state="hidden", timeout=10_000)  # the message ends it
+        assert customer.locator(".rw-response.rw-agent").last.get_attribute("data-agent") == "人工客服 · 小李"
+        assert "打分" not in bot_texts(customer)  # still no survey while the agent is helping
+        # Closing asks for the survey once; the console page turns into a read-only record.
         agent.click("#close")
+        wait_for_bot(customer, "请为本次服务打分")
+        assert bot_texts(customer).count("请为本次服务打分") == 1
         agent.wait_for_function("() => document.getElementById('reply-state').textContent.includes('会话已结束')")
         assert not agent.is_visible("#reply-text")
         assert agent.evaluate(NOT_RELOADED)

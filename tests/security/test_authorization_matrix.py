@@ -53,6 +53,8 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("POST", "/login"): ALL,  # the authentication endpoints themselves: see AUTH_ENDPOINTS
     ("POST", "/logout"): ALL,
     ("GET", "/chat"): ALL,  # guests chat as guests: policy questions only
+    ("GET", "/contact"): ALL,  # leaving a message works for guests too (they give a number)
+    ("POST", "/contact"): ALL,
     ("GET", "/upload/<token:str>"): CUSTOMER,
     ("POST", "/upload/<token:str>"): CUSTOMER,
     ("GET", "/console/login"): ALL,
@@ -69,6 +71,7 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("POST", "/console/api/handoffs/<handoff_id:int>/claim"): AGENT,
     ("POST", "/console/api/handoffs/<handoff_id:int>/reply"): AGENT,
     ("POST", "/console/api/handoffs/<handoff_id:int>/note"): AGENT,
+    ("POST", "/console/api/handoffs/<handoff_id:int>/typing"): AGENT,
     ("POST", "/console/api/handoffs/<handoff_id:int>/handback"): AGENT,
     ("POST", "/console/api/handoffs/<handoff_id:int>/close"): AGENT,
     ("POST", "/console/api/handoffs/<handoff_id:int>/ticket"): STAFF,

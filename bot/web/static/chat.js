@@ -1,9 +1,96 @@
+// Honest about the connection (rasa-webchat 1.0.1 only shows 「正在连接…」 in its header and
+// disables its input): a banner while the chat server is unreachable, after a while with the
+// support hours and a link to leave a message, the input saying why it is off, a grey launcher
+// while closed; and 「人工客服 … 正在输入…」 when the agent types in the console.
+(function () {
+  var element = document.getElementById("webchat");
+  var DOWN_AFTER = 8000, TYPING_SHOWN = 6000, HINT = "请输入您的问题…", OFFLINE_HINT = "连接中断，恢复后可继续输入";
+  var state = { connected: false, ever: false, since: Date.now(), typingTimer: null, agent: null };
+  var hours = element ? element.getAttribute("data-support-hours") : "";
+
+  function make(tag, className, text) {
+    var node = document.createElement(tag);
+    node.className = className;
+    if (text) { node.textContent = text; }
+    return node;
+  }
+  function slot(className, before) {  // our element inside the open widget, (re)created when needed
+    var container = document.querySelector(".rw-conversation-container");
+    if (!container) { return null; }
+    var node = container.querySelector("." + className);
+    if (!node) {
+      node = make("div", className);
+      var anchor = container.querySelector(before);
+      container.insertBefore(node, anchor || null);
+    }
+    return node;
+  }
+  function renderBanner() {
+    var banner = slot("rw-connection", ".rw-messages-container");
+    var launcher = document.querySelector(".rw-launcher");
+    var down = !state.connected && (state.ever || Date.now() - state.since > DOWN_AFTER);
+    var long = !state.connected && Date.now() - state.since > DOWN_AFTER;
+    var box = document.querySelector(".rw-new-message");
+    if (launcher) { launcher.classList.toggle("rw-offline", down); }
+    if (box && box.getAttribute("placeholder") !== (down ? OFFLINE_HINT : HINT)) {
+      box.setAttribute("placeholder", down ? OFFLINE_HINT : HINT);
+    }
+    if (!banner) { return; }
+    banner.setAttribute("role", "status");
+    banner.hidden = !down;
+    banner.parentNode.classList.toggle("rw-offline-banner", down);
+    if (!down || banner.getAttribute("data-long") === String(long)) { return; }
+    banner.setAttribute("data-long", String(long));
+    banner.textContent = "";
+    banner.appendChild(make("strong", "", long ? "智能助手暂时连接不上，正在自动重连。" : "连接中断，正在重连…"));
+    if (long) {
+      banner.appendChild(document.createTextNode(" 人工客服服务时间：" + hours + "。您也可以"));
+      var link = make("a", "", "留言或预约电话回访");
+      link.href = "/contact";
+      link.target = "_blank";
+      link.rel = "noopener";
+      banner.appendChild(link);
+      banner.appendChild(document.createTextNode("，客服会尽快联系您。"));
+    }
+  }
+  function renderTyping() {
+    var line = slot("rw-agent-typing", ".rw-sender");
+    if (!line) { return; }
+    var text = state.agent ? "人工客服 " + state.agent + " 正在输入…" : "";
+    line.setAttribute("aria-live", "polite");
+    line.hidden = !state.agent;
+    if (line.textContent !== text) { line.textContent = text; }
+  }
+  window.refundConnection = {
+    changed: function (connected) {
+      if (!connected && state.connected) { state.since = Date.now(); }  // a new outage starts now
+      state.connected = connected;
+      state.ever = state.ever || connected;
+      renderBanner();
+    },
+    agentTyping: function (data) {
+      clearTimeout(state.typingTimer);
+      state.agent = data && data.agent_name ? String(data.agent_name).slice(0, 20) : null;
+      if (state.agent) { state.typingTimer = setTimeout(function () { state.agent = null; renderTyping(); }, TYPING_SHOWN); }
+      renderTyping();
+    }
+  };
+  // The widget re-creates its window when opened: put our parts back, and keep the banner's
+  // wording current while the server stays away.
+  if (window.MutationObserver) {
+    new MutationObserver(function () { renderBanner(); renderTyping(); })
+      .observe(document.body, { childList: true, subtree: true });
+  }
+  setInterval(renderBanner, 1000);
+})();
+
 // Starts the chat widget with the settings the page put on #webchat (no inline script, so the
 // page's Content-Security-Policy can forbid inline scripts and javascript: links).
 (function () {
   var element = document.getElementById("webchat");
   if (!element || !window.WebChat) { return; }
   var delay = parseInt(element.getAttribute("data-message-delay") || "300", 10);
+  var connection = window.refundConnection;
   window.WebChat.default({
     selector: "#webchat",
     initPayload: "/greet",
@@ -14,10 +101,20 @@
     inputTextFieldHint: "请输入您的问题…",
     connectingText: "正在连接…",
     hideWhenNotConnected: false,
+    // Without this the widget stays display:none until the server confirms a session, so an
+    // unreachable server made the launcher vanish.
+    withRules: false,
     showFullScreenButton: false,
     displayUnreadCount: true,
     customMessageDelay: function () { return delay; },
-    params: { storage: "session" }
+    params: { storage: "session" },
+    onSocketEvent: {
+      session_confirm: function () { connection.changed(true); },
+      disconnect: function () { connection.changed(false); },
+      connect_error: function () { connection.changed(false); },
+      agent_typing: function (data) { connection.agentTyping(data); },
+      bot_uttered: function () { connection.agentTyping(null); }
+    }
   }, null);
 })();
 
