@@ -5,7 +5,7 @@
 (function () {
   var element = document.getElementById("webchat");
   var DOWN_AFTER = 8000, TYPING_SHOWN = 6000, HINT = "请输入您的问题…", OFFLINE_HINT = "连接中断，恢复后可继续输入";
-  var state = { connected: false, ever: false, since: Date.now(), typingTimer: null, agent: null };
+  var state = { connected: false, ever: false, since: Date.now(), typingTimer: null, agent: null, preview: "" };
   var hours = element ? element.getAttribute("data-support-hours") : "";
 
   function make(tag, className, text) {
@@ -61,7 +61,38 @@
     line.hidden = !state.agent;
     if (line.textContent !== text) { line.textContent = text; }
   }
-  window.refundConnection = {
+  // While the window is closed, the newest message shows above the launcher (the widget's own
+  // preview starts at the oldest message and sits inside the launcher button, a control
+  // nested in a control); a click opens the chat.
+  function renderPreview(text) {
+    var preview = document.getElementById("refund-preview");
+    var open = document.querySelector(".rw-conversation-container");
+    if (!preview) {
+      preview = make("div", "refund-preview");
+      preview.id = "refund-preview";
+      preview.setAttribute("role", "status");
+      var show = make("button", "refund-preview-text");
+      show.type = "button";
+      show.addEventListener("click", function () { var l = document.querySelector(".rw-launcher"); if (l) { l.click(); } });
+      var close = make("button", "refund-preview-close", "×");
+      close.type = "button";
+      close.setAttribute("aria-label", "关闭消息预览");
+      close.addEventListener("click", function () { state.preview = ""; renderPreview(); });
+      preview.appendChild(show);
+      preview.appendChild(close);
+      document.body.appendChild(preview);
+    }
+    if (typeof text === "string") { state.preview = text; }
+    var shown = open ? "" : state.preview;
+    preview.hidden = !shown;
+    var body = preview.querySelector(".refund-preview-text");
+    if (body.textContent !== shown) { body.textContent = shown; }
+  }
+  window.refundWidget = {
+    preview: function (message) {
+      var text = message && typeof message.text === "string" ? message.text : "";
+      if (text && !document.querySelector(".rw-conversation-container")) { renderPreview(text.slice(0, 120)); }
+    },
     changed: function (connected) {
       if (!connected && state.connected) { state.since = Date.now(); }  // a new outage starts now
       state.connected = connected;
@@ -78,7 +109,7 @@
   // The widget re-creates its window when opened: put our parts back, and keep the banner's
   // wording current while the server stays away.
   if (window.MutationObserver) {
-    new MutationObserver(function () { renderBanner(); renderTyping(); })
+    new MutationObserver(function () { renderBanner(); renderTyping(); if (state.preview) { renderPreview(); } })
       .observe(document.body, { childList: true, subtree: true });
   }
   setInterval(renderBanner, 1000);
@@ -90,7 +121,7 @@
   var element = document.getElementById("webchat");
   if (!element || !window.WebChat) { return; }
   var delay = parseInt(element.getAttribute("data-message-delay") || "300", 10);
-  var connection = window.refundConnection;
+  var widget = window.refundWidget;
   window.WebChat.default({
     selector: "#webchat",
     initPayload: "/greet",
@@ -109,11 +140,11 @@
     customMessageDelay: function () { return delay; },
     params: { storage: "session" },
     onSocketEvent: {
-      session_confirm: function () { connection.changed(true); },
-      disconnect: function () { connection.changed(false); },
-      connect_error: function () { connection.changed(false); },
-      agent_typing: function (data) { connection.agentTyping(data); },
-      bot_uttered: function () { connection.agentTyping(null); }
+      session_confirm: function () { widget.changed(true); },
+      disconnect: function () { widget.changed(false); },
+      connect_error: function () { widget.changed(false); },
+      agent_typing: function (data) { widget.agentTyping(data); },
+      bot_uttered: function (message) { widget.agentTyping(null); widget.preview(message); }
     }
   }, null);
 })();
@@ -125,9 +156,14 @@
   // The widget mounts itself at the end of <body>, not inside #webchat.
   var root = document.body;
   if (!document.getElementById("webchat") || !window.MutationObserver) { return; }
-  var names = [[".rw-launcher", "打开或收起云途退款助手"], [".rw-send", "发送"],
+  var names = [[".rw-send", "发送"],
                [".rw-close-button", "收起对话窗口"], [".rw-new-message", "输入您的问题"]];
   function label() {
+    var launcher = root.querySelector(".rw-launcher");
+    var unread = root.querySelector(".rw-unread-count-pastille");
+    // Starts with the badge's visible number, so the spoken name matches what is seen.
+    var name = (unread ? unread.textContent + " 条未读消息，" : "") + "打开或收起云途退款助手";
+    if (launcher && launcher.getAttribute("aria-label") !== name) { launcher.setAttribute("aria-label", name); }
     names.forEach(function (pair) {
       var element = root.querySelector(pair[0]);
       if (element && element.getAttribute("aria-label") !== pair[1]) { element.setAttribute("aria-label", pair[1]); }
