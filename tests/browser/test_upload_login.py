@@ -2,6 +2,8 @@
 page, not the chat; a login link can never send them to another site."""
 from __future__ import annotations
 
+import pytest
+
 from bot.security.tokens import UploadGrant, issue_upload_token
 from harness.servers import JWT_SECRET
 
@@ -45,9 +47,12 @@ def test_a_login_link_never_leaves_the_site(fresh_stack, context):
         page.context.clear_cookies()
 
 
-def test_files_dropped_on_the_form_go_up_with_a_progress_bar(fresh_stack, context, artifacts):
-    token = issue_upload_token(JWT_SECRET, UploadGrant("c1001", "conv-upload-drop", None))
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}],
+                         ids=["desktop", "phone"])
+def test_files_dropped_on_the_form_go_up_with_a_progress_bar(fresh_stack, context, artifacts, viewport):
+    token = issue_upload_token(JWT_SECRET, UploadGrant("c1001", f"conv-upload-drop-{viewport['width']}", None))
     page = context.new_page()
+    page.set_viewport_size(viewport)
     page.goto(f"{fresh_stack.site_url}/login?next=/upload/{token}")
     page.fill("#customer_id", "c1001")
     page.fill("#password", "demo123")
@@ -71,4 +76,4 @@ def test_files_dropped_on_the_form_go_up_with_a_progress_bar(fresh_stack, contex
     assert "合同.pdf" in page.inner_text(".upload-rejected")
     assert page.url.endswith(f"/upload/{token}") and page.evaluate("() => window.progressShown === true")
     assert page.inner_text("#chosen-files") == "未选择文件"  # ready for more
-    page.screenshot(path=str(artifacts / "upload-dropped.png"), full_page=True)
+    page.screenshot(path=str(artifacts / f"upload-dropped-{viewport['width']}.png"), full_page=True)

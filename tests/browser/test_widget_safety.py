@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from bot.web.rasa_client import RasaClient
 from harness.servers import TOKEN
-from tests.browser.widget import BOT_TEXTS, bot_texts, login, open_widget, send, session_id, wait_for_bot
+from tests.browser.widget import BOT_TEXTS, bot_texts, close_widget, login, open_widget, send, session_id, wait_for_bot
 
 HOSTILE = ("请查看[退款说明](javascript:document.title='pwned') 与 ![x](http://203.0.113.9/pixel.png) "
            "以及[帮助中心](https://help.example-cloud.cn/refund)")
@@ -60,8 +62,11 @@ def test_after_logout_the_same_tab_is_a_guest(fresh_stack, context, artifacts):
     page.screenshot(path=str(artifacts / "widget-after-logout.png"), full_page=True)
 
 
-def test_the_next_person_on_a_shared_computer_never_sees_the_last_chat(fresh_stack, context, artifacts):
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}],
+                         ids=["desktop", "phone"])
+def test_the_next_person_on_a_shared_computer_never_sees_the_last_chat(fresh_stack, context, artifacts, viewport):
     page = context.new_page()
+    page.set_viewport_size(viewport)
     login(page, fresh_stack.site_url)
     open_widget(page)
     wait_for_bot(page, "我是云途退款助手")
@@ -69,6 +74,7 @@ def test_the_next_person_on_a_shared_computer_never_sees_the_last_chat(fresh_sta
     wait_for_bot(page, "请选择要退款的订单")
     assert "2026112400010001" in page.inner_text(".rw-messages-container")  # c1001's orders are on screen
     first = session_id(page)
+    close_widget(page)  # on a phone the chat covers the page, logout included
     page.click("#logout")
     page.wait_for_url("**/login")
     assert page.evaluate("() => sessionStorage.length + localStorage.length") == 0
@@ -80,4 +86,4 @@ def test_the_next_person_on_a_shared_computer_never_sees_the_last_chat(fresh_sta
     assert session_id(page) != first
     shown = page.inner_text(".rw-messages-container")
     assert "2026112400010001" not in shown and "我要退款" not in shown
-    page.screenshot(path=str(artifacts / "widget-next-customer.png"), full_page=True)
+    page.screenshot(path=str(artifacts / f"widget-next-customer-{viewport['width']}.png"), full_page=True)

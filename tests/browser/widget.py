@@ -55,3 +55,12 @@ def file_refund(page, order_id: str, reason_button: str = "需求变化", screen
         page.screenshot(path=str(screenshot), full_page=True)
     click_reply(page, "确认提交")
     wait_for_bot(page, "工单号 RF")
+
+
+def close_widget(page) -> None:
+    """Close the chat window (on a phone it covers the page, header and logout included)."""
+    if page.locator(".rw-close-button").is_visible():
+        page.click(".rw-close-button")
+    else:
+        page.click(".rw-launcher")
+    page.wait_for_selector(".rw-new-message", state="detached")
