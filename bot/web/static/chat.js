@@ -184,6 +184,7 @@
       log.setAttribute("role", "log");
       log.setAttribute("aria-live", "polite");
       log.setAttribute("aria-label", "对话记录");
+      log.setAttribute("tabindex", "0");  // scrollable by keyboard too (small screens, 200% zoom)
     }
   }
   label();
