@@ -130,6 +130,11 @@ def test_three_columns_on_a_laptop_and_collapsed_on_a_tablet_and_a_phone(fresh_s
         assert page.locator("#mini-queue a[aria-current='page']").count() == 1
         page.screenshot(path=str(artifacts / f"console-three-columns-{name}.png"), full_page=True)
         assert serious_violations(page) == [], name
+        page.goto(f"{fresh_stack.site_url}/console")  # the queue page at the same size
+        page.wait_for_function("() => document.querySelectorAll('#queue .queue-row').length === 2")
+        assert fits_the_width(page), f"queue {name}"
+        page.screenshot(path=str(artifacts / f"console-queue-{name}.png"), full_page=True)
+        assert serious_violations(page) == [], f"queue {name}"
         context.close()
 
 
