@@ -46,6 +46,8 @@ class Settings:
     redis_url: Optional[str] = None  # shared state of several instances; None: in memory
     socketio_channel: str = "refund-socketio"
     support_file: Path = PROJECT_ROOT / "config" / "support.yml"
+    # Evaluation sets: read only to keep their sentences out of the NLU review export.
+    eval_dir: Path = PROJECT_ROOT.parent / "shared" / "eval"
     login_failures_per_account: int = 5
     login_failures_per_ip: int = 50
     messages_per_minute: int = 30
@@ -172,6 +174,7 @@ def load_settings() -> Settings:
         redis_url=_optional("REFUND_REDIS_URL"),
         socketio_channel=os.environ.get("REFUND_SOCKETIO_CHANNEL", "refund-socketio"),
         support_file=Path(os.environ.get("REFUND_SUPPORT_FILE", PROJECT_ROOT / "config" / "support.yml")),
+        eval_dir=Path(os.environ.get("REFUND_EVAL_DIR", PROJECT_ROOT.parent / "shared" / "eval")),
         login_failures_per_account=_int("REFUND_LOGIN_FAILURES_PER_ACCOUNT", 5),
         login_failures_per_ip=_int("REFUND_LOGIN_FAILURES_PER_IP", 50),
         messages_per_minute=_int("REFUND_MESSAGES_PER_MINUTE", 30),

@@ -97,6 +97,15 @@ class Role(Vocabulary):
 
     AGENT = "agent"        # takes and answers chats
     REVIEWER = "reviewer"  # works refund tickets
+    OPERATOR = "operator"  # watches how the assistant does and labels what it did not understand
+
+
+class ReviewStatus(Vocabulary):
+    """Where a message the assistant did not understand stands in the NLU review inbox."""
+
+    NEW = "new"              # waiting for an operator
+    LABELLED = "labelled"    # an operator said which intent it is: goes to the export
+    DISMISSED = "dismissed"  # not a customer request worth learning (noise, abuse, another language)
 
 
 # Tickets that still hold their order (at most one per order) and may change.

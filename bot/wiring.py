@@ -14,6 +14,7 @@ from bot.billing.sql_adapter import SqlBillingAdapter
 from bot.clock import utcnow
 from bot.handoff.hours import SupportSettings
 from bot.handoff.service import HandoffService
+from bot.nlu.review_inbox import ReviewInbox
 from bot.policy.config import Policy, load_policy
 from bot.refunds.service import RefundService
 from bot.security.customer_accounts import CustomerAccounts
@@ -39,6 +40,7 @@ class Services:
     logins: LoginSessions
     staff: StaffDirectory
     customers: CustomerAccounts
+    nlu_review: ReviewInbox
 
 
 def build_sessions(settings: Settings) -> sessionmaker:
@@ -66,6 +68,7 @@ def build_services(settings: Settings, sessions: sessionmaker | None = None, pol
         logins=LoginSessions(sessions),
         staff=StaffDirectory(sessions),
         customers=CustomerAccounts(sessions),
+        nlu_review=ReviewInbox(sessions, clock),
     )
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Dict
 
-from bot.vocabulary import HandoffKind, HandoffOutcome, HandoffStatus, Role
+from bot.vocabulary import HandoffKind, HandoffOutcome, HandoffStatus, ReviewStatus, Role
 
-ROLE_LABELS: Dict[str, str] = {Role.AGENT: "客服", Role.REVIEWER: "审核员"}
+ROLE_LABELS: Dict[str, str] = {Role.AGENT: "客服", Role.REVIEWER: "审核员", Role.OPERATOR: "运营"}
 
 HANDOFF_STATUS_LABELS: Dict[str, str] = {
     HandoffStatus.WAITING: "排队中",
@@ -54,3 +54,19 @@ def bad_date(name: str) -> str:
 
 def role_required(role: Role) -> str:
     return f"{ROLE_LABELS[role]}角色才能进行这个操作。"
+
+
+# What each intent means, for operators labelling messages in the NLU review inbox.
+INTENT_LABELS: Dict[str, str] = {
+    "greet": "打招呼", "goodbye": "道别", "thank": "道谢", "affirm": "肯定、同意", "deny": "否定、拒绝",
+    "bot_challenge": "问是不是机器人", "request_refund": "申请退款", "ask_refund_status": "查询退款进度",
+    "ask_refund_policy": "咨询退款规则", "ask_refund_amount": "问退款金额（为什么这么少）", "appeal_rejection": "对驳回提出申诉",
+    "request_human": "要求转人工", "cancel": "取消、不办了", "inform": "提供信息（订单号、原因、时间等）",
+    "out_of_scope": "与退款无关", "withdraw_ticket": "撤回退款申请", "complain": "投诉",
+    "ask_refund_channel": "问退到哪里", "ask_pause_release": "问暂停或释放资源", "ask_payout_account": "问收款账户",
+    "rate_service": "评价服务", "request_callback": "要求回电或留言", "nlu_fallback": "没听懂（兜底）",
+}
+REVIEW_STATUS_LABELS: Dict[str, str] = {ReviewStatus.NEW: "待标注", ReviewStatus.LABELLED: "已标注",
+                                        ReviewStatus.DISMISSED: "已忽略"}
+UNKNOWN_INTENT = "请从列表中选择一个意图。"
+NO_SUCH_REVIEW_ITEM = "这条消息不存在。"

@@ -34,7 +34,15 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncRedisManager, AsyncServer
 
-from bot.channels import action_payload, action_validation, event_types, policy_logging, tracker_copies, tracker_history
+from bot.channels import (
+    action_payload,
+    action_validation,
+    event_types,
+    nlu_review,
+    policy_logging,
+    tracker_copies,
+    tracker_history,
+)
 from bot.channels.markdown import safe_markdown
 from bot.channels.replies import (
     EMPTY,
@@ -65,6 +73,7 @@ action_payload.install()  # action calls carry the newest events only and a doma
 tracker_history.install()  # applied events and dialogue states carried on, not recomputed per call
 policy_logging.install()  # the rule policy's debug text of all states built only when logged
 tracker_copies.install()  # tracker copies taken from the state, not by replaying every event
+nlu_review.install()  # badly understood messages kept (masked) for the operators' review inbox
 LOGIN_CHECK_SECONDS = 5.0  # how stale the channel's knowledge of a logout may be
 PING_INTERVAL = PING_TIMEOUT = 10  # seconds
 AGENT_TYPING_EVENT = "agent_typing"  # socket event the widget (static/chat.js) shows as 「客服正在输入…」

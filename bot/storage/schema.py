@@ -240,6 +240,24 @@ class SurveyRow(Base):
     created_at = Column(UTCDateTime, nullable=False)
 
 
+class NluReviewRow(Base):
+    """A customer message the assistant did not understand well (masked), for an operator to label."""
+
+    __tablename__ = "nlu_review"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    text = Column(String(500), nullable=False)  # masked like the logs
+    text_hash = Column(String(64), nullable=False, unique=True)  # of the normalised masked text: one row per wording
+    predicted_intent = Column(String(64), nullable=False)
+    confidence = Column(ExactDecimal(4, 3), nullable=False)
+    seen = Column(Integer, nullable=False, default=1)
+    first_seen = Column(UTCDateTime, nullable=False)
+    last_seen = Column(UTCDateTime, nullable=False, index=True)
+    status = Column(String(16), nullable=False, default="new", index=True)  # new | labelled | dismissed
+    label = Column(String(64))
+    labelled_by = Column(String(32))
+    labelled_at = Column(UTCDateTime)
+
+
 class UploadRow(Base):
     """An evidence file a customer uploaded; the bytes live on disk under their SHA-256."""
 

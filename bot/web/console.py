@@ -4,8 +4,8 @@ in their widget, keep internal notes, act on the linked ticket, hand back or clo
 The browser only talks to this server; only the server holds the Rasa token. Every POST needs
 the CSRF token (X-CSRF-Token header or form field), an HMAC of the browser's nonce cookie and
 the staff member's login (bot.web.cookies.csrf_token). Routes: console_pages.py (HTML),
-console_api.py (JSON), console_stream.py (live updates) and review_pages.py (the reviewers'
-tickets), all behind `StaffAuth.required` (staff_auth.py)."""
+console_api.py (JSON), console_stream.py (live updates), review_pages.py (the reviewers'
+tickets) and nlu_review_pages.py (the operators' review inbox), all behind `StaffAuth.required` (staff_auth.py)."""
 from __future__ import annotations
 
 from jinja2 import Environment
@@ -14,6 +14,7 @@ from sanic import Blueprint
 from bot.web.console_api import add_api_routes
 from bot.web.console_pages import add_page_routes
 from bot.web.console_stream import add_stream_route
+from bot.web.nlu_review_pages import add_nlu_review_routes
 from bot.web.rasa_client import RasaClient
 from bot.web.review_pages import add_review_routes
 from bot.web.staff_auth import StaffAuth
@@ -27,4 +28,5 @@ def create_console(templates: Environment, services: Services, rasa: RasaClient)
     add_api_routes(console, auth, services, rasa)
     add_stream_route(console, auth, services, rasa)
     add_review_routes(console, auth, services)
+    add_nlu_review_routes(console, auth, services)
     return console

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from bot.clock import utcnow
 from bot.handoff.hours import SupportSettings
 from bot.handoff.service import HandoffService
+from bot.nlu.review_inbox import ReviewInbox
 from bot.security.identity import sign_identity
 from bot.security.tokens import UploadGrant, issue_upload_token
 from bot.settings import PROJECT_ROOT
@@ -31,13 +32,13 @@ from bot.storage.seed import DEMO_ORDERS, demo_order
 from bot.uploads.store import UploadStore
 from harness.servers import ACTION_HEADER, ACTION_TOKEN, JWT_SECRET, TOKEN, free_port, wait_for
 
-ROLES = ("guest", "customer", "other_customer", "agent", "reviewer")
+ROLES = ("guest", "customer", "other_customer", "agent", "reviewer", "operator")
 ALL: FrozenSet[str] = frozenset(ROLES)
-STAFF = frozenset({"agent", "reviewer"})
+STAFF = frozenset({"agent", "reviewer", "operator"})
 CUSTOMER = frozenset({"customer"})  # the owner of the resource (c1001); other_customer is c1002
-AGENT, REVIEWER = frozenset({"agent"}), frozenset({"reviewer"})
+AGENT, REVIEWER, OPERATOR = frozenset({"agent"}), frozenset({"reviewer"}), frozenset({"operator"})
 CREDENTIALS = {"customer": ("c1001", "demo123"), "other_customer": ("c1002", "demo123"),
-               "agent": ("a1", "staff123"), "reviewer": ("r1", "staff123")}
+               "agent": ("a1", "staff123"), "reviewer": ("r1", "staff123"), "operator": ("o1", "staff123")}
 
 # (method, route as the app names it) -> roles that get past authorisation. Everything else
 # must be refused (401/403, or sent to a login page).
@@ -79,6 +80,9 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("GET", "/console/tickets"): REVIEWER,
     ("GET", "/console/tickets/<ticket_id:str>"): REVIEWER,
     ("POST", "/console/tickets/<ticket_id:str>/<action:str>"): REVIEWER,
+    ("GET", "/console/nlu"): OPERATOR,
+    ("POST", "/console/nlu/<item_id:int>/<decision:label|dismiss>"): OPERATOR,
+    ("GET", "/console/nlu/export.yml"): OPERATOR,
     # Agents see a customer's tickets in the conversations they handle, not the whole back office.
     ("GET", "/api/backoffice/tickets"): REVIEWER,
     ("GET", "/api/backoffice/tickets/<ticket_id:str>"): REVIEWER,
@@ -186,15 +190,19 @@ def resources(stack):
     queued = handoffs.request("matrix-conversation", "c1001", "requested", None, {"customer_said": ["你好"]})
     with stack.sessions() as db:
         ticket_id = db.scalars(select(TicketRow.ticket_id).where(TicketRow.customer_id == "c1001")).first()
+    inbox = ReviewInbox(stack.sessions)
+    inbox.record("这个东西咋整啊", "nlu_fallback", 0.1)
+    review_item = inbox.items()[0].id
     grant = UploadGrant("c1001", "matrix-conversation", None)
     store = UploadStore(stack.sessions, Path(stack.env["REFUND_UPLOAD_DIR"]), 1024 * 1024, 10)
     upload = store.save(grant, "付款截图.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, utcnow())
     return {"handoff_id": str(queued.handoff.id), "ticket_id": ticket_id, "upload_id": str(upload.upload_id),
-            "token": issue_upload_token(JWT_SECRET, grant), "action": "take"}
+            "token": issue_upload_token(JWT_SECRET, grant), "action": "take", "item_id": str(review_item),
+            "decision": "dismiss"}
 
 
 def concrete(path: str, values: Dict[str, str]) -> str:
-    return re.sub(r"<(\w+)(:\w+)?>", lambda m: values[m.group(1)], path)
+    return re.sub(r"<(\w+)(:[^>]+)?>", lambda m: values[m.group(1)], path)
 
 
 @pytest.mark.parametrize("route", sorted(HTTP_MATRIX), ids=lambda r: f"{r[0]} {r[1]}")

@@ -1,0 +1,43 @@
+"""Badly understood customer messages go to the NLU review inbox (bot/nlu/review_inbox.py).
+
+Wraps Rasa 3.6.21's `MessageProcessor.parse_message`: after Rasa parsed a conversation's message
+(the tracker is given; the HTTP `/model/parse` endpoint passes none and is not recorded), a
+fallback or an unsure best guess is recorded off the event loop. Recording never fails a turn.
+
+Applied by our channels' modules, like the other patches in this package;
+`tests/channels/test_nlu_review.py` fails if Rasa changes the method.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Dict, Optional, Text
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.processor import MessageProcessor
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.nlu.review_inbox import needs_review
+from bot.wiring import services
+
+RASA_ORIGINAL = MessageProcessor.parse_message
+logger = logging.getLogger(__name__)
+
+
+async def parse_message(self: MessageProcessor, message: UserMessage, tracker: Optional[DialogueStateTracker] = None,
+                        only_output_properties: bool = True) -> Dict[Text, Any]:
+    """Rasa's parse, and the message to the review inbox when it was understood badly."""
+    parse_data = await RASA_ORIGINAL(self, message, tracker, only_output_properties)
+    intent = parse_data.get("intent") or {}
+    if tracker is not None and needs_review(intent.get("name"), intent.get("confidence")):
+        try:
+            await asyncio.to_thread(services().nlu_review.record, message.text or "", intent.get("name"),
+                                    intent.get("confidence"))
+        except Exception:  # the inbox is for later; the customer's turn goes on
+            logger.exception("could not keep the message for NLU review")
+    return parse_data
+
+
+def install() -> None:
+    """Record badly understood messages for review (idempotent)."""
+    MessageProcessor.parse_message = parse_message
