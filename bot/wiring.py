@@ -15,6 +15,7 @@ from bot.clock import utcnow
 from bot.handoff.hours import SupportSettings
 from bot.handoff.service import HandoffService
 from bot.nlu.review_inbox import ReviewInbox
+from bot.observability.activity import ConversationActivity
 from bot.policy.config import Policy, load_policy
 from bot.refunds.service import RefundService
 from bot.security.customer_accounts import CustomerAccounts
@@ -41,6 +42,7 @@ class Services:
     staff: StaffDirectory
     customers: CustomerAccounts
     nlu_review: ReviewInbox
+    activity: ConversationActivity
 
 
 def build_sessions(settings: Settings) -> sessionmaker:
@@ -69,6 +71,7 @@ def build_services(settings: Settings, sessions: sessionmaker | None = None, pol
         staff=StaffDirectory(sessions),
         customers=CustomerAccounts(sessions),
         nlu_review=ReviewInbox(sessions, clock),
+        activity=ConversationActivity(sessions, clock),
     )
 
 

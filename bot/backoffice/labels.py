@@ -70,3 +70,8 @@ REVIEW_STATUS_LABELS: Dict[str, str] = {ReviewStatus.NEW: "待标注", ReviewSta
                                         ReviewStatus.DISMISSED: "已忽略"}
 UNKNOWN_INTENT = "请从列表中选择一个意图。"
 NO_SUCH_REVIEW_ITEM = "这条消息不存在。"
+
+
+def dashboard_period_too_long(max_days: int) -> str:
+    return f"请选择不超过 {max_days} 天、且开始日期不晚于结束日期的时间段。"
+NO_SUCH_TABLE = "没有这张表，或时间段不对。"

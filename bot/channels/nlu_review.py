@@ -1,4 +1,5 @@
-"""Badly understood customer messages go to the NLU review inbox (bot/nlu/review_inbox.py).
+"""Badly understood customer messages go to the NLU review inbox (bot/nlu/review_inbox.py), and
+every customer message is counted for the operator dashboard (bot/observability/activity.py).
 
 Wraps Rasa 3.6.21's `MessageProcessor.parse_message`: after Rasa parsed a conversation's message
 (the tracker is given; the HTTP `/model/parse` endpoint passes none and is not recorded), a
@@ -17,7 +18,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.nlu.review_inbox import needs_review
+from bot.nlu.review_inbox import FALLBACK_INTENT, needs_review
 from bot.wiring import services
 
 RASA_ORIGINAL = MessageProcessor.parse_message
@@ -28,13 +29,17 @@ async def parse_message(self: MessageProcessor, message: UserMessage, tracker: O
                         only_output_properties: bool = True) -> Dict[Text, Any]:
     """Rasa's parse, and the message to the review inbox when it was understood badly."""
     parse_data = await RASA_ORIGINAL(self, message, tracker, only_output_properties)
+    if tracker is None:
+        return parse_data
     intent = parse_data.get("intent") or {}
-    if tracker is not None and needs_review(intent.get("name"), intent.get("confidence")):
-        try:
+    try:
+        if services().activity.saw(tracker.sender_id, intent.get("name") == FALLBACK_INTENT):
+            await asyncio.to_thread(services().activity.flush)
+        if needs_review(intent.get("name"), intent.get("confidence")):
             await asyncio.to_thread(services().nlu_review.record, message.text or "", intent.get("name"),
                                     intent.get("confidence"))
-        except Exception:  # the inbox is for later; the customer's turn goes on
-            logger.exception("could not keep the message for NLU review")
+    except Exception:  # the inbox and the counts are for later; the customer's turn goes on
+        logger.exception("could not record the message for the review inbox or the dashboard")
     return parse_data
 
 

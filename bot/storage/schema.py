@@ -258,6 +258,23 @@ class NluReviewRow(Base):
     labelled_at = Column(UTCDateTime)
 
 
+class ConversationDayRow(Base):
+    """A conversation that had customer messages on a (Beijing) day: the dashboard's count."""
+
+    __tablename__ = "conversation_days"
+    day = Column(Date, primary_key=True)
+    conversation_id = Column(String(128), primary_key=True)
+
+
+class MessageDayRow(Base):
+    """How many customer messages a (Beijing) day had, and how many the assistant did not understand."""
+
+    __tablename__ = "message_days"
+    day = Column(Date, primary_key=True)
+    messages = Column(Integer, nullable=False, default=0)
+    fallbacks = Column(Integer, nullable=False, default=0)
+
+
 class UploadRow(Base):
     """An evidence file a customer uploaded; the bytes live on disk under their SHA-256."""
 

@@ -5,7 +5,8 @@ The browser only talks to this server; only the server holds the Rasa token. Eve
 the CSRF token (X-CSRF-Token header or form field), an HMAC of the browser's nonce cookie and
 the staff member's login (bot.web.cookies.csrf_token). Routes: console_pages.py (HTML),
 console_api.py (JSON), console_stream.py (live updates), review_pages.py (the reviewers'
-tickets) and nlu_review_pages.py (the operators' review inbox), all behind `StaffAuth.required` (staff_auth.py)."""
+tickets), nlu_review_pages.py and dashboard_pages.py (the operators' review inbox and
+dashboard), all behind `StaffAuth.required` (staff_auth.py)."""
 from __future__ import annotations
 
 from jinja2 import Environment
@@ -14,6 +15,7 @@ from sanic import Blueprint
 from bot.web.console_api import add_api_routes
 from bot.web.console_pages import add_page_routes
 from bot.web.console_stream import add_stream_route
+from bot.web.dashboard_pages import add_dashboard_routes
 from bot.web.nlu_review_pages import add_nlu_review_routes
 from bot.web.rasa_client import RasaClient
 from bot.web.review_pages import add_review_routes
@@ -29,4 +31,5 @@ def create_console(templates: Environment, services: Services, rasa: RasaClient)
     add_stream_route(console, auth, services, rasa)
     add_review_routes(console, auth, services)
     add_nlu_review_routes(console, auth, services)
+    add_dashboard_routes(console, auth, services)
     return console

@@ -1,4 +1,5 @@
-"""nlu_review: customer messages the assistant did not understand well, for operators to label
+"""nlu_review (messages the assistant did not understand well, for operators to label) and the
+dashboard's daily counts (conversation_days, message_days)
 
 Revision ID: 0005
 Revises: 0004
@@ -34,9 +35,22 @@ def upgrade() -> None:
     )
     op.create_index('ix_nlu_review_last_seen', 'nlu_review', ['last_seen'], unique=False)
     op.create_index('ix_nlu_review_status', 'nlu_review', ['status'], unique=False)
+    op.create_table('conversation_days',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('conversation_id', sa.String(length=128), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'conversation_id')
+    )
+    op.create_table('message_days',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('messages', sa.Integer(), nullable=False),
+    sa.Column('fallbacks', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('day')
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('message_days')
+    op.drop_table('conversation_days')
     op.drop_index('ix_nlu_review_status', table_name='nlu_review')
     op.drop_index('ix_nlu_review_last_seen', table_name='nlu_review')
     op.drop_table('nlu_review')

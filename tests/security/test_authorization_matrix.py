@@ -83,6 +83,8 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("GET", "/console/nlu"): OPERATOR,
     ("POST", "/console/nlu/<item_id:int>/<decision:label|dismiss>"): OPERATOR,
     ("GET", "/console/nlu/export.yml"): OPERATOR,
+    ("GET", "/console/dashboard"): OPERATOR,
+    ("GET", "/console/dashboard/csv/<key:[a-z_]+>"): OPERATOR,
     # Agents see a customer's tickets in the conversations they handle, not the whole back office.
     ("GET", "/api/backoffice/tickets"): REVIEWER,
     ("GET", "/api/backoffice/tickets/<ticket_id:str>"): REVIEWER,
@@ -198,7 +200,7 @@ def resources(stack):
     upload = store.save(grant, "付款截图.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, utcnow())
     return {"handoff_id": str(queued.handoff.id), "ticket_id": ticket_id, "upload_id": str(upload.upload_id),
             "token": issue_upload_token(JWT_SECRET, grant), "action": "take", "item_id": str(review_item),
-            "decision": "dismiss"}
+            "decision": "dismiss", "key": "daily"}
 
 
 def concrete(path: str, values: Dict[str, str]) -> str:
