@@ -17,28 +17,14 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels import (
-    action_payload,
-    action_validation,
-    event_types,
-    nlu_review,
-    policy_logging,
-    tracker_copies,
-    tracker_history,
-)
+from bot.channels import rasa_patches
 from bot.channels.replies import EMPTY, MAX_MESSAGE_CHARS, TOO_LONG
 from bot.nlu.normalize import normalize_text
 from bot.security.identity import sign_identity
 from bot.settings import load_settings
 
 MAX_SENDER_CHARS = 128
-action_validation.install()  # a validator built once for action responses (see the module)
-event_types.install()  # event classes looked up once per name, not once per stored event
-action_payload.install()  # action calls carry the newest events only and a domain built once
-tracker_history.install()  # applied events and dialogue states carried on, not recomputed per call
-nlu_review.install()  # badly understood messages kept (masked) for the operators' review inbox
-policy_logging.install()  # the rule policy's debug text of all states built only when logged
-tracker_copies.install()  # tracker copies taken from the state, not by replaying every event
+rasa_patches.install()  # our changes to Rasa 3.6.21 (bot/channels/rasa_patches.py)
 
 
 class DevRestInput(InputChannel):

@@ -34,15 +34,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncRedisManager, AsyncServer
 
-from bot.channels import (
-    action_payload,
-    action_validation,
-    event_types,
-    nlu_review,
-    policy_logging,
-    tracker_copies,
-    tracker_history,
-)
+from bot.channels import rasa_patches
 from bot.channels.markdown import safe_markdown
 from bot.channels.replies import (
     EMPTY,
@@ -67,13 +59,7 @@ from bot.settings import client_address, load_settings
 from bot.wiring import services
 
 logger = logging.getLogger(__name__)
-action_validation.install()  # a validator built once for action responses (see the module)
-event_types.install()  # event classes looked up once per name, not once per stored event
-action_payload.install()  # action calls carry the newest events only and a domain built once
-tracker_history.install()  # applied events and dialogue states carried on, not recomputed per call
-policy_logging.install()  # the rule policy's debug text of all states built only when logged
-tracker_copies.install()  # tracker copies taken from the state, not by replaying every event
-nlu_review.install()  # badly understood messages kept (masked) for the operators' review inbox
+rasa_patches.install()  # our changes to Rasa 3.6.21 (bot/channels/rasa_patches.py)
 LOGIN_CHECK_SECONDS = 5.0  # how stale the channel's knowledge of a logout may be
 PING_INTERVAL = PING_TIMEOUT = 10  # seconds
 AGENT_TYPING_EVENT = "agent_typing"  # socket event the widget (static/chat.js) shows as 「客服正在输入…」
