@@ -79,7 +79,9 @@ def test_customer_messages_typing_and_ticket_changes_arrive_without_reload(fresh
         agent.click("#send-reply")
         wait_for_bot(customer, "收到，我看一下您的账单。")
         customer.wait_for_selector(".rw-agent-typing", state="hidden", timeout=10_000)  # the message ends it
-        assert customer.locator(".rw-response.rw-agent").last.get_attribute("data-agent") == "人工客服 · 小李"
+        bubble = customer.locator(".rw-response.rw-agent").last
+        assert bubble.get_attribute("data-agent") == "人工客服 · 小李" and bubble.get_attribute("data-initial") == "李"
+        assert bubble.evaluate("e => getComputedStyle(e, '::after').content") == '"李"'  # the avatar's initial
         assert "打分" not in bot_texts(customer)  # still no survey while the agent is helping
         # Closing asks for the survey once; the console page turns into a read-only record.
         agent.click("#close")

@@ -177,6 +177,7 @@
       if (signed) {
         bubble.classList.add("rw-agent");
         bubble.setAttribute("data-agent", "人工客服 · " + signed[1]);
+        bubble.setAttribute("data-initial", signed[1].trim().slice(-1));  // 小李 → 李, shown as an avatar
       }
     });
     var log = root.querySelector(".rw-messages-container");
