@@ -291,7 +291,7 @@ class HandoffService:
             return _handoff(row) if row else None
 
     def history(self, wanted: HistoryFilter, limit: int = HISTORY_LIMIT) -> List[Handoff]:
-        """Finished conversations (handed back, closed, timed out, messages dealt with), newest
+        """Finished conversations (handed back, closed or timed out), newest
         first, narrowed by `wanted`."""
         query = select(HandoffRow).where(HandoffRow.status.in_((HandoffStatus.RESOLVED, HandoffStatus.TIMED_OUT)))
         if wanted.since is not None:
