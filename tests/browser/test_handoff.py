@@ -29,6 +29,7 @@ def test_handoff_agent_console_and_survey(fresh_stack, browser, artifacts):
         open_widget(customer)
         wait_for_bot(customer, "我是云途退款助手")
         file_refund(customer, demo_order("in_window").order_id)
+        assert "打分" not in bot_texts(customer)  # filing resolves nothing yet: no survey
         send(customer, "转人工")
         wait_for_bot(customer, "正在为您转接人工客服")
         send(customer, XSS)
@@ -46,7 +47,8 @@ def test_handoff_agent_console_and_survey(fresh_stack, browser, artifacts):
         assert agent.locator("#transcript img").count() == 0
         wait_for_bot(customer, "【人工客服 小李】")
 
-        agent.fill("#reply-text", "您好，我来帮您加急处理这笔退款。")
+        agent.type("#reply-text", "您好，我来帮您加急处理这笔退款。", delay=20)
+        customer.wait_for_selector(".rw-agent-typing:has-text('人工客服 小李 正在输入…')", timeout=10_000)
         agent.click("#send-reply")
         wait_for_bot(customer, "【人工客服 小李】您好，我来帮您加急处理这笔退款。")
         # The agent is shown as a person: a bubble of its own, with the agent's name above it.
