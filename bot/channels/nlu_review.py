@@ -19,6 +19,7 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.nlu.review_inbox import FALLBACK_INTENT, needs_review
+from bot.observability.activity import FLUSH_SECONDS
 from bot.wiring import services
 
 RASA_ORIGINAL = MessageProcessor.parse_message
@@ -35,12 +36,39 @@ async def parse_message(self: MessageProcessor, message: UserMessage, tracker: O
     try:
         if services().activity.saw(tracker.sender_id, intent.get("name") == FALLBACK_INTENT):
             await asyncio.to_thread(services().activity.flush)
+        else:
+            _flush_later()
         if needs_review(intent.get("name"), intent.get("confidence")):
             await asyncio.to_thread(services().nlu_review.record, message.text or "", intent.get("name"),
                                     intent.get("confidence"))
     except Exception:  # the inbox and the counts are for later; the customer's turn goes on
         logger.exception("could not record the message for the review inbox or the dashboard")
     return parse_data
+
+
+_flush_pending: Optional[asyncio.TimerHandle] = None
+
+
+def _flush_later() -> None:
+    """Write the counts within FLUSH_SECONDS even if no other message comes (a quiet server)."""
+    global _flush_pending
+    if _flush_pending is not None:
+        return
+    loop = asyncio.get_running_loop()
+
+    def flush_now() -> None:
+        global _flush_pending
+        _flush_pending = None
+        loop.create_task(_flush())
+
+    _flush_pending = loop.call_later(FLUSH_SECONDS, flush_now)
+
+
+async def _flush() -> None:
+    try:
+        await asyncio.to_thread(services().activity.flush)
+    except Exception:
+        logger.exception("could not write the dashboard's daily counts")
 
 
 def install() -> None:
