@@ -38,7 +38,7 @@ async def parse_message(self: MessageProcessor, message: UserMessage, tracker: O
             await asyncio.to_thread(services().activity.flush)
         else:
             _flush_later()
-        if needs_review(intent.get("name"), intent.get("confidence")):
+        if needs_review(intent.get("name"), intent.get("confidence"), in_form=bool(tracker.active_loop_name)):
             await asyncio.to_thread(services().nlu_review.record, message.text or "", intent.get("name"),
                                     intent.get("confidence"))
     except Exception:  # the inbox and the counts are for later; the customer's turn goes on

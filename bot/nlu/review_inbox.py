@@ -46,12 +46,14 @@ class ReviewItem:
     labelled_by: Optional[str]
 
 
-def needs_review(intent: Optional[str], confidence: object) -> bool:
-    """Whether a parse result goes to the inbox: the fallback, or an unsure best guess."""
-    if not intent:
+def needs_review(intent: Optional[str], confidence: object, in_form: bool = False) -> bool:
+    """Whether a parse result goes to the inbox: the fallback, or an unsure best guess — but
+    inside a form an unsure guess is usually an answer the form reads itself (「需求变化」),
+    so there only the fallback counts."""
+    if not intent or intent == FALLBACK_INTENT:
         return True
-    if intent == FALLBACK_INTENT:
-        return True
+    if in_form:
+        return False
     try:
         return Decimal(str(confidence)) < REVIEW_BELOW
     except ArithmeticError:

@@ -28,6 +28,11 @@ def test_what_needs_a_human_look(intent, confidence, kept):
     assert needs_review(intent, confidence) is kept
 
 
+def test_inside_a_form_only_the_fallback_needs_a_look():
+    assert not needs_review("inform", 0.2, in_form=True)  # a form answer the form reads itself
+    assert needs_review("nlu_fallback", 0.9, in_form=True) and needs_review(None, None, in_form=True)
+
+
 def test_personal_data_never_reaches_the_inbox(inbox):
     inbox.record("我手机13812345678，身份证110101199003071234，卡号6222020200112233445 退钱", "nlu_fallback", 0.1)
     text = inbox.items()[0].text
