@@ -20,12 +20,17 @@ NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 HELD_OUT_DIR = PROJECT_ROOT / "tests" / "nlu"  # our held-out test sets (absent from a production image)
 
 
+def listed_status(request: Request) -> str:
+    """Which part of the inbox the page lists (`?status=`), the new messages unless it is a known state."""
+    wanted = request.args.get("status", ReviewStatus.NEW)
+    return wanted if wanted in ReviewStatus.values() else ReviewStatus.NEW.value
+
+
 def add_nlu_review_routes(console: Blueprint, auth: StaffAuth, services: Services) -> None:
     inbox, intents = services.nlu_review, domain_intents(DOMAIN_FILE)
 
     def page(request: Request, status_code: int = 200, error: str = "") -> response.HTTPResponse:
-        shown = request.args.get("status", ReviewStatus.NEW)
-        shown = shown if shown in ReviewStatus.values() else ReviewStatus.NEW
+        shown = listed_status(request)
         rows = [{"id": i.id, "text": i.text, "predicted": labels.INTENT_LABELS.get(i.predicted_intent, i.predicted_intent),
                  "predicted_code": i.predicted_intent, "confidence": f"{i.confidence:.2f}", "seen": i.seen,
                  "last_seen": format_customer_time(i.last_seen), "label": i.label,
@@ -48,7 +53,7 @@ def add_nlu_review_routes(console: Blueprint, auth: StaffAuth, services: Service
         done = inbox.label(item_id, intent, staff.staff_id) if decision == "label" else inbox.dismiss(item_id, staff.staff_id)
         if done is None:
             return page(request, 404, labels.NO_SUCH_REVIEW_ITEM)
-        return response.redirect(f"/console/nlu?status={request.args.get('status', ReviewStatus.NEW)}#inbox")
+        return response.redirect(f"/console/nlu?status={listed_status(request)}#inbox")
 
     @console.get("/nlu/export.yml")
     @auth.required(role=Role.OPERATOR, page=True)
