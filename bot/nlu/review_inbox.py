@@ -62,8 +62,7 @@ def needs_review(intent: Optional[str], confidence: object, in_form: bool = Fals
 
 def wording_key(text: str) -> str:
     """One key for the same wording: normalised (full-width, traditional, case) and spaces squeezed."""
-    squeezed = re.sub(r"\s+", " ", normalize_text(text)).strip().lower()
-    return squeezed
+    return re.sub(r"\s+", " ", normalize_text(text)).strip().lower()
 
 
 class ReviewInbox:
@@ -80,21 +79,22 @@ class ReviewInbox:
         digest = hashlib.sha256(wording_key(masked).encode("utf-8")).hexdigest()
         score = _confidence(confidence)
         now = self.clock()
-        with self._sessions.begin() as session:
-            counted = session.execute(update(NluReviewRow).where(NluReviewRow.text_hash == digest)
-                                      .values(seen=NluReviewRow.seen + 1, last_seen=now))
-            if counted.rowcount:
-                return True
+        if self._count_again(digest, now):
+            return True
         try:
             with self._sessions.begin() as session:
                 session.add(NluReviewRow(text=masked, text_hash=digest, predicted_intent=(intent or FALLBACK_INTENT)[:64],
                                          confidence=score, seen=1, first_seen=now, last_seen=now,
                                          status=ReviewStatus.NEW))
         except IntegrityError:  # the same wording arrived twice at once: count it instead
-            with self._sessions.begin() as session:
-                session.execute(update(NluReviewRow).where(NluReviewRow.text_hash == digest)
-                                .values(seen=NluReviewRow.seen + 1, last_seen=now))
+            self._count_again(digest, now)
         return True
+
+    def _count_again(self, digest: str, now: datetime) -> bool:
+        """One more sighting of a stored wording; False when it is not stored yet."""
+        with self._sessions.begin() as session:
+            return session.execute(update(NluReviewRow).where(NluReviewRow.text_hash == digest)
+                                   .values(seen=NluReviewRow.seen + 1, last_seen=now)).rowcount > 0
 
     def items(self, status: Optional[str] = ReviewStatus.NEW, limit: int = 200) -> List[ReviewItem]:
         """The inbox, most frequent first, then the newest."""
