@@ -66,9 +66,14 @@ bench: setup train
 nlu-report: setup train
 	$(PY) scripts/nlu_report.py "$$(cat var/current-model)"
 
-# Example: make quote ORDER=2026112400010001 REASON=demand_change
-quote: setup db
-	$(PY) -m bot.commands.quote --order $(ORDER) --reason $(REASON)
+# Examples: make quote ORDER=2026112400010001 REASON=demand_change
+#   make quote ORDER_FILE=examples/orders/multi_instance.json REASON=demand_change AT=2026-03-04T10:00:00+08:00
+#   make quote ORDER_FILE=examples/orders/downgrade.json DOWNGRADE_TO=ecs.2c4g AT=2026-06-01T10:00:00+08:00
+#   make quote ORDER_FILE=examples/orders/sla_claim.json SLA_CLAIM=1 AT=2026-11-20T10:00:00+08:00 POLICY=policies/tencent.yml
+QUOTE_ACTION = $(if $(DOWNGRADE_TO),--downgrade-to $(DOWNGRADE_TO),$(if $(SLA_CLAIM),--sla-claim,--reason $(REASON)))
+quote: setup $(if $(ORDER_FILE),,db)
+	$(PY) -m bot.commands.quote $(if $(ORDER_FILE),--order-file $(ORDER_FILE),--order $(ORDER)) $(QUOTE_ACTION) \
+		$(if $(AT),--at $(AT)) $(if $(POLICY),--policy $(POLICY))
 
 # Staff accounts (the only staff outside development). Examples:
 # make staff ARGS='add r7 --name "审核员 小周" --roles reviewer --api-token'   make staff ARGS=list

@@ -41,6 +41,15 @@ class RefundReason(Vocabulary):
     WRONG_PURCHASE = "wrong_purchase"        # wrong region, size or term
 
 
+class TicketKind(Vocabulary):
+    """What a ticket asks for: a refund that ends the service, a downgrade that keeps it on a
+    smaller configuration, or SLA compensation paid as a voucher."""
+
+    REFUND = "refund"
+    DOWNGRADE = "downgrade"
+    SLA_CLAIM = "sla_claim"
+
+
 class TicketStatus(Vocabulary):
     SUBMITTED = "submitted"
     UNDER_REVIEW = "under_review"

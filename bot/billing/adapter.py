@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import List, Optional, Protocol
 
-from bot.billing.models import Customer, Instance, Order, Outage
+from bot.billing.models import Customer, Instance, Order, Outage, Spec
 
 
 class BillingAdapter(Protocol):
@@ -24,6 +24,12 @@ class BillingAdapter(Protocol):
 
     def get_instance(self, customer_id: str, instance_id: str) -> Optional[Instance]:
         """The instance if it belongs to `customer_id`."""
+
+    def changes_of(self, customer_id: str, order_id: str) -> List[Order]:
+        """The customer's orders that renew or upgrade `order_id`, oldest first."""
+
+    def specs_for(self, product_code: str) -> List[Spec]:
+        """The configurations the product is sold in (downgrade targets), cheapest first."""
 
     def outages_for(self, instance_id: str) -> List[Outage]:
         """Recorded outages of an instance."""

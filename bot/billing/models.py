@@ -10,6 +10,8 @@ from bot.money import ZERO
 
 BILLING_MODES = ("prepaid", "payg")
 ORDER_TYPES = ("new", "renewal", "upgrade")
+# What the order bought, as the quote treats it (README "Order file" has one example of each).
+ORDER_KINDS = ("new", "renewal", "upgrade", "multi_instance", "resource_package")
 ITEM_KINDS = ("resource", "config_change_fee", "value_added_service_fee", "handling_fee")
 
 
@@ -74,6 +76,24 @@ class DurationDiscount:
 
 
 @dataclass(frozen=True)
+class ResourcePackage:
+    """A prepaid quantity used up over time (traffic, storage, calls): `used` of `total` units."""
+
+    total: Decimal
+    used: Decimal
+    unit: str = "GB"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A configuration a resource can be changed to, with its monthly list price."""
+
+    spec_code: str
+    name: str
+    monthly_price: Decimal
+
+
+@dataclass(frozen=True)
 class Order:
     """A billing order for one resource."""
 
@@ -104,6 +124,24 @@ class Order:
     converted_from_payg: bool = False
     invoiced: bool = False
     status: str = "active"  # active | released | refunded
+    # Several identical instances bought in one order (the no-reason quota counts each one).
+    quantity: int = 1
+    # The list ("original") price of the whole order before any discount; providers that charge
+    # use at the original price × the discount of the time used need it (0: unknown).
+    original_price: Decimal = ZERO
+    # The order this one changes or extends (an upgrade's or a renewal's base order).
+    parent_order_id: Optional[str] = None
+    package: Optional[ResourcePackage] = None
+    spec_name: str = ""  # the configuration bought, e.g. "4核8G"
+
+    @property
+    def kind(self) -> str:
+        """One of ORDER_KINDS."""
+        if self.package is not None:
+            return "resource_package"
+        if self.quantity > 1:
+            return "multi_instance"
+        return self.order_type
 
     @property
     def amount_due(self) -> Decimal:
@@ -157,3 +195,6 @@ class OrderContext:
     order: Order
     no_reason_refunds_this_year: int = 0
     outages: Tuple[Outage, ...] = field(default_factory=tuple)
+    # Orders that changed or extended this one on the same resource (upgrades, renewals);
+    # refunding the resource settles each of them over its own period.
+    changes: Tuple[Order, ...] = field(default_factory=tuple)

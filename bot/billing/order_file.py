@@ -2,11 +2,13 @@
 The format is documented in README.md ("Quote command line")."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Dict, List, Optional, Tuple
 
 from bot.billing.models import (
+    ORDER_TYPES,
     DurationDiscount,
     HourlyCharge,
     HourlyTier,
@@ -15,6 +17,8 @@ from bot.billing.models import (
     OrderContext,
     Outage,
     Payment,
+    ResourcePackage,
+    Spec,
 )
 
 
@@ -24,12 +28,50 @@ class OrderFileError(ValueError):
 
 def order_context_from_json(data: Dict[str, Any]) -> OrderContext:
     """Build an OrderContext from the documented JSON shape, with clear errors."""
+    order = _order(data)
+    changes = []
+    for n, raw in enumerate(_list(data, "changes")):
+        if not isinstance(raw, dict):
+            raise OrderFileError(f"changes[{n}] must be an object")
+        try:
+            change = _order({"product_code": order.product_code, "instance_id": order.instance_id, **raw})
+        except OrderFileError as exc:
+            raise OrderFileError(f"changes[{n}]: {exc}") from exc
+        if change.order_type not in ("renewal", "upgrade"):
+            raise OrderFileError(f"changes[{n}]: order_type must be renewal or upgrade")
+        changes.append(replace(change, parent_order_id=order.order_id))
+    outages = tuple(Outage(order.instance_id or "", _time(o, "started_at"), _time(o, "ended_at"))
+                    for o in _list(data, "outages"))
+    used = data.get("no_reason_refunds_this_year", 0)
+    if not isinstance(used, int) or used < 0:
+        raise OrderFileError("no_reason_refunds_this_year must be a whole number >= 0")
+    return OrderContext(order=order, no_reason_refunds_this_year=used, outages=outages, changes=tuple(changes))
+
+
+def specs_from_json(data: Dict[str, Any]) -> List[Spec]:
+    """The configurations the order's resource can change to (`specs` in the order file)."""
+    specs = []
+    for n, raw in enumerate(_list(data, "specs")):
+        if not isinstance(raw, dict):
+            raise OrderFileError(f"specs[{n}] must be an object")
+        specs.append(Spec(_str(raw, "spec_code"), str(raw.get("name") or raw["spec_code"]),
+                          _money(raw, "monthly_price")))
+    return specs
+
+
+def _order(data: Dict[str, Any]) -> Order:
+    order_type = data.get("order_type", "new")
+    if order_type not in ORDER_TYPES:
+        raise OrderFileError(f"order_type must be one of {', '.join(ORDER_TYPES)}, got {order_type!r}")
+    quantity = data.get("quantity", 1)
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= 1000:
+        raise OrderFileError(f"quantity must be a whole number of instances (1-1000), got {quantity!r}")
     try:
-        order = Order(
+        return Order(
             order_id=_str(data, "order_id"), customer_id=data.get("customer_id", "cli"),
             product_code=_str(data, "product_code"), product_name=data.get("product_name", data["product_code"]),
             instance_id=data.get("instance_id"), billing_mode=data.get("billing_mode", "prepaid"),
-            order_type=data.get("order_type", "new"), term_months=int(data.get("term_months", 12)),
+            order_type=order_type, term_months=int(data.get("term_months", 12)),
             created_at=_time(data, "activated_at"), activated_at=_time(data, "activated_at"),
             expires_at=_time(data, "expires_at") if data.get("expires_at") else None,
             items=tuple(LineItem(i.get("kind", "resource"), i.get("description", ""), _money(i, "amount"))
@@ -47,13 +89,22 @@ def order_context_from_json(data: Dict[str, Any]) -> OrderContext:
             has_unpaid_items=bool(data.get("has_unpaid_items", False)),
             converted_from_payg=bool(data.get("converted_from_payg", False)),
             invoiced=bool(data.get("invoiced", False)),
+            quantity=quantity, original_price=_money(data, "original_price", "0"),
+            package=_package(data.get("package")), spec_name=str(data.get("spec_name", "")),
         )
     except KeyError as exc:
         raise OrderFileError(f"missing field: {exc.args[0]}") from exc
-    outages = tuple(Outage(order.instance_id or "", _time(o, "started_at"), _time(o, "ended_at"))
-                    for o in data.get("outages", []))
-    return OrderContext(order=order, no_reason_refunds_this_year=int(data.get("no_reason_refunds_this_year", 0)),
-                        outages=outages)
+
+
+def _package(raw: Any) -> Optional[ResourcePackage]:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise OrderFileError("package must be an object: {\"total\": \"1024\", \"used\": \"0\", \"unit\": \"GB\"}")
+    total, used = _money(raw, "total"), _money(raw, "used", "0")
+    if total <= 0 or used < 0:
+        raise OrderFileError("package: total must be positive and used not negative")
+    return ResourcePackage(total, used, str(raw.get("unit", "GB")))
 
 
 def _tiers(data: Dict[str, Any], key: str) -> Tuple[HourlyTier, ...]:

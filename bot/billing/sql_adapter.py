@@ -7,8 +7,8 @@ from typing import List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.billing.models import Customer, HourlyTier, Instance, LineItem, Order, Outage, Payment
-from bot.storage.schema import CustomerRow, InstanceRow, OrderRow, OutageRow
+from bot.billing.models import Customer, HourlyTier, Instance, LineItem, Order, Outage, Payment, ResourcePackage, Spec
+from bot.storage.schema import CustomerRow, InstanceRow, OrderRow, OutageRow, ProductSpecRow
 
 
 class SqlBillingAdapter:
@@ -57,6 +57,21 @@ class SqlBillingAdapter:
             return Instance(row.instance_id, row.customer_id, row.product_code, row.name,
                             row.region, row.status)
 
+    def changes_of(self, customer_id: str, order_id: str) -> List[Order]:
+        """The customer's orders that renew or upgrade `order_id`, oldest first."""
+        query = (select(OrderRow)
+                 .where(OrderRow.parent_order_id == order_id, OrderRow.customer_id == customer_id)
+                 .order_by(OrderRow.activated_at))
+        with self._sessions() as session:
+            return [_order(row) for row in session.scalars(query)]
+
+    def specs_for(self, product_code: str) -> List[Spec]:
+        """The configurations the product is sold in, cheapest first."""
+        query = (select(ProductSpecRow).where(ProductSpecRow.product_code == product_code)
+                 .order_by(ProductSpecRow.monthly_price))
+        with self._sessions() as session:
+            return [Spec(r.spec_code, r.name, r.monthly_price) for r in session.scalars(query)]
+
     def outages_for(self, instance_id: str) -> List[Outage]:
         query = select(OutageRow).where(OutageRow.instance_id == instance_id)
         with self._sessions() as session:
@@ -80,5 +95,8 @@ def _order(row: OrderRow) -> Order:
         hourly_tiers=tuple(HourlyTier(t["up_to_hours"], Decimal(t["price"])) for t in row.hourly_tiers),
         promotional_no_refund=row.promotional_no_refund, transferred=row.transferred,
         has_unpaid_items=row.has_unpaid_items, converted_from_payg=row.converted_from_payg,
-        invoiced=row.invoiced, status=row.status,
+        invoiced=row.invoiced, status=row.status, quantity=row.quantity, original_price=row.original_price,
+        parent_order_id=row.parent_order_id, spec_name=row.spec.name if row.spec is not None else "",
+        package=(ResourcePackage(row.package_total, row.package_used or Decimal(0), row.package_unit or "GB")
+                 if row.package_total is not None else None),
     )

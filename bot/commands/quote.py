@@ -3,6 +3,8 @@
     python -m bot.commands.quote --order 2026112400010001 --reason demand_change
     python -m bot.commands.quote --order-file order.json --reason service_issue \
         --policy policies/huawei.yml --at 2026-11-26T10:00:00+08:00
+    python -m bot.commands.quote --order-file examples/orders/downgrade.json --downgrade-to ecs.2c4g
+    python -m bot.commands.quote --order-file examples/orders/sla_claim.json --sla-claim
 
 The order file format is documented in README.md ("Quote command line").
 """
@@ -15,8 +17,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import List, Optional
 
-from bot.billing.order_file import OrderFileError, order_context_from_json
+from bot.billing.models import Spec
+from bot.billing.order_file import OrderFileError, order_context_from_json, specs_from_json
 from bot.clock import ensure_aware, utcnow
+from bot.policy.changes import quote_downgrade, quote_sla_claim
 from bot.policy.config import PolicyError, load_policy
 from bot.policy.engine import quote_refund
 from bot.policy.quote import Quote
@@ -30,7 +34,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--order", help="order id in the configured database")
     source.add_argument("--order-file", type=Path, help="JSON file describing an order")
-    parser.add_argument("--reason", required=True, choices=sorted(RefundReason.values()))
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--reason", choices=sorted(RefundReason.values()), help="quote a refund for this reason")
+    action.add_argument("--downgrade-to", metavar="SPEC", help="quote a downgrade to this spec_code")
+    action.add_argument("--sla-claim", action="store_true", help="quote SLA compensation for the outages")
     parser.add_argument("--customer", help="owner of --order (default: looked up)")
     parser.add_argument("--policy", type=Path, help="policy file (default: REFUND_POLICY_FILE)")
     parser.add_argument("--at", help="request time, ISO 8601 with zone (default: now)")
@@ -55,15 +62,33 @@ def _quote(args: argparse.Namespace, now: datetime) -> Quote:
             raise OrderFileError(f"cannot read {args.order_file}: {exc}") from exc
         if not isinstance(data, dict):
             raise OrderFileError("the order file must hold a JSON object")
-        return quote_refund(order_context_from_json(data), args.reason, now, policy)
+        ctx = order_context_from_json(data)
+        if args.sla_claim:
+            return quote_sla_claim(ctx, now, policy)
+        if args.downgrade_to:
+            return quote_downgrade(ctx, _spec(specs_from_json(data), args.downgrade_to), now, policy)
+        return quote_refund(ctx, args.reason, now, policy)
     service = build_services(settings, policy=policy, clock=lambda: now).refunds
     customer = args.customer or service.owner_of(args.order)
     if customer is None:
         raise LookupError(f"order {args.order} not found")
-    quote = service.quote(customer, args.order, args.reason)
+    if args.sla_claim:
+        quote = service.quote_sla_claim(customer, args.order)
+    elif args.downgrade_to:
+        quote = service.quote_downgrade(customer, args.order, args.downgrade_to)
+    else:
+        quote = service.quote(customer, args.order, args.reason)
     if quote is None:
-        raise LookupError(f"order {args.order} not found")
+        raise LookupError(f"order {args.order} (or that configuration) not found")
     return quote
+
+
+def _spec(specs: List[Spec], code: str) -> Spec:
+    found = next((s for s in specs if s.spec_code == code), None)
+    if found is None:
+        known = ", ".join(s.spec_code for s in specs) or "none"
+        raise OrderFileError(f"spec {code!r} is not in the order file's specs (known: {known})")
+    return found
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ Every number a provider may change lives here, never in the engine. A malformed 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -20,6 +20,9 @@ DESTINATIONS = ("original_route", "account_balance")
 CONSUMPTION_METHODS = ("time_proportional", "monthly_plus_hourly")
 UNITS = ("hour", "day")
 QUOTA_SCOPES = ("product", "account")
+CONSUMPTION_BASES = ("paid", "original_price")
+# How a downgrade (降配) refund is computed; see bot.policy.changes.
+DOWNGRADE_METHODS = ("refund_then_buy", "price_ratio", "price_difference")
 EXCLUSIONS = ("promotional_no_refund", "transferred", "unpaid_items")
 
 
@@ -36,6 +39,17 @@ class NoReasonWindow:
     quota_scope: str
     returns_vouchers: bool
     returns_coupons: bool
+    # Products sharing one quota (Alibaba: ECS, RDS and virtual hosts together); others alone.
+    shared_by: Tuple[Tuple[str, ...], ...] = ()
+    excluded_products: Tuple[str, ...] = ()
+
+    def quota_products(self, product_code: str) -> Optional[Tuple[str, ...]]:
+        """The products whose no-reason refunds count against `product_code`'s quota
+        (None: every product of the account)."""
+        if self.quota_scope == "account":
+            return None
+        group = next((g for g in self.shared_by if product_code in g), None)
+        return group or (product_code,)
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,32 @@ class StandardRefund:
     # Huawei: the service period starts at the hour the order took effect (10:30 → 10:00), its
     # end is rounded up to the hour, and the time used ends at the hour of the request.
     hour_boundaries: bool = False
+    # "original_price": use is charged at the order's original (list) price × the discount the
+    # time used would get today (Alibaba, Tencent's 时长折算法); "paid": a share of the money paid.
+    basis: str = "paid"
+
+
+@dataclass(frozen=True)
+class Downgrade:
+    """降配退款: the customer keeps the resource on a smaller configuration."""
+
+    enabled: bool
+    method: str  # one of DOWNGRADE_METHODS
+    days_per_month: Decimal  # a monthly price per day of the remaining time
+    destination: str
+    by_product: Mapping[str, str] = field(default_factory=dict)  # product -> method
+
+    def method_for(self, product_code: str) -> str:
+        """How a downgrade of this product is refunded."""
+        return self.by_product.get(product_code, self.method)
+
+
+@dataclass(frozen=True)
+class ResourcePackages:
+    """Prepaid quantities (traffic, storage): a package still untouched this many days after
+    purchase is refunded in full (None: no such rule); otherwise use is charged by quantity."""
+
+    unused_full_refund_days: Optional[int]
 
 
 @dataclass(frozen=True)
@@ -70,6 +110,11 @@ class Sla:
     commitment_percent: Decimal
     tiers: Tuple[SlaTier, ...]
     claim_window_days: int
+    by_product: Mapping[str, Decimal] = field(default_factory=dict)  # product -> commitment %
+
+    def commitment_for(self, product_code: str) -> Decimal:
+        """The availability the product is promised each month."""
+        return self.by_product.get(product_code, self.commitment_percent)
 
 
 @dataclass(frozen=True)
@@ -101,6 +146,8 @@ class Policy:
     timing: Timing
     manager_approval_above: Optional[Decimal]
     sla: Sla
+    downgrade: Downgrade = Downgrade(True, "refund_then_buy", Decimal(30), "account_balance")
+    resource_packages: ResourcePackages = ResourcePackages(None)
 
 
 def load_policy(path: Path | str) -> Policy:
@@ -136,6 +183,23 @@ def parse_policy(raw: Any) -> Policy:
         timing=_timing(root.section("timing")),
         manager_approval_above=root.amount("manager_approval_above", None),
         sla=_sla(root.section("sla")),
+        downgrade=_downgrade(root.section("downgrade")),
+        resource_packages=ResourcePackages(
+            root.section("resource_packages").integer("unused_full_refund_days", None)),
+    )
+
+
+def _downgrade(sec: "_Section") -> Downgrade:
+    days = sec.amount("days_per_month", Decimal(30))
+    if days is None or not Decimal(28) <= days <= Decimal(31):
+        raise PolicyError(f"{sec.where}.days_per_month must be between 28 and 31")
+    return Downgrade(
+        enabled=sec.flag("enabled", True),
+        method=sec.choice("method", DOWNGRADE_METHODS, "refund_then_buy"),
+        days_per_month=days,
+        destination=sec.choice("destination", DESTINATIONS, "account_balance"),
+        by_product={str(product): sec.section("by_product").choice(product, DOWNGRADE_METHODS)
+                    for product in sec.section("by_product").raw},
     )
 
 
@@ -157,7 +221,23 @@ def _no_reason(sec: "_Section") -> NoReasonWindow:
         quota_scope=quota.choice("scope", QUOTA_SCOPES, "product"),
         returns_vouchers=sec.flag("returns_vouchers", False),
         returns_coupons=sec.flag("returns_coupons", False),
+        shared_by=_product_groups(quota),
+        excluded_products=tuple(str(p) for p in sec.list("excluded_products", [])),
     )
+
+
+def _product_groups(quota: "_Section") -> Tuple[Tuple[str, ...], ...]:
+    groups = []
+    seen: Dict[str, int] = {}
+    for i, group in enumerate(quota.list("shared_by", [])):
+        if not isinstance(group, list) or len(group) < 2 or not all(isinstance(p, str) for p in group):
+            raise PolicyError(f"{quota.where}.shared_by[{i}] must list at least two product codes")
+        for product in group:
+            if product in seen:
+                raise PolicyError(f"{quota.where}.shared_by: {product!r} is in two groups")
+            seen[product] = i
+        groups.append(tuple(group))
+    return tuple(groups)
 
 
 def _standard(sec: "_Section") -> StandardRefund:
@@ -178,6 +258,7 @@ def _standard(sec: "_Section") -> StandardRefund:
         unit=consumption.choice("unit", UNITS, "day"),
         partial_unit_counts_full=consumption.flag("partial_unit_counts_full", True),
         hour_boundaries=consumption.flag("hour_boundaries", False),
+        basis=consumption.choice("basis", CONSUMPTION_BASES, "paid"),
         fee_tiers=tuple(tiers),
         fee_waived_for=fee.choices("waived_for_reasons", tuple(r.value for r in RefundReason), []),
         non_refundable_items=tuple(str(x) for x in sec.list("non_refundable_items", [])),
@@ -223,6 +304,8 @@ def _sla(sec: "_Section") -> Sla:
         commitment_percent=_percent(sec.raw_value("commitment_percent"), f"{sec.where}.commitment_percent"),
         tiers=tuple(tiers),
         claim_window_days=sec.integer("claim_window_days", 30),
+        by_product={str(product): _percent(value, f"{sec.where}.by_product.{product}")
+                    for product, value in sec.section("by_product").raw.items()},
     )
 
 

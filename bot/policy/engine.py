@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from calendar import monthrange
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import List, Optional, Sequence, Tuple
@@ -42,17 +42,17 @@ def quote_refund(ctx: OrderContext, reason: str, now: datetime, policy: Policy) 
     notes: List[str] = []
 
     if order.billing_mode == "payg":
-        return _refused(ctx, reason, "payg_not_refundable", ("release_resource", "human"), policy)
+        return refused(ctx, reason, "payg_not_refundable", ("release_resource", "human"), policy)
     if payment is None or (order.has_unpaid_items and "unpaid_items" in policy.exclusions):
-        return _refused(ctx, reason, "unpaid_items", ("pay_unpaid", "human"), policy)
+        return refused(ctx, reason, "unpaid_items", ("pay_unpaid", "human"), policy)
     if reason == "duplicate_payment":
         return _duplicate_payment(ctx, now, policy)
     if order.promotional_no_refund and "promotional_no_refund" in policy.exclusions:
-        return _refused(ctx, reason, "promotional_no_refund", ("downgrade", "manual_review", "human"), policy)
+        return refused(ctx, reason, "promotional_no_refund", ("downgrade", "manual_review", "human"), policy)
     if order.transferred and "transferred" in policy.exclusions:
-        return _refused(ctx, reason, "transferred", ("manual_review", "human"), policy)
+        return refused(ctx, reason, "transferred", ("manual_review", "human"), policy)
 
-    sla = _sla_compensation(order, ctx.outages, now, policy) if reason == "service_issue" else None
+    sla = sla_compensation(order, ctx.outages, now, policy) if reason == "service_issue" else None
     if order.order_type == "renewal" and order.activated_at > now and policy.refund_unstarted_renewals:
         returns = policy.unstarted_renewal_returns_vouchers
         lines = _full_refund_lines(order, payment, policy, returns, policy.standard.returns_coupons)
@@ -61,18 +61,100 @@ def quote_refund(ctx: OrderContext, reason: str, now: datetime, policy: Policy) 
 
     window_note = _no_reason_window_status(ctx, now, policy)
     if window_note is None:
+        allowed = policy.no_reason.quota - ctx.no_reason_refunds_this_year  # > 0 here
+        if allowed < order.quantity:
+            return _window_for_some_instances(ctx, reason, allowed, now, policy, sla)
         window = policy.no_reason
         lines = _full_refund_lines(order, payment, policy, window.returns_vouchers, window.returns_coupons)
+        lines += _change_lines(ctx.changes, now, policy, in_full=True)
         return _finish(ctx, reason, "no_reason_window", lines, payment, now, policy, notes, sla,
-                       vouchers_returned=_returned_vouchers(payment, window.returns_vouchers))
+                       vouchers_returned=_returned_vouchers(payment, window.returns_vouchers),
+                       no_reason_instances=order.quantity)
     notes.append(window_note)
 
     if order.expires_at is not None and now >= order.expires_at:
-        return _refused(ctx, reason, "expired", ("human",), policy, notes)
+        return refused(ctx, reason, "expired", ("human",), policy, notes)
+    if _unused_package(order, now, policy):
+        lines = _full_refund_lines(order, payment, policy, policy.standard.returns_vouchers,
+                                   policy.standard.returns_coupons)
+        return _finish(ctx, reason, "unused_package", lines, payment, now, policy, [], sla,
+                       vouchers_returned=_returned_vouchers(payment, policy.standard.returns_vouchers))
     if _fee_tier(order, reason, policy) is MISSING_TIER:
-        return _refused(ctx, reason, "no_fee_rule", ("manual_review", "human"), policy, notes)
+        return refused(ctx, reason, "no_fee_rule", ("manual_review", "human"), policy, notes)
     lines = _standard_lines(order, payment, reason, now, policy)
+    lines += _change_lines(ctx.changes, now, policy, in_full=False)
     return _finish(ctx, reason, "standard", lines, payment, now, policy, notes, sla)
+
+
+def _window_for_some_instances(ctx: OrderContext, reason: str, allowed: int, now: datetime,
+                               policy: Policy, sla: Optional[Tuple[Decimal, Decimal]]) -> Quote:
+    """An order of several instances with fewer no-reason refunds left than instances (Tencent:
+    "an order of 20 CVM instances: at most 1 is refunded in full"): those left are refunded in
+    full, the others as an ordinary refund."""
+    order, payment = ctx.order, ctx.order.primary_payment
+    assert payment is not None
+    rest = order.quantity - allowed
+    window, std = policy.no_reason, policy.standard
+    lines: List[QuoteLine] = []
+    if allowed > 0:
+        part, part_payment = _instances(order, payment, allowed)
+        lines += _labelled(f"{allowed} 台无理由全额退订：", _full_refund_lines(
+            part, part_payment, policy, window.returns_vouchers, window.returns_coupons))
+    part, part_payment = _instances(order, payment, rest)
+    lines += _labelled(f"其余 {rest} 台按已使用时长折算：", _standard_lines(part, part_payment, reason, now, policy))
+    lines += _change_lines(ctx.changes, now, policy, in_full=False)
+    returned = (_returned_vouchers(payment, window.returns_vouchers) * allowed
+                + _returned_vouchers(payment, std.returns_vouchers) * rest) / order.quantity
+    note = (f"本年度的无理由退订名额还剩 {allowed} 台，该订单共 {order.quantity} 台实例，名额按实例计算。")
+    return _finish(ctx, reason, "no_reason_some_instances", lines, payment, now, policy, [note], sla,
+                   vouchers_returned=to_money(returned), no_reason_instances=allowed)
+
+
+def _instances(order: Order, payment: Payment, count: int) -> Tuple[Order, Payment]:
+    """The share of a multi-instance order that `count` of its instances stand for."""
+    def share(amount: Decimal) -> Decimal:
+        return to_money(amount * count / order.quantity)
+    part_payment = replace(payment, cash=share(payment.cash), gift_credit=share(payment.gift_credit),
+                           voucher=share(payment.voucher), coupon=share(payment.coupon))
+    items = tuple(replace(item, amount=share(item.amount)) for item in order.items)
+    part = replace(order, quantity=count, items=items, payments=(part_payment,),
+                   original_price=share(order.original_price))
+    return part, part_payment
+
+
+def _labelled(prefix: str, lines: List[QuoteLine]) -> List[QuoteLine]:
+    return [replace(line, label=prefix + line.label) for line in lines]
+
+
+def _unused_package(order: Order, now: datetime, policy: Policy) -> bool:
+    """A resource package nothing was taken from, within the policy's days of purchase."""
+    days = policy.resource_packages.unused_full_refund_days
+    return (order.package is not None and days is not None and order.package.used == 0
+            and now <= ensure_aware(order.activated_at) + timedelta(days=days))
+
+
+def _change_lines(changes: Sequence[Order], now: datetime, policy: Policy, in_full: bool) -> List[QuoteLine]:
+    """The orders that changed the resource (upgrades, renewals): each settled over its own
+    period; one not yet in effect, or all of them inside the no-reason window, in full."""
+    lines: List[QuoteLine] = []
+    for change in changes:
+        payment = change.primary_payment
+        if payment is None or change.status != "active" or change.billing_mode != "prepaid":
+            continue
+        money = money_paid(payment)
+        name = "续费订单" if change.order_type == "renewal" else "升级订单"
+        if in_full or change.activated_at > now:
+            label = f"{name} {change.order_id}（{'尚未生效，' if change.activated_at > now else ''}全额退还实付）"
+            lines.append(QuoteLine("change_order", label, money))
+            continue
+        if change.expires_at is None or now >= change.expires_at:
+            continue
+        used, total, unit = _used_units(change, now, policy)
+        remaining = to_money(money * (total - used) / total)
+        lines.append(QuoteLine("change_order", f"{name} {change.order_id}（实付 {money:,.2f} 元，"
+                                               f"共 {total} {unit}，剩余 {total - used} {unit}，按剩余时长退还）",
+                               remaining))
+    return lines
 
 
 # --- eligibility helpers -------------------------------------------------------------------
@@ -87,6 +169,8 @@ def _no_reason_window_status(ctx: OrderContext, now: datetime, policy: Policy) -
         return "续费、升级订单不适用五天无理由退订。"
     if order.converted_from_payg:
         return "由按量付费转为包年包月的订单不适用五天无理由退订。"
+    if order.product_code in window.excluded_products:
+        return "该产品不适用五天无理由退订。"
     if now > no_reason_deadline(order.activated_at, policy):
         return "已超过无理由退订期限，按已使用时长折算退款。"
     if ctx.no_reason_refunds_this_year >= window.quota:
@@ -115,8 +199,8 @@ def _full_refund_lines(order: Order, payment: Payment, policy: Policy,
                        returns_vouchers: bool, returns_coupons: bool) -> List[QuoteLine]:
     """Everything paid in money comes back; vouchers and coupons as the policy says."""
     lines = [QuoteLine("paid", PAID_LABEL, to_money(payment.amount))]
-    lines.extend(_voucher_lines(payment, returns_vouchers, returns_coupons))
-    non_refundable = min(_money_paid(payment), _non_refundable_amount(order, policy))
+    lines.extend(voucher_lines(payment, returns_vouchers, returns_coupons))
+    non_refundable = min(money_paid(payment), non_refundable_amount(order, policy))
     if non_refundable:
         lines.append(QuoteLine("non_refundable_items", "不可退费用（配置变更费、增值服务费等）", -non_refundable))
     return lines
@@ -128,13 +212,13 @@ def _standard_lines(order: Order, payment: Payment, reason: str, now: datetime,
     to the money paid (実付金额), then the handling fee on that money."""
     std = policy.standard
     lines = [QuoteLine("paid", PAID_LABEL, to_money(payment.amount))]
-    lines.extend(_voucher_lines(payment, std.returns_vouchers, std.returns_coupons))
-    money = _money_paid(payment)
-    non_refundable = min(money, _non_refundable_amount(order, policy))
+    lines.extend(voucher_lines(payment, std.returns_vouchers, std.returns_coupons))
+    money = money_paid(payment)
+    non_refundable = min(money, non_refundable_amount(order, policy))
     if non_refundable:
         lines.append(QuoteLine("non_refundable_items", "不可退费用（配置变更费、增值服务费等）", -non_refundable))
     base = money - non_refundable
-    consumed, label = _consumed(order, base, now, policy)
+    consumed, label = consumed_value(order, base, now, policy)
     lines.append(QuoteLine("consumed", label, -consumed))
     fee_line = _handling_fee(order, base, reason, now, policy)
     if fee_line is not None:
@@ -142,12 +226,12 @@ def _standard_lines(order: Order, payment: Payment, reason: str, now: datetime,
     return lines
 
 
-def _money_paid(payment: Payment) -> Decimal:
+def money_paid(payment: Payment) -> Decimal:
     """What the customer paid in money (cash and gift credit), vouchers and coupons excluded."""
     return to_money(payment.cash + payment.gift_credit)
 
 
-def _voucher_lines(payment: Payment, returns_vouchers: bool, returns_coupons: bool) -> List[QuoteLine]:
+def voucher_lines(payment: Payment, returns_vouchers: bool, returns_coupons: bool) -> List[QuoteLine]:
     """Vouchers and coupons paid part of the order: never paid back as money."""
     lines: List[QuoteLine] = []
     if payment.voucher:
@@ -163,42 +247,69 @@ def _returned_vouchers(payment: Payment, returns_vouchers: bool) -> Decimal:
     return to_money(payment.voucher) if returns_vouchers else ZERO
 
 
-def _non_refundable_amount(order: Order, policy: Policy) -> Decimal:
+def non_refundable_amount(order: Order, policy: Policy) -> Decimal:
     kinds = set(policy.standard.non_refundable_items)
     return to_money(sum((i.amount for i in order.items if i.kind in kinds), ZERO))
 
 
-def _consumed(order: Order, base: Decimal, now: datetime, policy: Policy) -> Tuple[Decimal, str]:
+def consumed_value(order: Order, base: Decimal, now: datetime, policy: Policy) -> Tuple[Decimal, str]:
     std = policy.standard
     if order.expires_at is None:
         raise ValueError(f"prepaid order {order.order_id} has no expiry time")
+    if order.package is not None:
+        return _consumed_package(order, base)
     if std.method == "monthly_plus_hourly" and order.list_monthly_price > 0:
         return _consumed_monthly_plus_hourly(order, base, now)
+    used_units, total_units, unit_name = _used_units(order, now, policy)
+    period = f"已使用 {used_units} {unit_name}（服务期共 {total_units} {unit_name}）"
+    if std.basis == "original_price" and order.original_price > 0:
+        rate = _duration_rate(order, _whole_months(order.activated_at, now))
+        consumed = min(base, to_money(order.original_price * used_units / total_units * rate))
+        return consumed, f"{period}，按订单原价 {order.original_price:,.2f} 元 × {rate:g} 折扣折算"
+    consumed = min(base, to_money(base * used_units / total_units))
+    return consumed, f"{period}，按时长折算"
+
+
+def _used_units(order: Order, now: datetime, policy: Policy) -> Tuple[int, int, str]:
+    """(units used, units in the service period, unit name) in the policy's unit of time."""
+    std = policy.standard
+    assert order.expires_at is not None
     start, end = order.activated_at, order.expires_at
     if std.hour_boundaries:
         start, end, now = _hour_floor(start), _hour_ceil(end), _hour_floor(now)
     used = max(now - start, timedelta(0))
     unit = HOUR if std.unit == "hour" else DAY
-    unit_name = "小时" if std.unit == "hour" else "天"
     total_units = max(1, math.ceil((end - start) / unit))
     exact = used / unit
     used_units = math.ceil(exact) if std.partial_unit_counts_full else math.floor(exact)
-    used_units = min(used_units, total_units)
-    consumed = min(base, to_money(base * used_units / total_units))
-    return consumed, f"已使用 {used_units} {unit_name}（服务期共 {total_units} {unit_name}），按时长折算"
+    return min(used_units, total_units), total_units, "小时" if std.unit == "hour" else "天"
+
+
+def _consumed_package(order: Order, base: Decimal) -> Tuple[Decimal, str]:
+    """A resource package is charged by the quantity taken from it (Tencent: 基于使用套餐量)."""
+    package = order.package
+    assert package is not None
+    used = min(package.used, package.total)
+    consumed = min(base, to_money(base * used / package.total)) if package.total else base
+    return consumed, f"已使用 {used:g} {package.unit}（资源包共 {package.total:g} {package.unit}），按用量折算"
+
+
+def _whole_months(start: datetime, now: datetime) -> int:
+    months = 0
+    while _add_months(start, months + 1) <= now:
+        months += 1
+    return months
 
 
 def _consumed_monthly_plus_hourly(order: Order, base: Decimal, now: datetime) -> Tuple[Decimal, str]:
-    months = 0
-    while _add_months(order.activated_at, months + 1) <= now:
-        months += 1
+    months = _whole_months(order.activated_at, now)
     rest = max(now - _add_months(order.activated_at, months), timedelta(0))
     hours = math.ceil(rest / HOUR)
     rate = _duration_rate(order, months)
     monthly = order.list_monthly_price * rate * months
     hourly = _tiered_hourly_cost(order.hourly_tiers, hours)
     hourly += sum((_tiered_hourly_cost(extra.tiers, hours) for extra in order.extra_hourly), Decimal(0))
-    consumed = min(base, to_money(monthly + hourly))
+    consumed = min(base, to_money((monthly + hourly) * order.quantity))
     label = f"已使用 {months} 个整月（按月单价×{rate:g} 折扣）及 {hours} 小时（按量计费价格）"
     return consumed, label
 
@@ -274,7 +385,7 @@ def _handling_fee(order: Order, base: Decimal, reason: str, now: datetime, polic
 def _duplicate_payment(ctx: OrderContext, now: datetime, policy: Policy) -> Quote:
     duplicates = ctx.order.duplicate_payments
     if not duplicates:
-        return _refused(ctx, "duplicate_payment", "no_duplicate_found", ("manual_review", "human"), policy)
+        return refused(ctx, "duplicate_payment", "no_duplicate_found", ("manual_review", "human"), policy)
     lines = [
         QuoteLine("duplicate", f"重复扣款（交易号 {p.txn_id}）", to_money(p.cash + p.gift_credit))
         for p in duplicates
@@ -290,31 +401,59 @@ def _duplicate_payment(ctx: OrderContext, now: datetime, policy: Policy) -> Quot
                    vouchers_returned=vouchers)
 
 
-def _sla_compensation(order: Order, outages: Sequence[Outage], now: datetime,
-                      policy: Policy) -> Optional[Tuple[Decimal, Decimal]]:
+def sla_compensation(order: Order, outages: Sequence[Outage], now: datetime,
+                     policy: Policy) -> Optional[Tuple[Decimal, Decimal]]:
     """(availability %, voucher amount) for the worst month still claimable, or None."""
+    found = worst_sla_month(order, outages, now, policy)
+    if found is None or found.voucher is None:
+        return None
+    return found.availability, found.voucher
+
+
+@dataclass(frozen=True)
+class SlaMonth:
+    """The claimable month with the lowest availability of an instance."""
+
+    month_start: datetime
+    availability: Decimal
+    commitment: Decimal
+    compensation_percent: Optional[Decimal]
+    voucher: Optional[Decimal]  # None: the month met the commitment
+    monthly_fee: Decimal
+
+
+def worst_sla_month(order: Order, outages: Sequence[Outage], now: datetime, policy: Policy) -> Optional[SlaMonth]:
+    """The month, still within the claim window, in which the order's instance was least
+    available, with the voucher it earns (None when no outage is recorded in the window)."""
     sla = policy.sla
     horizon = now - timedelta(days=sla.claim_window_days)
     relevant = [o for o in outages if o.instance_id == order.instance_id and o.ended_at >= horizon]
-    worst: Optional[Decimal] = None
+    worst: Optional[Tuple[Decimal, datetime]] = None
     for outage in relevant:
         availability = _monthly_availability(outage.started_at, relevant)
-        worst = availability if worst is None or availability < worst else worst
-    if worst is None or worst >= sla.commitment_percent:
+        if worst is None or availability < worst[0]:
+            worst = (availability, _month_start(outage.started_at))
+    if worst is None:
         return None
-    tier = next((t for t in sla.tiers if worst < t.below_percent), None)
-    if tier is None:
-        return None
-    monthly_fee = order.list_monthly_price * order.discount_rate
+    availability, month = worst
+    commitment = sla.commitment_for(order.product_code)
+    monthly_fee = order.list_monthly_price * order.discount_rate * order.quantity
     if monthly_fee <= 0 and order.term_months:
         monthly_fee = order.amount_due / order.term_months
+    monthly_fee = to_money(monthly_fee)
+    tier = next((t for t in sla.tiers if availability < t.below_percent), None) if availability < commitment else None
+    if tier is None:
+        return SlaMonth(month, availability, commitment, None, None, monthly_fee)
     voucher = to_money(min(monthly_fee, monthly_fee * tier.compensation_percent / 100))
-    return worst, voucher
+    return SlaMonth(month, availability, commitment, tier.compensation_percent, voucher, monthly_fee)
+
+
+def _month_start(moment: datetime) -> datetime:
+    return to_customer_time(moment).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def _monthly_availability(moment: datetime, outages: Sequence[Outage]) -> Decimal:
-    local = to_customer_time(moment)
-    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    start = _month_start(moment)
     end = _add_months(start, 1)
     down = timedelta(0)
     for outage in outages:
@@ -329,14 +468,16 @@ def _monthly_availability(moment: datetime, outages: Sequence[Outage]) -> Decima
 
 def _finish(ctx: OrderContext, reason: str, rule: str, lines: List[QuoteLine], payment: Payment,
             now: datetime, policy: Policy, notes: List[str],
-            sla: Optional[Tuple[Decimal, Decimal]], vouchers_returned: Decimal = ZERO) -> Quote:
+            sla: Optional[Tuple[Decimal, Decimal]], vouchers_returned: Decimal = ZERO,
+            no_reason_instances: int = 0) -> Quote:
     order = ctx.order
+    payment = _with_changes(payment, ctx.changes)
     refund = sum((line.amount for line in lines), ZERO)
     if refund < 0:
         lines.append(QuoteLine("floor", "退款金额不低于 0 元", -refund))
         refund = ZERO
     if refund == 0:
-        return _refused(ctx, reason, "nothing_left", ("human",), policy, notes, lines)
+        return refused(ctx, reason, "nothing_left", ("human",), policy, notes, lines)
     money_paid = payment.cash + payment.gift_credit
     cash = to_money(refund * payment.cash / money_paid) if money_paid else ZERO
     gift = refund - cash
@@ -351,11 +492,24 @@ def _finish(ctx: OrderContext, reason: str, rule: str, lines: List[QuoteLine], p
         destination=destination, review_due=review_due, expected_arrival=arrival,
         needs_manager_approval=threshold is not None and refund > threshold,
         sla_availability=sla[0] if sla else None, sla_compensation=sla[1] if sla else None,
+        no_reason_instances=no_reason_instances,
     )
     return _with_explanation(quote, order, notes)
 
 
-def _refused(ctx: OrderContext, reason: str, rule: str, alternatives: Tuple[str, ...],
+def _with_changes(payment: Payment, changes: Sequence[Order]) -> Payment:
+    """The order's payment together with its change orders' (for the paid total and the
+    cash/gift-credit split of the refund)."""
+    paid = [p for p in (c.primary_payment for c in changes if c.status == "active") if p is not None]
+    if not paid:
+        return payment
+    return replace(payment, cash=payment.cash + sum((p.cash for p in paid), ZERO),
+                   gift_credit=payment.gift_credit + sum((p.gift_credit for p in paid), ZERO),
+                   voucher=payment.voucher + sum((p.voucher for p in paid), ZERO),
+                   coupon=payment.coupon + sum((p.coupon for p in paid), ZERO))
+
+
+def refused(ctx: OrderContext, reason: str, rule: str, alternatives: Tuple[str, ...],
              policy: Policy, notes: Optional[List[str]] = None,
              lines: Optional[List[QuoteLine]] = None) -> Quote:
     order = ctx.order

@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # pragma: no cover
 DESTINATION_LABELS = {
     "original_route": "原支付渠道（原路退回）",
     "account_balance": "您的账户余额",
+    "voucher": "您的账户（以代金券形式发放，可抵扣后续费用，不可提现）",
 }
 
 REFUSAL_REASONS = {
@@ -25,6 +26,10 @@ REFUSAL_REASONS = {
     "no_duplicate_found": "我们在账单中没有找到这笔订单的重复扣款记录。",
     "nothing_left": "扣除已使用部分和不可退费用后，可退金额为 0 元。",
     "no_fee_rule": "该订单的购买期限超出了手续费标准的适用范围，需要由审核人员人工核算退款金额。",
+    "sla_met": "按故障记录计算，该实例当月可用性仍达到服务承诺，不产生 SLA 补偿。",
+    "no_outage_record": "我们在申请期限内没有查到该实例的故障记录。",
+    "not_a_downgrade": "所选配置的价格不低于当前配置，这属于升配，需要补差价而不是退款。",
+    "downgrade_unavailable": "该资源暂不支持降配退款。",
 }
 
 
@@ -76,8 +81,14 @@ def explain(quote: "Quote", order: "Order", notes: Sequence[str]) -> str:
     parts.append(f"{head}适用规则：{quote.rule_label}。")
     parts.extend(notes)
     parts.extend(_item_lines(quote))
-    where = f"，退回{DESTINATION_LABELS[quote.destination]}" if quote.destination else ""
-    parts.append(f"预计可退：{format_yuan(quote.refund)}{where}。")
+    if quote.destination == "voucher":
+        parts.append(f"补偿金额：{format_yuan(quote.refund)}，以代金券形式发放到您的账户（可抵扣后续费用，不可提现）；"
+                     "服务照常运行，不需要退订。")
+    else:
+        where = f"，退回{DESTINATION_LABELS[quote.destination]}" if quote.destination else ""
+        parts.append(f"预计可退：{format_yuan(quote.refund)}{where}。")
+    if quote.target_spec:
+        parts.append(f"降配后实例保留、数据不受影响，配置变为「{quote.target_spec}」，到期时间不变。")
     if quote.refund_gift_credit:
         parts.append(
             f"其中现金 {format_yuan(quote.refund_cash)}，赠送金 {format_yuan(quote.refund_gift_credit)}"

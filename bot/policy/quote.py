@@ -11,6 +11,14 @@ from bot.money import ZERO
 # Customer-facing names of the rules and deduction lines (Chinese, shown in chat and tickets).
 RULE_LABELS = {
     "no_reason_window": "五天无理由全额退订",
+    "no_reason_some_instances": "部分实例五天无理由全额退订，其余按已使用时长折算",
+    "unused_package": "资源包未使用，全额退订",
+    "downgrade": "降配退款（保留资源，退还新旧配置差价）",
+    "sla_compensation": "SLA 故障补偿（以代金券发放）",
+    "sla_met": "当月可用性达到服务承诺",
+    "no_outage_record": "未查到故障记录",
+    "not_a_downgrade": "所选配置不低于当前配置",
+    "downgrade_unavailable": "该资源暂不支持降配退款",
     "standard": "非全额退订（扣除已使用部分）",
     "unstarted_renewal": "未生效的续费订单全额退还",
     "duplicate_payment": "重复支付全额退还",
@@ -63,6 +71,11 @@ class Quote:
     sla_availability: Optional[Decimal] = None
     alternatives: Tuple[str, ...] = field(default_factory=tuple)
     explanation: str = ""
+    no_reason_instances: int = 0  # instances refunded under the no-reason quota
+    # What the customer keeps or gets instead of money, for changes that keep the resource:
+    # the new configuration of a downgrade; the month of an SLA claim ("2026-11").
+    target_spec: Optional[str] = None
+    sla_month: Optional[str] = None
 
     @property
     def rule_label(self) -> str:

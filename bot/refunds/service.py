@@ -7,14 +7,16 @@ from decimal import Decimal
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from bot.billing.adapter import BillingAdapter
-from bot.billing.models import Order, OrderContext, Payment
+from bot.billing.models import Order, OrderContext, Payment, Spec
 from bot.clock import to_customer_time, utcnow
 from bot.errors import NotFound
+from bot.policy.changes import downgrade_options, quote_downgrade, quote_sla_claim
 from bot.policy.config import Policy
 from bot.policy.engine import quote_refund, refusal_for_any_reason
 from bot.policy.quote import Quote
 from bot.tickets.models import Ticket, TicketEvent
 from bot.tickets.store import NewTicket, TicketStore
+from bot.vocabulary import TicketKind
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,59 @@ class RefundService:
         ticket, created = self._tickets.file(new, self.clock())
         return Filing(ticket=ticket, created=created, quote=quote)
 
+    # --- keeping the resource: downgrade and SLA compensation -----------------------------------
+
+    def downgrade_options(self, customer_id: str, order_id: str) -> List[Spec]:
+        """The cheaper configurations the customer's order can move to (empty if none)."""
+        order = self._billing.get_order(customer_id, order_id)
+        if order is None:
+            return []
+        return downgrade_options(order, self._billing.specs_for(order.product_code))
+
+    def quote_downgrade(self, customer_id: str, order_id: str, spec_code: str) -> Optional[Quote]:
+        """The downgrade quote, or None if the order is not theirs or the spec is not offered."""
+        order = self._billing.get_order(customer_id, order_id)
+        spec = next((s for s in self.downgrade_options(customer_id, order_id) if s.spec_code == spec_code), None)
+        if order is None or spec is None:
+            return None
+        return quote_downgrade(self._context(order), spec, self.clock(), self.policy)
+
+    def quote_sla_claim(self, customer_id: str, order_id: str) -> Optional[Quote]:
+        """SLA compensation from the recorded outages, or None if the order is not theirs."""
+        order = self._billing.get_order(customer_id, order_id)
+        if order is None:
+            return None
+        return quote_sla_claim(self._context(order), self.clock(), self.policy)
+
+    def file_downgrade(self, customer_id: str, order_id: str, spec_code: str,
+                       conversation_id: Optional[str] = None) -> Filing:
+        """Re-quote from billing data and file a downgrade ticket (the resource is kept)."""
+        quote = self.quote_downgrade(customer_id, order_id, spec_code)
+        if quote is None:
+            raise NotFound(f"order {order_id} of this customer or configuration {spec_code}")
+        return self._file_kept(customer_id, order_id, quote, TicketKind.DOWNGRADE,
+                               {"target_spec": spec_code}, conversation_id)
+
+    def file_sla_claim(self, customer_id: str, order_id: str, description: str = "",
+                       conversation_id: Optional[str] = None) -> Filing:
+        """File an SLA compensation claim, paid as a voucher; a claim the records do not
+        support goes to a reviewer (manual review) with the customer's account of it."""
+        quote = self.quote_sla_claim(customer_id, order_id)
+        if quote is None:
+            raise NotFound(f"order {order_id} of this customer")
+        evidence = [("text", description)] if description else []
+        return self._file_kept(customer_id, order_id, quote, TicketKind.SLA_CLAIM, {}, conversation_id, evidence)
+
+    def _file_kept(self, customer_id: str, order_id: str, quote: Quote, kind: TicketKind, details: dict,
+                   conversation_id: Optional[str], evidence: Sequence[Tuple[str, str]] = ()) -> Filing:
+        order = self._billing.get_order(customer_id, order_id)
+        assert order is not None
+        new = NewTicket(customer_id=customer_id, order_id=order_id, product_code=order.product_code,
+                        reason=quote.reason, quote=quote.to_dict(), details=details, evidence=evidence,
+                        conversation_id=conversation_id, manual_review=not quote.eligible, kind=kind.value)
+        ticket, created = self._tickets.file(new, self.clock())
+        return Filing(ticket=ticket, created=created, quote=quote)
+
     def tickets_for(self, customer_id: str) -> List[Ticket]:
         return self._tickets.for_customer(customer_id)
 
@@ -153,7 +208,9 @@ class RefundService:
 
     def _context(self, order: Order) -> OrderContext:
         year = to_customer_time(self.clock()).year
-        scope = order.product_code if self.policy.no_reason.quota_scope == "product" else None
-        used = self._tickets.count_no_reason_refunds(order.customer_id, year, scope)
+        products = self.policy.no_reason.quota_products(order.product_code)
+        used = self._tickets.count_no_reason_refunds(order.customer_id, year, products)
         outages = self._billing.outages_for(order.instance_id) if order.instance_id else []
-        return OrderContext(order=order, no_reason_refunds_this_year=used, outages=tuple(outages))
+        changes = self._billing.changes_of(order.customer_id, order.order_id)
+        return OrderContext(order=order, no_reason_refunds_this_year=used, outages=tuple(outages),
+                            changes=tuple(changes))

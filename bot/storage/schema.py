@@ -53,8 +53,27 @@ class OrderRow(Base):
     converted_from_payg = Column(Boolean, nullable=False, default=False)
     invoiced = Column(Boolean, nullable=False, default=False)
     status = Column(String(16), nullable=False, default="active")
+    quantity = Column(Integer, nullable=False, default=1, server_default="1")
+    original_price = Column(Money(), nullable=False, default=0, server_default="0")
+    # The order this one renews or upgrades (its changes are settled with it).
+    parent_order_id = Column(String(16), ForeignKey("orders.order_id"), index=True)
+    spec_code = Column(String(32), ForeignKey("product_specs.spec_code"))  # the configuration bought
+    package_total = Column(ExactDecimal(14, 3))  # resource packages: quantity bought...
+    package_used = Column(ExactDecimal(14, 3))   # ...and taken so far
+    package_unit = Column(String(16))
     items = relationship("OrderItemRow", lazy="selectin", order_by="OrderItemRow.id")
     payments = relationship("PaymentRow", lazy="selectin", order_by="PaymentRow.paid_at")
+    spec = relationship("ProductSpecRow", lazy="selectin")
+
+
+class ProductSpecRow(Base):
+    """The configurations a product is sold in, with monthly list prices (downgrade targets)."""
+
+    __tablename__ = "product_specs"
+    spec_code = Column(String(32), primary_key=True)
+    product_code = Column(String(32), nullable=False, index=True)
+    name = Column(String(100), nullable=False)
+    monthly_price = Column(Money(), nullable=False)
 
 
 class OrderItemRow(Base):
@@ -98,6 +117,7 @@ class TicketRow(Base):
     # Equals order_id while the ticket is open and NULL once closed: the unique constraint
     # then allows exactly one open ticket per order on every database.
     open_order_id = Column(String(16), unique=True)
+    kind = Column(String(16), nullable=False, default="refund", server_default="refund")  # TicketKind
     product_code = Column(String(32), nullable=False)
     reason = Column(String(32), nullable=False)
     rule = Column(String(32), nullable=False)

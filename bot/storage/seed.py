@@ -19,7 +19,18 @@ from bot.backoffice.staff import token_hash
 from bot.clock import CUSTOMER_TZ, utcnow
 from bot.security.passwords import hash_password
 from bot.settings import current_environment
-from bot.storage.schema import Base, CustomerRow, InstanceRow, OrderItemRow, OrderRow, OutageRow, PaymentRow, StaffRow, TicketRow
+from bot.storage.schema import (
+    Base,
+    CustomerRow,
+    InstanceRow,
+    OrderItemRow,
+    OrderRow,
+    OutageRow,
+    PaymentRow,
+    ProductSpecRow,
+    StaffRow,
+    TicketRow,
+)
 
 D = Decimal
 TENCENT_TIERS = [{"up_to_hours": 96, "price": "0.50"}, {"up_to_hours": None, "price": "0.40"}]
@@ -43,6 +54,7 @@ class DemoOrder:
     promotional: bool = False
     paid_twice: bool = False
     released: bool = False
+    spec_code: Optional[str] = None
 
 
 # key -> what it demonstrates
@@ -58,9 +70,17 @@ DEMO_ORDERS: List[DemoOrder] = [
     DemoOrder("quota_consumer", "2026030100010009", "c1001", "ins-c0d0n0a0", "cdn", "CDN 流量包（500GB/年）", 200, 12, D("300"), released=True),
     DemoOrder("expired", "2025090100010010", "c1001", "ins-x1y2z3w4", "ecs", "云服务器 ECS（1核2G）", 420, 12, D("600")),
     DemoOrder("other_customer", "2026112300020001", "c1002", "ins-m1n2b3v4", "ecs", "云服务器 ECS（2核4G）", 3, 12, D("1500")),
+    # c1004: a server bought too big (a downgrade quote) and one that was down (an SLA claim).
+    DemoOrder("downgrade", "2026101000040001", "c1004", "ins-b1g5e4v3", "ecs", "云服务器 ECS（8核16G）", 50, 12,
+              D("5760"), spec_code="ecs.8c16g"),
+    DemoOrder("sla_claim", "2026090100040002", "c1004", "ins-d0w9n8a7", "ecs", "云服务器 ECS（2核4G）", 90, 12,
+              D("1440"), spec_code="ecs.2c4g"),
 ]
+# The configurations ECS is sold in: (spec_code, name, monthly list price).
+PRODUCT_SPECS = [("ecs.1c2g", "1核2G", D("60")), ("ecs.2c4g", "2核4G", D("150")),
+                 ("ecs.4c8g", "4核8G", D("300")), ("ecs.8c16g", "8核16G", D("600"))]
 
-CUSTOMERS = [("c1001", "张伟", True), ("c1002", "李娜", True), ("c1003", "王芳", True)]
+CUSTOMERS = [("c1001", "张伟", True), ("c1002", "李娜", True), ("c1003", "王芳", True), ("c1004", "刘洋", True)]
 DEMO_PASSWORD = "demo123"
 # Hashed once with a fixed salt so re-seeding stays fast; demo accounts only.
 DEMO_PASSWORD_HASH = hash_password(DEMO_PASSWORD, salt=b"demo-accounts-01")
@@ -100,6 +120,8 @@ def seed_demo(sessions: sessionmaker, now: Optional[datetime] = None, reset: boo
         for staff_id, name, roles in STAFF:
             session.add(StaffRow(staff_id=staff_id, name=name, roles=roles, password_hash=STAFF_PASSWORD_HASH,
                                  api_token_hash=token_hash(f"dev-token-{staff_id}")))
+        for spec_code, name, price in PRODUCT_SPECS:
+            session.add(ProductSpecRow(spec_code=spec_code, product_code="ecs", name=name, monthly_price=price))
         session.flush()
         for demo in DEMO_ORDERS:
             add_demo_order(session, demo, now)
@@ -107,6 +129,9 @@ def seed_demo(sessions: sessionmaker, now: Optional[datetime] = None, reset: boo
         service = demo_order("service_issue")
         session.add(OutageRow(instance_id=service.instance_id, started_at=now - timedelta(days=3, hours=5),
                               ended_at=now - timedelta(days=3), summary="宿主机故障，实例不可用"))
+        down = demo_order("sla_claim")  # 9 hours down: below 99 % in any month
+        session.add(OutageRow(instance_id=down.instance_id, started_at=now - timedelta(days=2, hours=9),
+                              ended_at=now - timedelta(days=2), summary="可用区网络故障，实例无法访问"))
         _add_used_quota_ticket(session, now)
     return True
 
@@ -128,7 +153,7 @@ def add_demo_order(session: Session, demo: DemoOrder, now: datetime) -> None:
         created_at=created, activated_at=activated, expires_at=expires,
         list_monthly_price=(demo.price / 12 * D("1.25")).quantize(D("0.01")) if demo.term_months else D(0),
         discount_rate=D("0.8"), hourly_tiers=TENCENT_TIERS,
-        promotional_no_refund=demo.promotional,
+        promotional_no_refund=demo.promotional, spec_code=demo.spec_code,
         status="refunded" if demo.released else "active",
     ))
     session.flush()

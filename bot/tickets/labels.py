@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Dict
 
-from bot.vocabulary import Actor, RefundReason, RejectionReason, TicketStatus
+from bot.vocabulary import Actor, RefundReason, RejectionReason, TicketKind, TicketStatus
 
 STATUS_LABELS: Dict[str, str] = {
     TicketStatus.SUBMITTED: "已提交",
@@ -65,6 +65,20 @@ RULE_LABELS: Dict[str, str] = {
     "no_duplicate_found": "未找到重复扣款",
     "nothing_left": "可退金额为 0",
     "no_fee_rule": "超出手续费标准，需人工核算",
+    "no_reason_some_instances": "部分实例无理由全额退，其余折算",
+    "unused_package": "资源包未使用（全额退）",
+    "downgrade": "降配退差价（保留资源）",
+    "sla_compensation": "SLA 故障补偿（代金券）",
+    "sla_met": "当月可用性已达承诺",
+    "no_outage_record": "未查到故障记录，需人工核实",
+    "not_a_downgrade": "所选配置不低于当前配置",
+    "downgrade_unavailable": "不支持降配退款",
+}
+
+KIND_LABELS: Dict[str, str] = {
+    TicketKind.REFUND: "退订退款（释放资源）",
+    TicketKind.DOWNGRADE: "降配退款（保留资源）",
+    TicketKind.SLA_CLAIM: "SLA 补偿（发放代金券，不退现金）",
 }
 
 EVIDENCE_LABELS: Dict[str, str] = {"text": "文字说明", "link": "链接", "transaction": "交易流水", "file": "上传文件"}

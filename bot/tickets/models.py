@@ -6,8 +6,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Dict, Optional, Tuple
 
-from bot.tickets.labels import STATUS_LABELS
-from bot.vocabulary import OPEN_STATUSES
+from bot.tickets.labels import KIND_LABELS, STATUS_LABELS
+from bot.vocabulary import OPEN_STATUSES, TicketKind
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,22 @@ class Ticket:
     appeal_statement: Optional[str] = None
     payout_reference: Optional[str] = None
     paid_at: Optional[datetime] = None
+    kind: str = TicketKind.REFUND.value
+
+    @property
+    def kind_label(self) -> str:
+        """What the ticket asks for, in Chinese."""
+        return KIND_LABELS[self.kind]
+
+    @property
+    def keeps_resource(self) -> bool:
+        """A downgrade or an SLA claim: the service goes on, nothing is released."""
+        return self.kind != TicketKind.REFUND.value
+
+    @property
+    def pays_voucher(self) -> bool:
+        """An SLA claim is paid as a voucher (credit), never as money."""
+        return self.kind == TicketKind.SLA_CLAIM.value
 
     @property
     def status_label(self) -> str:

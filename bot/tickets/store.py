@@ -20,11 +20,12 @@ from bot.storage.schema import CustomerVisitRow, EscalationRow, EvidenceRow, Tic
 from bot.tickets.lifecycle import next_state
 from bot.tickets.models import Evidence, Ticket, TicketEvent
 from bot.uploads.store import attach_conversation_uploads
-from bot.vocabulary import OPEN_STATUSES
+from bot.vocabulary import OPEN_STATUSES, TicketKind
 
 logger = logging.getLogger(__name__)
 
 NOT_COUNTED_AGAINST_QUOTA = ("rejected", "final_rejected", "withdrawn")
+NO_REASON_RULES = ("no_reason_window", "no_reason_some_instances")
 # Columns a transition may change besides the state itself.
 TRANSITION_FIELDS = frozenset({"stage_due", "reviewer_id", "final_amount", "adjustment_reason", "info_requested",
                                "rejection_code", "rejection_note", "appeal_statement", "payout_reference",
@@ -44,6 +45,7 @@ class NewTicket:
     evidence: Sequence[Tuple[str, str]] = ()  # (kind, content)
     conversation_id: Optional[str] = None
     manual_review: bool = False
+    kind: str = TicketKind.REFUND.value
 
 
 class TicketStore:
@@ -66,7 +68,7 @@ class TicketStore:
                 ticket_id = _next_ticket_id(session, now)
                 session.add(TicketRow(
                     ticket_id=ticket_id, customer_id=new.customer_id, order_id=new.order_id,
-                    open_order_id=new.order_id, product_code=new.product_code, reason=new.reason,
+                    open_order_id=new.order_id, kind=new.kind, product_code=new.product_code, reason=new.reason,
                     rule=new.quote["rule"], status="submitted", manual_review=new.manual_review,
                     quoted_amount=to_money(new.quote["refund"]), quote=new.quote,
                     details=new.details, conversation_id=new.conversation_id,
@@ -138,20 +140,23 @@ class TicketStore:
         with self._sessions() as session:
             return [_ticket(row) for row in session.scalars(query)]
 
-    def count_no_reason_refunds(self, customer_id: str, year: int, product_code: Optional[str]) -> int:
-        """No-reason refunds the customer used in calendar year `year` (Beijing time)."""
+    def count_no_reason_refunds(self, customer_id: str, year: int,
+                                products: Optional[Sequence[str]]) -> int:
+        """Instances the customer refunded under the no-reason window in calendar year `year`
+        (Beijing time), for `products` (None: every product)."""
         start = datetime(year, 1, 1, tzinfo=CUSTOMER_TZ)
         end = datetime(year + 1, 1, 1, tzinfo=CUSTOMER_TZ)
-        query = select(func.count()).select_from(TicketRow).where(
+        query = select(TicketRow.quote).where(
             TicketRow.customer_id == customer_id,
-            TicketRow.rule == "no_reason_window",
+            TicketRow.rule.in_(NO_REASON_RULES),
             TicketRow.status.not_in(NOT_COUNTED_AGAINST_QUOTA),
             TicketRow.created_at >= start, TicketRow.created_at < end,
         )
-        if product_code is not None:
-            query = query.where(TicketRow.product_code == product_code)
+        if products is not None:
+            query = query.where(TicketRow.product_code.in_(list(products)))
         with self._sessions() as session:
-            return int(session.scalar(query))
+            # Tickets filed before instances were counted hold no count: one instance each.
+            return sum(int(quote.get("no_reason_instances") or 1) for quote in session.scalars(query))
 
     # --- changing ---------------------------------------------------------------------------
 
@@ -261,7 +266,7 @@ def _next_ticket_id(session: Session, now: datetime) -> str:
 def _ticket(row: TicketRow) -> Ticket:
     return Ticket(
         ticket_id=row.ticket_id, customer_id=row.customer_id, order_id=row.order_id,
-        product_code=row.product_code, reason=row.reason, rule=row.rule, status=row.status,
+        product_code=row.product_code, reason=row.reason, rule=row.rule, status=row.status, kind=row.kind,
         manual_review=row.manual_review, quoted_amount=row.quoted_amount, quote=row.quote,
         details=row.details, conversation_id=row.conversation_id, created_at=row.created_at,
         updated_at=row.updated_at,

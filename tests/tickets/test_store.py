@@ -59,8 +59,8 @@ def test_lookup_is_filtered_by_owner(seeded):
 
 def test_no_reason_quota_counts_this_year_and_product(seeded):
     store = TicketStore(seeded)
-    assert store.count_no_reason_refunds("c1001", 2026, "cdn") == 1
-    assert store.count_no_reason_refunds("c1001", 2026, "ecs") == 0
+    assert store.count_no_reason_refunds("c1001", 2026, ("cdn",)) == 1
+    assert store.count_no_reason_refunds("c1001", 2026, ("ecs",)) == 0
     assert store.count_no_reason_refunds("c1001", 2026, None) == 1
     assert store.count_no_reason_refunds("c1001", 2025, None) == 0
 

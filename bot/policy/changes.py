@@ -1,0 +1,137 @@
+"""Quotes for what a customer asks instead of a refund, keeping the resource: a downgrade
+(降配退款: the price difference for the remaining time comes back) and SLA compensation for an
+outage (a voucher, not money).
+
+Downgrade methods (policy `downgrade.method`, per product in `downgrade.by_product`):
+
+* ``refund_then_buy`` (Tencent, 先退款再购买; Alibaba ApsaraDB for MongoDB): the ordinary
+  refund of the old configuration minus the new configuration's price for the remaining time.
+* ``price_ratio`` (Alibaba billing centre): the ordinary refund × (old − new monthly price) /
+  old monthly price.
+* ``price_difference`` (Huawei, Alibaba PolarDB): (old − new monthly price) × remaining months ×
+  the order's discount, never more than what is left of the money paid.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from typing import List, Optional
+
+from bot.billing.models import Order, OrderContext, Spec
+from bot.clock import ensure_aware, to_customer_time
+from bot.money import ZERO, to_money
+from bot.policy.config import Policy
+from bot.policy.engine import (
+    HOUR,
+    consumed_value,
+    money_paid,
+    non_refundable_amount,
+    refused,
+    voucher_lines,
+    quote_refund,
+    worst_sla_month,
+)
+from bot.policy.explain import explain
+from bot.policy.quote import Quote, QuoteLine
+from bot.vocabulary import RefundReason
+
+PAID_LABEL = "订单金额（含代金券/优惠券抵扣）"
+
+
+def downgrade_options(order: Order, specs: List[Spec]) -> List[Spec]:
+    """The configurations cheaper than the order's, most expensive first."""
+    current = order.list_monthly_price
+    cheaper = [s for s in specs if current > 0 and s.monthly_price < current]
+    return sorted(cheaper, key=lambda s: s.monthly_price, reverse=True)
+
+
+def quote_downgrade(ctx: OrderContext, target: Spec, now: datetime, policy: Policy) -> Quote:
+    """What comes back when the order's resource moves to `target` at `now`."""
+    now = ensure_aware(now)
+    order = ctx.order
+    reason = RefundReason.DEMAND_CHANGE.value
+    refusal = quote_refund(ctx, reason, now, policy)
+    if refusal.rule in ("payg_not_refundable", "unpaid_items", "expired", "transferred"):
+        return refusal
+    payment = order.primary_payment
+    assert payment is not None  # unpaid orders were refused above
+    if not policy.downgrade.enabled or order.list_monthly_price <= 0 or order.package is not None:
+        return refused(ctx, reason, "downgrade_unavailable", ("manual_review", "human"), policy)
+    if target.monthly_price >= order.list_monthly_price:
+        return refused(ctx, reason, "not_a_downgrade", ("human",), policy)
+    assert order.expires_at is not None
+    hours_left = max(0, int((order.expires_at - now) / HOUR))
+    months_left = Decimal(hours_left) / 24 / policy.downgrade.days_per_month
+    method = policy.downgrade.method_for(order.product_code)
+    lines: List[QuoteLine] = [QuoteLine("paid", PAID_LABEL, to_money(payment.amount))]
+    lines.extend(voucher_lines(payment, False, False))
+    money = money_paid(payment) - min(money_paid(payment), non_refundable_amount(order, policy))
+    consumed, label = consumed_value(order, money, now, policy)
+    lines.append(QuoteLine("consumed", label, -consumed))
+    remaining = money - consumed
+    old, new = order.list_monthly_price, target.monthly_price
+    period = f"剩余 {hours_left // 24} 天 {hours_left % 24} 小时（按每月 {policy.downgrade.days_per_month:g} 天折合 {months_left:.4f} 个月）"
+    if method == "refund_then_buy":
+        price = to_money(new * order.discount_rate * months_left)
+        lines.append(QuoteLine("new_spec", f"新配置「{target.name}」{period}的费用"
+                                           f"（{new:,.2f} 元/月 × {order.discount_rate:g} 折扣）", -price))
+    elif method == "price_ratio":
+        kept = to_money(remaining * new / old)
+        lines.append(QuoteLine("new_spec", f"剩余价值中新配置「{target.name}」所占部分"
+                                           f"（{new:,.2f} ÷ {old:,.2f} 元/月）", -kept))
+    else:
+        difference = to_money(min(remaining, (old - new) * order.discount_rate * months_left))
+        lines = [QuoteLine("price_difference", f"新旧配置差价（{old:,.2f} − {new:,.2f} 元/月）× {period}"
+                                               f" × {order.discount_rate:g} 折扣", difference)]
+    return _keep_resource_quote(ctx, "downgrade", lines, now, policy, policy.downgrade.destination,
+                                target_spec=target.name)
+
+
+def quote_sla_claim(ctx: OrderContext, now: datetime, policy: Policy) -> Quote:
+    """SLA compensation for the order's instance, from the recorded outages: a voucher worth the
+    policy's share of the month's fee, the service continuing."""
+    now = ensure_aware(now)
+    order = ctx.order
+    reason = RefundReason.SERVICE_ISSUE.value
+    month = worst_sla_month(order, ctx.outages, now, policy)
+    if month is None:
+        return refused(ctx, reason, "no_outage_record", ("manual_review", "human"), policy)
+    label = f"{to_customer_time(month.month_start):%Y 年 %-m 月}"
+    if month.voucher is None or month.compensation_percent is None:
+        refused = refused(ctx, reason, "sla_met", ("human",), policy, [
+            f"{label}可用性为 {month.availability}%，服务承诺为 {month.commitment}%。"])
+        return replace(refused, sla_availability=month.availability, sla_month=f"{month.month_start:%Y-%m}")
+    line = QuoteLine("sla_compensation", f"{label}可用性 {month.availability}%，低于承诺的 {month.commitment}%："
+                                         f"补偿当月费用 {month.monthly_fee:,.2f} 元的 {month.compensation_percent:g}%",
+                     month.voucher)
+    quote = _keep_resource_quote(ctx, "sla_compensation", [line], now, policy, "voucher",
+                                 sla_month=f"{month.month_start:%Y-%m}")
+    return replace(quote, sla_availability=month.availability, sla_compensation=month.voucher,
+                   explanation=explain(replace(quote, sla_availability=month.availability), order, []))
+
+
+def _keep_resource_quote(ctx: OrderContext, rule: str, lines: List[QuoteLine], now: datetime, policy: Policy,
+                         destination: str, target_spec: Optional[str] = None,
+                         sla_month: Optional[str] = None) -> Quote:
+    order = ctx.order
+    payment = order.primary_payment
+    refund = sum((line.amount for line in lines), ZERO)
+    if refund <= 0:
+        if refund < 0:
+            lines.append(QuoteLine("floor", "退款金额不低于 0 元", -refund))
+        return refused(ctx, RefundReason.DEMAND_CHANGE.value, "nothing_left", ("human",), policy, [], lines)
+    review_due = policy.timing.working_days_after(now, policy.timing.review_working_days)
+    days = policy.timing.payout_working_days.get(destination, 0)
+    arrival = policy.timing.working_days_after(review_due, days) if days else review_due
+    money = (payment.cash + payment.gift_credit) if payment else ZERO
+    cash = to_money(refund * payment.cash / money) if payment and money and destination != "voucher" else ZERO
+    gift = refund - cash if destination != "voucher" else ZERO
+    quote = Quote(
+        order_id=order.order_id, reason=RefundReason.SERVICE_ISSUE.value if rule == "sla_compensation"
+        else RefundReason.DEMAND_CHANGE.value, eligible=True, rule=rule,
+        paid=to_money(payment.amount) if payment else ZERO, lines=tuple(lines), refund=refund,
+        refund_cash=cash, refund_gift_credit=gift, destination=destination, review_due=review_due,
+        expected_arrival=arrival, target_spec=target_spec, sla_month=sla_month,
+    )
+    return replace(quote, explanation=explain(quote, order, []))
