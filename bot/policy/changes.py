@@ -27,9 +27,9 @@ from bot.policy.engine import (
     consumed_value,
     money_paid,
     non_refundable_amount,
+    quote_refund,
     refused,
     voucher_lines,
-    quote_refund,
     worst_sla_month,
 )
 from bot.policy.explain import explain
@@ -71,7 +71,8 @@ def quote_downgrade(ctx: OrderContext, target: Spec, now: datetime, policy: Poli
     lines.append(QuoteLine("consumed", label, -consumed))
     remaining = money - consumed
     old, new = order.list_monthly_price, target.monthly_price
-    period = f"剩余 {hours_left // 24} 天 {hours_left % 24} 小时（按每月 {policy.downgrade.days_per_month:g} 天折合 {months_left:.4f} 个月）"
+    per_month = policy.downgrade.days_per_month
+    period = f"剩余 {hours_left // 24} 天 {hours_left % 24} 小时（按每月 {per_month:g} 天折合 {months_left:.4f} 个月）"
     if method == "refund_then_buy":
         price = to_money(new * order.discount_rate * months_left)
         lines.append(QuoteLine("new_spec", f"新配置「{target.name}」{period}的费用"
@@ -99,9 +100,9 @@ def quote_sla_claim(ctx: OrderContext, now: datetime, policy: Policy) -> Quote:
         return refused(ctx, reason, "no_outage_record", ("manual_review", "human"), policy)
     label = f"{to_customer_time(month.month_start):%Y 年 %-m 月}"
     if month.voucher is None or month.compensation_percent is None:
-        refused = refused(ctx, reason, "sla_met", ("human",), policy, [
+        met = refused(ctx, reason, "sla_met", ("human",), policy, [
             f"{label}可用性为 {month.availability}%，服务承诺为 {month.commitment}%。"])
-        return replace(refused, sla_availability=month.availability, sla_month=f"{month.month_start:%Y-%m}")
+        return replace(met, sla_availability=month.availability, sla_month=f"{month.month_start:%Y-%m}")
     line = QuoteLine("sla_compensation", f"{label}可用性 {month.availability}%，低于承诺的 {month.commitment}%："
                                          f"补偿当月费用 {month.monthly_fee:,.2f} 元的 {month.compensation_percent:g}%",
                      month.voucher)

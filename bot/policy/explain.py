@@ -103,7 +103,9 @@ def explain(quote: "Quote", order: "Order", notes: Sequence[str]) -> str:
         )
     if quote.needs_manager_approval:
         parts.append("退款金额较大，需要主管额外审批。")
-    if quote.review_due and quote.expected_arrival:
+    if quote.review_due and quote.destination == "voucher":
+        parts.append(f"审核预计在 {format_customer_date(quote.review_due)} 前完成，通过后代金券立即发放。")
+    elif quote.review_due and quote.expected_arrival:
         parts.append(
             f"审核预计在 {format_customer_date(quote.review_due)} 前完成，"
             f"审核通过后预计 {format_customer_date(quote.expected_arrival)} 前到账。"

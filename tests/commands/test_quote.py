@@ -82,3 +82,80 @@ def test_bad_discount_table_is_a_clear_error(tmp_path, capsys):
                     encoding="utf-8")
     assert main(["--order-file", str(path), "--reason", "demand_change"]) == 2
     assert "months must be a whole number" in capsys.readouterr().err
+
+
+# --- `make quote` on the documented example of each kind of order ----------------------------
+
+EXAMPLES = PROJECT_ROOT / "examples" / "orders"
+AT = "2026-11-20T10:00:00+08:00"
+
+
+def make_quote(*args: str) -> dict:
+    import subprocess
+    done = subprocess.run(["make", "-s", "quote", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_make_quote_for_each_kind_of_order():
+    # file: (rule, refund) on 2026-11-20 under policies/default.yml (use by days, 10 % fee)
+    expected = {
+        "new": ("standard", "73.21"),  # 407.96 paid in money − 263/365 of it − 40.80 fee
+        "renewal_unstarted": ("unstarted_renewal", "2000.00"),  # the money paid, not the voucher
+        "renewal_started": ("standard", "310.68"),  # 1200 − 234/365 of it − 120 fee
+        "upgrade": ("standard", "429.92"),  # base 1200 − 261/365 of it − 120 fee, + 104/292 of the upgrade's 584
+        "multi_instance": ("standard", "665.75"),  # three instances: 3600 − 261/365 of it − 360 fee
+        "resource_package": ("standard", "325.00"),  # 500 − 256/1024 GB of it − 50 fee
+        "original_price": ("standard", "177.53"),  # default.yml charges 261/365 of the money paid, − 96 fee
+    }
+    for name, (rule, refund) in expected.items():
+        out = make_quote(f"ORDER_FILE=examples/orders/{name}.json", "REASON=demand_change", f"AT={AT}")
+        assert (name, out["rule"], out["refund"]) == (name, rule, refund)
+
+
+def test_make_quote_for_a_downgrade_and_an_sla_claim():
+    out = make_quote("ORDER_FILE=examples/orders/downgrade.json", "DOWNGRADE_TO=ecs.2c4g",
+                     "AT=2026-06-01T10:00:00+08:00")
+    assert (out["rule"], out["refund"], out["target_spec"]) == ("downgrade", "3251.51", "2核4G")
+    out = make_quote("ORDER_FILE=examples/orders/sla_claim.json", "SLA_CLAIM=1", f"AT={AT}")
+    assert (out["rule"], out["refund"], out["destination"], out["sla_month"]) == (
+        "sla_compensation", "30.00", "voucher", "2026-11")
+
+
+def test_every_example_parses_and_each_kind_is_covered():
+    from bot.billing.order_file import order_context_from_json
+    kinds = set()
+    for path in EXAMPLES.glob("*.json"):
+        ctx = order_context_from_json(json.loads(path.read_text(encoding="utf-8")))
+        kinds.add(ctx.order.kind)
+        kinds.update(change.kind for change in ctx.changes)
+    assert kinds == {"new", "renewal", "upgrade", "multi_instance", "resource_package"}
+
+
+def test_downgrade_to_an_unknown_configuration_is_a_clear_error(capsys):
+    assert main(["--order-file", str(EXAMPLES / "downgrade.json"), "--downgrade-to", "ecs.64c"]) == 2
+    assert "ecs.64c" in capsys.readouterr().err
+
+
+def test_bad_order_kinds_are_clear_errors(tmp_path, capsys):
+    path = tmp_path / "order.json"
+    for bad, message in [({"quantity": 0}, "quantity"), ({"package": {"total": "0"}}, "package"),
+                         ({"order_type": "gift"}, "order_type"), ({"changes": [{"order_type": "new"}]}, "changes[0]"),
+                         ({"no_reason_refunds_this_year": -1}, "no_reason_refunds_this_year")]:
+        path.write_text(json.dumps({**ORDER, **bad}), encoding="utf-8")
+        assert main(["--order-file", str(path), "--reason", "demand_change"]) == 2
+        assert message in capsys.readouterr().err
+
+
+def test_downgrade_and_sla_claim_for_an_order_in_the_database(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path / 'kinds.db'}"
+    monkeypatch.setenv("REFUND_DB_URL", url)
+    engine = make_engine(url)
+    migrate(engine)
+    seed_demo(session_factory(engine))
+    from bot.storage.seed import demo_order
+    assert main(["--order", demo_order("downgrade").order_id, "--downgrade-to", "ecs.4c8g"]) == 0
+    assert json.loads(capsys.readouterr().out)["rule"] == "downgrade"
+    assert main(["--order", demo_order("sla_claim").order_id, "--sla-claim"]) == 0
+    assert json.loads(capsys.readouterr().out)["rule"] == "sla_compensation"

@@ -5,18 +5,32 @@ product/管理与支持/计费相关(new)/计费说明/云服务退货说明.md)
 Huawei Cloud, 费用中心 › 云服务退订 › 可五天无理由退订 and 非五天无理由退订
 (support.huaweicloud.com/usermanual-billing/unsubscription_topic_20000081.html and
 zh-cn_topic_0083138805.html).
+Alibaba Cloud, 云数据库 MongoDB 版 › 变更配置费用说明 (help.aliyun.com/document_detail/127528.html)
+and PolarDB › 变配费用说明 (the downgrade examples); 费用与成本 › 降配退款规则说明 (the billing
+centre's price-ratio rule; it publishes no worked figures, so its test is the formula's own).
 """
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal as D
 
-from bot.billing.models import DurationDiscount, HourlyCharge, HourlyTier, LineItem, Order, OrderContext, Payment
+from bot.billing.models import (
+    DurationDiscount,
+    HourlyCharge,
+    HourlyTier,
+    LineItem,
+    Order,
+    OrderContext,
+    Payment,
+    Spec,
+)
+from bot.policy.changes import quote_downgrade
 from bot.policy.config import load_policy
 from bot.policy.engine import _add_months, quote_refund
 from bot.settings import PROJECT_ROOT
 
 TENCENT = load_policy(PROJECT_ROOT / "policies" / "tencent.yml")
 HUAWEI = load_policy(PROJECT_ROOT / "policies" / "huawei.yml")
+ALIBABA = load_policy(PROJECT_ROOT / "policies" / "alibaba.yml")
 BEIJING = timezone(timedelta(hours=8))
 CVM_TIERS = (HourlyTier(96, D("0.42")), HourlyTier(None, D("0.21")))  # 0.42/h for 96 h, then 0.21/h
 
@@ -121,3 +135,44 @@ def test_huawei_unstarted_renewal_returns_its_vouchers_without_a_fee():
     assert q.rule == "unstarted_renewal"
     assert (q.refund, q.vouchers_returned) == (D("70.00"), D("30.00"))
     assert all(line.code != "handling_fee" for line in q.lines)
+
+
+# --- Alibaba Cloud
+
+def test_alibaba_mongodb_downgrade_refunds_the_rest_minus_the_new_configuration():
+    """3 months of the current configuration cost 3,500 元, 3,000 元 paid after vouchers; after 2
+    months the rest is worth 1,000 元, the new configuration costs 800 元 for the month left:
+    refund 1,000 − 800 = 200 元."""
+    activated = datetime(2026, 1, 1, 0, 0, tzinfo=BEIJING)
+    mongodb = replace(order("3500", "500", "3000", "0", activated, 3), product_code="mongodb",
+                      expires_at=activated + timedelta(days=90), list_monthly_price=D("1166.67"),
+                      discount_rate=D("1"))
+    q = quote_downgrade(OrderContext(mongodb), Spec("mdb.small", "1核2G", D("800")),
+                        activated + timedelta(days=60), ALIBABA)
+    amounts = {line.code: line.amount for line in q.lines}
+    assert (amounts["voucher"], amounts["consumed"], amounts["new_spec"]) == (D("-500.00"), D("-2000.00"), D("-800.00"))
+    assert (q.rule, q.refund, q.destination) == ("downgrade", D("200.00"), "account_balance")
+
+
+def test_alibaba_polardb_downgrade_refunds_the_price_difference_for_the_time_left():
+    """Old configuration 1,000 元/月, new 800 元/月, 30 days left:
+    1000/30/24 × 720 − 800/30/24 × 720 = 200 元."""
+    activated = datetime(2026, 1, 1, 0, 0, tzinfo=BEIJING)
+    polardb = replace(order("12000", "0", "12000", "0", activated, 12), product_code="polardb",
+                      list_monthly_price=D("1000"), discount_rate=D("1"))
+    now = polardb.expires_at - timedelta(days=30)
+    q = quote_downgrade(OrderContext(polardb), Spec("polar.small", "2核8G", D("800")), now, ALIBABA)
+    assert [line.code for line in q.lines] == ["price_difference"]
+    assert q.refund == D("200.00")
+
+
+def test_alibaba_billing_centre_downgrade_keeps_the_new_configurations_share():
+    """降配退款 = (实付 − 已消费) × (原日单价 − 新日单价) / 原日单价, 已消费 at the original price."""
+    activated = datetime(2026, 1, 1, 0, 0, tzinfo=BEIJING)
+    ecs = replace(order("2880", "0", "2880", "0", activated, 12), product_code="ecs", expires_at=activated + timedelta(days=360),
+                  list_monthly_price=D("300"), discount_rate=D("0.8"), original_price=D("3600"))
+    q = quote_downgrade(OrderContext(ecs), Spec("ecs.2c4g", "2核4G", D("120")), activated + timedelta(days=36), ALIBABA)
+    amounts = {line.code: line.amount for line in q.lines}
+    assert amounts["consumed"] == D("-288.00")  # 3600 × 36/360 × 0.8 (the order's own discount)
+    assert amounts["new_spec"] == D("-1036.80")  # (2880 − 288) × 120/300
+    assert q.refund == D("1555.20")  # (2880 − 288) × (300 − 120)/300
