@@ -8,7 +8,7 @@ from typing import Dict, List, Optional, Sequence
 from bot.clock import format_customer_date, format_customer_time
 from bot.money import format_yuan
 from bot.policy.explain import DESTINATION_LABELS, deduction_section
-from bot.tickets.labels import REASON_LABELS, REJECTION_LABELS, STATUS_LABELS
+from bot.tickets.labels import REASON_LABELS, REJECTION_LABELS
 from bot.tickets.models import Ticket
 
 MEDIATION = ("如您对结果仍有异议，可以申请第三方调解，或通过全国12315平台（www.12315.cn 或拨打 12315）"
@@ -18,9 +18,13 @@ NOT_ARRIVED_HELP = ("如果还没看到这笔钱：原路退回由支付渠道�
                     "超过 5 个工作日仍未到账，请带上交易参考号联系人工客服。")
 
 
+CUSTOMER_KIND_LABELS = {"downgrade": "降配退款", "sla_claim": "SLA 故障补偿"}
+
+
 def status_text(ticket: Ticket, escalated_to: Optional[date] = None) -> str:
     """The state, what happened when, the next step and its expected date."""
-    lines = [f"工单 {ticket.ticket_id}（订单 {ticket.order_id}，{REASON_LABELS.get(ticket.reason, ticket.reason)}）",
+    about = CUSTOMER_KIND_LABELS.get(ticket.kind) or REASON_LABELS.get(ticket.reason, ticket.reason)
+    lines = [f"工单 {ticket.ticket_id}（订单 {ticket.order_id}，{about}）",
              f"当前状态：{ticket.status_label}。"]
     lines.extend(_history(ticket))
     lines.append(_next_step(ticket))
@@ -31,16 +35,13 @@ def status_text(ticket: Ticket, escalated_to: Optional[date] = None) -> str:
 
 def _history(ticket: Ticket) -> List[str]:
     shown = [e for e in ticket.events if e.from_status != e.to_status][-4:]
-    return [f"· {format_customer_time(e.at)} {_label(e.to_status)}" for e in shown]
-
-
-def _label(status: str) -> str:
-    return STATUS_LABELS[status]
+    return [f"· {format_customer_time(e.at)} {ticket.state_label(e.to_status)}" for e in shown]
 
 
 def _amount(ticket: Ticket) -> str:
     final = ticket.final_amount if ticket.final_amount is not None else ticket.quoted_amount
-    text = f"退款金额 {format_yuan(final)}"
+    what = {"sla_claim": "补偿代金券", "downgrade": "降配退款金额"}.get(ticket.kind, "退款金额")
+    text = f"{what} {format_yuan(final)}"
     if ticket.final_amount is not None and ticket.final_amount != ticket.quoted_amount:
         text += f"（申请时预估 {format_yuan(ticket.quoted_amount)}，调整原因：{ticket.adjustment_reason}）"
     return text
@@ -59,6 +60,8 @@ def _next_step(ticket: Ticket) -> str:
         items = "、".join(ticket.info_requested) or "相关材料"
         return f"下一步：审核人员需要您补充：{items}。补充后工单会重新进入审核。"
     arrival = f"，预计 {due} 前到账" if due else ""
+    if ticket.pays_voucher and status in ("approved", "refunding", "refunded"):
+        return _voucher_step(ticket)
     if status == "approved":
         return f"审核已通过，{_amount(ticket)}，将退回{_destination(ticket)}{arrival}。"
     if status == "refunding":
@@ -75,6 +78,15 @@ def _next_step(ticket: Ticket) -> str:
     if status == "final_rejected":
         return f"申诉复核未通过：{ticket.rejection_note or '维持原审核结果'}。\n{MEDIATION}"
     return "该申请已由您撤回，不会再处理。需要的话可以重新申请。"
+
+
+def _voucher_step(ticket: Ticket) -> str:
+    """An approved SLA claim: a voucher, not money (nothing is paid out to a bank)."""
+    if ticket.status == "refunded":
+        when = f"已于 {format_customer_time(ticket.paid_at)} " if ticket.paid_at else "已"
+        code = f"（代金券编号 {ticket.payout_reference}）" if ticket.payout_reference else ""
+        return f"{when}发放{_amount(ticket)}{code}，可在账户的代金券中查看，购买或续费时自动抵扣。"
+    return f"审核已通过，{_amount(ticket)}正在发放到您的账户，发放后可用于抵扣后续费用（不可提现）。"
 
 
 def rejection_text(ticket: Ticket) -> str:

@@ -19,6 +19,10 @@ STATUS_LABELS: Dict[str, str] = {
     TicketStatus.WITHDRAWN: "已撤回",
 }
 
+# An SLA claim is paid as a voucher: its last two states are named for that.
+VOUCHER_STATUS_LABELS: Dict[str, str] = {**STATUS_LABELS, TicketStatus.REFUNDING: "代金券发放中",
+                                         TicketStatus.REFUNDED: "代金券已发放"}
+
 REASON_LABELS: Dict[str, str] = {
     RefundReason.DEMAND_CHANGE: "需求变化",
     RefundReason.SERVICE_ISSUE: "服务质量问题",

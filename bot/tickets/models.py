@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Dict, Optional, Tuple
 
-from bot.tickets.labels import KIND_LABELS, STATUS_LABELS
+from bot.tickets.labels import KIND_LABELS, STATUS_LABELS, VOUCHER_STATUS_LABELS
 from bot.vocabulary import OPEN_STATUSES, TicketKind
 
 
@@ -75,7 +75,11 @@ class Ticket:
     @property
     def status_label(self) -> str:
         """The state in plain Chinese."""
-        return STATUS_LABELS[self.status]
+        return self.state_label(self.status)
+
+    def state_label(self, status: str) -> str:
+        """A state of this ticket in plain Chinese (an SLA claim's payout is a voucher)."""
+        return (VOUCHER_STATUS_LABELS if self.pays_voucher else STATUS_LABELS)[status]
 
     @property
     def is_open(self) -> bool:

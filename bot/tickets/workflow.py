@@ -186,6 +186,8 @@ class TicketWorkflow:
 
     def _payout_due(self, ticket: Ticket) -> date:
         destination = ticket.quote.get("destination") or self.policy.default_destination
+        if ticket.pays_voucher:
+            return self._due(0)  # a voucher is issued as soon as the claim is approved
         return self._due(self.policy.timing.payout_working_days.get(destination, 3))
 
     def _due(self, working_days: int) -> date:

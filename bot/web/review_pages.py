@@ -24,7 +24,7 @@ from bot.tickets.labels import (
 )
 from bot.tickets.models import Ticket, TicketEvent
 from bot.tickets.queue import SORTS, TicketFilter, was_escalated
-from bot.vocabulary import Actor, Role
+from bot.vocabulary import Actor, Role, TicketKind
 from bot.web.staff_auth import StaffAuth
 from bot.wiring import Services
 
@@ -94,7 +94,7 @@ def form_body(request: Request) -> Dict[str, Any]:
 def queue_row(ticket: Ticket, overdue: bool) -> Dict[str, Any]:
     return {"ticket_id": ticket.ticket_id, "customer_id": ticket.customer_id, "order_id": ticket.order_id,
             "status": ticket.status_label, "reason": REASON_LABELS.get(ticket.reason, ticket.reason),
-            "amount": f"{ticket.quoted_amount:,.2f}", "due": format_customer_date(ticket.stage_due)
+            "kind": ticket.kind_label, "amount": f"{ticket.quoted_amount:,.2f}", "due": format_customer_date(ticket.stage_due)
             if ticket.stage_due else "—", "overdue": overdue, "escalated": was_escalated(ticket),
             "appealed": ticket.appeal_statement is not None, "manual": ticket.manual_review,
             "created": format_customer_time(ticket.created_at)}
@@ -105,6 +105,7 @@ def ticket_details(ticket: Ticket) -> Dict[str, Any]:
     quote = ticket.quote or {}
     return {
         "status": ticket.status_label, "reason": REASON_LABELS.get(ticket.reason, ticket.reason),
+        "kind": ticket.kind_label, "kind_note": _kind_note(ticket), "payout": PAYOUT_WORDS[ticket.pays_voucher],
         "rule": RULE_LABELS.get(ticket.rule, ticket.rule), "created": format_customer_time(ticket.created_at),
         "due": format_customer_date(ticket.stage_due) if ticket.stage_due else "—",
         "lines": [{"label": line.get("label", ""), "amount": line.get("amount", "")} for line in quote.get("lines", [])],
@@ -117,6 +118,21 @@ def ticket_details(ticket: Ticket) -> Dict[str, Any]:
         "events": [_event(e) for e in ticket.events],
         "rejection": REJECTION_LABELS.get(ticket.rejection_code or "", None),
     }
+
+
+# (start the payout, its reference, confirm it) for money and for an SLA voucher.
+PAYOUT_WORDS = {False: ("发起打款", "打款流水号", "确认到账"), True: ("发放代金券", "代金券编号", "确认已发放")}
+
+
+def _kind_note(ticket: Ticket) -> str:
+    """What approving the ticket does to the customer's resource, for the reviewer."""
+    if ticket.kind == TicketKind.DOWNGRADE:
+        spec = (ticket.quote or {}).get("target_spec") or "新配置"
+        return f"客户保留实例，配置降为「{spec}」，到期时间不变；差价退回账户余额，不释放资源。"
+    if ticket.kind == TicketKind.SLA_CLAIM:
+        month = (ticket.quote or {}).get("sla_month") or ""
+        return f"{month} 故障补偿：以代金券发放到客户账户，不退现金；服务照常，不释放资源。"
+    return "退款后资源按退订流程释放。"
 
 
 DETAIL_LABELS = {"incident_time": "问题发生时间", "incident_instance": "出问题的实例", "incident_description": "问题描述",
