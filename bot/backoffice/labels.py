@@ -65,6 +65,7 @@ INTENT_LABELS: Dict[str, str] = {
     "out_of_scope": "与退款无关", "withdraw_ticket": "撤回退款申请", "complain": "投诉",
     "ask_refund_channel": "问退到哪里", "ask_pause_release": "问暂停或释放资源", "ask_payout_account": "问收款账户",
     "rate_service": "评价服务", "request_callback": "要求回电或留言", "nlu_fallback": "没听懂（兜底）",
+    "request_downgrade": "降低配置、退差价", "claim_compensation": "故障申请补偿（不退订）",
 }
 REVIEW_STATUS_LABELS: Dict[str, str] = {ReviewStatus.NEW: "待标注", ReviewStatus.LABELLED: "已标注",
                                         ReviewStatus.DISMISSED: "已忽略"}

@@ -123,7 +123,8 @@ def _sla(policy: Policy) -> str:
     ordered = sorted(sla.tiers, key=lambda t: -t.below_percent)
     tiers = "；".join(f"低于 {t.below_percent}% 补偿 {t.compensation_percent:g}%" for t in ordered)
     return (f"我们承诺月可用性 {sla.commitment_percent}%。未达到时按当月费用补偿代金券：{tiers}，最高不超过当月费用；"
-            f"请在故障所在月份结束后 {sla.claim_window_days} 天内申请。因故障申请退款时免收手续费。")
+            f"请在故障所在月份结束后 {sla.claim_window_days} 天内申请，服务照常运行、不需要退订。"
+            "对我说「申请故障补偿」，我会按故障记录帮您计算并提交。因故障申请退款时免收手续费。")
 
 
 def _duplicate(policy: Policy) -> str:
@@ -153,7 +154,8 @@ def channels(support_hours: str) -> str:
 def pause_release(policy: Policy) -> str:
     """Stopping, releasing, downgrading and auto-renewal: what each does to billing."""
     return ("包年包月的资源不能暂停计费：关机不会退费，也不会顺延到期时间；不再需要可以退订，按退款规则计算可退金额"
-            "（我可以先帮您试算）。配置买大了也可以在控制台降配，降配的差价退款请转人工客服核算。\n"
+            "（我可以先帮您试算）。配置买大了可以降配：实例和数据保留、到期时间不变，按剩余时长退还新旧配置的差价，"
+            "对我说「我想降配」就能先试算。\n"
             "按量付费的资源释放后立即停止计费，已产生的费用不退；只关机时云盘、公网 IP 等仍会计费。\n"
             "释放前请先备份数据，释放后数据无法恢复。不想续费的话，在控制台「续费管理」里关闭自动续费即可，"
             "到期后资源会先停机保留一段时间再释放。")

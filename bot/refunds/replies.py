@@ -101,6 +101,7 @@ INTENT_BUTTONS = {
     "cancel": "取消当前操作", "withdraw_ticket": "撤回已提交的退款申请", "complain": "投诉",
     "ask_refund_channel": "了解申请渠道", "ask_pause_release": "了解暂停、释放或关机计费",
     "ask_payout_account": "了解退款收款账户", "request_callback": "预约回电或留言",
+    "request_downgrade": "降低配置、退还差价", "claim_compensation": "服务故障申请补偿",
 }
 
 

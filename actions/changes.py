@@ -1,0 +1,183 @@
+"""Keeping the resource: a downgrade quote for a server that is too big, an SLA compensation
+claim for one that was down, and the customer's yes or no to either."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.identity import customer_id
+from bot.billing.models import Order
+from bot.errors import NotFound
+from bot.refunds import change_replies as texts
+from bot.refunds import replies
+from bot.refunds.service import RefundService
+from bot.vocabulary import TicketKind
+from bot.wiring import services
+
+MAX_NOTE = 2000
+CLEARED = [SlotSet("pending_change", None), SlotSet("change_note", None)]
+
+
+def _entities(tracker: Tracker) -> Dict[str, str]:
+    found: Dict[str, str] = {}
+    for entity in tracker.latest_message.get("entities", []):
+        found.setdefault(entity.get("entity"), str(entity.get("value")))
+    return found
+
+
+def _spec_clues(tracker: Tracker) -> List[str]:
+    return [str(e.get("value")) for e in tracker.latest_message.get("entities", []) if e.get("entity") == "spec"]
+
+
+def _named_order(service: RefundService, cid: str, tracker: Tracker, entities: Dict[str, str]) -> Optional[Order]:
+    """The order the message names (id or instance), else the one the conversation is about;
+    only ever one of the customer's own."""
+    if entities.get("order_id"):
+        return service.order(cid, entities["order_id"])
+    if entities.get("instance_id"):
+        return service.find_order(cid, instance_id=entities["instance_id"]).order
+    current = tracker.get_slot("order_id")
+    return service.order(cid, current) if current else None
+
+
+def _already_open(dispatcher: CollectingDispatcher, service: RefundService, cid: str, order: Order) -> bool:
+    ticket = service.open_ticket(cid, order.order_id)
+    if ticket is not None:
+        dispatcher.utter_message(text=replies.ticket_already_open(ticket))
+    return ticket is not None
+
+
+class ActionDowngrade(Action):
+    """Which order, which smaller configuration, then the itemised quote and a confirmation."""
+
+    def name(self) -> Text:
+        return "action_downgrade"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        service = services().refunds
+        cid = customer_id(tracker)
+        if cid is None:
+            dispatcher.utter_message(text=texts.downgrade_guest(service.policy))
+            return CLEARED
+        entities, clues = _entities(tracker), _spec_clues(tracker)
+        order = _named_order(service, cid, tracker, entities)
+        if order is None:
+            candidates = [o for o in service.refundable_orders(cid) if service.downgrade_options(cid, o.order_id)]
+            # 「8核16G那台用不完」: a size that is one order's current configuration names it.
+            sized = [o for o in candidates if texts.size_of(o.spec_name) in clues]
+            candidates = sized if len(sized) == 1 else candidates
+            if len(candidates) != 1:
+                message = texts.WHICH_TO_DOWNGRADE if candidates else texts.NO_DOWNGRADE_ORDERS
+                dispatcher.utter_message(text=message, buttons=texts.order_buttons(candidates, "request_downgrade"))
+                return CLEARED
+            order = candidates[0]
+        if _already_open(dispatcher, service, cid, order):
+            return CLEARED
+        options = service.downgrade_options(cid, order.order_id)
+        if not options:
+            dispatcher.utter_message(text=texts.NO_CHEAPER_SPEC.format(order_id=order.order_id, name=order.product_name))
+            return [SlotSet("order_id", order.order_id), *CLEARED]
+        spec = texts.chosen_spec(options, entities.get("spec_code"), clues)
+        if spec is None:
+            current = texts.size_of(order.spec_name)
+            typed = entities.get("spec_code") or next((c for c in clues if c != current), None)
+            lead = texts.SPEC_NOT_OFFERED.format(typed=texts.size_label(typed)) + "\n" if typed else ""
+            dispatcher.utter_message(text=lead + texts.which_spec(order), buttons=texts.spec_buttons(order, options))
+            return [SlotSet("order_id", order.order_id), *CLEARED]
+        quote = service.quote_downgrade(cid, order.order_id, spec.spec_code)
+        if quote is None or not quote.eligible:
+            dispatcher.utter_message(text=quote.explanation if quote else texts.CHANGED_SINCE_QUOTE,
+                                     buttons=texts.HUMAN_BUTTONS)
+            return [SlotSet("order_id", order.order_id), *CLEARED]
+        dispatcher.utter_message(text=f"{quote.explanation}\n\n{texts.DOWNGRADE_CONFIRM}", buttons=texts.CONFIRM_BUTTONS)
+        return [SlotSet("order_id", order.order_id),
+                SlotSet("pending_change", f"{TicketKind.DOWNGRADE.value}:{order.order_id}:{spec.spec_code}")]
+
+
+class ActionSlaClaim(Action):
+    """Which server was down, the compensation its outage records earn, and a confirmation; a
+    claim the records do not show can still go to a reviewer."""
+
+    def name(self) -> Text:
+        return "action_sla_claim"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        service = services().refunds
+        cid = customer_id(tracker)
+        if cid is None:
+            dispatcher.utter_message(text=texts.sla_guest(service.policy))
+            return CLEARED
+        text = (tracker.latest_message.get("text") or "").strip()
+        note = [SlotSet("change_note", text[:MAX_NOTE])] if text and not text.startswith("/") else []
+        order = _named_order(service, cid, tracker, _entities(tracker))
+        if order is None:
+            running = [o for o in service.refundable_orders(cid) if o.instance_id]
+            with_outage = [o for o in running if service.quote_sla_claim(cid, o.order_id).rule != "no_outage_record"]
+            picked = with_outage if len(with_outage) == 1 else running if len(running) == 1 else []
+            if not picked:
+                ordered = with_outage + [o for o in running if o not in with_outage]
+                message = texts.WHICH_OUTAGE_ORDER if ordered else texts.NO_SERVICE_ORDERS
+                dispatcher.utter_message(text=message, buttons=texts.order_buttons(ordered, "claim_compensation"))
+                return [SlotSet("pending_change", None), *note]
+            order = picked[0]
+        if _already_open(dispatcher, service, cid, order):
+            return CLEARED
+        quote = service.quote_sla_claim(cid, order.order_id)
+        pending = SlotSet("pending_change", f"{TicketKind.SLA_CLAIM.value}:{order.order_id}")
+        about = SlotSet("order_id", order.order_id)
+        if quote is not None and quote.eligible:
+            dispatcher.utter_message(text=f"{quote.explanation}\n\n{texts.SLA_CONFIRM}", buttons=texts.CONFIRM_BUTTONS)
+            return [about, pending, *note]
+        if quote is not None and quote.rule == "no_outage_record":
+            dispatcher.utter_message(text=texts.sla_not_due(quote, order, service.policy),
+                                     buttons=texts.STILL_CLAIM_BUTTONS)
+            return [about, pending, *note]
+        if quote is not None:
+            dispatcher.utter_message(text=texts.sla_not_due(quote, order, service.policy), buttons=texts.HUMAN_BUTTONS)
+        return [about, SlotSet("pending_change", None), *note]
+
+
+class ActionConfirmChange(Action):
+    """The customer said yes to the downgrade or SLA claim just quoted: file it (re-quoted from
+    billing data, never from anything in the chat)."""
+
+    def name(self) -> Text:
+        return "action_confirm_change"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        cid, pending = customer_id(tracker), tracker.get_slot("pending_change")
+        if cid is None or not pending:
+            dispatcher.utter_message(text=texts.NOTHING_PENDING)
+            return CLEARED
+        kind, order_id, *rest = str(pending).split(":")
+        service = services().refunds
+        try:
+            if kind == TicketKind.DOWNGRADE.value and rest:
+                filing = service.file_downgrade(cid, order_id, rest[0], conversation_id=tracker.sender_id)
+            else:
+                filing = service.file_sla_claim(cid, order_id, tracker.get_slot("change_note") or "",
+                                                conversation_id=tracker.sender_id)
+        except NotFound:
+            dispatcher.utter_message(text=texts.CHANGED_SINCE_QUOTE)
+            return CLEARED
+        if filing.created:
+            dispatcher.utter_message(text=texts.change_filed(filing.ticket))
+        else:
+            dispatcher.utter_message(text=replies.ticket_already_open(filing.ticket))
+        return [*CLEARED, SlotSet("current_ticket", filing.ticket.ticket_id)]
+
+
+class ActionDeclineChange(Action):
+    def name(self) -> Text:
+        return "action_decline_change"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text=texts.CHANGE_DECLINED)
+        return CLEARED

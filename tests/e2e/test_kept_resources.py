@@ -1,0 +1,121 @@
+"""Customers who keep their server, through the running servers and the real chat channel:
+a server bought too big gets a downgrade quote, one that was down gets an SLA claim. Customer
+c1004 (刘洋) has a big ECS (8核16G, no outages) and a small one that was down 9 hours."""
+from __future__ import annotations
+
+import json
+from typing import Dict, List
+
+from sqlalchemy import select
+
+from bot.storage.schema import EvidenceRow, OrderRow, TicketRow
+from bot.storage.seed import demo_order
+from harness.servers import chat_token
+from tests.widget_client import WidgetClient, run
+
+BIG = demo_order("downgrade")
+DOWN = demo_order("sla_claim")
+
+
+def payloads(client: WidgetClient, since: int) -> List[str]:
+    return [r["payload"] for m in client.messages[since:] for r in m.get("quick_replies", [])]
+
+
+def tickets(bot, order_id: str) -> List[TicketRow]:
+    with bot.sessions() as db:
+        return list(db.scalars(select(TicketRow).where(TicketRow.order_id == order_id)))
+
+
+async def chat(bot, customer: str = "c1004") -> WidgetClient:
+    client = WidgetClient(bot.rasa_url, chat_token(bot.sessions, customer) if customer else None)
+    await client.start()
+    return client
+
+
+def test_a_server_too_big_gets_a_downgrade_quote_and_a_ticket_that_keeps_it(bot):
+    async def scenario() -> Dict[str, str]:
+        client = await chat(bot)
+        seen = len(client.messages)
+        said = {"which": await client.say("服务器配置买大了，8核16G那台根本用不完，能降配吗", "想降到哪一档")}
+        said["buttons"] = json.dumps(payloads(client, seen), ensure_ascii=False)
+        said["quote"] = await client.say("2核4G就够了", "确认提交降配申请吗")
+        said["filed"] = await client.say("确认", "已提交降配申请")
+        await client.stop()
+        return said
+
+    said = run(scenario())
+    assert BIG.order_id in said["which"] and "4核8G" in said["which"] and "1核2G" in said["which"]
+    assert "ecs.2c4g" in said["buttons"] and "ecs.8c16g" not in said["buttons"]
+    quote = said["quote"]
+    assert "降配退款" in quote and "新配置「2核4G」" in quote and "退回您的账户余额" in quote
+    assert "实例保留" in quote and "手续费" not in quote
+    [ticket] = tickets(bot, BIG.order_id)
+    assert (ticket.kind, ticket.rule, ticket.status) == ("downgrade", "downgrade", "submitted")
+    expected = bot.services.refunds.quote_downgrade("c1004", BIG.order_id, "ecs.2c4g")
+    assert ticket.quoted_amount == expected.refund and f"{expected.refund:,.2f}" in quote
+    assert ticket.ticket_id in said["filed"] and "实例和数据保留" in said["filed"]
+    with bot.sessions() as db:
+        assert db.get(OrderRow, BIG.order_id).status == "active"
+
+
+def test_a_downgrade_with_both_sizes_in_one_message_goes_straight_to_the_quote(bot):
+    async def scenario() -> str:
+        client = await chat(bot)
+        quote = await client.say("想把8核16G降到4核8G，差价能退多少", "确认提交降配申请吗")
+        declined = await client.say("算了，先不降了", "不做变更")
+        await client.stop()
+        return quote + declined
+
+    said = run(scenario())
+    assert "新配置「4核8G」" in said and "服务保持不变" in said
+    assert tickets(bot, BIG.order_id) == []
+
+
+def test_an_outage_claim_without_leaving_pays_a_voucher(bot):
+    async def scenario() -> Dict[str, str]:
+        client = await chat(bot)
+        said = {"quote": await client.say("前天服务器宕机了好几个小时，服务器我还要继续用，不退，但得给个补偿吧",
+                                          "确认提交补偿申请吗")}
+        said["filed"] = await client.say("好的", "已提交 SLA 补偿申请")
+        said["status"] = await client.say("补偿申请到哪一步了", "SLA 故障补偿")
+        await client.stop()
+        return said
+
+    said = run(scenario())
+    quote = said["quote"]
+    assert DOWN.order_id in quote and "SLA 故障补偿" in quote and "可用性" in quote
+    assert "代金券" in quote and "不需要退订" in quote and "退回原支付渠道" not in quote
+    [ticket] = tickets(bot, DOWN.order_id)
+    assert (ticket.kind, ticket.rule, ticket.reason) == ("sla_claim", "sla_compensation", "service_issue")
+    assert ticket.quote["destination"] == "voucher" and not ticket.manual_review
+    assert ticket.quoted_amount == bot.services.refunds.quote_sla_claim("c1004", DOWN.order_id).refund
+    with bot.sessions() as db:
+        words = list(db.scalars(select(EvidenceRow.content).where(EvidenceRow.ticket_id == ticket.ticket_id)))
+    assert any("宕机了好几个小时" in w for w in words)  # the customer's own account, for the reviewer
+    assert "不可提现" in said["filed"] and ticket.ticket_id in said["status"]
+
+
+def test_a_claim_for_a_server_with_no_outage_on_record_can_still_reach_a_reviewer(bot):
+    async def scenario() -> Dict[str, str]:
+        client = await chat(bot)
+        said = {"record": await client.say(f"订单{BIG.order_id}那台昨晚连不上两个小时，要求赔偿", "没有查到")}
+        said["filed"] = await client.say("仍然提交", "人工核实")
+        await client.stop()
+        return said
+
+    said = run(scenario())
+    [ticket] = tickets(bot, BIG.order_id)
+    assert (ticket.kind, ticket.manual_review) == ("sla_claim", True)
+    assert "工单号" in said["filed"] and ticket.ticket_id in said["filed"]
+
+
+def test_a_guest_learns_how_downgrades_and_compensation_work_and_is_asked_to_log_in(bot):
+    async def scenario() -> str:
+        client = await chat(bot, customer="")
+        text = await client.say("配置买大了能降配吗", "登录后")
+        text += await client.say("宕机了有赔偿吗", "登录后")
+        await client.stop()
+        return text
+
+    said = run(scenario())
+    assert "差价" in said and "代金券" in said and BIG.order_id not in said
