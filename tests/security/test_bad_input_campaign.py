@@ -36,7 +36,7 @@ PROBES = int(os.environ.get("REFUND_CAMPAIGN_MESSAGES", "10000"))
 WORKERS = 12
 TURNS_PER_CONVERSATION = 20
 ACTION_ONLY_SLOTS = {"customer_known", "refund_blocked", "handoff_reason", "withdraw_ticket",
-                     "supplement_ticket", "appeal_ticket"}
+                     "supplement_ticket", "appeal_ticket", "pending_change", "change_note"}
 CAMPAIGN_CUSTOMER = "c1003"
 MEMORY_GROWTH_LIMIT_MB = 150
 
@@ -155,8 +155,17 @@ def test_ten_thousand_hostile_messages(fresh_stack):
     service = RefundService(SqlBillingAdapter(fresh_stack.sessions), TicketStore(fresh_stack.sessions),
                             load_policy(PROJECT_ROOT / "policies" / "default.yml"))
     for ticket in own:  # a ticket the campaign managed to file carries the policy's amount
-        assert ticket.quoted_amount == service.quote(CAMPAIGN_CUSTOMER, ticket.order_id, ticket.reason).refund
+        assert ticket.quoted_amount == policy_quote(service, ticket).refund
     check_trackers(fresh_stack, outcome.conversations[:: max(1, len(outcome.conversations) // 120)])
+
+
+def policy_quote(service: RefundService, ticket: TicketRow):
+    """What the policy says the ticket is worth, by its kind."""
+    if ticket.kind == "downgrade":
+        return service.quote_downgrade(CAMPAIGN_CUSTOMER, ticket.order_id, ticket.details["target_spec"])
+    if ticket.kind == "sla_claim":
+        return service.quote_sla_claim(CAMPAIGN_CUSTOMER, ticket.order_id)
+    return service.quote(CAMPAIGN_CUSTOMER, ticket.order_id, ticket.reason)
 
 
 def check_trackers(stack, conversations: List[Conversation]) -> None:
