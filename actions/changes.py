@@ -43,6 +43,11 @@ def _named_order(service: RefundService, cid: str, tracker: Tracker, entities: D
     return service.order(cid, current) if current else None
 
 
+def _has_outage(service: RefundService, cid: str, order: Order) -> bool:
+    quote = service.quote_sla_claim(cid, order.order_id)
+    return quote is not None and quote.rule != "no_outage_record"
+
+
 def _already_open(dispatcher: CollectingDispatcher, service: RefundService, cid: str, order: Order) -> bool:
     ticket = service.open_ticket(cid, order.order_id)
     if ticket is not None:
@@ -117,7 +122,7 @@ class ActionSlaClaim(Action):
         order = _named_order(service, cid, tracker, _entities(tracker))
         if order is None:
             running = [o for o in service.refundable_orders(cid) if o.instance_id]
-            with_outage = [o for o in running if service.quote_sla_claim(cid, o.order_id).rule != "no_outage_record"]
+            with_outage = [o for o in running if _has_outage(service, cid, o)]
             picked = with_outage if len(with_outage) == 1 else running if len(running) == 1 else []
             if not picked:
                 ordered = with_outage + [o for o in running if o not in with_outage]

@@ -14,6 +14,7 @@ def ticket_json(ticket: Ticket) -> Dict[str, Any]:
         "ticket_id": ticket.ticket_id, "customer_id": ticket.customer_id, "order_id": ticket.order_id,
         "status": ticket.status, "status_label": ticket.status_label, "reason": ticket.reason,
         "rule": ticket.rule, "manual_review": ticket.manual_review,
+        "kind": ticket.kind, "kind_label": ticket.kind_label, "pays_voucher": ticket.pays_voucher,
         "quoted_amount": money(ticket.quoted_amount), "final_amount": money(ticket.final_amount),
         "adjustment_reason": ticket.adjustment_reason, "stage_due": ticket.stage_due.isoformat() if ticket.stage_due else None,
         "reviewer_id": ticket.reviewer_id, "info_requested": list(ticket.info_requested),
