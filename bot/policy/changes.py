@@ -76,7 +76,7 @@ def quote_downgrade(ctx: OrderContext, target: Spec, now: datetime, policy: Poli
     if method == "refund_then_buy":
         price = to_money(new * order.discount_rate * months_left)
         lines.append(QuoteLine("new_spec", f"新配置「{target.name}」{period}的费用"
-                                           f"（{new:,.2f} 元/月 × {order.discount_rate:g} 折扣）", -price))
+                                           f"（{new:,.2f} 元/月 × {order.discount_rate.normalize():f} 折扣）", -price))
     elif method == "price_ratio":
         kept = to_money(remaining * new / old)
         lines.append(QuoteLine("new_spec", f"剩余价值中新配置「{target.name}」所占部分"
@@ -84,7 +84,7 @@ def quote_downgrade(ctx: OrderContext, target: Spec, now: datetime, policy: Poli
     else:
         difference = to_money(min(remaining, (old - new) * order.discount_rate * months_left))
         lines = [QuoteLine("price_difference", f"新旧配置差价（{old:,.2f} − {new:,.2f} 元/月）× {period}"
-                                               f" × {order.discount_rate:g} 折扣", difference)]
+                                               f" × {order.discount_rate.normalize():f} 折扣", difference)]
     return _keep_resource_quote(ctx, "downgrade", lines, now, policy, policy.downgrade.destination,
                                 target_spec=target.name)
 

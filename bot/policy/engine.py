@@ -265,7 +265,7 @@ def consumed_value(order: Order, base: Decimal, now: datetime, policy: Policy) -
     if std.basis == "original_price" and order.original_price > 0:
         rate = _duration_rate(order, _whole_months(order.activated_at, now))
         consumed = min(base, to_money(order.original_price * used_units / total_units * rate))
-        return consumed, f"{period}，按订单原价 {order.original_price:,.2f} 元 × {rate:g} 折扣折算"
+        return consumed, f"{period}，按订单原价 {order.original_price:,.2f} 元 × {rate.normalize():f} 折扣折算"
     consumed = min(base, to_money(base * used_units / total_units))
     return consumed, f"{period}，按时长折算"
 
@@ -310,7 +310,7 @@ def _consumed_monthly_plus_hourly(order: Order, base: Decimal, now: datetime) ->
     hourly = _tiered_hourly_cost(order.hourly_tiers, hours)
     hourly += sum((_tiered_hourly_cost(extra.tiers, hours) for extra in order.extra_hourly), Decimal(0))
     consumed = min(base, to_money((monthly + hourly) * order.quantity))
-    label = f"已使用 {months} 个整月（按月单价×{rate:g} 折扣）及 {hours} 小时（按量计费价格）"
+    label = f"已使用 {months} 个整月（按月单价×{rate.normalize():f} 折扣）及 {hours} 小时（按量计费价格）"
     return consumed, label
 
 

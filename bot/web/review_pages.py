@@ -34,6 +34,7 @@ FORM_ACTIONS = {"take": "take", "request_info": "request-info", "approve": "appr
                 "close_appeal_reject": "close-appeal"}
 DONE = {"take": "已领取，开始审核。", "request-info": "已要求客户补充材料。", "approve": "已审核通过。",
         "reject": "已驳回。", "start-payout": "已发起打款。", "mark-paid": "已确认到账。", "close-appeal": "申诉已处理。"}
+VOUCHER_DONE = {**DONE, "start-payout": "代金券发放中。", "mark-paid": "已确认代金券发放。"}
 
 
 def add_review_routes(console: Blueprint, auth: StaffAuth, services: Services) -> None:
@@ -50,7 +51,7 @@ def add_review_routes(console: Blueprint, auth: StaffAuth, services: Services) -
     @console.get("/tickets/<ticket_id>")
     @auth.required(role=Role.REVIEWER, page=True)
     async def ticket_page(request: Request, staff: Staff, ticket_id: str) -> response.HTTPResponse:
-        return ticket_view(request, ticket_id, done=DONE.get(request.args.get("done", "")))
+        return ticket_view(request, ticket_id, done=request.args.get("done", ""))
 
     @console.post("/tickets/<ticket_id>/<action>")
     @auth.required(role=Role.REVIEWER, csrf=True)
@@ -68,6 +69,7 @@ def add_review_routes(console: Blueprint, auth: StaffAuth, services: Services) -
         if ticket is None:
             return auth.page(request, "review_ticket.html", status=404, ticket=None, error="没有这个工单。")
         uploads = services.uploads.for_conversation_or_ticket(ticket.conversation_id or "", ticket.ticket_id)
+        done = (VOUCHER_DONE if ticket.pays_voucher else DONE).get(done or "")
         allowed = {FORM_ACTIONS[a] for a in workflow.allowed_actions(ticket, Actor.REVIEWER)}
         return auth.page(request, "review_ticket.html", status=status, ticket=ticket, view=ticket_details(ticket),
                          overdue=workflow.is_overdue(ticket), allowed=allowed, action_labels=ACTION_LABELS,
@@ -106,6 +108,7 @@ def ticket_details(ticket: Ticket) -> Dict[str, Any]:
     return {
         "status": ticket.status_label, "reason": REASON_LABELS.get(ticket.reason, ticket.reason),
         "kind": ticket.kind_label, "kind_note": _kind_note(ticket), "payout": PAYOUT_WORDS[ticket.pays_voucher],
+        "voucher": ticket.pays_voucher,
         "rule": RULE_LABELS.get(ticket.rule, ticket.rule), "created": format_customer_time(ticket.created_at),
         "due": format_customer_date(ticket.stage_due) if ticket.stage_due else "—",
         "lines": [{"label": line.get("label", ""), "amount": line.get("amount", "")} for line in quote.get("lines", [])],
@@ -115,7 +118,7 @@ def ticket_details(ticket: Ticket) -> Dict[str, Any]:
         "details": _details(ticket.details),
         "evidence": [{"kind": EVIDENCE_LABELS.get(e.kind, e.kind), "content": e.content,
                       "at": format_customer_time(e.created_at), "link": e.kind == "link"} for e in ticket.evidence],
-        "events": [_event(e) for e in ticket.events],
+        "events": [_event(ticket, e) for e in ticket.events],
         "rejection": REJECTION_LABELS.get(ticket.rejection_code or "", None),
     }
 
@@ -131,7 +134,8 @@ def _kind_note(ticket: Ticket) -> str:
         return f"客户保留实例，配置降为「{spec}」，到期时间不变；差价退回账户余额，不释放资源。"
     if ticket.kind == TicketKind.SLA_CLAIM:
         month = (ticket.quote or {}).get("sla_month") or ""
-        return f"{month} 故障补偿：以代金券发放到客户账户，不退现金；服务照常，不释放资源。"
+        month = f"{month[:4]} 年 {int(month[5:])} 月" if len(month) == 7 else "当月"
+        return f"{month}故障补偿：以代金券发放到客户账户，不退现金；服务照常，不释放资源。"
     return "退款后资源按退订流程释放。"
 
 
@@ -148,13 +152,17 @@ def _details(details: Dict[str, Any]) -> List[Dict[str, str]]:
     return shown
 
 
-def _event(event: TicketEvent) -> Dict[str, str]:
+VOUCHER_ACTION_LABELS = {**ACTION_LABELS, "start_payout": "发放代金券", "mark_paid": "确认已发放"}
+
+
+def _event(ticket: Ticket, event: TicketEvent) -> Dict[str, str]:
+    """One line of the timeline, in the ticket's own words (an SLA claim issues a voucher)."""
     kind, _, who = event.actor.partition(":")
     actor = ACTOR_LABELS.get(kind, kind) + (f" {who}" if who and kind == Actor.REVIEWER else "")
     if kind == "system" and who == "escalation":
         actor = "系统（逾期催办）"
     code = event.reason_code or ""
-    what = ACTION_LABELS.get(code, "")
+    what = (VOUCHER_ACTION_LABELS if ticket.pays_voucher else ACTION_LABELS).get(code, "")
     if code in REJECTION_LABELS:
         what = f"驳回：{REJECTION_LABELS[code]}"
     elif code == "escalated":
@@ -162,7 +170,8 @@ def _event(event: TicketEvent) -> Dict[str, str]:
     elif event.reason_code == "filed" or event.from_status is None:
         what = "提交申请"
     return {"at": format_customer_time(event.at), "actor": actor, "what": what,
-            "from": STATUS_LABELS.get(event.from_status or "", ""), "to": STATUS_LABELS.get(event.to_status, ""),
+            "from": ticket.state_label(event.from_status) if event.from_status else "",
+            "to": ticket.state_label(event.to_status),
             "note": event.note}
 
 

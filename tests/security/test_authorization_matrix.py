@@ -268,7 +268,8 @@ def action_call(name: str, role: str, ticket_id: str) -> dict:
     slots = {"order_id": OWNER_ORDER.order_id, "ticket_id": ticket_id, "withdraw_ticket": ticket_id,
              "appeal_ticket": ticket_id, "supplement_ticket": ticket_id, "refund_reason": "demand_change",
              "refund_confirmed": True, "customer_known": True, "appeal_statement": "我不同意",
-             "supplement_content": "补充说明", "requested_slot": None}
+             "supplement_content": "补充说明", "requested_slot": None,
+             "pending_change": f"downgrade:{OWNER_ORDER.order_id}:ecs.1c2g"}
     sender = f"matrix-{role}"
     if role == "forged":
         metadata = {"user_id": "c1001", "auth_verified": True}
@@ -313,6 +314,7 @@ ACTION_MATRIX: Dict[str, FrozenSet[str]] = {name: CUSTOMER for name in (
     "action_ask_leave_message", "action_ask_order_id", "action_ask_refund_confirmed", "action_ask_refund_reason",
     "action_ask_supplement_content", "action_ask_survey_comment", "action_ask_survey_score",
     "action_check_customer", "action_clear_refund_form", "action_complain", "action_fallback", "action_greet",
+    "action_downgrade", "action_sla_claim", "action_confirm_change", "action_decline_change",
     "action_handle_inform", "action_offer_resume", "action_pause_release", "action_payout_account", "action_refund_amount",
     "action_refund_channel", "action_refund_policy", "action_refund_status",
     "action_request_human", "action_resume_refund", "action_submit_appeal", "action_submit_leave_message", "action_submit_refund",
