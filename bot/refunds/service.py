@@ -84,6 +84,9 @@ class RefundService:
         """What stops a refund of the order before any reason is asked: an open ticket, or a
         refusal no reason changes (pay-as-you-go, unpaid, expired)."""
         open_ticket = self.open_ticket(customer_id, order.order_id)
+        if open_ticket is None and order.parent_order_id:
+            # A renewal or upgrade is settled with its base order: one ticket for both.
+            open_ticket = self.open_ticket(customer_id, order.parent_order_id)
         if open_ticket is not None:
             return Precheck(open_ticket=open_ticket)
         return Precheck(refusal=refusal_for_any_reason(self._context(order), self.clock(), self.policy))
@@ -211,6 +214,8 @@ class RefundService:
         products = self.policy.no_reason.quota_products(order.product_code)
         used = self._tickets.count_no_reason_refunds(order.customer_id, year, products)
         outages = self._billing.outages_for(order.instance_id) if order.instance_id else []
-        changes = self._billing.changes_of(order.customer_id, order.order_id)
+        # A change with its own ticket in progress is settled there, not again with its base.
+        changes = [c for c in self._billing.changes_of(order.customer_id, order.order_id)
+                   if self._tickets.open_ticket_for_order(order.customer_id, c.order_id) is None]
         return OrderContext(order=order, no_reason_refunds_this_year=used, outages=tuple(outages),
                             changes=tuple(changes))

@@ -112,6 +112,30 @@ def test_an_upgrade_linked_in_billing_is_settled_with_its_order(service, seeded)
     quote = service.quote("c1001", base.order_id, "demand_change")
     line = next(line for line in quote.lines if line.code == "change_order")
     assert "升级订单 2026112900010099" in line.label and Decimal("990") < line.amount < Decimal("1000")
+    # Once the base order has a ticket, the upgrade is not refunded on its own as well...
+    service.file("c1001", base.order_id, "demand_change", {})
+    upgrade = service.order("c1001", "2026112900010099")
+    assert service.precheck("c1001", upgrade).open_ticket.order_id == base.order_id
+
+
+def test_a_change_with_its_own_ticket_is_not_settled_again_with_its_base(service, seeded):
+    base = demo_order("standard_voucher")
+    with seeded.begin() as db:
+        row = db.get(OrderRow, base.order_id)
+        db.add(OrderRow(order_id="2026112900010098", customer_id="c1001", product_code="ecs",
+                        product_name="续费 1 年", instance_id=base.instance_id, billing_mode="prepaid",
+                        order_type="renewal", term_months=12, created_at=NOW - timedelta(days=1),
+                        activated_at=row.expires_at, expires_at=row.expires_at + timedelta(days=365),
+                        hourly_tiers=[], parent_order_id=base.order_id))
+        db.flush()
+        db.add(PaymentRow(txn_id="T98", order_id="2026112900010098", paid_at=NOW - timedelta(days=1),
+                          method="alipay", cash=Decimal("2400")))
+    with_renewal = service.quote("c1001", base.order_id, "demand_change")
+    assert any(line.code == "change_order" and line.amount == Decimal("2400.00") for line in with_renewal.lines)
+    service.file("c1001", "2026112900010098", "demand_change", {})  # the renewal alone, refunded in full
+    alone = service.quote("c1001", base.order_id, "demand_change")
+    assert all(line.code != "change_order" for line in alone.lines)
+    assert alone.refund == with_renewal.refund - Decimal("2400.00")
 
 
 @pytest.mark.parametrize("key", ["downgrade", "sla_claim"])
