@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.backoffice import labels
 from bot.clock import customer_day_start, to_customer_time, utcnow
 from bot.storage.schema import ConversationDayRow, EscalationRow, HandoffRow, MessageDayRow, NluReviewRow, SurveyRow, TicketRow
-from bot.tickets.labels import REASON_LABELS, STATUS_LABELS
-from bot.vocabulary import HandoffKind, HandoffStatus, TicketStatus
+from bot.tickets.labels import KIND_LABELS, REASON_LABELS, STATUS_LABELS
+from bot.vocabulary import HandoffKind, HandoffStatus, TicketKind, TicketStatus
 
 MAX_DAYS = 92  # a quarter at most per view
 TOP_FALLBACKS = 10
@@ -126,17 +126,28 @@ def _handoff_table(handoffs: Sequence[HandoffRow]) -> Table:
     return Table("handoffs", "转人工（按原因）", ("原因", "次数", "已接入", "无人接入", "等待中位数（分钟）"), rows)
 
 
+def _paid(tickets: Sequence[TicketRow], vouchers: bool = False) -> Decimal:
+    """Money refunded (or, with `vouchers`, SLA vouchers issued) by the tickets that paid out."""
+    return sum((t.final_amount or t.quoted_amount for t in tickets if t.status == TicketStatus.REFUNDED
+                and (t.kind == TicketKind.SLA_CLAIM) == vouchers), Decimal(0))
+
+
 def _ticket_tables(tickets: Sequence[TicketRow]) -> List[Table]:
     by_status = [(STATUS_LABELS.get(s, s), str(sum(1 for t in tickets if t.status == s)))
                  for s in sorted({t.status for t in tickets})]
     by_reason = []
     for reason in sorted({t.reason for t in tickets}):
         mine = [t for t in tickets if t.reason == reason]
-        paid = sum((t.final_amount or t.quoted_amount for t in mine if t.status == TicketStatus.REFUNDED), Decimal(0))
-        by_reason.append((REASON_LABELS.get(reason, reason), str(len(mine)), f"{paid:.2f}"))
+        by_reason.append((REASON_LABELS.get(reason, reason), str(len(mine)), f"{_paid(mine):.2f}"))
+    by_kind = []
+    for kind in TicketKind:
+        mine = [t for t in tickets if t.kind == kind]
+        by_kind.append((KIND_LABELS[kind], str(len(mine)), f"{_paid(mine, kind == TicketKind.SLA_CLAIM):.2f}"))
     return [Table("ticket_states", "新工单（按当前状态）", ("状态", "工单数"), by_status),
             Table("ticket_reasons", "新工单与已退款金额（按原因）", ("原因", "工单数", "已退款金额（元）"), by_reason,
-                  chart=(0, 2))]
+                  chart=(0, 2)),
+            Table("ticket_kinds", "新工单（按类型：退订、降配、SLA 补偿）", ("类型", "工单数", "已退款或已发放代金券（元）"),
+                  by_kind)]
 
 
 def _timeliness(tickets: Sequence[TicketRow], late: set, open_overdue: int) -> Table:
@@ -156,10 +167,11 @@ def _summary(daily: Table, handoffs: Sequence[HandoffRow], tickets: Sequence[Tic
     talked = sum(int(r[1]) for r in daily.rows)
     human = sum(int(r[2]) for r in daily.rows)
     sent, missed = sum(int(r[4]) for r in daily.rows), sum(int(r[5]) for r in daily.rows)
-    refunded = sum((t.final_amount or t.quoted_amount for t in tickets if t.status == TicketStatus.REFUNDED), Decimal(0))
+    refunded, vouchers = _paid(tickets), _paid(tickets, vouchers=True)
     waits = [(h.claimed_at - h.created_at).total_seconds() / 60 for h in handoffs if h.claimed_at is not None]
     return [("会话数", str(talked)), ("自助完成率", percent(talked - human, talked)),
             ("转人工", str(sum(1 for h in handoffs if h.kind == HandoffKind.LIVE))),
             ("等待中位数", f"{statistics.median(waits):.1f} 分钟" if waits else "—"),
-            ("新工单", str(len(tickets))), ("已退款金额", f"{refunded:.2f} 元"), ("目前逾期", str(open_overdue)),
+            ("新工单", str(len(tickets))), ("已退款金额", f"{refunded:.2f} 元"),
+            ("已发放补偿代金券", f"{vouchers:.2f} 元"), ("目前逾期", str(open_overdue)),
             ("满意度均分", f"{statistics.mean(scores):.2f}" if scores else "—"), ("没听懂比例", percent(missed, sent))]

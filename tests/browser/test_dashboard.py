@@ -14,6 +14,7 @@ from bot.clock import customer_day_start, to_customer_time, utcnow
 from bot.handoff.hours import SupportSettings
 from bot.handoff.service import HandoffService
 from bot.storage.schema import ConversationDayRow, HandoffRow, MessageDayRow, SurveyRow, TicketRow
+from bot.storage.seed import demo_order
 from tests.browser.test_handoff import console_login
 from tests.browser.test_review_workspace import fits_the_width, serious_violations
 
@@ -29,6 +30,11 @@ def seed_period(stack) -> None:
     handoffs.request("dash-2", None, "requested", None, {})
     for conversation, score in (("dash-1", 5), ("dash-2", 3)):
         handoffs.record_survey(conversation, None, score, None)
+    # An SLA claim issued as a voucher: counted apart from the money refunded.
+    claim = stack.services.refunds.file_sla_claim("c1004", demo_order("sla_claim").order_id).ticket
+    for step in ("take", "approve", "start_payout"):
+        getattr(stack.services.workflow, step)(claim.ticket_id, "r1")
+    stack.services.workflow.mark_paid(claim.ticket_id, "r1", "VC-DASH-1")
 
 
 def expected(stack, days: int) -> dict:
@@ -40,13 +46,15 @@ def expected(stack, days: int) -> dict:
         handed = set(db.scalars(select(HandoffRow.conversation_id).where(HandoffRow.created_at >= start,
                                                                           HandoffRow.kind == "live")))
         tickets = db.scalars(select(TicketRow).where(TicketRow.created_at >= start, TicketRow.created_at < end)).all()
-        refunded = sum((t.final_amount or t.quoted_amount for t in tickets if t.status == "refunded"), Decimal(0))
+        paid = [t for t in tickets if t.status == "refunded"]
+        refunded = sum((t.final_amount or t.quoted_amount for t in paid if t.kind != "sla_claim"), Decimal(0))
+        vouchers = sum((t.final_amount or t.quoted_amount for t in paid if t.kind == "sla_claim"), Decimal(0))
         scores = db.scalars(select(SurveyRow.score).where(SurveyRow.created_at >= start)).all()
         messages, missed = db.execute(select(func.sum(MessageDayRow.messages), func.sum(MessageDayRow.fallbacks))
                                       .where(MessageDayRow.day >= since)).one()
     return {"since": since, "today": today, "会话数": str(len(talked)),
             "自助完成率": f"{len(talked - handed) * 100 / len(talked):.1f}%", "转人工": str(len(handed)),
-            "新工单": str(len(tickets)), "已退款金额": f"{refunded:.2f} 元",
+            "新工单": str(len(tickets)), "已退款金额": f"{refunded:.2f} 元", "已发放补偿代金券": f"{vouchers:.2f} 元",
             "满意度均分": f"{sum(scores) / len(scores):.2f}", "没听懂比例": f"{missed * 100 / messages:.1f}%"}
 
 
@@ -54,6 +62,7 @@ def test_dashboard_figures_match_the_database(fresh_stack, browser, artifacts, t
     seed_period(fresh_stack)
     want = expected(fresh_stack, 60)
     assert want["新工单"] != "0" and want["已退款金额"] != "0.00 元"  # the demo tickets are in the period
+    assert want["已发放补偿代金券"] != "0.00 元"
 
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768}, bypass_csp=True,
                                   accept_downloads=True)
@@ -63,7 +72,7 @@ def test_dashboard_figures_match_the_database(fresh_stack, browser, artifacts, t
     page.fill("input[name=from]", want["since"].isoformat())
     page.fill("input[name=to]", want["today"].isoformat())
     page.click("form[aria-label='选择时间段'] button")
-    for name in ("会话数", "自助完成率", "转人工", "新工单", "已退款金额", "满意度均分", "没听懂比例"):
+    for name in ("会话数", "自助完成率", "转人工", "新工单", "已退款金额", "已发放补偿代金券", "满意度均分", "没听懂比例"):
         assert page.inner_text(f"dd[data-figure='{name}']") == want[name], name
     daily = page.locator("#table-daily tbody tr")
     assert daily.count() == 60 and page.locator("#table-daily svg.chart rect").count() == 60
