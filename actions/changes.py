@@ -2,6 +2,7 @@
 claim for one that was down, and the customer's yes or no to either."""
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -11,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.identity import customer_id
 from bot.billing.models import Order
 from bot.errors import NotFound
+from bot.policy.config import Policy
 from bot.refunds import change_replies as texts
 from bot.refunds import replies
 from bot.refunds.service import RefundService
@@ -55,19 +57,39 @@ def _already_open(dispatcher: CollectingDispatcher, service: RefundService, cid:
     return ticket is not None
 
 
-class ActionDowngrade(Action):
-    """Which order, which smaller configuration, then the itemised quote and a confirmation."""
-
-    def name(self) -> Text:
-        return "action_downgrade"
+class _KeepingAction(Action, ABC):
+    """A guest is told how it works and asked to log in; a customer gets `act`."""
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         service = services().refunds
         cid = customer_id(tracker)
         if cid is None:
-            dispatcher.utter_message(text=texts.downgrade_guest(service.policy))
+            dispatcher.utter_message(text=self.guest_text(service.policy))
             return CLEARED
+        return self.act(dispatcher, tracker, service, cid)
+
+    @abstractmethod
+    def guest_text(self, policy: Policy) -> str:
+        """How it works, for someone not logged in."""
+
+    @abstractmethod
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, service: RefundService,
+            cid: str) -> List[Dict[Text, Any]]:
+        """The customer's turn."""
+
+
+class ActionDowngrade(_KeepingAction):
+    """Which order, which smaller configuration, then the itemised quote and a confirmation."""
+
+    def name(self) -> Text:
+        return "action_downgrade"
+
+    def guest_text(self, policy: Policy) -> str:
+        return texts.downgrade_guest(policy)
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, service: RefundService,
+            cid: str) -> List[Dict[Text, Any]]:
         entities, clues = _entities(tracker), _spec_clues(tracker)
         order = _named_order(service, cid, tracker, entities)
         if order is None:
@@ -103,20 +125,18 @@ class ActionDowngrade(Action):
                 SlotSet("pending_change", f"{TicketKind.DOWNGRADE.value}:{order.order_id}:{spec.spec_code}")]
 
 
-class ActionSlaClaim(Action):
+class ActionSlaClaim(_KeepingAction):
     """Which server was down, the compensation its outage records earn, and a confirmation; a
     claim the records do not show can still go to a reviewer."""
 
     def name(self) -> Text:
         return "action_sla_claim"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        service = services().refunds
-        cid = customer_id(tracker)
-        if cid is None:
-            dispatcher.utter_message(text=texts.sla_guest(service.policy))
-            return CLEARED
+    def guest_text(self, policy: Policy) -> str:
+        return texts.sla_guest(policy)
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, service: RefundService,
+            cid: str) -> List[Dict[Text, Any]]:
         text = (tracker.latest_message.get("text") or "").strip()
         note = [SlotSet("change_note", text[:MAX_NOTE])] if text and not text.startswith("/") else []
         order = _named_order(service, cid, tracker, _entities(tracker))
