@@ -56,7 +56,9 @@ def quote_downgrade(ctx: OrderContext, target: Spec, now: datetime, policy: Poli
         return refusal
     payment = order.primary_payment
     assert payment is not None  # unpaid orders were refused above
-    if not policy.downgrade.enabled or order.list_monthly_price <= 0 or order.package is not None:
+    # A renewal not yet in effect is not running: the running order is the one to downgrade.
+    if (not policy.downgrade.enabled or order.list_monthly_price <= 0 or order.package is not None
+            or order.activated_at > now):
         return refused(ctx, reason, "downgrade_unavailable", ("manual_review", "human"), policy)
     if target.monthly_price >= order.list_monthly_price:
         return refused(ctx, reason, "not_a_downgrade", ("human",), policy)

@@ -87,8 +87,6 @@ def explain(quote: "Quote", order: "Order", notes: Sequence[str]) -> str:
     else:
         where = f"，退回{DESTINATION_LABELS[quote.destination]}" if quote.destination else ""
         parts.append(f"预计可退：{format_yuan(quote.refund)}{where}。")
-    if quote.target_spec:
-        parts.append(f"降配后实例保留、数据不受影响，配置变为「{quote.target_spec}」，到期时间不变。")
     if quote.refund_gift_credit:
         parts.append(
             f"其中现金 {format_yuan(quote.refund_cash)}，赠送金 {format_yuan(quote.refund_gift_credit)}"
@@ -96,6 +94,8 @@ def explain(quote: "Quote", order: "Order", notes: Sequence[str]) -> str:
         )
     if quote.vouchers_returned:
         parts.append(f"另有 {format_yuan(quote.vouchers_returned)} 代金券将以代金券形式退回。")
+    if quote.target_spec:
+        parts.append(f"降配后实例保留、数据不受影响，配置变为「{quote.target_spec}」，到期时间不变。")
     if quote.sla_compensation:
         parts.append(
             f"该实例当月可用性为 {quote.sla_availability}%，低于服务承诺，"

@@ -155,7 +155,7 @@ class RefundService:
     def downgrade_options(self, customer_id: str, order_id: str) -> List[Spec]:
         """The cheaper configurations the customer's order can move to (empty if none)."""
         order = self._billing.get_order(customer_id, order_id)
-        if order is None:
+        if order is None or order.activated_at > self.clock():  # a renewal not yet running
             return []
         return downgrade_options(order, self._billing.specs_for(order.product_code))
 

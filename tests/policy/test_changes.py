@@ -68,6 +68,7 @@ def test_a_new_configuration_dearer_than_the_rest_leaves_nothing():
     ({"expires_at": NOW}, "expired"),
     ({"package": ResourcePackage(D("100"), D("0"))}, "downgrade_unavailable"),
     ({"list_monthly_price": D("0")}, "downgrade_unavailable"),
+    ({"order_type": "renewal", "activated_at": NOW + timedelta(days=1)}, "downgrade_unavailable"),
 ])
 def test_what_cannot_be_downgraded(change, rule):
     q = quote_downgrade(ctx(replace(ORDER, **change)), SMALL, NOW, POLICY)

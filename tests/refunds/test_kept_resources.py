@@ -27,6 +27,7 @@ def test_the_big_server_can_move_to_each_cheaper_configuration(service):
     assert quotes[0].refund < quotes[1].refund < quotes[2].refund  # the smaller, the more back
     assert service.quote_downgrade("c1004", BIG.order_id, "ecs.8c16g") is None  # not cheaper
     assert service.downgrade_options("c1001", BIG.order_id) == []  # not theirs
+    assert service.downgrade_options("c1001", demo_order("unstarted_renewal").order_id) == []  # not running yet
     assert service.quote_downgrade("c1001", BIG.order_id, "ecs.2c4g") is None
 
 
