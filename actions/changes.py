@@ -34,15 +34,22 @@ def _spec_clues(tracker: Tracker) -> List[str]:
     return [str(e.get("value")) for e in tracker.latest_message.get("entities", []) if e.get("entity") == "spec"]
 
 
-def _named_order(service: RefundService, cid: str, tracker: Tracker, entities: Dict[str, str]) -> Optional[Order]:
-    """The order the message names (id or instance), else the one the conversation is about;
-    only ever one of the customer's own."""
+def _named_order(service: RefundService, cid: str, entities: Dict[str, str]) -> Optional[Order]:
+    """The order the message names by id or instance (only ever one of the customer's own)."""
     if entities.get("order_id"):
         return service.order(cid, entities["order_id"])
     if entities.get("instance_id"):
         return service.find_order(cid, instance_id=entities["instance_id"]).order
-    current = tracker.get_slot("order_id")
-    return service.order(cid, current) if current else None
+    return None
+
+
+def _single(orders: List[Order]) -> Optional[Order]:
+    return orders[0] if len(orders) == 1 else None
+
+
+def _context_order(tracker: Tracker, candidates: List[Order]) -> Optional[Order]:
+    """The order the conversation is about, when it is among `candidates`."""
+    return next((o for o in candidates if o.order_id == tracker.get_slot("order_id")), None)
 
 
 def _has_outage(service: RefundService, cid: str, order: Order) -> bool:
@@ -91,17 +98,21 @@ class ActionDowngrade(_KeepingAction):
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, service: RefundService,
             cid: str) -> List[Dict[Text, Any]]:
         entities, clues = _entities(tracker), _spec_clues(tracker)
-        order = _named_order(service, cid, tracker, entities)
+        order = _named_order(service, cid, entities)
         if order is None:
             candidates = [o for o in service.refundable_orders(cid) if service.downgrade_options(cid, o.order_id)]
             # 「8核16G那台用不完」: a size that is one order's current configuration names it.
             sized = [o for o in candidates if texts.size_of(o.spec_name) in clues]
-            candidates = sized if len(sized) == 1 else candidates
-            if len(candidates) != 1:
+            # 「2核4G就够了」 right after the offer is the new size of the order in question.
+            context = _context_order(tracker, candidates)
+            if context is not None and clues and not texts.chosen_spec(
+                    service.downgrade_options(cid, context.order_id), None, clues):
+                context = None
+            order = context or _single(sized) or _single(candidates)
+            if order is None:
                 message = texts.WHICH_TO_DOWNGRADE if candidates else texts.NO_DOWNGRADE_ORDERS
                 dispatcher.utter_message(text=message, buttons=texts.order_buttons(candidates, "request_downgrade"))
                 return CLEARED
-            order = candidates[0]
         if _already_open(dispatcher, service, cid, order):
             return CLEARED
         options = service.downgrade_options(cid, order.order_id)
@@ -139,17 +150,17 @@ class ActionSlaClaim(_KeepingAction):
             cid: str) -> List[Dict[Text, Any]]:
         text = (tracker.latest_message.get("text") or "").strip()
         note = [SlotSet("change_note", text[:MAX_NOTE])] if text and not text.startswith("/") else []
-        order = _named_order(service, cid, tracker, _entities(tracker))
+        order = _named_order(service, cid, _entities(tracker))
         if order is None:
+            # Orders with a ticket in progress are not offered (refundable_orders leaves them out).
             running = [o for o in service.refundable_orders(cid) if o.instance_id]
             with_outage = [o for o in running if _has_outage(service, cid, o)]
-            picked = with_outage if len(with_outage) == 1 else running if len(running) == 1 else []
-            if not picked:
+            order = _single(with_outage) or _context_order(tracker, running) or _single(running)
+            if order is None:
                 ordered = with_outage + [o for o in running if o not in with_outage]
                 message = texts.WHICH_OUTAGE_ORDER if ordered else texts.NO_SERVICE_ORDERS
                 dispatcher.utter_message(text=message, buttons=texts.order_buttons(ordered, "claim_compensation"))
                 return [SlotSet("pending_change", None), *note]
-            order = picked[0]
         if _already_open(dispatcher, service, cid, order):
             return CLEARED
         quote = service.quote_sla_claim(cid, order.order_id)
