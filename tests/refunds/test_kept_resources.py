@@ -98,18 +98,26 @@ def test_the_no_reason_quota_counts_instances(service, seeded):
     assert alibaba._context(SqlBillingAdapter(seeded).get_order("c1001", rds.order_id)).no_reason_refunds_this_year == 1
 
 
-def test_an_upgrade_linked_in_billing_is_settled_with_its_order(service, seeded):
+def add_change(seeded, order_id: str, order_type: str, cash: str, starts_at_expiry: bool) -> None:
+    """Put into billing an upgrade (from yesterday to the base's expiry) or a renewal (the year
+    after it) of the voucher ECS order, paid in cash yesterday."""
     base = demo_order("standard_voucher")
     with seeded.begin() as db:
-        row = db.get(OrderRow, base.order_id)
-        db.add(OrderRow(order_id="2026112900010099", customer_id="c1001", product_code="ecs",
-                        product_name="升级至 8核16G", instance_id=base.instance_id, billing_mode="prepaid",
-                        order_type="upgrade", term_months=10, created_at=NOW - timedelta(days=1),
-                        activated_at=NOW - timedelta(days=1), expires_at=row.expires_at, hourly_tiers=[],
+        expiry = db.get(OrderRow, base.order_id).expires_at
+        starts = expiry if starts_at_expiry else NOW - timedelta(days=1)
+        db.add(OrderRow(order_id=order_id, customer_id="c1001", product_code="ecs", product_name=order_type,
+                        instance_id=base.instance_id, billing_mode="prepaid", order_type=order_type, term_months=12,
+                        created_at=NOW - timedelta(days=1), activated_at=starts,
+                        expires_at=starts + timedelta(days=365) if starts_at_expiry else expiry, hourly_tiers=[],
                         parent_order_id=base.order_id))
         db.flush()
-        db.add(PaymentRow(txn_id="T99", order_id="2026112900010099", paid_at=NOW - timedelta(days=1),
-                          method="alipay", cash=Decimal("1000")))
+        db.add(PaymentRow(txn_id=f"T{order_id[-2:]}", order_id=order_id, paid_at=NOW - timedelta(days=1),
+                          method="alipay", cash=Decimal(cash)))
+
+
+def test_an_upgrade_linked_in_billing_is_settled_with_its_order(service, seeded):
+    base = demo_order("standard_voucher")
+    add_change(seeded, "2026112900010099", "upgrade", "1000", starts_at_expiry=False)
     quote = service.quote("c1001", base.order_id, "demand_change")
     line = next(line for line in quote.lines if line.code == "change_order")
     assert "升级订单 2026112900010099" in line.label and Decimal("990") < line.amount < Decimal("1000")
@@ -121,16 +129,7 @@ def test_an_upgrade_linked_in_billing_is_settled_with_its_order(service, seeded)
 
 def test_a_change_with_its_own_ticket_is_not_settled_again_with_its_base(service, seeded):
     base = demo_order("standard_voucher")
-    with seeded.begin() as db:
-        row = db.get(OrderRow, base.order_id)
-        db.add(OrderRow(order_id="2026112900010098", customer_id="c1001", product_code="ecs",
-                        product_name="续费 1 年", instance_id=base.instance_id, billing_mode="prepaid",
-                        order_type="renewal", term_months=12, created_at=NOW - timedelta(days=1),
-                        activated_at=row.expires_at, expires_at=row.expires_at + timedelta(days=365),
-                        hourly_tiers=[], parent_order_id=base.order_id))
-        db.flush()
-        db.add(PaymentRow(txn_id="T98", order_id="2026112900010098", paid_at=NOW - timedelta(days=1),
-                          method="alipay", cash=Decimal("2400")))
+    add_change(seeded, "2026112900010098", "renewal", "2400", starts_at_expiry=True)
     with_renewal = service.quote("c1001", base.order_id, "demand_change")
     assert any(line.code == "change_order" and line.amount == Decimal("2400.00") for line in with_renewal.lines)
     service.file("c1001", "2026112900010098", "demand_change", {})  # the renewal alone, refunded in full
