@@ -27,7 +27,7 @@ from bot.policy.engine import (
     consumed_value,
     money_paid,
     non_refundable_amount,
-    quote_refund,
+    refusal_for_any_reason,
     refused,
     voucher_lines,
     worst_sla_month,
@@ -51,9 +51,11 @@ def quote_downgrade(ctx: OrderContext, target: Spec, now: datetime, policy: Poli
     now = ensure_aware(now)
     order = ctx.order
     reason = RefundReason.DEMAND_CHANGE.value
-    refusal = quote_refund(ctx, reason, now, policy)
-    if refusal.rule in ("payg_not_refundable", "unpaid_items", "expired", "transferred"):
+    refusal = refusal_for_any_reason(ctx, now, policy)  # pay-as-you-go, unpaid, expired
+    if refusal is not None:
         return refusal
+    if order.transferred and "transferred" in policy.exclusions:
+        return refused(ctx, reason, "transferred", ("manual_review", "human"), policy)
     payment = order.primary_payment
     assert payment is not None  # unpaid orders were refused above
     # A renewal not yet in effect is not running: the running order is the one to downgrade.

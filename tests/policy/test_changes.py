@@ -133,3 +133,8 @@ def test_the_worst_month_is_claimed():
     outages = [down(30), down(600, MONTH + timedelta(days=35))]
     q = quote_sla_claim(ctx(ORDER, outages=outages), MONTH + timedelta(days=50), POLICY)
     assert q.sla_month == "2026-06" and q.refund == D("24.00")
+
+
+def test_a_transferred_resource_is_not_downgraded_for_a_refund():
+    q = quote_downgrade(ctx(replace(ORDER, transferred=True)), SMALL, NOW, POLICY)
+    assert (q.eligible, q.rule) == (False, "transferred")
