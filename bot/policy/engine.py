@@ -95,11 +95,10 @@ def _window_for_some_instances(ctx: OrderContext, reason: str, allowed: int, now
     assert payment is not None
     rest = order.quantity - allowed
     window, std = policy.no_reason, policy.standard
-    lines: List[QuoteLine] = []
-    if allowed > 0:
-        part, part_payment = _instances(order, payment, allowed)
-        lines += _labelled(f"{allowed} 台无理由全额退订：", _full_refund_lines(
-            part, part_payment, policy, window.returns_vouchers, window.returns_coupons))
+    # The caller comes here only with 0 < allowed < quantity.
+    part, part_payment = _instances(order, payment, allowed)
+    lines = _labelled(f"{allowed} 台无理由全额退订：", _full_refund_lines(
+        part, part_payment, policy, window.returns_vouchers, window.returns_coupons))
     part, part_payment = _instances(order, payment, rest)
     lines += _labelled(f"其余 {rest} 台按已使用时长折算：", _standard_lines(part, part_payment, reason, now, policy))
     lines += _change_lines(ctx.changes, now, policy, in_full=False)
