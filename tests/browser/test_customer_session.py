@@ -6,10 +6,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.clock import utcnow
-from bot.storage.schema import LoginSessionRow
+from bot.storage.schema import LoginSessionRow, TicketRow
+from bot.storage.seed import demo_order
 from tests.browser.widget import bot_texts, close_widget, login, open_widget, send, wait_for_bot
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
@@ -20,11 +21,14 @@ LOGIN_CHECK_SECONDS = 5  # how long the chat channel may trust its last look at 
 def test_login_expires_mid_chat_then_continues_after_logging_in(fresh_stack, browser, artifacts, device):
     context = browser.new_context(locale="zh-CN", viewport=VIEWPORTS[device])
     page = context.new_page()
+    with fresh_stack.sessions() as db:  # seeded 30 days before today: its number depends on the day
+        paid_ticket = db.scalar(select(TicketRow.ticket_id)
+                                .where(TicketRow.order_id == demo_order("quota_consumer").order_id))
     login(page, fresh_stack.site_url)
     open_widget(page)
     wait_for_bot(page, "我是云途退款助手")
     send(page, "我的退款进度")
-    wait_for_bot(page, "RF202611030001")
+    wait_for_bot(page, paid_ticket)
     with fresh_stack.sessions.begin() as db:  # the login runs out on the server
         db.execute(update(LoginSessionRow).where(LoginSessionRow.subject == "c1001")
                    .values(expires_at=utcnow()))
@@ -47,6 +51,6 @@ def test_login_expires_mid_chat_then_continues_after_logging_in(fresh_stack, bro
     page.wait_for_url("**/chat")
     open_widget(page)
     send(page, "我的退款进度")
-    wait_for_bot(page, "RF202611030001")  # the customer again, not a guest
+    wait_for_bot(page, paid_ticket)  # the customer again, not a guest
     assert "请先登录" not in bot_texts(page)
     context.close()
