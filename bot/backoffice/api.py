@@ -8,6 +8,7 @@ idempotent with an `Idempotency-Key` header.
 """
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import json
@@ -15,13 +16,12 @@ from typing import Any, Callable, Coroutine, Dict, Optional
 
 from sanic import Blueprint, response
 from sanic.request import Request
-from sqlalchemy.exc import IntegrityError
 
 from bot.backoffice import labels
+from bot.backoffice.idempotency import IdempotencyKeys, Recorded
 from bot.backoffice.serialize import ticket_json
 from bot.backoffice.staff import Staff
 from bot.errors import NotFound
-from bot.storage.schema import IdempotencyRow
 from bot.tickets.lifecycle import IllegalTransition
 from bot.tickets.workflow import AMOUNT_AS_TEXT, InvalidRequest, TicketWorkflow
 from bot.vocabulary import Role, TicketStatus
@@ -37,6 +37,11 @@ ACTIONS: Dict[str, Callable[[TicketWorkflow, str, str, Dict[str, Any]], Any]] = 
     "close-appeal": lambda wf, tid, who, body: wf.close_appeal(tid, who, _text(body, "decision"), _amount(body),
                                                               _text(body, "note")),
 }
+
+
+# A copy of a request still being answered is waited for up to 20 s, then told to retry.
+REPLAY_WAIT_STEPS = 400
+REPLAY_WAIT_SECONDS = 0.05
 
 
 def error(status: int, message: str) -> response.HTTPResponse:
@@ -94,7 +99,8 @@ Handler = Callable[..., Coroutine[Any, Any, response.HTTPResponse]]
 
 def create_backoffice_api(services: Services) -> Blueprint:
     api = Blueprint("backoffice_api", url_prefix="/api/backoffice")
-    sessions, workflow = services.sessions, services.workflow
+    workflow = services.workflow
+    keys = IdempotencyKeys(services.sessions, workflow.clock)
 
     def bearer_required(role: Optional[Role] = None) -> Callable[[Handler], Handler]:
         """Let the route run only for the holder of a staff API token (with `role`); the
@@ -142,20 +148,27 @@ def create_backoffice_api(services: Services) -> Blueprint:
         if not 1 <= len(key) <= 128:
             return error(400, "Idempotency-Key must be 1-128 characters")
         fingerprint = hashlib.sha256(f"{request.path}\n{json.dumps(body, sort_keys=True)}".encode()).hexdigest()
-        with sessions() as session:
-            seen = session.get(IdempotencyRow, (staff.staff_id, key))
-            if seen is not None:
-                if seen.request_hash != fingerprint:
-                    return error(422, "Idempotency-Key was already used for a different request")
+        seen = keys.claim(staff.staff_id, key, fingerprint)
+        if seen is None:
+            try:
+                result = run_action(workflow, ticket_id, action, staff, body)
+            except BaseException:
+                keys.release(staff.staff_id, key)
+                raise
+            keys.finish(staff.staff_id, key, result.status, json.loads(result.body or b"{}"))
+            return result
+        return await _replay(staff.staff_id, key, fingerprint, seen)
+
+    async def _replay(actor: str, key: str, fingerprint: str, seen: Recorded) -> response.HTTPResponse:
+        """The first answer to this key, once its claimer has it (a copy that arrived while the
+        first was still running waits for it)."""
+        if seen.request_hash != fingerprint:
+            return error(422, "Idempotency-Key was already used for a different request")
+        for _ in range(REPLAY_WAIT_STEPS):
+            if seen.done:
                 return response.json(seen.body, status=seen.status, headers={"Idempotent-Replay": "true"})
-        result = run_action(workflow, ticket_id, action, staff, body)
-        try:
-            with sessions.begin() as session:
-                session.add(IdempotencyRow(actor=staff.staff_id, key=key, request_hash=fingerprint,
-                                           status=result.status, body=json.loads(result.body or b"{}"),
-                                           created_at=workflow.clock()))
-        except IntegrityError:
-            pass  # a concurrent twin stored it first; the transition itself ran at most once
-        return result
+            await asyncio.sleep(REPLAY_WAIT_SECONDS)
+            seen = keys.recorded(actor, key) or seen
+        return error(409, "同一请求正在处理中，请稍后用同一个 Idempotency-Key 重试。")
 
     return api

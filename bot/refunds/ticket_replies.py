@@ -132,7 +132,7 @@ def supplement_question(ticket: Ticket, upload_url: str) -> str:
 
 # --- answers about tickets, withdrawals, supplements and appeals -------------------------------
 
-NOT_FOUND = "没有找到您名下的该退款工单，请核对工单号（RF 加 12 位数字）。"
+NOT_FOUND = "没有找到您名下的该退款工单，请核对工单号（RF 加 12 位或更多数字）。"
 NO_TICKETS = "您名下暂时没有退款工单。需要现在申请退款吗？"
 NO_TICKETS_BUTTONS = [{"title": "申请退款", "payload": "/request_refund"}]
 OTHER_TICKETS = "您名下的其他退款工单："

@@ -9,6 +9,8 @@ from sqlalchemy.orm import declarative_base, relationship
 from bot.storage.types import ExactDecimal, Money, UTCDateTime
 
 Base: Any = declarative_base()  # typed Any: SQLAlchemy 1.4's declarative base has no stubs
+# RF + the Beijing date + a daily sequence of at least 4 digits (5 and more past 9,999 a day).
+TICKET_ID_LENGTH = 20
 
 
 # --- demo billing system (a real provider swaps the billing adapter instead) ---------------
@@ -111,7 +113,7 @@ class OutageRow(Base):
 
 class TicketRow(Base):
     __tablename__ = "refund_tickets"
-    ticket_id = Column(String(14), primary_key=True)
+    ticket_id = Column(String(TICKET_ID_LENGTH), primary_key=True)
     customer_id = Column(String(32), nullable=False, index=True)
     order_id = Column(String(16), nullable=False, index=True)
     # Equals order_id while the ticket is open and NULL once closed: the unique constraint
@@ -155,7 +157,7 @@ class TicketSequenceRow(Base):
 class EvidenceRow(Base):
     __tablename__ = "ticket_evidence"
     id = Column(Integer, primary_key=True, autoincrement=True)
-    ticket_id = Column(String(14), ForeignKey("refund_tickets.ticket_id"), nullable=False, index=True)
+    ticket_id = Column(String(TICKET_ID_LENGTH), ForeignKey("refund_tickets.ticket_id"), nullable=False, index=True)
     kind = Column(String(16), nullable=False)  # text | link | transaction | file
     content = Column(Text, nullable=False)
     created_at = Column(UTCDateTime, nullable=False)
@@ -166,7 +168,7 @@ class EscalationRow(Base):
 
     __tablename__ = "ticket_escalations"
     id = Column(Integer, primary_key=True, autoincrement=True)
-    ticket_id = Column(String(14), ForeignKey("refund_tickets.ticket_id"), nullable=False, index=True)
+    ticket_id = Column(String(TICKET_ID_LENGTH), ForeignKey("refund_tickets.ticket_id"), nullable=False, index=True)
     status = Column(String(24), nullable=False)
     missed_due = Column(Date, nullable=False)
     new_due = Column(Date, nullable=False)
@@ -215,7 +217,7 @@ class HandoffRow(Base):
     conversation_id = Column(String(128), nullable=False, index=True)
     customer_id = Column(String(32), index=True)
     reason = Column(String(32), nullable=False)  # requested | fallback | dissatisfied | large_amount | flagged | complaint
-    ticket_id = Column(String(14), ForeignKey("refund_tickets.ticket_id"))
+    ticket_id = Column(String(TICKET_ID_LENGTH), ForeignKey("refund_tickets.ticket_id"))
     summary = Column(JSON, nullable=False, default=dict)
     status = Column(String(16), nullable=False, index=True)  # waiting | active | resolved | timed_out | message
     agent_id = Column(String(32), ForeignKey("staff.staff_id"))
@@ -254,7 +256,7 @@ class SurveyRow(Base):
     conversation_id = Column(String(128), nullable=False, index=True)
     customer_id = Column(String(32))
     handoff_id = Column(Integer, ForeignKey("handoffs.id"))
-    ticket_id = Column(String(14))
+    ticket_id = Column(String(TICKET_ID_LENGTH))
     score = Column(Integer, nullable=False)
     comment = Column(Text)
     created_at = Column(UTCDateTime, nullable=False)
@@ -302,7 +304,7 @@ class UploadRow(Base):
     id = Column(Integer, primary_key=True, autoincrement=True)
     customer_id = Column(String(32), nullable=False, index=True)
     conversation_id = Column(String(128), nullable=False, index=True)
-    ticket_id = Column(String(14), ForeignKey("refund_tickets.ticket_id"), index=True)
+    ticket_id = Column(String(TICKET_ID_LENGTH), ForeignKey("refund_tickets.ticket_id"), index=True)
     sha256 = Column(String(64), nullable=False, index=True)
     filename = Column(String(120), nullable=False)
     content_type = Column(String(64), nullable=False)
@@ -316,7 +318,7 @@ class TicketEventRow(Base):
 
     __tablename__ = "ticket_events"
     id = Column(Integer, primary_key=True, autoincrement=True)
-    ticket_id = Column(String(14), ForeignKey("refund_tickets.ticket_id"), nullable=False, index=True)
+    ticket_id = Column(String(TICKET_ID_LENGTH), ForeignKey("refund_tickets.ticket_id"), nullable=False, index=True)
     at = Column(UTCDateTime, nullable=False)
     actor = Column(String(64), nullable=False)
     from_status = Column(String(24))

@@ -251,15 +251,14 @@ class TicketStore:
 
 
 def _next_ticket_id(session: Session, now: datetime) -> str:
-    """RF + local date + 4-digit daily sequence, allocated atomically inside the transaction."""
+    """RF + local date + the daily sequence (4 digits, then 5 and more past 9,999 a day: no
+    ceiling), allocated atomically inside the transaction."""
     day = to_customer_time(now).strftime("%Y%m%d")
     insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     stmt = insert(TicketSequenceRow).values(day=day, last=1)
     stmt = stmt.on_conflict_do_update(index_elements=["day"], set_={"last": TicketSequenceRow.last + 1})
     session.execute(stmt)
     last = session.scalar(select(TicketSequenceRow.last).where(TicketSequenceRow.day == day))
-    if last > 9999:
-        raise OverflowError(f"more than 9999 tickets on {day}")
     return f"RF{day}{last:04d}"
 
 

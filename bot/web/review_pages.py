@@ -68,7 +68,7 @@ def add_review_routes(console: Blueprint, auth: StaffAuth, services: Services) -
         ticket = workflow.get(ticket_id)
         if ticket is None:
             return auth.page(request, "review_ticket.html", status=404, ticket=None, error="没有这个工单。")
-        uploads = services.uploads.for_conversation_or_ticket(ticket.conversation_id or "", ticket.ticket_id)
+        uploads = services.uploads.for_ticket(ticket.customer_id, ticket.ticket_id)  # this ticket's only
         done = (VOUCHER_DONE if ticket.pays_voucher else DONE).get(done or "")
         allowed = {FORM_ACTIONS[a] for a in workflow.allowed_actions(ticket, Actor.REVIEWER)}
         return auth.page(request, "review_ticket.html", status=status, ticket=ticket, view=ticket_details(ticket),

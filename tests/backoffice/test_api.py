@@ -8,7 +8,7 @@ import sys
 import urllib.error
 import urllib.request
 import uuid
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 from sqlalchemy import text
@@ -22,6 +22,26 @@ from harness.servers import free_port, wait_for
 from tests.conftest import NOW, POSTGRES_URL
 
 REVIEWER, AGENT = "dev-token-r1", "dev-token-a1"
+
+
+class Site(tuple):
+    """(base URL, sessions) of the website, and the base URL of its twin instance."""
+
+    twin: str
+
+    def __new__(cls, values: Tuple[str, Any], twin: str) -> "Site":
+        site = super().__new__(cls, values)
+        site.twin = twin
+        return site
+
+
+def _start_web(env: Dict[str, str], log: Any) -> Tuple[str, subprocess.Popen]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "bot.web"], cwd=PROJECT_ROOT,
+                               env={**env, "REFUND_WEB_PORT": str(port)}, stdout=log.open("w"),
+                               stderr=subprocess.STDOUT)
+    wait_for(f"http://127.0.0.1:{port}/health", process, log)
+    return f"http://127.0.0.1:{port}", process
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -41,19 +61,18 @@ def site(request, tmp_path_factory):
     migrate(engine)
     sessions = session_factory(engine)
     seed_demo(sessions)
-    port = free_port()
-    env = {**os.environ, "REFUND_DB_URL": url, "REFUND_WEB_PORT": str(port),
-           "PYTHONPATH": str(PROJECT_ROOT), "REFUND_UPLOAD_DIR": str(workdir / "uploads"),
-           "REFUND_LOGIN_FAILURES_PER_ACCOUNT": "3"}
-    log = workdir / "web.log"
-    process = subprocess.Popen([sys.executable, "-m", "bot.web"], cwd=PROJECT_ROOT, env=env,
-                               stdout=log.open("w"), stderr=subprocess.STDOUT)
+    env = {**os.environ, "REFUND_DB_URL": url, "PYTHONPATH": str(PROJECT_ROOT),
+           "REFUND_UPLOAD_DIR": str(workdir / "uploads"), "REFUND_LOGIN_FAILURES_PER_ACCOUNT": "3"}
+    # Two instances of the website on one database, as in production (deploy/).
+    started: List[Tuple[str, subprocess.Popen]] = []
     try:
-        wait_for(f"http://127.0.0.1:{port}/health", process, log)
-        yield f"http://127.0.0.1:{port}", sessions
+        for log in ("web.log", "twin.log"):
+            started.append(_start_web(env, workdir / log))
+        yield Site((started[0][0], sessions), twin=started[1][0])
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        for _, process in started:
+            process.terminate()
+            process.wait(timeout=20)
         engine.dispose()
         if cleanup:
             admin, schema = cleanup
@@ -169,6 +188,27 @@ def test_idempotency_key_replays_the_first_answer(site, ticket_id):
     detail = call(site, "GET", f"/api/backoffice/tickets/{ticket_id}")[1]
     assert [e["to"] for e in detail["events"]] == ["submitted", "under_review"]
     assert act(site, ticket_id, "approve", {"amount": "1.00", "reason": "x"}, key="take-once")[0] == 422
+
+
+def test_simultaneous_copies_of_one_request_all_get_the_first_answer(site, ticket_id):
+    """Four copies of one approval sent at once to both instances: the ticket is approved once
+    and every copy, and any later retry, answers 200 (a copy that lost the race used to store
+    its 409, which later retries replayed)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    assert act(site, ticket_id, "take")[0] == 200
+    bases = [site[0], site.twin] * 2
+    path = f"/api/backoffice/tickets/{ticket_id}/approve"
+
+    def send(base):
+        return call((base, None), "POST", path, body={}, key="approve-once")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(send, bases))
+    assert [status for status, _ in answers] == [200] * 4, answers
+    assert send(site.twin)[0] == send(site[0])[0] == 200
+    detail = call(site, "GET", f"/api/backoffice/tickets/{ticket_id}")[1]
+    assert [e["to"] for e in detail["events"]].count("approved") == 1
 
 
 def test_list_filters_by_status(site, ticket_id):
