@@ -121,6 +121,10 @@ class ReviewStatus(Vocabulary):
 OPEN_STATUSES = frozenset({TicketStatus.SUBMITTED, TicketStatus.UNDER_REVIEW, TicketStatus.NEEDS_INFO,
                            TicketStatus.APPROVED, TicketStatus.REFUNDING, TicketStatus.APPEALED})
 FINAL_STATES = frozenset({TicketStatus.REFUNDED, TicketStatus.FINAL_REJECTED, TicketStatus.WITHDRAWN})
+# Tickets turned down: they give nothing back (a rejected one counts again once appealed).
+TURNED_DOWN = frozenset({TicketStatus.REJECTED, TicketStatus.FINAL_REJECTED, TicketStatus.WITHDRAWN})
+# Tickets whose amount is promised or given: they count in their order's ledger (bot/tickets/ledger.py).
+COMMITTED_STATUSES = frozenset(set(TicketStatus) - TURNED_DOWN)
 # Stages whose next step is on the provider's side: they have a due date and can be escalated.
 PROVIDER_STAGES = frozenset({TicketStatus.SUBMITTED, TicketStatus.UNDER_REVIEW, TicketStatus.APPEALED,
                              TicketStatus.APPROVED, TicketStatus.REFUNDING})

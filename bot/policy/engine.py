@@ -436,15 +436,20 @@ def worst_sla_month(order: Order, outages: Sequence[Outage], now: datetime, poli
         return None
     availability, month = worst
     commitment = sla.commitment_for(order.product_code)
-    monthly_fee = order.list_monthly_price * order.discount_rate * order.quantity
-    if monthly_fee <= 0 and order.term_months:
-        monthly_fee = order.amount_due / order.term_months
-    monthly_fee = to_money(monthly_fee)
+    fee = monthly_fee(order)
     tier = next((t for t in sla.tiers if availability < t.below_percent), None) if availability < commitment else None
     if tier is None:
-        return SlaMonth(month, availability, commitment, None, None, monthly_fee)
-    voucher = to_money(min(monthly_fee, monthly_fee * tier.compensation_percent / 100))
-    return SlaMonth(month, availability, commitment, tier.compensation_percent, voucher, monthly_fee)
+        return SlaMonth(month, availability, commitment, None, None, fee)
+    voucher = to_money(min(fee, fee * tier.compensation_percent / 100))
+    return SlaMonth(month, availability, commitment, tier.compensation_percent, voucher, fee)
+
+
+def monthly_fee(order: Order) -> Decimal:
+    """One month of the order's service: what SLA compensation is a share of (and capped at)."""
+    fee = order.list_monthly_price * order.discount_rate * order.quantity
+    if fee <= 0 and order.term_months:
+        fee = order.amount_due / order.term_months
+    return to_money(fee)
 
 
 def _month_start(moment: datetime) -> datetime:
@@ -471,6 +476,7 @@ def _finish(ctx: OrderContext, reason: str, rule: str, lines: List[QuoteLine], p
             no_reason_instances: int = 0) -> Quote:
     order = ctx.order
     payment = _with_changes(payment, ctx.changes)
+    lines = lines + returned_lines(ctx)
     refund = sum((line.amount for line in lines), ZERO)
     if refund < 0:
         lines.append(QuoteLine("floor", "退款金额不低于 0 元", -refund))
@@ -494,6 +500,14 @@ def _finish(ctx: OrderContext, reason: str, rule: str, lines: List[QuoteLine], p
         no_reason_instances=no_reason_instances,
     )
     return _with_explanation(quote, order, notes)
+
+
+def returned_lines(ctx: OrderContext) -> List[QuoteLine]:
+    """What earlier tickets already give back from the same money (a downgrade's difference, a
+    refund in progress): a new quote is only ever for what is left."""
+    if not ctx.returned:
+        return []
+    return [QuoteLine("returned", f"已退还或退还中的金额（工单 {'、'.join(ctx.returned_by)}）", -ctx.returned)]
 
 
 def _with_changes(payment: Payment, changes: Sequence[Order]) -> Payment:

@@ -33,6 +33,16 @@ def status_text(ticket: Ticket, escalated_to: Optional[date] = None) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def already_given_back(ticket: Ticket, outage: bool = False) -> str:
+    """A customer asks again about an order (or, `outage`, a compensated outage) that already has
+    a ticket giving its money or voucher back: no new quote, where the first one stands."""
+    if outage:
+        lead = f"这次故障已经在工单 {ticket.ticket_id} 中申请过补偿，同一次故障只补偿一次，不用再申请。"
+    else:
+        lead = f"订单 {ticket.order_id} 已经在工单 {ticket.ticket_id} 中申请过，同一笔钱不会退两次，不用再申请。"
+    return f"{lead}\n{status_text(ticket)}"
+
+
 def _history(ticket: Ticket) -> List[str]:
     shown = [e for e in ticket.events if e.from_status != e.to_status][-4:]
     return [f"· {format_customer_time(e.at)} {ticket.state_label(e.to_status)}" for e in shown]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import declarative_base, relationship
 
 from bot.storage.types import ExactDecimal, Money, UTCDateTime
@@ -11,6 +11,9 @@ from bot.storage.types import ExactDecimal, Money, UTCDateTime
 Base: Any = declarative_base()  # typed Any: SQLAlchemy 1.4's declarative base has no stubs
 # RF + the Beijing date + a daily sequence of at least 4 digits (5 and more past 9,999 a day).
 TICKET_ID_LENGTH = 20
+# The ticket states that count in an order's ledger (bot.vocabulary.COMMITTED_STATUSES), as SQL.
+COUNTING = "status NOT IN ('rejected', 'withdrawn', 'final_rejected')"
+FULL_REFUND = f"kind = 'refund' AND reason != 'duplicate_payment' AND {COUNTING}"
 
 
 # --- demo billing system (a real provider swaps the billing adapter instead) ---------------
@@ -142,10 +145,31 @@ class TicketRow(Base):
     appeal_statement = Column(Text)
     payout_reference = Column(String(64))
     paid_at = Column(UTCDateTime)
+    # The order's ledger (bot/tickets/ledger.py): the root order of its renewals and upgrades,
+    # and the outage month ("ins-…:2026-11") an SLA voucher of this ticket compensates.
+    ledger_key = Column(String(16), nullable=False, index=True)
+    claim_key = Column(String(64))
     evidence = relationship("EvidenceRow", lazy="selectin", order_by="EvidenceRow.id")
     events = relationship("TicketEventRow", lazy="selectin", order_by="TicketEventRow.id")
 
-    __table_args__ = (Index("ix_tickets_customer_created", "customer_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_tickets_customer_created", "customer_id", "created_at"),
+        # While a ticket counts in its ledger: one compensation per outage month, one full refund
+        # per order (with its changes). The last line of defence behind the ledger's row lock.
+        Index("uq_tickets_one_claim_per_outage", "claim_key", unique=True,
+              postgresql_where=text(COUNTING), sqlite_where=text(COUNTING)),
+        Index("uq_tickets_one_full_refund", "ledger_key", unique=True,
+              postgresql_where=text(FULL_REFUND), sqlite_where=text(FULL_REFUND)),
+    )
+
+
+class OrderLedgerRow(Base):
+    """One row per order family: filing and money-moving transitions lock it first, so two of
+    them on the same order never decide at once (PostgreSQL row lock; SQLite's write lock)."""
+
+    __tablename__ = "order_ledgers"
+    ledger_key = Column(String(16), primary_key=True)
+    version = Column(Integer, nullable=False)
 
 
 class TicketSequenceRow(Base):

@@ -176,7 +176,7 @@ def _add_used_quota_ticket(session: Session, now: datetime) -> None:
     at = max(year_start + timedelta(hours=1), now - timedelta(days=30))
     session.add(TicketRow(
         ticket_id=f"RF{at.astimezone(CUSTOMER_TZ):%Y%m%d}0001", customer_id=consumer.customer_id, order_id=consumer.order_id,
-        open_order_id=None, product_code=consumer.product_code, reason="wrong_purchase",
+        open_order_id=None, ledger_key=consumer.order_id, product_code=consumer.product_code, reason="wrong_purchase",
         rule="no_reason_window", status="refunded", manual_review=False,
         quoted_amount=consumer.price, quote={"rule": "no_reason_window", "refund": str(consumer.price)},
         details={}, conversation_id=None, created_at=at, updated_at=at,

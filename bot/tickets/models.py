@@ -56,6 +56,8 @@ class Ticket:
     payout_reference: Optional[str] = None
     paid_at: Optional[datetime] = None
     kind: str = TicketKind.REFUND.value
+    ledger_key: str = ""  # the root order of the ticket's order family (bot/tickets/ledger.py)
+    claim_key: Optional[str] = None  # the outage month its SLA voucher compensates
 
     @property
     def kind_label(self) -> str:

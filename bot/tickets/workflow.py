@@ -10,6 +10,7 @@ from bot.clock import to_customer_time, utcnow
 from bot.errors import NotFound
 from bot.money import to_money
 from bot.policy.config import Policy
+from bot.tickets.ledger import LedgerFacts, OrderLedgers
 from bot.tickets.lifecycle import allowed_actions
 from bot.tickets.models import Ticket
 from bot.tickets.queue import TicketFilter, arrange
@@ -27,10 +28,14 @@ class InvalidRequest(ValueError):
 class TicketWorkflow:
     """Everything staff and customers do to tickets after filing, with who may do what."""
 
-    def __init__(self, store: TicketStore, policy: Policy, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, store: TicketStore, policy: Policy, clock: Callable[[], datetime] = utcnow,
+                 ledgers: Optional[OrderLedgers] = None) -> None:
         self._store = store
         self.policy = policy
         self.clock = clock
+        # Billing's side of the orders' ledgers: approvals, payouts and appeals are checked
+        # against what the order has already given back (None: no billing, no check).
+        self._ledgers = ledgers
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -81,7 +86,7 @@ class TicketWorkflow:
         final = self._final_amount(ticket, amount, reason)
         return self._reviewer(ticket_id, "approve", reviewer, note=reason, changes={
             "final_amount": final, "adjustment_reason": reason or None,
-            "stage_due": self._payout_due(ticket)})
+            "stage_due": self._payout_due(ticket)}, facts=self._facts(ticket))
 
     def reject(self, ticket_id: str, reviewer: str, reason_code: str, note: str = "") -> Ticket:
         if RejectionReason.parse(reason_code) is None:
@@ -93,14 +98,15 @@ class TicketWorkflow:
                                        "stage_due": None})
 
     def start_payout(self, ticket_id: str, reviewer: str) -> Ticket:
-        return self._reviewer(ticket_id, "start_payout", reviewer)
+        return self._reviewer(ticket_id, "start_payout", reviewer, facts=self._facts(self._existing(ticket_id)))
 
     def mark_paid(self, ticket_id: str, reviewer: str, payout_reference: str) -> Ticket:
         reference = (payout_reference or "").strip()
         if not reference or len(reference) > 64:
             raise InvalidRequest("请填写打款流水号（不超过 64 个字符）。")
         return self._reviewer(ticket_id, "mark_paid", reviewer, note=reference, changes={
-            "payout_reference": reference, "paid_at": self.clock(), "stage_due": None})
+            "payout_reference": reference, "paid_at": self.clock(), "stage_due": None},
+            facts=self._facts(self._existing(ticket_id)))
 
     def close_appeal(self, ticket_id: str, reviewer: str, decision: str, amount: Optional[str] = None,
                      note: str = "") -> Ticket:
@@ -108,7 +114,8 @@ class TicketWorkflow:
             ticket = self._existing(ticket_id)
             final = self._final_amount(ticket, amount, note)
             return self._reviewer(ticket_id, "close_appeal_approve", reviewer, note=note, changes={
-                "final_amount": final, "adjustment_reason": note or None, "stage_due": self._payout_due(ticket)})
+                "final_amount": final, "adjustment_reason": note or None, "stage_due": self._payout_due(ticket)},
+                facts=self._facts(ticket))
         if decision == "reject":
             if not note.strip():
                 raise InvalidRequest("维持驳回时，请填写说明。")
@@ -129,10 +136,12 @@ class TicketWorkflow:
         text = (statement or "").strip()
         if len(text) < 2:
             raise InvalidRequest("请填写申诉理由。")
+        ticket = self._store.get(customer_id, ticket_id)
         return self._store.transition(ticket_id, "appeal", Actor.CUSTOMER, f"customer:{customer_id}", self.clock(),
                                      owner=customer_id, note=text[:2000],
                                      changes={"appeal_statement": text[:2000],
-                                              "stage_due": self._due(self.policy.timing.appeal_working_days)})
+                                              "stage_due": self._due(self.policy.timing.appeal_working_days)},
+                                     facts=self._facts(ticket) if ticket is not None else None)
 
     def withdraw(self, customer_id: str, ticket_id: str) -> Ticket:
         return self._store.transition(ticket_id, "withdraw", Actor.CUSTOMER, f"customer:{customer_id}", self.clock(),
@@ -156,9 +165,15 @@ class TicketWorkflow:
     # --- helpers ----------------------------------------------------------------------------
 
     def _reviewer(self, ticket_id: str, action: str, reviewer: str, reason_code: str = "", note: str = "",
-                  changes: Optional[dict] = None) -> Ticket:
+                  changes: Optional[dict] = None, facts: Optional[LedgerFacts] = None) -> Ticket:
         return self._store.transition(ticket_id, action, Actor.REVIEWER, f"reviewer:{reviewer}", self.clock(),
-                                     reason_code=reason_code, note=note, changes=changes)
+                                     reason_code=reason_code, note=note, changes=changes, facts=facts)
+
+    def _facts(self, ticket: Ticket) -> Optional[LedgerFacts]:
+        """Billing's side of the ticket's order ledger (None when no billing is wired)."""
+        if self._ledgers is None:
+            return None
+        return self._ledgers.facts_for(ticket.customer_id, ticket.order_id)
 
     def _existing(self, ticket_id: str) -> Ticket:
         ticket = self._store.get_for_staff(ticket_id)

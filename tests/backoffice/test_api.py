@@ -8,6 +8,7 @@ import sys
 import urllib.error
 import urllib.request
 import uuid
+from decimal import Decimal
 from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
@@ -16,7 +17,7 @@ from sqlalchemy import text
 from bot.settings import PROJECT_ROOT
 from bot.storage.database import make_engine, session_factory
 from bot.storage.migrations import migrate
-from bot.storage.seed import seed_demo
+from bot.storage.seed import DemoOrder, add_demo_order, seed_demo
 from bot.tickets.store import NewTicket, TicketStore
 from harness.servers import free_port, wait_for
 from tests.conftest import NOW, POSTGRES_URL
@@ -86,6 +87,9 @@ def ticket_id(site):
     """A freshly filed ticket (each test gets its own order-less ticket on a new order id)."""
     _, sessions = site
     order_id = f"{uuid.uuid4().int % 10**16:016d}"
+    with sessions.begin() as db:  # billing knows the order: approvals are checked against its ledger
+        add_demo_order(db, DemoOrder("api", order_id, "c1001", f"ins-{uuid.uuid4().hex[:8]}", "ecs",
+                                     "云服务器 ECS（2核4G）", 30, 12, Decimal("1200")), NOW)
     quote = {"rule": "standard", "refund": "1000.00", "paid": "1200.00", "destination": "original_route",
              "review_due": "2026-11-30"}
     ticket, _ = TicketStore(sessions).file(NewTicket("c1001", order_id, "ecs", "demand_change", quote, {}), NOW)
