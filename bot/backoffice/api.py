@@ -5,6 +5,7 @@ idempotent with an `Idempotency-Key` header.
     GET  /api/backoffice/tickets/<id>
     POST /api/backoffice/tickets/<id>/take | request-info | approve | reject | start-payout
                                         | mark-paid | close-appeal
+                                        | manager-approve | manager-return (manager role)
 """
 from __future__ import annotations
 
@@ -36,7 +37,16 @@ ACTIONS: Dict[str, Callable[[TicketWorkflow, str, str, Dict[str, Any]], Any]] = 
     "mark-paid": lambda wf, tid, who, body: wf.mark_paid(tid, who, _text(body, "payout_reference")),
     "close-appeal": lambda wf, tid, who, body: wf.close_appeal(tid, who, _text(body, "decision"), _amount(body),
                                                               _text(body, "note")),
+    "manager-approve": lambda wf, tid, who, body: wf.manager_approve(tid, who, _text(body, "note")),
+    "manager-return": lambda wf, tid, who, body: wf.manager_return(tid, who, _text(body, "note")),
 }
+# Who may take each action (the reviewer role otherwise): a manager approves above the limit.
+ACTION_ROLES: Dict[str, Role] = {"manager-approve": Role.MANAGER, "manager-return": Role.MANAGER}
+
+
+def role_for(action: str) -> Role:
+    """The role an action needs."""
+    return ACTION_ROLES.get(action, Role.REVIEWER)
 
 
 # A copy of a request still being answered is waited for up to 20 s, then told to retry.
@@ -81,8 +91,8 @@ def run_action(workflow: TicketWorkflow, ticket_id: str, action: str, staff: Sta
     shows them) and change nothing."""
     if action not in ACTIONS:
         return error(404, f"没有「{action[:40]}」这个操作。")
-    if not staff.has(Role.REVIEWER):
-        return error(403, labels.role_required(Role.REVIEWER))
+    if not staff.has(role_for(action)):
+        return error(403, labels.role_required(role_for(action)))
     try:
         ticket = ACTIONS[action](workflow, ticket_id, staff.staff_id, body)
     except NotFound:

@@ -69,6 +69,10 @@ def _next_step(ticket: Ticket) -> str:
     if status == "needs_info":
         items = "、".join(ticket.info_requested) or "相关材料"
         return f"下一步：审核人员需要您补充：{items}。补充后工单会重新进入审核。"
+    if status == "manager_review":
+        when = f"，预计 {due} 前完成" if due else ""
+        return (f"审核人员已初审通过（{_amount(ticket)}）。因金额较大，按规定还需另一位主管审批{when}，"
+                "主管审批通过后再安排退款。")
     arrival = f"，预计 {due} 前到账" if due else ""
     if ticket.pays_voucher and status in ("approved", "refunding", "refunded"):
         return _voucher_step(ticket)

@@ -137,6 +137,8 @@ class TicketRow(Base):
     # Lifecycle (see bot/tickets/lifecycle.py)
     stage_due = Column(Date)  # customer-local date by which the current stage should be done
     reviewer_id = Column(String(32))
+    approved_by = Column(String(32))  # the reviewer who approved (the first person above the limit)
+    manager_id = Column(String(32))  # the manager who approved as the second person
     final_amount = Column(Money())
     adjustment_reason = Column(Text)
     info_requested = Column(JSON)  # what the reviewer asked the customer to add

@@ -86,7 +86,7 @@ DEMO_PASSWORD = "demo123"
 DEMO_PASSWORD_HASH = hash_password(DEMO_PASSWORD, salt=b"demo-accounts-01")
 # Demo staff: (id, name, roles). Password staff123; API token dev-token-<id> (development only).
 STAFF = [("r1", "审核员 小陈", "reviewer"), ("a1", "客服 小王", "agent"), ("a2", "客服 小李", "agent,reviewer"),
-         ("o1", "运营 小赵", "operator")]
+         ("o1", "运营 小赵", "operator"), ("m1", "主管 老周", "manager"), ("m2", "主管 小孙", "manager")]
 STAFF_PASSWORD_HASH = hash_password("staff123", salt=b"demo-staff-0001")
 
 

@@ -33,6 +33,9 @@ from bot.vocabulary import COMMITTED_STATUSES, RefundReason, TicketKind, TicketS
 SERVICE, DUPLICATE, COMPENSATION = "service", "duplicate", "compensation"
 MONEY_POTS = (SERVICE, DUPLICATE)
 POT_LABELS = {SERVICE: "实付金额", DUPLICATE: "重复扣款金额", COMPENSATION: "当月费用"}
+# Tickets a reviewer has approved (a manager's approval may still be due).
+DECIDED = frozenset({TicketStatus.MANAGER_REVIEW, TicketStatus.APPROVED, TicketStatus.REFUNDING,
+                     TicketStatus.REFUNDED})
 # How far up a chain of renewals/upgrades the root order is looked for.
 MAX_CHAIN = 8
 
@@ -155,6 +158,13 @@ class Ledger:
         """What a new quote from `pot` must deduct, and the references that took it."""
         counting = self._counting(pot, "")
         return sum((e.amount for e in counting), ZERO), tuple(e.reference for e in counting)
+
+    def approved_money(self, candidate: Entry) -> Decimal:
+        """Money out of the order family once `candidate` is approved: every ticket a reviewer
+        approved (or sent to a manager) and the candidate — what the approval limit is about,
+        so splitting one refund into several tickets does not dodge it."""
+        others = [e for e in self.entries if e.status in DECIDED and e.reference != candidate.reference]
+        return sum((e.money for e in others), ZERO) + candidate.money
 
     def settled_by(self, candidate: Optional[Entry] = None) -> Optional[Entry]:
         """The full refund that settled the order before `candidate` (any, for a new ticket;

@@ -47,6 +47,8 @@ class Ticket:
     events: Tuple[TicketEvent, ...] = field(default_factory=tuple)
     stage_due: Optional[date] = None
     reviewer_id: Optional[str] = None
+    approved_by: Optional[str] = None  # the reviewer who approved it
+    manager_id: Optional[str] = None  # the manager who approved it as the second person
     final_amount: Optional[Decimal] = None
     adjustment_reason: Optional[str] = None
     info_requested: Tuple[str, ...] = ()

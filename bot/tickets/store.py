@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy import func, select
@@ -36,9 +37,18 @@ logger = logging.getLogger(__name__)
 NOT_COUNTED_AGAINST_QUOTA = ("rejected", "final_rejected", "withdrawn")
 NO_REASON_RULES = ("no_reason_window", "no_reason_some_instances")
 # Columns a transition may change besides the state itself.
-TRANSITION_FIELDS = frozenset({"stage_due", "reviewer_id", "final_amount", "adjustment_reason", "info_requested",
-                               "rejection_code", "rejection_note", "appeal_statement", "payout_reference",
-                               "paid_at"})
+TRANSITION_FIELDS = frozenset({"stage_due", "reviewer_id", "approved_by", "manager_id", "final_amount",
+                               "adjustment_reason", "info_requested", "rejection_code", "rejection_note",
+                               "appeal_statement", "payout_reference", "paid_at"})
+
+
+class NeedsManager(Exception):
+    """The approval would take the order's approved money above the limit: a manager must
+    approve as well (the workflow sends the ticket to manager_review instead)."""
+
+    def __init__(self, limit: Decimal) -> None:
+        super().__init__(f"above the approval limit of {limit}")
+        self.limit = limit
 
 
 @dataclass(frozen=True)
@@ -195,11 +205,14 @@ class TicketStore:
     def transition(self, ticket_id: str, action: str, role: str, actor: str, now: datetime,
                    owner: Optional[str] = None, reason_code: str = "", note: str = "",
                    changes: Optional[Dict[str, Any]] = None,
-                   evidence: Sequence[Tuple[str, str]] = (), facts: Optional[LedgerFacts] = None) -> Ticket:
+                   evidence: Sequence[Tuple[str, str]] = (), facts: Optional[LedgerFacts] = None,
+                   approval_limit: Optional[Decimal] = None, not_by: Optional[str] = None) -> Ticket:
         """Apply a lifecycle action atomically: check, change, audit. NotFound if the ticket is
         unknown (or not `owner`'s); IllegalTransition if the action is not allowed now; with
         billing's `facts`, LedgerRefused if the ticket as changed no longer fits its order's
-        ledger (the ledger row is locked first, so two such changes never decide at once)."""
+        ledger (the ledger row is locked first, so two such changes never decide at once), and
+        NeedsManager if the order's approved money would pass `approval_limit`. `not_by`: the
+        staff id that may not act, because it approved the ticket first."""
         changes = changes or {}
         unknown = set(changes) - TRANSITION_FIELDS
         if unknown:
@@ -214,6 +227,8 @@ class TicketStore:
             if row is None:
                 raise NotFound(f"ticket {ticket_id}")
             target = next_state(row.status, action, role)
+            if not_by is not None and row.approved_by == not_by:
+                raise IllegalTransition("主管审批须由初审以外的另一位主管完成：您已做过这张工单的初审。")
             if target in OPEN_STATUSES and row.open_order_id is None:
                 _check_no_other_open(session, row)
             session.add(TicketEventRow(ticket_id=row.ticket_id, at=now, actor=actor, from_status=row.status,
@@ -227,7 +242,10 @@ class TicketStore:
             row.updated_at = now
             if facts is not None:
                 with session.no_autoflush:  # the ledger sees this ticket as changed, before any write
-                    _check(self._ledger(session, facts), _entry(row))
+                    ledger = self._ledger(session, facts)
+                _check(ledger, _entry(row))
+                if approval_limit is not None and ledger.approved_money(_entry(row)) > approval_limit:
+                    raise NeedsManager(approval_limit)
             try:
                 session.flush()
             except IntegrityError as exc:
@@ -362,6 +380,7 @@ def _ticket(row: TicketRow) -> Ticket:
         events=tuple(TicketEvent(e.at, e.actor, e.from_status, e.to_status, e.reason_code, e.note)
                      for e in row.events),
         stage_due=row.stage_due, reviewer_id=row.reviewer_id, final_amount=row.final_amount,
+        approved_by=row.approved_by, manager_id=row.manager_id,
         adjustment_reason=row.adjustment_reason, info_requested=tuple(row.info_requested or ()),
         rejection_code=row.rejection_code, rejection_note=row.rejection_note,
         appeal_statement=row.appeal_statement, payout_reference=row.payout_reference, paid_at=row.paid_at,

@@ -12,6 +12,7 @@ from sanic.request import Request
 from bot.backoffice.api import run_action
 from bot.backoffice.staff import Staff
 from bot.clock import format_customer_date, format_customer_time
+from bot.money import format_yuan
 from bot.tickets.labels import (
     ACTION_LABELS,
     ACTOR_LABELS,
@@ -24,21 +25,27 @@ from bot.tickets.labels import (
 )
 from bot.tickets.models import Ticket, TicketEvent
 from bot.tickets.queue import SORTS, TicketFilter, was_escalated
-from bot.vocabulary import Actor, Role, TicketKind
+from bot.vocabulary import Actor, Role, TicketKind, TicketStatus
 from bot.web.staff_auth import StaffAuth
 from bot.wiring import Services
 
 # Lifecycle actions → the back office's action names (one form closes an appeal either way).
 FORM_ACTIONS = {"take": "take", "request_info": "request-info", "approve": "approve", "reject": "reject",
-                "start_payout": "start-payout", "mark_paid": "mark-paid", "close_appeal_approve": "close-appeal",
-                "close_appeal_reject": "close-appeal"}
+                "approve_for_manager": "approve", "start_payout": "start-payout", "mark_paid": "mark-paid",
+                "close_appeal_approve": "close-appeal", "close_appeal_reject": "close-appeal",
+                "close_appeal_for_manager": "close-appeal", "manager_approve": "manager-approve",
+                "manager_return": "manager-return"}
 DONE = {"take": "已领取，开始审核。", "request-info": "已要求客户补充材料。", "approve": "已审核通过。",
-        "reject": "已驳回。", "start-payout": "已发起打款。", "mark-paid": "已确认到账。", "close-appeal": "申诉已处理。"}
+        "reject": "已驳回。", "start-payout": "已发起打款。", "mark-paid": "已确认到账。", "close-appeal": "申诉已处理。",
+        "manager-approve": "主管审批通过。", "manager-return": "已退回重审。"}
+TO_MANAGER = "金额超过审批上限，初审已通过，等待另一位主管审批。"
 VOUCHER_DONE = {**DONE, "start-payout": "代金券发放中。", "mark-paid": "已确认代金券发放。"}
 
 
 def add_review_routes(console: Blueprint, auth: StaffAuth, services: Services) -> None:
     workflow = services.workflow
+    limit = workflow.policy.manager_approval_above
+    approval_limit = format_yuan(limit) if limit is not None else None
 
     @console.get("/tickets")
     @auth.required(role=Role.REVIEWER, page=True)
@@ -51,7 +58,7 @@ def add_review_routes(console: Blueprint, auth: StaffAuth, services: Services) -
     @console.get("/tickets/<ticket_id>")
     @auth.required(role=Role.REVIEWER, page=True)
     async def ticket_page(request: Request, staff: Staff, ticket_id: str) -> response.HTTPResponse:
-        return ticket_view(request, ticket_id, done=request.args.get("done", ""))
+        return ticket_view(request, staff, ticket_id, done=request.args.get("done", ""))
 
     @console.post("/tickets/<ticket_id>/<action>")
     @auth.required(role=Role.REVIEWER, csrf=True)
@@ -60,21 +67,25 @@ def add_review_routes(console: Blueprint, auth: StaffAuth, services: Services) -
         if result.status == 200:
             return response.redirect(f"/console/tickets/{ticket_id}?done={action}")
         error = (result.body or b"").decode("utf-8")
-        return ticket_view(request, ticket_id, status=result.status, error=_error_text(error),
+        return ticket_view(request, staff, ticket_id, status=result.status, error=_error_text(error),
                            form={key: request.form.get(key) for key in request.form or {}})
 
-    def ticket_view(request: Request, ticket_id: str, status: int = 200, error: Optional[str] = None,
+    def ticket_view(request: Request, staff: Staff, ticket_id: str, status: int = 200, error: Optional[str] = None,
                     done: Optional[str] = None, form: Optional[Dict[str, Any]] = None) -> response.HTTPResponse:
         ticket = workflow.get(ticket_id)
         if ticket is None:
             return auth.page(request, "review_ticket.html", status=404, ticket=None, error="没有这个工单。")
         uploads = services.uploads.for_ticket(ticket.customer_id, ticket.ticket_id)  # this ticket's only
-        done = (VOUCHER_DONE if ticket.pays_voucher else DONE).get(done or "")
-        allowed = {FORM_ACTIONS[a] for a in workflow.allowed_actions(ticket, Actor.REVIEWER)}
+        if done in ("approve", "close-appeal") and ticket.status == TicketStatus.MANAGER_REVIEW:
+            done = TO_MANAGER
+        else:
+            done = (VOUCHER_DONE if ticket.pays_voucher else DONE).get(done or "")
+        actors = [Actor.REVIEWER] + ([Actor.MANAGER] if staff.has(Role.MANAGER) else [])
+        allowed = {FORM_ACTIONS[a] for actor in actors for a in workflow.allowed_actions(ticket, actor)}
         return auth.page(request, "review_ticket.html", status=status, ticket=ticket, view=ticket_details(ticket),
                          overdue=workflow.is_overdue(ticket), allowed=allowed, action_labels=ACTION_LABELS,
                          rejection_reasons=REJECTION_LABELS, common_requests=COMMON_INFO_REQUESTS,
-                         uploads=uploads, error=error, done=done, form=form or {})
+                         uploads=uploads, error=error, done=done, form=form or {}, approval_limit=approval_limit)
 
 
 def form_body(request: Request) -> Dict[str, Any]:
@@ -158,7 +169,7 @@ VOUCHER_ACTION_LABELS = {**ACTION_LABELS, "start_payout": "发放代金券", "ma
 def _event(ticket: Ticket, event: TicketEvent) -> Dict[str, str]:
     """One line of the timeline, in the ticket's own words (an SLA claim issues a voucher)."""
     kind, _, who = event.actor.partition(":")
-    actor = ACTOR_LABELS.get(kind, kind) + (f" {who}" if who and kind == Actor.REVIEWER else "")
+    actor = ACTOR_LABELS.get(kind, kind) + (f" {who}" if who and kind in (Actor.REVIEWER, Actor.MANAGER) else "")
     if kind == "system" and who == "escalation":
         actor = "系统（逾期催办）"
     code = event.reason_code or ""
