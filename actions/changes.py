@@ -13,9 +13,10 @@ from actions.identity import customer_id
 from bot.billing.models import Order
 from bot.errors import NotFound
 from bot.policy.config import Policy
+from bot.policy.quote import Quote
 from bot.refunds import change_replies as texts
 from bot.refunds import replies, ticket_replies
-from bot.refunds.service import RefundService
+from bot.refunds.service import QuoteChanged, RefundService, quote_fingerprint
 from bot.tickets.ledger import LedgerRefused
 from bot.vocabulary import TicketKind
 from bot.wiring import services
@@ -140,7 +141,7 @@ class ActionDowngrade(_KeepingAction):
             return [SlotSet("order_id", order.order_id), *CLEARED]
         dispatcher.utter_message(text=f"{quote.explanation}\n\n{texts.DOWNGRADE_CONFIRM}", buttons=texts.CONFIRM_BUTTONS)
         return [SlotSet("order_id", order.order_id),
-                SlotSet("pending_change", f"{TicketKind.DOWNGRADE.value}:{order.order_id}:{spec.spec_code}")]
+                _pending(TicketKind.DOWNGRADE, order.order_id, quote, spec.spec_code)]
 
 
 class ActionSlaClaim(_KeepingAction):
@@ -175,7 +176,7 @@ class ActionSlaClaim(_KeepingAction):
         if _already_taken(dispatcher, service, cid, order, TicketKind.SLA_CLAIM):
             return CLEARED
         quote = service.quote_sla_claim(cid, order.order_id)
-        pending = SlotSet("pending_change", f"{TicketKind.SLA_CLAIM.value}:{order.order_id}")
+        pending = _pending(TicketKind.SLA_CLAIM, order.order_id, quote) if quote is not None else CLEARED[0]
         about = SlotSet("order_id", order.order_id)
         if quote is not None and quote.eligible:
             dispatcher.utter_message(text=f"{quote.explanation}\n\n{texts.SLA_CONFIRM}", buttons=texts.CONFIRM_BUTTONS)
@@ -206,14 +207,17 @@ class ActionConfirmChange(Action):
         if cid is None or not pending:
             dispatcher.utter_message(text=texts.NOTHING_PENDING)
             return CLEARED
-        kind, order_id, *rest = str(pending).split(":")
+        kind, order_id, spec, shown = (str(pending).split(":") + ["", "", ""])[:4]
         service = services().refunds
         try:
-            if kind == TicketKind.DOWNGRADE.value and rest:
-                filing = service.file_downgrade(cid, order_id, rest[0], conversation_id=tracker.sender_id)
+            if kind == TicketKind.DOWNGRADE.value and spec:
+                filing = service.file_downgrade(cid, order_id, spec, conversation_id=tracker.sender_id, confirmed=shown)
             else:
                 filing = service.file_sla_claim(cid, order_id, tracker.get_slot("change_note") or "",
-                                                conversation_id=tracker.sender_id)
+                                                conversation_id=tracker.sender_id, confirmed=shown)
+        except QuoteChanged as changed:  # not what was shown: show what it is now, ask again
+            return _ask_again(dispatcher, TicketKind(kind) if kind in TicketKind.values() else TicketKind.SLA_CLAIM,
+                              order_id, spec, changed.quote)
         except NotFound:
             dispatcher.utter_message(text=texts.CHANGED_SINCE_QUOTE)
             return CLEARED
@@ -227,6 +231,24 @@ class ActionConfirmChange(Action):
         else:
             dispatcher.utter_message(text=replies.ticket_already_open(filing.ticket))
         return [*CLEARED, SlotSet("current_ticket", filing.ticket.ticket_id)]
+
+
+def _pending(kind: TicketKind, order_id: str, quote: Quote, spec_code: str = "") -> Dict[Text, Any]:
+    """The change awaiting the customer's yes, bound to the quote just shown."""
+    return SlotSet("pending_change", f"{kind.value}:{order_id}:{spec_code}:{quote_fingerprint(kind.value, quote)}")
+
+
+def _ask_again(dispatcher: CollectingDispatcher, kind: TicketKind, order_id: str, spec_code: str,
+               quote: Quote) -> List[Dict[Text, Any]]:
+    """The quote changed between showing and confirming: nothing filed; the new one, asked again."""
+    fileable = quote.eligible or (kind == TicketKind.SLA_CLAIM and quote.rule == "no_outage_record")
+    if not fileable:
+        dispatcher.utter_message(text=f"{texts.QUOTE_CHANGED}\n{quote.explanation}", buttons=texts.HUMAN_BUTTONS)
+        return CLEARED
+    confirm = texts.DOWNGRADE_CONFIRM if kind == TicketKind.DOWNGRADE else texts.SLA_CONFIRM
+    dispatcher.utter_message(text=f"{texts.QUOTE_CHANGED}\n{quote.explanation}\n\n{confirm}",
+                             buttons=texts.CONFIRM_BUTTONS)
+    return [_pending(kind, order_id, quote, spec_code)]
 
 
 class ActionDeclineChange(Action):

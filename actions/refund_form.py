@@ -23,13 +23,14 @@ from bot.nlu.normalize import normalize_text
 from bot.nlu.reasons import find_reason
 from bot.refunds import replies, ticket_replies
 from bot.refunds.order_reference import OrderClues, resolve_order_reference
+from bot.refunds.service import QuoteChanged, quote_fingerprint
 from bot.tickets.ledger import LedgerRefused
-from bot.vocabulary import RefundReason
+from bot.vocabulary import RefundReason, TicketKind
 from bot.wiring import services
 
 FORM_SLOTS = ("order_id", "order_candidates", "instance_id", "refund_reason", "incident_time", "incident_instance",
               "incident_description", "evidence_links", "duplicate_confirmed", "refund_confirmed",
-              "refund_blocked")
+              "refund_blocked", "shown_quote")
 logger = logging.getLogger(__name__)
 SERVICE_ISSUE_SLOTS = ["incident_time", "incident_instance", "incident_description", "evidence_links"]
 # Refusals that do not depend on the reason: say so as soon as the order is known.
@@ -329,7 +330,8 @@ class ActionAskRefundConfirmed(Action):
             return []
         buttons = replies.CONFIRM_BUTTONS if quote.eligible else replies.MANUAL_REVIEW_BUTTONS
         dispatcher.utter_message(text=replies.quote_question(quote), buttons=buttons)
-        return []
+        # What the customer now confirms: filing files this very quote or nothing.
+        return [SlotSet("shown_quote", quote_fingerprint(TicketKind.REFUND, quote))]
 
 
 class ActionSubmitRefund(Action):
@@ -351,6 +353,11 @@ class ActionSubmitRefund(Action):
                 logger.exception("filing failed", extra={"conversation_id": tracker.sender_id})
                 dispatcher.utter_message(text=replies.FILING_FAILED)
                 # Keep everything collected and ask for the confirmation again.
+                return [SlotSet("refund_confirmed", None), FollowupAction("refund_form")]
+            except QuoteChanged:
+                # Confirmed something not shown (another order typed at the confirmation, or
+                # billing moved): nothing filed; show the quote as it is now and ask again.
+                dispatcher.utter_message(text=replies.QUOTE_CHANGED)
                 return [SlotSet("refund_confirmed", None), FollowupAction("refund_form")]
             except LedgerRefused as refused:
                 # Something else took the money meanwhile: nothing filed, say where that stands.
@@ -386,7 +393,9 @@ class ActionSubmitRefund(Action):
         service = services().refunds
         if reason == "duplicate_payment":
             evidence += [("transaction", p.txn_id) for p in service.duplicate_payments(cid, order_id)]
-        filing = service.file(cid, order_id, reason, details, evidence, conversation_id=tracker.sender_id)
+        # The fingerprint of the quote shown for this confirmation ("" if none was: nothing to file).
+        filing = service.file(cid, order_id, reason, details, evidence, conversation_id=tracker.sender_id,
+                              confirmed=tracker.get_slot("shown_quote") or "")
         # A retried submit in the same conversation finds the ticket it filed: answer the same way.
         same_conversation = filing.ticket.conversation_id == tracker.sender_id
         about = [SlotSet("current_ticket", filing.ticket.ticket_id)]  # what follow-ups refer to

@@ -13,7 +13,7 @@ import asyncio
 import functools
 import hashlib
 import json
-from typing import Any, Callable, Coroutine, Dict, Optional
+from typing import Any, Awaitable, Callable, Coroutine, Dict, Optional
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -107,7 +107,9 @@ def run_action(workflow: TicketWorkflow, ticket_id: str, action: str, staff: Sta
 Handler = Callable[..., Coroutine[Any, Any, response.HTTPResponse]]
 
 
-def create_backoffice_api(services: Services) -> Blueprint:
+def create_backoffice_api(services: Services,
+                          notify: Optional[Callable[[str, str], Awaitable[Any]]] = None) -> Blueprint:
+    """The reviewers' API; `notify(ticket_id, action)` tells the customer after a step succeeded."""
     api = Blueprint("backoffice_api", url_prefix="/api/backoffice")
     workflow = services.workflow
     keys = IdempotencyKeys(services.sessions, workflow.clock)
@@ -154,7 +156,7 @@ def create_backoffice_api(services: Services) -> Blueprint:
             return error(400, "body must be a JSON object")
         key = request.headers.get("idempotency-key")
         if key is None:
-            return run_action(workflow, ticket_id, action, staff, body)
+            return await _told(run_action(workflow, ticket_id, action, staff, body), ticket_id, action)
         if not 1 <= len(key) <= 128:
             return error(400, "Idempotency-Key must be 1-128 characters")
         fingerprint = hashlib.sha256(f"{request.path}\n{json.dumps(body, sort_keys=True)}".encode()).hexdigest()
@@ -166,8 +168,15 @@ def create_backoffice_api(services: Services) -> Blueprint:
                 keys.release(staff.staff_id, key)
                 raise
             keys.finish(staff.staff_id, key, result.status, json.loads(result.body or b"{}"))
-            return result
+            return await _told(result, ticket_id, action)
         return await _replay(staff.staff_id, key, fingerprint, seen)
+
+    async def _told(result: response.HTTPResponse, ticket_id: str, action: str) -> response.HTTPResponse:
+        """The answer, once the customer was told about a step that succeeded (replays are not
+        told again)."""
+        if notify is not None and result.status == 200:
+            await notify(ticket_id, action)
+        return result
 
     async def _replay(actor: str, key: str, fingerprint: str, seen: Recorded) -> response.HTTPResponse:
         """The first answer to this key, once its claimer has it (a copy that arrived while the

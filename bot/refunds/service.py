@@ -1,6 +1,8 @@
 """Refund use cases, composed from billing, policy and tickets. The chat actions call these."""
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -28,7 +30,7 @@ from bot.tickets.ledger import (
 )
 from bot.tickets.models import Ticket, TicketEvent
 from bot.tickets.store import NewTicket, TicketStore
-from bot.vocabulary import TicketKind
+from bot.vocabulary import RefundReason, TicketKind
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,32 @@ class Precheck:
     settled_by: Optional[Ticket] = None
 
 
+# What a ticket keeps of the form, by reason: the fields that reason asks for, nothing else.
+REASON_FIELDS = {
+    RefundReason.SERVICE_ISSUE: ("incident_time", "incident_instance", "incident_description", "evidence_links"),
+    RefundReason.DUPLICATE_PAYMENT: ("duplicate_confirmed", "evidence_links"),
+}
+
+
+def quote_fingerprint(kind: str, quote: Quote) -> str:
+    """What identifies a quote exactly as shown: its kind and every field (order, reason, lines,
+    amounts, cash and gift split, voucher, destination, dates, explanation). The chat keeps the
+    fingerprint of the quote it showed; filing recomputes the quote and files only if it is the
+    same one."""
+    shown = json.dumps({"kind": kind, **quote.to_dict()}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(shown.encode("utf-8")).hexdigest()[:32]
+
+
+class QuoteChanged(Exception):
+    """The quote now is not the one the customer confirmed (another order, reason or kind, or
+    billing changed): nothing was filed; `quote` is the new one, to show and ask again."""
+
+    def __init__(self, quote: Quote, fingerprint: str) -> None:
+        super().__init__("the quote changed since it was shown")
+        self.quote = quote
+        self.fingerprint = fingerprint
+
+
 @dataclass(frozen=True)
 class Filing:
     ticket: Ticket
@@ -60,7 +88,7 @@ class Filing:
         "large_amount" above the support threshold), or None."""
         if self.ticket.manual_review:
             return "flagged"
-        if large_refund_above is not None and self.quote.refund > large_refund_above:
+        if large_refund_above is not None and self.ticket.quoted_amount > large_refund_above:
             return "large_amount"
         return None
 
@@ -183,9 +211,12 @@ class RefundService:
         return order.duplicate_payments if order else ()
 
     def file(self, customer_id: str, order_id: str, reason: str, details: dict,
-             evidence: Sequence[Tuple[str, str]] = (), conversation_id: Optional[str] = None) -> Filing:
-        """Re-quote from billing data and file the ticket (idempotent per open order); checked
-        against the order's ledger (LedgerRefused: nothing is left for it)."""
+             evidence: Sequence[Tuple[str, str]] = (), conversation_id: Optional[str] = None,
+             confirmed: Optional[str] = None) -> Filing:
+        """Re-quote from billing data and file the ticket (idempotent per open order): with
+        `confirmed` (the fingerprint of the quote the customer saw) only that very quote
+        (QuoteChanged otherwise); checked against the order's ledger (LedgerRefused: nothing is
+        left for it). The ticket keeps the fields of its reason only."""
         order = self._billing.get_order(customer_id, order_id)
         if order is None:
             raise NotFound(f"order {order_id} of this customer")
@@ -193,9 +224,11 @@ class RefundService:
         ledger = self._tickets.ledger(facts)
         quote = quote_refund(self._context(order, pot_of(TicketKind.REFUND, reason), ledger), reason,
                              self.clock(), self.policy)
+        self._same_as_shown(customer_id, order_id, TicketKind.REFUND, quote, confirmed)
+        fields = REASON_FIELDS.get(RefundReason(reason), ())
         new = NewTicket(
-            customer_id=customer_id, order_id=order_id, product_code=order.product_code,
-            reason=reason, quote=quote.to_dict(), details=details, evidence=evidence,
+            customer_id=customer_id, order_id=order_id, product_code=order.product_code, reason=reason,
+            quote=quote.to_dict(), details={k: v for k, v in details.items() if k in fields}, evidence=evidence,
             conversation_id=conversation_id, manual_review=not quote.eligible,
             claim_key=self._voucher_claim(order, quote, ledger),
         )
@@ -227,23 +260,27 @@ class RefundService:
         return quote_sla_claim(self._context(order, COMPENSATION), self.clock(), self.policy)
 
     def file_downgrade(self, customer_id: str, order_id: str, spec_code: str,
-                       conversation_id: Optional[str] = None) -> Filing:
-        """Re-quote from billing data and file a downgrade ticket (the resource is kept)."""
+                       conversation_id: Optional[str] = None, confirmed: Optional[str] = None) -> Filing:
+        """Re-quote from billing data and file a downgrade ticket (the resource is kept); with
+        `confirmed`, only the quote the customer saw (QuoteChanged otherwise)."""
         quote = self.quote_downgrade(customer_id, order_id, spec_code)
         order = self._billing.get_order(customer_id, order_id)
         if quote is None or order is None:
             raise NotFound(f"order {order_id} of this customer or configuration {spec_code}")
+        self._same_as_shown(customer_id, order_id, TicketKind.DOWNGRADE, quote, confirmed)
         return self._file_kept(customer_id, order, quote, TicketKind.DOWNGRADE, {"target_spec": spec_code},
                                conversation_id)
 
     def file_sla_claim(self, customer_id: str, order_id: str, description: str = "",
-                       conversation_id: Optional[str] = None) -> Filing:
+                       conversation_id: Optional[str] = None, confirmed: Optional[str] = None) -> Filing:
         """File an SLA compensation claim, paid as a voucher; a claim the records do not
         support goes to a reviewer (manual review) with the customer's account of it. One
-        claim per outage month (LedgerRefused for a second)."""
+        claim per outage month (LedgerRefused for a second); with `confirmed`, only the quote
+        the customer saw (QuoteChanged otherwise)."""
         quote = self.quote_sla_claim(customer_id, order_id)
         if quote is None:
             raise NotFound(f"order {order_id} of this customer")
+        self._same_as_shown(customer_id, order_id, TicketKind.SLA_CLAIM, quote, confirmed)
         evidence = [("text", description)] if description else []
         order = self._billing.get_order(customer_id, order_id)
         assert order is not None
@@ -267,6 +304,15 @@ class RefundService:
 
     def ticket(self, customer_id: str, ticket_id: str) -> Optional[Ticket]:
         return self._tickets.get(customer_id, ticket_id)
+
+    def _same_as_shown(self, customer_id: str, order_id: str, kind: TicketKind, quote: Quote,
+                       confirmed: Optional[str]) -> None:
+        """QuoteChanged unless `quote` is the one confirmed (a retried confirmation of a ticket
+        already filed finds that ticket instead)."""
+        if confirmed is None or self.open_ticket(customer_id, order_id) is not None:
+            return
+        if quote_fingerprint(kind.value, quote) != confirmed:
+            raise QuoteChanged(quote, quote_fingerprint(kind.value, quote))
 
     def _ledger(self, order: Order) -> Ledger:
         return self._tickets.ledger(self._ledgers.facts(order))

@@ -68,7 +68,8 @@ def _next_step(ticket: Ticket) -> str:
         return f"下一步：审核人员核对订单和材料，预计 {due} 前完成审核。" if due else "下一步：等待审核。"
     if status == "needs_info":
         items = "、".join(ticket.info_requested) or "相关材料"
-        return f"下一步：审核人员需要您补充：{items}。补充后工单会重新进入审核。"
+        note = f"\n审核人员的说明：{ticket.note_to_customer}" if ticket.note_to_customer else ""
+        return f"下一步：审核人员需要您补充：{items}。补充后工单会重新进入审核。{note}"
     if status == "manager_review":
         when = f"，预计 {due} 前完成" if due else ""
         return (f"审核人员已初审通过（{_amount(ticket)}）。因金额较大，按规定还需另一位主管审批{when}，"
@@ -138,9 +139,16 @@ def change_notice(ticket: Ticket) -> str:
     return f"· 工单 {ticket.ticket_id}：现在是「{ticket.status_label}」"
 
 
+def reviewer_news(ticket: Ticket) -> str:
+    """What a reviewer's step means for the customer, pushed to their chat right away: the new
+    state and the next step, with what the reviewer wrote to them."""
+    return f"您的工单 {ticket.ticket_id}（订单 {ticket.order_id}）有新进展：{ticket.status_label}。\n{_next_step(ticket)}"
+
+
 def supplement_question(ticket: Ticket, upload_url: str) -> str:
     items = "、".join(ticket.info_requested) or "相关材料"
-    return (f"审核人员需要您为工单 {ticket.ticket_id} 补充：{items}。\n请直接发送说明或链接，"
+    note = f"\n审核人员的说明：{ticket.note_to_customer}" if ticket.note_to_customer else ""
+    return (f"审核人员需要您为工单 {ticket.ticket_id} 补充：{items}。{note}\n请直接发送说明或链接，"
             f"或[点此上传文件]({upload_url})（上传后回复「好了」）。")
 
 

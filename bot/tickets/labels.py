@@ -91,6 +91,9 @@ KIND_LABELS: Dict[str, str] = {
     TicketKind.SLA_CLAIM: "SLA 补偿（发放代金券，不退现金）",
 }
 
+# A duplicate-payment refund gives back the charge made twice: the service goes on.
+DUPLICATE_KIND_LABEL = "重复扣款退款（保留资源，只退多扣的那笔）"
+
 EVIDENCE_LABELS: Dict[str, str] = {"text": "文字说明", "link": "链接", "transaction": "交易流水", "file": "上传文件"}
 
 # What reviewers most often ask customers to add (they can write anything else too).

@@ -4,6 +4,8 @@ the actions its state allows. Plain HTML forms: it works without scripts and wit
 from __future__ import annotations
 
 import json
+from datetime import date
+from decimal import Decimal
 from typing import Any, Dict, List, Optional
 
 from sanic import Blueprint, response
@@ -13,6 +15,8 @@ from bot.backoffice.api import run_action
 from bot.backoffice.staff import Staff
 from bot.clock import format_customer_date, format_customer_time
 from bot.money import format_yuan
+from bot.policy.explain import DESTINATION_LABELS
+from bot.refunds.service import REASON_FIELDS
 from bot.tickets.labels import (
     ACTION_LABELS,
     ACTOR_LABELS,
@@ -25,8 +29,9 @@ from bot.tickets.labels import (
 )
 from bot.tickets.models import Ticket, TicketEvent
 from bot.tickets.queue import SORTS, TicketFilter, was_escalated
-from bot.vocabulary import Actor, Role, TicketKind, TicketStatus
+from bot.vocabulary import Actor, RefundReason, Role, TicketKind, TicketStatus
 from bot.web.staff_auth import StaffAuth
+from bot.web.ticket_news import Notify
 from bot.wiring import Services
 
 # Lifecycle actions → the back office's action names (one form closes an appeal either way).
@@ -42,7 +47,7 @@ TO_MANAGER = "金额超过审批上限，初审已通过，等待另一位主管
 VOUCHER_DONE = {**DONE, "start-payout": "代金券发放中。", "mark-paid": "已确认代金券发放。"}
 
 
-def add_review_routes(console: Blueprint, auth: StaffAuth, services: Services) -> None:
+def add_review_routes(console: Blueprint, auth: StaffAuth, services: Services, notify: Notify) -> None:
     workflow = services.workflow
     limit = workflow.policy.manager_approval_above
     approval_limit = format_yuan(limit) if limit is not None else None
@@ -65,6 +70,7 @@ def add_review_routes(console: Blueprint, auth: StaffAuth, services: Services) -
     async def ticket_action(request: Request, staff: Staff, ticket_id: str, action: str) -> response.HTTPResponse:
         result = run_action(workflow, ticket_id, action, staff, form_body(request))
         if result.status == 200:
+            await notify(ticket_id, action)
             return response.redirect(f"/console/tickets/{ticket_id}?done={action}")
         error = (result.body or b"").decode("utf-8")
         return ticket_view(request, staff, ticket_id, status=result.status, error=_error_text(error),
@@ -126,7 +132,8 @@ def ticket_details(ticket: Ticket) -> Dict[str, Any]:
         "quoted": f"{ticket.quoted_amount:,.2f}",
         "final": f"{ticket.final_amount:,.2f}" if ticket.final_amount is not None else None,
         "paid": quote.get("paid"), "explanation": quote.get("explanation", ""),
-        "details": _details(ticket.details),
+        "terms": _quote_terms(ticket),
+        "details": _details(ticket),
         "evidence": [{"kind": EVIDENCE_LABELS.get(e.kind, e.kind), "content": e.content,
                       "at": format_customer_time(e.created_at), "link": e.kind == "link"} for e in ticket.evidence],
         "events": [_event(ticket, e) for e in ticket.events],
@@ -138,14 +145,65 @@ def ticket_details(ticket: Ticket) -> Dict[str, Any]:
 PAYOUT_WORDS = {False: ("发起打款", "打款流水号", "确认到账"), True: ("发放代金券", "代金券编号", "确认已发放")}
 
 
+def _quote_terms(ticket: Ticket) -> List[Dict[str, str]]:
+    """What the customer was promised beyond the lines, as the quote they confirmed says it: where
+    the money goes, the cash / gift-credit split, vouchers, the configuration, the dates."""
+    quote = ticket.quote or {}
+    terms = []
+    if quote.get("destination"):
+        terms.append(("退回去向", DESTINATION_LABELS.get(quote["destination"], quote["destination"])))
+    if _amount(quote.get("refund_gift_credit")):
+        terms.append(("现金 / 赠送金", f"现金 {_yuan(quote.get('refund_cash'))}，赠送金 {_yuan(quote.get('refund_gift_credit'))}"
+                                  "（按支付比例，赠送金退回账户）"))
+    if _amount(quote.get("vouchers_returned")):
+        terms.append(("退回的代金券", _yuan(quote.get("vouchers_returned"))))
+    if ticket.kind == TicketKind.REFUND and _amount(quote.get("sla_compensation")):
+        month = _month((ticket.claim_key or "").rpartition(":")[2]) or "当月"
+        terms.append(("另发 SLA 补偿代金券", f"{_yuan(quote.get('sla_compensation'))}（{month}故障，可用性 "
+                                        f"{quote.get('sla_availability')}%；与退款一起审核，通过后发放）"))
+    if quote.get("target_spec"):
+        terms.append(("降配后的配置", str(quote["target_spec"])))
+    dates = [f"审核 {_date(quote.get('review_due'))} 前"] if quote.get("review_due") else []
+    if quote.get("expected_arrival") and quote.get("destination") != "voucher":
+        dates.append(f"到账 {_date(quote.get('expected_arrival'))} 前")
+    if dates:
+        terms.append(("承诺日期", "，".join(dates)))
+    if quote.get("needs_manager_approval"):
+        terms.append(("审批", "金额超过审批上限：已告知客户需主管审批"))
+    return [{"label": label, "value": value} for label, value in terms]
+
+
+def _amount(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value)) if value not in (None, "") else Decimal(0)
+    except ArithmeticError:
+        return Decimal(0)
+
+
+def _yuan(value: Any) -> str:
+    return format_yuan(_amount(value))
+
+
+def _date(value: Any) -> str:
+    try:
+        return format_customer_date(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def _month(value: str) -> str:
+    return f"{value[:4]} 年 {int(value[5:])} 月" if len(value) == 7 and value[5:].isdigit() else ""
+
+
 def _kind_note(ticket: Ticket) -> str:
     """What approving the ticket does to the customer's resource, for the reviewer."""
+    if ticket.refunds_duplicate:
+        return "重复扣款退款：客户保留资源，只退回多扣的那笔款项（核对下方两笔交易流水），不释放资源。"
     if ticket.kind == TicketKind.DOWNGRADE:
         spec = (ticket.quote or {}).get("target_spec") or "新配置"
         return f"客户保留实例，配置降为「{spec}」，到期时间不变；差价退回账户余额，不释放资源。"
     if ticket.kind == TicketKind.SLA_CLAIM:
-        month = (ticket.quote or {}).get("sla_month") or ""
-        month = f"{month[:4]} 年 {int(month[5:])} 月" if len(month) == 7 else "当月"
+        month = _month((ticket.quote or {}).get("sla_month") or "") or "当月"
         return f"{month}故障补偿：以代金券发放到客户账户，不退现金；服务照常，不释放资源。"
     return "退款后资源按退订流程释放。"
 
@@ -154,10 +212,13 @@ DETAIL_LABELS = {"incident_time": "问题发生时间", "incident_instance": "�
                  "evidence_links": "客户提供的材料", "duplicate_confirmed": "客户确认重复扣款"}
 
 
-def _details(details: Dict[str, Any]) -> List[Dict[str, str]]:
+def _details(ticket: Ticket) -> List[Dict[str, str]]:
+    """The form answers of the ticket's reason only (an instance is asked about a service problem)."""
+    reason = RefundReason.parse(ticket.reason)
+    details, fields = ticket.details, REASON_FIELDS.get(reason, ()) if reason is not None else ()
     shown = []
     for key, label in DETAIL_LABELS.items():
-        if details.get(key) not in (None, ""):
+        if key in fields and details.get(key) not in (None, ""):
             value = details[key]
             shown.append({"label": label, "value": "是" if value is True else str(value)})
     return shown
