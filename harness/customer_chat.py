@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.clock import to_customer_time, utcnow
 from bot.storage.schema import (
@@ -375,8 +375,8 @@ class Player:
                 row.stage_due = to_customer_time(utcnow()).date() - timedelta(days=2)
             for event in db.scalars(select(TicketEventRow).where(TicketEventRow.ticket_id == ticket_id)):
                 event.at = event.at - shift
-            db.execute(update(EvidenceRow).where(EvidenceRow.ticket_id == ticket_id)
-                       .values(created_at=EvidenceRow.created_at - shift))
+            for evidence in db.scalars(select(EvidenceRow).where(EvidenceRow.ticket_id == ticket_id)):
+                evidence.created_at = evidence.created_at - shift
 
     # the chat
 
