@@ -57,7 +57,8 @@ HANDOFF_REASONS = frozenset({"requested", "fallback", "dissatisfied", "large_amo
 REVIEW_STEPS = frozenset({"take", "approve", "reject", "request_info", "start_payout", "mark_paid", "close_appeal"})
 CUSTOMER_STEPS = frozenset({"appeal", "withdraw"})
 UPLOAD_KINDS = frozenset({"png", "pdf", "txt"})
-TURN_KEYS = frozenset({"say", "upload", "says", "not_says", "offers", "offers_tickets", "asks", "no_refund", "note"})
+TURN_KEYS = frozenset({"say", "upload", "says", "not_says", "offers", "offers_tickets", "asks", "no_refund", "filed",
+                       "note"})
 CONVERSATION_KEYS = frozenset({"id", "customer", "goal", "support", "setup", "turns", "outcome", "note"})
 OUTCOME_KEYS = frozenset({"tickets", "ticket_states", "handoff", "escalated"})
 TICKET_KEYS = frozenset({"order", "reason", "kind", "status", "amount", "details"})
@@ -110,6 +111,7 @@ class Turn:
     offers_tickets: Optional[Tuple[str, ...]] = None  # exactly these tickets as buttons
     asks: Optional[Tuple[str, ...]] = None            # the pending question afterwards (any of)
     no_refund: bool = False                           # this turn must not start or advance a refund
+    filed: Optional[bool] = None                      # this turn files a ticket and names it / files none
 
     @property
     def shown(self) -> str:
@@ -379,9 +381,14 @@ class _Checker:
         no_refund = raw.get("no_refund", False)
         if not isinstance(no_refund, bool):
             self.bad("no_refund: true or false")
+        filed = raw.get("filed")
+        if filed is not None and not isinstance(filed, bool):
+            self.bad("filed: true or false")
+        if filed and customer == GUEST:
+            self.bad("filed: a guest cannot file a ticket")
         return Turn(say=say, upload=upload, says=self._patterns(raw.get("says", []), "says", labels),
                     not_says=self._patterns(raw.get("not_says", []), "not_says", labels), offers=offers,
-                    offers_tickets=offers_tickets, asks=asks, no_refund=bool(no_refund))
+                    offers_tickets=offers_tickets, asks=asks, no_refund=bool(no_refund), filed=filed)
 
     def outcome(self, raw: Any, customer: str, labels: set) -> Outcome:
         if not isinstance(raw, dict):

@@ -200,8 +200,9 @@ def fill(text: str, tickets: Mapping[str, str]) -> str:
 
 
 def check_turn(turn: Turn, messages: Sequence[Mapping[str, Any]], tracker: Optional[Mapping[str, Any]],
-               tickets: Mapping[str, str], filed_now: int) -> List[Tuple[str, str]]:
-    """Every (kind, detail) by which this answer falls short of what the turn expects."""
+               tickets: Mapping[str, str], filed_now: Sequence[str]) -> List[Tuple[str, str]]:
+    """Every (kind, detail) by which this answer falls short of what the turn expects;
+    `filed_now` are the tickets filed during the turn."""
     problems: List[Tuple[str, str]] = []
     text = reply_text(messages)
     for pattern in turn.says:
@@ -226,8 +227,12 @@ def check_turn(turn: Turn, messages: Sequence[Mapping[str, Any]], tracker: Optio
                              f"pending question after the turn: {asked}"))
         if turn.no_refund and started_refund(tracker):
             problems.append(("started a refund that was not asked for", f"refund form active (asks {asked})"))
-    if turn.no_refund and filed_now:
-        problems.append(("filed a ticket that was not asked for", f"{filed_now} ticket(s) filed during the turn"))
+    if (turn.no_refund or turn.filed is False) and filed_now:
+        problems.append(("filed a ticket that was not asked for", f"filed during the turn: {', '.join(filed_now)}"))
+    if turn.filed and not filed_now:
+        problems.append(("did not file when the customer confirmed", "no ticket filed during the turn"))
+    elif turn.filed and not any(ticket_id in text for ticket_id in filed_now):
+        problems.append(("filed without telling the ticket number", f"{', '.join(filed_now)} not in the answer"))
     return problems
 
 
@@ -412,7 +417,7 @@ class Player:
         orders, _ = offered_in_order(messages)
         if orders:
             result.shown = orders
-        filed_now = len(self._ticket_ids() - before)
+        filed_now = sorted(self._ticket_ids() - before)
         for kind, detail in check_turn(turn, messages, tracker, tickets, filed_now):
             result.problems.append(Problem(number, kind, detail))
         return True

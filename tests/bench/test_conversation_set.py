@@ -164,12 +164,25 @@ def test_a_refund_started_in_the_turn_is_seen():
 def test_a_turn_is_checked_against_every_expectation():
     turn = Turn(say="我要退款", says=("请选择",), not_says=("RF\\d+",), offers=("2026112400010001",),
                 asks=("reason",), no_refund=True)
-    kinds = [kind for kind, _ in check_turn(turn, [ORDER_BUTTONS], _tracker("refund_form", "order_id"), {}, 1)]
+    kinds = [kind for kind, _ in check_turn(turn, [ORDER_BUTTONS], _tracker("refund_form", "order_id"), {},
+                                            ["RF202612050001"])]
     assert kinds == ["too many order buttons (the reference was not narrowed)",
                      "asked for order instead of reason", "started a refund that was not asked for",
                      "filed a ticket that was not asked for"]
     good = Turn(say="{t1}进度", says=("{t1}",), offers=(), asks=("none",), no_refund=True)
-    assert check_turn(good, [{"text": "工单 RF202612050001 审核中"}], _tracker(), {"t1": "RF202612050001"}, 0) == []
+    assert check_turn(good, [{"text": "工单 RF202612050001 审核中"}], _tracker(), {"t1": "RF202612050001"}, []) == []
+
+
+def test_a_filing_turn_must_file_and_name_the_ticket():
+    confirm = Turn(say="确认", filed=True)
+    assert [k for k, _ in check_turn(confirm, [{"text": "好的"}], None, {}, [])] == [
+        "did not file when the customer confirmed"]
+    assert [k for k, _ in check_turn(confirm, [{"text": "已提交"}], None, {}, ["RF202612050001"])] == [
+        "filed without telling the ticket number"]
+    assert check_turn(confirm, [{"text": "已提交，工单号 RF202612050001"}], None, {}, ["RF202612050001"]) == []
+    pause = Turn(say="先别提交", filed=False)
+    assert [k for k, _ in check_turn(pause, [{"text": "好"}], None, {}, ["RF202612050001"])] == [
+        "filed a ticket that was not asked for"]
 
 
 def test_placeholders_name_set_up_tickets_and_shown_orders():
