@@ -85,9 +85,9 @@ def report_lines(summary: Dict[str, Any], failures: bool = True) -> List[str]:
     for name, figures in summary["journeys"].items():
         lines.append(f"{name:<20} {figures['passed']:>6} {figures['total']:>5}  {figures['share']:.0%}")
     lines += [f"{'overall':<20} {summary['passed']:>6} {summary['total']:>5}  {summary['share']:.0%}", ""]
-    if summary["failure_kinds"]:
-        lines.append("Most common failure kinds (conversations showing each):")
-        lines += [f"  {count:>4}  {kind}" for kind, count in summary["failure_kinds"]]
+    if summary["first_failure_kinds"]:
+        lines.append("Most common failure kinds (each failed conversation's first wrong turn):")
+        lines += [f"  {count:>4}  {kind}" for kind, count in summary["first_failure_kinds"]]
         lines.append("")
     if failures and summary["failures"]:
         lines.append("Failed conversations (first failing turn and why):")
@@ -102,9 +102,9 @@ def markdown_lines(summary: Dict[str, Any]) -> List[str]:
     lines = ["| journey | passed | total | share |", "|---|---|---|---|"]
     lines += [f"| {name} | {f['passed']} | {f['total']} | {f['share']:.0%} |" for name, f in summary["journeys"].items()]
     lines.append(f"| **overall** | **{summary['passed']}** | **{summary['total']}** | **{summary['share']:.0%}** |")
-    if summary["failure_kinds"]:
-        lines += ["", "Most common failure kinds (conversations showing each):", ""]
-        lines += [f"- {count} × {kind}" for kind, count in summary["failure_kinds"]]
+    if summary["first_failure_kinds"]:
+        lines += ["", "Most common failure kinds (each failed conversation's first wrong turn):", ""]
+        lines += [f"- {count} × {kind}" for kind, count in summary["first_failure_kinds"]]
     return lines
 
 

@@ -186,6 +186,25 @@ def user_messages(tracker: Mapping[str, Any]) -> int:
     return sum(1 for e in tracker.get("events") or [] if e.get("event") == "user")
 
 
+QUIET_ACTIONS = frozenset({"action_listen", "action_check_customer", "action_session_start"})
+
+
+def answered_by(tracker: Optional[Mapping[str, Any]]) -> str:
+    """The actions that answered the customer's newest message (what the assistant did instead,
+    when the answer was wrong), e.g. "action_refund_policy" or "utter_out_of_scope"."""
+    if tracker is None:
+        return "the upload page"
+    names = [str(e.get("name")) for e in events_of_last_turn(tracker) if e.get("event") == "action"]
+    shown = [n for n in names if n not in QUIET_ACTIONS and not n.startswith("validate_")]
+    return " + ".join(dict.fromkeys(shown)) or "nothing"
+
+
+def read_as(tracker: Optional[Mapping[str, Any]]) -> str:
+    """The intent the newest message was read as."""
+    intent = ((tracker or {}).get("latest_message") or {}).get("intent") or {}
+    return f"{intent.get('name')} ({float(intent.get('confidence') or 0):.2f})" if intent else "?"
+
+
 def started_refund(tracker: Mapping[str, Any]) -> bool:
     """The turn started (or went on with) a refund form."""
     for event in events_of_last_turn(tracker):
@@ -205,13 +224,17 @@ def check_turn(turn: Turn, messages: Sequence[Mapping[str, Any]], tracker: Optio
     `filed_now` are the tickets filed during the turn."""
     problems: List[Tuple[str, str]] = []
     text = reply_text(messages)
+    # A wrong answer is grouped by what the assistant did instead (which actions answered).
+    instead = f"answered by {answered_by(tracker)}; read as {read_as(tracker)}"
     for pattern in turn.says:
         if not re.search(fill(pattern, tickets), text):
-            problems.append(("answer lacks what the customer needed", f"no match for /{fill(pattern, tickets)}/"))
+            problems.append((f"answer lacks what was needed ({answered_by(tracker)})",
+                             f"no match for /{fill(pattern, tickets)}/; {instead}"))
     for pattern in turn.not_says:
         found = re.search(fill(pattern, tickets), text)
         if found:
-            problems.append(("answer says what it must not", f"/{fill(pattern, tickets)}/ matched 「{found.group(0)}」"))
+            problems.append((f"answer says what it must not ({answered_by(tracker)})",
+                             f"/{fill(pattern, tickets)}/ matched 「{found.group(0)}」; {instead}"))
     orders, ticket_ids = offered(messages)
     if turn.offers is not None and set(turn.offers) != orders:
         problems.append((_offers_kind(set(turn.offers), orders),
@@ -224,7 +247,7 @@ def check_turn(turn: Turn, messages: Sequence[Mapping[str, Any]], tracker: Optio
         asked = pending_question(tracker)
         if turn.asks is not None and asked not in turn.asks:
             problems.append((f"asked for {asked} instead of {'/'.join(turn.asks)}",
-                             f"pending question after the turn: {asked}"))
+                             f"pending question after the turn: {asked}; {instead}"))
         if turn.no_refund and started_refund(tracker):
             problems.append(("started a refund that was not asked for", f"refund form active (asks {asked})"))
     if (turn.no_refund or turn.filed is False) and filed_now:

@@ -27,6 +27,7 @@ from harness.customer_chat import (
     SLOT_QUESTIONS,
     Problem,
     Result,
+    answered_by,
     by_position,
     check_handoffs,
     check_new_tickets,
@@ -183,6 +184,17 @@ def test_a_filing_turn_must_file_and_name_the_ticket():
     pause = Turn(say="先别提交", filed=False)
     assert [k for k, _ in check_turn(pause, [{"text": "好"}], None, {}, ["RF202612050001"])] == [
         "filed a ticket that was not asked for"]
+
+
+def test_a_wrong_answer_is_grouped_by_what_answered_it():
+    tracker = {**_tracker(), "latest_message": {"intent": {"name": "out_of_scope", "confidence": 0.61}},
+               "events": [{"event": "user"}, {"event": "action", "name": "validate_refund_form"},
+                          {"event": "action", "name": "utter_out_of_scope"}, {"event": "bot"},
+                          {"event": "action", "name": "action_listen"}]}
+    assert answered_by(tracker) == "utter_out_of_scope"
+    [(kind, detail)] = check_turn(Turn(say="充值没到账", says=("充值",)), [{"text": "超出范围"}], tracker, {}, [])
+    assert kind == "answer lacks what was needed (utter_out_of_scope)"
+    assert "out_of_scope (0.61)" in detail
 
 
 def test_placeholders_name_set_up_tickets_and_shown_orders():
