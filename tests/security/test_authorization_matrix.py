@@ -122,9 +122,9 @@ class Visitor:
         self.bearer: Optional[str] = None
         self.tokens: Dict[str, str] = {}
         if role in ("customer", "other_customer"):
-            self._login("/login", {"customer_id": CREDENTIALS[role][0], "password": CREDENTIALS[role][1]}, "/chat")
+            self.login("/login", {"customer_id": CREDENTIALS[role][0], "password": CREDENTIALS[role][1]}, "/chat")
         elif role in STAFF:
-            self._login("/console/login", {"staff_id": CREDENTIALS[role][0], "password": CREDENTIALS[role][1]},
+            self.login("/console/login", {"staff_id": CREDENTIALS[role][0], "password": CREDENTIALS[role][1]},
                         "/console")
             self.bearer = f"dev-token-{CREDENTIALS[role][0]}"
         self.request("GET", "/chat")  # a token for the site as well
@@ -135,7 +135,7 @@ class Visitor:
         the browser's nonce cookie and its login."""
         return self.tokens.get("console" if path.startswith("/console") else "site", "")
 
-    def _login(self, path: str, form: Dict[str, str], landing: str) -> None:
+    def login(self, path: str, form: Dict[str, str], landing: str) -> None:
         self.request("GET", path)
         status, _, _ = self.request("POST", path, form={**form, "csrf": self.csrf(path)})
         assert status == 302, f"{self.role} could not log in"
