@@ -23,6 +23,9 @@ from bot.storage.migrations import migrate
 from bot.storage.seed import seed_demo
 from bot.tickets.store import TicketStore
 
+# The suite runs as development (the demo data, the development REST channel); tests of other
+# environments set REFUND_ENV themselves. REFUND_ENV has no default (bot/settings.py).
+os.environ["REFUND_ENV"] = "development"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 # Wednesday 2026-11-25 10:00 Beijing time.
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)

@@ -99,7 +99,7 @@ class PageWatch:
 
 def add_stream_route(console: Blueprint, auth: StaffAuth, services: Services, rasa: RasaClient) -> None:
     @console.get("/api/stream")
-    @auth.required()
+    @auth.required(conversations=True)
     async def stream(request: Request, staff: Staff) -> Optional[response.HTTPResponse]:
         """The queue (and, with ?handoff=<id>, that conversation) as server-sent events."""
         raw = request.args.get("handoff")
