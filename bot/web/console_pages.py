@@ -16,8 +16,7 @@ from bot.security.login_sessions import LoginKind
 from bot.security.ratelimit import login_throttle
 from bot.security.tokens import CONSOLE_TTL, issue_console_token
 from bot.web.console_views import finished_row
-from bot.web.cookies import new_csrf_nonce
-from bot.web.staff_auth import COOKIE, CSRF, LOGIN_PAGE, StaffAuth, home_page
+from bot.web.staff_auth import LOGIN_PAGE, StaffAuth, home_page
 from bot.wiring import Services
 
 LOGIN_TEMPLATE = "console_login.html"
@@ -69,8 +68,7 @@ def add_page_routes(console: Blueprint, auth: StaffAuth, services: Services) -> 
             logins.end(previous.session_id)
         resp = response.redirect(home_page(staff))
         session_id = logins.start(LoginKind.STAFF, staff.staff_id, CONSOLE_TTL)
-        auth.set_cookie(resp, COOKIE, issue_console_token(services.settings.jwt_secret, staff.staff_id, session_id))
-        auth.set_cookie(resp, CSRF, new_csrf_nonce())
+        auth.start_login(resp, issue_console_token(services.settings.jwt_secret, staff.staff_id, session_id))
         return resp
 
     @console.post("/logout")
@@ -80,7 +78,7 @@ def add_page_routes(console: Blueprint, auth: StaffAuth, services: Services) -> 
         login = auth.current_login(request)
         if login is not None and auth.csrf_ok(request):
             logins.end(login.session_id)
-            auth.set_cookie(resp, COOKIE, "", max_age=0)
+            auth.forget_login(resp)
         return resp
 
     def finished_rows(wanted: HistoryFilter, limit: int) -> List[Dict[str, Any]]:
