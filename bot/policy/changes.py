@@ -34,7 +34,7 @@ from bot.policy.engine import (
 )
 from bot.policy.explain import explain
 from bot.policy.quote import Quote, QuoteLine
-from bot.vocabulary import RefundReason
+from bot.vocabulary import QuoteRule, RefundReason
 
 PAID_LABEL = "订单金额（含代金券/优惠券抵扣）"
 
@@ -55,15 +55,15 @@ def quote_downgrade(ctx: OrderContext, target: Spec, now: datetime, policy: Poli
     if refusal is not None:
         return refusal
     if order.transferred and "transferred" in policy.exclusions:
-        return refused(ctx, reason, "transferred", ("manual_review", "human"), policy)
+        return refused(ctx, reason, QuoteRule.TRANSFERRED, ("manual_review", "human"), policy)
     payment = order.primary_payment
     assert payment is not None  # unpaid orders were refused above
     # A renewal not yet in effect is not running: the running order is the one to downgrade.
     if (not policy.downgrade.enabled or order.list_monthly_price <= 0 or order.package is not None
             or order.activated_at > now):
-        return refused(ctx, reason, "downgrade_unavailable", ("manual_review", "human"), policy)
+        return refused(ctx, reason, QuoteRule.DOWNGRADE_UNAVAILABLE, ("manual_review", "human"), policy)
     if target.monthly_price >= order.list_monthly_price:
-        return refused(ctx, reason, "not_a_downgrade", ("human",), policy)
+        return refused(ctx, reason, QuoteRule.NOT_A_DOWNGRADE, ("human",), policy)
     assert order.expires_at is not None
     hours_left = max(0, int((order.expires_at - now) / HOUR))
     months_left = Decimal(hours_left) / 24 / policy.downgrade.days_per_month
@@ -89,7 +89,7 @@ def quote_downgrade(ctx: OrderContext, target: Spec, now: datetime, policy: Poli
         difference = to_money(min(remaining, (old - new) * order.discount_rate * months_left))
         lines = [QuoteLine("price_difference", f"新旧配置差价（{old:,.2f} − {new:,.2f} 元/月）× {period}"
                                                f" × {order.discount_rate.normalize():f} 折扣", difference)]
-    return _keep_resource_quote(ctx, "downgrade", lines, now, policy, policy.downgrade.destination,
+    return _keep_resource_quote(ctx, QuoteRule.DOWNGRADE, lines, now, policy, policy.downgrade.destination,
                                 target_spec=target.name)
 
 
@@ -101,22 +101,22 @@ def quote_sla_claim(ctx: OrderContext, now: datetime, policy: Policy) -> Quote:
     reason = RefundReason.SERVICE_ISSUE.value
     month = worst_sla_month(order, ctx.outages, now, policy)
     if month is None:
-        return refused(ctx, reason, "no_outage_record", ("manual_review", "human"), policy)
+        return refused(ctx, reason, QuoteRule.NO_OUTAGE_RECORD, ("manual_review", "human"), policy)
     label = f"{to_customer_time(month.month_start):%Y 年 %-m 月}"
     if month.voucher is None or month.compensation_percent is None:
-        met = refused(ctx, reason, "sla_met", ("human",), policy, [
+        met = refused(ctx, reason, QuoteRule.SLA_MET, ("human",), policy, [
             f"{label}可用性为 {month.availability}%，服务承诺为 {month.commitment}%。"])
         return replace(met, sla_availability=month.availability, sla_month=f"{month.month_start:%Y-%m}")
     line = QuoteLine("sla_compensation", f"{label}可用性 {month.availability}%，低于承诺的 {month.commitment}%："
                                          f"补偿当月费用 {month.monthly_fee:,.2f} 元的 {month.compensation_percent:g}%",
                      month.voucher)
-    quote = _keep_resource_quote(ctx, "sla_compensation", [line], now, policy, "voucher",
+    quote = _keep_resource_quote(ctx, QuoteRule.SLA_COMPENSATION, [line], now, policy, "voucher",
                                  sla_month=f"{month.month_start:%Y-%m}")
     return replace(quote, sla_availability=month.availability, sla_compensation=month.voucher,
                    explanation=explain(replace(quote, sla_availability=month.availability), order, []))
 
 
-def _keep_resource_quote(ctx: OrderContext, rule: str, lines: List[QuoteLine], now: datetime, policy: Policy,
+def _keep_resource_quote(ctx: OrderContext, rule: QuoteRule, lines: List[QuoteLine], now: datetime, policy: Policy,
                          destination: str, target_spec: Optional[str] = None,
                          sla_month: Optional[str] = None) -> Quote:
     order = ctx.order
@@ -125,7 +125,7 @@ def _keep_resource_quote(ctx: OrderContext, rule: str, lines: List[QuoteLine], n
     if refund <= 0:
         if refund < 0:
             lines.append(QuoteLine("floor", "退款金额不低于 0 元", -refund))
-        return refused(ctx, RefundReason.DEMAND_CHANGE.value, "nothing_left", ("human",), policy, [], lines)
+        return refused(ctx, RefundReason.DEMAND_CHANGE.value, QuoteRule.NOTHING_LEFT, ("human",), policy, [], lines)
     review_due = policy.timing.working_days_after(now, policy.timing.review_working_days)
     days = policy.timing.payout_working_days.get(destination, 0)
     arrival = policy.timing.working_days_after(review_due, days) if days else review_due
@@ -134,7 +134,7 @@ def _keep_resource_quote(ctx: OrderContext, rule: str, lines: List[QuoteLine], n
     gift = refund - cash if destination != "voucher" else ZERO
     quote = Quote(
         order_id=order.order_id, reason=RefundReason.SERVICE_ISSUE.value if rule == "sla_compensation"
-        else RefundReason.DEMAND_CHANGE.value, eligible=True, rule=rule,
+        else RefundReason.DEMAND_CHANGE.value, eligible=True, rule=rule.value,
         paid=to_money(payment.amount) if payment else ZERO, lines=tuple(lines), refund=refund,
         refund_cash=cash, refund_gift_credit=gift, destination=destination, review_due=review_due,
         expected_arrival=arrival, target_spec=target_spec, sla_month=sla_month,

@@ -24,6 +24,7 @@ CONSUMPTION_BASES = ("paid", "original_price")
 # How a downgrade (降配) refund is computed; see bot.policy.changes.
 DOWNGRADE_METHODS = ("refund_then_buy", "price_ratio", "price_difference")
 EXCLUSIONS = ("promotional_no_refund", "transferred", "unpaid_items")
+MAX_TERM_MONTHS = 120  # the longest prepaid term an order (and a fee table) may have
 
 
 class PolicyError(ValueError):
@@ -54,8 +55,13 @@ class NoReasonWindow:
 
 @dataclass(frozen=True)
 class FeeTier:
+    """The handling fee for terms up to `term_months_max`, as a percentage of the money paid by
+    year of use (the last entry for any later year). `reviewer_computes`: the provider publishes
+    a fee for these terms that the policy does not hold, so a reviewer computes the refund."""
+
     term_months_max: int
     percent_by_year: Tuple[Decimal, ...]
+    reviewer_computes: bool = False
 
 
 @dataclass(frozen=True)
@@ -243,16 +249,10 @@ def _product_groups(quota: "_Section") -> Tuple[Tuple[str, ...], ...]:
 def _standard(sec: "_Section") -> StandardRefund:
     consumption = sec.section("consumption")
     fee = sec.section("handling_fee")
-    tiers = []
-    for i, item in enumerate(fee.list("tiers", [])):
-        tier = _Section(item, f"{fee.where}.tiers[{i}]")
-        percents = tuple(
-            _percent(v, f"{tier.where}.percent_by_year") for v in tier.list("percent_by_year")
-        )
-        if not percents:
-            raise PolicyError(f"{tier.where}.percent_by_year must not be empty")
-        tiers.append(FeeTier(tier.integer("term_months_max"), percents))
+    tiers = [_fee_tier(item, f"{fee.where}.tiers[{i}]") for i, item in enumerate(fee.list("tiers", []))]
     tiers.sort(key=lambda t: t.term_months_max)
+    if len({t.term_months_max for t in tiers}) < len(tiers):
+        raise PolicyError(f"{fee.where}.tiers: two rows for the same term_months_max")
     return StandardRefund(
         method=consumption.choice("method", CONSUMPTION_METHODS),
         unit=consumption.choice("unit", UNITS, "day"),
@@ -265,6 +265,21 @@ def _standard(sec: "_Section") -> StandardRefund:
         returns_vouchers=sec.flag("returns_vouchers", False),
         returns_coupons=sec.flag("returns_coupons", False),
     )
+
+
+def _fee_tier(item: Any, where: str) -> FeeTier:
+    tier = _Section(item, where)
+    months = tier.integer("term_months_max")
+    if not 1 <= months <= MAX_TERM_MONTHS:
+        raise PolicyError(f"{where}.term_months_max must be between 1 and {MAX_TERM_MONTHS}")
+    if tier.flag("reviewer_computes", False):
+        if "percent_by_year" in tier.raw:
+            raise PolicyError(f"{where}: give percent_by_year or reviewer_computes, not both")
+        return FeeTier(months, (), reviewer_computes=True)
+    percents = tuple(_percent(v, f"{where}.percent_by_year") for v in tier.list("percent_by_year"))
+    if not percents:
+        raise PolicyError(f"{where}.percent_by_year must not be empty")
+    return FeeTier(months, percents)
 
 
 def _timing(sec: "_Section") -> Timing:

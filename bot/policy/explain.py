@@ -30,6 +30,8 @@ REFUSAL_REASONS = {
     "no_outage_record": "我们在申请期限内没有查到该实例的故障记录。",
     "not_a_downgrade": "所选配置的价格不低于当前配置，这属于升配，需要补差价而不是退款。",
     "downgrade_unavailable": "该资源暂不支持降配退款。",
+    "package_not_refundable": "按政策，该类资源包购买后不支持退订。",
+    "prices_missing": "计算已使用部分需要该订单的按量计费价格，账单中暂缺，需要由审核人员人工核算退款金额。",
 }
 
 
