@@ -125,7 +125,8 @@ def split_order(order: Order, payment: Payment, first: int) -> Tuple[Tuple[Order
     original = parts(order.original_price)
     shares = []
     for side, count in ((0, first), (1, order.quantity - first)):
-        share_payment = replace(payment, **{name: values[side] for name, values in money.items()})
+        share_payment = replace(payment, cash=money["cash"][side], gift_credit=money["gift_credit"][side],
+                                voucher=money["voucher"][side], coupon=money["coupon"][side])
         share = replace(order, quantity=count, payments=(share_payment,), original_price=original[side],
                         items=tuple(replace(item, amount=amounts[side]) for item, amounts in zip(order.items, items)))
         shares.append((share, share_payment))
