@@ -23,6 +23,15 @@ QUOTA_SCOPES = ("product", "account")
 CONSUMPTION_BASES = ("paid", "original_price")
 # How a downgrade (降配) refund is computed; see bot.policy.changes.
 DOWNGRADE_METHODS = ("refund_then_buy", "price_ratio", "price_difference")
+# Remaining time in months: days ÷ days_per_month; each calendar month's remaining days ÷ its
+# length (Huawei); whole calendar months when it is exactly that many, else days ÷ days_per_month
+# (Tencent's examples).
+MONTH_CONVENTIONS = ("days", "calendar_months", "whole_months_else_days")
+# The new configuration's price: at the order's own discount, or at today's discount for a
+# purchase as long as the remaining time (Tencent: 按新购的价格及对应折扣).
+NEW_PRICE_DISCOUNTS = ("order", "today_for_remaining")
+# A downgrade's refund may also be paid as gift credit (Tencent: 以赠送金的形式退还).
+DOWNGRADE_DESTINATIONS = DESTINATIONS + ("gift_credit",)
 EXCLUSIONS = ("promotional_no_refund", "transferred", "unpaid_items")
 MAX_TERM_MONTHS = 120  # the longest prepaid term an order (and a fee table) may have
 
@@ -89,8 +98,14 @@ class Downgrade:
     enabled: bool
     method: str  # one of DOWNGRADE_METHODS
     days_per_month: Decimal  # a monthly price per day of the remaining time
-    destination: str
+    destination: str  # one of DOWNGRADE_DESTINATIONS
     by_product: Mapping[str, str] = field(default_factory=dict)  # product -> method
+    # How the remaining time is counted in months (MONTH_CONVENTIONS) and which discount the new
+    # configuration is bought at (NEW_PRICE_DISCOUNTS); see bot.policy.changes.
+    month_convention: str = "days"
+    new_price_discount: str = "order"
+    # The change goes ahead when nothing comes back (Tencent: 若退款金额 <= 0，实施配置降级但不退费).
+    allow_zero_refund: bool = False
 
     def method_for(self, product_code: str) -> str:
         """How a downgrade of this product is refunded."""
@@ -203,9 +218,12 @@ def _downgrade(sec: "_Section") -> Downgrade:
         enabled=sec.flag("enabled", True),
         method=sec.choice("method", DOWNGRADE_METHODS, "refund_then_buy"),
         days_per_month=days,
-        destination=sec.choice("destination", DESTINATIONS, "account_balance"),
+        destination=sec.choice("destination", DOWNGRADE_DESTINATIONS, "account_balance"),
         by_product={str(product): sec.section("by_product").choice(product, DOWNGRADE_METHODS)
                     for product in sec.section("by_product").raw},
+        month_convention=sec.choice("month_convention", MONTH_CONVENTIONS, "days"),
+        new_price_discount=sec.choice("new_price_discount", NEW_PRICE_DISCOUNTS, "order"),
+        allow_zero_refund=sec.flag("allow_zero_refund", False),
     )
 
 

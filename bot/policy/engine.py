@@ -292,7 +292,7 @@ def consumed_value(order: Order, base: Decimal, now: datetime, policy: Policy) -
     used_units, total_units, unit_name = _used_units(order, now, policy)
     period = f"已使用 {used_units} {unit_name}（服务期共 {total_units} {unit_name}）"
     if std.basis == "original_price" and order.original_price > 0:
-        rate = _duration_rate(order, _whole_months(order.activated_at, now))
+        rate = duration_rate(order, _whole_months(order.activated_at, now))
         consumed = min(base, to_money(order.original_price * used_units / total_units * rate))
         return consumed, f"{period}，按订单原价 {order.original_price:,.2f} 元 × {rate.normalize():f} 折扣折算"
     consumed = min(base, to_money(base * used_units / total_units))
@@ -325,16 +325,16 @@ def _consumed_package(order: Order, base: Decimal) -> Tuple[Decimal, str]:
 
 def _whole_months(start: datetime, now: datetime) -> int:
     months = 0
-    while _add_months(start, months + 1) <= now:
+    while add_months(start, months + 1) <= now:
         months += 1
     return months
 
 
 def _consumed_monthly_plus_hourly(order: Order, base: Decimal, now: datetime) -> Tuple[Decimal, str]:
     months = _whole_months(order.activated_at, now)
-    rest = max(now - _add_months(order.activated_at, months), timedelta(0))
+    rest = max(now - add_months(order.activated_at, months), timedelta(0))
     hours = math.ceil(rest / HOUR)
-    rate = _duration_rate(order, months)
+    rate = duration_rate(order, months)
     monthly = order.list_monthly_price * rate * months
     hourly = _tiered_hourly_cost(order.hourly_tiers, hours)
     hourly += sum((_tiered_hourly_cost(extra.tiers, hours) for extra in order.extra_hourly), Decimal(0))
@@ -343,7 +343,7 @@ def _consumed_monthly_plus_hourly(order: Order, base: Decimal, now: datetime) ->
     return consumed, label
 
 
-def _duration_rate(order: Order, months: int) -> Decimal:
+def duration_rate(order: Order, months: int) -> Decimal:
     """The discount of a purchase as long as the months used (the longest listed duration not
     above them; none listed: the order's own discount; none fits: the list price)."""
     if not order.duration_discounts:
@@ -375,7 +375,7 @@ def _tiered_hourly_cost(tiers: Sequence[HourlyTier], hours: int) -> Decimal:
     return cost
 
 
-def _add_months(moment: datetime, months: int) -> datetime:
+def add_months(moment: datetime, months: int) -> datetime:
     local = to_customer_time(moment)
     year, month = divmod(local.month - 1 + months, 12)
     year, month = local.year + year, month + 1
@@ -484,7 +484,7 @@ def _month_start(moment: datetime) -> datetime:
 
 def _monthly_availability(moment: datetime, outages: Sequence[Outage]) -> Decimal:
     start = _month_start(moment)
-    end = _add_months(start, 1)
+    end = add_months(start, 1)
     down = timedelta(0)
     for outage in outages:
         overlap = min(outage.ended_at, end) - max(outage.started_at, start)

@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # pragma: no cover
 DESTINATION_LABELS = {
     "original_route": "原支付渠道（原路退回）",
     "account_balance": "您的账户余额",
+    "gift_credit": "您的账户余额（以赠送金形式，可抵扣后续费用，不可提现）",
     "voucher": "您的账户（以代金券形式发放，可抵扣后续费用，不可提现）",
 }
 
@@ -86,10 +87,12 @@ def explain(quote: "Quote", order: "Order", notes: Sequence[str]) -> str:
     if quote.destination == "voucher":
         parts.append(f"补偿金额：{format_yuan(quote.refund)}，以代金券形式发放到您的账户（可抵扣后续费用，不可提现）；"
                      "服务照常运行，不需要退订。")
+    elif quote.refund == 0 and quote.target_spec:
+        parts.append("按规则计算可退金额为 0 元：降配可以照常办理，但不退款。")
     else:
         where = f"，退回{DESTINATION_LABELS[quote.destination]}" if quote.destination else ""
         parts.append(f"预计可退：{format_yuan(quote.refund)}{where}。")
-    if quote.refund_gift_credit:
+    if quote.refund_gift_credit and quote.destination != "gift_credit":
         parts.append(
             f"其中现金 {format_yuan(quote.refund_cash)}，赠送金 {format_yuan(quote.refund_gift_credit)}"
             "（按支付时的比例退回，赠送金退回账户）。"
@@ -105,7 +108,9 @@ def explain(quote: "Quote", order: "Order", notes: Sequence[str]) -> str:
         )
     if quote.needs_manager_approval:
         parts.append("退款金额较大，需要主管额外审批。")
-    if quote.review_due and quote.destination == "voucher":
+    if quote.review_due and quote.refund == 0:
+        parts.append(f"审核预计在 {format_customer_date(quote.review_due)} 前完成，通过后即按新配置运行。")
+    elif quote.review_due and quote.destination == "voucher":
         parts.append(f"审核预计在 {format_customer_date(quote.review_due)} 前完成，通过后代金券立即发放。")
     elif quote.review_due and quote.expected_arrival:
         parts.append(

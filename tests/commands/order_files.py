@@ -8,7 +8,7 @@ from typing import Any, Dict, List
 
 from hypothesis import strategies as st
 
-from bot.policy.engine import _add_months
+from bot.policy.engine import add_months
 
 BEIJING = timezone(timedelta(hours=8))
 FIRST = datetime(2024, 1, 1, tzinfo=BEIJING)
@@ -46,7 +46,7 @@ def hourly_tiers(draw: Any) -> List[Dict[str, Any]]:
 def order_body(draw: Any, order_id: str, activated: datetime, order_type: str) -> Dict[str, Any]:
     """The fields an order and a change order share."""
     term = draw(st.sampled_from([1, 2, 3, 6, 11, 12, 24, 36, 48, 60]))
-    expires = _add_months(activated, term) + timedelta(hours=draw(st.sampled_from([0, 0, 1, 14])))
+    expires = add_months(activated, term) + timedelta(hours=draw(st.sampled_from([0, 0, 1, 14])))
     total = draw(st.integers(100, 5_000_000))
     fee = draw(st.sampled_from([0, 0, 0, min(total, 500)]))
     body: Dict[str, Any] = {

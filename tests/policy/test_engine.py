@@ -10,7 +10,7 @@ import pytest
 
 from bot.billing.models import LineItem, Outage, Payment
 from bot.policy.config import load_policy
-from bot.policy.engine import _add_months, no_reason_deadline, quote_refund
+from bot.policy.engine import add_months, no_reason_deadline, quote_refund
 from tests.policy.factories import ACTIVATED, ctx, make_order
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
@@ -169,7 +169,7 @@ def test_failed_payment_is_not_a_duplicate():
 
 
 def test_monthly_plus_hourly_with_tiered_hourly_price():
-    now = _add_months(ACTIVATED, 2) + timedelta(hours=100)
+    now = add_months(ACTIVATED, 2) + timedelta(hours=100)
     q = quote_refund(ctx(make_order(), quota_used=1), "demand_change", now, TENCENT)
     # 2 months * 120 * 0.8 + 96 h * 0.50 + 4 h * 0.40
     assert lines(q)["consumed"] == D("-241.60")

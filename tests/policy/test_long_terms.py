@@ -10,7 +10,7 @@ import pytest
 
 from bot.commands.quote import main
 from bot.policy.config import PolicyError, load_policy
-from bot.policy.engine import _add_months, quote_refund
+from bot.policy.engine import add_months, quote_refund
 from bot.settings import PROJECT_ROOT
 from tests.policy.factories import ACTIVATED, ctx, make_order
 from tests.policy.test_order_kinds import policy_with
@@ -21,7 +21,7 @@ YEAR = timedelta(days=365)
 
 
 def years(n: int):
-    return make_order("6000", term_months=12 * n, expires_at=_add_months(ACTIVATED, 12 * n))
+    return make_order("6000", term_months=12 * n, expires_at=add_months(ACTIVATED, 12 * n))
 
 
 def fee(term_years: int, used: timedelta, policy) -> D:
@@ -77,6 +77,6 @@ def test_a_fee_row_is_either_percentages_or_left_to_a_reviewer():
 
 
 def test_several_instances_outside_the_quota_with_a_fee_left_to_a_reviewer_go_to_the_reviewer():
-    three = make_order("9000", quantity=3, term_months=48, expires_at=_add_months(ACTIVATED, 48))
+    three = make_order("9000", quantity=3, term_months=48, expires_at=add_months(ACTIVATED, 48))
     q = quote_refund(ctx(three, quota_used=8), "demand_change", ACTIVATED + timedelta(days=2), HUAWEI)
     assert (q.eligible, q.rule) == (False, "no_fee_rule")
