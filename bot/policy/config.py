@@ -89,6 +89,9 @@ class StandardRefund:
     # "original_price": use is charged at the order's original (list) price × the discount the
     # time used would get today (Alibaba, Tencent's 时长折算法); "paid": a share of the money paid.
     basis: str = "paid"
+    # An unsubscription worth nothing still goes ahead, refunding 0 (Huawei: 若计算出的退款金额小于 0，
+    # 则不予退款); otherwise it is refused as nothing_left and offered to a person.
+    allow_zero_refund: bool = False
 
 
 @dataclass(frozen=True)
@@ -282,6 +285,7 @@ def _standard(sec: "_Section") -> StandardRefund:
         non_refundable_items=tuple(str(x) for x in sec.list("non_refundable_items", [])),
         returns_vouchers=sec.flag("returns_vouchers", False),
         returns_coupons=sec.flag("returns_coupons", False),
+        allow_zero_refund=sec.flag("allow_zero_refund", False),
     )
 
 

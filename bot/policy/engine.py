@@ -506,7 +506,7 @@ def _finish(ctx: OrderContext, reason: str, rule: QuoteRule, lines: List[QuoteLi
     if refund < 0:
         lines.append(QuoteLine("floor", "退款金额不低于 0 元", -refund))
         refund = ZERO
-    if refund == 0:
+    if refund == 0 and not (vouchers_returned or _zero_refund_allowed(rule, policy)):
         return refused(ctx, reason, QuoteRule.NOTHING_LEFT, ("human",), policy, notes, lines)
     money_paid = payment.cash + payment.gift_credit
     cash = to_money(refund * payment.cash / money_paid) if money_paid else ZERO
@@ -525,6 +525,11 @@ def _finish(ctx: OrderContext, reason: str, rule: QuoteRule, lines: List[QuoteLi
         no_reason_instances=no_reason_instances,
     )
     return _with_explanation(quote, order, notes)
+
+
+def _zero_refund_allowed(rule: QuoteRule, policy: Policy) -> bool:
+    """An ordinary unsubscription worth nothing still goes ahead (the resource is released)."""
+    return policy.standard.allow_zero_refund and rule in (QuoteRule.STANDARD, QuoteRule.NO_REASON_SOME_INSTANCES)
 
 
 def _with_changes(payment: Payment, changes: Sequence[Order]) -> Payment:

@@ -89,6 +89,8 @@ def explain(quote: "Quote", order: "Order", notes: Sequence[str]) -> str:
                      "服务照常运行，不需要退订。")
     elif quote.refund == 0 and quote.target_spec:
         parts.append("按规则计算可退金额为 0 元：降配可以照常办理，但不退款。")
+    elif quote.refund == 0 and not quote.vouchers_returned:
+        parts.append("按规则计算可退金额为 0 元：可以照常退订（资源将被释放、停止计费），但不退款。")
     else:
         where = f"，退回{DESTINATION_LABELS[quote.destination]}" if quote.destination else ""
         parts.append(f"预计可退：{format_yuan(quote.refund)}{where}。")
@@ -109,7 +111,8 @@ def explain(quote: "Quote", order: "Order", notes: Sequence[str]) -> str:
     if quote.needs_manager_approval:
         parts.append("退款金额较大，需要主管额外审批。")
     if quote.review_due and quote.refund == 0:
-        parts.append(f"审核预计在 {format_customer_date(quote.review_due)} 前完成，通过后即按新配置运行。")
+        done = "即按新配置运行" if quote.target_spec else "即完成退订"
+        parts.append(f"审核预计在 {format_customer_date(quote.review_due)} 前完成，通过后{done}。")
     elif quote.review_due and quote.destination == "voucher":
         parts.append(f"审核预计在 {format_customer_date(quote.review_due)} 前完成，通过后代金券立即发放。")
     elif quote.review_due and quote.expected_arrival:

@@ -106,8 +106,13 @@ def change_filed(ticket: Ticket) -> str:
         return (f"已提交 SLA 补偿申请，工单号 {ticket.ticket_id}。审核通过后 {amount} 代金券会发放到您的账户，"
                 "可抵扣后续费用（不可提现），服务照常运行。您可以随时说「查询进度」。")
     spec = ticket.quote.get("target_spec") or "新配置"
+    if ticket.quoted_amount == 0:
+        money = "按规则不退款"
+    else:
+        where = "以赠送金形式退回账户余额" if ticket.quote.get("destination") == "gift_credit" else "退回账户余额"
+        money = f"差价 {amount}（以审核结果为准）{where}"
     return (f"已提交降配申请，工单号 {ticket.ticket_id}。审核通过后配置变为「{spec}」，实例和数据保留，"
-            f"差价 {amount}（以审核结果为准）退回账户余额。您可以随时说「查询进度」。")
+            f"{money}。您可以随时说「查询进度」。")
 
 
 SPEC_WORDS = re.compile(r"(\d+)\s*核\s*(\d+)\s*[gG]")
