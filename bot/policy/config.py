@@ -33,6 +33,7 @@ NEW_PRICE_DISCOUNTS = ("order", "today_for_remaining")
 # A downgrade's refund may also be paid as gift credit (Tencent: 以赠送金的形式退还).
 DOWNGRADE_DESTINATIONS = DESTINATIONS + ("gift_credit",)
 EXCLUSIONS = ("promotional_no_refund", "transferred", "unpaid_items")
+SLA_MONTHLY_FEES = ("list_price", "money_paid")
 MAX_TERM_MONTHS = 120  # the longest prepaid term an order (and a fee table) may have
 
 
@@ -130,15 +131,37 @@ class SlaTier:
 
 
 @dataclass(frozen=True)
+class SlaTerms:
+    """One product's service commitment: the monthly availability promised, the voucher tiers
+    (lowest threshold first, so the first match is the most generous) and how long after the
+    month ends it can be claimed."""
+
+    commitment_percent: Decimal
+    tiers: Tuple[SlaTier, ...]
+    claim_window_days: int
+
+
+@dataclass(frozen=True)
 class Sla:
     commitment_percent: Decimal
     tiers: Tuple[SlaTier, ...]
     claim_window_days: int
-    by_product: Mapping[str, Decimal] = field(default_factory=dict)  # product -> commitment %
+    # Products with their own SLA: a commitment on the default tiers, or their own terms.
+    by_product: Mapping[str, SlaTerms] = field(default_factory=dict)
+    # The month's fee a voucher is a share of: the list price × the order's discount, or what
+    # the customer paid in money for the month (Tencent: 不含用代金券、优惠券…抵扣的费用).
+    monthly_fee: str = "list_price"
+    # An outage no longer than this does not count as unavailable time (Tencent CVM: 60 seconds).
+    minimum_outage_seconds: int = 0
+
+    def terms_for(self, product_code: str) -> SlaTerms:
+        """The SLA the product is sold with."""
+        return self.by_product.get(product_code) or SlaTerms(self.commitment_percent, self.tiers,
+                                                             self.claim_window_days)
 
     def commitment_for(self, product_code: str) -> Decimal:
         """The availability the product is promised each month."""
-        return self.by_product.get(product_code, self.commitment_percent)
+        return self.terms_for(product_code).commitment_percent
 
 
 @dataclass(frozen=True)
@@ -326,24 +349,46 @@ def _timing(sec: "_Section") -> Timing:
 
 
 def _sla(sec: "_Section") -> Sla:
+    default = _sla_terms(sec, None)
+    products = {}
+    for product, value in sec.section("by_product").raw.items():
+        where = f"{sec.where}.by_product.{product}"
+        if isinstance(value, dict):
+            products[str(product)] = _sla_terms(_Section(value, where), default)
+        else:  # a commitment alone: the default tiers and claim window
+            commitment = _percent(value, where)
+            products[str(product)] = SlaTerms(commitment, default.tiers, default.claim_window_days)
+        _check_tiers(products[str(product)], where)
+    return Sla(commitment_percent=default.commitment_percent, tiers=default.tiers,
+               claim_window_days=default.claim_window_days, by_product=products,
+               monthly_fee=sec.choice("monthly_fee", SLA_MONTHLY_FEES, "list_price"),
+               minimum_outage_seconds=sec.integer("minimum_outage_seconds", 0))
+
+
+def _sla_terms(sec: "_Section", default: Optional[SlaTerms]) -> SlaTerms:
     tiers = []
-    for i, item in enumerate(sec.list("compensation_tiers", [])):
+    raw_tiers = sec.list("compensation_tiers") if default is None else sec.list("compensation_tiers", [])
+    for i, item in enumerate(raw_tiers):
         tier = _Section(item, f"{sec.where}.compensation_tiers[{i}]")
-        tiers.append(
-            SlaTier(
-                below_percent=_percent(tier.raw_value("below"), f"{tier.where}.below"),
-                compensation_percent=_percent(tier.raw_value("percent"), f"{tier.where}.percent"),
-            )
-        )
+        tiers.append(SlaTier(below_percent=_percent(tier.raw_value("below"), f"{tier.where}.below"),
+                             compensation_percent=_percent(tier.raw_value("percent"), f"{tier.where}.percent")))
     # Lowest availability threshold first, so the first match is the most generous tier.
     tiers.sort(key=lambda t: t.below_percent)
-    return Sla(
+    terms = SlaTerms(
         commitment_percent=_percent(sec.raw_value("commitment_percent"), f"{sec.where}.commitment_percent"),
-        tiers=tuple(tiers),
-        claim_window_days=sec.integer("claim_window_days", 30),
-        by_product={str(product): _percent(value, f"{sec.where}.by_product.{product}")
-                    for product, value in sec.section("by_product").raw.items()},
+        tiers=tuple(tiers) if raw_tiers or default is None else default.tiers,
+        claim_window_days=sec.integer("claim_window_days", 30 if default is None else default.claim_window_days),
     )
+    _check_tiers(terms, sec.where)
+    return terms
+
+
+def _check_tiers(terms: SlaTerms, where: str) -> None:
+    """A month below the commitment earns the first tier whose threshold it is below."""
+    if not terms.tiers:
+        raise PolicyError(f"{where}.compensation_tiers must list at least one tier")
+    if len({t.below_percent for t in terms.tiers}) < len(terms.tiers):
+        raise PolicyError(f"{where}.compensation_tiers: two tiers with the same threshold")
 
 
 def _percent(value: Any, where: str) -> Decimal:

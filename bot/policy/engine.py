@@ -453,45 +453,78 @@ class SlaMonth:
 
 
 def worst_sla_month(order: Order, outages: Sequence[Outage], now: datetime, policy: Policy) -> Optional[SlaMonth]:
-    """The month, still within the claim window, in which the order's instance was least
-    available, with the voucher it earns (None when no outage is recorded in the window)."""
-    sla = policy.sla
-    horizon = now - timedelta(days=sla.claim_window_days)
-    relevant = [o for o in outages if o.instance_id == order.instance_id and o.ended_at >= horizon]
-    worst: Optional[Tuple[Decimal, datetime]] = None
-    for outage in relevant:
-        availability = _monthly_availability(outage.started_at, relevant)
-        if worst is None or availability < worst[0]:
-            worst = (availability, _month_start(outage.started_at))
-    if worst is None:
+    """The month, still claimable, in which the order's instance was least available, with the
+    voucher it earns by the product's SLA (None when no outage is recorded in such a month). A
+    month is claimable from its start until `claim_window_days` after it ends (Tencent: 不应超过
+    未达标的相应服务月度结束后六十（60）个自然日)."""
+    terms = policy.sla.terms_for(order.product_code)
+    mine = [o for o in outages if o.instance_id == order.instance_id]
+    months = {month for outage in mine for month in _months_touched(outage)}
+    claimable = [m for m in months if m <= now <= add_months(m, 1) + timedelta(days=terms.claim_window_days)]
+    if not claimable:
         return None
-    availability, month = worst
-    commitment = sla.commitment_for(order.product_code)
-    monthly_fee = order.list_monthly_price * order.discount_rate * order.quantity
-    if monthly_fee <= 0 and order.term_months:
-        monthly_fee = order.amount_due / order.term_months
-    monthly_fee = to_money(monthly_fee)
-    tier = next((t for t in sla.tiers if availability < t.below_percent), None) if availability < commitment else None
+    shortest = timedelta(seconds=policy.sla.minimum_outage_seconds)
+    availability, month = min((_monthly_availability(m, mine, shortest), m) for m in claimable)
+    commitment = terms.commitment_percent
+    monthly_fee = _sla_monthly_fee(order, policy)
+    tier = next((t for t in terms.tiers if availability < t.below_percent), None) if availability < commitment else None
     if tier is None:
         return SlaMonth(month, availability, commitment, None, None, monthly_fee)
     voucher = to_money(min(monthly_fee, monthly_fee * tier.compensation_percent / 100))
     return SlaMonth(month, availability, commitment, tier.compensation_percent, voucher, monthly_fee)
 
 
+def _months_touched(outage: Outage) -> List[datetime]:
+    """The calendar months (their first moment, customer time) an outage falls in."""
+    months, month = [], _month_start(outage.started_at)
+    while month <= max(outage.ended_at, outage.started_at):
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
+def _sla_monthly_fee(order: Order, policy: Policy) -> Decimal:
+    """The month's fee the SLA voucher is a share of."""
+    payment = order.primary_payment
+    if policy.sla.monthly_fee == "money_paid" and payment is not None:
+        return to_money(money_paid(payment) / order.term_months)
+    monthly_fee = order.list_monthly_price * order.discount_rate * order.quantity
+    if monthly_fee <= 0 and order.term_months:
+        monthly_fee = order.amount_due / order.term_months
+    return to_money(monthly_fee)
+
+
 def _month_start(moment: datetime) -> datetime:
     return to_customer_time(moment).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def _monthly_availability(moment: datetime, outages: Sequence[Outage]) -> Decimal:
-    start = _month_start(moment)
+def _monthly_availability(start: datetime, outages: Sequence[Outage], shortest: timedelta) -> Decimal:
+    """Availability (%) in the month starting at `start`: 1 − minutes down ÷ minutes in the month.
+    Overlapping outages are one; each counts in whole minutes, a part of a minute as a whole one
+    (Tencent: 不足60秒的按1分钟计算), and one no longer than `shortest` not at all (实例不可用持续时间不超过
+    1分钟的，不计入不可用分钟数)."""
     end = add_months(start, 1)
-    down = timedelta(0)
-    for outage in outages:
-        overlap = min(outage.ended_at, end) - max(outage.started_at, start)
-        down += max(overlap, timedelta(0))
-    minutes_total = Decimal((end - start) // timedelta(minutes=1))
-    minutes_down = Decimal(math.ceil(down / timedelta(minutes=1)))
-    return ((1 - minutes_down / minutes_total) * 100).quantize(Decimal("0.001"))
+    minutes_down = 0
+    for began, ended in _merged(outages):
+        if ended - began <= shortest:
+            continue
+        overlap = min(ended, end) - max(began, start)
+        if overlap > timedelta(0):
+            minutes_down += math.ceil(overlap / timedelta(minutes=1))
+    minutes_total = (end - start) // timedelta(minutes=1)
+    share_down = Decimal(min(minutes_total, minutes_down)) / minutes_total
+    return ((1 - share_down) * 100).quantize(Decimal("0.001"))
+
+
+def _merged(outages: Sequence[Outage]) -> List[Tuple[datetime, datetime]]:
+    """The outages as disjoint periods, earliest first."""
+    periods: List[Tuple[datetime, datetime]] = []
+    for outage in sorted(outages, key=lambda o: o.started_at):
+        if periods and outage.started_at <= periods[-1][1]:
+            periods[-1] = (periods[-1][0], max(periods[-1][1], outage.ended_at))
+        else:
+            periods.append((outage.started_at, max(outage.started_at, outage.ended_at)))
+    return periods
 
 
 # --- assembling the quote ------------------------------------------------------------------

@@ -123,9 +123,9 @@ def test_a_product_with_its_own_commitment():
     assert quote_sla_claim(ctx(ORDER, outages=[down(40)]), MONTH + timedelta(days=20), POLICY).rule == "sla_compensation"
 
 
-def test_an_outage_older_than_the_claim_window_is_not_claimable():
-    outage = down(600)
-    edge = outage.ended_at + timedelta(days=POLICY.sla.claim_window_days)
+def test_a_month_is_claimable_until_the_claim_window_after_it_ends():
+    outage = down(600)  # in May 2026
+    edge = datetime(2026, 6, 1, tzinfo=CUSTOMER_TZ) + timedelta(days=POLICY.sla.claim_window_days)
     assert quote_sla_claim(ctx(ORDER, outages=[outage]), edge, POLICY).rule == "sla_compensation"
     late = quote_sla_claim(ctx(ORDER, outages=[outage]), edge + timedelta(seconds=1), POLICY)
     assert late.rule == "no_outage_record"
@@ -214,3 +214,67 @@ def test_the_downgrade_keys_are_checked():
     for key, value in [("month_convention", "lunar"), ("new_price_discount", "best"), ("allow_zero_refund", "yes")]:
         with pytest.raises(PolicyError, match=key):
             policy_with(**{f"downgrade__{key}": value})
+
+
+# --- an SLA per product --------------------------------------------------------------------------
+
+PER_PRODUCT = policy_with(sla__by_product={
+    "cdn": 99.9,
+    "rum": {"commitment_percent": 99.9, "claim_window_days": 10,
+            "compensation_tiers": [{"below": 99.9, "percent": 10}, {"below": 99.0, "percent": 20},
+                                   {"below": 98.0, "percent": 50}]},
+    "csoc": {"commitment_percent": 99.0},  # the default tiers and window
+})
+
+
+@pytest.mark.parametrize("product, minutes, percent", [
+    ("ecs", 23, D("10")), ("ecs", 2233, D("100")),  # the default: 99.95 %, 10 / 25 / 100
+    ("cdn", 40, None), ("cdn", 45, D("10")),        # a commitment alone on the default tiers
+    ("rum", 45, D("10")), ("rum", 447, D("20")), ("rum", 893, D("20")), ("rum", 894, D("50")),
+    ("rum", 44640, D("50")),                         # 98.000 % is not below 98 %
+    ("csoc", 446, None), ("csoc", 447, D("25")),    # 99 %: the default tiers below it
+])
+def test_each_product_has_its_own_commitment_and_tiers(product, minutes, percent):
+    q = quote_sla_claim(ctx(replace(ORDER, product_code=product), outages=[down(minutes)]),
+                        MONTH + timedelta(days=20), PER_PRODUCT)
+    if percent is None:
+        assert q.rule == "sla_met"
+    else:
+        assert (q.rule, q.refund) == ("sla_compensation", (D("96") * percent / 100).quantize(D("0.01")))
+
+
+def test_a_products_own_claim_window_counts_from_the_end_of_the_month():
+    rum = replace(ORDER, product_code="rum")
+    june = datetime(2026, 6, 1, tzinfo=CUSTOMER_TZ)
+    assert quote_sla_claim(ctx(rum, outages=[down(600)]), june + timedelta(days=10), PER_PRODUCT).rule == "sla_compensation"
+    late = quote_sla_claim(ctx(rum, outages=[down(600)]), june + timedelta(days=10, seconds=1), PER_PRODUCT)
+    assert late.rule == "no_outage_record"
+
+
+def test_an_outage_across_midnight_of_a_month_counts_in_both_months():
+    night = down(24 * 60, datetime(2026, 5, 31, 12, 0, tzinfo=CUSTOMER_TZ))  # 12 h in May, 12 h in June
+    q = quote_sla_claim(ctx(ORDER, outages=[night]), datetime(2026, 6, 20, tzinfo=CUSTOMER_TZ), POLICY)
+    # 720 minutes of June's 43,200 (98.333 %) is worse than 720 of May's 44,640 (98.387 %).
+    assert (q.sla_month, q.sla_availability) == ("2026-06", D("98.333"))
+
+
+def test_overlapping_outages_are_counted_once():
+    q = quote_sla_claim(ctx(ORDER, outages=[down(30), down(30, MONTH + timedelta(days=10, minutes=10))]),
+                        MONTH + timedelta(days=20), POLICY)
+    assert q.sla_availability == D("99.910")  # 40 minutes, not 60
+
+
+def test_the_voucher_is_a_share_of_the_money_paid_for_the_month_where_the_policy_says_so():
+    paid = policy_with(sla__monthly_fee="money_paid")
+    with_voucher = replace(ORDER, payments=(replace(ORDER.payments[0], cash=D("952"), voucher=D("200")),))
+    q = quote_sla_claim(ctx(with_voucher, outages=[down(23)]), MONTH + timedelta(days=20), paid)
+    assert q.refund == D("7.93")  # 10 % of 952 / 12
+
+
+def test_the_sla_keys_are_checked():
+    for change, key in [({"sla__monthly_fee": "best"}, "monthly_fee"),
+                        ({"sla__by_product": {"rum": {"compensation_tiers": []}}}, "commitment_percent"),
+                        ({"sla__by_product": {"rum": 101}}, "rum"),
+                        ({"sla__compensation_tiers": []}, "at least one tier")]:
+        with pytest.raises(PolicyError, match=key):
+            policy_with(**change)

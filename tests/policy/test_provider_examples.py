@@ -20,10 +20,11 @@ from bot.billing.models import (
     LineItem,
     Order,
     OrderContext,
+    Outage,
     Payment,
     Spec,
 )
-from bot.policy.changes import quote_downgrade
+from bot.policy.changes import quote_downgrade, quote_sla_claim
 from bot.policy.config import load_policy
 from bot.policy.engine import add_months, quote_refund
 from bot.settings import PROJECT_ROOT
@@ -236,3 +237,32 @@ def test_huawei_remaining_period_counts_each_calendar_month():
     # The page multiplies by the period rounded to 0.6581 (1151.67); unrounded, as the page advises
     # for real computations (保留至少8位小数), the difference is 1,750 × 0.65806452 = 1151.61.
     assert q.refund == D("1151.61")
+
+
+# --- Tencent Cloud, 云服务器服务等级协议 (qcloud-documents product/计算与网络/云服务器/服务等级协议.md):
+# "假设当月为30天，单实例服务周期可用时间应为 30 × 24 × 60 × 99.95% = 43178.4 分钟，即可存在
+# 43200 − 43178.4 = 21.6分钟的不可用时间"; an outage of 1 min 01 s counts as 2 minutes, one of at most a
+# minute not at all; the voucher is 10 % of the month's fee paid in money, vouchers excluded.
+
+JUNE = datetime(2026, 6, 1, tzinfo=BEIJING)  # 30 days
+CVM = order("1200", "240", "960", "0", datetime(2026, 1, 1, tzinfo=BEIJING), 12, instance_id="ins-cvm", product_code="cvm",
+            list_monthly_price=D("100"), discount_rate=D("1"))
+
+
+def cvm_claim(*durations: timedelta):
+    start, outages = JUNE + timedelta(days=3), []
+    for duration in durations:
+        outages.append(Outage("ins-cvm", start, start + duration))
+        start += timedelta(days=1)
+    return quote_sla_claim(OrderContext(CVM, outages=tuple(outages)), JUNE + timedelta(days=20), TENCENT)
+
+
+def test_tencent_cvm_sla_allows_21_6_minutes_in_a_30_day_month():
+    assert cvm_claim(timedelta(minutes=21)).rule == "sla_met"  # 99.951 %
+    q = cvm_claim(timedelta(minutes=22))  # 99.949 %
+    assert (q.rule, q.sla_availability, q.refund) == ("sla_compensation", D("99.949"), D("8.00"))  # 10 % of 960/12
+
+
+def test_tencent_cvm_sla_counts_a_started_minute_and_ignores_a_blip():
+    assert cvm_claim(timedelta(seconds=60)).rule == "sla_met" and cvm_claim(*[timedelta(seconds=60)] * 30).rule == "sla_met"
+    assert cvm_claim(*[timedelta(seconds=61)] * 11).sla_availability == D("99.949")  # 11 × 2 minutes
