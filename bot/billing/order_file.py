@@ -23,6 +23,7 @@ from bot.billing.models import (
     OrderContext,
     Outage,
     Payment,
+    QuotaUse,
     ResourcePackage,
     Spec,
 )
@@ -58,8 +59,14 @@ def order_context_from_json(data: Any) -> OrderContext:
         if ended < started:
             raise OrderFileError(f"outages[{n}]: ended_at is before started_at")
         outages.append(Outage(order.instance_id or "", started, ended))
-    used = _count(data, "no_reason_refunds_this_year", 0, 1000, 0)
-    return OrderContext(order=order, no_reason_refunds_this_year=used, outages=tuple(outages), changes=tuple(changes))
+    uses = tuple(QuotaUse(_str(raw, "order_id", f"no_reason_uses[{n}]."), _str(raw, "product_code", f"no_reason_uses[{n}]."),
+                          _count(raw, "units", 1, 1000, 1, f"no_reason_uses[{n}]."), _text(raw, "product_name", ""))
+                 for n, raw in enumerate(_objects(data, "no_reason_uses")))
+    used = _count(data, "no_reason_refunds_this_year", 0, 1000, sum(use.units for use in uses))
+    if uses and used != sum(use.units for use in uses):
+        raise OrderFileError("no_reason_refunds_this_year must equal the units of no_reason_uses (or be left out)")
+    return OrderContext(order=order, no_reason_refunds_this_year=used, no_reason_uses=uses, outages=tuple(outages),
+                        changes=tuple(changes))
 
 
 def specs_from_json(data: Any) -> List[Spec]:

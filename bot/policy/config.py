@@ -119,9 +119,22 @@ class Downgrade:
 @dataclass(frozen=True)
 class ResourcePackages:
     """Prepaid quantities (traffic, storage): a package still untouched this many days after
-    purchase is refunded in full (None: no such rule); otherwise use is charged by quantity."""
+    purchase is refunded in full (None: no such rule); otherwise use is charged by quantity.
+    Where packages cannot be unsubscribed at all (`refundable: false`, Huawei), only the listed
+    products' can."""
 
     unused_full_refund_days: Optional[int]
+    by_product: Mapping[str, Optional[int]] = field(default_factory=dict)  # product -> its own days
+    refundable: bool = True
+    refundable_products: Tuple[str, ...] = ()
+
+    def unused_days_for(self, product_code: str) -> Optional[int]:
+        """How long after purchase an untouched package of the product is refunded in full."""
+        return self.by_product.get(product_code, self.unused_full_refund_days)
+
+    def refundable_for(self, product_code: str) -> bool:
+        """Whether a package of the product can be unsubscribed."""
+        return self.refundable or product_code in self.refundable_products
 
 
 @dataclass(frozen=True)
@@ -231,8 +244,17 @@ def parse_policy(raw: Any) -> Policy:
         manager_approval_above=root.amount("manager_approval_above", None),
         sla=_sla(root.section("sla")),
         downgrade=_downgrade(root.section("downgrade")),
-        resource_packages=ResourcePackages(
-            root.section("resource_packages").integer("unused_full_refund_days", None)),
+        resource_packages=_resource_packages(root.section("resource_packages")),
+    )
+
+
+def _resource_packages(sec: "_Section") -> ResourcePackages:
+    days = sec.section("by_product")
+    return ResourcePackages(
+        unused_full_refund_days=sec.integer("unused_full_refund_days", None),
+        by_product={str(product): days.integer(product, None) for product in days.raw},
+        refundable=sec.flag("refundable", True),
+        refundable_products=tuple(str(p) for p in sec.list("refundable_products", [])),
     )
 
 

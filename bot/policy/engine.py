@@ -52,12 +52,22 @@ def quote_refund(ctx: OrderContext, reason: str, now: datetime, policy: Policy) 
     if order.transferred and "transferred" in policy.exclusions:
         return refused(ctx, reason, QuoteRule.TRANSFERRED, ("manual_review", "human"), policy)
 
+    if order.package is not None and not policy.resource_packages.refundable_for(order.product_code):
+        return refused(ctx, reason, QuoteRule.PACKAGE_NOT_REFUNDABLE, ("human",), policy)
+
     sla = sla_compensation(order, ctx.outages, now, policy) if reason == "service_issue" else None
     if order.order_type == "renewal" and order.activated_at > now and policy.refund_unstarted_renewals:
         returns = policy.unstarted_renewal_returns_vouchers
         lines = _full_refund_lines(order, payment, policy, returns, policy.standard.returns_coupons)
         return _finish(ctx, reason, QuoteRule.UNSTARTED_RENEWAL, lines, payment, now, policy, notes, sla,
                        vouchers_returned=_returned_vouchers(payment, returns))
+
+    # An untouched package comes back in full without using a no-reason refund.
+    if _unused_package(order, now, policy):
+        lines = _full_refund_lines(order, payment, policy, policy.standard.returns_vouchers,
+                                   policy.standard.returns_coupons)
+        return _finish(ctx, reason, QuoteRule.UNUSED_PACKAGE, lines, payment, now, policy, [], sla,
+                       vouchers_returned=_returned_vouchers(payment, policy.standard.returns_vouchers))
 
     window_note = _no_reason_window_status(ctx, now, policy)
     if window_note is None:
@@ -74,11 +84,6 @@ def quote_refund(ctx: OrderContext, reason: str, now: datetime, policy: Policy) 
 
     if order.expires_at is not None and now >= order.expires_at:
         return refused(ctx, reason, QuoteRule.EXPIRED, ("human",), policy, notes)
-    if _unused_package(order, now, policy):
-        lines = _full_refund_lines(order, payment, policy, policy.standard.returns_vouchers,
-                                   policy.standard.returns_coupons)
-        return _finish(ctx, reason, QuoteRule.UNUSED_PACKAGE, lines, payment, now, policy, [], sla,
-                       vouchers_returned=_returned_vouchers(payment, policy.standard.returns_vouchers))
     reviewer_rule = reviewer_computes(order, reason, policy)
     if reviewer_rule is not None:
         return refused(ctx, reason, reviewer_rule, ("manual_review", "human"), policy, notes)
@@ -157,9 +162,10 @@ def _labelled(prefix: str, lines: List[QuoteLine]) -> List[QuoteLine]:
 
 def _unused_package(order: Order, now: datetime, policy: Policy) -> bool:
     """A resource package nothing was taken from, within the policy's days of purchase."""
-    days = policy.resource_packages.unused_full_refund_days
+    days = policy.resource_packages.unused_days_for(order.product_code)
     return (order.package is not None and days is not None and order.package.used == 0
-            and now <= ensure_aware(order.activated_at) + timedelta(days=days))
+            and now <= ensure_aware(order.activated_at) + timedelta(days=days)
+            and (order.expires_at is None or now < order.expires_at))
 
 
 def _change_lines(changes: Sequence[Order], now: datetime, policy: Policy, in_full: bool) -> List[QuoteLine]:
@@ -204,8 +210,20 @@ def _no_reason_window_status(ctx: OrderContext, now: datetime, policy: Policy) -
         return "已超过无理由退订期限，按已使用时长折算退款。"
     if ctx.no_reason_refunds_this_year >= window.quota:
         scope = "该产品" if window.quota_scope == "product" else "您的账号"
-        return f"{scope}本年度的无理由退订名额（{window.quota} 次）已用完，按已使用时长折算退款。"
+        return (f"{scope}本年度的无理由退订名额（{window.quota} 次）已用完{_quota_users(ctx, policy)}，"
+                "按已使用时长折算退款。")
     return None
+
+
+def _quota_users(ctx: OrderContext, policy: Policy) -> str:
+    """Which orders used the quota, when the quota is shared with other products (Chinese)."""
+    shared = policy.no_reason.quota_products(ctx.order.product_code)
+    if not ctx.no_reason_uses or (shared is not None and len(shared) == 1):
+        return ""
+    named = [f"订单 {use.order_id}（{use.product_name or use.product_code}）" for use in ctx.no_reason_uses[:3]]
+    more = f"等 {len(ctx.no_reason_uses)} 笔订单" if len(ctx.no_reason_uses) > 3 else ""
+    together = "与其他产品共用，" if shared is not None else ""
+    return f"（{together}已由{'、'.join(named)}{more}使用）"
 
 
 def no_reason_deadline(activated_at: datetime, policy: Policy) -> datetime:

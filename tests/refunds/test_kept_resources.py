@@ -95,7 +95,10 @@ def test_the_no_reason_quota_counts_instances(service, seeded):
     alibaba = RefundService(SqlBillingAdapter(seeded), store, load_policy(PROJECT_ROOT / "policies" / "alibaba.yml"),
                             clock=lambda: NOW)
     rds = demo_order("duplicate")  # an RDS order: shares the quota the ECS refund used
-    assert alibaba._context(SqlBillingAdapter(seeded).get_order("c1001", rds.order_id)).no_reason_refunds_this_year == 1
+    shared = alibaba._context(SqlBillingAdapter(seeded).get_order("c1001", rds.order_id))
+    assert shared.no_reason_refunds_this_year == 1
+    assert [(u.order_id, u.product_code, u.units) for u in shared.no_reason_uses] == [(order_id, "ecs", 1)]
+    assert shared.no_reason_uses[0].product_name.startswith("云服务器")  # named from billing for the customer
 
 
 def add_change(seeded, order_id: str, order_type: str, cash: str, starts_at_expiry: bool) -> None:
