@@ -10,6 +10,12 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 
 .PHONY: setup train migrate db web run shell staff test lint typecheck bench conversations validate nlu-report quote retention clean
 
+# REFUND_ENV has no default in the code: the developer's commands below say development (unless
+# it is set), while db, web, quote, migrate, staff and retention, which an operator may run
+# against a real database, need it set explicitly (REFUND_ENV=production on a deployment).
+DEVELOPER_TARGETS := run test train validate shell bench nlu-report lint typecheck
+$(DEVELOPER_TARGETS): export REFUND_ENV ?= development
+
 setup: $(VENV)/.installed web/node_modules/.installed
 
 $(VENV)/.installed: requirements.txt requirements.lock scripts/setup-venv.sh
