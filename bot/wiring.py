@@ -65,7 +65,7 @@ def build_services(settings: Settings, sessions: sessionmaker | None = None, pol
     return Services(
         settings=settings, sessions=sessions,
         refunds=RefundService(billing, tickets, policy, clock),
-        workflow=TicketWorkflow(tickets, policy, clock, OrderLedgers(billing)),
+        workflow=TicketWorkflow(tickets, policy, clock, OrderLedgers(billing, policy)),
         handoffs=HandoffService(sessions, SupportSettings(settings.support_file)),
         uploads=UploadStore(sessions, settings.upload_dir, settings.upload_max_bytes, settings.upload_max_files,
                             settings.upload_quota_bytes),

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from bot.billing.adapter import BillingAdapter
-from bot.billing.models import Order, OrderContext, Outage, Payment, Spec
+from bot.billing.models import Order, OrderContext, Outage, Payment, QuotaUse, Spec
 from bot.clock import to_customer_time, utcnow
 from bot.errors import NotFound
 from bot.money import ZERO
@@ -100,7 +100,7 @@ class RefundService:
                  clock: Callable[[], datetime] = utcnow) -> None:
         self._billing = billing
         self._tickets = tickets
-        self._ledgers = OrderLedgers(billing)
+        self._ledgers = OrderLedgers(billing, policy)
         self.policy = policy
         self.clock = clock
 
@@ -323,14 +323,22 @@ class RefundService:
         already give back from `pot` (a quote is only ever for what is left)."""
         year = to_customer_time(self.clock()).year
         products = self.policy.no_reason.quota_products(order.product_code)
-        used = self._tickets.count_no_reason_refunds(order.customer_id, year, products)
+        uses = tuple(self._named(order.customer_id, use)
+                     for use in self._tickets.no_reason_uses(order.customer_id, year, products))
         ledger = ledger or self._ledger(order)
         outages = [o for o in self._outages(order)
                    if ledger.claimed(claim_key(o.instance_id, month_of(o.started_at))) is None]
+        # Every renewal and upgrade: what their own tickets give back is deducted (the ledger).
         changes = self._billing.changes_of(order.customer_id, order.order_id)
         returned, by = ledger.returned(pot) if pot != COMPENSATION else (ZERO, ())
-        return OrderContext(order=order, no_reason_refunds_this_year=used, outages=tuple(outages),
-                            changes=tuple(changes), returned=returned, returned_by=by)
+        return OrderContext(order=order, no_reason_refunds_this_year=sum(use.units for use in uses),
+                            no_reason_uses=uses, outages=tuple(outages), changes=tuple(changes),
+                            returned=returned, returned_by=by)
+
+    def _named(self, customer_id: str, use: QuotaUse) -> QuotaUse:
+        """The quota use with its order's product name, for the customer to read."""
+        used = self._billing.get_order(customer_id, use.order_id)
+        return replace(use, product_name=used.product_name) if used is not None else use
 
     def _outages(self, order: Order) -> List[Outage]:
         return self._billing.outages_for(order.instance_id) if order.instance_id else []

@@ -26,7 +26,8 @@ from bot.billing.adapter import BillingAdapter
 from bot.billing.models import Order, Payment, Refund
 from bot.clock import to_customer_time
 from bot.money import ZERO, format_yuan, to_money
-from bot.policy.engine import monthly_fee
+from bot.policy.config import Policy
+from bot.policy.engine import sla_monthly_fee
 from bot.tickets.lifecycle import IllegalTransition
 from bot.vocabulary import COMMITTED_STATUSES, RefundReason, TicketKind, TicketStatus
 
@@ -219,8 +220,9 @@ class OrderLedgers:
     """Billing's side of the ledgers: which order is the root of a family of changes, what was
     paid for it, and the refunds billing already made."""
 
-    def __init__(self, billing: BillingAdapter) -> None:
+    def __init__(self, billing: BillingAdapter, policy: Policy) -> None:
         self._billing = billing
+        self._policy = policy
 
     def facts(self, order: Order) -> LedgerFacts:
         """The ceilings of `order`'s family (the root order and all its changes)."""
@@ -229,7 +231,8 @@ class OrderLedgers:
         service = sum((_money(o.primary_payment) for o in family), ZERO)
         duplicate = sum((_money(p) for o in family for p in o.duplicate_payments), ZERO)
         external = tuple(_entry(refund) for o in family for refund in self._billing.refunds_for(o.customer_id, o.order_id))
-        return LedgerFacts(root.order_id, Limits(to_money(service), to_money(duplicate), monthly_fee(root)), external)
+        return LedgerFacts(root.order_id, Limits(to_money(service), to_money(duplicate),
+                                                     sla_monthly_fee(root, self._policy)), external)
 
     def facts_for(self, customer_id: str, order_id: str) -> LedgerFacts:
         """The facts of the customer's order; LedgerRefused if billing does not know it (what it

@@ -9,77 +9,42 @@ import urllib.error
 import urllib.request
 import uuid
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 import pytest
-from sqlalchemy import text
 
 from bot.settings import PROJECT_ROOT
-from bot.storage.database import make_engine, session_factory
-from bot.storage.migrations import migrate
-from bot.storage.seed import DemoOrder, add_demo_order, seed_demo
+from bot.storage.seed import DemoOrder, add_demo_order
 from bot.tickets.store import NewTicket, TicketStore
-from harness.servers import free_port, wait_for
-from tests.conftest import NOW, POSTGRES_URL
+from tests.conftest import NOW, website
 
 REVIEWER, AGENT = "dev-token-r1", "dev-token-a1"
-
-
-class Site(tuple):
-    """(base URL, sessions) of the website, and the base URL of its twin instance."""
-
-    twin: str
-
-    def __new__(cls, values: Tuple[str, Any], twin: str) -> "Site":
-        site = super().__new__(cls, values)
-        site.twin = twin
-        return site
-
-
-def _start_web(env: Dict[str, str], log: Any) -> Tuple[str, subprocess.Popen]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "bot.web"], cwd=PROJECT_ROOT,
-                               env={**env, "REFUND_WEB_PORT": str(port)}, stdout=log.open("w"),
-                               stderr=subprocess.STDOUT)
-    wait_for(f"http://127.0.0.1:{port}/health", process, log)
-    return f"http://127.0.0.1:{port}", process
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def site(request, tmp_path_factory):
     workdir = tmp_path_factory.mktemp(f"backoffice-{request.param}")
-    if request.param == "sqlite":
-        url = f"sqlite:///{workdir / 'bo.db'}"
-        cleanup = None
-    else:
-        schema = f"bo_{uuid.uuid4().hex[:10]}"
-        admin = make_engine(POSTGRES_URL)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-        cleanup = (admin, schema)
-    engine = make_engine(url)
-    migrate(engine)
-    sessions = session_factory(engine)
-    seed_demo(sessions)
-    env = {**os.environ, "REFUND_DB_URL": url, "PYTHONPATH": str(PROJECT_ROOT),
-           "REFUND_UPLOAD_DIR": str(workdir / "uploads"), "REFUND_LOGIN_FAILURES_PER_ACCOUNT": "3"}
-    # Two instances of the website on one database, as in production (deploy/).
-    started: List[Tuple[str, subprocess.Popen]] = []
+    with website(request.param, workdir, {"REFUND_LOGIN_FAILURES_PER_ACCOUNT": "3"}) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def twin(site, tmp_path_factory) -> Iterator[str]:
+    """A second instance of the website on the same database, as in production (deploy/)."""
+    from harness.servers import free_port, wait_for
+
+    _, sessions = site
+    port, log = free_port(), tmp_path_factory.mktemp("twin") / "web.log"
+    env = {**os.environ, "REFUND_DB_URL": sessions.kw["bind"].url.render_as_string(hide_password=False),
+           "REFUND_WEB_PORT": str(port), "PYTHONPATH": str(PROJECT_ROOT), "REFUND_UPLOAD_DIR": str(log.parent)}
+    process = subprocess.Popen([sys.executable, "-m", "bot.web"], cwd=PROJECT_ROOT, env=env,
+                               stdout=log.open("w"), stderr=subprocess.STDOUT)
     try:
-        for log in ("web.log", "twin.log"):
-            started.append(_start_web(env, workdir / log))
-        yield Site((started[0][0], sessions), twin=started[1][0])
+        wait_for(f"http://127.0.0.1:{port}/health", process, log)
+        yield f"http://127.0.0.1:{port}"
     finally:
-        for _, process in started:
-            process.terminate()
-            process.wait(timeout=20)
-        engine.dispose()
-        if cleanup:
-            admin, schema = cleanup
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+        process.terminate()
+        process.wait(timeout=20)
 
 
 @pytest.fixture
@@ -194,27 +159,6 @@ def test_idempotency_key_replays_the_first_answer(site, ticket_id):
     assert act(site, ticket_id, "approve", {"amount": "1.00", "reason": "x"}, key="take-once")[0] == 422
 
 
-def test_simultaneous_copies_of_one_request_all_get_the_first_answer(site, ticket_id):
-    """Four copies of one approval sent at once to both instances: the ticket is approved once
-    and every copy, and any later retry, answers 200 (a copy that lost the race used to store
-    its 409, which later retries replayed)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    assert act(site, ticket_id, "take")[0] == 200
-    bases = [site[0], site.twin] * 2
-    path = f"/api/backoffice/tickets/{ticket_id}/approve"
-
-    def send(base):
-        return call((base, None), "POST", path, body={}, key="approve-once")
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        answers = list(pool.map(send, bases))
-    assert [status for status, _ in answers] == [200] * 4, answers
-    assert send(site.twin)[0] == send(site[0])[0] == 200
-    detail = call(site, "GET", f"/api/backoffice/tickets/{ticket_id}")[1]
-    assert [e["to"] for e in detail["events"]].count("approved") == 1
-
-
 def test_list_filters_by_status(site, ticket_id):
     status, body = call(site, "GET", "/api/backoffice/tickets?status=submitted")
     assert status == 200 and ticket_id in [t["ticket_id"] for t in body["tickets"]]
@@ -246,3 +190,23 @@ def test_liveness_and_readiness(site):
     for path in ("/health", "/ready"):
         with urllib.request.urlopen(base + path, timeout=10) as response:
             assert response.status == 200
+
+
+def test_simultaneous_copies_of_one_request_all_get_the_first_answer(site, twin, ticket_id):
+    """Four copies of one approval sent at once to both instances: the ticket is approved once
+    and every copy, and any later retry, answers 200 (a copy that lost the race used to store
+    its 409, which later retries replayed)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    assert act(site, ticket_id, "take")[0] == 200
+    path = f"/api/backoffice/tickets/{ticket_id}/approve"
+
+    def send(base):
+        return call((base, None), "POST", path, body={}, key="approve-once")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(send, [site[0], twin] * 2))
+    assert [status for status, _ in answers] == [200] * 4, answers
+    assert send(twin)[0] == send(site[0])[0] == 200
+    detail = call(site, "GET", f"/api/backoffice/tickets/{ticket_id}")[1]
+    assert [e["to"] for e in detail["events"]].count("approved") == 1

@@ -20,7 +20,7 @@ LARGE = DemoOrder("large", "2026112400019999", "c1001", "ins-l4rge001", "ecs", "
 
 
 def workflow(seeded, policy):
-    return TicketWorkflow(TicketStore(seeded), policy, lambda: NOW, OrderLedgers(SqlBillingAdapter(seeded)))
+    return TicketWorkflow(TicketStore(seeded), policy, lambda: NOW, OrderLedgers(SqlBillingAdapter(seeded), policy))
 
 
 @pytest.fixture

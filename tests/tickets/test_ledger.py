@@ -21,7 +21,8 @@ BIG, DOWN = demo_order("downgrade"), demo_order("sla_claim")
 
 @pytest.fixture
 def flow(seeded, service):
-    return TicketWorkflow(TicketStore(seeded), service.policy, lambda: NOW, OrderLedgers(SqlBillingAdapter(seeded)))
+    ledgers = OrderLedgers(SqlBillingAdapter(seeded), service.policy)
+    return TicketWorkflow(TicketStore(seeded), service.policy, lambda: NOW, ledgers)
 
 
 def pay(flow, ticket_id, amount=None, reason=""):
@@ -96,7 +97,7 @@ def test_downgrades_and_a_refund_never_give_back_more_than_was_paid(service, flo
     flow.mark_paid(refund.ticket_id, "r1", "PAY-3")
     with pytest.raises(LedgerRefused):
         service.file("c1004", BIG.order_id, "demand_change", {})
-    ledger = TicketStore(flow._store._sessions).ledger(OrderLedgers(SqlBillingAdapter(flow._store._sessions))
+    ledger = TicketStore(flow._store._sessions).ledger(OrderLedgers(SqlBillingAdapter(flow._store._sessions), service.policy)
                                                        .facts(service.order("c1004", BIG.order_id)))
     assert ledger.paid_out(SERVICE) <= ledger.limits.service == Decimal("5760.00")
 
@@ -180,10 +181,10 @@ def test_billing_refunds_made_elsewhere_count_too(seeded, service):
             return made + super().refunds_for(customer_id, order_id)
 
     order = service.order("c1001", demo_order("in_window").order_id)
-    facts = OrderLedgers(PhoneRefunds(seeded)).facts(order)
+    facts = OrderLedgers(PhoneRefunds(seeded), service.policy).facts(order)
     assert [e.reference for e in facts.external] == ["CALL-1"]
     assert TicketStore(seeded).ledger(facts).settled_by().reference == "CALL-1"
     ours = service.file("c1001", order.order_id, "demand_change", {}).ticket
-    facts = OrderLedgers(SqlBillingAdapter(seeded)).facts(order)
+    facts = OrderLedgers(SqlBillingAdapter(seeded), service.policy).facts(order)
     assert facts.external == ()  # nothing approved yet
     assert ours.ticket_id not in [e.reference for e in facts.external]
