@@ -27,6 +27,7 @@ from bot.tickets.ledger import (
     claim_key,
     month_of,
     pot_of,
+    uncompensated,
 )
 from bot.tickets.models import Ticket, TicketEvent
 from bot.tickets.store import NewTicket, TicketStore
@@ -326,8 +327,7 @@ class RefundService:
         uses = tuple(self._named(order.customer_id, use)
                      for use in self._tickets.no_reason_uses(order.customer_id, year, products))
         ledger = ledger or self._ledger(order)
-        outages = [o for o in self._outages(order)
-                   if ledger.claimed(claim_key(o.instance_id, month_of(o.started_at))) is None]
+        outages = uncompensated(self._outages(order), ledger)
         # Every renewal and upgrade: what their own tickets give back is deducted (the ledger).
         changes = self._billing.changes_of(order.customer_id, order.order_id)
         returned, by = ledger.returned(pot) if pot != COMPENSATION else (ZERO, ())
@@ -347,9 +347,7 @@ class RefundService:
         """The outage month a service-problem refund's SLA voucher compensates (None without one)."""
         if not quote.sla_compensation:
             return None
-        outages = [o for o in self._outages(order)
-                   if ledger.claimed(claim_key(o.instance_id, month_of(o.started_at))) is None]
-        month = worst_sla_month(order, outages, self.clock(), self.policy)
+        month = worst_sla_month(order, uncompensated(self._outages(order), ledger), self.clock(), self.policy)
         return claim_key(order.instance_id, month_of(month.month_start)) if month else None
 
     def _our_ticket(self, customer_id: str, entry: Optional[Entry]) -> Optional[Ticket]:

@@ -17,17 +17,17 @@ that changes the ticket, with the order's ledger row locked (bot/tickets/store.p
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 from bot.billing.adapter import BillingAdapter
-from bot.billing.models import Order, Payment, Refund
+from bot.billing.models import Order, Outage, Payment, Refund
 from bot.clock import to_customer_time
 from bot.money import ZERO, format_yuan, to_money
 from bot.policy.config import Policy
-from bot.policy.engine import sla_monthly_fee
+from bot.policy.engine import add_months, sla_monthly_fee
 from bot.tickets.lifecycle import IllegalTransition
 from bot.vocabulary import COMMITTED_STATUSES, RefundReason, TicketKind, TicketStatus
 
@@ -65,6 +65,24 @@ def claim_key(instance_id: Optional[str], month: str) -> Optional[str]:
 def month_of(moment: datetime) -> str:
     """The Beijing calendar month of `moment`, as SLA months are named ("2026-11")."""
     return f"{to_customer_time(moment):%Y-%m}"
+
+
+def uncompensated(outages: Sequence[Outage], ledger: "Ledger") -> List[Outage]:
+    """The outages without their parts in months already compensated (one claim per outage
+    month): what a new quote may still compensate."""
+    kept: List[Outage] = []
+    for outage in outages:
+        start = outage.started_at
+        while start < outage.ended_at:
+            month = to_customer_time(start).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+            end = min(outage.ended_at, add_months(month, 1))
+            if ledger.claimed(claim_key(outage.instance_id, month_of(month))) is None:
+                if kept and kept[-1].ended_at == start and kept[-1].summary == outage.summary:
+                    kept[-1] = replace(kept[-1], ended_at=end)
+                else:
+                    kept.append(replace(outage, started_at=start, ended_at=end))
+            start = end
+    return kept
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,15 @@
 """Approval by role and amount: who approved a ticket, and the manager who approved it as the
 second person above the policy's limit (a ticket may now wait in state manager_review).
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-05 15:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -3,15 +3,15 @@ upgrades) and the outage month its SLA voucher compensates (claim_key); one lock
 (order_ledgers); partial unique indexes allow one counting full refund per family and one
 counting compensation per outage month.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-05 12:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
