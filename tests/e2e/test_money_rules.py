@@ -77,8 +77,7 @@ def test_a_confirmation_naming_another_order_files_nothing_unseen(bot, sender):
     filed = text_of(bot.say(sender, "确认"))
     [ticket] = tickets_for(bot, other.order_id)
     assert ticket.ticket_id in filed
-    shown = bot.services.refunds.quote("c1001", other.order_id, "demand_change")
-    assert ticket.quote == shown.to_dict()  # the very quote shown before that confirmation
+    assert ticket.quote["explanation"] in answer  # the very quote shown before that confirmation
 
 
 def test_the_reviewers_note_reaches_the_customers_widget(bot):
