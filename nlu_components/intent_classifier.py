@@ -58,12 +58,14 @@ class TfidfLogisticRegressionClassifier(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource)
 
     @staticmethod
-    def _features(messages: List[Message]) -> csr_matrix:
+    def _features(messages: List[Message], width: int = 0) -> csr_matrix:
+        """One row of sentence features per message; a message without any (only spaces: the
+        featurizers skip it) gets a row of zeros `width` wide, or as wide as the others."""
         rows = []
         for message in messages:
             sparse = message.get_sparse_features(attribute=TEXT)[1]
             rows.append(csr_matrix(sparse.features) if sparse is not None else None)
-        width = max((r.shape[1] for r in rows if r is not None), default=0)
+        width = max((r.shape[1] for r in rows if r is not None), default=width)
         return vstack([r if r is not None else csr_matrix((1, width)) for r in rows]).tocsr()
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -78,7 +80,7 @@ class TfidfLogisticRegressionClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         if not self.trained or not messages:
             return messages
-        probabilities = self.pipeline.predict_proba(self._features(messages))
+        probabilities = self.pipeline.predict_proba(self._features(messages, self.pipeline.n_features_in_))
         labels = self.pipeline.classes_
         for message, row in zip(messages, probabilities):
             ranking = sorted(({"name": str(n), "confidence": float(p)} for n, p in zip(labels, row)),
