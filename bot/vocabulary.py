@@ -109,6 +109,16 @@ class Role(Vocabulary):
     OPERATOR = "operator"  # watches how the assistant does and labels what it did not understand
 
 
+class ChatLoginState(Vocabulary):
+    """What the chat channel made of a widget's chat token (sent to the widget, static/chat.js)."""
+
+    CUSTOMER = "customer"  # a live login
+    GUEST = "guest"        # no token
+    EXPIRED = "expired"    # the token's 30 minutes are over (the site can issue a fresh one)
+    ENDED = "ended"        # the login behind it was ended (logout, another login) or expired
+    INVALID = "invalid"    # forged or meant for something else
+
+
 class Grant(Vocabulary):
     """Permissions given to a staff member on top of their roles (`make staff ARGS='grant ...'`)."""
 

@@ -31,6 +31,10 @@ class TokenError(ValueError):
     """The token is missing, forged, expired or meant for something else."""
 
 
+class TokenExpired(TokenError):
+    """The token was good but its time is up (the widget can ask the site for a fresh one)."""
+
+
 @dataclass(frozen=True)
 class LoginClaim:
     """Who a session, console or chat token vouches for, and the login it belongs to."""
@@ -60,6 +64,8 @@ def _decode(token: Optional[str], secret: str, audience: str) -> Dict[str, Any]:
     try:
         return jwt.decode(token, secret, algorithms=["HS256"], audience=audience, issuer=ISSUER,
                           options={"require": ["exp", "sub", "aud", "iss"]})
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenExpired(str(exc)) from exc
     except jwt.PyJWTError as exc:
         raise TokenError(str(exc)) from exc
 

@@ -47,6 +47,7 @@ def create_app(services: Services, name: str = "refund_site") -> Sanic:
     app.static("/static/webchat.js", str(WIDGET_BUNDLE), content_type="application/javascript")
     app.static("/static/chat.js", str(STATIC / "chat.js"), content_type="application/javascript")
     app.static("/static/upload.js", str(STATIC / "upload.js"), content_type="application/javascript")
+    app.static("/static/session.js", str(STATIC / "session.js"), content_type="application/javascript")
 
     rasa = RasaClient(settings.rasa_url, settings.rasa_token)
     customers = CustomerAuth(services, TEMPLATES, customer_page_policy(settings.public_rasa_url))

@@ -56,6 +56,7 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("GET", "/static/webchat.js"): ALL,
     ("GET", "/static/chat.js"): ALL,
     ("GET", "/static/upload.js"): ALL,
+    ("GET", "/static/session.js"): ALL,
     ("GET", "/login"): ALL,
     ("POST", "/login"): ALL,  # the authentication endpoints themselves: see AUTH_ENDPOINTS
     ("POST", "/logout"): ALL,
@@ -73,6 +74,7 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("GET", "/console/api/stream"): CONVERSATIONS,
     ("GET", "/console/history"): CONVERSATIONS,
     ("POST", "/chat/typing"): frozenset({"customer", "other_customer"}),  # marks only their own conversation
+    ("GET", "/chat/token"): frozenset({"customer", "other_customer"}),  # a fresh chat token for their own login only
     ("GET", "/console/api/handoffs/<handoff_id:int>"): CONVERSATIONS,
     ("GET", "/console/uploads/<upload_id:int>"): CONVERSATIONS,
     ("POST", "/console/api/handoffs/<handoff_id:int>/claim"): AGENT,
