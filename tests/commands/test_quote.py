@@ -171,3 +171,17 @@ def test_the_order_file_says_which_orders_used_the_no_reason_quota(tmp_path, cap
     path.write_text(json.dumps({**ORDER, "no_reason_uses": uses, "no_reason_refunds_this_year": 2}), encoding="utf-8")
     assert main(["--order-file", str(path), "--reason", "demand_change"]) == 2
     assert "must equal the units of no_reason_uses" in capsys.readouterr().err
+
+
+def test_bad_resources_are_clear_errors(tmp_path, capsys):
+    path = tmp_path / "order.json"
+    for resources, message in [
+        ([{"resource_id": "a"}, {"resource_id": "a"}], "same resource_id"),
+        ([{"resource_id": "a"}, {"resource_id": "b", "bound_to": "a"}, {"resource_id": "c", "bound_to": "b"}],
+         "resources[2].bound_to"),
+        ([{"resource_id": "a", "bound_to": "a"}], "resources[0].bound_to"),
+        ([{"kind": "evs"}], "resources[0].resource_id"),
+    ]:
+        path.write_text(json.dumps({**ORDER, "resources": resources}), encoding="utf-8")
+        assert main(["--order-file", str(path), "--reason", "demand_change"]) == 2
+        assert message in capsys.readouterr().err

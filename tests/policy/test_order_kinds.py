@@ -7,9 +7,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from bot.billing.models import Order, OrderContext, Payment, QuotaUse, ResourcePackage
+from bot.billing.models import Order, OrderContext, OrderResource, Payment, QuotaUse, ResourcePackage
 from bot.policy.config import load_policy, parse_policy
-from bot.policy.engine import quote_refund
+from bot.policy.engine import quota_units, quote_refund
 from bot.settings import PROJECT_ROOT
 from tests.policy.factories import ACTIVATED, ctx, make_order
 
@@ -232,3 +232,51 @@ def test_an_excluded_product_has_no_no_reason_window():
     strict = policy_with(no_reason_window__excluded_products=["ecs"])
     q = quote_refund(ctx(make_order()), "demand_change", IN_WINDOW, strict)
     assert q.rule == "standard" and "该产品不适用五天无理由退订" in q.explanation
+
+
+# --- the no-reason quota counted by resources (Huawei) -----------------------------------------
+
+BY_RESOURCES = policy_with(no_reason_window__quota={"per_calendar_year": 2, "scope": "account",
+                                                    "counts": "resources", "whole_order_products": ["workspace"]})
+
+
+def bundle(*resources: OrderResource) -> Order:
+    return make_order("1000", resources=resources)
+
+
+def test_the_dearest_resources_the_quota_covers_are_refunded_in_full():
+    order = bundle(OrderResource("ecs-1", "ecs", None, D("600")), OrderResource("disk-1", "evs", "ecs-1", D("100")),
+                   OrderResource("eip-1", "eip", None, D("200")), OrderResource("disk-2", "evs", None, D("100")))
+    assert quota_units(order, BY_RESOURCES).weights == (D("700"), D("200"), D("100"))
+    q = quote_refund(ctx(order, quota_used=1), "demand_change", IN_WINDOW, BY_RESOURCES)
+    assert (q.rule, q.no_reason_instances) == ("no_reason_some_instances", 1)
+    assert q.lines[0].amount == D("700.00")  # the server with its bound disk
+    assert sum(line.amount for line in q.lines if line.code == "paid") == D("1000.00")
+
+
+def test_resources_without_prices_share_the_order_equally_and_add_up_to_the_cent():
+    order = replace(bundle(*(OrderResource(f"d{n}", "evs") for n in range(3))),
+                    payments=(replace(make_order("1000").payments[0], cash=D("0.01"), gift_credit=D("999.99")),))
+    q = quote_refund(ctx(order, quota_used=1), "demand_change", IN_WINDOW, BY_RESOURCES)
+    paid = [line.amount for line in q.lines if line.code == "paid"]
+    assert paid == [D("333.33"), D("666.67")] and q.refund_cash + q.refund_gift_credit == q.refund
+
+
+def test_a_resource_bound_to_one_outside_the_order_is_its_own_unit():
+    assert quota_units(bundle(OrderResource("disk-9", "evs", "ecs-elsewhere")), BY_RESOURCES).count == 1
+
+
+def test_counting_by_instances_ignores_the_resources():
+    order = replace(bundle(*(OrderResource(f"d{n}", "evs") for n in range(5))), quantity=2)
+    assert quota_units(order, POLICY).count == 2 and quota_units(order, BY_RESOURCES).count == 5
+    assert quota_units(replace(order, product_code="workspace"), BY_RESOURCES).count == 1
+
+
+def test_a_resource_split_charges_monthly_and_hourly_use_by_the_shares():
+    tencent_like = policy_with(no_reason_window__quota={"per_calendar_year": 1, "counts": "resources"},
+                               standard_refund__consumption={"method": "monthly_plus_hourly", "unit": "hour"})
+    order = bundle(OrderResource("a", "cvm", None, D("750")), OrderResource("b", "cbs", None, D("250")))
+    whole = quote_refund(ctx(order, quota_used=1), "demand_change", IN_WINDOW, tencent_like)
+    split = quote_refund(ctx(order), "demand_change", IN_WINDOW, tencent_like)
+    consumed = [line.amount for line in split.lines if line.code == "consumed"]
+    assert consumed == [(next(line.amount for line in whole.lines if line.code == "consumed") / 4).quantize(D("0.01"))]
