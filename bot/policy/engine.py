@@ -235,11 +235,13 @@ def _change_lines(changes: Sequence[Order], now: datetime, policy: Policy, in_fu
             continue
         if change.expires_at is None or now >= change.expires_at:
             continue
-        used, total, unit = _used_units(change, now, policy)
-        remaining = to_money(money * (total - used) / total)
-        lines.append(QuoteLine("change_order", f"{name} {change.order_id}（实付 {money:,.2f} 元，"
-                                               f"共 {total} {unit}，剩余 {total - used} {unit}，按剩余时长退还）",
-                               remaining))
+        # Its own use, from when it took effect, by the policy's unit and basis (Huawei: hours
+        # from the hour it took effect; Alibaba: days, a started day in full, at its original
+        # price). Never as months at a monthly price: an upgrade's list price is the whole new
+        # configuration's, not the difference it paid.
+        consumed, label = consumed_value(change, money, now, policy, by_time=True)
+        lines.append(QuoteLine("change_order", f"{name} {change.order_id}（实付 {money:,.2f} 元，{label}，"
+                                               "退还剩余部分）", money - consumed))
     return lines
 
 
@@ -350,13 +352,16 @@ def non_refundable_amount(order: Order, policy: Policy) -> Decimal:
     return to_money(sum((i.amount for i in order.items if i.kind in kinds), ZERO))
 
 
-def consumed_value(order: Order, base: Decimal, now: datetime, policy: Policy) -> Tuple[Decimal, str]:
+def consumed_value(order: Order, base: Decimal, now: datetime, policy: Policy,
+                   by_time: bool = False) -> Tuple[Decimal, str]:
+    """What of `base` (the money paid for the order) was used by `now`, and how (Chinese);
+    `by_time`: by its share of the order's time, never as months at a monthly price."""
     std = policy.standard
     if order.expires_at is None:
         raise ValueError(f"prepaid order {order.order_id} has no expiry time")
     if order.package is not None:
         return _consumed_package(order, base)
-    if needs_hourly_prices(order, policy) and order.hourly_tiers:
+    if needs_hourly_prices(order, policy) and order.hourly_tiers and not by_time:
         return _consumed_monthly_plus_hourly(order, base, now)
     used_units, total_units, unit_name = _used_units(order, now, policy)
     period = f"已使用 {used_units} {unit_name}（服务期共 {total_units} {unit_name}）"

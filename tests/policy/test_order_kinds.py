@@ -280,3 +280,41 @@ def test_a_resource_split_charges_monthly_and_hourly_use_by_the_shares():
     split = quote_refund(ctx(order), "demand_change", IN_WINDOW, tencent_like)
     consumed = [line.amount for line in split.lines if line.code == "consumed"]
     assert consumed == [(next(line.amount for line in whole.lines if line.code == "consumed") / 4).quantize(D("0.01"))]
+
+
+# --- an upgrade before the refund: the base order's use and the upgrade's own, by provider --------
+
+TENCENT = load_policy(PROJECT_ROOT / "policies" / "tencent.yml")
+HUAWEI = load_policy(PROJECT_ROOT / "policies" / "huawei.yml")
+UPGRADED = ACTIVATED + timedelta(days=73, minutes=30)  # 10:30 Beijing time
+
+
+def upgrade_line(policy, used: timedelta, base: Order = None):
+    upgrade = change("upgrade", "584", UPGRADED, 292)
+    q = quote_refund(OrderContext(base or make_order("1200"), 10, changes=(upgrade,)), "demand_change",
+                     UPGRADED + used, policy)
+    return q, next(line for line in q.lines if line.code == "change_order")
+
+
+def test_huawei_charges_the_upgrade_by_the_hour_from_the_hour_it_took_effect():
+    q, line = upgrade_line(HUAWEI, timedelta(days=1, hours=8, minutes=10))  # 10:00 to 18:00 the next day
+    # From 10:00 (it took effect at 10:30) to its end at 10:30 rounded up to 11:00: 292 days 1 hour.
+    assert "已使用 32 小时（服务期共 7009 小时）" in line.label
+    assert line.amount == D("584") - (D("584") * 32 / 7009).quantize(D("0.01"))
+
+
+def test_alibaba_charges_the_upgrade_by_the_day_a_started_day_in_full():
+    _, line = upgrade_line(ALIBABA, timedelta(hours=1))
+    assert "已使用 1 天（服务期共 292 天）" in line.label and line.amount == D("582.00")
+
+
+def test_tencent_charges_the_upgrade_by_the_hour_never_at_the_new_configurations_monthly_price():
+    q, line = upgrade_line(TENCENT, timedelta(hours=1, minutes=1))
+    assert "已使用 2 小时" in line.label and "按月单价" not in line.label
+    assert line.amount == D("584") - (D("584") * 2 / (292 * 24)).quantize(D("0.01"))
+
+
+def test_the_base_order_is_charged_for_all_its_time_not_only_until_the_upgrade():
+    q, _ = upgrade_line(POLICY, timedelta(days=100))
+    base_consumed = next(line for line in q.lines if line.code == "consumed")
+    assert base_consumed.amount == -(D("1200") * 174 / 365).quantize(D("0.01"))  # day 174 of 365
