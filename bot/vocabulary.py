@@ -149,6 +149,14 @@ class Role(Vocabulary):
     OPERATOR = "operator"  # watches how the assistant does and labels what it did not understand
 
 
+class Grant(Vocabulary):
+    """Permissions given to a staff member on top of their roles (`make staff ARGS='grant ...'`)."""
+
+    # Read full conversations (transcripts, the live queue, history) and evidence files. Agents
+    # and reviewers need them for their work; an operator sees masked figures unless granted.
+    TRANSCRIPTS = "transcripts"
+
+
 class ReviewStatus(Vocabulary):
     """Where a message the assistant did not understand stands in the NLU review inbox."""
 
