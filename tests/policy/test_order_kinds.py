@@ -222,9 +222,12 @@ def test_changes_already_settled_are_left_out(status):
 
 # --- quota scopes ------------------------------------------------------------------------------
 
-def test_alibaba_counts_ecs_rds_and_virtual_hosts_against_one_quota():
-    assert ALIBABA.no_reason.quota_products("rds") == ("ecs", "rds", "vhost")
-    assert ALIBABA.no_reason.quota_products("cdn") == ("cdn",)
+def test_products_share_a_quota_only_where_the_policy_groups_them():
+    grouped = policy_with(no_reason_window__quota={"per_calendar_year": 1, "shared_by": [["ecs", "rds", "vhost"]]})
+    assert grouped.no_reason.quota_products("rds") == ("ecs", "rds", "vhost")
+    assert grouped.no_reason.quota_products("cdn") == ("cdn",)
+    # Alibaba: 每个用户每个产品…一台实例 — each product its own; Huawei: one quota for the account.
+    assert ALIBABA.no_reason.quota_products("rds") == ("rds",)
     assert load_policy(PROJECT_ROOT / "policies" / "huawei.yml").no_reason.quota_products("ecs") is None
 
 
