@@ -123,6 +123,13 @@ def test_make_quote_for_a_downgrade_and_an_sla_claim():
         "sla_compensation", "30.00", "voucher", "2026-11")
 
 
+def test_make_quote_counts_resources_under_huawei():
+    out = make_quote("ORDER_FILE=examples/orders/resources.json", "REASON=demand_change",
+                     "AT=2026-03-06T18:40:00+08:00", "POLICY=policies/huawei.yml")
+    # The server with its two disks (2,200) in full; the VPC's 200: 56 of 8,774 hours and a 10 % fee.
+    assert (out["rule"], out["no_reason_instances"], out["refund"]) == ("no_reason_some_instances", 1, "2378.72")
+
+
 def test_every_example_parses_and_each_kind_is_covered():
     from bot.billing.order_file import order_context_from_json
     kinds = set()
