@@ -13,7 +13,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 # REFUND_ENV has no default in the code: the developer's commands below say development (unless
 # it is set), while db, web, quote, migrate, staff and retention, which an operator may run
 # against a real database, need it set explicitly (REFUND_ENV=production on a deployment).
-DEVELOPER_TARGETS := run test train validate shell bench nlu-report lint typecheck
+DEVELOPER_TARGETS := run test train validate shell bench conversations nlu-report lint typecheck
 $(DEVELOPER_TARGETS): export REFUND_ENV ?= development
 
 setup: $(VENV)/.installed web/node_modules/.installed

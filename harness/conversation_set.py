@@ -59,7 +59,8 @@ CUSTOMER_STEPS = frozenset({"appeal", "withdraw"})
 UPLOAD_KINDS = frozenset({"png", "pdf", "txt"})
 TURN_KEYS = frozenset({"say", "upload", "says", "not_says", "offers", "offers_tickets", "asks", "no_refund", "filed",
                        "note"})
-CONVERSATION_KEYS = frozenset({"id", "customer", "goal", "support", "setup", "turns", "outcome", "note"})
+CONVERSATION_KEYS = frozenset({"id", "customer", "goal", "support", "setup", "last_visit_days_ago", "turns", "outcome",
+                               "note"})
 OUTCOME_KEYS = frozenset({"tickets", "ticket_states", "handoff", "escalated"})
 TICKET_KEYS = frozenset({"order", "reason", "kind", "status", "amount", "details"})
 SETUP_KEYS = frozenset({"ticket", "order", "reason", "kind", "spec", "days_ago", "steps", "overdue"})
@@ -156,6 +157,7 @@ class Conversation:
     outcome: Outcome
     setup: Tuple[SetupTicket, ...] = ()
     support: str = "open"
+    last_visit_days_ago: Optional[float] = None  # the customer last talked to the assistant then
 
     @property
     def guest(self) -> bool:
@@ -244,6 +246,10 @@ class _Checker:
         if support not in ("open", "closed"):
             self.bad("support must be open or closed")
         setup = tuple(self.setup_ticket(s, customer) for s in self._list(item, "setup"))
+        visit = item.get("last_visit_days_ago")
+        if visit is not None and (customer == GUEST or not isinstance(visit, (int, float)) or not 0 < visit <= 365):
+            self.bad("last_visit_days_ago: a number of days (0-365) before the chat, for a customer")
+            visit = None
         labels = {s.label for s in setup}
         if len(labels) != len(setup):
             self.bad("set-up ticket labels must be unique")
@@ -252,7 +258,8 @@ class _Checker:
             self.bad("a conversation needs turns")
         outcome = self.outcome(item.get("outcome"), customer, labels)
         return Conversation(id=str(cid), journey=journey, customer=customer, goal=str(goal), turns=turns,
-                            outcome=outcome, setup=setup, support=support)
+                            outcome=outcome, setup=setup, support=support,
+                            last_visit_days_ago=None if visit is None else float(visit))
 
     def _list(self, item: Mapping[str, Any], key: str) -> List[Any]:
         value = item.get(key, [])

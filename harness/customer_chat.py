@@ -27,6 +27,7 @@ from sqlalchemy import select
 
 from bot.clock import to_customer_time, utcnow
 from bot.storage.schema import (
+    CustomerVisitRow,
     EscalationRow,
     EvidenceRow,
     HandoffRow,
@@ -347,6 +348,10 @@ class Player:
         seed_demo(self.stack.sessions, reset=True)
         write_support(self.stack.support_file, override=conversation.support)
         tickets = {setup.label: self._setup_ticket(setup, conversation.customer) for setup in conversation.setup}
+        if conversation.last_visit_days_ago is not None:
+            with self.stack.sessions.begin() as db:
+                db.add(CustomerVisitRow(customer_id=conversation.customer,
+                                        last_seen_at=utcnow() - timedelta(days=conversation.last_visit_days_ago)))
         with self.stack.sessions() as db:
             rows = {r.ticket_id: r.status for r in db.scalars(select(TicketRow))}
         return Prepared(tickets, {label: rows[ticket_id] for label, ticket_id in tickets.items()}, set(rows))
