@@ -51,7 +51,7 @@ class NoReasonWindow:
     quota_scope: str
     returns_vouchers: bool
     returns_coupons: bool
-    # Products sharing one quota (Alibaba: ECS, RDS and virtual hosts together); others alone.
+    # Products sharing one quota (e.g. [[ecs, rds]]); every other product has its own.
     shared_by: Tuple[Tuple[str, ...], ...] = ()
     excluded_products: Tuple[str, ...] = ()
     # What one unit of the quota is: an instance of the order ("instances"), or one of its

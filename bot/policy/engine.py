@@ -446,6 +446,8 @@ def _tiered_hourly_cost(tiers: Sequence[HourlyTier], hours: int) -> Decimal:
             counted = limit
         if counted >= hours:
             break
+    if counted < hours:  # a price list whose last tier has a limit: its price goes on
+        cost += tiers[-1].price * (hours - counted)
     return cost
 
 
