@@ -85,6 +85,18 @@ class ResourcePackage:
 
 
 @dataclass(frozen=True)
+class OrderResource:
+    """One resource an order bought (a server, a disk, a network), and the main resource it is
+    bound to, if any (Huawei: a cloud disk bound to its server). `amount`: its part of the order's
+    price, when billing knows it."""
+
+    resource_id: str
+    kind: str
+    bound_to: Optional[str] = None
+    amount: Optional[Decimal] = None
+
+
+@dataclass(frozen=True)
 class Spec:
     """A configuration a resource can be changed to, with its monthly list price."""
 
@@ -133,6 +145,8 @@ class Order:
     parent_order_id: Optional[str] = None
     package: Optional[ResourcePackage] = None
     spec_name: str = ""  # the configuration bought, e.g. "4核8G"
+    # The resources the order bought, when billing lists them (the no-reason quota may count them).
+    resources: Tuple[OrderResource, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -189,11 +203,24 @@ class Outage:
 
 
 @dataclass(frozen=True)
+class QuotaUse:
+    """A no-reason refund this calendar year that counts against the order's quota: which order
+    of which product used how many units of it."""
+
+    order_id: str
+    product_code: str
+    units: int = 1
+    product_name: str = ""
+
+
+@dataclass(frozen=True)
 class OrderContext:
     """Everything the policy engine needs beyond the order itself."""
 
     order: Order
     no_reason_refunds_this_year: int = 0
+    # The refunds behind that count, when known (which product used the quota).
+    no_reason_uses: Tuple[QuotaUse, ...] = field(default_factory=tuple)
     outages: Tuple[Outage, ...] = field(default_factory=tuple)
     # Orders that changed or extended this one on the same resource (upgrades, renewals);
     # refunding the resource settles each of them over its own period.
