@@ -94,6 +94,7 @@ class TicketStatus(Vocabulary):
     SUBMITTED = "submitted"
     UNDER_REVIEW = "under_review"
     NEEDS_INFO = "needs_info"
+    MANAGER_REVIEW = "manager_review"  # approved by a reviewer, above the limit: a manager approves too
     APPROVED = "approved"
     REFUNDING = "refunding"
     REFUNDED = "refunded"
@@ -108,6 +109,7 @@ class Actor(Vocabulary):
 
     CUSTOMER = "customer"
     REVIEWER = "reviewer"
+    MANAGER = "manager"  # the second approver above the policy's limit (never the first reviewer)
     SYSTEM = "system"
 
 
@@ -146,6 +148,7 @@ class Role(Vocabulary):
 
     AGENT = "agent"        # takes and answers chats
     REVIEWER = "reviewer"  # works refund tickets
+    MANAGER = "manager"    # 主管: works tickets as a reviewer and approves, as a second person, above the limit
     OPERATOR = "operator"  # watches how the assistant does and labels what it did not understand
 
 
@@ -177,10 +180,15 @@ class ReviewStatus(Vocabulary):
 
 # Tickets that still hold their order (at most one per order) and may change.
 OPEN_STATUSES = frozenset({TicketStatus.SUBMITTED, TicketStatus.UNDER_REVIEW, TicketStatus.NEEDS_INFO,
-                           TicketStatus.APPROVED, TicketStatus.REFUNDING, TicketStatus.APPEALED})
+                           TicketStatus.MANAGER_REVIEW, TicketStatus.APPROVED, TicketStatus.REFUNDING,
+                           TicketStatus.APPEALED})
 FINAL_STATES = frozenset({TicketStatus.REFUNDED, TicketStatus.FINAL_REJECTED, TicketStatus.WITHDRAWN})
+# Tickets turned down: they give nothing back (a rejected one counts again once appealed).
+TURNED_DOWN = frozenset({TicketStatus.REJECTED, TicketStatus.FINAL_REJECTED, TicketStatus.WITHDRAWN})
+# Tickets whose amount is promised or given: they count in their order's ledger (bot/tickets/ledger.py).
+COMMITTED_STATUSES = frozenset(set(TicketStatus) - TURNED_DOWN)
 # Stages whose next step is on the provider's side: they have a due date and can be escalated.
 PROVIDER_STAGES = frozenset({TicketStatus.SUBMITTED, TicketStatus.UNDER_REVIEW, TicketStatus.APPEALED,
-                             TicketStatus.APPROVED, TicketStatus.REFUNDING})
+                             TicketStatus.MANAGER_REVIEW, TicketStatus.APPROVED, TicketStatus.REFUNDING})
 # Handoffs a human still owes an answer to (the bot stays paused for the live ones).
 LIVE_HANDOFFS = frozenset({HandoffStatus.WAITING, HandoffStatus.ACTIVE})

@@ -6,7 +6,7 @@ from typing import Dict
 
 from bot.vocabulary import Grant, HandoffKind, HandoffOutcome, HandoffStatus, ReviewStatus, Role
 
-ROLE_LABELS: Dict[str, str] = {Role.AGENT: "客服", Role.REVIEWER: "审核员", Role.OPERATOR: "运营"}
+ROLE_LABELS: Dict[str, str] = {Role.AGENT: "客服", Role.REVIEWER: "审核员", Role.MANAGER: "主管", Role.OPERATOR: "运营"}
 GRANT_LABELS: Dict[str, str] = {Grant.TRANSCRIPTS: "会话查阅授权"}
 
 HANDOFF_STATUS_LABELS: Dict[str, str] = {

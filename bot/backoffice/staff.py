@@ -40,7 +40,8 @@ class Staff:
     disabled_at: Optional[datetime] = None
 
     def has(self, role: Role) -> bool:
-        return role in self.roles
+        """Whether the person holds `role`; a manager (主管) works tickets as a reviewer too."""
+        return role in self.roles or (role == Role.REVIEWER and Role.MANAGER in self.roles)
 
     @property
     def reads_conversations(self) -> bool:

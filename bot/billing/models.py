@@ -203,6 +203,21 @@ class Outage:
 
 
 @dataclass(frozen=True)
+class Refund:
+    """Money (or a voucher) billing has given back on an order, or is giving back: what a
+    provider's billing lists as an order's refunds (退款记录). `reference` names where it was
+    decided (our ticket id for the assistant's own)."""
+
+    order_id: str
+    reference: str
+    kind: str  # refund | downgrade | sla_claim (bot.vocabulary.TicketKind)
+    reason: str  # bot.vocabulary.RefundReason
+    amount: Decimal
+    status: str  # approved | refunding | refunded (the ticket states past approval)
+    at: datetime
+
+
+@dataclass(frozen=True)
 class QuotaUse:
     """A no-reason refund this calendar year that counts against the order's quota: which order
     of which product used how many units of it."""
@@ -225,3 +240,7 @@ class OrderContext:
     # Orders that changed or extended this one on the same resource (upgrades, renewals);
     # refunding the resource settles each of them over its own period.
     changes: Tuple[Order, ...] = field(default_factory=tuple)
+    # What earlier tickets of this order (and its changes) already give back from the money a
+    # new quote would come from, and the tickets that do (the quote deducts it: bot.tickets.ledger).
+    returned: Decimal = ZERO
+    returned_by: Tuple[str, ...] = ()

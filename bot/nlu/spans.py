@@ -27,6 +27,7 @@ Token = Dict[str, Any]
 
 DIGIT: Token = {"TEXT": {"REGEX": r"^\d$"}}
 ALNUM: Token = {"TEXT": {"REGEX": r"^[A-Za-z0-9]$"}}
+TICKET_EXTRA_DIGITS = 4  # ticket numbers: 12 digits (old and most), up to 16
 HOUR_NUMERAL: Token = {"TEXT": {"IN": [*DIGITS, "十"]}}
 
 
@@ -58,7 +59,9 @@ def _order_ids() -> List[List[Token]]:
 
 
 def _ticket_ids() -> List[List[Token]]:
-    return [[{"LOWER": "r"}, {"LOWER": "f"}, *_repeat(DIGIT, 12)]]
+    # RF + date + a daily sequence of 4 digits, 5 and more past 9,999 tickets a day.
+    longer = [{**DIGIT, "OP": "?"} for _ in range(TICKET_EXTRA_DIGITS)]
+    return [[{"LOWER": "r"}, {"LOWER": "f"}, *_repeat(DIGIT, 12), *longer]]
 
 
 def _instance_ids() -> List[List[Token]]:
@@ -155,7 +158,7 @@ def _order_kinds() -> List[List[Token]]:
 
 # The exact shape of each kind, checked on the candidate's text (with what stands either side).
 SHAPES: Dict[str, Pattern[str]] = {
-    "ticket_id": re.compile(r"(?<![A-Za-z0-9])[Rr][Ff]\s?\d{12}(?!\d)"),
+    "ticket_id": re.compile(r"(?<![A-Za-z0-9])[Rr][Ff]\s?\d{12,16}(?!\d)"),
     "instance_id": re.compile(r"(?<![A-Za-z0-9-])[Ii][Nn][Ss]-[A-Za-z0-9]{8}(?![A-Za-z0-9])"),
     "order_id": re.compile(r"(?<![\d-])(?:\d{16}|\d{4}(?:[ -]\d{4}){3})(?!\d)"),
     # A position needs a counter or the end of the phrase: 「第一次买」 is no position.

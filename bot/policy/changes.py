@@ -39,6 +39,7 @@ from bot.policy.engine import (
     non_refundable_amount,
     refusal_for_any_reason,
     refused,
+    returned_lines,
     voucher_lines,
     worst_sla_month,
 )
@@ -183,6 +184,8 @@ def _keep_resource_quote(ctx: OrderContext, rule: QuoteRule, lines: List[QuoteLi
                          sla_month: Optional[str] = None) -> Quote:
     order = ctx.order
     payment = order.primary_payment
+    if destination != "voucher":  # money: only what earlier tickets have not given back
+        lines = lines + returned_lines(ctx)
     refund = sum((line.amount for line in lines), ZERO)
     if refund < 0:
         lines.append(QuoteLine("floor", "退款金额不低于 0 元", -refund))

@@ -542,7 +542,7 @@ def worst_sla_month(order: Order, outages: Sequence[Outage], now: datetime, poli
     shortest = timedelta(seconds=policy.sla.minimum_outage_seconds)
     availability, month = min((_monthly_availability(m, mine, shortest), m) for m in claimable)
     commitment = terms.commitment_percent
-    monthly_fee = _sla_monthly_fee(order, policy)
+    monthly_fee = sla_monthly_fee(order, policy)
     tier = next((t for t in terms.tiers if availability < t.below_percent), None) if availability < commitment else None
     if tier is None:
         return SlaMonth(month, availability, commitment, None, None, monthly_fee)
@@ -559,8 +559,8 @@ def _months_touched(outage: Outage) -> List[datetime]:
     return months
 
 
-def _sla_monthly_fee(order: Order, policy: Policy) -> Decimal:
-    """The month's fee the SLA voucher is a share of."""
+def sla_monthly_fee(order: Order, policy: Policy) -> Decimal:
+    """The month's fee the SLA voucher is a share of (and capped at)."""
     payment = order.primary_payment
     if policy.sla.monthly_fee == "money_paid" and payment is not None:
         return to_money(money_paid(payment) / order.term_months)
@@ -611,6 +611,7 @@ def _finish(ctx: OrderContext, reason: str, rule: QuoteRule, lines: List[QuoteLi
             no_reason_instances: int = 0) -> Quote:
     order = ctx.order
     payment = _with_changes(payment, ctx.changes)
+    lines = lines + returned_lines(ctx)
     refund = sum((line.amount for line in lines), ZERO)
     if refund < 0:
         lines.append(QuoteLine("floor", "退款金额不低于 0 元", -refund))
@@ -634,6 +635,14 @@ def _finish(ctx: OrderContext, reason: str, rule: QuoteRule, lines: List[QuoteLi
         no_reason_instances=no_reason_instances,
     )
     return _with_explanation(quote, order, notes)
+
+
+def returned_lines(ctx: OrderContext) -> List[QuoteLine]:
+    """What earlier tickets already give back from the same money (a downgrade's difference, a
+    refund in progress): a new quote is only ever for what is left."""
+    if not ctx.returned:
+        return []
+    return [QuoteLine("returned", f"已退还或退还中的金额（工单 {'、'.join(ctx.returned_by)}）", -ctx.returned)]
 
 
 def _zero_refund_allowed(rule: QuoteRule, policy: Policy) -> bool:

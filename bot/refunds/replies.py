@@ -177,6 +177,8 @@ PICK_OR_TYPE_ORDER = "请选择要退款的订单，或直接发送订单号 / �
 NO_REFUNDABLE_ORDERS = "您的账号下暂时没有可申请退款的包年包月订单。如果您有订单号，也可以直接发给我。"
 DUPLICATE_BUTTONS = [{"title": "是的，退回重复扣款", "payload": "/affirm"}, {"title": "不是", "payload": "/deny"}]
 CONFIRM_BUTTONS = [{"title": "确认提交", "payload": "/affirm"}, {"title": "暂不提交", "payload": "/deny"}]
+QUOTE_CHANGED = ("这次确认的内容和我刚才给您看的报价不一致（订单、原因或账单情况有变化），所以还没有提交。"
+                 "请看下面按最新情况计算的报价，确认后再提交。")
 MANUAL_REVIEW_BUTTONS = [{"title": "提交人工复核", "payload": "/affirm"},
                          {"title": "转人工客服", "payload": "/request_human"},
                          {"title": "不用了", "payload": "/deny"}]

@@ -10,8 +10,8 @@ and every token naming it stops working.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, Optional
 
 import jwt
@@ -48,6 +48,9 @@ class UploadGrant:
     customer_id: str
     conversation_id: str
     ticket_id: Optional[str]
+    # When the link was issued: a link issued before filing belongs to the ticket filed next in
+    # its conversation (bot.uploads.store.UploadStore.ticket_of).
+    issued_at: Optional[datetime] = field(default=None, compare=False)
 
 
 def _encode(secret: str, audience: str, subject: str, ttl: timedelta, now: Optional[datetime],
@@ -96,7 +99,9 @@ def verify_upload_token(token: Optional[str], secret: str) -> UploadGrant:
     claims = _decode(token, secret, UPLOAD_AUDIENCE)
     if not isinstance(claims.get("conv"), str):
         raise TokenError("upload token without a conversation")
-    return UploadGrant(claims["sub"], claims["conv"], claims.get("ticket"))
+    issued = claims.get("iat")
+    return UploadGrant(claims["sub"], claims["conv"], claims.get("ticket"),
+                       datetime.fromtimestamp(issued, timezone.utc) if isinstance(issued, (int, float)) else None)
 
 
 def issue_session_token(secret: str, customer_id: str, session_id: str, now: Optional[datetime] = None) -> str:

@@ -23,6 +23,7 @@ from bot.web.customer_auth import CustomerAuth
 from bot.web.ops import add_ops_routes
 from bot.web.rasa_client import RasaClient
 from bot.web.site_pages import add_site_routes
+from bot.web.ticket_news import customer_notifier
 from bot.web.upload_pages import add_upload_routes
 from bot.wiring import Services
 
@@ -55,7 +56,7 @@ def create_app(services: Services, name: str = "refund_site") -> Sanic:
     add_site_routes(app, customers, services)
     add_contact_routes(app, customers, services)
     add_upload_routes(app, customers, services, rasa)
-    app.blueprint(create_backoffice_api(services))
+    app.blueprint(create_backoffice_api(services, customer_notifier(rasa, services.workflow)))
     app.blueprint(create_console(TEMPLATES, services, rasa))
 
     @app.after_server_start

@@ -18,6 +18,7 @@ from bot.web.console_views import customer_panel, evidence_headers, handoff_json
 from bot.web.rasa_client import RasaClient
 from bot.web.review_pages import FORM_ACTIONS
 from bot.web.staff_auth import StaffAuth, json_error
+from bot.web.ticket_news import Notify
 from bot.wiring import Services
 
 MAX_TEXT = 2000
@@ -30,7 +31,8 @@ def body_text(request: Request, key: str, limit: int = MAX_TEXT) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
 
 
-def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa: RasaClient) -> None:
+def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa: RasaClient,
+                   notify: Notify) -> None:
     handoffs, workflow, uploads = services.handoffs, services.workflow, services.uploads
 
     @console.get("/api/queue")
@@ -147,7 +149,10 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
     @auth.required(csrf=True)
     async def ticket_action(request: Request, staff: Staff, ticket_id: str, action: str) -> response.HTTPResponse:
         body = request.json if isinstance(request.json, dict) else {}
-        return run_action(workflow, ticket_id, action, staff, body)
+        result = run_action(workflow, ticket_id, action, staff, body)
+        if result.status == 200:
+            await notify(ticket_id, action)
+        return result
 
 
 def queue_payload(services: Services) -> Dict[str, Any]:

@@ -1,6 +1,7 @@
 """Who may use what: every HTTP route of the website (site, agent console, back-office API)
 and every custom action, for each role: guest, customer, other customer, agent, reviewer,
-operator, and an operator with the transcripts grant.
+manager (主管: works tickets as a reviewer, and alone approves above the limit), operator, and an
+operator with the transcripts grant.
 
 A route or action without a row in the matrix fails the test, so new ones get one."""
 from __future__ import annotations
@@ -33,18 +34,19 @@ from bot.storage.seed import DEMO_ORDERS, demo_order
 from bot.uploads.store import UploadStore
 from harness.servers import ACTION_HEADER, ACTION_TOKEN, JWT_SECRET, TOKEN, free_port, wait_for
 
-ROLES = ("guest", "customer", "other_customer", "agent", "reviewer", "operator", "granted_operator")
+ROLES = ("guest", "customer", "other_customer", "agent", "reviewer", "manager", "operator", "granted_operator")
 ALL: FrozenSet[str] = frozenset(ROLES)
-STAFF = frozenset({"agent", "reviewer", "operator", "granted_operator"})
+STAFF = frozenset({"agent", "reviewer", "manager", "operator", "granted_operator"})
 CUSTOMER = frozenset({"customer"})  # the owner of the resource (c1001); other_customer is c1002
-AGENT, REVIEWER = frozenset({"agent"}), frozenset({"reviewer"})
+AGENT = frozenset({"agent"})
+REVIEWER = frozenset({"reviewer", "manager"})  # a manager works tickets as a reviewer too
 OPERATOR = frozenset({"operator", "granted_operator"})
 # Full conversations and evidence files: agents and reviewers for their work; an operator only
 # with the transcripts grant (o2), else they see the masked dashboard and review inbox alone.
-CONVERSATIONS = frozenset({"agent", "reviewer", "granted_operator"})
+CONVERSATIONS = frozenset({"agent", "reviewer", "manager", "granted_operator"})
 CREDENTIALS = {"customer": ("c1001", "demo123"), "other_customer": ("c1002", "demo123"),
-               "agent": ("a1", "staff123"), "reviewer": ("r1", "staff123"), "operator": ("o1", "staff123"),
-               "granted_operator": ("o2", "staff123")}
+               "agent": ("a1", "staff123"), "reviewer": ("r1", "staff123"), "manager": ("m1", "staff123"),
+               "operator": ("o1", "staff123"), "granted_operator": ("o2", "staff123")}
 
 # (method, route as the app names it) -> roles that get past authorisation. Everything else
 # must be refused (401/403, or sent to a login page).
@@ -408,6 +410,22 @@ def test_the_rest_channel_ignores_identity_sent_by_the_client(stack, resources, 
     assert any(order_id in text for order_id in own), text  # the development demo customer's own orders
     latest = [e for e in stack.tracker(body["sender"])["events"] if e["event"] == "user"][-1]
     assert latest["input_channel"] == "rest" and "c1002" not in json.dumps(latest["metadata"])
+
+
+@pytest.mark.parametrize("action", ["manager-approve", "manager-return"])
+def test_only_a_manager_approves_above_the_limit(stack, resources, action):
+    """The ticket actions of the second approval need the manager role, on the API and the
+    console alike: every other role is refused (a manager gets past, here to a 409: the ticket
+    is not waiting for a manager)."""
+    outcomes = {}
+    for role in ROLES:
+        visitor = Visitor(stack.site_url, role)
+        for path in (f"/api/backoffice/tickets/{resources['ticket_id']}/{action}",
+                     f"/console/api/tickets/{resources['ticket_id']}/{action}"):
+            status, body, headers = visitor.request("POST", path, body={"note": "核对无误"})
+            assert status < 500, (role, path, status, body[:200])
+            outcomes[(role, path.split("/")[1])] = not refused(status, headers)
+    assert {role for (role, _), allowed in outcomes.items() if allowed} == {"manager"}, outcomes
 
 
 def test_evidence_is_served_to_staff_as_an_inert_download(stack, resources):
