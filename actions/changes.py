@@ -124,7 +124,8 @@ class ActionDowngrade(_KeepingAction):
             current = texts.size_of(order.spec_name)
             typed = entities.get("spec_code") or next((c for c in clues if c != current), None)
             lead = texts.SPEC_NOT_OFFERED.format(typed=texts.size_label(typed)) + "\n" if typed else ""
-            dispatcher.utter_message(text=lead + texts.which_spec(order), buttons=texts.spec_buttons(order, options))
+            dispatcher.utter_message(text=lead + texts.which_spec(order, service.policy),
+                                     buttons=texts.spec_buttons(order, options))
             return [SlotSet("order_id", order.order_id), *CLEARED]
         quote = service.quote_downgrade(cid, order.order_id, spec.spec_code)
         if quote is None or not quote.eligible:

@@ -12,6 +12,8 @@ from bench.nlu_eval import headline_table
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from bench.conversations import markdown_lines  # noqa: E402
+
 TARGETS = [
     ("cross-validation accuracy (5-fold, data/nlu)", lambda p: p["cv"]["accuracy"], ">=", 0.85),
     ("cloud dev accuracy, clear rows", lambda p: p["dev"]["clear_accuracy"], ">=", 0.90),
@@ -54,6 +56,7 @@ def _markdown(r: Dict[str, Any]) -> str:
     stories = system["stories"]
     lines += ["", "## Dialogue", "", f"`rasa test` conversation stories: {stories.get('correct')}/{stories.get('total')} "
               f"correct (accuracy {stories.get('accuracy')}).", "", *_scenario_lines(system.get("scenarios") or {}),
+              "", *_conversation_lines(system.get("conversations")),
               "", "## Latency and throughput (socket channel, actions and database in the loop)", "",
               "| concurrent customers | messages | errors | p50 ms | p95 ms | p99 ms | messages/s |", "|---|---|---|---|---|---|---|"]
     for level in system["load"]:
@@ -183,6 +186,15 @@ def confusion_table(confusion: Dict[str, Dict[str, int]]) -> List[str]:
         wrong = ", ".join(f"{p} {n}" for p, n in sorted(row.items(), key=lambda kv: -kv[1]) if p != true)
         lines.append(f"  {true:<20} {row.get(true, 0):>3}/{total:<3} right" + (f"   misread as: {wrong}" if wrong else ""))
     return lines
+
+
+def _conversation_lines(summary) -> List[str]:
+    """The customer conversation set (tests/conversations/customers/): success share per journey."""
+    if not summary or not summary.get("total"):
+        return []
+    return ["### Customer conversation set (written apart from the training data)", "",
+            "Conversations that reached what the customer came for without a wrong turn "
+            "(`make conversations` for the failures, turn by turn):", "", *markdown_lines(summary)]
 
 
 def _scenario_lines(scenarios: Dict[str, Any]) -> List[str]:

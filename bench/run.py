@@ -60,9 +60,12 @@ def evaluate_model(model: str) -> Dict[str, Any]:
 
 
 def dialogue_and_load(levels: List[int]) -> Dict[str, Any]:
+    from bench.conversations import report_lines, run_set, summarise
     from bot.storage.database import make_engine, session_factory
     from bot.storage.migrations import migrate
     from bot.storage.seed import seed_demo
+    from harness.conversation_set import load_set
+    from harness.customer_chat import STACK_OVERRIDES
     from harness.scenarios import play_all
     from harness.servers import chat_token, start_stack
 
@@ -72,7 +75,7 @@ def dialogue_and_load(levels: List[int]) -> Dict[str, Any]:
     migrate(engine)
     sessions = session_factory(engine)
     seed_demo(sessions)
-    stack = start_stack(workdir, sessions, db_url)
+    stack = start_stack(workdir, sessions, db_url, STACK_OVERRIDES)
     try:
         out = workdir / "rasa-test"
         subprocess.run([RASA, "test", "core", "--model", stack.model, "--stories", "tests/conversations",
@@ -82,12 +85,14 @@ def dialogue_and_load(levels: List[int]) -> Dict[str, Any]:
         outcomes = play_all(stack)
         scenarios = {"total": len(outcomes), "succeeded": sum(o.ok for o in outcomes),
                      "failed": [{"name": o.name, "problems": o.problems} for o in outcomes if not o.ok]}
+        conversations = summarise(run_set(stack, load_set(complete=False)))
+        print("\n".join(report_lines(conversations, failures=False)), flush=True)
         load = run_levels(stack.rasa_url, lambda customer: chat_token(stack.sessions, customer), levels)
         memory = {name: peak_rss_mb(p.pid) for name, p in stack.processes.by_name.items()}
     finally:
         stack.stop()
-    return {"stories": report.get("conversation_accuracy", {}), "scenarios": scenarios, "load": load,
-            "peak_memory_mb": memory}
+    return {"stories": report.get("conversation_accuracy", {}), "scenarios": scenarios,
+            "conversations": conversations, "load": load, "peak_memory_mb": memory}
 
 
 def refund_load(instances: int, customers: int, seconds: float) -> Dict[str, Any]:

@@ -50,6 +50,46 @@ class TicketKind(Vocabulary):
     SLA_CLAIM = "sla_claim"
 
 
+class QuoteRule(Vocabulary):
+    """Every rule a quote can name: the rule applied, or why the order is refused. Each has a
+    customer label (bot/policy/quote.py), a reviewer label (bot/tickets/labels.py) and, for a
+    refusal, a reason (bot/policy/explain.py); tests/policy/test_rule_labels.py checks all three."""
+
+    NO_REASON_WINDOW = "no_reason_window"
+    NO_REASON_SOME_INSTANCES = "no_reason_some_instances"
+    UNUSED_PACKAGE = "unused_package"
+    STANDARD = "standard"
+    UNSTARTED_RENEWAL = "unstarted_renewal"
+    DUPLICATE_PAYMENT = "duplicate_payment"
+    DOWNGRADE = "downgrade"
+    SLA_COMPENSATION = "sla_compensation"
+    # Refusals.
+    PAYG_NOT_REFUNDABLE = "payg_not_refundable"
+    UNPAID_ITEMS = "unpaid_items"
+    PROMOTIONAL_NO_REFUND = "promotional_no_refund"
+    TRANSFERRED = "transferred"
+    EXPIRED = "expired"
+    NO_DUPLICATE_FOUND = "no_duplicate_found"
+    NOTHING_LEFT = "nothing_left"
+    NO_FEE_RULE = "no_fee_rule"
+    PRICES_MISSING = "prices_missing"
+    PACKAGE_NOT_REFUNDABLE = "package_not_refundable"
+    SLA_MET = "sla_met"
+    NO_OUTAGE_RECORD = "no_outage_record"
+    NOT_A_DOWNGRADE = "not_a_downgrade"
+    DOWNGRADE_UNAVAILABLE = "downgrade_unavailable"
+
+
+# The rules that refuse (the quote is not eligible); the others are applied.
+REFUSAL_RULES = frozenset({
+    QuoteRule.PAYG_NOT_REFUNDABLE, QuoteRule.UNPAID_ITEMS, QuoteRule.PROMOTIONAL_NO_REFUND, QuoteRule.TRANSFERRED,
+    QuoteRule.EXPIRED, QuoteRule.NO_DUPLICATE_FOUND, QuoteRule.NOTHING_LEFT, QuoteRule.NO_FEE_RULE,
+    QuoteRule.PRICES_MISSING,
+    QuoteRule.PACKAGE_NOT_REFUNDABLE, QuoteRule.SLA_MET, QuoteRule.NO_OUTAGE_RECORD, QuoteRule.NOT_A_DOWNGRADE,
+    QuoteRule.DOWNGRADE_UNAVAILABLE,
+})
+
+
 class TicketStatus(Vocabulary):
     SUBMITTED = "submitted"
     UNDER_REVIEW = "under_review"
@@ -107,6 +147,14 @@ class Role(Vocabulary):
     AGENT = "agent"        # takes and answers chats
     REVIEWER = "reviewer"  # works refund tickets
     OPERATOR = "operator"  # watches how the assistant does and labels what it did not understand
+
+
+class Grant(Vocabulary):
+    """Permissions given to a staff member on top of their roles (`make staff ARGS='grant ...'`)."""
+
+    # Read full conversations (transcripts, the live queue, history) and evidence files. Agents
+    # and reviewers need them for their work; an operator sees masked figures unless granted.
+    TRANSCRIPTS = "transcripts"
 
 
 class ReviewStatus(Vocabulary):

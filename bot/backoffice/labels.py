@@ -46,6 +46,7 @@ FILE_MISSING = "文件已不在存储中。"
 TICKET_NOT_FOUND = "没有这个工单。"
 NOT_THIS_CUSTOMERS_TICKET = "只能关联这位客户自己的工单。"
 DATES_REVERSED = "开始日期不能晚于结束日期。"
+TRANSCRIPTS_GRANT_REQUIRED = "查看完整会话记录和凭证文件需要客服或审核员角色，或「会话查阅」授权。"
 
 
 def bad_date(name: str) -> str:

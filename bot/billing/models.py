@@ -189,11 +189,24 @@ class Outage:
 
 
 @dataclass(frozen=True)
+class QuotaUse:
+    """A no-reason refund this calendar year that counts against the order's quota: which order
+    of which product used how many units of it."""
+
+    order_id: str
+    product_code: str
+    units: int = 1
+    product_name: str = ""
+
+
+@dataclass(frozen=True)
 class OrderContext:
     """Everything the policy engine needs beyond the order itself."""
 
     order: Order
     no_reason_refunds_this_year: int = 0
+    # The refunds behind that count, when known (which product used the quota).
+    no_reason_uses: Tuple[QuotaUse, ...] = field(default_factory=tuple)
     outages: Tuple[Outage, ...] = field(default_factory=tuple)
     # Orders that changed or extended this one on the same resource (upgrades, renewals);
     # refunding the resource settles each of them over its own period.

@@ -126,15 +126,16 @@ class RefundSocketInput(InputChannel):
         self.registry = registry or session_registry(settings.redis_url)
         self.redis_url, self.socketio_channel = settings.redis_url, settings.socketio_channel
         self.sio: Optional[AsyncServer] = None
-        self._login_checks: Dict[str, Tuple[float, bool]] = {}
+        # (login id, customer) -> (when checked, live): keyed by everything the answer depends on.
+        self._login_checks: Dict[Tuple[str, str], Tuple[float, bool]] = {}
         self.message_limit = rate_limiter("message", settings.messages_per_minute, 60, settings.redis_url)
 
     def _login_live(self, login_id: Optional[str], customer_id: str) -> bool:
         """Whether the website still holds this login, asked at most every LOGIN_CHECK_SECONDS."""
         if not login_id:
             return False
-        now = time.monotonic()
-        cached = self._login_checks.get(login_id)
+        now, key = time.monotonic(), (login_id, customer_id)
+        cached = self._login_checks.get(key)
         if cached is not None and now - cached[0] < LOGIN_CHECK_SECONDS:
             return cached[1]
         try:
@@ -144,7 +145,7 @@ class RefundSocketInput(InputChannel):
             return cached[1] if cached else True
         if len(self._login_checks) > 100_000:
             self._login_checks.clear()
-        self._login_checks[login_id] = (now, live)
+        self._login_checks[key] = (now, live)
         return live
 
     @staticmethod

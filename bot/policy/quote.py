@@ -29,6 +29,9 @@ RULE_LABELS = {
     "expired": "服务已到期",
     "no_duplicate_found": "未找到重复扣款记录",
     "nothing_left": "可退金额为零",
+    "no_fee_rule": "购买期限超出手续费标准，需人工核算",
+    "package_not_refundable": "资源包不支持退订",
+    "prices_missing": "缺少计算已使用部分的价格，需人工核算",
 }
 
 ALTERNATIVE_LABELS = {

@@ -1,13 +1,13 @@
 """Refund use cases, composed from billing, policy and tickets. The chat actions call these."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from bot.billing.adapter import BillingAdapter
-from bot.billing.models import Order, OrderContext, Payment, Spec
+from bot.billing.models import Order, OrderContext, Payment, QuotaUse, Spec
 from bot.clock import to_customer_time, utcnow
 from bot.errors import NotFound
 from bot.policy.changes import downgrade_options, quote_downgrade, quote_sla_claim
@@ -212,10 +212,16 @@ class RefundService:
     def _context(self, order: Order) -> OrderContext:
         year = to_customer_time(self.clock()).year
         products = self.policy.no_reason.quota_products(order.product_code)
-        used = self._tickets.count_no_reason_refunds(order.customer_id, year, products)
+        uses = tuple(self._named(order.customer_id, use)
+                     for use in self._tickets.no_reason_uses(order.customer_id, year, products))
         outages = self._billing.outages_for(order.instance_id) if order.instance_id else []
         # A change with its own ticket in progress is settled there, not again with its base.
         changes = [c for c in self._billing.changes_of(order.customer_id, order.order_id)
                    if self._tickets.open_ticket_for_order(order.customer_id, c.order_id) is None]
-        return OrderContext(order=order, no_reason_refunds_this_year=used, outages=tuple(outages),
-                            changes=tuple(changes))
+        return OrderContext(order=order, no_reason_refunds_this_year=sum(use.units for use in uses),
+                            no_reason_uses=uses, outages=tuple(outages), changes=tuple(changes))
+
+    def _named(self, customer_id: str, use: QuotaUse) -> QuotaUse:
+        """The quota use with its order's product name, for the customer to read."""
+        used = self._billing.get_order(customer_id, use.order_id)
+        return replace(use, product_name=used.product_name) if used is not None else use

@@ -184,14 +184,32 @@ class CustomerVisitRow(Base):
 
 
 class StaffRow(Base):
-    """Support agents and billing reviewers (roles: comma-separated agent, reviewer)."""
+    """Support agents, billing reviewers and operators (roles: comma-separated agent, reviewer,
+    operator; grants: comma-separated extra permissions such as transcripts). A departed
+    person is disabled, never deleted: tickets, notes and handoffs keep naming them."""
 
     __tablename__ = "staff"
     staff_id = Column(String(32), primary_key=True)
     name = Column(String(100), nullable=False)
     roles = Column(String(64), nullable=False)
     password_hash = Column(String(200), nullable=False)
-    api_token_hash = Column(String(64), unique=True)
+    grants = Column(String(64), nullable=False, default="", server_default="")
+    disabled_at = Column(UTCDateTime)  # set by `make staff ARGS='disable ID'`: nothing they hold works
+
+
+class StaffTokenRow(Base):
+    """A back-office API token of a staff member (several each, named), stored as its SHA-256;
+    it works until it expires or is revoked, and never for a disabled person."""
+
+    __tablename__ = "staff_api_tokens"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    staff_id = Column(String(32), ForeignKey("staff.staff_id"), nullable=False, index=True)
+    name = Column(String(64), nullable=False)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    created_at = Column(UTCDateTime, nullable=False)
+    expires_at = Column(UTCDateTime)  # NULL only for the development demo tokens
+    last_used_at = Column(UTCDateTime)
+    revoked_at = Column(UTCDateTime)
 
 
 class IdempotencyRow(Base):

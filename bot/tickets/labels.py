@@ -77,6 +77,8 @@ RULE_LABELS: Dict[str, str] = {
     "no_outage_record": "未查到故障记录，需人工核实",
     "not_a_downgrade": "所选配置不低于当前配置",
     "downgrade_unavailable": "不支持降配退款",
+    "package_not_refundable": "资源包不可退订",
+    "prices_missing": "缺少按量价格，需人工核算",
 }
 
 KIND_LABELS: Dict[str, str] = {

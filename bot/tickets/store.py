@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.billing.models import QuotaUse
 from bot.clock import CUSTOMER_TZ, to_customer_time
 from bot.errors import NotFound
 from bot.money import to_money
@@ -144,19 +145,25 @@ class TicketStore:
                                 products: Optional[Sequence[str]]) -> int:
         """Instances the customer refunded under the no-reason window in calendar year `year`
         (Beijing time), for `products` (None: every product)."""
+        return sum(use.units for use in self.no_reason_uses(customer_id, year, products))
+
+    def no_reason_uses(self, customer_id: str, year: int, products: Optional[Sequence[str]]) -> List[QuotaUse]:
+        """The customer's no-reason refunds in calendar year `year` (Beijing time) for `products`
+        (None: every product), oldest first: which order of which product used how many units."""
         start = datetime(year, 1, 1, tzinfo=CUSTOMER_TZ)
         end = datetime(year + 1, 1, 1, tzinfo=CUSTOMER_TZ)
-        query = select(TicketRow.quote).where(
+        query = select(TicketRow.order_id, TicketRow.product_code, TicketRow.quote).where(
             TicketRow.customer_id == customer_id,
             TicketRow.rule.in_(NO_REASON_RULES),
             TicketRow.status.not_in(NOT_COUNTED_AGAINST_QUOTA),
             TicketRow.created_at >= start, TicketRow.created_at < end,
-        )
+        ).order_by(TicketRow.created_at)
         if products is not None:
             query = query.where(TicketRow.product_code.in_(list(products)))
         with self._sessions() as session:
             # Tickets filed before instances were counted hold no count: one instance each.
-            return sum(int(quote.get("no_reason_instances") or 1) for quote in session.scalars(query))
+            return [QuotaUse(order_id, product_code, int(quote.get("no_reason_instances") or 1))
+                    for order_id, product_code, quote in session.execute(query)]
 
     # --- changing ---------------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
     handoffs, workflow, uploads = services.handoffs, services.workflow, services.uploads
 
     @console.get("/api/queue")
-    @auth.required()
+    @auth.required(conversations=True)
     async def queue(request: Request, staff: Staff) -> response.HTTPResponse:
         return response.json(queue_payload(services))
 
@@ -53,7 +53,7 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
         return response.json({"ok": True})
 
     @console.get("/api/handoffs/<handoff_id:int>")
-    @auth.required()
+    @auth.required(conversations=True)
     async def detail(request: Request, staff: Staff, handoff_id: int) -> response.HTTPResponse:
         handoff = handoffs.get(handoff_id)
         if handoff is None:
@@ -61,7 +61,7 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
         return response.json(await conversation_detail(services, rasa, staff, handoff))
 
     @console.get("/uploads/<upload_id:int>")
-    @auth.required()
+    @auth.required(conversations=True)
     async def evidence_file(request: Request, staff: Staff, upload_id: int) -> response.HTTPResponse:
         """An evidence file, for staff only, as a download that the browser will not run."""
         upload = uploads.get(upload_id)
@@ -130,7 +130,7 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
         console.add_route(finish, f"/api/handoffs/<handoff_id:int>/{ending}", methods=["POST"], name=ending)
 
     @console.post("/api/handoffs/<handoff_id:int>/ticket")
-    @auth.required(csrf=True)
+    @auth.required(csrf=True, conversations=True)
     async def link_ticket(request: Request, staff: Staff, handoff_id: int) -> response.HTTPResponse:
         """Change which of the customer's tickets the conversation is about."""
         handoff = handoffs.get(handoff_id)

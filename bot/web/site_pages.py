@@ -10,8 +10,7 @@ from bot.security.login_sessions import LoginKind
 from bot.security.ratelimit import login_throttle
 from bot.security.tokens import SESSION_TTL, issue_chat_token, issue_session_token
 from bot.web import texts
-from bot.web.cookies import new_csrf_nonce
-from bot.web.customer_auth import CSRF_COOKIE, SESSION_COOKIE, CustomerAuth
+from bot.web.customer_auth import CustomerAuth
 from bot.wiring import Services
 
 # Clear-Site-Data value that empties the browser's storage for the site (the widget's chat history).
@@ -57,8 +56,7 @@ def add_site_routes(app: Sanic, auth: CustomerAuth, services: Services) -> None:
         if previous is not None:  # logging in over another login ends that one
             logins.end(previous.session_id)
         session_id = logins.start(LoginKind.CUSTOMER, customer_id, SESSION_TTL)
-        auth.set_cookie(resp, SESSION_COOKIE, issue_session_token(settings.jwt_secret, customer_id, session_id))
-        auth.set_cookie(resp, CSRF_COOKIE, new_csrf_nonce())
+        auth.start_login(resp, issue_session_token(settings.jwt_secret, customer_id, session_id))
         resp.headers["Clear-Site-Data"] = CLEAR_CHAT_HISTORY  # no earlier chat shows to this customer
         return resp
 
@@ -69,7 +67,7 @@ def add_site_routes(app: Sanic, auth: CustomerAuth, services: Services) -> None:
         login = auth.current_login(request)
         if login is not None and auth.csrf_ok(request):
             logins.end(login.session_id)
-            auth.set_cookie(resp, SESSION_COOKIE, "", max_age=0)
+            auth.forget_login(resp)
             # The widget keeps the conversation in the tab's storage: on a shared computer the
             # next person must not see it.
             resp.headers["Clear-Site-Data"] = CLEAR_CHAT_HISTORY
@@ -92,7 +90,7 @@ def add_site_routes(app: Sanic, auth: CustomerAuth, services: Services) -> None:
         if login is not None:
             socket_url += "/?token=" + issue_chat_token(settings.jwt_secret, login.subject, login.session_id)
         # A session cookie the server no longer honours: the login expired or ended elsewhere.
-        expired = login is None and bool(request.cookies.get(SESSION_COOKIE))
+        expired = login is None and auth.had_login(request)
         return auth.page(request, "chat.html", socket_url=socket_url, login_expired=expired,
                          message_delay=settings.widget_message_delay_ms,
                          support_hours=services.handoffs.support.current().describe())

@@ -2,24 +2,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 import uuid
 from typing import Any, Dict, Optional, Tuple
 
 import pytest
-from sqlalchemy import text
 
-from bot.settings import PROJECT_ROOT
-from bot.storage.database import make_engine, session_factory
-from bot.storage.migrations import migrate
-from bot.storage.seed import seed_demo
 from bot.tickets.store import NewTicket, TicketStore
-from harness.servers import free_port, wait_for
-from tests.conftest import NOW, POSTGRES_URL
+from tests.conftest import NOW, website
 
 REVIEWER, AGENT = "dev-token-r1", "dev-token-a1"
 
@@ -27,39 +18,8 @@ REVIEWER, AGENT = "dev-token-r1", "dev-token-a1"
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def site(request, tmp_path_factory):
     workdir = tmp_path_factory.mktemp(f"backoffice-{request.param}")
-    if request.param == "sqlite":
-        url = f"sqlite:///{workdir / 'bo.db'}"
-        cleanup = None
-    else:
-        schema = f"bo_{uuid.uuid4().hex[:10]}"
-        admin = make_engine(POSTGRES_URL)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-        cleanup = (admin, schema)
-    engine = make_engine(url)
-    migrate(engine)
-    sessions = session_factory(engine)
-    seed_demo(sessions)
-    port = free_port()
-    env = {**os.environ, "REFUND_DB_URL": url, "REFUND_WEB_PORT": str(port),
-           "PYTHONPATH": str(PROJECT_ROOT), "REFUND_UPLOAD_DIR": str(workdir / "uploads"),
-           "REFUND_LOGIN_FAILURES_PER_ACCOUNT": "3"}
-    log = workdir / "web.log"
-    process = subprocess.Popen([sys.executable, "-m", "bot.web"], cwd=PROJECT_ROOT, env=env,
-                               stdout=log.open("w"), stderr=subprocess.STDOUT)
-    try:
-        wait_for(f"http://127.0.0.1:{port}/health", process, log)
-        yield f"http://127.0.0.1:{port}", sessions
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        engine.dispose()
-        if cleanup:
-            admin, schema = cleanup
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+    with website(request.param, workdir, {"REFUND_LOGIN_FAILURES_PER_ACCOUNT": "3"}) as running:
+        yield running
 
 
 @pytest.fixture

@@ -159,3 +159,15 @@ def test_downgrade_and_sla_claim_for_an_order_in_the_database(tmp_path, monkeypa
     assert json.loads(capsys.readouterr().out)["rule"] == "downgrade"
     assert main(["--order", demo_order("sla_claim").order_id, "--sla-claim"]) == 0
     assert json.loads(capsys.readouterr().out)["rule"] == "sla_compensation"
+
+
+def test_the_order_file_says_which_orders_used_the_no_reason_quota(tmp_path, capsys):
+    path = tmp_path / "order.json"
+    uses = [{"order_id": "2026020100000007", "product_code": "ecs", "product_name": "云服务器 ECS"}]
+    path.write_text(json.dumps({**ORDER, "no_reason_uses": uses}), encoding="utf-8")
+    assert main(["--order-file", str(path), "--reason", "demand_change", "--at", "2026-03-06T10:00:00+08:00",
+                 "--policy", str(PROJECT_ROOT / "policies" / "huawei.yml")]) == 0
+    assert json.loads(capsys.readouterr().out)["rule"] == "no_reason_window"  # 1 of Huawei's 10 used
+    path.write_text(json.dumps({**ORDER, "no_reason_uses": uses, "no_reason_refunds_this_year": 2}), encoding="utf-8")
+    assert main(["--order-file", str(path), "--reason", "demand_change"]) == 2
+    assert "must equal the units of no_reason_uses" in capsys.readouterr().err

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from bot.billing.models import Order, OrderContext, Payment, ResourcePackage
+from bot.billing.models import Order, OrderContext, Payment, QuotaUse, ResourcePackage
 from bot.policy.config import load_policy, parse_policy
 from bot.policy.engine import quote_refund
 from bot.settings import PROJECT_ROOT
@@ -101,9 +101,54 @@ def test_package_used_up_has_nothing_left():
 
 def test_policy_without_the_unused_rule_charges_an_untouched_package_nothing_but_fees():
     q = quote_refund(ctx(PACKAGE, quota_used=1), "demand_change", ACTIVATED + timedelta(days=6),
-                     load_policy(PROJECT_ROOT / "policies" / "huawei.yml"))
+                     policy_with(resource_packages__unused_full_refund_days=None))
     assert q.rule == "standard"
     assert next(line.amount for line in q.lines if line.code == "consumed") == D("0.00")
+
+
+def test_huawei_refuses_packages_except_backup_and_data_warehouse_ones():
+    huawei = load_policy(PROJECT_ROOT / "policies" / "huawei.yml")
+    q = quote_refund(ctx(PACKAGE, quota_used=1), "demand_change", ACTIVATED + timedelta(days=6), huawei)
+    assert (q.eligible, q.rule, q.rule_label) == (False, "package_not_refundable", "资源包不支持退订")
+    backup = replace(PACKAGE, product_code="cbr")
+    assert quote_refund(ctx(backup, quota_used=1), "demand_change", ACTIVATED + timedelta(days=6), huawei).rule == "standard"
+
+
+def test_alibaba_refunds_an_untouched_package_for_30_days_and_a_product_with_its_own_5():
+    day_30 = ACTIVATED + timedelta(days=30)
+    assert quote_refund(ctx(PACKAGE, quota_used=1), "demand_change", day_30, ALIBABA).rule == "unused_package"
+    after = quote_refund(ctx(PACKAGE, quota_used=1), "demand_change", day_30 + timedelta(seconds=1), ALIBABA)
+    assert after.rule == "standard"
+    mps = replace(PACKAGE, product_code="mps")
+    assert quote_refund(ctx(mps, quota_used=1), "demand_change", ACTIVATED + timedelta(days=5), ALIBABA).rule == "unused_package"
+    assert quote_refund(ctx(mps, quota_used=1), "demand_change", ACTIVATED + timedelta(days=6), ALIBABA).rule == "standard"
+
+
+def test_an_untouched_package_inside_the_window_does_not_use_a_no_reason_refund():
+    q = quote_refund(ctx(PACKAGE), "demand_change", ACTIVATED + timedelta(days=1), POLICY)
+    assert (q.rule, q.no_reason_instances) == ("unused_package", 0)
+    used = replace(PACKAGE, package=ResourcePackage(D("1024"), D("1"), "GB"))
+    q = quote_refund(ctx(used), "demand_change", ACTIVATED + timedelta(days=1), POLICY)
+    assert (q.rule, q.no_reason_instances) == ("no_reason_window", 1)
+
+
+def test_an_expired_package_is_not_refunded_as_unused():
+    short = replace(PACKAGE, expires_at=ACTIVATED + timedelta(days=3))
+    assert quote_refund(ctx(short, quota_used=1), "demand_change", ACTIVATED + timedelta(days=4), POLICY).rule == "expired"
+
+
+def test_the_quota_shared_with_servers_says_which_order_used_it():
+    shared = policy_with(no_reason_window__quota={"per_calendar_year": 1, "scope": "product",
+                                                  "shared_by": [["ecs", "cdn"]]})
+    used = replace(PACKAGE, package=ResourcePackage(D("1024"), D("1"), "GB"))
+    server = QuotaUse("2026020100000007", "ecs", 1, "云服务器 ECS（2核4G）")
+    q = quote_refund(OrderContext(used, no_reason_refunds_this_year=1, no_reason_uses=(server,)), "demand_change",
+                     ACTIVATED + timedelta(days=1), shared)
+    assert q.rule == "standard"
+    assert "与其他产品共用，已由订单 2026020100000007（云服务器 ECS（2核4G））使用" in q.explanation
+    alone = quote_refund(OrderContext(used, no_reason_refunds_this_year=1, no_reason_uses=(server,)),
+                         "demand_change", ACTIVATED + timedelta(days=1), POLICY)
+    assert "已由" not in alone.explanation  # the product's own quota: nothing to explain
 
 
 # --- use charged at the original price --------------------------------------------------------

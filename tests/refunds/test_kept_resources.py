@@ -95,7 +95,10 @@ def test_the_no_reason_quota_counts_instances(service, seeded):
     alibaba = RefundService(SqlBillingAdapter(seeded), store, load_policy(PROJECT_ROOT / "policies" / "alibaba.yml"),
                             clock=lambda: NOW)
     rds = demo_order("duplicate")  # an RDS order: shares the quota the ECS refund used
-    assert alibaba._context(SqlBillingAdapter(seeded).get_order("c1001", rds.order_id)).no_reason_refunds_this_year == 1
+    shared = alibaba._context(SqlBillingAdapter(seeded).get_order("c1001", rds.order_id))
+    assert shared.no_reason_refunds_this_year == 1
+    assert [(u.order_id, u.product_code, u.units) for u in shared.no_reason_uses] == [(order_id, "ecs", 1)]
+    assert shared.no_reason_uses[0].product_name.startswith("云服务器")  # named from billing for the customer
 
 
 def add_change(seeded, order_id: str, order_type: str, cash: str, starts_at_expiry: bool) -> None:
@@ -144,3 +147,27 @@ def test_other_customers_cannot_file_on_these_orders(service, key):
         service.file_sla_claim("c1001", demo_order(key).order_id)
     with pytest.raises(LookupError):
         service.file_downgrade("c1001", demo_order(key).order_id, "ecs.1c2g")
+
+
+def test_on_the_last_day_a_huawei_downgrade_and_unsubscription_go_ahead_with_nothing_back(seeded):
+    from bot.policy.config import load_policy
+    from bot.refunds import change_replies, replies
+    from bot.refunds.service import RefundService
+    from bot.settings import PROJECT_ROOT
+    from bot.tickets.store import TicketStore
+
+    big = SqlBillingAdapter(seeded).get_order("c1004", BIG.order_id)
+    last_day = big.expires_at - timedelta(hours=2)
+    huawei = RefundService(SqlBillingAdapter(seeded), TicketStore(seeded),
+                           load_policy(PROJECT_ROOT / "policies" / "huawei.yml"), clock=lambda: last_day)
+    quote = huawei.quote_downgrade("c1004", BIG.order_id, "ecs.2c4g")
+    assert (quote.eligible, quote.rule, quote.refund) == (True, "downgrade", Decimal("0.00"))
+    refund = huawei.quote("c1004", BIG.order_id, "demand_change")
+    assert (refund.eligible, refund.rule, refund.refund) == (True, "standard", Decimal("0.00"))
+    assert "确认提交退订申请吗？（按规则不退款）" in replies.quote_question(refund)
+    filing = huawei.file_downgrade("c1004", BIG.order_id, "ecs.2c4g")
+    assert filing.ticket.quoted_amount == 0 and not filing.ticket.manual_review
+    assert "按规则不退款" in change_replies.change_filed(filing.ticket)
+    workflow = TicketWorkflow(TicketStore(seeded), huawei.policy, clock=lambda: last_day)
+    workflow.take(filing.ticket.ticket_id, "r1")
+    assert workflow.approve(filing.ticket.ticket_id, "r1").final_amount == 0
