@@ -8,7 +8,13 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: setup train migrate db web run shell staff test lint typecheck bench validate nlu-report quote retention clean
+.PHONY: setup train migrate db web run shell staff test lint typecheck bench conversations validate nlu-report quote retention clean
+
+# REFUND_ENV has no default in the code: the developer's commands below say development (unless
+# it is set), while db, web, quote, migrate, staff and retention, which an operator may run
+# against a real database, need it set explicitly (REFUND_ENV=production on a deployment).
+DEVELOPER_TARGETS := run test train validate shell bench conversations nlu-report lint typecheck
+$(DEVELOPER_TARGETS): export REFUND_ENV ?= development
 
 setup: $(VENV)/.installed web/node_modules/.installed
 
@@ -62,6 +68,11 @@ typecheck: setup
 # Quality, speed and size figures in results/ (several minutes; BENCH_ARGS=--quick for a short run).
 bench: setup train
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+# The customer conversation set through the real servers: success share per journey and overall,
+# each failure's first failing turn (part of `make bench`). Example: make conversations JOURNEY=downgrade,sla_claim
+conversations: setup train
+	$(PY) -m bench.conversations $(if $(JOURNEY),--journey $(JOURNEY)) $(if $(ID),--id $(ID))
 
 nlu-report: setup train
 	$(PY) scripts/nlu_report.py "$$(cat var/current-model)"

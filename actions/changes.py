@@ -13,9 +13,11 @@ from actions.identity import customer_id
 from bot.billing.models import Order
 from bot.errors import NotFound
 from bot.policy.config import Policy
+from bot.policy.quote import Quote
 from bot.refunds import change_replies as texts
-from bot.refunds import replies
-from bot.refunds.service import RefundService
+from bot.refunds import replies, ticket_replies
+from bot.refunds.service import QuoteChanged, RefundService, quote_fingerprint
+from bot.tickets.ledger import LedgerRefused
 from bot.vocabulary import TicketKind
 from bot.wiring import services
 
@@ -57,11 +59,17 @@ def _has_outage(service: RefundService, cid: str, order: Order) -> bool:
     return quote is not None and quote.rule != "no_outage_record"
 
 
-def _already_open(dispatcher: CollectingDispatcher, service: RefundService, cid: str, order: Order) -> bool:
+def _already_taken(dispatcher: CollectingDispatcher, service: RefundService, cid: str, order: Order,
+                   kind: TicketKind) -> bool:
+    """Say so if the order has a ticket in progress, or one that settled it (a full refund)."""
     ticket = service.open_ticket(cid, order.order_id)
     if ticket is not None:
         dispatcher.utter_message(text=replies.ticket_already_open(ticket))
-    return ticket is not None
+        return True
+    given = service.given_back(cid, order.order_id, kind.value, "")
+    if given is not None:
+        dispatcher.utter_message(text=ticket_replies.already_given_back(given))
+    return given is not None
 
 
 class _KeepingAction(Action, ABC):
@@ -113,7 +121,7 @@ class ActionDowngrade(_KeepingAction):
                 message = texts.WHICH_TO_DOWNGRADE if candidates else texts.NO_DOWNGRADE_ORDERS
                 dispatcher.utter_message(text=message, buttons=texts.order_buttons(candidates, "request_downgrade"))
                 return CLEARED
-        if _already_open(dispatcher, service, cid, order):
+        if _already_taken(dispatcher, service, cid, order, TicketKind.DOWNGRADE):
             return CLEARED
         options = service.downgrade_options(cid, order.order_id)
         if not options:
@@ -124,7 +132,8 @@ class ActionDowngrade(_KeepingAction):
             current = texts.size_of(order.spec_name)
             typed = entities.get("spec_code") or next((c for c in clues if c != current), None)
             lead = texts.SPEC_NOT_OFFERED.format(typed=texts.size_label(typed)) + "\n" if typed else ""
-            dispatcher.utter_message(text=lead + texts.which_spec(order), buttons=texts.spec_buttons(order, options))
+            dispatcher.utter_message(text=lead + texts.which_spec(order, service.policy),
+                                     buttons=texts.spec_buttons(order, options))
             return [SlotSet("order_id", order.order_id), *CLEARED]
         quote = service.quote_downgrade(cid, order.order_id, spec.spec_code)
         if quote is None or not quote.eligible:
@@ -133,7 +142,7 @@ class ActionDowngrade(_KeepingAction):
             return [SlotSet("order_id", order.order_id), *CLEARED]
         dispatcher.utter_message(text=f"{quote.explanation}\n\n{texts.DOWNGRADE_CONFIRM}", buttons=texts.CONFIRM_BUTTONS)
         return [SlotSet("order_id", order.order_id),
-                SlotSet("pending_change", f"{TicketKind.DOWNGRADE.value}:{order.order_id}:{spec.spec_code}")]
+                _pending(TicketKind.DOWNGRADE, order.order_id, quote, spec.spec_code)]
 
 
 class ActionSlaClaim(_KeepingAction):
@@ -155,20 +164,28 @@ class ActionSlaClaim(_KeepingAction):
             # Orders with a ticket in progress are not offered (refundable_orders leaves them out).
             running = [o for o in service.refundable_orders(cid) if o.instance_id]
             with_outage = [o for o in running if _has_outage(service, cid, o)]
+            claimed = [t for t in (service.claimed(cid, o.order_id) for o in running) if t is not None]
+            if not with_outage and len(claimed) == 1:  # 「补偿的代金券发了没？」: where that claim stands
+                dispatcher.utter_message(text=ticket_replies.already_given_back(claimed[0], outage=True))
+                return [SlotSet("current_ticket", claimed[0].ticket_id), *CLEARED]
             order = _single(with_outage) or _context_order(tracker, running) or _single(running)
             if order is None:
                 ordered = with_outage + [o for o in running if o not in with_outage]
                 message = texts.WHICH_OUTAGE_ORDER if ordered else texts.NO_SERVICE_ORDERS
                 dispatcher.utter_message(text=message, buttons=texts.order_buttons(ordered, "claim_compensation"))
                 return [SlotSet("pending_change", None), *note]
-        if _already_open(dispatcher, service, cid, order):
+        if _already_taken(dispatcher, service, cid, order, TicketKind.SLA_CLAIM):
             return CLEARED
         quote = service.quote_sla_claim(cid, order.order_id)
-        pending = SlotSet("pending_change", f"{TicketKind.SLA_CLAIM.value}:{order.order_id}")
+        pending = _pending(TicketKind.SLA_CLAIM, order.order_id, quote) if quote is not None else CLEARED[0]
         about = SlotSet("order_id", order.order_id)
         if quote is not None and quote.eligible:
             dispatcher.utter_message(text=f"{quote.explanation}\n\n{texts.SLA_CONFIRM}", buttons=texts.CONFIRM_BUTTONS)
             return [about, pending, *note]
+        compensated = service.claimed(cid, order.order_id)
+        if compensated is not None:  # that outage was compensated already: no second claim
+            dispatcher.utter_message(text=ticket_replies.already_given_back(compensated, outage=True))
+            return [about, SlotSet("current_ticket", compensated.ticket_id), *CLEARED]
         if quote is not None and quote.rule == "no_outage_record":
             dispatcher.utter_message(text=texts.sla_not_due(quote, order, service.policy),
                                      buttons=texts.STILL_CLAIM_BUTTONS)
@@ -191,22 +208,48 @@ class ActionConfirmChange(Action):
         if cid is None or not pending:
             dispatcher.utter_message(text=texts.NOTHING_PENDING)
             return CLEARED
-        kind, order_id, *rest = str(pending).split(":")
+        kind, order_id, spec, shown = (str(pending).split(":") + ["", "", ""])[:4]
         service = services().refunds
         try:
-            if kind == TicketKind.DOWNGRADE.value and rest:
-                filing = service.file_downgrade(cid, order_id, rest[0], conversation_id=tracker.sender_id)
+            if kind == TicketKind.DOWNGRADE.value and spec:
+                filing = service.file_downgrade(cid, order_id, spec, conversation_id=tracker.sender_id, confirmed=shown)
             else:
                 filing = service.file_sla_claim(cid, order_id, tracker.get_slot("change_note") or "",
-                                                conversation_id=tracker.sender_id)
+                                                conversation_id=tracker.sender_id, confirmed=shown)
+        except QuoteChanged as changed:  # not what was shown: show what it is now, ask again
+            return _ask_again(dispatcher, TicketKind(kind) if kind in TicketKind.values() else TicketKind.SLA_CLAIM,
+                              order_id, spec, changed.quote)
         except NotFound:
             dispatcher.utter_message(text=texts.CHANGED_SINCE_QUOTE)
+            return CLEARED
+        except LedgerRefused as refused:  # the order or the outage gave it already: where that stands
+            given = service.ticket(cid, refused.reference) if refused.reference else None
+            dispatcher.utter_message(text=ticket_replies.already_given_back(given, outage=kind == TicketKind.SLA_CLAIM)
+                                     if given is not None else str(refused))
             return CLEARED
         if filing.created:
             dispatcher.utter_message(text=texts.change_filed(filing.ticket))
         else:
             dispatcher.utter_message(text=replies.ticket_already_open(filing.ticket))
         return [*CLEARED, SlotSet("current_ticket", filing.ticket.ticket_id)]
+
+
+def _pending(kind: TicketKind, order_id: str, quote: Quote, spec_code: str = "") -> Dict[Text, Any]:
+    """The change awaiting the customer's yes, bound to the quote just shown."""
+    return SlotSet("pending_change", f"{kind.value}:{order_id}:{spec_code}:{quote_fingerprint(kind.value, quote)}")
+
+
+def _ask_again(dispatcher: CollectingDispatcher, kind: TicketKind, order_id: str, spec_code: str,
+               quote: Quote) -> List[Dict[Text, Any]]:
+    """The quote changed between showing and confirming: nothing filed; the new one, asked again."""
+    fileable = quote.eligible or (kind == TicketKind.SLA_CLAIM and quote.rule == "no_outage_record")
+    if not fileable:
+        dispatcher.utter_message(text=f"{texts.QUOTE_CHANGED}\n{quote.explanation}", buttons=texts.HUMAN_BUTTONS)
+        return CLEARED
+    confirm = texts.DOWNGRADE_CONFIRM if kind == TicketKind.DOWNGRADE else texts.SLA_CONFIRM
+    dispatcher.utter_message(text=f"{texts.QUOTE_CHANGED}\n{quote.explanation}\n\n{confirm}",
+                             buttons=texts.CONFIRM_BUTTONS)
+    return [_pending(kind, order_id, quote, spec_code)]
 
 
 class ActionDeclineChange(Action):

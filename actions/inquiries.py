@@ -14,6 +14,7 @@ from actions.identity import customer_id
 from bot.errors import NotFound
 from bot.policy.explain import deduction_section
 from bot.refunds import replies, ticket_replies
+from bot.refunds.order_reference import OrderClues, resolve_order_reference
 from bot.tickets.lifecycle import IllegalTransition
 from bot.tickets.models import Ticket
 from bot.wiring import services
@@ -26,6 +27,24 @@ def _mentioned_ticket_id(tracker: Tracker) -> Optional[str]:
         if entity["entity"] == "ticket_id":
             return str(entity["value"]).upper()
     return None
+
+
+def _ticket_of_named_order(tracker: Tracker, cid: str) -> Optional[Ticket]:
+    """The newest ticket of the order the message names — by its id, or in words when exactly
+    one of the customer's orders with tickets fits them — else None."""
+    service = services().refunds
+    tickets = service.tickets_for(cid)  # newest first
+    entities = tracker.latest_message.get("entities", [])
+    named = {str(e.get("value")) for e in entities if e.get("entity") == "order_id"}
+    if not named:
+        clues = OrderClues.from_entities(entities)
+        ticketed = {t.order_id for t in tickets}
+        reference = resolve_order_reference(clues, [o for o in service.orders_in_question(cid)
+                                                    if o.order_id in ticketed])
+        if clues.ordinal is not None or len(reference.orders) != 1:
+            return None
+        named = {reference.orders[0].order_id}
+    return next((t for t in tickets if t.order_id in named), None)
 
 
 class _TicketAction(Action, ABC):
@@ -46,6 +65,9 @@ class _TicketAction(Action, ABC):
                 dispatcher.utter_message(text=ticket_replies.NOT_FOUND)
                 return []
             return self._about(ticket, self.answer_one(dispatcher, tracker, ticket))
+        named = _ticket_of_named_order(tracker, cid)  # 「那台2核4G退了没」: that order's ticket
+        if named is not None:
+            return self._about(named, self.answer_one(dispatcher, tracker, named))
         current = tracker.get_slot("current_ticket")
         ticket = services().refunds.ticket(cid, current) if current else None
         if ticket is not None and self.fits_context(ticket):

@@ -21,14 +21,16 @@ from bot.errors import NotFound
 from bot.nlu.form_answers import NOT_A_DESCRIPTION, SMALL_TALK, is_only_a_time, looks_like_time
 from bot.nlu.normalize import normalize_text
 from bot.nlu.reasons import find_reason
-from bot.refunds import replies
+from bot.refunds import replies, ticket_replies
 from bot.refunds.order_reference import OrderClues, resolve_order_reference
-from bot.vocabulary import RefundReason
+from bot.refunds.service import QuoteChanged, quote_fingerprint
+from bot.tickets.ledger import LedgerRefused
+from bot.vocabulary import RefundReason, TicketKind
 from bot.wiring import services
 
 FORM_SLOTS = ("order_id", "order_candidates", "instance_id", "refund_reason", "incident_time", "incident_instance",
               "incident_description", "evidence_links", "duplicate_confirmed", "refund_confirmed",
-              "refund_blocked")
+              "refund_blocked", "shown_quote")
 logger = logging.getLogger(__name__)
 SERVICE_ISSUE_SLOTS = ["incident_time", "incident_instance", "incident_description", "evidence_links"]
 # Refusals that do not depend on the reason: say so as soon as the order is known.
@@ -67,7 +69,10 @@ def _accept_order(dispatcher: CollectingDispatcher, cid: str, order: Order) -> D
     precheck = services().refunds.precheck(cid, order)
     if precheck.open_ticket is not None:
         dispatcher.utter_message(text=replies.ticket_already_open(precheck.open_ticket))
-        return {"order_id": order.order_id, "refund_blocked": True}
+        return {"order_id": order.order_id, "refund_blocked": True, "current_ticket": precheck.open_ticket.ticket_id}
+    if precheck.settled_by is not None:  # asked again about a refunded order: where that one stands
+        dispatcher.utter_message(text=ticket_replies.already_given_back(precheck.settled_by))
+        return {"order_id": order.order_id, "refund_blocked": True, "current_ticket": precheck.settled_by.ticket_id}
     if precheck.refusal is not None:
         dispatcher.utter_message(text=precheck.refusal.explanation)
         return {"order_id": order.order_id, "refund_blocked": True}
@@ -91,9 +96,16 @@ def _several_orders(dispatcher: CollectingDispatcher, cid: str, typed_ids: List[
 def _order_in_words(dispatcher: CollectingDispatcher, cid: str, tracker: Tracker) -> Dict[Text, Any]:
     """「8核16G那台」「第一个」「续费的那个」: match the clues the NLU found against the orders the
     customer was offered."""
-    offered = services().refunds.refundable_orders(cid)[:10]
+    service = services().refunds
+    offered = service.refundable_orders(cid)[:10]
     clues = OrderClues.from_entities(tracker.latest_message.get("entities", []))
     reference = resolve_order_reference(clues, offered)
+    if reference.understood and not reference.orders and clues.ordinal is None:
+        # Not among those offered: an order being (or already) refunded, asked about again.
+        asked_again = [o for o in service.orders_in_question(cid) if o not in offered]
+        again = resolve_order_reference(clues, asked_again)
+        if len(again.orders) == 1:
+            return _accept_order(dispatcher, cid, again.orders[0])
     if not reference.understood:
         dispatcher.utter_message(text=replies.ORDER_NOT_RECOGNISED)
         return {"order_id": None}
@@ -170,6 +182,10 @@ class ValidateRefundForm(FormValidationAction):
             dispatcher.utter_message(text=replies.REASON_NOT_UNDERSTOOD)
             return {"refund_reason": None}
         cid, order_id = customer_id(tracker), tracker.get_slot("order_id")
+        given = services().refunds.given_back(cid, order_id, "refund", reason) if cid and order_id else None
+        if given is not None:  # e.g. the duplicate charge was refunded already
+            dispatcher.utter_message(text=ticket_replies.already_given_back(given))
+            return {"refund_reason": reason, "refund_blocked": True, "current_ticket": given.ticket_id}
         if cid and order_id:
             quote = services().refunds.quote(cid, order_id, reason)
             if quote is not None and not quote.eligible and "manual_review" not in quote.alternatives:
@@ -314,7 +330,8 @@ class ActionAskRefundConfirmed(Action):
             return []
         buttons = replies.CONFIRM_BUTTONS if quote.eligible else replies.MANUAL_REVIEW_BUTTONS
         dispatcher.utter_message(text=replies.quote_question(quote), buttons=buttons)
-        return []
+        # What the customer now confirms: filing files this very quote or nothing.
+        return [SlotSet("shown_quote", quote_fingerprint(TicketKind.REFUND, quote))]
 
 
 class ActionSubmitRefund(Action):
@@ -337,6 +354,15 @@ class ActionSubmitRefund(Action):
                 dispatcher.utter_message(text=replies.FILING_FAILED)
                 # Keep everything collected and ask for the confirmation again.
                 return [SlotSet("refund_confirmed", None), FollowupAction("refund_form")]
+            except QuoteChanged:
+                # Confirmed something not shown (another order typed at the confirmation, or
+                # billing moved): nothing filed; show the quote as it is now and ask again.
+                dispatcher.utter_message(text=replies.QUOTE_CHANGED)
+                return [SlotSet("refund_confirmed", None), FollowupAction("refund_form")]
+            except LedgerRefused as refused:
+                # Something else took the money meanwhile: nothing filed, say where that stands.
+                dispatcher.utter_message(text=self._refusal(tracker, cid, refused))
+                return clear_form_events()
             except NotFound:
                 # The order is not (or no longer) this customer's: file nothing, say so plainly.
                 logger.warning("refused to file for an order the customer does not own",
@@ -347,6 +373,11 @@ class ActionSubmitRefund(Action):
         else:
             dispatcher.utter_message(text=replies.NOT_FILED)
         return clear_form_events()
+
+    @staticmethod
+    def _refusal(tracker: Tracker, cid: str, refused: LedgerRefused) -> str:
+        ticket = services().refunds.ticket(cid, refused.reference) if refused.reference else None
+        return ticket_replies.already_given_back(ticket) if ticket is not None else str(refused)
 
     @staticmethod
     def _file(dispatcher: CollectingDispatcher, tracker: Tracker, cid: str, order_id: str,
@@ -362,7 +393,9 @@ class ActionSubmitRefund(Action):
         service = services().refunds
         if reason == "duplicate_payment":
             evidence += [("transaction", p.txn_id) for p in service.duplicate_payments(cid, order_id)]
-        filing = service.file(cid, order_id, reason, details, evidence, conversation_id=tracker.sender_id)
+        # The fingerprint of the quote shown for this confirmation ("" if none was: nothing to file).
+        filing = service.file(cid, order_id, reason, details, evidence, conversation_id=tracker.sender_id,
+                              confirmed=tracker.get_slot("shown_quote") or "")
         # A retried submit in the same conversation finds the ticket it filed: answer the same way.
         same_conversation = filing.ticket.conversation_id == tracker.sender_id
         about = [SlotSet("current_ticket", filing.ticket.ticket_id)]  # what follow-ups refer to

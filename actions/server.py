@@ -87,6 +87,15 @@ def build_app(action_token: Optional[str] = None) -> Sanic:
             metrics.FALLBACKS.inc()
         current_conversation.reset(request.ctx.log_token)
 
+    @app.exception(Exception)
+    async def failed(request: Request, exception: Exception) -> response.HTTPResponse:
+        """An action that raised: logged here (masked, with the conversation id) and answered
+        with the kind of error only. rasa-sdk's own handler answers with the whole request —
+        the conversation and its identity claims — which Rasa would then log."""
+        logging.getLogger(__name__).error("action %s failed", getattr(request.ctx, "action", "unknown"),
+                                          exc_info=exception)
+        return response.json({"error": f"the action failed ({type(exception).__name__})"}, status=500)
+
     @app.get("/ready")
     async def ready(_: Request) -> response.HTTPResponse:
         """Readiness: the database answers with a current schema."""

@@ -45,41 +45,27 @@ def train_nlu(name: str, config: Path, out: Path) -> Dict[str, Any]:
     return {"train_s": time.perf_counter() - started, "model": str(out / f"{name.split()[0]}.tar.gz")}
 
 
-async def parse_many(agent, texts: List[str]) -> List[Dict[str, Any]]:
-    return [await agent.parse_message(t) for t in texts]
-
-
 def evaluate_model(model: str) -> Dict[str, Any]:
     from rasa.core.agent import Agent
 
     started = time.perf_counter()
     agent = Agent.load(model)
     load_s = time.perf_counter() - started
-    examples = nlu_eval.heldout_examples()
     timings: List[float] = []
-
-    async def timed(texts):
-        out = []
-        for text in texts:
-            t0 = time.perf_counter()
-            out.append(await agent.parse_message(text))
-            timings.append(time.perf_counter() - t0)
-        return out
-
-    heldout = nlu_eval.heldout_metrics(examples, asyncio.run(timed([t for t, _, _ in examples])))
-    external = {}
-    for name, rows in nlu_eval.external_sets().items():
-        external[name] = nlu_eval.external_metrics(name, rows, asyncio.run(parse_many(agent, [t for t, _ in rows])))
+    measured = nlu_eval.evaluate_agent(agent, timings)
     timings.sort()
     return {"load_s": load_s, "parse_p50_ms": timings[len(timings) // 2] * 1000,
-            "parse_p95_ms": timings[int(len(timings) * 0.95)] * 1000, "heldout": heldout, "external": external,
+            "parse_p95_ms": timings[int(len(timings) * 0.95)] * 1000, **measured,
             "size_mb": Path(model).stat().st_size / 1e6}
 
 
 def dialogue_and_load(levels: List[int]) -> Dict[str, Any]:
+    from bench.conversations import report_lines, run_set, summarise
     from bot.storage.database import make_engine, session_factory
     from bot.storage.migrations import migrate
     from bot.storage.seed import seed_demo
+    from harness.conversation_set import load_set
+    from harness.customer_chat import STACK_OVERRIDES
     from harness.scenarios import play_all
     from harness.servers import chat_token, start_stack
 
@@ -89,7 +75,7 @@ def dialogue_and_load(levels: List[int]) -> Dict[str, Any]:
     migrate(engine)
     sessions = session_factory(engine)
     seed_demo(sessions)
-    stack = start_stack(workdir, sessions, db_url)
+    stack = start_stack(workdir, sessions, db_url, STACK_OVERRIDES)
     try:
         out = workdir / "rasa-test"
         subprocess.run([RASA, "test", "core", "--model", stack.model, "--stories", "tests/conversations",
@@ -99,12 +85,14 @@ def dialogue_and_load(levels: List[int]) -> Dict[str, Any]:
         outcomes = play_all(stack)
         scenarios = {"total": len(outcomes), "succeeded": sum(o.ok for o in outcomes),
                      "failed": [{"name": o.name, "problems": o.problems} for o in outcomes if not o.ok]}
+        conversations = summarise(run_set(stack, load_set(complete=False)))
+        print("\n".join(report_lines(conversations, failures=False)), flush=True)
         load = run_levels(stack.rasa_url, lambda customer: chat_token(stack.sessions, customer), levels)
         memory = {name: peak_rss_mb(p.pid) for name, p in stack.processes.by_name.items()}
     finally:
         stack.stop()
-    return {"stories": report.get("conversation_accuracy", {}), "scenarios": scenarios, "load": load,
-            "peak_memory_mb": memory}
+    return {"stories": report.get("conversation_accuracy", {}), "scenarios": scenarios,
+            "conversations": conversations, "load": load, "peak_memory_mb": memory}
 
 
 def refund_load(instances: int, customers: int, seconds: float) -> Dict[str, Any]:
@@ -152,6 +140,9 @@ def main() -> None:
         print(f"training and evaluating {name} ...", flush=True)
         trained = train_nlu(name, config, models)
         results["pipelines"][name] = {**trained, **evaluate_model(trained["model"])}
+        if "chosen" in name:
+            print("cross-validation of the chosen pipeline (five more models) ...", flush=True)
+            results["pipelines"][name]["cv"] = nlu_eval.cross_validation(config)
     print("dialogue tests and load through the socket channel ...", flush=True)
     results["system"] = dialogue_and_load([1, 10] if args.quick else [1, 10, 50])
     print("CPU per message, capacity and growth with the conversation (one of each service) ...", flush=True)

@@ -1,15 +1,18 @@
 """Configuration from the environment, with development defaults (12-factor).
 
-Development defaults for secrets are public and used only with REFUND_ENV=development:
-`test` and `production` must set every secret explicitly, and production refuses the
-development values, the `.env.example` placeholders (CHANGE_ME…) and short secrets.
+REFUND_ENV must be set (`make run` and the tests set `development`; the deployment files
+`production`): an unset one never silently means development. Development defaults for secrets
+are public and used only with REFUND_ENV=development: `test` and `production` must set every
+secret explicitly, the three secrets must differ from each other, and production refuses every
+published development or test value (in any of the three variables), the `.env.example`
+placeholders (CHANGE_ME…) and short secrets.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional, TypeVar
+from typing import Callable, Dict, Optional, TypeVar
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEV_SECRET = "dev-secret-change-me-0123456789abcdef"
@@ -20,6 +23,12 @@ T = TypeVar("T", int, float)
 # Secret -> (development default, shortest length production accepts).
 SECRETS = {"REFUND_JWT_SECRET": (DEV_SECRET, 32), "REFUND_RASA_TOKEN": (DEV_RASA_TOKEN, 16),
            "REFUND_ACTION_TOKEN": (DEV_ACTION_TOKEN, 16)}
+# Every secret value ever published with the project (the development defaults, and the fixed
+# values the test harness used before it drew fresh ones per run): production refuses each in
+# every secret variable, so one swapped between variables is refused too.
+PUBLISHED_SECRETS = frozenset({DEV_SECRET, DEV_RASA_TOKEN, DEV_ACTION_TOKEN, "e2e-test-token-0123456789",
+                               "e2e-test-secret-0123456789abcdef0123", "e2e-action-token-0123456789"})
+ENVIRONMENTS = ("development", "test", "production")
 
 
 class SettingsError(ValueError):
@@ -127,9 +136,23 @@ def _secret(name: str, environment: str) -> str:
         if environment == "development":
             return default
         raise SettingsError(f"{name} must be set when REFUND_ENV={environment}")
-    if environment == "production" and (raw == default or len(raw) < min_length):
-        raise SettingsError(f"{name} must be set to a private value of {min_length}+ characters")
+    if environment == "production" and (raw in PUBLISHED_SECRETS or len(raw) < min_length):
+        raise SettingsError(f"{name} must be set to a private value of {min_length}+ characters "
+                            "(not a development or test value)")
     return raw
+
+
+def _secrets(environment: str) -> Dict[str, str]:
+    """The three secrets, checked one by one and then against each other: outside development
+    each must be its own value (one leaked secret must not give away the others)."""
+    values = {name: _secret(name, environment) for name in SECRETS}
+    if environment != "development":
+        names = sorted(values)
+        for index, name in enumerate(names):
+            for other in names[index + 1:]:
+                if values[name] == values[other]:
+                    raise SettingsError(f"{name} and {other} must be different values")
+    return values
 
 
 def _refuse_placeholders(environment: str) -> None:
@@ -142,9 +165,14 @@ def _refuse_placeholders(environment: str) -> None:
 
 
 def current_environment() -> str:
-    """REFUND_ENV alone (development, test or production), for code that needs no secrets."""
-    environment = os.environ.get("REFUND_ENV", "development")
-    if environment not in ("development", "production", "test"):
+    """REFUND_ENV alone (development, test or production), for code that needs no secrets.
+    It has no default: a service started without it would otherwise run with the public
+    development secrets."""
+    environment = os.environ.get("REFUND_ENV")
+    if environment is None:
+        raise SettingsError("REFUND_ENV must be set: production for a deployment (the deployment files set it), "
+                            "development on a developer's machine (make run and the tests set it)")
+    if environment not in ENVIRONMENTS:
         raise SettingsError("REFUND_ENV must be development, test or production")
     return environment
 
@@ -154,15 +182,16 @@ def load_settings() -> Settings:
     environment = current_environment()
     _refuse_placeholders(environment)
     default_db = f"sqlite:///{PROJECT_ROOT / 'var' / 'refund.db'}"
+    secrets = _secrets(environment)
     settings = Settings(
         environment=environment,
         database_url=os.environ.get("REFUND_DB_URL", default_db),
         policy_file=Path(os.environ.get("REFUND_POLICY_FILE", PROJECT_ROOT / "policies" / "default.yml")),
         demo_customer_id=os.environ.get("REFUND_DEMO_CUSTOMER", "c1001"),
-        jwt_secret=_secret("REFUND_JWT_SECRET", environment),
+        jwt_secret=secrets["REFUND_JWT_SECRET"],
         rasa_url=os.environ.get("REFUND_RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
-        rasa_token=_secret("REFUND_RASA_TOKEN", environment),
-        action_token=_secret("REFUND_ACTION_TOKEN", environment),
+        rasa_token=secrets["REFUND_RASA_TOKEN"],
+        action_token=secrets["REFUND_ACTION_TOKEN"],
         public_rasa_url=os.environ.get("REFUND_PUBLIC_RASA_URL",
                                        os.environ.get("REFUND_RASA_URL", "http://127.0.0.1:5005")).rstrip("/"),
         site_url=os.environ.get("REFUND_SITE_URL", "http://127.0.0.1:8000").rstrip("/"),

@@ -50,10 +50,51 @@ class TicketKind(Vocabulary):
     SLA_CLAIM = "sla_claim"
 
 
+class QuoteRule(Vocabulary):
+    """Every rule a quote can name: the rule applied, or why the order is refused. Each has a
+    customer label (bot/policy/quote.py), a reviewer label (bot/tickets/labels.py) and, for a
+    refusal, a reason (bot/policy/explain.py); tests/policy/test_rule_labels.py checks all three."""
+
+    NO_REASON_WINDOW = "no_reason_window"
+    NO_REASON_SOME_INSTANCES = "no_reason_some_instances"
+    UNUSED_PACKAGE = "unused_package"
+    STANDARD = "standard"
+    UNSTARTED_RENEWAL = "unstarted_renewal"
+    DUPLICATE_PAYMENT = "duplicate_payment"
+    DOWNGRADE = "downgrade"
+    SLA_COMPENSATION = "sla_compensation"
+    # Refusals.
+    PAYG_NOT_REFUNDABLE = "payg_not_refundable"
+    UNPAID_ITEMS = "unpaid_items"
+    PROMOTIONAL_NO_REFUND = "promotional_no_refund"
+    TRANSFERRED = "transferred"
+    EXPIRED = "expired"
+    NO_DUPLICATE_FOUND = "no_duplicate_found"
+    NOTHING_LEFT = "nothing_left"
+    NO_FEE_RULE = "no_fee_rule"
+    PRICES_MISSING = "prices_missing"
+    PACKAGE_NOT_REFUNDABLE = "package_not_refundable"
+    SLA_MET = "sla_met"
+    NO_OUTAGE_RECORD = "no_outage_record"
+    NOT_A_DOWNGRADE = "not_a_downgrade"
+    DOWNGRADE_UNAVAILABLE = "downgrade_unavailable"
+
+
+# The rules that refuse (the quote is not eligible); the others are applied.
+REFUSAL_RULES = frozenset({
+    QuoteRule.PAYG_NOT_REFUNDABLE, QuoteRule.UNPAID_ITEMS, QuoteRule.PROMOTIONAL_NO_REFUND, QuoteRule.TRANSFERRED,
+    QuoteRule.EXPIRED, QuoteRule.NO_DUPLICATE_FOUND, QuoteRule.NOTHING_LEFT, QuoteRule.NO_FEE_RULE,
+    QuoteRule.PRICES_MISSING,
+    QuoteRule.PACKAGE_NOT_REFUNDABLE, QuoteRule.SLA_MET, QuoteRule.NO_OUTAGE_RECORD, QuoteRule.NOT_A_DOWNGRADE,
+    QuoteRule.DOWNGRADE_UNAVAILABLE,
+})
+
+
 class TicketStatus(Vocabulary):
     SUBMITTED = "submitted"
     UNDER_REVIEW = "under_review"
     NEEDS_INFO = "needs_info"
+    MANAGER_REVIEW = "manager_review"  # approved by a reviewer, above the limit: a manager approves too
     APPROVED = "approved"
     REFUNDING = "refunding"
     REFUNDED = "refunded"
@@ -68,6 +109,7 @@ class Actor(Vocabulary):
 
     CUSTOMER = "customer"
     REVIEWER = "reviewer"
+    MANAGER = "manager"  # the second approver above the policy's limit (never the first reviewer)
     SYSTEM = "system"
 
 
@@ -106,7 +148,26 @@ class Role(Vocabulary):
 
     AGENT = "agent"        # takes and answers chats
     REVIEWER = "reviewer"  # works refund tickets
+    MANAGER = "manager"    # 主管: works tickets as a reviewer and approves, as a second person, above the limit
     OPERATOR = "operator"  # watches how the assistant does and labels what it did not understand
+
+
+class ChatLoginState(Vocabulary):
+    """What the chat channel made of a widget's chat token (sent to the widget, static/chat.js)."""
+
+    CUSTOMER = "customer"  # a live login
+    GUEST = "guest"        # no token
+    EXPIRED = "expired"    # the token's 30 minutes are over (the site can issue a fresh one)
+    ENDED = "ended"        # the login behind it was ended (logout, another login) or expired
+    INVALID = "invalid"    # forged or meant for something else
+
+
+class Grant(Vocabulary):
+    """Permissions given to a staff member on top of their roles (`make staff ARGS='grant ...'`)."""
+
+    # Read full conversations (transcripts, the live queue, history) and evidence files. Agents
+    # and reviewers need them for their work; an operator sees masked figures unless granted.
+    TRANSCRIPTS = "transcripts"
 
 
 class ReviewStatus(Vocabulary):
@@ -119,10 +180,15 @@ class ReviewStatus(Vocabulary):
 
 # Tickets that still hold their order (at most one per order) and may change.
 OPEN_STATUSES = frozenset({TicketStatus.SUBMITTED, TicketStatus.UNDER_REVIEW, TicketStatus.NEEDS_INFO,
-                           TicketStatus.APPROVED, TicketStatus.REFUNDING, TicketStatus.APPEALED})
+                           TicketStatus.MANAGER_REVIEW, TicketStatus.APPROVED, TicketStatus.REFUNDING,
+                           TicketStatus.APPEALED})
 FINAL_STATES = frozenset({TicketStatus.REFUNDED, TicketStatus.FINAL_REJECTED, TicketStatus.WITHDRAWN})
+# Tickets turned down: they give nothing back (a rejected one counts again once appealed).
+TURNED_DOWN = frozenset({TicketStatus.REJECTED, TicketStatus.FINAL_REJECTED, TicketStatus.WITHDRAWN})
+# Tickets whose amount is promised or given: they count in their order's ledger (bot/tickets/ledger.py).
+COMMITTED_STATUSES = frozenset(set(TicketStatus) - TURNED_DOWN)
 # Stages whose next step is on the provider's side: they have a due date and can be escalated.
 PROVIDER_STAGES = frozenset({TicketStatus.SUBMITTED, TicketStatus.UNDER_REVIEW, TicketStatus.APPEALED,
-                             TicketStatus.APPROVED, TicketStatus.REFUNDING})
+                             TicketStatus.MANAGER_REVIEW, TicketStatus.APPROVED, TicketStatus.REFUNDING})
 # Handoffs a human still owes an answer to (the bot stays paused for the live ones).
 LIVE_HANDOFFS = frozenset({HandoffStatus.WAITING, HandoffStatus.ACTIVE})

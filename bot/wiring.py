@@ -23,6 +23,7 @@ from bot.security.login_sessions import LoginSessions
 from bot.settings import Settings, load_settings
 from bot.storage.database import make_engine, session_factory
 from bot.storage.migrations import ensure_current
+from bot.tickets.ledger import OrderLedgers
 from bot.tickets.store import TicketStore
 from bot.tickets.workflow import TicketWorkflow
 from bot.uploads.store import UploadStore
@@ -60,10 +61,11 @@ def build_services(settings: Settings, sessions: sessionmaker | None = None, pol
     sessions = sessions or build_sessions(settings)
     policy = policy or load_policy(settings.policy_file)
     tickets = TicketStore(sessions)
+    billing = SqlBillingAdapter(sessions)
     return Services(
         settings=settings, sessions=sessions,
-        refunds=RefundService(SqlBillingAdapter(sessions), tickets, policy, clock),
-        workflow=TicketWorkflow(tickets, policy, clock),
+        refunds=RefundService(billing, tickets, policy, clock),
+        workflow=TicketWorkflow(tickets, policy, clock, OrderLedgers(billing, policy)),
         handoffs=HandoffService(sessions, SupportSettings(settings.support_file)),
         uploads=UploadStore(sessions, settings.upload_dir, settings.upload_max_bytes, settings.upload_max_files,
                             settings.upload_quota_bytes),

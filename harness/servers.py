@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -21,9 +22,12 @@ from sqlalchemy.orm import sessionmaker
 from bot.settings import PROJECT_ROOT, load_settings
 from bot.wiring import Services, build_services
 
-TOKEN = "e2e-test-token-0123456789"
-JWT_SECRET = "e2e-test-secret-0123456789abcdef0123"
-ACTION_TOKEN = "e2e-action-token-0123456789"
+# Drawn afresh for every test run (the multi-instance set-up runs as production, which refuses
+# any secret ever published); every test process reads them from here, the servers from the
+# environment.
+TOKEN = "test-rasa-" + secrets.token_hex(12)
+JWT_SECRET = "test-jwt-" + secrets.token_hex(20)
+ACTION_TOKEN = "test-action-" + secrets.token_hex(12)
 ACTION_HEADER = "X-Refund-Action-Token"
 # Rasa's request bodies, as scripts/run.sh and the deployment files limit them.
 RASA_MAX_BODY = "1048576"

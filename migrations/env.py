@@ -3,6 +3,7 @@ from alembic import context
 
 from bot.settings import load_settings
 from bot.storage.database import make_engine
+from bot.storage.migrations import compare_type
 from bot.storage.schema import Base
 
 target_metadata = Base.metadata
@@ -10,7 +11,7 @@ target_metadata = Base.metadata
 
 def run_migrations_offline() -> None:
     context.configure(url=load_settings().database_url, target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True)
+                      literal_binds=True, render_as_batch=True, compare_type=compare_type)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -28,7 +29,8 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:
     # render_as_batch lets the same migrations alter tables on SQLite.
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
+                      compare_type=compare_type)
     with context.begin_transaction():
         context.run_migrations()
 

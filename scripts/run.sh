@@ -5,7 +5,9 @@ cd "$(dirname "$0")/.."
 model=${1:?model path}
 mkdir -p var/logs
 web_port=${REFUND_WEB_PORT:-8000}
-# Development secrets (bot/settings.py refuses them outside REFUND_ENV=development).
+# A developer's machine (REFUND_ENV has no default) and its public secrets (bot/settings.py
+# refuses them outside REFUND_ENV=development).
+export REFUND_ENV=${REFUND_ENV:-development}
 export REFUND_ACTION_TOKEN=${REFUND_ACTION_TOKEN:-dev-action-token-change-me}
 # Rasa's HTTP server buffers request bodies up to this size (Sanic's default is 100 MB).
 export SANIC_REQUEST_MAX_SIZE=${SANIC_REQUEST_MAX_SIZE:-1048576}

@@ -3,25 +3,26 @@ idempotent with an `Idempotency-Key` header.
 
     GET  /api/backoffice/tickets[?status=under_review]
     GET  /api/backoffice/tickets/<id>
-    POST /api/backoffice/tickets/<id>/take | request-info | approve | reject | start-payout
-                                        | mark-paid | close-appeal
+    POST /api/backoffice/tickets/<id>/take | request-info | resume-review | approve | reject
+                                        | start-payout | mark-paid | close-appeal
+                                        | manager-approve | manager-return (manager role)
 """
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import json
-from typing import Any, Callable, Coroutine, Dict, Optional
+from typing import Any, Awaitable, Callable, Coroutine, Dict, Optional
 
 from sanic import Blueprint, response
 from sanic.request import Request
-from sqlalchemy.exc import IntegrityError
 
 from bot.backoffice import labels
+from bot.backoffice.idempotency import IdempotencyKeys, Recorded
 from bot.backoffice.serialize import ticket_json
 from bot.backoffice.staff import Staff
 from bot.errors import NotFound
-from bot.storage.schema import IdempotencyRow
 from bot.tickets.lifecycle import IllegalTransition
 from bot.tickets.workflow import AMOUNT_AS_TEXT, InvalidRequest, TicketWorkflow
 from bot.vocabulary import Role, TicketStatus
@@ -32,11 +33,26 @@ ACTIONS: Dict[str, Callable[[TicketWorkflow, str, str, Dict[str, Any]], Any]] = 
     "request-info": lambda wf, tid, who, body: wf.request_info(tid, who, _list(body, "missing"), _text(body, "note")),
     "approve": lambda wf, tid, who, body: wf.approve(tid, who, _amount(body), _text(body, "reason")),
     "reject": lambda wf, tid, who, body: wf.reject(tid, who, _text(body, "reason_code"), _text(body, "note")),
+    "resume-review": lambda wf, tid, who, body: wf.resume_review(tid, who, _text(body, "note")),
     "start-payout": lambda wf, tid, who, body: wf.start_payout(tid, who),
     "mark-paid": lambda wf, tid, who, body: wf.mark_paid(tid, who, _text(body, "payout_reference")),
     "close-appeal": lambda wf, tid, who, body: wf.close_appeal(tid, who, _text(body, "decision"), _amount(body),
                                                               _text(body, "note")),
+    "manager-approve": lambda wf, tid, who, body: wf.manager_approve(tid, who, _text(body, "note")),
+    "manager-return": lambda wf, tid, who, body: wf.manager_return(tid, who, _text(body, "note")),
 }
+# Who may take each action (the reviewer role otherwise): a manager approves above the limit.
+ACTION_ROLES: Dict[str, Role] = {"manager-approve": Role.MANAGER, "manager-return": Role.MANAGER}
+
+
+def role_for(action: str) -> Role:
+    """The role an action needs."""
+    return ACTION_ROLES.get(action, Role.REVIEWER)
+
+
+# A copy of a request still being answered is waited for up to 20 s, then told to retry.
+REPLAY_WAIT_STEPS = 400
+REPLAY_WAIT_SECONDS = 0.05
 
 
 def error(status: int, message: str) -> response.HTTPResponse:
@@ -76,8 +92,8 @@ def run_action(workflow: TicketWorkflow, ticket_id: str, action: str, staff: Sta
     shows them) and change nothing."""
     if action not in ACTIONS:
         return error(404, f"没有「{action[:40]}」这个操作。")
-    if not staff.has(Role.REVIEWER):
-        return error(403, labels.role_required(Role.REVIEWER))
+    if not staff.has(role_for(action)):
+        return error(403, labels.role_required(role_for(action)))
     try:
         ticket = ACTIONS[action](workflow, ticket_id, staff.staff_id, body)
     except NotFound:
@@ -92,9 +108,12 @@ def run_action(workflow: TicketWorkflow, ticket_id: str, action: str, staff: Sta
 Handler = Callable[..., Coroutine[Any, Any, response.HTTPResponse]]
 
 
-def create_backoffice_api(services: Services) -> Blueprint:
+def create_backoffice_api(services: Services,
+                          notify: Optional[Callable[[str, str], Awaitable[Any]]] = None) -> Blueprint:
+    """The reviewers' API; `notify(ticket_id, action)` tells the customer after a step succeeded."""
     api = Blueprint("backoffice_api", url_prefix="/api/backoffice")
-    sessions, workflow = services.sessions, services.workflow
+    workflow = services.workflow
+    keys = IdempotencyKeys(services.sessions, workflow.clock)
 
     def bearer_required(role: Optional[Role] = None) -> Callable[[Handler], Handler]:
         """Let the route run only for the holder of a staff API token (with `role`); the
@@ -138,24 +157,38 @@ def create_backoffice_api(services: Services) -> Blueprint:
             return error(400, "body must be a JSON object")
         key = request.headers.get("idempotency-key")
         if key is None:
-            return run_action(workflow, ticket_id, action, staff, body)
+            return await _told(run_action(workflow, ticket_id, action, staff, body), ticket_id, action)
         if not 1 <= len(key) <= 128:
             return error(400, "Idempotency-Key must be 1-128 characters")
         fingerprint = hashlib.sha256(f"{request.path}\n{json.dumps(body, sort_keys=True)}".encode()).hexdigest()
-        with sessions() as session:
-            seen = session.get(IdempotencyRow, (staff.staff_id, key))
-            if seen is not None:
-                if seen.request_hash != fingerprint:
-                    return error(422, "Idempotency-Key was already used for a different request")
-                return response.json(seen.body, status=seen.status, headers={"Idempotent-Replay": "true"})
-        result = run_action(workflow, ticket_id, action, staff, body)
-        try:
-            with sessions.begin() as session:
-                session.add(IdempotencyRow(actor=staff.staff_id, key=key, request_hash=fingerprint,
-                                           status=result.status, body=json.loads(result.body or b"{}"),
-                                           created_at=workflow.clock()))
-        except IntegrityError:
-            pass  # a concurrent twin stored it first; the transition itself ran at most once
+        seen = keys.claim(staff.staff_id, key, fingerprint)
+        if seen is None:
+            try:
+                result = run_action(workflow, ticket_id, action, staff, body)
+            except BaseException:
+                keys.release(staff.staff_id, key)
+                raise
+            keys.finish(staff.staff_id, key, result.status, json.loads(result.body or b"{}"))
+            return await _told(result, ticket_id, action)
+        return await _replay(staff.staff_id, key, fingerprint, seen)
+
+    async def _told(result: response.HTTPResponse, ticket_id: str, action: str) -> response.HTTPResponse:
+        """The answer, once the customer was told about a step that succeeded (replays are not
+        told again)."""
+        if notify is not None and result.status == 200:
+            await notify(ticket_id, action)
         return result
+
+    async def _replay(actor: str, key: str, fingerprint: str, seen: Recorded) -> response.HTTPResponse:
+        """The first answer to this key, once its claimer has it (a copy that arrived while the
+        first was still running waits for it)."""
+        if seen.request_hash != fingerprint:
+            return error(422, "Idempotency-Key was already used for a different request")
+        for _ in range(REPLAY_WAIT_STEPS):
+            if seen.done:
+                return response.json(seen.body, status=seen.status, headers={"Idempotent-Replay": "true"})
+            await asyncio.sleep(REPLAY_WAIT_SECONDS)
+            seen = keys.recorded(actor, key) or seen
+        return error(409, "同一请求正在处理中，请稍后用同一个 Idempotency-Key 重试。")
 
     return api

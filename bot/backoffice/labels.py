@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Dict
 
-from bot.vocabulary import HandoffKind, HandoffOutcome, HandoffStatus, ReviewStatus, Role
+from bot.vocabulary import Grant, HandoffKind, HandoffOutcome, HandoffStatus, ReviewStatus, Role
 
-ROLE_LABELS: Dict[str, str] = {Role.AGENT: "客服", Role.REVIEWER: "审核员", Role.OPERATOR: "运营"}
+ROLE_LABELS: Dict[str, str] = {Role.AGENT: "客服", Role.REVIEWER: "审核员", Role.MANAGER: "主管", Role.OPERATOR: "运营"}
+GRANT_LABELS: Dict[str, str] = {Grant.TRANSCRIPTS: "会话查阅授权"}
 
 HANDOFF_STATUS_LABELS: Dict[str, str] = {
     HandoffStatus.WAITING: "排队中",
@@ -46,6 +47,7 @@ FILE_MISSING = "文件已不在存储中。"
 TICKET_NOT_FOUND = "没有这个工单。"
 NOT_THIS_CUSTOMERS_TICKET = "只能关联这位客户自己的工单。"
 DATES_REVERSED = "开始日期不能晚于结束日期。"
+TRANSCRIPTS_GRANT_REQUIRED = "查看完整会话记录和凭证文件需要客服或审核员角色，或「会话查阅」授权。"
 
 
 def bad_date(name: str) -> str:

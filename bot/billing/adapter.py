@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import List, Optional, Protocol
 
-from bot.billing.models import Customer, Instance, Order, Outage, Spec
+from bot.billing.models import Customer, Instance, Order, Outage, Refund, Spec
 
 
 class BillingAdapter(Protocol):
@@ -33,6 +33,10 @@ class BillingAdapter(Protocol):
 
     def outages_for(self, instance_id: str) -> List[Outage]:
         """Recorded outages of an instance."""
+
+    def refunds_for(self, customer_id: str, order_id: str) -> List[Refund]:
+        """The refunds billing has made or is making on the customer's order (approved and
+        later), oldest first: the order's ledger counts those no ticket of ours stands for."""
 
     def owner_of(self, order_id: str) -> Optional[str]:
         """Operator lookup for the quote command line (never used from the chat)."""

@@ -85,6 +85,18 @@ class ResourcePackage:
 
 
 @dataclass(frozen=True)
+class OrderResource:
+    """One resource an order bought (a server, a disk, a network), and the main resource it is
+    bound to, if any (Huawei: a cloud disk bound to its server). `amount`: its part of the order's
+    price, when billing knows it."""
+
+    resource_id: str
+    kind: str
+    bound_to: Optional[str] = None
+    amount: Optional[Decimal] = None
+
+
+@dataclass(frozen=True)
 class Spec:
     """A configuration a resource can be changed to, with its monthly list price."""
 
@@ -133,6 +145,8 @@ class Order:
     parent_order_id: Optional[str] = None
     package: Optional[ResourcePackage] = None
     spec_name: str = ""  # the configuration bought, e.g. "4核8G"
+    # The resources the order bought, when billing lists them (the no-reason quota may count them).
+    resources: Tuple[OrderResource, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -189,12 +203,44 @@ class Outage:
 
 
 @dataclass(frozen=True)
+class Refund:
+    """Money (or a voucher) billing has given back on an order, or is giving back: what a
+    provider's billing lists as an order's refunds (退款记录). `reference` names where it was
+    decided (our ticket id for the assistant's own)."""
+
+    order_id: str
+    reference: str
+    kind: str  # refund | downgrade | sla_claim (bot.vocabulary.TicketKind)
+    reason: str  # bot.vocabulary.RefundReason
+    amount: Decimal
+    status: str  # approved | refunding | refunded (the ticket states past approval)
+    at: datetime
+
+
+@dataclass(frozen=True)
+class QuotaUse:
+    """A no-reason refund this calendar year that counts against the order's quota: which order
+    of which product used how many units of it."""
+
+    order_id: str
+    product_code: str
+    units: int = 1
+    product_name: str = ""
+
+
+@dataclass(frozen=True)
 class OrderContext:
     """Everything the policy engine needs beyond the order itself."""
 
     order: Order
     no_reason_refunds_this_year: int = 0
+    # The refunds behind that count, when known (which product used the quota).
+    no_reason_uses: Tuple[QuotaUse, ...] = field(default_factory=tuple)
     outages: Tuple[Outage, ...] = field(default_factory=tuple)
     # Orders that changed or extended this one on the same resource (upgrades, renewals);
     # refunding the resource settles each of them over its own period.
     changes: Tuple[Order, ...] = field(default_factory=tuple)
+    # What earlier tickets of this order (and its changes) already give back from the money a
+    # new quote would come from, and the tickets that do (the quote deducts it: bot.tickets.ledger).
+    returned: Decimal = ZERO
+    returned_by: Tuple[str, ...] = ()

@@ -7,8 +7,22 @@ from typing import List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.billing.models import Customer, HourlyTier, Instance, LineItem, Order, Outage, Payment, ResourcePackage, Spec
-from bot.storage.schema import CustomerRow, InstanceRow, OrderRow, OutageRow, ProductSpecRow
+from bot.billing.models import (
+    Customer,
+    HourlyTier,
+    Instance,
+    LineItem,
+    Order,
+    Outage,
+    Payment,
+    Refund,
+    ResourcePackage,
+    Spec,
+)
+from bot.storage.schema import CustomerRow, InstanceRow, OrderRow, OutageRow, ProductSpecRow, TicketRow
+
+# The ticket states in which billing has the refund (approved and later).
+REFUNDS_IN_BILLING = ("approved", "refunding", "refunded")
 
 
 class SqlBillingAdapter:
@@ -77,6 +91,17 @@ class SqlBillingAdapter:
         with self._sessions() as session:
             return [Outage(r.instance_id, r.started_at, r.ended_at, r.summary)
                     for r in session.scalars(query)]
+
+    def refunds_for(self, customer_id: str, order_id: str) -> List[Refund]:
+        """The demo billing has no refunds of its own: an order's refunds are our tickets past
+        approval (a real provider lists the refunds made through any channel)."""
+        query = (select(TicketRow)
+                 .where(TicketRow.order_id == order_id, TicketRow.customer_id == customer_id,
+                        TicketRow.status.in_(REFUNDS_IN_BILLING))
+                 .order_by(TicketRow.created_at))
+        with self._sessions() as session:
+            return [Refund(r.order_id, r.ticket_id, r.kind, r.reason, r.final_amount or r.quoted_amount, r.status,
+                           r.paid_at or r.updated_at) for r in session.scalars(query)]
 
 
 def _order(row: OrderRow) -> Order:

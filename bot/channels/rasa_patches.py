@@ -4,6 +4,7 @@ Each patch has its own module and a test that fails if Rasa changes what it repl
 from __future__ import annotations
 
 from bot.channels import (
+    action_errors,
     action_payload,
     action_validation,
     event_types,
@@ -23,3 +24,4 @@ def install() -> None:
     nlu_review.install()  # badly understood messages kept (masked) for review; daily counts for the dashboard
     policy_logging.install()  # the rule policy's debug text of all states built only when logged
     tracker_copies.install()  # tracker copies taken from the state, not by replaying every event
+    action_errors.install()  # a failed action call's error text without the conversation it was sent

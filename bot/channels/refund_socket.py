@@ -3,7 +3,9 @@
 The stock socket.io channel trusts whatever the browser sends: any client may claim any
 session id and any `customData`. This channel instead
 * verifies the short-lived chat token the website signs (`?token=` in the socket URL);
-  a missing or bad token makes the client a guest;
+  a missing or forged token makes the client a guest; an expired one, or one whose login
+  ended, is refused with that reason (`{"state": "expired" | "ended"}`), so the widget can
+  fetch a fresh token from the site or say why the customer is a guest now;
 * binds each conversation id to its owner: a client may resume only its own conversation,
   any other requested id gets a fresh one;
 * takes the conversation id from the server-side socket session, never from the message;
@@ -33,6 +35,7 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncRedisManager, AsyncServer
+from socketio import exceptions as socketio_errors
 
 from bot.channels import rasa_patches
 from bot.channels.markdown import safe_markdown
@@ -54,8 +57,9 @@ from bot.observability.logs import configure_json_logging, current_conversation
 from bot.security.identity import sign_identity
 from bot.security.login_sessions import LoginKind
 from bot.security.ratelimit import rate_limiter
-from bot.security.tokens import TokenError, verify_chat_token
+from bot.security.tokens import TokenError, TokenExpired, verify_chat_token
 from bot.settings import client_address, load_settings
+from bot.vocabulary import ChatLoginState as LoginState
 from bot.wiring import services
 
 logger = logging.getLogger(__name__)
@@ -63,6 +67,8 @@ rasa_patches.install()  # our changes to Rasa 3.6.21 (bot/channels/rasa_patches.
 LOGIN_CHECK_SECONDS = 5.0  # how stale the channel's knowledge of a logout may be
 PING_INTERVAL = PING_TIMEOUT = 10  # seconds
 AGENT_TYPING_EVENT = "agent_typing"  # socket event the widget (static/chat.js) shows as 「客服正在输入…」
+LOGIN_STATE_EVENT = "login_state"  # socket event: who the channel takes the widget for (static/chat.js)
+
 
 
 class WidgetOutput(SocketIOOutput):
@@ -126,15 +132,16 @@ class RefundSocketInput(InputChannel):
         self.registry = registry or session_registry(settings.redis_url)
         self.redis_url, self.socketio_channel = settings.redis_url, settings.socketio_channel
         self.sio: Optional[AsyncServer] = None
-        self._login_checks: Dict[str, Tuple[float, bool]] = {}
+        # (login id, customer) -> (when checked, live): keyed by everything the answer depends on.
+        self._login_checks: Dict[Tuple[str, str], Tuple[float, bool]] = {}
         self.message_limit = rate_limiter("message", settings.messages_per_minute, 60, settings.redis_url)
 
     def _login_live(self, login_id: Optional[str], customer_id: str) -> bool:
         """Whether the website still holds this login, asked at most every LOGIN_CHECK_SECONDS."""
         if not login_id:
             return False
-        now = time.monotonic()
-        cached = self._login_checks.get(login_id)
+        now, key = time.monotonic(), (login_id, customer_id)
+        cached = self._login_checks.get(key)
         if cached is not None and now - cached[0] < LOGIN_CHECK_SECONDS:
             return cached[1]
         try:
@@ -144,7 +151,7 @@ class RefundSocketInput(InputChannel):
             return cached[1] if cached else True
         if len(self._login_checks) > 100_000:
             self._login_checks.clear()
-        self._login_checks[login_id] = (now, live)
+        self._login_checks[key] = (now, live)
         return live
 
     @staticmethod
@@ -219,18 +226,30 @@ class RefundSocketInput(InputChannel):
                 token = auth.get("token")
             user_id: Optional[str] = None
             login_id: Optional[str] = None
+            state = LoginState.GUEST
             try:
                 claim = verify_chat_token(token, self.secret)
                 if self._login_live(claim.session_id, claim.subject):
-                    user_id, login_id = claim.subject, claim.session_id
+                    user_id, login_id, state = claim.subject, claim.session_id, LoginState.CUSTOMER
                 else:
+                    state = LoginState.ENDED
                     logger.info("chat token of an ended login: connecting as a guest")
+            except TokenExpired:
+                state = LoginState.EXPIRED
+                logger.info("expired chat token: connecting as a guest")
             except TokenError as exc:
                 if token:
+                    state = LoginState.INVALID
                     logger.info("chat token refused (%s): connecting as a guest", exc)
+            if state in (LoginState.EXPIRED, LoginState.ENDED):
+                # Said, not silently turned into a guest: the widget asks the site for a fresh
+                # token (the login may well hold) and otherwise tells the customer and goes on
+                # as a guest (static/chat.js).
+                raise socketio_errors.ConnectionRefusedError("login", {"state": state.value})
             ip = client_address(environ.get("REMOTE_ADDR", ""), environ.get("HTTP_X_FORWARDED_FOR"),
                                 self.trusted_proxies)
-            await sio.save_session(sid, {"user_id": user_id, "login_id": login_id, "ip": ip, "connected": True})
+            await sio.save_session(sid, {"user_id": user_id, "login_id": login_id, "ip": ip, "connected": True,
+                                         "login_state": state.value})
             return True
 
         @sio.on("session_request")
@@ -250,6 +269,10 @@ class RefundSocketInput(InputChannel):
             await sio.save_session(sid, session)
             await _maybe_await(sio.enter_room(sid, session_id))
             await sio.emit("session_confirm", session_id, room=sid)
+            # Who the channel takes this socket for: a widget whose page belongs to a logged-in
+            # customer says so when the login expired or ended (and fetches a fresh token).
+            await sio.emit(LOGIN_STATE_EVENT, {"state": session.get("login_state", LoginState.GUEST.value),
+                                               "customer_id": session.get("user_id")}, room=sid)
 
         @sio.on(self.user_message_evt)
         async def handle_message(sid: Text, data: Any) -> None:
@@ -290,6 +313,9 @@ class RefundSocketInput(InputChannel):
         if user_id and not self._login_live(session.get("login_id"), user_id):
             # The customer logged out (or the login expired) while this socket stayed open.
             await output.send_text_message(session_id, SESSION_ENDED)
+            if self.sio is not None:
+                await self.sio.emit(LOGIN_STATE_EVENT, {"state": LoginState.ENDED.value, "customer_id": None},
+                                    room=session_id)
             return "login_ended"
         if not self.message_limit.allow(f"user:{user_id}" if user_id else f"ip:{session.get('ip')}"):
             await output.send_text_message(session_id, TOO_FAST)

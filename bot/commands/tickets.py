@@ -9,6 +9,7 @@
     python -m bot.commands.tickets --reviewer r1 start-payout RF...
     python -m bot.commands.tickets --reviewer r1 mark-paid RF... --payout-reference PAY-001
     python -m bot.commands.tickets --reviewer r1 close-appeal RF... --decision approve|reject [--amount --note]
+    python -m bot.commands.tickets --reviewer m1 manager-approve|manager-return RF... [--note ...]  (a manager)
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import json
 import sys
 from typing import List, Optional
 
-from bot.backoffice.api import ACTIONS
+from bot.backoffice.api import ACTIONS, role_for
 from bot.backoffice.serialize import ticket_json
 from bot.errors import NotFound
 from bot.settings import load_settings
@@ -44,8 +45,9 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     services = build_services(load_settings())
     staff = services.staff.get(args.reviewer)
-    if staff is None or not staff.has(Role.REVIEWER):
-        print(f"error: {args.reviewer} is not a reviewer", file=sys.stderr)
+    needed = role_for(args.command) if args.command in ACTIONS else Role.REVIEWER
+    if staff is None or not staff.has(needed):
+        print(f"error: {args.reviewer} does not have the {needed.value} role", file=sys.stderr)
         return 2
     workflow = services.workflow
     if args.command == "list":

@@ -78,7 +78,8 @@ def _destination(policy: Policy) -> str:
 
 def _timing(policy: Policy) -> str:
     timing = policy.timing
-    approval = (f"单笔超过 {format_yuan(policy.manager_approval_above)} 的退款还需主管审批。"
+    approval = (f"同一订单累计退款超过 {format_yuan(policy.manager_approval_above)} 时，审核通过后还需另一位主管审批"
+                f"（约 1 个工作日）。"
                 if policy.manager_approval_above is not None else "")
     return (f"提交后约 {timing.review_working_days} 个工作日内完成审核；审核通过后，原路退回约 "
             f"{timing.payout_working_days['original_route']} 个工作日到账，退回账户余额约 "

@@ -127,8 +127,22 @@ class HandoffService:
             logged_in = select(LoginSessionRow.subject).where(
                 LoginSessionRow.kind == LoginKind.STAFF.value, LoginSessionRow.ended_at.is_(None),
                 LoginSessionRow.expires_at > now)
-            rows = session.scalars(select(StaffRow.roles).where(StaffRow.staff_id.in_(logged_in)))
+            rows = session.scalars(select(StaffRow.roles).where(StaffRow.staff_id.in_(logged_in),
+                                                                StaffRow.disabled_at.is_(None)))
             return sum(1 for roles in rows if Role.AGENT.value in roles.split(","))
+
+    def release_agent(self, agent_id: str) -> List[int]:
+        """Conversations a departing agent was holding go back to the queue (another agent can
+        claim them, or the customer is offered a message in time); returns their numbers."""
+        with self._sessions.begin() as session:
+            held = list(session.scalars(select(HandoffRow.id).where(HandoffRow.agent_id == agent_id,
+                                                                     HandoffRow.status == HandoffStatus.ACTIVE)))
+            if held:
+                session.execute(update(HandoffRow).where(HandoffRow.id.in_(held),
+                                                         HandoffRow.status == HandoffStatus.ACTIVE)
+                                .values(**_changed(self.clock(), status=HandoffStatus.WAITING, agent_id=None,
+                                                   claimed_at=None)))
+            return held
 
     def position(self, handoff_id: int) -> int:
         """How many waiting customers are ahead."""

@@ -29,7 +29,10 @@ from bot.vocabulary import ReviewStatus
 FALLBACK_INTENT = "nlu_fallback"
 REVIEW_BELOW = Decimal("0.5")  # a best guess less sure than this is worth a human look
 MAX_CHARS = 500
-ENTITY_ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
+# Rasa's training-data markup: [text](entity), [text](entity:value), [text]{"entity": ...},
+# [text][{...}, {...}]; and an intent with entities typed as a message, /intent{"slot": "..."}.
+ENTITY_ANNOTATION = re.compile(r"\[([^\[\]]*)\](?:\([^()]*\)|\{[^{}]*\}|\[[^\[\]]*\])")
+INTENT_MARKUP = re.compile(r"(?:^|(?<=\s))/[A-Za-z_][\w-]*(?:\{[^{}]*\})?")
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,17 @@ def needs_review(intent: Optional[str], confidence: object, in_form: bool = Fals
         return Decimal(str(confidence)) < REVIEW_BELOW
     except ArithmeticError:
         return True
+
+
+def plain_wording(text: str) -> str:
+    """The words alone: Rasa annotations (`[c1002](customer_id)`, `[x]{"entity": ...}`,
+    `/intent{...}`) reduced to their text, so what a customer typed can never add entities,
+    slots or intents to the training data. Each pass removes a pair of brackets (nested ones
+    take more passes); stored texts are at most MAX_CHARS long."""
+    previous = None
+    while previous != text:
+        previous, text = text, ENTITY_ANNOTATION.sub(lambda m: m.group(1), text)
+    return re.sub(r"\s+", " ", INTENT_MARKUP.sub(" ", text)).strip()
 
 
 def wording_key(text: str) -> str:
@@ -125,8 +139,9 @@ class ReviewInbox:
         intent; wordings whose key is in `excluded` (known or evaluation data) are left out."""
         by_intent: Dict[str, List[str]] = {}
         for item in self.items(ReviewStatus.LABELLED, limit=10_000):
-            if item.label and wording_key(item.text) not in excluded:
-                by_intent.setdefault(item.label, []).append(item.text)
+            text = plain_wording(item.text)
+            if item.label and text and wording_key(text) not in excluded:
+                by_intent.setdefault(item.label, []).append(text)
         lines = ['version: "3.1"', "nlu:"]
         for intent in sorted(by_intent):
             lines += [f"- intent: {intent}", "  examples: |"]
@@ -144,8 +159,7 @@ def known_wordings(nlu_files: Iterable[Path], eval_dir: Optional[Path]) -> Set[s
             for line in str(block.get("examples") or "").splitlines():
                 example = line.strip()
                 if example.startswith("- "):
-                    plain = ENTITY_ANNOTATION.sub(lambda m: m.group(1) or m.group(2) or "", example[2:])
-                    keys.add(wording_key(plain))
+                    keys.add(wording_key(plain_wording(example[2:])))
     if eval_dir is not None and eval_dir.is_dir():
         for path in sorted(eval_dir.glob("*.tsv")):
             with path.open(encoding="utf-8", newline="") as handle:

@@ -34,6 +34,7 @@ Alternatives = List[List[Token]]  # token sequences, any one of which may stand 
 
 DIGIT: Token = {"TEXT": {"REGEX": r"^\d$"}}
 ALNUM: Token = {"TEXT": {"REGEX": r"^[A-Za-z0-9]$"}}
+TICKET_EXTRA_DIGITS = 4  # ticket numbers: 12 digits (old and most), up to 16
 HOUR_NUMERAL: Token = {"TEXT": {"IN": [*DIGITS, "十"]}}
 COUNT: Token = {"TEXT": {"REGEX": r"^[\d一二两三四五六七八九十]$"}}  # a number of days, a position
 NUMERAL: Token = {"TEXT": {"REGEX": r"^[\d,.]$|^[" + CHINESE_NUMERAL_CHARS + r"]$"}}  # an amount's number
@@ -95,7 +96,8 @@ def _order_ids() -> Alternatives:
 
 
 def _ticket_ids() -> Alternatives:
-    return [[{"LOWER": "r"}, {"LOWER": "f"}, *_repeat(DIGIT, 12)]]
+    # RF + date + a daily sequence of 4 digits, 5 and more past 9,999 tickets a day.
+    return seq([[{"LOWER": "r"}, {"LOWER": "f"}]], run(DIGIT, 12, 12 + TICKET_EXTRA_DIGITS))
 
 
 def _instance_ids() -> Alternatives:
@@ -183,7 +185,7 @@ def _order_kinds() -> Alternatives:
 
 # The exact shape of each kind, checked on the candidate's text (with what stands either side).
 SHAPES: Dict[str, Pattern[str]] = {
-    "ticket_id": re.compile(r"(?<![A-Za-z0-9])[Rr][Ff]\s?\d{12}(?!\d)"),
+    "ticket_id": re.compile(r"(?<![A-Za-z0-9])[Rr][Ff]\s?\d{12,16}(?!\d)"),
     "instance_id": re.compile(r"(?<![A-Za-z0-9-])[Ii][Nn][Ss]-[A-Za-z0-9]{8}(?![A-Za-z0-9])"),
     "order_id": re.compile(r"(?<![\d-])(?:\d{16}|\d{4}(?:[ -]\d{4}){3})(?!\d)"),
     # A position needs a counter or the end of the phrase: 「第一次买」 is no position.

@@ -20,10 +20,22 @@ DESTINATIONS = ("original_route", "account_balance")
 CONSUMPTION_METHODS = ("time_proportional", "monthly_plus_hourly")
 UNITS = ("hour", "day")
 QUOTA_SCOPES = ("product", "account")
+QUOTA_UNITS = ("instances", "resources")
 CONSUMPTION_BASES = ("paid", "original_price")
 # How a downgrade (降配) refund is computed; see bot.policy.changes.
 DOWNGRADE_METHODS = ("refund_then_buy", "price_ratio", "price_difference")
+# Remaining time in months: days ÷ days_per_month; each calendar month's remaining days ÷ its
+# length (Huawei); whole calendar months when it is exactly that many, else days ÷ days_per_month
+# (Tencent's examples).
+MONTH_CONVENTIONS = ("days", "calendar_months", "whole_months_else_days")
+# The new configuration's price: at the order's own discount, or at today's discount for a
+# purchase as long as the remaining time (Tencent: 按新购的价格及对应折扣).
+NEW_PRICE_DISCOUNTS = ("order", "today_for_remaining")
+# A downgrade's refund may also be paid as gift credit (Tencent: 以赠送金的形式退还).
+DOWNGRADE_DESTINATIONS = DESTINATIONS + ("gift_credit",)
 EXCLUSIONS = ("promotional_no_refund", "transferred", "unpaid_items")
+SLA_MONTHLY_FEES = ("list_price", "money_paid")
+MAX_TERM_MONTHS = 120  # the longest prepaid term an order (and a fee table) may have
 
 
 class PolicyError(ValueError):
@@ -39,9 +51,14 @@ class NoReasonWindow:
     quota_scope: str
     returns_vouchers: bool
     returns_coupons: bool
-    # Products sharing one quota (Alibaba: ECS, RDS and virtual hosts together); others alone.
+    # Products sharing one quota (e.g. [[ecs, rds]]); every other product has its own.
     shared_by: Tuple[Tuple[str, ...], ...] = ()
     excluded_products: Tuple[str, ...] = ()
+    # What one unit of the quota is: an instance of the order ("instances"), or one of its
+    # resources with those bound to it ("resources", Huawei: 绑定关系资源退订按1个资源计算); the
+    # products unsubscribed as a whole order count one unit an order.
+    counts: str = "instances"
+    whole_order_products: Tuple[str, ...] = ()
 
     def quota_products(self, product_code: str) -> Optional[Tuple[str, ...]]:
         """The products whose no-reason refunds count against `product_code`'s quota
@@ -54,8 +71,13 @@ class NoReasonWindow:
 
 @dataclass(frozen=True)
 class FeeTier:
+    """The handling fee for terms up to `term_months_max`, as a percentage of the money paid by
+    year of use (the last entry for any later year). `reviewer_computes`: the provider publishes
+    a fee for these terms that the policy does not hold, so a reviewer computes the refund."""
+
     term_months_max: int
     percent_by_year: Tuple[Decimal, ...]
+    reviewer_computes: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +96,9 @@ class StandardRefund:
     # "original_price": use is charged at the order's original (list) price × the discount the
     # time used would get today (Alibaba, Tencent's 时长折算法); "paid": a share of the money paid.
     basis: str = "paid"
+    # An unsubscription worth nothing still goes ahead, refunding 0 (Huawei: 若计算出的退款金额小于 0，
+    # 则不予退款); otherwise it is refused as nothing_left and offered to a person.
+    allow_zero_refund: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,8 +108,14 @@ class Downgrade:
     enabled: bool
     method: str  # one of DOWNGRADE_METHODS
     days_per_month: Decimal  # a monthly price per day of the remaining time
-    destination: str
+    destination: str  # one of DOWNGRADE_DESTINATIONS
     by_product: Mapping[str, str] = field(default_factory=dict)  # product -> method
+    # How the remaining time is counted in months (MONTH_CONVENTIONS) and which discount the new
+    # configuration is bought at (NEW_PRICE_DISCOUNTS); see bot.policy.changes.
+    month_convention: str = "days"
+    new_price_discount: str = "order"
+    # The change goes ahead when nothing comes back (Tencent: 若退款金额 <= 0，实施配置降级但不退费).
+    allow_zero_refund: bool = False
 
     def method_for(self, product_code: str) -> str:
         """How a downgrade of this product is refunded."""
@@ -94,9 +125,22 @@ class Downgrade:
 @dataclass(frozen=True)
 class ResourcePackages:
     """Prepaid quantities (traffic, storage): a package still untouched this many days after
-    purchase is refunded in full (None: no such rule); otherwise use is charged by quantity."""
+    purchase is refunded in full (None: no such rule); otherwise use is charged by quantity.
+    Where packages cannot be unsubscribed at all (`refundable: false`, Huawei), only the listed
+    products' can."""
 
     unused_full_refund_days: Optional[int]
+    by_product: Mapping[str, Optional[int]] = field(default_factory=dict)  # product -> its own days
+    refundable: bool = True
+    refundable_products: Tuple[str, ...] = ()
+
+    def unused_days_for(self, product_code: str) -> Optional[int]:
+        """How long after purchase an untouched package of the product is refunded in full."""
+        return self.by_product.get(product_code, self.unused_full_refund_days)
+
+    def refundable_for(self, product_code: str) -> bool:
+        """Whether a package of the product can be unsubscribed."""
+        return self.refundable or product_code in self.refundable_products
 
 
 @dataclass(frozen=True)
@@ -106,15 +150,37 @@ class SlaTier:
 
 
 @dataclass(frozen=True)
+class SlaTerms:
+    """One product's service commitment: the monthly availability promised, the voucher tiers
+    (lowest threshold first, so the first match is the most generous) and how long after the
+    month ends it can be claimed."""
+
+    commitment_percent: Decimal
+    tiers: Tuple[SlaTier, ...]
+    claim_window_days: int
+
+
+@dataclass(frozen=True)
 class Sla:
     commitment_percent: Decimal
     tiers: Tuple[SlaTier, ...]
     claim_window_days: int
-    by_product: Mapping[str, Decimal] = field(default_factory=dict)  # product -> commitment %
+    # Products with their own SLA: a commitment on the default tiers, or their own terms.
+    by_product: Mapping[str, SlaTerms] = field(default_factory=dict)
+    # The month's fee a voucher is a share of: the list price × the order's discount, or what
+    # the customer paid in money for the month (Tencent: 不含用代金券、优惠券…抵扣的费用).
+    monthly_fee: str = "list_price"
+    # An outage no longer than this does not count as unavailable time (Tencent CVM: 60 seconds).
+    minimum_outage_seconds: int = 0
+
+    def terms_for(self, product_code: str) -> SlaTerms:
+        """The SLA the product is sold with."""
+        return self.by_product.get(product_code) or SlaTerms(self.commitment_percent, self.tiers,
+                                                             self.claim_window_days)
 
     def commitment_for(self, product_code: str) -> Decimal:
         """The availability the product is promised each month."""
-        return self.by_product.get(product_code, self.commitment_percent)
+        return self.terms_for(product_code).commitment_percent
 
 
 @dataclass(frozen=True)
@@ -184,8 +250,17 @@ def parse_policy(raw: Any) -> Policy:
         manager_approval_above=root.amount("manager_approval_above", None),
         sla=_sla(root.section("sla")),
         downgrade=_downgrade(root.section("downgrade")),
-        resource_packages=ResourcePackages(
-            root.section("resource_packages").integer("unused_full_refund_days", None)),
+        resource_packages=_resource_packages(root.section("resource_packages")),
+    )
+
+
+def _resource_packages(sec: "_Section") -> ResourcePackages:
+    days = sec.section("by_product")
+    return ResourcePackages(
+        unused_full_refund_days=sec.integer("unused_full_refund_days", None),
+        by_product={str(product): days.integer(product, None) for product in days.raw},
+        refundable=sec.flag("refundable", True),
+        refundable_products=tuple(str(p) for p in sec.list("refundable_products", [])),
     )
 
 
@@ -197,9 +272,12 @@ def _downgrade(sec: "_Section") -> Downgrade:
         enabled=sec.flag("enabled", True),
         method=sec.choice("method", DOWNGRADE_METHODS, "refund_then_buy"),
         days_per_month=days,
-        destination=sec.choice("destination", DESTINATIONS, "account_balance"),
+        destination=sec.choice("destination", DOWNGRADE_DESTINATIONS, "account_balance"),
         by_product={str(product): sec.section("by_product").choice(product, DOWNGRADE_METHODS)
                     for product in sec.section("by_product").raw},
+        month_convention=sec.choice("month_convention", MONTH_CONVENTIONS, "days"),
+        new_price_discount=sec.choice("new_price_discount", NEW_PRICE_DISCOUNTS, "order"),
+        allow_zero_refund=sec.flag("allow_zero_refund", False),
     )
 
 
@@ -223,6 +301,8 @@ def _no_reason(sec: "_Section") -> NoReasonWindow:
         returns_coupons=sec.flag("returns_coupons", False),
         shared_by=_product_groups(quota),
         excluded_products=tuple(str(p) for p in sec.list("excluded_products", [])),
+        counts=quota.choice("counts", QUOTA_UNITS, "instances"),
+        whole_order_products=tuple(str(p) for p in quota.list("whole_order_products", [])),
     )
 
 
@@ -243,16 +323,10 @@ def _product_groups(quota: "_Section") -> Tuple[Tuple[str, ...], ...]:
 def _standard(sec: "_Section") -> StandardRefund:
     consumption = sec.section("consumption")
     fee = sec.section("handling_fee")
-    tiers = []
-    for i, item in enumerate(fee.list("tiers", [])):
-        tier = _Section(item, f"{fee.where}.tiers[{i}]")
-        percents = tuple(
-            _percent(v, f"{tier.where}.percent_by_year") for v in tier.list("percent_by_year")
-        )
-        if not percents:
-            raise PolicyError(f"{tier.where}.percent_by_year must not be empty")
-        tiers.append(FeeTier(tier.integer("term_months_max"), percents))
+    tiers = [_fee_tier(item, f"{fee.where}.tiers[{i}]") for i, item in enumerate(fee.list("tiers", []))]
     tiers.sort(key=lambda t: t.term_months_max)
+    if len({t.term_months_max for t in tiers}) < len(tiers):
+        raise PolicyError(f"{fee.where}.tiers: two rows for the same term_months_max")
     return StandardRefund(
         method=consumption.choice("method", CONSUMPTION_METHODS),
         unit=consumption.choice("unit", UNITS, "day"),
@@ -264,7 +338,23 @@ def _standard(sec: "_Section") -> StandardRefund:
         non_refundable_items=tuple(str(x) for x in sec.list("non_refundable_items", [])),
         returns_vouchers=sec.flag("returns_vouchers", False),
         returns_coupons=sec.flag("returns_coupons", False),
+        allow_zero_refund=sec.flag("allow_zero_refund", False),
     )
+
+
+def _fee_tier(item: Any, where: str) -> FeeTier:
+    tier = _Section(item, where)
+    months = tier.integer("term_months_max")
+    if not 1 <= months <= MAX_TERM_MONTHS:
+        raise PolicyError(f"{where}.term_months_max must be between 1 and {MAX_TERM_MONTHS}")
+    if tier.flag("reviewer_computes", False):
+        if "percent_by_year" in tier.raw:
+            raise PolicyError(f"{where}: give percent_by_year or reviewer_computes, not both")
+        return FeeTier(months, (), reviewer_computes=True)
+    percents = tuple(_percent(v, f"{where}.percent_by_year") for v in tier.list("percent_by_year"))
+    if not percents:
+        raise PolicyError(f"{where}.percent_by_year must not be empty")
+    return FeeTier(months, percents)
 
 
 def _timing(sec: "_Section") -> Timing:
@@ -289,24 +379,46 @@ def _timing(sec: "_Section") -> Timing:
 
 
 def _sla(sec: "_Section") -> Sla:
+    default = _sla_terms(sec, None)
+    products = {}
+    for product, value in sec.section("by_product").raw.items():
+        where = f"{sec.where}.by_product.{product}"
+        if isinstance(value, dict):
+            products[str(product)] = _sla_terms(_Section(value, where), default)
+        else:  # a commitment alone: the default tiers and claim window
+            commitment = _percent(value, where)
+            products[str(product)] = SlaTerms(commitment, default.tiers, default.claim_window_days)
+        _check_tiers(products[str(product)], where)
+    return Sla(commitment_percent=default.commitment_percent, tiers=default.tiers,
+               claim_window_days=default.claim_window_days, by_product=products,
+               monthly_fee=sec.choice("monthly_fee", SLA_MONTHLY_FEES, "list_price"),
+               minimum_outage_seconds=sec.integer("minimum_outage_seconds", 0))
+
+
+def _sla_terms(sec: "_Section", default: Optional[SlaTerms]) -> SlaTerms:
     tiers = []
-    for i, item in enumerate(sec.list("compensation_tiers", [])):
+    raw_tiers = sec.list("compensation_tiers") if default is None else sec.list("compensation_tiers", [])
+    for i, item in enumerate(raw_tiers):
         tier = _Section(item, f"{sec.where}.compensation_tiers[{i}]")
-        tiers.append(
-            SlaTier(
-                below_percent=_percent(tier.raw_value("below"), f"{tier.where}.below"),
-                compensation_percent=_percent(tier.raw_value("percent"), f"{tier.where}.percent"),
-            )
-        )
+        tiers.append(SlaTier(below_percent=_percent(tier.raw_value("below"), f"{tier.where}.below"),
+                             compensation_percent=_percent(tier.raw_value("percent"), f"{tier.where}.percent")))
     # Lowest availability threshold first, so the first match is the most generous tier.
     tiers.sort(key=lambda t: t.below_percent)
-    return Sla(
+    terms = SlaTerms(
         commitment_percent=_percent(sec.raw_value("commitment_percent"), f"{sec.where}.commitment_percent"),
-        tiers=tuple(tiers),
-        claim_window_days=sec.integer("claim_window_days", 30),
-        by_product={str(product): _percent(value, f"{sec.where}.by_product.{product}")
-                    for product, value in sec.section("by_product").raw.items()},
+        tiers=tuple(tiers) if raw_tiers or default is None else default.tiers,
+        claim_window_days=sec.integer("claim_window_days", 30 if default is None else default.claim_window_days),
     )
+    _check_tiers(terms, sec.where)
+    return terms
+
+
+def _check_tiers(terms: SlaTerms, where: str) -> None:
+    """A month below the commitment earns the first tier whose threshold it is below."""
+    if not terms.tiers:
+        raise PolicyError(f"{where}.compensation_tiers must list at least one tier")
+    if len({t.below_percent for t in terms.tiers}) < len(terms.tiers):
+        raise PolicyError(f"{where}.compensation_tiers: two tiers with the same threshold")
 
 
 def _percent(value: Any, where: str) -> Decimal:

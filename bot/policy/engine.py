@@ -18,12 +18,12 @@ from bot.money import ZERO, to_money
 from bot.policy.config import FeeTier, Policy
 from bot.policy.explain import explain
 from bot.policy.quote import Quote, QuoteLine
-from bot.vocabulary import RefundReason
+from bot.vocabulary import QuoteRule, RefundReason
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 # Refusals that hold whatever the customer's reason: the assistant says so before asking one.
-REASON_INDEPENDENT_REFUSALS = frozenset({"payg_not_refundable", "unpaid_items", "expired"})
+REASON_INDEPENDENT_REFUSALS = frozenset({QuoteRule.PAYG_NOT_REFUNDABLE, QuoteRule.UNPAID_ITEMS, QuoteRule.EXPIRED})
 
 
 def refusal_for_any_reason(ctx: OrderContext, now: datetime, policy: Policy) -> Optional[Quote]:
@@ -42,83 +42,169 @@ def quote_refund(ctx: OrderContext, reason: str, now: datetime, policy: Policy) 
     notes: List[str] = []
 
     if order.billing_mode == "payg":
-        return refused(ctx, reason, "payg_not_refundable", ("release_resource", "human"), policy)
+        return refused(ctx, reason, QuoteRule.PAYG_NOT_REFUNDABLE, ("release_resource", "human"), policy)
     if payment is None or (order.has_unpaid_items and "unpaid_items" in policy.exclusions):
-        return refused(ctx, reason, "unpaid_items", ("pay_unpaid", "human"), policy)
+        return refused(ctx, reason, QuoteRule.UNPAID_ITEMS, ("pay_unpaid", "human"), policy)
     if reason == "duplicate_payment":
         return _duplicate_payment(ctx, now, policy)
     if order.promotional_no_refund and "promotional_no_refund" in policy.exclusions:
-        return refused(ctx, reason, "promotional_no_refund", ("downgrade", "manual_review", "human"), policy)
+        return refused(ctx, reason, QuoteRule.PROMOTIONAL_NO_REFUND, ("downgrade", "manual_review", "human"), policy)
     if order.transferred and "transferred" in policy.exclusions:
-        return refused(ctx, reason, "transferred", ("manual_review", "human"), policy)
+        return refused(ctx, reason, QuoteRule.TRANSFERRED, ("manual_review", "human"), policy)
+
+    if order.package is not None and not policy.resource_packages.refundable_for(order.product_code):
+        return refused(ctx, reason, QuoteRule.PACKAGE_NOT_REFUNDABLE, ("human",), policy)
 
     sla = sla_compensation(order, ctx.outages, now, policy) if reason == "service_issue" else None
     if order.order_type == "renewal" and order.activated_at > now and policy.refund_unstarted_renewals:
         returns = policy.unstarted_renewal_returns_vouchers
         lines = _full_refund_lines(order, payment, policy, returns, policy.standard.returns_coupons)
-        return _finish(ctx, reason, "unstarted_renewal", lines, payment, now, policy, notes, sla,
+        return _finish(ctx, reason, QuoteRule.UNSTARTED_RENEWAL, lines, payment, now, policy, notes, sla,
                        vouchers_returned=_returned_vouchers(payment, returns))
+
+    # An untouched package comes back in full without using a no-reason refund.
+    if _unused_package(order, now, policy):
+        lines = _full_refund_lines(order, payment, policy, policy.standard.returns_vouchers,
+                                   policy.standard.returns_coupons)
+        return _finish(ctx, reason, QuoteRule.UNUSED_PACKAGE, lines, payment, now, policy, [], sla,
+                       vouchers_returned=_returned_vouchers(payment, policy.standard.returns_vouchers))
 
     window_note = _no_reason_window_status(ctx, now, policy)
     if window_note is None:
         allowed = policy.no_reason.quota - ctx.no_reason_refunds_this_year  # > 0 here
-        if allowed < order.quantity:
-            return _window_for_some_instances(ctx, reason, allowed, now, policy, sla)
+        units = quota_units(order, policy)
+        if allowed < units.count:
+            return _window_for_some_units(ctx, reason, allowed, units, now, policy, sla)
         window = policy.no_reason
         lines = _full_refund_lines(order, payment, policy, window.returns_vouchers, window.returns_coupons)
         lines += _change_lines(ctx.changes, now, policy, in_full=True)
-        return _finish(ctx, reason, "no_reason_window", lines, payment, now, policy, notes, sla,
+        return _finish(ctx, reason, QuoteRule.NO_REASON_WINDOW, lines, payment, now, policy, notes, sla,
                        vouchers_returned=_returned_vouchers(payment, window.returns_vouchers),
-                       no_reason_instances=order.quantity)
+                       no_reason_instances=units.count)
     notes.append(window_note)
 
     if order.expires_at is not None and now >= order.expires_at:
-        return refused(ctx, reason, "expired", ("human",), policy, notes)
-    if _unused_package(order, now, policy):
-        lines = _full_refund_lines(order, payment, policy, policy.standard.returns_vouchers,
-                                   policy.standard.returns_coupons)
-        return _finish(ctx, reason, "unused_package", lines, payment, now, policy, [], sla,
-                       vouchers_returned=_returned_vouchers(payment, policy.standard.returns_vouchers))
-    if _fee_tier(order, reason, policy) is MISSING_TIER:
-        return refused(ctx, reason, "no_fee_rule", ("manual_review", "human"), policy, notes)
+        return refused(ctx, reason, QuoteRule.EXPIRED, ("human",), policy, notes)
+    reviewer_rule = reviewer_computes(order, reason, policy)
+    if reviewer_rule is not None:
+        return refused(ctx, reason, reviewer_rule, ("manual_review", "human"), policy, notes)
     lines = _standard_lines(order, payment, reason, now, policy)
     lines += _change_lines(ctx.changes, now, policy, in_full=False)
-    return _finish(ctx, reason, "standard", lines, payment, now, policy, notes, sla)
+    return _finish(ctx, reason, QuoteRule.STANDARD, lines, payment, now, policy, notes, sla)
 
 
-def _window_for_some_instances(ctx: OrderContext, reason: str, allowed: int, now: datetime,
-                               policy: Policy, sla: Optional[Tuple[Decimal, Decimal]]) -> Quote:
-    """An order of several instances with fewer no-reason refunds left than instances (Tencent:
-    "an order of 20 CVM instances: at most 1 is refunded in full"): those left are refunded in
-    full, the others as an ordinary refund."""
+@dataclass(frozen=True)
+class QuotaUnits:
+    """How many units of the no-reason quota refunding an order uses: one weight per unit (its
+    share of the price), dearest first; `word` names a unit for the customer."""
+
+    weights: Tuple[Decimal, ...]
+    word: str
+    by_instance: bool  # the units are the order's identical instances
+
+    @property
+    def count(self) -> int:
+        return len(self.weights)
+
+
+def quota_units(order: Order, policy: Policy) -> QuotaUnits:
+    """The units refunding `order` uses: its instances, or (Huawei) its resources with those bound
+    to them counted once, or one for a product unsubscribed as a whole order."""
+    window = policy.no_reason
+    if window.counts == "resources" and order.product_code in window.whole_order_products:
+        return QuotaUnits((Decimal(1),), "个订单", False)
+    if window.counts != "resources" or not order.resources:
+        return QuotaUnits((Decimal(1),) * order.quantity, "台", True)
+    ids = {r.resource_id for r in order.resources}
+    mains = [r for r in order.resources if r.bound_to is None or r.bound_to not in ids]
+    groups = [[m, *(r for r in order.resources if r.bound_to == m.resource_id and r is not m)] for m in mains]
+    priced = all(r.amount is not None for r in order.resources)
+    weights = [sum((r.amount or ZERO for r in group), ZERO) if priced else Decimal(1) for group in groups]
+    if not any(weights):
+        weights = [Decimal(1)] * len(groups)
+    return QuotaUnits(tuple(sorted(weights, reverse=True)), "个资源", False)
+
+
+def _window_for_some_units(ctx: OrderContext, reason: str, allowed: int, units: QuotaUnits, now: datetime,
+                           policy: Policy, sla: Optional[Tuple[Decimal, Decimal]]) -> Quote:
+    """An order of several units with fewer no-reason refunds left than units (Tencent: "an order
+    of 20 CVM instances: at most 1 is refunded in full"; Huawei: ten disks use ten): the dearest
+    units the quota covers are refunded in full, the others as an ordinary refund."""
     order, payment = ctx.order, ctx.order.primary_payment
     assert payment is not None
-    rest = order.quantity - allowed
+    rest = units.count - allowed
     window, std = policy.no_reason, policy.standard
-    # The caller comes here only with 0 < allowed < quantity.
-    part, part_payment = _instances(order, payment, allowed)
-    lines = _labelled(f"{allowed} 台无理由全额退订：", _full_refund_lines(
-        part, part_payment, policy, window.returns_vouchers, window.returns_coupons))
-    part, part_payment = _instances(order, payment, rest)
-    lines += _labelled(f"其余 {rest} 台按已使用时长折算：", _standard_lines(part, part_payment, reason, now, policy))
+    reviewer_rule = reviewer_computes(order, reason, policy)  # for the units outside the quota
+    if reviewer_rule is not None:
+        return refused(ctx, reason, reviewer_rule, ("manual_review", "human"), policy)
+    # The caller comes here only with 0 < allowed < units.count.
+    share = sum(units.weights[:allowed], ZERO) / sum(units.weights, ZERO)
+    counts = (allowed, rest) if units.by_instance else None
+    (full, full_payment), (part, part_payment) = split_order(order, payment, share, counts)
+    lines = _labelled(f"{allowed} {units.word}无理由全额退订：", _full_refund_lines(
+        full, full_payment, policy, window.returns_vouchers, window.returns_coupons))
+    lines += _labelled(f"其余 {rest} {units.word}按已使用时长折算：",
+                       _standard_lines(part, part_payment, reason, now, policy))
     lines += _change_lines(ctx.changes, now, policy, in_full=False)
-    returned = (_returned_vouchers(payment, window.returns_vouchers) * allowed
-                + _returned_vouchers(payment, std.returns_vouchers) * rest) / order.quantity
-    note = (f"本年度的无理由退订名额还剩 {allowed} 台，该订单共 {order.quantity} 台实例，名额按实例计算。")
-    return _finish(ctx, reason, "no_reason_some_instances", lines, payment, now, policy, [note], sla,
-                   vouchers_returned=to_money(returned), no_reason_instances=allowed)
+    returned = (_returned_vouchers(full_payment, window.returns_vouchers)
+                + _returned_vouchers(part_payment, std.returns_vouchers))
+    if units.by_instance:
+        note = f"本年度的无理由退订名额还剩 {allowed} 台，该订单共 {order.quantity} 台实例，名额按实例计算。"
+    else:
+        note = (f"本年度的无理由退订名额还剩 {allowed} 个，该订单计 {units.count} 个资源（名额按资源计算，"
+                "绑定在一起的资源如云主机及其云硬盘计为 1 个），价格较高的优先全额退订。")
+    return _finish(ctx, reason, QuoteRule.NO_REASON_SOME_INSTANCES, lines, payment, now, policy, [note], sla,
+                   vouchers_returned=returned, no_reason_instances=allowed)
 
 
-def _instances(order: Order, payment: Payment, count: int) -> Tuple[Order, Payment]:
-    """The share of a multi-instance order that `count` of its instances stand for."""
-    def share(amount: Decimal) -> Decimal:
-        return to_money(amount * count / order.quantity)
-    part_payment = replace(payment, cash=share(payment.cash), gift_credit=share(payment.gift_credit),
-                           voucher=share(payment.voucher), coupon=share(payment.coupon))
-    items = tuple(replace(item, amount=share(item.amount)) for item in order.items)
-    part = replace(order, quantity=count, items=items, payments=(part_payment,),
-                   original_price=share(order.original_price))
-    return part, part_payment
+def split_order(order: Order, payment: Payment, share: Decimal, counts: Optional[Tuple[int, int]] = None,
+                ) -> Tuple[Tuple[Order, Payment], Tuple[Order, Payment]]:
+    """The parts of an order that `share` of it and the rest stand for: `counts` instances each
+    (identical instances), or, for parts of unequal resources, the order's prices scaled by the
+    share. Each amount of the first part is rounded to the cent and the other part gets the rest,
+    so the two always add up to the order exactly."""
+    def parts(amount: Decimal) -> Tuple[Decimal, Decimal]:
+        head = to_money(amount * share)
+        return head, to_money(amount) - head
+
+    money = {name: parts(getattr(payment, name)) for name in ("cash", "gift_credit", "voucher", "coupon")}
+    items = [parts(item.amount) for item in order.items]
+    original = parts(order.original_price)
+    shares = []
+    for side, fraction in ((0, share), (1, 1 - share)):
+        share_payment = replace(payment, cash=money["cash"][side], gift_credit=money["gift_credit"][side],
+                                voucher=money["voucher"][side], coupon=money["coupon"][side])
+        part = replace(order, payments=(share_payment,), original_price=original[side],
+                       items=tuple(replace(item, amount=amounts[side]) for item, amounts in zip(order.items, items)))
+        part = replace(part, quantity=counts[side]) if counts else _priced_as(part, fraction)
+        shares.append((part, share_payment))
+    return shares[0], shares[1]
+
+
+def _priced_as(order: Order, fraction: Decimal) -> Order:
+    """The order with its monthly and hourly prices scaled to `fraction` of it."""
+    def tiers(found: Sequence[HourlyTier]) -> Tuple[HourlyTier, ...]:
+        return tuple(replace(tier, price=tier.price * fraction) for tier in found)
+    return replace(order, list_monthly_price=order.list_monthly_price * fraction, hourly_tiers=tiers(order.hourly_tiers),
+                   extra_hourly=tuple(replace(c, tiers=tiers(c.tiers)) for c in order.extra_hourly))
+
+
+def reviewer_computes(order: Order, reason: str, policy: Policy) -> Optional[QuoteRule]:
+    """Why a reviewer, not the engine, must compute an ordinary refund of `order`: its term's
+    handling fee is not in the policy, or its use is priced by the hour and the order has no
+    hourly prices. None when the engine can."""
+    tier = _fee_tier(order, reason, policy)
+    if tier is not None and tier.reviewer_computes:
+        return QuoteRule.NO_FEE_RULE
+    if needs_hourly_prices(order, policy) and not order.hourly_tiers:
+        return QuoteRule.PRICES_MISSING
+    return None
+
+
+def needs_hourly_prices(order: Order, policy: Policy) -> bool:
+    """Use of the order is charged as whole months plus hours at pay-as-you-go prices."""
+    return (policy.standard.method == "monthly_plus_hourly" and order.list_monthly_price > 0
+            and order.package is None)
 
 
 def _labelled(prefix: str, lines: List[QuoteLine]) -> List[QuoteLine]:
@@ -127,9 +213,10 @@ def _labelled(prefix: str, lines: List[QuoteLine]) -> List[QuoteLine]:
 
 def _unused_package(order: Order, now: datetime, policy: Policy) -> bool:
     """A resource package nothing was taken from, within the policy's days of purchase."""
-    days = policy.resource_packages.unused_full_refund_days
+    days = policy.resource_packages.unused_days_for(order.product_code)
     return (order.package is not None and days is not None and order.package.used == 0
-            and now <= ensure_aware(order.activated_at) + timedelta(days=days))
+            and now <= ensure_aware(order.activated_at) + timedelta(days=days)
+            and (order.expires_at is None or now < order.expires_at))
 
 
 def _change_lines(changes: Sequence[Order], now: datetime, policy: Policy, in_full: bool) -> List[QuoteLine]:
@@ -148,11 +235,13 @@ def _change_lines(changes: Sequence[Order], now: datetime, policy: Policy, in_fu
             continue
         if change.expires_at is None or now >= change.expires_at:
             continue
-        used, total, unit = _used_units(change, now, policy)
-        remaining = to_money(money * (total - used) / total)
-        lines.append(QuoteLine("change_order", f"{name} {change.order_id}（实付 {money:,.2f} 元，"
-                                               f"共 {total} {unit}，剩余 {total - used} {unit}，按剩余时长退还）",
-                               remaining))
+        # Its own use, from when it took effect, by the policy's unit and basis (Huawei: hours
+        # from the hour it took effect; Alibaba: days, a started day in full, at its original
+        # price). Never as months at a monthly price: an upgrade's list price is the whole new
+        # configuration's, not the difference it paid.
+        consumed, label = consumed_value(change, money, now, policy, by_time=True)
+        lines.append(QuoteLine("change_order", f"{name} {change.order_id}（实付 {money:,.2f} 元，{label}，"
+                                               "退还剩余部分）", money - consumed))
     return lines
 
 
@@ -174,8 +263,20 @@ def _no_reason_window_status(ctx: OrderContext, now: datetime, policy: Policy) -
         return "已超过无理由退订期限，按已使用时长折算退款。"
     if ctx.no_reason_refunds_this_year >= window.quota:
         scope = "该产品" if window.quota_scope == "product" else "您的账号"
-        return f"{scope}本年度的无理由退订名额（{window.quota} 次）已用完，按已使用时长折算退款。"
+        return (f"{scope}本年度的无理由退订名额（{window.quota} 次）已用完{_quota_users(ctx, policy)}，"
+                "按已使用时长折算退款。")
     return None
+
+
+def _quota_users(ctx: OrderContext, policy: Policy) -> str:
+    """Which orders used the quota, when the quota is shared with other products (Chinese)."""
+    shared = policy.no_reason.quota_products(ctx.order.product_code)
+    if not ctx.no_reason_uses or (shared is not None and len(shared) == 1):
+        return ""
+    named = [f"订单 {use.order_id}（{use.product_name or use.product_code}）" for use in ctx.no_reason_uses[:3]]
+    more = f"等 {len(ctx.no_reason_uses)} 笔订单" if len(ctx.no_reason_uses) > 3 else ""
+    together = "与其他产品共用，" if shared is not None else ""
+    return f"（{together}已由{'、'.join(named)}{more}使用）"
 
 
 def no_reason_deadline(activated_at: datetime, policy: Policy) -> datetime:
@@ -251,18 +352,21 @@ def non_refundable_amount(order: Order, policy: Policy) -> Decimal:
     return to_money(sum((i.amount for i in order.items if i.kind in kinds), ZERO))
 
 
-def consumed_value(order: Order, base: Decimal, now: datetime, policy: Policy) -> Tuple[Decimal, str]:
+def consumed_value(order: Order, base: Decimal, now: datetime, policy: Policy,
+                   by_time: bool = False) -> Tuple[Decimal, str]:
+    """What of `base` (the money paid for the order) was used by `now`, and how (Chinese);
+    `by_time`: by its share of the order's time, never as months at a monthly price."""
     std = policy.standard
     if order.expires_at is None:
         raise ValueError(f"prepaid order {order.order_id} has no expiry time")
     if order.package is not None:
         return _consumed_package(order, base)
-    if std.method == "monthly_plus_hourly" and order.list_monthly_price > 0:
+    if needs_hourly_prices(order, policy) and order.hourly_tiers and not by_time:
         return _consumed_monthly_plus_hourly(order, base, now)
     used_units, total_units, unit_name = _used_units(order, now, policy)
     period = f"已使用 {used_units} {unit_name}（服务期共 {total_units} {unit_name}）"
     if std.basis == "original_price" and order.original_price > 0:
-        rate = _duration_rate(order, _whole_months(order.activated_at, now))
+        rate = duration_rate(order, _whole_months(order.activated_at, now))
         consumed = min(base, to_money(order.original_price * used_units / total_units * rate))
         return consumed, f"{period}，按订单原价 {order.original_price:,.2f} 元 × {rate.normalize():f} 折扣折算"
     consumed = min(base, to_money(base * used_units / total_units))
@@ -295,16 +399,16 @@ def _consumed_package(order: Order, base: Decimal) -> Tuple[Decimal, str]:
 
 def _whole_months(start: datetime, now: datetime) -> int:
     months = 0
-    while _add_months(start, months + 1) <= now:
+    while add_months(start, months + 1) <= now:
         months += 1
     return months
 
 
 def _consumed_monthly_plus_hourly(order: Order, base: Decimal, now: datetime) -> Tuple[Decimal, str]:
     months = _whole_months(order.activated_at, now)
-    rest = max(now - _add_months(order.activated_at, months), timedelta(0))
+    rest = max(now - add_months(order.activated_at, months), timedelta(0))
     hours = math.ceil(rest / HOUR)
-    rate = _duration_rate(order, months)
+    rate = duration_rate(order, months)
     monthly = order.list_monthly_price * rate * months
     hourly = _tiered_hourly_cost(order.hourly_tiers, hours)
     hourly += sum((_tiered_hourly_cost(extra.tiers, hours) for extra in order.extra_hourly), Decimal(0))
@@ -313,7 +417,7 @@ def _consumed_monthly_plus_hourly(order: Order, base: Decimal, now: datetime) ->
     return consumed, label
 
 
-def _duration_rate(order: Order, months: int) -> Decimal:
+def duration_rate(order: Order, months: int) -> Decimal:
     """The discount of a purchase as long as the months used (the longest listed duration not
     above them; none listed: the order's own discount; none fits: the list price)."""
     if not order.duration_discounts:
@@ -342,10 +446,12 @@ def _tiered_hourly_cost(tiers: Sequence[HourlyTier], hours: int) -> Decimal:
             counted = limit
         if counted >= hours:
             break
+    if counted < hours:  # a price list whose last tier has a limit: its price goes on
+        cost += tiers[-1].price * (hours - counted)
     return cost
 
 
-def _add_months(moment: datetime, months: int) -> datetime:
+def add_months(moment: datetime, months: int) -> datetime:
     local = to_customer_time(moment)
     year, month = divmod(local.month - 1 + months, 12)
     year, month = local.year + year, month + 1
@@ -353,12 +459,13 @@ def _add_months(moment: datetime, months: int) -> datetime:
     return local.replace(year=year, month=month, day=day)
 
 
-MISSING_TIER = FeeTier(0, (Decimal(0),))  # the table has no row for the order's term
+MISSING_TIER = FeeTier(0, (), reviewer_computes=True)  # the table has no row for the order's term
 
 
 def _fee_tier(order: Order, reason: str, policy: Policy) -> Optional[FeeTier]:
-    """The handling-fee row for the order's term: None when no fee applies, MISSING_TIER when
-    the table stops short of the term (a 5-year order under a table that ends at 3 years)."""
+    """The handling-fee row for the order's term: None when no fee applies; a row a reviewer
+    computes when the table says so or stops short of the term (MISSING_TIER: a 5-year order
+    under a table that ends at 3 years)."""
     std = policy.standard
     if not std.fee_tiers or reason in std.fee_waived_for:
         return None
@@ -367,7 +474,7 @@ def _fee_tier(order: Order, reason: str, policy: Policy) -> Optional[FeeTier]:
 
 def _handling_fee(order: Order, base: Decimal, reason: str, now: datetime, policy: Policy) -> Optional[QuoteLine]:
     tier = _fee_tier(order, reason, policy)
-    if tier is None or tier is MISSING_TIER:
+    if tier is None or tier.reviewer_computes:
         return None
     used = max(now - order.activated_at, timedelta(0))
     year_used = max(0, math.ceil(used / timedelta(days=365)) - 1)  # exactly one year is still year 1
@@ -384,7 +491,7 @@ def _handling_fee(order: Order, base: Decimal, reason: str, now: datetime, polic
 def _duplicate_payment(ctx: OrderContext, now: datetime, policy: Policy) -> Quote:
     duplicates = ctx.order.duplicate_payments
     if not duplicates:
-        return refused(ctx, "duplicate_payment", "no_duplicate_found", ("manual_review", "human"), policy)
+        return refused(ctx, "duplicate_payment", QuoteRule.NO_DUPLICATE_FOUND, ("manual_review", "human"), policy)
     lines = [
         QuoteLine("duplicate", f"重复扣款（交易号 {p.txn_id}）", to_money(p.cash + p.gift_credit))
         for p in duplicates
@@ -396,7 +503,7 @@ def _duplicate_payment(ctx: OrderContext, now: datetime, policy: Policy) -> Quot
         cash=sum((p.cash for p in duplicates), ZERO),
         gift_credit=sum((p.gift_credit for p in duplicates), ZERO),
     )
-    return _finish(ctx, "duplicate_payment", "duplicate_payment", lines, merged, now, policy, [], None,
+    return _finish(ctx, "duplicate_payment", QuoteRule.DUPLICATE_PAYMENT, lines, merged, now, policy, [], None,
                    vouchers_returned=vouchers)
 
 
@@ -422,61 +529,95 @@ class SlaMonth:
 
 
 def worst_sla_month(order: Order, outages: Sequence[Outage], now: datetime, policy: Policy) -> Optional[SlaMonth]:
-    """The month, still within the claim window, in which the order's instance was least
-    available, with the voucher it earns (None when no outage is recorded in the window)."""
-    sla = policy.sla
-    horizon = now - timedelta(days=sla.claim_window_days)
-    relevant = [o for o in outages if o.instance_id == order.instance_id and o.ended_at >= horizon]
-    worst: Optional[Tuple[Decimal, datetime]] = None
-    for outage in relevant:
-        availability = _monthly_availability(outage.started_at, relevant)
-        if worst is None or availability < worst[0]:
-            worst = (availability, _month_start(outage.started_at))
-    if worst is None:
+    """The month, still claimable, in which the order's instance was least available, with the
+    voucher it earns by the product's SLA (None when no outage is recorded in such a month). A
+    month is claimable from its start until `claim_window_days` after it ends (Tencent: 不应超过
+    未达标的相应服务月度结束后六十（60）个自然日)."""
+    terms = policy.sla.terms_for(order.product_code)
+    mine = [o for o in outages if o.instance_id == order.instance_id]
+    months = {month for outage in mine for month in _months_touched(outage)}
+    claimable = [m for m in months if m <= now <= add_months(m, 1) + timedelta(days=terms.claim_window_days)]
+    if not claimable:
         return None
-    availability, month = worst
-    commitment = sla.commitment_for(order.product_code)
-    monthly_fee = order.list_monthly_price * order.discount_rate * order.quantity
-    if monthly_fee <= 0 and order.term_months:
-        monthly_fee = order.amount_due / order.term_months
-    monthly_fee = to_money(monthly_fee)
-    tier = next((t for t in sla.tiers if availability < t.below_percent), None) if availability < commitment else None
+    shortest = timedelta(seconds=policy.sla.minimum_outage_seconds)
+    availability, month = min((_monthly_availability(m, mine, shortest), m) for m in claimable)
+    commitment = terms.commitment_percent
+    monthly_fee = sla_monthly_fee(order, policy)
+    tier = next((t for t in terms.tiers if availability < t.below_percent), None) if availability < commitment else None
     if tier is None:
         return SlaMonth(month, availability, commitment, None, None, monthly_fee)
     voucher = to_money(min(monthly_fee, monthly_fee * tier.compensation_percent / 100))
     return SlaMonth(month, availability, commitment, tier.compensation_percent, voucher, monthly_fee)
 
 
+def _months_touched(outage: Outage) -> List[datetime]:
+    """The calendar months (their first moment, customer time) an outage falls in."""
+    months, month = [], _month_start(outage.started_at)
+    while month <= max(outage.ended_at, outage.started_at):
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
+def sla_monthly_fee(order: Order, policy: Policy) -> Decimal:
+    """The month's fee the SLA voucher is a share of (and capped at)."""
+    payment = order.primary_payment
+    if policy.sla.monthly_fee == "money_paid" and payment is not None:
+        return to_money(money_paid(payment) / order.term_months)
+    monthly_fee = order.list_monthly_price * order.discount_rate * order.quantity
+    if monthly_fee <= 0 and order.term_months:
+        monthly_fee = order.amount_due / order.term_months
+    return to_money(monthly_fee)
+
+
 def _month_start(moment: datetime) -> datetime:
     return to_customer_time(moment).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def _monthly_availability(moment: datetime, outages: Sequence[Outage]) -> Decimal:
-    start = _month_start(moment)
-    end = _add_months(start, 1)
-    down = timedelta(0)
-    for outage in outages:
-        overlap = min(outage.ended_at, end) - max(outage.started_at, start)
-        down += max(overlap, timedelta(0))
-    minutes_total = Decimal((end - start) // timedelta(minutes=1))
-    minutes_down = Decimal(math.ceil(down / timedelta(minutes=1)))
-    return ((1 - minutes_down / minutes_total) * 100).quantize(Decimal("0.001"))
+def _monthly_availability(start: datetime, outages: Sequence[Outage], shortest: timedelta) -> Decimal:
+    """Availability (%) in the month starting at `start`: 1 − minutes down ÷ minutes in the month.
+    Overlapping outages are one; each counts in whole minutes, a part of a minute as a whole one
+    (Tencent: 不足60秒的按1分钟计算), and one no longer than `shortest` not at all (实例不可用持续时间不超过
+    1分钟的，不计入不可用分钟数)."""
+    end = add_months(start, 1)
+    minutes_down = 0
+    for began, ended in _merged(outages):
+        if ended - began <= shortest:
+            continue
+        overlap = min(ended, end) - max(began, start)
+        if overlap > timedelta(0):
+            minutes_down += math.ceil(overlap / timedelta(minutes=1))
+    minutes_total = (end - start) // timedelta(minutes=1)
+    share_down = Decimal(min(minutes_total, minutes_down)) / minutes_total
+    return ((1 - share_down) * 100).quantize(Decimal("0.001"))
+
+
+def _merged(outages: Sequence[Outage]) -> List[Tuple[datetime, datetime]]:
+    """The outages as disjoint periods, earliest first."""
+    periods: List[Tuple[datetime, datetime]] = []
+    for outage in sorted(outages, key=lambda o: o.started_at):
+        if periods and outage.started_at <= periods[-1][1]:
+            periods[-1] = (periods[-1][0], max(periods[-1][1], outage.ended_at))
+        else:
+            periods.append((outage.started_at, max(outage.started_at, outage.ended_at)))
+    return periods
 
 
 # --- assembling the quote ------------------------------------------------------------------
 
-def _finish(ctx: OrderContext, reason: str, rule: str, lines: List[QuoteLine], payment: Payment,
+def _finish(ctx: OrderContext, reason: str, rule: QuoteRule, lines: List[QuoteLine], payment: Payment,
             now: datetime, policy: Policy, notes: List[str],
             sla: Optional[Tuple[Decimal, Decimal]], vouchers_returned: Decimal = ZERO,
             no_reason_instances: int = 0) -> Quote:
     order = ctx.order
     payment = _with_changes(payment, ctx.changes)
+    lines = lines + returned_lines(ctx)
     refund = sum((line.amount for line in lines), ZERO)
     if refund < 0:
         lines.append(QuoteLine("floor", "退款金额不低于 0 元", -refund))
         refund = ZERO
-    if refund == 0:
-        return refused(ctx, reason, "nothing_left", ("human",), policy, notes, lines)
+    if refund == 0 and not (vouchers_returned or _zero_refund_allowed(rule, policy)):
+        return refused(ctx, reason, QuoteRule.NOTHING_LEFT, ("human",), policy, notes, lines)
     money_paid = payment.cash + payment.gift_credit
     cash = to_money(refund * payment.cash / money_paid) if money_paid else ZERO
     gift = refund - cash
@@ -485,7 +626,7 @@ def _finish(ctx: OrderContext, reason: str, rule: str, lines: List[QuoteLine], p
     arrival = policy.timing.working_days_after(review_due, policy.timing.payout_working_days[destination])
     threshold = policy.manager_approval_above
     quote = Quote(
-        order_id=order.order_id, reason=reason, eligible=True, rule=rule,
+        order_id=order.order_id, reason=reason, eligible=True, rule=rule.value,
         paid=to_money(payment.amount), lines=tuple(lines), refund=refund,
         refund_cash=cash, refund_gift_credit=gift, vouchers_returned=vouchers_returned,
         destination=destination, review_due=review_due, expected_arrival=arrival,
@@ -494,6 +635,19 @@ def _finish(ctx: OrderContext, reason: str, rule: str, lines: List[QuoteLine], p
         no_reason_instances=no_reason_instances,
     )
     return _with_explanation(quote, order, notes)
+
+
+def returned_lines(ctx: OrderContext) -> List[QuoteLine]:
+    """What earlier tickets already give back from the same money (a downgrade's difference, a
+    refund in progress): a new quote is only ever for what is left."""
+    if not ctx.returned:
+        return []
+    return [QuoteLine("returned", f"已退还或退还中的金额（工单 {'、'.join(ctx.returned_by)}）", -ctx.returned)]
+
+
+def _zero_refund_allowed(rule: QuoteRule, policy: Policy) -> bool:
+    """An ordinary unsubscription worth nothing still goes ahead (the resource is released)."""
+    return policy.standard.allow_zero_refund and rule in (QuoteRule.STANDARD, QuoteRule.NO_REASON_SOME_INSTANCES)
 
 
 def _with_changes(payment: Payment, changes: Sequence[Order]) -> Payment:
@@ -508,13 +662,13 @@ def _with_changes(payment: Payment, changes: Sequence[Order]) -> Payment:
                    coupon=payment.coupon + sum((p.coupon for p in paid), ZERO))
 
 
-def refused(ctx: OrderContext, reason: str, rule: str, alternatives: Tuple[str, ...],
+def refused(ctx: OrderContext, reason: str, rule: QuoteRule, alternatives: Tuple[str, ...],
              policy: Policy, notes: Optional[List[str]] = None,
              lines: Optional[List[QuoteLine]] = None) -> Quote:
     order = ctx.order
     payment = order.primary_payment
     quote = Quote(
-        order_id=order.order_id, reason=reason, eligible=False, rule=rule,
+        order_id=order.order_id, reason=reason, eligible=False, rule=rule.value,
         paid=to_money(payment.amount) if payment else ZERO, lines=tuple(lines or ()),
         refund=ZERO, alternatives=alternatives,
     )

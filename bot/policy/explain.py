@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # pragma: no cover
 DESTINATION_LABELS = {
     "original_route": "原支付渠道（原路退回）",
     "account_balance": "您的账户余额",
+    "gift_credit": "您的账户余额（以赠送金形式，可抵扣后续费用，不可提现）",
     "voucher": "您的账户（以代金券形式发放，可抵扣后续费用，不可提现）",
 }
 
@@ -30,6 +31,8 @@ REFUSAL_REASONS = {
     "no_outage_record": "我们在申请期限内没有查到该实例的故障记录。",
     "not_a_downgrade": "所选配置的价格不低于当前配置，这属于升配，需要补差价而不是退款。",
     "downgrade_unavailable": "该资源暂不支持降配退款。",
+    "package_not_refundable": "按政策，该类资源包购买后不支持退订。",
+    "prices_missing": "计算已使用部分需要该订单的按量计费价格，账单中暂缺，需要由审核人员人工核算退款金额。",
 }
 
 
@@ -41,6 +44,7 @@ DEDUCTION_REASONS = {
     "coupon": "优惠券抵扣部分：优惠券抵扣的金额不是您实际支付的钱，所以先从订单金额中扣除、不退现金。",
     "handling_fee": "手续费：超出无理由期限退订时，按实付金额（代金券部分不计）收取政策规定的比例。",
     "floor": "扣除后不足 0 元，按 0 元计，不会倒扣您的钱。",
+    "returned": "已退还部分：这个订单此前的申请（降配差价或退款）已经退给您或正在退，同一笔钱不会退两次。",
 }
 SERVICE_ISSUE_NOTE = ("故障期间的时间也计入已使用部分，因为服务期按日历时间计算；故障造成的影响另行补偿："
                       "当月可用性低于服务承诺时发放 SLA 补偿代金券。")
@@ -84,10 +88,14 @@ def explain(quote: "Quote", order: "Order", notes: Sequence[str]) -> str:
     if quote.destination == "voucher":
         parts.append(f"补偿金额：{format_yuan(quote.refund)}，以代金券形式发放到您的账户（可抵扣后续费用，不可提现）；"
                      "服务照常运行，不需要退订。")
+    elif quote.refund == 0 and quote.target_spec:
+        parts.append("按规则计算可退金额为 0 元：降配可以照常办理，但不退款。")
+    elif quote.refund == 0 and not quote.vouchers_returned:
+        parts.append("按规则计算可退金额为 0 元：可以照常退订（资源将被释放、停止计费），但不退款。")
     else:
         where = f"，退回{DESTINATION_LABELS[quote.destination]}" if quote.destination else ""
         parts.append(f"预计可退：{format_yuan(quote.refund)}{where}。")
-    if quote.refund_gift_credit:
+    if quote.refund_gift_credit and quote.destination != "gift_credit":
         parts.append(
             f"其中现金 {format_yuan(quote.refund_cash)}，赠送金 {format_yuan(quote.refund_gift_credit)}"
             "（按支付时的比例退回，赠送金退回账户）。"
@@ -103,7 +111,10 @@ def explain(quote: "Quote", order: "Order", notes: Sequence[str]) -> str:
         )
     if quote.needs_manager_approval:
         parts.append("退款金额较大，需要主管额外审批。")
-    if quote.review_due and quote.destination == "voucher":
+    if quote.review_due and quote.refund == 0:
+        done = "即按新配置运行" if quote.target_spec else "即完成退订"
+        parts.append(f"审核预计在 {format_customer_date(quote.review_due)} 前完成，通过后{done}。")
+    elif quote.review_due and quote.destination == "voucher":
         parts.append(f"审核预计在 {format_customer_date(quote.review_due)} 前完成，通过后代金券立即发放。")
     elif quote.review_due and quote.expected_arrival:
         parts.append(

@@ -23,11 +23,11 @@ NO_DOWNGRADE_ORDERS = ("您名下没有可以在线降配的包年包月资源�
                        "如果是整个不想用了，可以说「申请退款」。")
 NO_CHEAPER_SPEC = "订单 {order_id}（{name}）已经是该产品最低的配置，无法再降配。需要的话我可以帮您试算退订退款。"
 WHICH_SPEC = ("订单 {order_id}（{name}，当前 {price}/月）可以降为以下配置，降配后实例和数据保留、到期时间不变，"
-              "差价退回账户余额。想降到哪一档？")
+              "差价{where}。想降到哪一档？")
 SPEC_NOT_OFFERED = "没有找到「{typed}」这档配置，请从下面的配置中选择："
 DOWNGRADE_CONFIRM = "以上金额以审核结果为准。确认提交降配申请吗？"
 DOWNGRADE_GUEST = ("可以降配：包年包月的服务器在到期前可以降低配置，实例和数据保留，按剩余时长退还新旧配置的差价"
-                   "（{method}），退回账户余额。登录后我可以按您的订单逐项试算能退多少。")
+                   "（{method}），{where}。登录后我可以按您的订单逐项试算能退多少。")
 DOWNGRADE_METHODS = {
     "refund_then_buy": "原配置按使用时长结算剩余价值，再扣除新配置剩余时长的费用",
     "price_ratio": "原配置剩余价值按新旧配置价格比例退还差价部分",
@@ -47,12 +47,18 @@ SLA_GUEST = ("可以申请：当月可用性低于服务承诺 {commitment}% 时
              "服务照常运行、不需要退订；请在故障所在月份结束后 {days} 天内申请。登录后我可以按故障记录帮您计算。")
 CHANGE_DECLINED = "好的，不做变更，您的服务保持不变。还有其他可以帮您的吗？"
 NOTHING_PENDING = "目前没有等待您确认的降配或补偿申请。想降低配置或申请故障补偿的话，直接告诉我即可。"
+QUOTE_CHANGED = "报价和您刚才看到的不一致（订单或账单情况有变化），所以还没有提交。以下是最新的报价："
 CHANGED_SINCE_QUOTE = "订单情况刚刚发生了变化，已无法按刚才的试算提交。请重新发起，我会按最新情况为您计算。"
 
 
 def downgrade_guest(policy: Policy) -> str:
     """How downgrades are refunded, for someone not signed in."""
-    return DOWNGRADE_GUEST.format(method=DOWNGRADE_METHODS[policy.downgrade.method])
+    return DOWNGRADE_GUEST.format(method=DOWNGRADE_METHODS[policy.downgrade.method], where=_refund_goes(policy))
+
+
+def _refund_goes(policy: Policy) -> str:
+    where = "以赠送金形式退回账户余额" if policy.downgrade.destination == "gift_credit" else "退回账户余额"
+    return where + ("；差价为 0 时降配照常办理，只是不退款" if policy.downgrade.allow_zero_refund else "")
 
 
 def sla_guest(policy: Policy) -> str:
@@ -75,9 +81,10 @@ def spec_buttons(order: Order, specs: Sequence[Spec]) -> List[Dict[str, Any]]:
             for s in specs]
 
 
-def which_spec(order: Order) -> str:
+def which_spec(order: Order, policy: Policy) -> str:
     name = order.spec_name or order.product_name
-    return WHICH_SPEC.format(order_id=order.order_id, name=name, price=format_yuan(order.list_monthly_price))
+    return WHICH_SPEC.format(order_id=order.order_id, name=name, price=format_yuan(order.list_monthly_price),
+                             where=_refund_goes(policy))
 
 
 def sla_not_due(quote: Quote, order: Order, policy: Policy) -> str:
@@ -100,8 +107,13 @@ def change_filed(ticket: Ticket) -> str:
         return (f"已提交 SLA 补偿申请，工单号 {ticket.ticket_id}。审核通过后 {amount} 代金券会发放到您的账户，"
                 "可抵扣后续费用（不可提现），服务照常运行。您可以随时说「查询进度」。")
     spec = ticket.quote.get("target_spec") or "新配置"
+    if ticket.quoted_amount == 0:
+        money = "按规则不退款"
+    else:
+        where = "以赠送金形式退回账户余额" if ticket.quote.get("destination") == "gift_credit" else "退回账户余额"
+        money = f"差价 {amount}（以审核结果为准）{where}"
     return (f"已提交降配申请，工单号 {ticket.ticket_id}。审核通过后配置变为「{spec}」，实例和数据保留，"
-            f"差价 {amount}（以审核结果为准）退回账户余额。您可以随时说「查询进度」。")
+            f"{money}。您可以随时说「查询进度」。")
 
 
 SPEC_WORDS = re.compile(r"(\d+)\s*核\s*(\d+)\s*[gG]")

@@ -43,6 +43,8 @@ def duplicate_question(payments: Sequence[Payment], primary: Payment) -> str:
 
 def quote_question(quote: Quote) -> str:
     """The quote in plain Chinese, followed by the confirmation question."""
+    if quote.eligible and quote.refund == 0 and not quote.vouchers_returned:
+        return f"{quote.explanation}\n\n确认提交退订申请吗？（按规则不退款）"
     if quote.eligible:
         return f"{quote.explanation}\n\n以上金额以审核结果为准。确认提交退款申请吗？"
     return f"{quote.explanation}\n\n您仍然可以提交申请，由人工审核复核您的情况。要提交吗？"
@@ -53,6 +55,10 @@ def ticket_filed(ticket: Ticket) -> str:
     if ticket.manual_review:
         return (f"已为您提交人工复核申请，工单号 {ticket.ticket_id}。审核人员会核实您的情况，"
                 "结果会在这里和站内信通知您。您可以随时对我说「查询退款进度」查看进展。")
+    if to_money(quote["refund"]) == 0 and not to_money(quote.get("vouchers_returned") or 0):
+        return (f"已为您提交退订申请，工单号 {ticket.ticket_id}。按规则可退金额为 0 元，"
+                f"审核预计 {_date(quote.get('review_due'))} 前完成，通过后即完成退订，不退款。\n"
+                "您可以随时对我说「查询退款进度」查看进展。")
     destination = DESTINATION_LABELS.get(quote.get("destination") or "", "")
     return (
         f"已为您提交退款申请，工单号 {ticket.ticket_id}。\n"
@@ -171,6 +177,8 @@ PICK_OR_TYPE_ORDER = "请选择要退款的订单，或直接发送订单号 / �
 NO_REFUNDABLE_ORDERS = "您的账号下暂时没有可申请退款的包年包月订单。如果您有订单号，也可以直接发给我。"
 DUPLICATE_BUTTONS = [{"title": "是的，退回重复扣款", "payload": "/affirm"}, {"title": "不是", "payload": "/deny"}]
 CONFIRM_BUTTONS = [{"title": "确认提交", "payload": "/affirm"}, {"title": "暂不提交", "payload": "/deny"}]
+QUOTE_CHANGED = ("这次确认的内容和我刚才给您看的报价不一致（订单、原因或账单情况有变化），所以还没有提交。"
+                 "请看下面按最新情况计算的报价，确认后再提交。")
 MANUAL_REVIEW_BUTTONS = [{"title": "提交人工复核", "payload": "/affirm"},
                          {"title": "转人工客服", "payload": "/request_human"},
                          {"title": "不用了", "payload": "/deny"}]

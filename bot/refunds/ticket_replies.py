@@ -33,6 +33,16 @@ def status_text(ticket: Ticket, escalated_to: Optional[date] = None) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def already_given_back(ticket: Ticket, outage: bool = False) -> str:
+    """A customer asks again about an order (or, `outage`, a compensated outage) that already has
+    a ticket giving its money or voucher back: no new quote, where the first one stands."""
+    if outage:
+        lead = f"这次故障已经在工单 {ticket.ticket_id} 中申请过补偿，同一次故障只补偿一次，不用再申请。"
+    else:
+        lead = f"订单 {ticket.order_id} 已经在工单 {ticket.ticket_id} 中申请过，同一笔钱不会退两次，不用再申请。"
+    return f"{lead}\n{status_text(ticket)}"
+
+
 def _history(ticket: Ticket) -> List[str]:
     shown = [e for e in ticket.events if e.from_status != e.to_status][-4:]
     return [f"· {format_customer_time(e.at)} {ticket.state_label(e.to_status)}" for e in shown]
@@ -58,7 +68,12 @@ def _next_step(ticket: Ticket) -> str:
         return f"下一步：审核人员核对订单和材料，预计 {due} 前完成审核。" if due else "下一步：等待审核。"
     if status == "needs_info":
         items = "、".join(ticket.info_requested) or "相关材料"
-        return f"下一步：审核人员需要您补充：{items}。补充后工单会重新进入审核。"
+        note = f"\n审核人员的说明：{ticket.note_to_customer}" if ticket.note_to_customer else ""
+        return f"下一步：审核人员需要您补充：{items}。补充后工单会重新进入审核。{note}"
+    if status == "manager_review":
+        when = f"，预计 {due} 前完成" if due else ""
+        return (f"审核人员已初审通过（{_amount(ticket)}）。因金额较大，按规定还需另一位主管审批{when}，"
+                "主管审批通过后再安排退款。")
     arrival = f"，预计 {due} 前到账" if due else ""
     if ticket.pays_voucher and status in ("approved", "refunding", "refunded"):
         return _voucher_step(ticket)
@@ -124,15 +139,22 @@ def change_notice(ticket: Ticket) -> str:
     return f"· 工单 {ticket.ticket_id}：现在是「{ticket.status_label}」"
 
 
+def reviewer_news(ticket: Ticket) -> str:
+    """What a reviewer's step means for the customer, pushed to their chat right away: the new
+    state and the next step, with what the reviewer wrote to them."""
+    return f"您的工单 {ticket.ticket_id}（订单 {ticket.order_id}）有新进展：{ticket.status_label}。\n{_next_step(ticket)}"
+
+
 def supplement_question(ticket: Ticket, upload_url: str) -> str:
     items = "、".join(ticket.info_requested) or "相关材料"
-    return (f"审核人员需要您为工单 {ticket.ticket_id} 补充：{items}。\n请直接发送说明或链接，"
+    note = f"\n审核人员的说明：{ticket.note_to_customer}" if ticket.note_to_customer else ""
+    return (f"审核人员需要您为工单 {ticket.ticket_id} 补充：{items}。{note}\n请直接发送说明或链接，"
             f"或[点此上传文件]({upload_url})（上传后回复「好了」）。")
 
 
 # --- answers about tickets, withdrawals, supplements and appeals -------------------------------
 
-NOT_FOUND = "没有找到您名下的该退款工单，请核对工单号（RF 加 12 位数字）。"
+NOT_FOUND = "没有找到您名下的该退款工单，请核对工单号（RF 加 12 位或更多数字）。"
 NO_TICKETS = "您名下暂时没有退款工单。需要现在申请退款吗？"
 NO_TICKETS_BUTTONS = [{"title": "申请退款", "payload": "/request_refund"}]
 OTHER_TICKETS = "您名下的其他退款工单："

@@ -21,7 +21,7 @@ class CustomerAccounts:
             return _customer(row) if row else None
 
     def by_password(self, customer_id: str, password: str) -> Optional[Customer]:
-        """The customer if the password is theirs, else None."""
+        """The customer if the password is theirs, else None (an unknown customer takes as long)."""
         with self._sessions() as session:
             row = session.get(CustomerRow, customer_id) if customer_id else None
             valid = verify_password(password, row.password_hash if row else None)

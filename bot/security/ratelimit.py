@@ -119,22 +119,27 @@ class RedisRateLimiter:
 
 
 class LoginThrottle:
-    """Failed logins only, counted per account (across addresses) and per address.
+    """Failed logins only, counted per account *from one address* and per address.
 
-    A correct password is refused only once its own account, or the address it comes from,
-    has collected too many failures: other people's typos behind the same NAT count against
-    their own accounts and the address's (larger) allowance, never against this account."""
+    A stranger guessing someone's password from their own address uses up only that address's
+    allowance for that account: the real user, from their address, still logs in with the
+    right password. One address trying many accounts (or one NAT's many typos) meets the
+    larger per-address allowance. Successful logins are not counted."""
 
     def __init__(self, name: str, per_account: int, per_address: int, window: float,
                  redis_url: Optional[str] = None) -> None:
-        self._account = rate_limiter(f"{name}_account", per_account, window, redis_url)
+        self._account = rate_limiter(f"{name}_account_address", per_account, window, redis_url)
         self._address = rate_limiter(f"{name}_address", per_address, window, redis_url)
 
+    @staticmethod
+    def _pair(account: str, address: str) -> str:
+        return f"account:{account}|ip:{address}"
+
     def blocked(self, account: str, address: str) -> bool:
-        return self._account.full(f"account:{account}") or self._address.full(f"ip:{address}")
+        return self._account.full(self._pair(account, address)) or self._address.full(f"ip:{address}")
 
     def failed(self, account: str, address: str) -> None:
-        self._account.hit(f"account:{account}")
+        self._account.hit(self._pair(account, address))
         self._address.hit(f"ip:{address}")
 
 

@@ -10,8 +10,8 @@ and every token naming it stops working.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, Optional
 
 import jwt
@@ -31,6 +31,10 @@ class TokenError(ValueError):
     """The token is missing, forged, expired or meant for something else."""
 
 
+class TokenExpired(TokenError):
+    """The token was good but its time is up (the widget can ask the site for a fresh one)."""
+
+
 @dataclass(frozen=True)
 class LoginClaim:
     """Who a session, console or chat token vouches for, and the login it belongs to."""
@@ -44,6 +48,9 @@ class UploadGrant:
     customer_id: str
     conversation_id: str
     ticket_id: Optional[str]
+    # When the link was issued: a link issued before filing belongs to the ticket filed next in
+    # its conversation (bot.uploads.store.UploadStore.ticket_of).
+    issued_at: Optional[datetime] = field(default=None, compare=False)
 
 
 def _encode(secret: str, audience: str, subject: str, ttl: timedelta, now: Optional[datetime],
@@ -60,6 +67,8 @@ def _decode(token: Optional[str], secret: str, audience: str) -> Dict[str, Any]:
     try:
         return jwt.decode(token, secret, algorithms=["HS256"], audience=audience, issuer=ISSUER,
                           options={"require": ["exp", "sub", "aud", "iss"]})
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenExpired(str(exc)) from exc
     except jwt.PyJWTError as exc:
         raise TokenError(str(exc)) from exc
 
@@ -90,7 +99,9 @@ def verify_upload_token(token: Optional[str], secret: str) -> UploadGrant:
     claims = _decode(token, secret, UPLOAD_AUDIENCE)
     if not isinstance(claims.get("conv"), str):
         raise TokenError("upload token without a conversation")
-    return UploadGrant(claims["sub"], claims["conv"], claims.get("ticket"))
+    issued = claims.get("iat")
+    return UploadGrant(claims["sub"], claims["conv"], claims.get("ticket"),
+                       datetime.fromtimestamp(issued, timezone.utc) if isinstance(issued, (int, float)) else None)
 
 
 def issue_session_token(secret: str, customer_id: str, session_id: str, now: Optional[datetime] = None) -> str:

@@ -3,12 +3,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import declarative_base, relationship
 
 from bot.storage.types import ExactDecimal, Money, UTCDateTime
 
 Base: Any = declarative_base()  # typed Any: SQLAlchemy 1.4's declarative base has no stubs
+# RF + the Beijing date + a daily sequence of at least 4 digits (5 and more past 9,999 a day).
+TICKET_ID_LENGTH = 20
+# The ticket states that count in an order's ledger (bot.vocabulary.COMMITTED_STATUSES), as SQL.
+COUNTING = "status NOT IN ('rejected', 'withdrawn', 'final_rejected')"
+FULL_REFUND = f"kind = 'refund' AND reason != 'duplicate_payment' AND {COUNTING}"
 
 
 # --- demo billing system (a real provider swaps the billing adapter instead) ---------------
@@ -111,7 +116,7 @@ class OutageRow(Base):
 
 class TicketRow(Base):
     __tablename__ = "refund_tickets"
-    ticket_id = Column(String(14), primary_key=True)
+    ticket_id = Column(String(TICKET_ID_LENGTH), primary_key=True)
     customer_id = Column(String(32), nullable=False, index=True)
     order_id = Column(String(16), nullable=False, index=True)
     # Equals order_id while the ticket is open and NULL once closed: the unique constraint
@@ -132,6 +137,8 @@ class TicketRow(Base):
     # Lifecycle (see bot/tickets/lifecycle.py)
     stage_due = Column(Date)  # customer-local date by which the current stage should be done
     reviewer_id = Column(String(32))
+    approved_by = Column(String(32))  # the reviewer who approved (the first person above the limit)
+    manager_id = Column(String(32))  # the manager who approved as the second person
     final_amount = Column(Money())
     adjustment_reason = Column(Text)
     info_requested = Column(JSON)  # what the reviewer asked the customer to add
@@ -140,10 +147,31 @@ class TicketRow(Base):
     appeal_statement = Column(Text)
     payout_reference = Column(String(64))
     paid_at = Column(UTCDateTime)
+    # The order's ledger (bot/tickets/ledger.py): the root order of its renewals and upgrades,
+    # and the outage month ("ins-…:2026-11") an SLA voucher of this ticket compensates.
+    ledger_key = Column(String(16), nullable=False, index=True)
+    claim_key = Column(String(64))
     evidence = relationship("EvidenceRow", lazy="selectin", order_by="EvidenceRow.id")
     events = relationship("TicketEventRow", lazy="selectin", order_by="TicketEventRow.id")
 
-    __table_args__ = (Index("ix_tickets_customer_created", "customer_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_tickets_customer_created", "customer_id", "created_at"),
+        # While a ticket counts in its ledger: one compensation per outage month, one full refund
+        # per order (with its changes). The last line of defence behind the ledger's row lock.
+        Index("uq_tickets_one_claim_per_outage", "claim_key", unique=True,
+              postgresql_where=text(COUNTING), sqlite_where=text(COUNTING)),
+        Index("uq_tickets_one_full_refund", "ledger_key", unique=True,
+              postgresql_where=text(FULL_REFUND), sqlite_where=text(FULL_REFUND)),
+    )
+
+
+class OrderLedgerRow(Base):
+    """One row per order family: filing and money-moving transitions lock it first, so two of
+    them on the same order never decide at once (PostgreSQL row lock; SQLite's write lock)."""
+
+    __tablename__ = "order_ledgers"
+    ledger_key = Column(String(16), primary_key=True)
+    version = Column(Integer, nullable=False)
 
 
 class TicketSequenceRow(Base):
@@ -155,7 +183,7 @@ class TicketSequenceRow(Base):
 class EvidenceRow(Base):
     __tablename__ = "ticket_evidence"
     id = Column(Integer, primary_key=True, autoincrement=True)
-    ticket_id = Column(String(14), ForeignKey("refund_tickets.ticket_id"), nullable=False, index=True)
+    ticket_id = Column(String(TICKET_ID_LENGTH), ForeignKey("refund_tickets.ticket_id"), nullable=False, index=True)
     kind = Column(String(16), nullable=False)  # text | link | transaction | file
     content = Column(Text, nullable=False)
     created_at = Column(UTCDateTime, nullable=False)
@@ -166,7 +194,7 @@ class EscalationRow(Base):
 
     __tablename__ = "ticket_escalations"
     id = Column(Integer, primary_key=True, autoincrement=True)
-    ticket_id = Column(String(14), ForeignKey("refund_tickets.ticket_id"), nullable=False, index=True)
+    ticket_id = Column(String(TICKET_ID_LENGTH), ForeignKey("refund_tickets.ticket_id"), nullable=False, index=True)
     status = Column(String(24), nullable=False)
     missed_due = Column(Date, nullable=False)
     new_due = Column(Date, nullable=False)
@@ -184,14 +212,32 @@ class CustomerVisitRow(Base):
 
 
 class StaffRow(Base):
-    """Support agents and billing reviewers (roles: comma-separated agent, reviewer)."""
+    """Support agents, billing reviewers and operators (roles: comma-separated agent, reviewer,
+    operator; grants: comma-separated extra permissions such as transcripts). A departed
+    person is disabled, never deleted: tickets, notes and handoffs keep naming them."""
 
     __tablename__ = "staff"
     staff_id = Column(String(32), primary_key=True)
     name = Column(String(100), nullable=False)
     roles = Column(String(64), nullable=False)
     password_hash = Column(String(200), nullable=False)
-    api_token_hash = Column(String(64), unique=True)
+    grants = Column(String(64), nullable=False, default="", server_default="")
+    disabled_at = Column(UTCDateTime)  # set by `make staff ARGS='disable ID'`: nothing they hold works
+
+
+class StaffTokenRow(Base):
+    """A back-office API token of a staff member (several each, named), stored as its SHA-256;
+    it works until it expires or is revoked, and never for a disabled person."""
+
+    __tablename__ = "staff_api_tokens"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    staff_id = Column(String(32), ForeignKey("staff.staff_id"), nullable=False, index=True)
+    name = Column(String(64), nullable=False)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    created_at = Column(UTCDateTime, nullable=False)
+    expires_at = Column(UTCDateTime)  # NULL only for the development demo tokens
+    last_used_at = Column(UTCDateTime)
+    revoked_at = Column(UTCDateTime)
 
 
 class IdempotencyRow(Base):
@@ -215,7 +261,7 @@ class HandoffRow(Base):
     conversation_id = Column(String(128), nullable=False, index=True)
     customer_id = Column(String(32), index=True)
     reason = Column(String(32), nullable=False)  # requested | fallback | dissatisfied | large_amount | flagged | complaint
-    ticket_id = Column(String(14), ForeignKey("refund_tickets.ticket_id"))
+    ticket_id = Column(String(TICKET_ID_LENGTH), ForeignKey("refund_tickets.ticket_id"))
     summary = Column(JSON, nullable=False, default=dict)
     status = Column(String(16), nullable=False, index=True)  # waiting | active | resolved | timed_out | message
     agent_id = Column(String(32), ForeignKey("staff.staff_id"))
@@ -254,7 +300,7 @@ class SurveyRow(Base):
     conversation_id = Column(String(128), nullable=False, index=True)
     customer_id = Column(String(32))
     handoff_id = Column(Integer, ForeignKey("handoffs.id"))
-    ticket_id = Column(String(14))
+    ticket_id = Column(String(TICKET_ID_LENGTH))
     score = Column(Integer, nullable=False)
     comment = Column(Text)
     created_at = Column(UTCDateTime, nullable=False)
@@ -302,7 +348,7 @@ class UploadRow(Base):
     id = Column(Integer, primary_key=True, autoincrement=True)
     customer_id = Column(String(32), nullable=False, index=True)
     conversation_id = Column(String(128), nullable=False, index=True)
-    ticket_id = Column(String(14), ForeignKey("refund_tickets.ticket_id"), index=True)
+    ticket_id = Column(String(TICKET_ID_LENGTH), ForeignKey("refund_tickets.ticket_id"), index=True)
     sha256 = Column(String(64), nullable=False, index=True)
     filename = Column(String(120), nullable=False)
     content_type = Column(String(64), nullable=False)
@@ -316,7 +362,7 @@ class TicketEventRow(Base):
 
     __tablename__ = "ticket_events"
     id = Column(Integer, primary_key=True, autoincrement=True)
-    ticket_id = Column(String(14), ForeignKey("refund_tickets.ticket_id"), nullable=False, index=True)
+    ticket_id = Column(String(TICKET_ID_LENGTH), ForeignKey("refund_tickets.ticket_id"), nullable=False, index=True)
     at = Column(UTCDateTime, nullable=False)
     actor = Column(String(64), nullable=False)
     from_status = Column(String(24))

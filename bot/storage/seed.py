@@ -29,6 +29,7 @@ from bot.storage.schema import (
     PaymentRow,
     ProductSpecRow,
     StaffRow,
+    StaffTokenRow,
     TicketRow,
 )
 
@@ -84,9 +85,13 @@ CUSTOMERS = [("c1001", "张伟", True), ("c1002", "李娜", True), ("c1003", "�
 DEMO_PASSWORD = "demo123"
 # Hashed once with a fixed salt so re-seeding stays fast; demo accounts only.
 DEMO_PASSWORD_HASH = hash_password(DEMO_PASSWORD, salt=b"demo-accounts-01")
-# Demo staff: (id, name, roles). Password staff123; API token dev-token-<id> (development only).
-STAFF = [("r1", "审核员 小陈", "reviewer"), ("a1", "客服 小王", "agent"), ("a2", "客服 小李", "agent,reviewer"),
-         ("o1", "运营 小赵", "operator")]
+# Demo staff: (id, name, roles, grants). Password staff123; API token dev-token-<id>, never
+# expiring (development only). o2 is an operator granted the transcripts; m1 and m2 are managers
+# (主管: the second approval above the limit).
+STAFF = [("r1", "审核员 小陈", "reviewer", ""), ("a1", "客服 小王", "agent", ""),
+         ("a2", "客服 小李", "agent,reviewer", ""), ("o1", "运营 小赵", "operator", ""),
+         ("o2", "运营 小孙", "operator", "transcripts"), ("m1", "主管 老周", "manager", ""),
+         ("m2", "主管 小钱", "manager", "")]
 STAFF_PASSWORD_HASH = hash_password("staff123", salt=b"demo-staff-0001")
 
 
@@ -117,9 +122,13 @@ def seed_demo(sessions: sessionmaker, now: Optional[datetime] = None, reset: boo
         for customer_id, name, is_demo in CUSTOMERS:
             session.add(CustomerRow(customer_id=customer_id, name=name, is_demo=is_demo,
                                     password_hash=DEMO_PASSWORD_HASH))
-        for staff_id, name, roles in STAFF:
-            session.add(StaffRow(staff_id=staff_id, name=name, roles=roles, password_hash=STAFF_PASSWORD_HASH,
-                                 api_token_hash=token_hash(f"dev-token-{staff_id}")))
+        for staff_id, name, roles, grants in STAFF:
+            session.add(StaffRow(staff_id=staff_id, name=name, roles=roles, grants=grants,
+                                 password_hash=STAFF_PASSWORD_HASH))
+        session.flush()
+        for staff_id, *_ in STAFF:
+            session.add(StaffTokenRow(staff_id=staff_id, name="演示令牌", token_hash=token_hash(f"dev-token-{staff_id}"),
+                                      created_at=now))
         for spec_code, name, price in PRODUCT_SPECS:
             session.add(ProductSpecRow(spec_code=spec_code, product_code="ecs", name=name, monthly_price=price))
         session.flush()
@@ -176,7 +185,7 @@ def _add_used_quota_ticket(session: Session, now: datetime) -> None:
     at = max(year_start + timedelta(hours=1), now - timedelta(days=30))
     session.add(TicketRow(
         ticket_id=f"RF{at.astimezone(CUSTOMER_TZ):%Y%m%d}0001", customer_id=consumer.customer_id, order_id=consumer.order_id,
-        open_order_id=None, product_code=consumer.product_code, reason="wrong_purchase",
+        open_order_id=None, ledger_key=consumer.order_id, product_code=consumer.product_code, reason="wrong_purchase",
         rule="no_reason_window", status="refunded", manual_review=False,
         quoted_amount=consumer.price, quote={"rule": "no_reason_window", "refund": str(consumer.price)},
         details={}, conversation_id=None, created_at=at, updated_at=at,

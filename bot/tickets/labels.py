@@ -10,6 +10,7 @@ STATUS_LABELS: Dict[str, str] = {
     TicketStatus.SUBMITTED: "已提交",
     TicketStatus.UNDER_REVIEW: "审核中",
     TicketStatus.NEEDS_INFO: "待补充材料",
+    TicketStatus.MANAGER_REVIEW: "待主管审批",
     TicketStatus.APPROVED: "审核通过",
     TicketStatus.REFUNDING: "退款中",
     TicketStatus.REFUNDED: "已到账",
@@ -45,16 +46,21 @@ ACTION_LABELS: Dict[str, str] = {
     "request_info": "要求补充材料",
     "supplement": "补充材料",
     "approve": "审核通过",
+    "approve_for_manager": "初审通过，提交主管审批",
+    "manager_approve": "主管审批通过",
+    "manager_return": "主管退回重审",
     "reject": "驳回",
     "start_payout": "发起打款",
     "mark_paid": "确认到账",
     "appeal": "申诉",
     "close_appeal_approve": "申诉通过",
+    "close_appeal_for_manager": "申诉初审通过，提交主管审批",
     "close_appeal_reject": "维持驳回",
     "withdraw": "撤回",
 }
 
-ACTOR_LABELS: Dict[str, str] = {Actor.CUSTOMER: "客户", Actor.REVIEWER: "审核员", Actor.SYSTEM: "系统"}
+ACTOR_LABELS: Dict[str, str] = {Actor.CUSTOMER: "客户", Actor.REVIEWER: "审核员", Actor.MANAGER: "主管",
+                                Actor.SYSTEM: "系统"}
 
 RULE_LABELS: Dict[str, str] = {
     "no_reason_window": "五天无理由退订（全额退实付）",
@@ -77,6 +83,8 @@ RULE_LABELS: Dict[str, str] = {
     "no_outage_record": "未查到故障记录，需人工核实",
     "not_a_downgrade": "所选配置不低于当前配置",
     "downgrade_unavailable": "不支持降配退款",
+    "package_not_refundable": "资源包不可退订",
+    "prices_missing": "缺少按量价格，需人工核算",
 }
 
 KIND_LABELS: Dict[str, str] = {
@@ -84,6 +92,9 @@ KIND_LABELS: Dict[str, str] = {
     TicketKind.DOWNGRADE: "降配退款（保留资源）",
     TicketKind.SLA_CLAIM: "SLA 补偿（发放代金券，不退现金）",
 }
+
+# A duplicate-payment refund gives back the charge made twice: the service goes on.
+DUPLICATE_KIND_LABEL = "重复扣款退款（保留资源，只退多扣的那笔）"
 
 EVIDENCE_LABELS: Dict[str, str] = {"text": "文字说明", "link": "链接", "transaction": "交易流水", "file": "上传文件"}
 

@@ -2,8 +2,13 @@
 
     submitted ─take─▶ under_review ─request_info─▶ needs_info ─supplement─▶ under_review
         │                 │ ├─approve─▶ approved ─start_payout─▶ refunding ─mark_paid─▶ refunded
+        │                 │ ├─approve_for_manager─▶ manager_review ─manager_approve─▶ approved
+        │                 │ │                              └─manager_return─▶ under_review
         │                 │ └─reject──▶ rejected ─appeal─▶ appealed ─close_appeal─▶ approved | final_rejected
         └─────────────────┴── withdraw (customer, before approval) ──▶ withdrawn
+
+Above the policy's `manager_approval_above` an approval (or an appeal upheld) waits for a manager
+(主管), who may not be the reviewer who approved it (bot/tickets/workflow.py).
 """
 from __future__ import annotations
 
@@ -36,13 +41,17 @@ MOVES: Dict[str, Move] = {
     "request_info": _move((S.UNDER_REVIEW, S.APPEALED), S.NEEDS_INFO, Actor.REVIEWER),
     "supplement": _move((S.NEEDS_INFO,), S.UNDER_REVIEW, Actor.CUSTOMER, Actor.REVIEWER),
     "approve": _move((S.UNDER_REVIEW,), S.APPROVED, Actor.REVIEWER),
+    "approve_for_manager": _move((S.UNDER_REVIEW,), S.MANAGER_REVIEW, Actor.REVIEWER),
+    "manager_approve": _move((S.MANAGER_REVIEW,), S.APPROVED, Actor.MANAGER),
+    "manager_return": _move((S.MANAGER_REVIEW,), S.UNDER_REVIEW, Actor.MANAGER),
     "reject": _move((S.UNDER_REVIEW,), S.REJECTED, Actor.REVIEWER),
     "start_payout": _move((S.APPROVED,), S.REFUNDING, Actor.REVIEWER, Actor.SYSTEM),
     "mark_paid": _move((S.REFUNDING,), S.REFUNDED, Actor.REVIEWER, Actor.SYSTEM),
     "appeal": _move((S.REJECTED,), S.APPEALED, Actor.CUSTOMER),
     "close_appeal_approve": _move((S.APPEALED,), S.APPROVED, Actor.REVIEWER),
+    "close_appeal_for_manager": _move((S.APPEALED,), S.MANAGER_REVIEW, Actor.REVIEWER),
     "close_appeal_reject": _move((S.APPEALED,), S.FINAL_REJECTED, Actor.REVIEWER),
-    "withdraw": _move((S.SUBMITTED, S.UNDER_REVIEW, S.NEEDS_INFO), S.WITHDRAWN, Actor.CUSTOMER),
+    "withdraw": _move((S.SUBMITTED, S.UNDER_REVIEW, S.NEEDS_INFO, S.MANAGER_REVIEW), S.WITHDRAWN, Actor.CUSTOMER),
 }
 
 

@@ -6,8 +6,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Dict, Optional, Tuple
 
-from bot.tickets.labels import KIND_LABELS, STATUS_LABELS, VOUCHER_STATUS_LABELS
-from bot.vocabulary import OPEN_STATUSES, TicketKind
+from bot.tickets.labels import DUPLICATE_KIND_LABEL, KIND_LABELS, STATUS_LABELS, VOUCHER_STATUS_LABELS
+from bot.vocabulary import OPEN_STATUSES, RefundReason, TicketKind, TicketStatus
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,8 @@ class Ticket:
     events: Tuple[TicketEvent, ...] = field(default_factory=tuple)
     stage_due: Optional[date] = None
     reviewer_id: Optional[str] = None
+    approved_by: Optional[str] = None  # the reviewer who approved it
+    manager_id: Optional[str] = None  # the manager who approved it as the second person
     final_amount: Optional[Decimal] = None
     adjustment_reason: Optional[str] = None
     info_requested: Tuple[str, ...] = ()
@@ -56,16 +58,32 @@ class Ticket:
     payout_reference: Optional[str] = None
     paid_at: Optional[datetime] = None
     kind: str = TicketKind.REFUND.value
+    ledger_key: str = ""  # the root order of the ticket's order family (bot/tickets/ledger.py)
+    claim_key: Optional[str] = None  # the outage month its SLA voucher compensates
 
     @property
     def kind_label(self) -> str:
-        """What the ticket asks for, in Chinese."""
-        return KIND_LABELS[self.kind]
+        """What the ticket asks for, in Chinese (a duplicate charge refunded keeps the resource)."""
+        return DUPLICATE_KIND_LABEL if self.refunds_duplicate else KIND_LABELS[self.kind]
+
+    @property
+    def refunds_duplicate(self) -> bool:
+        """A refund of a charge made twice: the service goes on."""
+        return self.kind == TicketKind.REFUND and self.reason == RefundReason.DUPLICATE_PAYMENT
 
     @property
     def keeps_resource(self) -> bool:
-        """A downgrade or an SLA claim: the service goes on, nothing is released."""
-        return self.kind != TicketKind.REFUND.value
+        """A downgrade, an SLA claim or a duplicate charge refunded: nothing is released."""
+        return self.kind != TicketKind.REFUND.value or self.refunds_duplicate
+
+    @property
+    def note_to_customer(self) -> str:
+        """What the reviewer wrote to the customer when asking for more (「给客户的说明」), while
+        the ticket waits for it; empty otherwise."""
+        if self.status != TicketStatus.NEEDS_INFO:
+            return ""
+        asked = [e for e in self.events if e.to_status == TicketStatus.NEEDS_INFO]
+        return asked[-1].note.strip() if asked else ""
 
     @property
     def pays_voucher(self) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy import func, select
@@ -13,23 +14,42 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.billing.models import QuotaUse
 from bot.clock import CUSTOMER_TZ, to_customer_time
 from bot.errors import NotFound
-from bot.money import to_money
-from bot.storage.schema import CustomerVisitRow, EscalationRow, EvidenceRow, TicketEventRow, TicketRow, TicketSequenceRow
-from bot.tickets.lifecycle import next_state
+from bot.money import ZERO, to_money
+from bot.storage.schema import (
+    CustomerVisitRow,
+    EscalationRow,
+    EvidenceRow,
+    OrderLedgerRow,
+    TicketEventRow,
+    TicketRow,
+    TicketSequenceRow,
+)
+from bot.tickets.ledger import Entry, Ledger, LedgerFacts, LedgerRefused, without_our_tickets
+from bot.tickets.lifecycle import IllegalTransition, next_state
 from bot.tickets.models import Evidence, Ticket, TicketEvent
 from bot.uploads.store import attach_conversation_uploads
-from bot.vocabulary import OPEN_STATUSES, TicketKind
+from bot.vocabulary import OPEN_STATUSES, TicketKind, TicketStatus
 
 logger = logging.getLogger(__name__)
 
 NOT_COUNTED_AGAINST_QUOTA = ("rejected", "final_rejected", "withdrawn")
 NO_REASON_RULES = ("no_reason_window", "no_reason_some_instances")
 # Columns a transition may change besides the state itself.
-TRANSITION_FIELDS = frozenset({"stage_due", "reviewer_id", "final_amount", "adjustment_reason", "info_requested",
-                               "rejection_code", "rejection_note", "appeal_statement", "payout_reference",
-                               "paid_at"})
+TRANSITION_FIELDS = frozenset({"stage_due", "reviewer_id", "approved_by", "manager_id", "final_amount",
+                               "adjustment_reason", "info_requested", "rejection_code", "rejection_note",
+                               "appeal_statement", "payout_reference", "paid_at"})
+
+
+class NeedsManager(Exception):
+    """The approval would take the order's approved money above the limit: a manager must
+    approve as well (the workflow sends the ticket to manager_review instead)."""
+
+    def __init__(self, limit: Decimal) -> None:
+        super().__init__(f"above the approval limit of {limit}")
+        self.limit = limit
 
 
 @dataclass(frozen=True)
@@ -46,6 +66,13 @@ class NewTicket:
     conversation_id: Optional[str] = None
     manual_review: bool = False
     kind: str = TicketKind.REFUND.value
+    claim_key: Optional[str] = None  # the outage month its SLA voucher compensates
+
+    def entry(self, ticket_id: str, now: datetime) -> Entry:
+        """The ticket as its order's ledger will count it once filed."""
+        voucher = ZERO if self.kind == TicketKind.SLA_CLAIM else to_money(self.quote.get("sla_compensation") or 0)
+        return Entry(ticket_id, self.order_id, self.kind, self.reason, TicketStatus.SUBMITTED,
+                     to_money(self.quote["refund"]), now, voucher, self.claim_key)
 
 
 class TicketStore:
@@ -56,23 +83,29 @@ class TicketStore:
 
     # --- filing -----------------------------------------------------------------------------
 
-    def file(self, new: NewTicket, now: datetime) -> Tuple[Ticket, bool]:
+    def file(self, new: NewTicket, now: datetime, facts: Optional[LedgerFacts] = None) -> Tuple[Ticket, bool]:
         """File a ticket; returns (ticket, created). An open ticket for the order is returned
-        instead of creating a second one, also when two filings race."""
+        instead of creating a second one, also when two filings race. With billing's `facts`
+        the order's ledger is locked and checked first: LedgerRefused if the order (or the
+        outage month) has nothing left for it."""
         existing = self.open_ticket_for_order(new.customer_id, new.order_id)
         if existing is not None:
             return existing, False
+        key = facts.key if facts is not None else new.order_id
         review_due = new.quote.get("review_due")
         try:
             with self._sessions.begin() as session:
+                _lock_ledger(session, key)  # first: filings and payouts of one order take turns
                 ticket_id = _next_ticket_id(session, now)
+                if facts is not None:
+                    _check(self._ledger(session, facts), new.entry(ticket_id, now))
                 session.add(TicketRow(
                     ticket_id=ticket_id, customer_id=new.customer_id, order_id=new.order_id,
                     open_order_id=new.order_id, kind=new.kind, product_code=new.product_code, reason=new.reason,
                     rule=new.quote["rule"], status="submitted", manual_review=new.manual_review,
                     quoted_amount=to_money(new.quote["refund"]), quote=new.quote,
                     details=new.details, conversation_id=new.conversation_id,
-                    created_at=now, updated_at=now,
+                    created_at=now, updated_at=now, ledger_key=key, claim_key=new.claim_key,
                     stage_due=date.fromisoformat(review_due) if review_due else None,
                 ))
                 session.flush()
@@ -82,15 +115,25 @@ class TicketStore:
                     attach_conversation_uploads(session, new.customer_id, new.conversation_id, ticket_id)
                 session.add(TicketEventRow(ticket_id=ticket_id, at=now, actor=f"customer:{new.customer_id}",
                                            from_status=None, to_status="submitted", reason_code="filed", note=""))
-        except IntegrityError:
+        except IntegrityError as exc:
             existing = self.open_ticket_for_order(new.customer_id, new.order_id)
             if existing is None:
-                raise
+                raise _ledger_conflict(exc) from exc
             return existing, False
         logger.info("ticket filed (%s, %s)", new.reason, new.order_id,
                     extra={"ticket_id": ticket_id, "conversation_id": new.conversation_id,
                            "customer_id": new.customer_id})
         return self._stored(ticket_id), True
+
+    def ledger(self, facts: LedgerFacts) -> Ledger:
+        """The order family's ledger as it stands (for quoting: not locked)."""
+        with self._sessions() as session:
+            return self._ledger(session, facts)
+
+    @staticmethod
+    def _ledger(session: Session, facts: LedgerFacts) -> Ledger:
+        rows = session.scalars(select(TicketRow).where(TicketRow.ledger_key == facts.key)).all()
+        return Ledger.of(without_our_tickets(facts, [r.ticket_id for r in rows]), [_entry(r) for r in rows])
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -144,33 +187,46 @@ class TicketStore:
                                 products: Optional[Sequence[str]]) -> int:
         """Instances the customer refunded under the no-reason window in calendar year `year`
         (Beijing time), for `products` (None: every product)."""
+        return sum(use.units for use in self.no_reason_uses(customer_id, year, products))
+
+    def no_reason_uses(self, customer_id: str, year: int, products: Optional[Sequence[str]]) -> List[QuotaUse]:
+        """The customer's no-reason refunds in calendar year `year` (Beijing time) for `products`
+        (None: every product), oldest first: which order of which product used how many units."""
         start = datetime(year, 1, 1, tzinfo=CUSTOMER_TZ)
         end = datetime(year + 1, 1, 1, tzinfo=CUSTOMER_TZ)
-        query = select(TicketRow.quote).where(
+        query = select(TicketRow.order_id, TicketRow.product_code, TicketRow.quote).where(
             TicketRow.customer_id == customer_id,
             TicketRow.rule.in_(NO_REASON_RULES),
             TicketRow.status.not_in(NOT_COUNTED_AGAINST_QUOTA),
             TicketRow.created_at >= start, TicketRow.created_at < end,
-        )
+        ).order_by(TicketRow.created_at)
         if products is not None:
             query = query.where(TicketRow.product_code.in_(list(products)))
         with self._sessions() as session:
             # Tickets filed before instances were counted hold no count: one instance each.
-            return sum(int(quote.get("no_reason_instances") or 1) for quote in session.scalars(query))
+            return [QuotaUse(order_id, product_code, int(quote.get("no_reason_instances") or 1))
+                    for order_id, product_code, quote in session.execute(query)]
 
     # --- changing ---------------------------------------------------------------------------
 
     def transition(self, ticket_id: str, action: str, role: str, actor: str, now: datetime,
                    owner: Optional[str] = None, reason_code: str = "", note: str = "",
                    changes: Optional[Dict[str, Any]] = None,
-                   evidence: Sequence[Tuple[str, str]] = ()) -> Ticket:
+                   evidence: Sequence[Tuple[str, str]] = (), facts: Optional[LedgerFacts] = None,
+                   approval_limit: Optional[Decimal] = None, not_by: Optional[str] = None) -> Ticket:
         """Apply a lifecycle action atomically: check, change, audit. NotFound if the ticket is
-        unknown (or not `owner`'s); IllegalTransition if the action is not allowed now."""
+        unknown (or not `owner`'s); IllegalTransition if the action is not allowed now; with
+        billing's `facts`, LedgerRefused if the ticket as changed no longer fits its order's
+        ledger (the ledger row is locked first, so two such changes never decide at once), and
+        NeedsManager if the order's approved money would pass `approval_limit`. `not_by`: the
+        staff id that may not act, because it approved the ticket first."""
         changes = changes or {}
         unknown = set(changes) - TRANSITION_FIELDS
         if unknown:
             raise ValueError(f"not changeable by a transition: {sorted(unknown)}")
         with self._sessions.begin() as session:
+            if facts is not None:
+                _lock_ledger(session, facts.key)
             query = select(TicketRow).where(TicketRow.ticket_id == ticket_id.upper()).with_for_update()
             if owner is not None:
                 query = query.where(TicketRow.customer_id == owner)
@@ -178,6 +234,10 @@ class TicketStore:
             if row is None:
                 raise NotFound(f"ticket {ticket_id}")
             target = next_state(row.status, action, role)
+            if not_by is not None and row.approved_by == not_by:
+                raise IllegalTransition("主管审批须由初审以外的另一位主管完成：您已做过这张工单的初审。")
+            if target in OPEN_STATUSES and row.open_order_id is None:
+                _check_no_other_open(session, row)
             session.add(TicketEventRow(ticket_id=row.ticket_id, at=now, actor=actor, from_status=row.status,
                                        to_status=target, reason_code=reason_code or action, note=note))
             for kind, content in evidence:
@@ -187,6 +247,16 @@ class TicketStore:
             previous, row.status = row.status, target
             row.open_order_id = row.order_id if target in OPEN_STATUSES else None
             row.updated_at = now
+            if facts is not None:
+                with session.no_autoflush:  # the ledger sees this ticket as changed, before any write
+                    ledger = self._ledger(session, facts)
+                _check(ledger, _entry(row))
+                if approval_limit is not None and ledger.approved_money(_entry(row)) > approval_limit:
+                    raise NeedsManager(approval_limit)
+            try:
+                session.flush()
+            except IntegrityError as exc:
+                raise _ledger_conflict(exc) from exc
         logger.info("ticket %s -> %s by %s (%s)", previous, target, actor, action,
                     extra={"ticket_id": ticket_id.upper()})
         return self._stored(ticket_id.upper())
@@ -250,16 +320,59 @@ class TicketStore:
         return changed
 
 
+def _upsert(session: Session) -> Any:
+    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+
+
+def _lock_ledger(session: Session, key: str) -> None:
+    """Lock the order family's ledger row for the rest of the transaction (created on first
+    use). A write is the transaction's first statement: PostgreSQL holds the row lock, SQLite
+    its database write lock, and everything read afterwards is what the last holder committed."""
+    stmt = _upsert(session)(OrderLedgerRow).values(ledger_key=key, version=1)
+    session.execute(stmt.on_conflict_do_update(index_elements=["ledger_key"],
+                                               set_={"version": OrderLedgerRow.version + 1}))
+
+
+def _check(ledger: Ledger, candidate: Entry) -> None:
+    refusal = ledger.problem(candidate)
+    if refusal is not None:
+        raise refusal
+
+
+def _ledger_conflict(exc: IntegrityError) -> Exception:
+    """A unique index of the ledger (one full refund per order, one claim per outage month)
+    refused the write: the same refusal the ledger itself gives; anything else as it was."""
+    text = str(exc.orig)
+    if "uq_tickets_one_full_refund" in text or "refund_tickets.ledger_key" in text:
+        return LedgerRefused("该订单已经申请过全额退订，不能重复退款、降配或补偿。")
+    if "uq_tickets_one_claim_per_outage" in text or "refund_tickets.claim_key" in text:
+        return LedgerRefused("这次故障已经申请过补偿，同一次故障只补偿一次。")
+    return exc
+
+
+def _check_no_other_open(session: Session, row: TicketRow) -> None:
+    """A ticket coming back (an appeal) may not open beside another open ticket of its order."""
+    other = session.scalar(select(TicketRow.ticket_id).where(TicketRow.open_order_id == row.order_id))
+    if other is not None:
+        raise IllegalTransition(f"该订单已有进行中的申请（工单 {other}），请等它处理完再继续这个工单。")
+
+
+def _entry(row: TicketRow) -> Entry:
+    """A stored ticket as its order's ledger counts it."""
+    amount = row.final_amount if row.final_amount is not None else row.quoted_amount
+    voucher = to_money((row.quote or {}).get("sla_compensation") or 0) if row.kind == TicketKind.REFUND else ZERO
+    return Entry(row.ticket_id, row.order_id, row.kind, row.reason, row.status, amount, row.created_at,
+                 voucher, row.claim_key)
+
+
 def _next_ticket_id(session: Session, now: datetime) -> str:
-    """RF + local date + 4-digit daily sequence, allocated atomically inside the transaction."""
+    """RF + local date + the daily sequence (4 digits, then 5 and more past 9,999 a day: no
+    ceiling), allocated atomically inside the transaction."""
     day = to_customer_time(now).strftime("%Y%m%d")
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(TicketSequenceRow).values(day=day, last=1)
+    stmt = _upsert(session)(TicketSequenceRow).values(day=day, last=1)
     stmt = stmt.on_conflict_do_update(index_elements=["day"], set_={"last": TicketSequenceRow.last + 1})
     session.execute(stmt)
     last = session.scalar(select(TicketSequenceRow.last).where(TicketSequenceRow.day == day))
-    if last > 9999:
-        raise OverflowError(f"more than 9999 tickets on {day}")
     return f"RF{day}{last:04d}"
 
 
@@ -274,7 +387,9 @@ def _ticket(row: TicketRow) -> Ticket:
         events=tuple(TicketEvent(e.at, e.actor, e.from_status, e.to_status, e.reason_code, e.note)
                      for e in row.events),
         stage_due=row.stage_due, reviewer_id=row.reviewer_id, final_amount=row.final_amount,
+        approved_by=row.approved_by, manager_id=row.manager_id,
         adjustment_reason=row.adjustment_reason, info_requested=tuple(row.info_requested or ()),
         rejection_code=row.rejection_code, rejection_note=row.rejection_note,
         appeal_statement=row.appeal_statement, payout_reference=row.payout_reference, paid_at=row.paid_at,
+        ledger_key=row.ledger_key, claim_key=row.claim_key,
     )

@@ -10,14 +10,17 @@ from bot.clock import to_customer_time, utcnow
 from bot.errors import NotFound
 from bot.money import to_money
 from bot.policy.config import Policy
+from bot.tickets.ledger import LedgerFacts, OrderLedgers
 from bot.tickets.lifecycle import allowed_actions
 from bot.tickets.models import Ticket
 from bot.tickets.queue import TicketFilter, arrange
-from bot.tickets.store import TicketStore
+from bot.tickets.store import NeedsManager, TicketStore
 from bot.vocabulary import PROVIDER_STAGES, Actor, RejectionReason
 
 AMOUNT = re.compile(r"\d{1,12}(\.\d{1,2})?")
 AMOUNT_AS_TEXT = '金额请写成文字形式的元数，例如 "1000.00"。'
+# A manager approves what is above the limit within a working day (Huawei: within 24 h).
+MANAGER_REVIEW_WORKING_DAYS = 1
 
 
 class InvalidRequest(ValueError):
@@ -27,10 +30,14 @@ class InvalidRequest(ValueError):
 class TicketWorkflow:
     """Everything staff and customers do to tickets after filing, with who may do what."""
 
-    def __init__(self, store: TicketStore, policy: Policy, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, store: TicketStore, policy: Policy, clock: Callable[[], datetime] = utcnow,
+                 ledgers: Optional[OrderLedgers] = None) -> None:
         self._store = store
         self.policy = policy
         self.clock = clock
+        # Billing's side of the orders' ledgers: approvals, payouts and appeals are checked
+        # against what the order has already given back (None: no billing, no check).
+        self._ledgers = ledgers
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -77,11 +84,11 @@ class TicketWorkflow:
                               changes={"info_requested": items, "stage_due": None})
 
     def approve(self, ticket_id: str, reviewer: str, amount: Optional[str] = None, reason: str = "") -> Ticket:
+        """Approve at the quoted (or a reasoned) amount; above the policy's limit the ticket waits
+        for a manager's approval instead (state manager_review)."""
         ticket = self._existing(ticket_id)
         final = self._final_amount(ticket, amount, reason)
-        return self._reviewer(ticket_id, "approve", reviewer, note=reason, changes={
-            "final_amount": final, "adjustment_reason": reason or None,
-            "stage_due": self._payout_due(ticket)})
+        return self._approval(ticket, ("approve", "approve_for_manager"), reviewer, reason, final)
 
     def reject(self, ticket_id: str, reviewer: str, reason_code: str, note: str = "") -> Ticket:
         if RejectionReason.parse(reason_code) is None:
@@ -92,29 +99,54 @@ class TicketWorkflow:
                               changes={"rejection_code": reason_code, "rejection_note": note or None,
                                        "stage_due": None})
 
+    def resume_review(self, ticket_id: str, reviewer: str, note: str = "") -> Ticket:
+        """The customer sent what was asked another way (e-mail, phone): the ticket goes back to
+        review with a new review due date, without waiting for the chat."""
+        return self._reviewer(ticket_id, "supplement", reviewer, note=note,
+                              changes={"stage_due": self._due(self.policy.timing.review_working_days)})
+
     def start_payout(self, ticket_id: str, reviewer: str) -> Ticket:
-        return self._reviewer(ticket_id, "start_payout", reviewer)
+        return self._reviewer(ticket_id, "start_payout", reviewer, facts=self._facts(self._existing(ticket_id)))
 
     def mark_paid(self, ticket_id: str, reviewer: str, payout_reference: str) -> Ticket:
         reference = (payout_reference or "").strip()
         if not reference or len(reference) > 64:
             raise InvalidRequest("请填写打款流水号（不超过 64 个字符）。")
         return self._reviewer(ticket_id, "mark_paid", reviewer, note=reference, changes={
-            "payout_reference": reference, "paid_at": self.clock(), "stage_due": None})
+            "payout_reference": reference, "paid_at": self.clock(), "stage_due": None},
+            facts=self._facts(self._existing(ticket_id)))
 
     def close_appeal(self, ticket_id: str, reviewer: str, decision: str, amount: Optional[str] = None,
                      note: str = "") -> Ticket:
         if decision == "approve":
             ticket = self._existing(ticket_id)
             final = self._final_amount(ticket, amount, note)
-            return self._reviewer(ticket_id, "close_appeal_approve", reviewer, note=note, changes={
-                "final_amount": final, "adjustment_reason": note or None, "stage_due": self._payout_due(ticket)})
+            return self._approval(ticket, ("close_appeal_approve", "close_appeal_for_manager"), reviewer, note, final)
         if decision == "reject":
             if not note.strip():
                 raise InvalidRequest("维持驳回时，请填写说明。")
             return self._reviewer(ticket_id, "close_appeal_reject", reviewer, note=note,
                                   changes={"rejection_note": note, "stage_due": None})
         raise InvalidRequest("申诉结论只能是通过（approve）或维持驳回（reject）。")
+
+    # --- manager actions (主管) ----------------------------------------------------------------
+
+    def manager_approve(self, ticket_id: str, manager: str, note: str = "") -> Ticket:
+        """A manager approves, as the second person, an approval above the limit (never the
+        reviewer who approved it first); the order's ledger is checked again."""
+        ticket = self._existing(ticket_id)
+        return self._store.transition(ticket_id, "manager_approve", Actor.MANAGER, f"manager:{manager}", self.clock(),
+                                     note=note, changes={"manager_id": manager, "stage_due": self._payout_due(ticket)},
+                                     facts=self._facts(ticket), not_by=manager)
+
+    def manager_return(self, ticket_id: str, manager: str, note: str) -> Ticket:
+        """A manager sends an approval above the limit back to review, saying why."""
+        if not (note or "").strip():
+            raise InvalidRequest("退回重审时，请写明原因。")
+        return self._store.transition(ticket_id, "manager_return", Actor.MANAGER, f"manager:{manager}", self.clock(),
+                                     note=note, not_by=manager, changes={
+                                         "final_amount": None, "adjustment_reason": None, "approved_by": None,
+                                         "stage_due": self._due(self.policy.timing.review_working_days)})
 
     # --- customer actions -------------------------------------------------------------------
 
@@ -129,10 +161,12 @@ class TicketWorkflow:
         text = (statement or "").strip()
         if len(text) < 2:
             raise InvalidRequest("请填写申诉理由。")
+        ticket = self._store.get(customer_id, ticket_id)
         return self._store.transition(ticket_id, "appeal", Actor.CUSTOMER, f"customer:{customer_id}", self.clock(),
                                      owner=customer_id, note=text[:2000],
                                      changes={"appeal_statement": text[:2000],
-                                              "stage_due": self._due(self.policy.timing.appeal_working_days)})
+                                              "stage_due": self._due(self.policy.timing.appeal_working_days)},
+                                     facts=self._facts(ticket) if ticket is not None else None)
 
     def withdraw(self, customer_id: str, ticket_id: str) -> Ticket:
         return self._store.transition(ticket_id, "withdraw", Actor.CUSTOMER, f"customer:{customer_id}", self.clock(),
@@ -156,9 +190,33 @@ class TicketWorkflow:
     # --- helpers ----------------------------------------------------------------------------
 
     def _reviewer(self, ticket_id: str, action: str, reviewer: str, reason_code: str = "", note: str = "",
-                  changes: Optional[dict] = None) -> Ticket:
+                  changes: Optional[dict] = None, facts: Optional[LedgerFacts] = None,
+                  approval_limit: Optional[Decimal] = None) -> Ticket:
         return self._store.transition(ticket_id, action, Actor.REVIEWER, f"reviewer:{reviewer}", self.clock(),
-                                     reason_code=reason_code, note=note, changes=changes)
+                                     reason_code=reason_code, note=note, changes=changes, facts=facts,
+                                     approval_limit=approval_limit)
+
+    def _approval(self, ticket: Ticket, actions: Tuple[str, str], reviewer: str, note: str, final: Decimal) -> Ticket:
+        """Approve (`actions[0]`), or send to a manager (`actions[1]`) when the order's approved
+        money would pass the policy's limit: decided inside the ledger's locked transaction."""
+        approve, to_manager = actions
+        facts, limit = self._facts(ticket), self.policy.manager_approval_above
+        changes = {"final_amount": final, "adjustment_reason": note or None, "approved_by": reviewer}
+        above = limit is not None and facts is None and not ticket.pays_voucher and final > limit
+        if not above:
+            try:
+                return self._reviewer(ticket.ticket_id, approve, reviewer, note=note, facts=facts,
+                                      approval_limit=limit, changes={**changes, "stage_due": self._payout_due(ticket)})
+            except NeedsManager:
+                pass
+        return self._reviewer(ticket.ticket_id, to_manager, reviewer, note=note, facts=facts,
+                              changes={**changes, "stage_due": self._due(MANAGER_REVIEW_WORKING_DAYS)})
+
+    def _facts(self, ticket: Ticket) -> Optional[LedgerFacts]:
+        """Billing's side of the ticket's order ledger (None when no billing is wired)."""
+        if self._ledgers is None:
+            return None
+        return self._ledgers.facts_for(ticket.customer_id, ticket.order_id)
 
     def _existing(self, ticket_id: str) -> Ticket:
         ticket = self._store.get_for_staff(ticket_id)

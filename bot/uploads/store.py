@@ -7,7 +7,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import List, Optional, Tuple
@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.security.tokens import UploadGrant
-from bot.storage.schema import UploadRow
+from bot.storage.schema import TicketRow, UploadRow
 
 # (magic prefix, content type); text logs are recognised separately.
 SIGNATURES: List[Tuple[bytes, str]] = [
@@ -113,6 +113,21 @@ class UploadStore:
                     self.path_for(digest).unlink(missing_ok=True)
                 raise
             return StoredUpload(row.id, row.filename, content_type, len(data), digest)
+
+    def bound(self, grant: UploadGrant) -> UploadGrant:
+        """The grant with the ticket its files belong to: a link issued before filing belongs to
+        the first ticket filed in its conversation after it was issued (and dies with it), so
+        its files never join a later application of the same chat."""
+        if grant.ticket_id or grant.issued_at is None:
+            return grant
+        query = (select(TicketRow.ticket_id)
+                 .where(TicketRow.customer_id == grant.customer_id,
+                        TicketRow.conversation_id == grant.conversation_id,
+                        TicketRow.created_at >= grant.issued_at)
+                 .order_by(TicketRow.created_at, TicketRow.ticket_id).limit(1))
+        with self._sessions() as session:
+            ticket_id = session.scalar(query)
+        return replace(grant, ticket_id=ticket_id) if ticket_id else grant
 
     def for_conversation(self, customer_id: str, conversation_id: str) -> List[StoredUpload]:
         query = (select(UploadRow).where(UploadRow.customer_id == customer_id, UploadRow.purged_at.is_(None),

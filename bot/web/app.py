@@ -23,6 +23,7 @@ from bot.web.customer_auth import CustomerAuth
 from bot.web.ops import add_ops_routes
 from bot.web.rasa_client import RasaClient
 from bot.web.site_pages import add_site_routes
+from bot.web.ticket_news import customer_notifier
 from bot.web.upload_pages import add_upload_routes
 from bot.wiring import Services
 
@@ -47,6 +48,7 @@ def create_app(services: Services, name: str = "refund_site") -> Sanic:
     app.static("/static/webchat.js", str(WIDGET_BUNDLE), content_type="application/javascript")
     app.static("/static/chat.js", str(STATIC / "chat.js"), content_type="application/javascript")
     app.static("/static/upload.js", str(STATIC / "upload.js"), content_type="application/javascript")
+    app.static("/static/session.js", str(STATIC / "session.js"), content_type="application/javascript")
 
     rasa = RasaClient(settings.rasa_url, settings.rasa_token)
     customers = CustomerAuth(services, TEMPLATES, customer_page_policy(settings.public_rasa_url))
@@ -54,7 +56,7 @@ def create_app(services: Services, name: str = "refund_site") -> Sanic:
     add_site_routes(app, customers, services)
     add_contact_routes(app, customers, services)
     add_upload_routes(app, customers, services, rasa)
-    app.blueprint(create_backoffice_api(services))
+    app.blueprint(create_backoffice_api(services, customer_notifier(rasa, services.workflow)))
     app.blueprint(create_console(TEMPLATES, services, rasa))
 
     @app.after_server_start

@@ -20,16 +20,18 @@ from bot.web.nlu_review_pages import add_nlu_review_routes
 from bot.web.rasa_client import RasaClient
 from bot.web.review_pages import add_review_routes
 from bot.web.staff_auth import StaffAuth
+from bot.web.ticket_news import customer_notifier
 from bot.wiring import Services
 
 
 def create_console(templates: Environment, services: Services, rasa: RasaClient) -> Blueprint:
     console = Blueprint("console", url_prefix="/console")
     auth = StaffAuth(services, templates)
+    notify = customer_notifier(rasa, services.workflow)
     add_page_routes(console, auth, services)
-    add_api_routes(console, auth, services, rasa)
+    add_api_routes(console, auth, services, rasa, notify)
     add_stream_route(console, auth, services, rasa)
-    add_review_routes(console, auth, services)
+    add_review_routes(console, auth, services, notify)
     add_nlu_review_routes(console, auth, services)
     add_dashboard_routes(console, auth, services)
     return console

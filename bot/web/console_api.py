@@ -18,6 +18,7 @@ from bot.web.console_views import customer_panel, evidence_headers, handoff_json
 from bot.web.rasa_client import RasaClient
 from bot.web.review_pages import FORM_ACTIONS
 from bot.web.staff_auth import StaffAuth, json_error
+from bot.web.ticket_news import Notify
 from bot.wiring import Services
 
 MAX_TEXT = 2000
@@ -30,11 +31,12 @@ def body_text(request: Request, key: str, limit: int = MAX_TEXT) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
 
 
-def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa: RasaClient) -> None:
+def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa: RasaClient,
+                   notify: Notify) -> None:
     handoffs, workflow, uploads = services.handoffs, services.workflow, services.uploads
 
     @console.get("/api/queue")
-    @auth.required()
+    @auth.required(conversations=True)
     async def queue(request: Request, staff: Staff) -> response.HTTPResponse:
         return response.json(queue_payload(services))
 
@@ -53,7 +55,7 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
         return response.json({"ok": True})
 
     @console.get("/api/handoffs/<handoff_id:int>")
-    @auth.required()
+    @auth.required(conversations=True)
     async def detail(request: Request, staff: Staff, handoff_id: int) -> response.HTTPResponse:
         handoff = handoffs.get(handoff_id)
         if handoff is None:
@@ -61,7 +63,7 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
         return response.json(await conversation_detail(services, rasa, staff, handoff))
 
     @console.get("/uploads/<upload_id:int>")
-    @auth.required()
+    @auth.required(conversations=True)
     async def evidence_file(request: Request, staff: Staff, upload_id: int) -> response.HTTPResponse:
         """An evidence file, for staff only, as a download that the browser will not run."""
         upload = uploads.get(upload_id)
@@ -130,7 +132,7 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
         console.add_route(finish, f"/api/handoffs/<handoff_id:int>/{ending}", methods=["POST"], name=ending)
 
     @console.post("/api/handoffs/<handoff_id:int>/ticket")
-    @auth.required(csrf=True)
+    @auth.required(csrf=True, conversations=True)
     async def link_ticket(request: Request, staff: Staff, handoff_id: int) -> response.HTTPResponse:
         """Change which of the customer's tickets the conversation is about."""
         handoff = handoffs.get(handoff_id)
@@ -147,7 +149,10 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
     @auth.required(csrf=True)
     async def ticket_action(request: Request, staff: Staff, ticket_id: str, action: str) -> response.HTTPResponse:
         body = request.json if isinstance(request.json, dict) else {}
-        return run_action(workflow, ticket_id, action, staff, body)
+        result = run_action(workflow, ticket_id, action, staff, body)
+        if result.status == 200:
+            await notify(ticket_id, action)
+        return result
 
 
 def queue_payload(services: Services) -> Dict[str, Any]:

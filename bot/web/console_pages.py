@@ -16,8 +16,7 @@ from bot.security.login_sessions import LoginKind
 from bot.security.ratelimit import login_throttle
 from bot.security.tokens import CONSOLE_TTL, issue_console_token
 from bot.web.console_views import finished_row
-from bot.web.cookies import new_csrf_nonce
-from bot.web.staff_auth import COOKIE, CSRF, LOGIN_PAGE, StaffAuth
+from bot.web.staff_auth import LOGIN_PAGE, StaffAuth, home_page
 from bot.wiring import Services
 
 LOGIN_TEMPLATE = "console_login.html"
@@ -67,10 +66,9 @@ def add_page_routes(console: Blueprint, auth: StaffAuth, services: Services) -> 
         previous = auth.current_login(request)
         if previous is not None:
             logins.end(previous.session_id)
-        resp = response.redirect("/console")
+        resp = response.redirect(home_page(staff))
         session_id = logins.start(LoginKind.STAFF, staff.staff_id, CONSOLE_TTL)
-        auth.set_cookie(resp, COOKIE, issue_console_token(services.settings.jwt_secret, staff.staff_id, session_id))
-        auth.set_cookie(resp, CSRF, new_csrf_nonce())
+        auth.start_login(resp, issue_console_token(services.settings.jwt_secret, staff.staff_id, session_id))
         return resp
 
     @console.post("/logout")
@@ -80,7 +78,7 @@ def add_page_routes(console: Blueprint, auth: StaffAuth, services: Services) -> 
         login = auth.current_login(request)
         if login is not None and auth.csrf_ok(request):
             logins.end(login.session_id)
-            auth.set_cookie(resp, COOKIE, "", max_age=0)
+            auth.forget_login(resp)
         return resp
 
     def finished_rows(wanted: HistoryFilter, limit: int) -> List[Dict[str, Any]]:
@@ -89,13 +87,13 @@ def add_page_routes(console: Blueprint, auth: StaffAuth, services: Services) -> 
         return [finished_row(h, names.get(h.customer_id or "")) for h in finished]
 
     @console.get("/")
-    @auth.required(page=True)
+    @auth.required(page=True, conversations=True)
     async def queue_page(request: Request, staff: Staff) -> response.HTTPResponse:
         surveys = [{**s, "at_local": format_customer_time(datetime.fromisoformat(s["at"]))} for s in handoffs.surveys(20)]
         return auth.page(request, QUEUE_TEMPLATE, surveys=surveys, finished=finished_rows(HistoryFilter(), 20))
 
     @console.get("/history")
-    @auth.required(page=True)
+    @auth.required(page=True, conversations=True)
     async def history_page(request: Request, staff: Staff) -> response.HTTPResponse:
         """Finished conversations, searchable by customer, ticket, agent or words, and by date."""
         args = {key: (request.args.get(key) or "").strip()[:40] for key in ("q", "from", "to")}
@@ -108,7 +106,7 @@ def add_page_routes(console: Blueprint, auth: StaffAuth, services: Services) -> 
                          limit=HISTORY_LIMIT)
 
     @console.get("/handoffs/<handoff_id:int>")
-    @auth.required(page=True)
+    @auth.required(page=True, conversations=True)
     async def conversation_page(request: Request, staff: Staff, handoff_id: int) -> response.HTTPResponse:
         if handoffs.get(handoff_id) is None:
             return auth.page(request, QUEUE_TEMPLATE, status=404, error=labels.NO_SUCH_CONVERSATION, surveys=[],

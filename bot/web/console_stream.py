@@ -29,7 +29,7 @@ from bot.wiring import Services
 
 PERIOD = 1.0  # seconds between checks
 LIFETIME = 300.0  # seconds before the stream ends and the browser reconnects
-LOGIN_RECHECK = 30.0  # seconds between checks that the staff login still holds
+LOGIN_RECHECK = 5.0  # seconds between checks that the staff login still holds (and the person is not disabled)
 HEARTBEAT = 15.0  # seconds of silence before a comment line keeps proxies from closing the stream
 TYPING_SHOWN = timedelta(seconds=6)  # how long one typing signal keeps 「客户正在输入…」 on screen
 QUEUE_CHANGES = ("waiting_seconds",)  # fields that change by themselves: the page counts them up
@@ -99,7 +99,7 @@ class PageWatch:
 
 def add_stream_route(console: Blueprint, auth: StaffAuth, services: Services, rasa: RasaClient) -> None:
     @console.get("/api/stream")
-    @auth.required()
+    @auth.required(conversations=True)
     async def stream(request: Request, staff: Staff) -> Optional[response.HTTPResponse]:
         """The queue (and, with ?handoff=<id>, that conversation) as server-sent events."""
         raw = request.args.get("handoff")
@@ -126,7 +126,8 @@ def add_stream_route(console: Blueprint, auth: StaffAuth, services: Services, ra
                 sent = now
             if now - checked >= LOGIN_RECHECK:
                 checked = now
-                if login is None or not services.logins.is_live(login.session_id, LoginKind.STAFF, login.subject):
+                if (login is None or not services.logins.is_live(login.session_id, LoginKind.STAFF, login.subject)
+                        or services.staff.get(login.subject) is None):
                     await out.send(sse("expired", {"message": labels.PLEASE_LOG_IN}))
                     break
             await asyncio.sleep(PERIOD)

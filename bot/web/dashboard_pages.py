@@ -2,8 +2,6 @@
 and its table for each, and every table as CSV."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Tuple
 
@@ -16,6 +14,7 @@ from bot.backoffice.staff import Staff
 from bot.tickets.queue import TicketFilter
 from bot.vocabulary import Role
 from bot.web.charts import bar_chart
+from bot.web.spreadsheet import csv_bytes
 from bot.web.staff_auth import StaffAuth
 from bot.wiring import Services
 
@@ -62,11 +61,6 @@ def add_dashboard_routes(console: Blueprint, auth: StaffAuth, services: Services
             table = shown.table(key)
         except (ValueError, StopIteration):
             return response.text(labels.NO_SUCH_TABLE, status=404)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(table.columns)
-        writer.writerows(table.rows)
         name = f"{key}_{shown.since:%Y%m%d}_{shown.until:%Y%m%d}.csv"
-        # A byte-order mark so that Excel opens the Chinese text as UTF-8.
-        return response.raw(("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8",
+        return response.raw(csv_bytes(table.columns, table.rows), content_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})

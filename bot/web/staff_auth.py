@@ -31,6 +31,12 @@ def json_error(status: int, message: str) -> response.HTTPResponse:
     return response.json({"error": message}, status=status)
 
 
+def home_page(staff: Optional[Staff]) -> str:
+    """Where a staff member starts: the queue, or the dashboard for an operator who may not
+    read conversations."""
+    return "/console" if staff is None or staff.reads_conversations else "/console/dashboard"
+
+
 class StaffAuth(PageAuth):
     kind = LoginKind.STAFF
     session_cookie = COOKIE
@@ -52,13 +58,15 @@ class StaffAuth(PageAuth):
 
     def page(self, request: Request, template: str, status: int = 200, **context: Any) -> response.HTTPResponse:
         staff = self.current_staff(request)
-        roles = "、".join(labels.ROLE_LABELS[r] for r in sorted(staff.roles)) if staff else ""
-        return super().page(request, template, status, role_names=roles, **context)
+        roles = "、".join([*(labels.ROLE_LABELS[r] for r in sorted(staff.roles)),
+                          *(labels.GRANT_LABELS[g] for g in sorted(staff.grants))]) if staff else ""
+        return super().page(request, template, status, role_names=roles, home=home_page(staff), **context)
 
-    def required(self, role: Optional[Role] = None, csrf: bool = False,
-                 page: bool = False) -> Callable[[Handler], Handler]:
-        """Let the route run only for a logged-in staff member (with `role`, and the CSRF token
-        when `csrf`); the handler gets the staff member after the request. Pages send a
+    def required(self, role: Optional[Role] = None, csrf: bool = False, page: bool = False,
+                 conversations: bool = False) -> Callable[[Handler], Handler]:
+        """Let the route run only for a logged-in staff member (with `role`; with
+        `conversations`, one who may read full conversations and evidence files; and the CSRF
+        token when `csrf`); the handler gets the staff member after the request. Pages send a
         stranger to the login page; the JSON API answers 401/403."""
         def decorate(handler: Handler) -> Handler:
             @functools.wraps(handler)
@@ -68,11 +76,13 @@ class StaffAuth(PageAuth):
                     return response.redirect(LOGIN_PAGE) if page else json_error(401, labels.PLEASE_LOG_IN)
                 if csrf and not self.csrf_ok(request):
                     return json_error(403, labels.PAGE_EXPIRED)
-                if role is not None and not staff.has(role):
+                refusal = (labels.role_required(role) if role is not None and not staff.has(role) else
+                           labels.TRANSCRIPTS_GRANT_REQUIRED if conversations and not staff.reads_conversations
+                           else None)
+                if refusal is not None:
                     if page:
-                        return self.page(request, "console_message.html", status=403,
-                                         message=labels.role_required(role))
-                    return json_error(403, labels.role_required(role))
+                        return self.page(request, "console_message.html", status=403, message=refusal)
+                    return json_error(403, refusal)
                 return await handler(request, staff, *args, **kwargs)
             return guarded
         return decorate

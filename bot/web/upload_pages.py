@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Union
+from typing import Any, List, Union
 
 from sanic import Sanic, response
 from sanic.exceptions import PayloadTooLarge
@@ -11,7 +11,7 @@ from sanic.request import Request
 from bot.clock import utcnow
 from bot.security.ratelimit import rate_limiter
 from bot.security.tokens import TokenError, UploadGrant, verify_upload_token
-from bot.uploads.store import ACCEPTED_EXTENSIONS, ALLOWED_DESCRIPTION, UploadRejected
+from bot.uploads.store import ACCEPTED_EXTENSIONS, ALLOWED_DESCRIPTION, StoredUpload, UploadRejected
 from bot.vocabulary import FINAL_STATES
 from bot.web import texts
 from bot.web.customer_auth import CustomerAuth
@@ -40,6 +40,7 @@ def add_upload_routes(app: Sanic, auth: CustomerAuth, services: Services, rasa: 
             return auth.page(request, UPLOAD_TEMPLATE, status=403, error=texts.UPLOAD_LINK_INVALID)
         if grant.customer_id != customer.customer_id:
             return auth.page(request, UPLOAD_TEMPLATE, status=403, error=texts.UPLOAD_LINK_NOT_YOURS)
+        grant = uploads.bound(grant)
         if grant.ticket_id:
             ticket = services.workflow.get_customers(grant.customer_id, grant.ticket_id)
             if ticket is None or ticket.status in FINAL_STATES:
@@ -49,7 +50,13 @@ def add_upload_routes(app: Sanic, auth: CustomerAuth, services: Services, rasa: 
     def upload_page(request: Request, grant: UploadGrant, status: int = 200, **context: Any) -> response.HTTPResponse:
         return auth.page(request, UPLOAD_TEMPLATE, status=status, grant=grant, allowed=ALLOWED_DESCRIPTION,
                            accept=ACCEPTED_EXTENSIONS, max_mb=max_mb, max_files=settings.upload_max_files,
-                           existing=uploads.for_conversation(grant.customer_id, grant.conversation_id), **context)
+                           existing=_existing(grant), **context)
+
+    def _existing(grant: UploadGrant) -> List[StoredUpload]:
+        """The files already sent through this link's application (its ticket's, once filed)."""
+        if grant.ticket_id:
+            return uploads.for_ticket(grant.customer_id, grant.ticket_id)
+        return uploads.for_conversation(grant.customer_id, grant.conversation_id)
 
     @app.get("/upload/<token>")
     async def upload_form(request: Request, token: str) -> response.HTTPResponse:

@@ -14,6 +14,14 @@ from tests.widget_client import run
 IN_WINDOW = demo_order("in_window")
 
 
+def shown(order_id: str, reason: str = "demand_change") -> str:
+    """The fingerprint action_ask_refund_confirmed keeps of the quote it showed."""
+    from bot.refunds.service import quote_fingerprint
+    from bot.wiring import services
+
+    return quote_fingerprint("refund", services().refunds.quote("c1001", order_id, reason))
+
+
 def run_form(tracker, dispatcher, domain):
     return run(ValidateRefundForm().run(dispatcher, tracker, domain))
 
@@ -82,14 +90,16 @@ def test_ask_order_offers_only_refundable_orders(db, dispatcher):
 def test_quote_is_shown_before_confirmation(db, dispatcher):
     tracker = make_tracker(slots={"order_id": demo_order("standard_voucher").order_id,
                                   "refund_reason": "demand_change"})
-    assert ActionAskRefundConfirmed().run(dispatcher, tracker, {}) == []
+    events = ActionAskRefundConfirmed().run(dispatcher, tracker, {})
+    assert events == [SlotSet("shown_quote", shown(demo_order("standard_voucher").order_id))]
     message = dispatcher.messages[0]
     assert "代金券抵扣部分不予退还" in message["text"] and "手续费" in message["text"]
     assert [b["payload"] for b in message["buttons"]] == ["/affirm", "/deny"]
 
 
 def test_submit_files_once_and_clears_the_form(db, dispatcher):
-    slots = {"order_id": IN_WINDOW.order_id, "refund_reason": "demand_change", "refund_confirmed": True}
+    slots = {"order_id": IN_WINDOW.order_id, "refund_reason": "demand_change", "refund_confirmed": True,
+             "shown_quote": shown(IN_WINDOW.order_id)}
     events = ActionSubmitRefund().run(dispatcher, make_tracker(slots=slots), {})
     with db() as session:
         filed = session.scalars(select(TicketRow.ticket_id).where(TicketRow.order_id == IN_WINDOW.order_id)).one()
@@ -124,6 +134,22 @@ def test_guest_cannot_submit(db, dispatcher):
                               .where(TicketRow.order_id == IN_WINDOW.order_id)) == 0
 
 
+def test_a_confirmation_of_something_not_shown_files_nothing(db, dispatcher):
+    """`/affirm{"order_id": …}` at the confirmation put another order in the form: its quote was
+    never shown, so nothing is filed; the form asks again (showing that order's quote)."""
+    from rasa_sdk.events import FollowupAction
+
+    other = demo_order("standard_voucher").order_id
+    for seen in (shown(IN_WINDOW.order_id), None):
+        slots = {"order_id": other, "refund_reason": "demand_change", "refund_confirmed": True, "shown_quote": seen}
+        asked = type(dispatcher)()
+        events = ActionSubmitRefund().run(asked, make_tracker(slots=slots), {})
+        assert events == [SlotSet("refund_confirmed", None), FollowupAction("refund_form")]
+        assert "还没有提交" in texts(asked) and "RF" not in texts(asked)
+    with db() as session:
+        assert session.scalar(select(func.count()).select_from(TicketRow).where(TicketRow.order_id == other)) == 0
+
+
 def test_database_down_during_filing_keeps_the_form_and_files_once_on_retry(db, dispatcher, monkeypatch):
     from unittest import mock
 
@@ -132,7 +158,8 @@ def test_database_down_during_filing_keeps_the_form_and_files_once_on_retry(db, 
 
     from bot.tickets.store import TicketStore
 
-    slots = {"order_id": IN_WINDOW.order_id, "refund_reason": "demand_change", "refund_confirmed": True}
+    slots = {"order_id": IN_WINDOW.order_id, "refund_reason": "demand_change", "refund_confirmed": True,
+             "shown_quote": shown(IN_WINDOW.order_id)}
     failure = OperationalError("INSERT", {}, Exception("database is down"))
     with mock.patch.object(TicketStore, "file", side_effect=failure):
         events = ActionSubmitRefund().run(dispatcher, make_tracker(slots=slots), {})

@@ -8,18 +8,15 @@ import sys
 import urllib.error
 import urllib.request
 import uuid
-from typing import Any, Dict, Optional, Tuple
+from decimal import Decimal
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 import pytest
-from sqlalchemy import text
 
 from bot.settings import PROJECT_ROOT
-from bot.storage.database import make_engine, session_factory
-from bot.storage.migrations import migrate
-from bot.storage.seed import seed_demo
+from bot.storage.seed import DemoOrder, add_demo_order
 from bot.tickets.store import NewTicket, TicketStore
-from harness.servers import free_port, wait_for
-from tests.conftest import NOW, POSTGRES_URL
+from tests.conftest import NOW, website
 
 REVIEWER, AGENT = "dev-token-r1", "dev-token-a1"
 
@@ -27,39 +24,27 @@ REVIEWER, AGENT = "dev-token-r1", "dev-token-a1"
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def site(request, tmp_path_factory):
     workdir = tmp_path_factory.mktemp(f"backoffice-{request.param}")
-    if request.param == "sqlite":
-        url = f"sqlite:///{workdir / 'bo.db'}"
-        cleanup = None
-    else:
-        schema = f"bo_{uuid.uuid4().hex[:10]}"
-        admin = make_engine(POSTGRES_URL)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-        cleanup = (admin, schema)
-    engine = make_engine(url)
-    migrate(engine)
-    sessions = session_factory(engine)
-    seed_demo(sessions)
-    port = free_port()
-    env = {**os.environ, "REFUND_DB_URL": url, "REFUND_WEB_PORT": str(port),
-           "PYTHONPATH": str(PROJECT_ROOT), "REFUND_UPLOAD_DIR": str(workdir / "uploads"),
-           "REFUND_LOGIN_FAILURES_PER_ACCOUNT": "3"}
-    log = workdir / "web.log"
+    with website(request.param, workdir, {"REFUND_LOGIN_FAILURES_PER_ACCOUNT": "3"}) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def twin(site, tmp_path_factory) -> Iterator[str]:
+    """A second instance of the website on the same database, as in production (deploy/)."""
+    from harness.servers import free_port, wait_for
+
+    _, sessions = site
+    port, log = free_port(), tmp_path_factory.mktemp("twin") / "web.log"
+    env = {**os.environ, "REFUND_DB_URL": sessions.kw["bind"].url.render_as_string(hide_password=False),
+           "REFUND_WEB_PORT": str(port), "PYTHONPATH": str(PROJECT_ROOT), "REFUND_UPLOAD_DIR": str(log.parent)}
     process = subprocess.Popen([sys.executable, "-m", "bot.web"], cwd=PROJECT_ROOT, env=env,
                                stdout=log.open("w"), stderr=subprocess.STDOUT)
     try:
         wait_for(f"http://127.0.0.1:{port}/health", process, log)
-        yield f"http://127.0.0.1:{port}", sessions
+        yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(timeout=20)
-        engine.dispose()
-        if cleanup:
-            admin, schema = cleanup
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
 
 
 @pytest.fixture
@@ -67,6 +52,9 @@ def ticket_id(site):
     """A freshly filed ticket (each test gets its own order-less ticket on a new order id)."""
     _, sessions = site
     order_id = f"{uuid.uuid4().int % 10**16:016d}"
+    with sessions.begin() as db:  # billing knows the order: approvals are checked against its ledger
+        add_demo_order(db, DemoOrder("api", order_id, "c1001", f"ins-{uuid.uuid4().hex[:8]}", "ecs",
+                                     "云服务器 ECS（2核4G）", 30, 12, Decimal("1200")), NOW)
     quote = {"rule": "standard", "refund": "1000.00", "paid": "1200.00", "destination": "original_route",
              "review_due": "2026-11-30"}
     ticket, _ = TicketStore(sessions).file(NewTicket("c1001", order_id, "ecs", "demand_change", quote, {}), NOW)
@@ -202,3 +190,23 @@ def test_liveness_and_readiness(site):
     for path in ("/health", "/ready"):
         with urllib.request.urlopen(base + path, timeout=10) as response:
             assert response.status == 200
+
+
+def test_simultaneous_copies_of_one_request_all_get_the_first_answer(site, twin, ticket_id):
+    """Four copies of one approval sent at once to both instances: the ticket is approved once
+    and every copy, and any later retry, answers 200 (a copy that lost the race used to store
+    its 409, which later retries replayed)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    assert act(site, ticket_id, "take")[0] == 200
+    path = f"/api/backoffice/tickets/{ticket_id}/approve"
+
+    def send(base):
+        return call((base, None), "POST", path, body={}, key="approve-once")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(send, [site[0], twin] * 2))
+    assert [status for status, _ in answers] == [200] * 4, answers
+    assert send(twin)[0] == send(site[0])[0] == 200
+    detail = call(site, "GET", f"/api/backoffice/tickets/{ticket_id}")[1]
+    assert [e["to"] for e in detail["events"]].count("approved") == 1

@@ -10,8 +10,9 @@ import pytest
 
 from bot.billing.models import LineItem, Outage, Payment
 from bot.policy.config import load_policy
-from bot.policy.engine import _add_months, no_reason_deadline, quote_refund
+from bot.policy.engine import add_months, no_reason_deadline, quote_refund
 from tests.policy.factories import ACTIVATED, ctx, make_order
+from tests.policy.test_order_kinds import policy_with
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 DEFAULT = load_policy(POLICIES / "default.yml")
@@ -169,7 +170,7 @@ def test_failed_payment_is_not_a_duplicate():
 
 
 def test_monthly_plus_hourly_with_tiered_hourly_price():
-    now = _add_months(ACTIVATED, 2) + timedelta(hours=100)
+    now = add_months(ACTIVATED, 2) + timedelta(hours=100)
     q = quote_refund(ctx(make_order(), quota_used=1), "demand_change", now, TENCENT)
     # 2 months * 120 * 0.8 + 96 h * 0.50 + 4 h * 0.40
     assert lines(q)["consumed"] == D("-241.60")
@@ -287,3 +288,28 @@ def test_a_term_beyond_the_fee_table_goes_to_a_person_instead_of_reusing_the_las
     q = quote_refund(ctx(five_years, quota_used=10), "demand_change", ACTIVATED + timedelta(days=400), HUAWEI)
     assert not q.eligible and q.rule == "no_fee_rule" and "manual_review" in q.alternatives
     assert "人工核算" in q.explanation
+
+
+def test_an_unsubscription_worth_nothing_goes_ahead_where_the_policy_allows_it():
+    late = ACTIVATED + timedelta(days=360)
+    allowed = policy_with(standard_refund__allow_zero_refund=True)
+    q = quote_refund(ctx(make_order()), "demand_change", late, allowed)
+    assert (q.eligible, q.rule, q.refund) == (True, "standard", D("0.00"))
+    assert "不退款" in q.explanation and "即完成退订" in q.explanation
+    assert sum(line.amount for line in q.lines) == 0
+    assert quote_refund(ctx(make_order()), "demand_change", ACTIVATED + timedelta(days=366), allowed).rule == "expired"
+
+
+def test_a_no_reason_refund_paid_all_in_vouchers_returns_them_instead_of_refusing():
+    vouchers_only = make_order("100", voucher="100")
+    q = quote_refund(ctx(vouchers_only), "demand_change", ACTIVATED + timedelta(days=1), HUAWEI)
+    assert (q.eligible, q.rule, q.refund, q.vouchers_returned) == (True, "no_reason_window", D("0.00"), D("100.00"))
+    assert "代金券形式退回" in q.explanation
+    assert quote_refund(ctx(vouchers_only), "demand_change", ACTIVATED + timedelta(days=1), DEFAULT).rule == "nothing_left"
+
+
+def test_hours_beyond_a_price_list_whose_last_tier_has_a_limit_are_charged_at_its_price():
+    from bot.billing.models import HourlyTier
+    from bot.policy.engine import _tiered_hourly_cost
+    assert _tiered_hourly_cost((HourlyTier(96, D("0.50")),), 100) == D("50.00")  # 96 × 0.5 + 4 × 0.5
+    assert _tiered_hourly_cost((HourlyTier(96, D("0.50")), HourlyTier(None, D("0.40"))), 100) == D("49.60")

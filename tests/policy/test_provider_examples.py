@@ -20,12 +20,14 @@ from bot.billing.models import (
     LineItem,
     Order,
     OrderContext,
+    OrderResource,
+    Outage,
     Payment,
     Spec,
 )
-from bot.policy.changes import quote_downgrade
+from bot.policy.changes import quote_downgrade, quote_sla_claim
 from bot.policy.config import load_policy
-from bot.policy.engine import _add_months, quote_refund
+from bot.policy.engine import add_months, quote_refund
 from bot.settings import PROJECT_ROOT
 
 TENCENT = load_policy(PROJECT_ROOT / "policies" / "tencent.yml")
@@ -40,7 +42,7 @@ def order(total: str, voucher: str, cash: str, gift: str, activated: datetime, t
     payment = Payment("T1", "O1", activated, "balance", cash=D(cash), voucher=D(voucher), gift_credit=D(gift))
     base = Order(order_id="O1", customer_id="A", product_code="cvm", product_name="云服务器 CVM",
                  instance_id="ins-00000001", billing_mode="prepaid", order_type="new", term_months=term_months,
-                 created_at=activated, activated_at=activated, expires_at=_add_months(activated, term_months),
+                 created_at=activated, activated_at=activated, expires_at=add_months(activated, term_months),
                  items=(LineItem("resource", "云服务器", D(total)),), payments=(payment,))
     return replace(base, **fields)
 
@@ -79,7 +81,7 @@ CASE_TWO = order("707.16", "100", "300", "307.16", TENCENT_ACTIVATED, 12, list_m
 
 
 def test_tencent_case_two_after_seven_months_and_five_days():
-    now = _add_months(TENCENT_ACTIVATED, 7) + timedelta(days=5)
+    now = add_months(TENCENT_ACTIVATED, 7) + timedelta(days=5)
     q = quote_refund(OrderContext(CASE_TWO, no_reason_refunds_this_year=1), "demand_change", now, TENCENT)
     consumed = next(line for line in q.lines if line.code == "consumed")
     assert consumed.amount == D("-490.28")  # 71 × 7 × 0.88 + 0.42 × 96 + 0.21 × 24 + 0.063 × 120
@@ -88,7 +90,7 @@ def test_tencent_case_two_after_seven_months_and_five_days():
 
 def test_months_below_every_listed_duration_are_charged_at_list_price():
     short = replace(CASE_TWO, duration_discounts=(DurationDiscount(6, D("0.88")),))
-    now = _add_months(TENCENT_ACTIVATED, 2)
+    now = add_months(TENCENT_ACTIVATED, 2)
     q = quote_refund(OrderContext(short, no_reason_refunds_this_year=1), "demand_change", now, TENCENT)
     assert next(line for line in q.lines if line.code == "consumed").amount == D("-142.00")  # 71 × 2 × 1
 
@@ -176,3 +178,129 @@ def test_alibaba_billing_centre_downgrade_keeps_the_new_configurations_share():
     assert amounts["consumed"] == D("-288.00")  # 3600 × 36/360 × 0.8 (the order's own discount)
     assert amounts["new_spec"] == D("-1036.80")  # (2880 − 288) × 120/300
     assert q.refund == D("1555.20")  # (2880 − 288) × (300 − 120)/300
+
+
+# --- Tencent Cloud, 包月实例配置降级 (CVM 购买指南 › 实例调整配置费用说明 and 实例配置降级退费说明,
+# tencentyun/qcloud-documents product/计算与网络/云服务器/购买指南/): S2.MEDIUM4 bought 2018-03-01 for a
+# year, 102 元/月 (0.32 元/h pay-as-you-go), 83 % yearly discount, 100 元 voucher:
+# 102 × 12 × 0.83 = 1015.92, 915.92 paid in money. Downgraded to S2.SMALL2 at 60 元/月.
+
+S2_ACTIVATED = datetime(2018, 3, 1, 10, 0, tzinfo=BEIJING)
+S2 = order("1015.92", "100", "915.92", "0", S2_ACTIVATED, 12, list_monthly_price=D("102"), discount_rate=D("0.83"),
+           hourly_tiers=(HourlyTier(None, D("0.32")),),
+           duration_discounts=(DurationDiscount(6, D("0.88")), DurationDiscount(12, D("0.83"))))
+S2_SMALL = Spec("S2.SMALL2", "S2.SMALL2", D("60"))
+
+
+def s2_downgrade(now: datetime):
+    q = quote_downgrade(OrderContext(S2), S2_SMALL, now, TENCENT)
+    return q, {line.code: line.amount for line in q.lines}
+
+
+def test_tencent_downgrade_case_one_after_two_months():
+    """原实例退货费用 = 915.92 − 2 × 102 = 711.92; 新购 = 60 × 10 × 0.88 = 528; 退 183.92, as gift credit."""
+    q, amounts = s2_downgrade(datetime(2018, 5, 1, 10, 0, tzinfo=BEIJING))
+    assert (amounts["consumed"], amounts["new_spec"]) == (D("-204.00"), D("-528.00"))
+    assert (q.rule, q.refund, q.destination) == ("downgrade", D("183.92"), "gift_credit")
+    assert (q.refund_cash, q.refund_gift_credit) == (D("0"), D("183.92")) and "赠送金" in q.explanation
+
+
+def test_tencent_downgrade_case_two_after_eight_months_goes_ahead_without_a_refund():
+    """原实例退货费用 = 915.92 − 8 × 102 × 0.88 = 197.84; 新购 = 60 × 4 = 240; −42.16 < 0: 降级但不退费."""
+    q, amounts = s2_downgrade(datetime(2018, 11, 1, 10, 0, tzinfo=BEIJING))
+    assert (amounts["consumed"], amounts["new_spec"]) == (D("-718.08"), D("-240.00"))
+    assert (q.eligible, q.rule, q.refund) == (True, "downgrade", D("0.00"))
+    assert "不退款" in q.explanation and "降配可以照常办理" in q.explanation
+
+
+def test_tencent_downgrade_case_three_after_three_months_and_three_days():
+    """原实例退货费用 = 915.92 − (3 × 102 + 72 × 0.32) = 586.88; 270 days left:
+    新购 = 60 × 0.88 × 270/30 = 475.2 (实例调整配置费用说明); 退 111.68.
+    The other page (实例配置降级退费说明) prices these 9 months without the 88 % its own case one
+    applies to 10 months (270 × 60/30 = 540, 退 46.88): the preset follows the discount rule."""
+    q, amounts = s2_downgrade(datetime(2018, 6, 4, 10, 0, tzinfo=BEIJING))
+    assert (amounts["consumed"], amounts["new_spec"]) == (D("-329.04"), D("-475.20"))
+    assert q.refund == D("111.68")
+
+
+# --- Huawei Cloud, 剩余周期 (ModelArts › 变更配置后对计费的影响; 费用中心 › 变更规格费用说明): a monthly
+# resource bought 2023/04/08, changed 2023/04/18 between 1,750 and 3,500 元/月: 剩余周期 = 12/30 + 8/31
+# = 0.6581, so 3,500 × 0.6581 − 1,750 × 0.6581 = 1151.67 元 (the page's upgrade; a downgrade between the
+# same configurations refunds the same difference).
+
+def test_huawei_remaining_period_counts_each_calendar_month():
+    bought = datetime(2023, 4, 8, 9, 0, tzinfo=BEIJING)
+    pool = replace(order("3500", "0", "3500", "0", bought, 1), product_code="modelarts",
+                   expires_at=datetime(2023, 5, 8, 23, 59, 59, tzinfo=BEIJING), list_monthly_price=D("3500"))
+    q = quote_downgrade(OrderContext(pool), Spec("pool.1", "1 个计算节点", D("1750")),
+                        datetime(2023, 4, 18, 15, 0, tzinfo=BEIJING), HUAWEI)
+    assert "4 月 12/30 + 5 月 8/31" in q.lines[0].label and "0.6581" in q.lines[0].label
+    # The page multiplies by the period rounded to 0.6581 (1151.67); unrounded, as the page advises
+    # for real computations (保留至少8位小数), the difference is 1,750 × 0.65806452 = 1151.61.
+    assert q.refund == D("1151.61")
+
+
+# --- Tencent Cloud, 云服务器服务等级协议 (qcloud-documents product/计算与网络/云服务器/服务等级协议.md):
+# "假设当月为30天，单实例服务周期可用时间应为 30 × 24 × 60 × 99.95% = 43178.4 分钟，即可存在
+# 43200 − 43178.4 = 21.6分钟的不可用时间"; an outage of 1 min 01 s counts as 2 minutes, one of at most a
+# minute not at all; the voucher is 10 % of the month's fee paid in money, vouchers excluded.
+
+JUNE = datetime(2026, 6, 1, tzinfo=BEIJING)  # 30 days
+CVM = order("1200", "240", "960", "0", datetime(2026, 1, 1, tzinfo=BEIJING), 12, instance_id="ins-cvm", product_code="cvm",
+            list_monthly_price=D("100"), discount_rate=D("1"))
+
+
+def cvm_claim(*durations: timedelta):
+    start, outages = JUNE + timedelta(days=3), []
+    for duration in durations:
+        outages.append(Outage("ins-cvm", start, start + duration))
+        start += timedelta(days=1)
+    return quote_sla_claim(OrderContext(CVM, outages=tuple(outages)), JUNE + timedelta(days=20), TENCENT)
+
+
+def test_tencent_cvm_sla_allows_21_6_minutes_in_a_30_day_month():
+    assert cvm_claim(timedelta(minutes=21)).rule == "sla_met"  # 99.951 %
+    q = cvm_claim(timedelta(minutes=22))  # 99.949 %
+    assert (q.rule, q.sla_availability, q.refund) == ("sla_compensation", D("99.949"), D("8.00"))  # 10 % of 960/12
+
+
+def test_tencent_cvm_sla_counts_a_started_minute_and_ignores_a_blip():
+    assert cvm_claim(timedelta(seconds=60)).rule == "sla_met" and cvm_claim(*[timedelta(seconds=60)] * 30).rule == "sla_met"
+    assert cvm_claim(*[timedelta(seconds=61)] * 11).sla_availability == D("99.949")  # 11 × 2 minutes
+
+
+# --- Huawei Cloud, 五天无理由退订实例数量计算规则 (可五天无理由退订, support.huaweicloud.com/
+# usermanual-billing/unsubscription_topic_20000081.html): 示例1 ten cloud disks in one order count 10;
+# 示例2 a server with two bound cloud disks and a VPC counts 2; ten cloud desktops (a service not
+# unsubscribed by resource) count 1.
+
+HW_ACTIVATED = datetime(2026, 10, 20, 9, 0, tzinfo=BEIJING)
+
+
+def hw_order(product: str, total: str, resources=()) -> Order:
+    return replace(order(total, "0", total, "0", HW_ACTIVATED, 1), product_code=product, resources=tuple(resources))
+
+
+def hw_quote(o: Order, used: int = 0):
+    return quote_refund(OrderContext(o, no_reason_refunds_this_year=used), "demand_change",
+                        HW_ACTIVATED + timedelta(days=2), HUAWEI)
+
+
+def test_huawei_ten_disks_in_one_order_use_ten_refunds():
+    disks = hw_order("evs", "1000", [OrderResource(f"disk-{n}", "evs") for n in range(10)])
+    q = hw_quote(disks)
+    assert (q.rule, q.refund, q.no_reason_instances) == ("no_reason_window", D("1000.00"), 10)
+    q = hw_quote(disks, used=3)  # 7 left: 7 disks in full, 3 by use and fee
+    assert (q.rule, q.no_reason_instances) == ("no_reason_some_instances", 7)
+    assert "7 个资源无理由全额退订" in q.lines[0].label and "名额按资源计算" in q.explanation
+
+
+def test_huawei_a_server_with_its_bound_disks_and_a_vpc_uses_two_refunds():
+    server = hw_order("ecs", "500", [OrderResource("ecs-1", "ecs"), OrderResource("disk-1", "evs", "ecs-1"),
+                                     OrderResource("disk-2", "evs", "ecs-1"), OrderResource("vpc-1", "vpc")])
+    assert hw_quote(server).no_reason_instances == 2
+
+
+def test_huawei_ten_cloud_desktops_in_one_order_use_one_refund():
+    desktops = hw_order("workspace", "3000", [OrderResource(f"desk-{n}", "workspace") for n in range(10)])
+    assert hw_quote(desktops, used=9).no_reason_instances == 1

@@ -78,11 +78,11 @@ def test_an_approved_sla_claim_is_issued_as_a_voucher_at_once(service, seeded):
 
 
 def test_the_no_reason_quota_counts_instances(service, seeded):
-    """A 3-instance ECS order refunded in the window uses 3 of a quota; Alibaba's preset shares
-    it between ECS, RDS and virtual hosts."""
-    from bot.policy.config import load_policy
+    """A 3-instance ECS order refunded in the window uses 3 of a quota; a policy that shares it
+    between ECS, RDS and virtual hosts counts it for an RDS order too, naming the order."""
+    from dataclasses import replace
+
     from bot.refunds.service import RefundService
-    from bot.settings import PROJECT_ROOT
     from bot.tickets.store import TicketStore
     order_id = demo_order("in_window").order_id
     with seeded.begin() as db:
@@ -92,10 +92,14 @@ def test_the_no_reason_quota_counts_instances(service, seeded):
     service.file("c1001", order_id, "demand_change", {})
     store = TicketStore(seeded)
     assert store.count_no_reason_refunds("c1001", NOW.year, ("ecs",)) == 1
-    alibaba = RefundService(SqlBillingAdapter(seeded), store, load_policy(PROJECT_ROOT / "policies" / "alibaba.yml"),
-                            clock=lambda: NOW)
+    shared_policy = replace(service.policy, no_reason=replace(service.policy.no_reason,
+                                                              shared_by=(("ecs", "rds", "vhost"),)))
+    grouped = RefundService(SqlBillingAdapter(seeded), store, shared_policy, clock=lambda: NOW)
     rds = demo_order("duplicate")  # an RDS order: shares the quota the ECS refund used
-    assert alibaba._context(SqlBillingAdapter(seeded).get_order("c1001", rds.order_id)).no_reason_refunds_this_year == 1
+    shared = grouped._context(SqlBillingAdapter(seeded).get_order("c1001", rds.order_id))
+    assert shared.no_reason_refunds_this_year == 1
+    assert [(u.order_id, u.product_code, u.units) for u in shared.no_reason_uses] == [(order_id, "ecs", 1)]
+    assert shared.no_reason_uses[0].product_name.startswith("云服务器")  # named from billing for the customer
 
 
 def add_change(seeded, order_id: str, order_type: str, cash: str, starts_at_expiry: bool) -> None:
@@ -132,9 +136,11 @@ def test_a_change_with_its_own_ticket_is_not_settled_again_with_its_base(service
     add_change(seeded, "2026112900010098", "renewal", "2400", starts_at_expiry=True)
     with_renewal = service.quote("c1001", base.order_id, "demand_change")
     assert any(line.code == "change_order" and line.amount == Decimal("2400.00") for line in with_renewal.lines)
-    service.file("c1001", "2026112900010098", "demand_change", {})  # the renewal alone, refunded in full
+    renewal = service.file("c1001", "2026112900010098", "demand_change", {}).ticket  # the renewal alone, in full
     alone = service.quote("c1001", base.order_id, "demand_change")
-    assert all(line.code != "change_order" for line in alone.lines)
+    # The order's ledger deducts what the renewal's own ticket gives back: never refunded twice.
+    returned = next(line for line in alone.lines if line.code == "returned")
+    assert returned.amount == Decimal("-2400.00") and renewal.ticket_id in returned.label
     assert alone.refund == with_renewal.refund - Decimal("2400.00")
 
 
@@ -144,3 +150,27 @@ def test_other_customers_cannot_file_on_these_orders(service, key):
         service.file_sla_claim("c1001", demo_order(key).order_id)
     with pytest.raises(LookupError):
         service.file_downgrade("c1001", demo_order(key).order_id, "ecs.1c2g")
+
+
+def test_on_the_last_day_a_huawei_downgrade_and_unsubscription_go_ahead_with_nothing_back(seeded):
+    from bot.policy.config import load_policy
+    from bot.refunds import change_replies, replies
+    from bot.refunds.service import RefundService
+    from bot.settings import PROJECT_ROOT
+    from bot.tickets.store import TicketStore
+
+    big = SqlBillingAdapter(seeded).get_order("c1004", BIG.order_id)
+    last_day = big.expires_at - timedelta(hours=2)
+    huawei = RefundService(SqlBillingAdapter(seeded), TicketStore(seeded),
+                           load_policy(PROJECT_ROOT / "policies" / "huawei.yml"), clock=lambda: last_day)
+    quote = huawei.quote_downgrade("c1004", BIG.order_id, "ecs.2c4g")
+    assert (quote.eligible, quote.rule, quote.refund) == (True, "downgrade", Decimal("0.00"))
+    refund = huawei.quote("c1004", BIG.order_id, "demand_change")
+    assert (refund.eligible, refund.rule, refund.refund) == (True, "standard", Decimal("0.00"))
+    assert "确认提交退订申请吗？（按规则不退款）" in replies.quote_question(refund)
+    filing = huawei.file_downgrade("c1004", BIG.order_id, "ecs.2c4g")
+    assert filing.ticket.quoted_amount == 0 and not filing.ticket.manual_review
+    assert "按规则不退款" in change_replies.change_filed(filing.ticket)
+    workflow = TicketWorkflow(TicketStore(seeded), huawei.policy, clock=lambda: last_day)
+    workflow.take(filing.ticket.ticket_id, "r1")
+    assert workflow.approve(filing.ticket.ticket_id, "r1").final_amount == 0

@@ -1,5 +1,7 @@
 """Who may use what: every HTTP route of the website (site, agent console, back-office API)
-and every custom action, for each role: guest, customer, other customer, agent, reviewer.
+and every custom action, for each role: guest, customer, other customer, agent, reviewer,
+manager (主管: works tickets as a reviewer, and alone approves above the limit), operator, and an
+operator with the transcripts grant.
 
 A route or action without a row in the matrix fails the test, so new ones get one."""
 from __future__ import annotations
@@ -32,13 +34,19 @@ from bot.storage.seed import DEMO_ORDERS, demo_order
 from bot.uploads.store import UploadStore
 from harness.servers import ACTION_HEADER, ACTION_TOKEN, JWT_SECRET, TOKEN, free_port, wait_for
 
-ROLES = ("guest", "customer", "other_customer", "agent", "reviewer", "operator")
+ROLES = ("guest", "customer", "other_customer", "agent", "reviewer", "manager", "operator", "granted_operator")
 ALL: FrozenSet[str] = frozenset(ROLES)
-STAFF = frozenset({"agent", "reviewer", "operator"})
+STAFF = frozenset({"agent", "reviewer", "manager", "operator", "granted_operator"})
 CUSTOMER = frozenset({"customer"})  # the owner of the resource (c1001); other_customer is c1002
-AGENT, REVIEWER, OPERATOR = frozenset({"agent"}), frozenset({"reviewer"}), frozenset({"operator"})
+AGENT = frozenset({"agent"})
+REVIEWER = frozenset({"reviewer", "manager"})  # a manager works tickets as a reviewer too
+OPERATOR = frozenset({"operator", "granted_operator"})
+# Full conversations and evidence files: agents and reviewers for their work; an operator only
+# with the transcripts grant (o2), else they see the masked dashboard and review inbox alone.
+CONVERSATIONS = frozenset({"agent", "reviewer", "manager", "granted_operator"})
 CREDENTIALS = {"customer": ("c1001", "demo123"), "other_customer": ("c1002", "demo123"),
-               "agent": ("a1", "staff123"), "reviewer": ("r1", "staff123"), "operator": ("o1", "staff123")}
+               "agent": ("a1", "staff123"), "reviewer": ("r1", "staff123"), "manager": ("m1", "staff123"),
+               "operator": ("o1", "staff123"), "granted_operator": ("o2", "staff123")}
 
 # (method, route as the app names it) -> roles that get past authorisation. Everything else
 # must be refused (401/403, or sent to a login page).
@@ -50,6 +58,7 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("GET", "/static/webchat.js"): ALL,
     ("GET", "/static/chat.js"): ALL,
     ("GET", "/static/upload.js"): ALL,
+    ("GET", "/static/session.js"): ALL,
     ("GET", "/login"): ALL,
     ("POST", "/login"): ALL,  # the authentication endpoints themselves: see AUTH_ENDPOINTS
     ("POST", "/logout"): ALL,
@@ -61,21 +70,22 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("GET", "/console/login"): ALL,
     ("POST", "/console/login"): ALL,
     ("POST", "/console/logout"): ALL,
-    ("GET", "/console"): STAFF,
-    ("GET", "/console/handoffs/<handoff_id:int>"): STAFF,
-    ("GET", "/console/api/queue"): STAFF,
-    ("GET", "/console/api/stream"): STAFF,
-    ("GET", "/console/history"): STAFF,
+    ("GET", "/console"): CONVERSATIONS,
+    ("GET", "/console/handoffs/<handoff_id:int>"): CONVERSATIONS,
+    ("GET", "/console/api/queue"): CONVERSATIONS,
+    ("GET", "/console/api/stream"): CONVERSATIONS,
+    ("GET", "/console/history"): CONVERSATIONS,
     ("POST", "/chat/typing"): frozenset({"customer", "other_customer"}),  # marks only their own conversation
-    ("GET", "/console/api/handoffs/<handoff_id:int>"): STAFF,
-    ("GET", "/console/uploads/<upload_id:int>"): STAFF,
+    ("GET", "/chat/token"): frozenset({"customer", "other_customer"}),  # a fresh chat token for their own login only
+    ("GET", "/console/api/handoffs/<handoff_id:int>"): CONVERSATIONS,
+    ("GET", "/console/uploads/<upload_id:int>"): CONVERSATIONS,
     ("POST", "/console/api/handoffs/<handoff_id:int>/claim"): AGENT,
     ("POST", "/console/api/handoffs/<handoff_id:int>/reply"): AGENT,
     ("POST", "/console/api/handoffs/<handoff_id:int>/note"): AGENT,
     ("POST", "/console/api/handoffs/<handoff_id:int>/typing"): AGENT,
     ("POST", "/console/api/handoffs/<handoff_id:int>/handback"): AGENT,
     ("POST", "/console/api/handoffs/<handoff_id:int>/close"): AGENT,
-    ("POST", "/console/api/handoffs/<handoff_id:int>/ticket"): STAFF,
+    ("POST", "/console/api/handoffs/<handoff_id:int>/ticket"): CONVERSATIONS,
     ("POST", "/console/api/tickets/<ticket_id:str>/<action:str>"): REVIEWER,
     ("GET", "/console/tickets"): REVIEWER,
     ("GET", "/console/tickets/<ticket_id:str>"): REVIEWER,
@@ -122,9 +132,9 @@ class Visitor:
         self.bearer: Optional[str] = None
         self.tokens: Dict[str, str] = {}
         if role in ("customer", "other_customer"):
-            self._login("/login", {"customer_id": CREDENTIALS[role][0], "password": CREDENTIALS[role][1]}, "/chat")
+            self.login("/login", {"customer_id": CREDENTIALS[role][0], "password": CREDENTIALS[role][1]}, "/chat")
         elif role in STAFF:
-            self._login("/console/login", {"staff_id": CREDENTIALS[role][0], "password": CREDENTIALS[role][1]},
+            self.login("/console/login", {"staff_id": CREDENTIALS[role][0], "password": CREDENTIALS[role][1]},
                         "/console")
             self.bearer = f"dev-token-{CREDENTIALS[role][0]}"
         self.request("GET", "/chat")  # a token for the site as well
@@ -135,7 +145,7 @@ class Visitor:
         the browser's nonce cookie and its login."""
         return self.tokens.get("console" if path.startswith("/console") else "site", "")
 
-    def _login(self, path: str, form: Dict[str, str], landing: str) -> None:
+    def login(self, path: str, form: Dict[str, str], landing: str) -> None:
         self.request("GET", path)
         status, _, _ = self.request("POST", path, form={**form, "csrf": self.csrf(path)})
         assert status == 302, f"{self.role} could not log in"
@@ -400,6 +410,22 @@ def test_the_rest_channel_ignores_identity_sent_by_the_client(stack, resources, 
     assert any(order_id in text for order_id in own), text  # the development demo customer's own orders
     latest = [e for e in stack.tracker(body["sender"])["events"] if e["event"] == "user"][-1]
     assert latest["input_channel"] == "rest" and "c1002" not in json.dumps(latest["metadata"])
+
+
+@pytest.mark.parametrize("action", ["manager-approve", "manager-return"])
+def test_only_a_manager_approves_above_the_limit(stack, resources, action):
+    """The ticket actions of the second approval need the manager role, on the API and the
+    console alike: every other role is refused (a manager gets past, here to a 409: the ticket
+    is not waiting for a manager)."""
+    outcomes = {}
+    for role in ROLES:
+        visitor = Visitor(stack.site_url, role)
+        for path in (f"/api/backoffice/tickets/{resources['ticket_id']}/{action}",
+                     f"/console/api/tickets/{resources['ticket_id']}/{action}"):
+            status, body, headers = visitor.request("POST", path, body={"note": "核对无误"})
+            assert status < 500, (role, path, status, body[:200])
+            outcomes[(role, path.split("/")[1])] = not refused(status, headers)
+    assert {role for (role, _), allowed in outcomes.items() if allowed} == {"manager"}, outcomes
 
 
 def test_evidence_is_served_to_staff_as_an_inert_download(stack, resources):

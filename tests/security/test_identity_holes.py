@@ -250,6 +250,21 @@ def test_upload_links_stop_working_once_the_ticket_is_closed(fresh_stack):
         assert db.query(UploadRow).filter(UploadRow.ticket_id == ticket_id).count() == 0
 
 
+def test_a_link_issued_before_filing_dies_with_the_ticket_filed_from_it(fresh_stack):
+    """The evidence link the form offers is issued before the ticket exists; once that ticket is
+    withdrawn the link takes nothing more (it used to keep taking files for the chat)."""
+    sender = f"upload-early-{time.monotonic_ns()}"
+    link = issue_upload_token(JWT_SECRET, UploadGrant("c1001", sender, None))
+    ticket_id = file_ticket(fresh_stack, sender)
+    browser = Browser(fresh_stack.site_url)
+    browser.login("/login", {"customer_id": "c1001", "password": "demo123"})
+    assert browser.open("GET", f"/upload/{link}")[0] == 200
+    workflow = TicketWorkflow(TicketStore(fresh_stack.sessions), load_policy(PROJECT_ROOT / "policies" / "default.yml"))
+    workflow.withdraw("c1001", ticket_id)
+    status, page, _ = browser.open("GET", f"/upload/{link}")
+    assert status == 403 and "工单已结束" in page
+
+
 def test_evidence_downloads_carry_the_extension_of_their_real_type(fresh_stack):
     store = UploadStore(fresh_stack.sessions, Path(fresh_stack.env["REFUND_UPLOAD_DIR"]), 1024 * 1024, 10)
     upload = store.save(UploadGrant("c1001", "download-conversation", None), "截图.html", PNG, utcnow())

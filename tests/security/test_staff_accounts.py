@@ -1,14 +1,15 @@
 """Staff accounts: no demo accounts outside development; real ones come from the staff
-command, hashed, and a password change or removal ends their console logins."""
-import io
+command, hashed, and a password change or removal ends their console logins. (Offboarding
+through the running website: test_staff_offboarding.py.)"""
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.backoffice.staff import StaffDirectory, StaffError
 from bot.commands import staff as staff_admin
 from bot.security.login_sessions import LoginKind, LoginSessions
-from bot.storage.schema import StaffRow
+from bot.storage.schema import StaffRow, StaffTokenRow
 from bot.storage.seed import NotDevelopment, seed_demo
 
 
@@ -36,19 +37,9 @@ def test_the_seed_command_refuses_outside_development(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def cli(sessions, monkeypatch):
+def cli(sessions, staff_cli):
     """Run the staff command against the test database; returns (exit code, output)."""
-    monkeypatch.setattr(staff_admin, "build_sessions", lambda settings: sessions)
-
-    def run(*argv, stdin=""):
-        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        out = io.StringIO()
-        monkeypatch.setattr("sys.stdout", out)
-        err = io.StringIO()
-        monkeypatch.setattr("sys.stderr", err)
-        code = staff_admin.main(list(argv))
-        return code, out.getvalue() + err.getvalue()
-    return run
+    return lambda *argv, stdin="": staff_cli(sessions, *argv, stdin=stdin)
 
 
 def test_add_an_account_with_a_hashed_password_and_a_token_shown_once(sessions, cli):
@@ -61,7 +52,8 @@ def test_add_an_account_with_a_hashed_password_and_a_token_shown_once(sessions, 
     assert directory.by_token(token).staff_id == "r7"
     with sessions() as db:
         row = db.get(StaffRow, "r7")
-        assert "a-long-secret-pw" not in row.password_hash and token not in (row.api_token_hash or "")
+        hashes = list(db.scalars(select(StaffTokenRow.token_hash).where(StaffTokenRow.staff_id == "r7")))
+        assert "a-long-secret-pw" not in row.password_hash and hashes and token not in hashes[0]
 
 
 @pytest.mark.parametrize("argv,stdin,message", [
@@ -95,3 +87,4 @@ def test_a_new_password_or_removal_ends_the_console_logins(sessions, cli):
     again = logins.start(LoginKind.STAFF, "a7", timedelta(hours=1))
     code, out = cli("remove", "a7")
     assert code == 0 and "1 console login" in out and not logins.is_live(again, LoginKind.STAFF, "a7")
+    assert StaffDirectory(sessions).by_password("a7", "second-long-password") is None

@@ -10,14 +10,15 @@ from sqlalchemy import text
 
 from bot.settings import PROJECT_ROOT
 from bot.storage.database import make_engine
-from bot.storage.migrations import SchemaError, ensure_current, head_revision, migrate
+from bot.storage.migrations import SchemaError, compare_type, ensure_current, head_revision, migrate
 from bot.storage.schema import Base
 
 
 def test_migrations_match_the_models(sessions):
     engine = sessions.kw["bind"]
     with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        context = MigrationContext.configure(connection, opts={"compare_type": compare_type})
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
     ensure_current(engine)
 

@@ -7,7 +7,7 @@ from bot.tickets.labels import STATUS_LABELS
 from bot.tickets.lifecycle import MOVES, IllegalTransition, allowed_actions, next_state
 
 STATES = list(STATUS_LABELS)
-ROLES = ["customer", "reviewer", "system"]
+ROLES = ["customer", "reviewer", "manager", "system"]
 EXPECTED = {
     ("submitted", "take", "reviewer"): "under_review",
     ("under_review", "request_info", "reviewer"): "needs_info",
@@ -15,6 +15,11 @@ EXPECTED = {
     ("needs_info", "supplement", "customer"): "under_review",
     ("needs_info", "supplement", "reviewer"): "under_review",
     ("under_review", "approve", "reviewer"): "approved",
+    ("under_review", "approve_for_manager", "reviewer"): "manager_review",
+    ("manager_review", "manager_approve", "manager"): "approved",
+    ("manager_review", "manager_return", "manager"): "under_review",
+    ("manager_review", "withdraw", "customer"): "withdrawn",
+    ("appealed", "close_appeal_for_manager", "reviewer"): "manager_review",
     ("under_review", "reject", "reviewer"): "rejected",
     ("approved", "start_payout", "reviewer"): "refunding",
     ("approved", "start_payout", "system"): "refunding",
@@ -49,8 +54,10 @@ def test_messages_say_what_is_wrong_in_chinese():
         next_state("submitted", "approve", "reviewer")
     with pytest.raises(IllegalTransition, match="客户不能执行「审核通过」"):
         next_state("under_review", "approve", "customer")
-    with pytest.raises(IllegalTransition, match="只能在已提交、审核中、待补充材料时执行"):
+    with pytest.raises(IllegalTransition, match="只能在已提交、审核中、待补充材料、待主管审批时执行"):
         next_state("approved", "withdraw", "customer")
+    with pytest.raises(IllegalTransition, match="审核员不能执行「主管审批通过」"):  # only a manager
+        next_state("manager_review", "manager_approve", "reviewer")
 
 
 @pytest.mark.parametrize("state", STATES)

@@ -25,6 +25,25 @@ def test_ticket_ids_are_daily_sequences(seeded):
     assert first.status == "submitted" and first.evidence[0].content == "不需要了"
 
 
+def test_ticket_numbers_have_no_daily_ceiling_and_stay_readable(seeded):
+    """Past 9,999 tickets in a day the sequence takes a fifth digit (filing used to fail until
+    midnight); old and new numbers are both read back from what a customer types."""
+    from datetime import datetime, timezone
+
+    from bot.nlu.extract import extract_entities
+    from bot.storage.schema import TicketSequenceRow
+
+    store = TicketStore(seeded)
+    with seeded.begin() as session:
+        session.add(TicketSequenceRow(day="20261125", last=9998))
+    last_four, _ = store.file(new(), NOW)
+    fifth, _ = store.file(new(order_id="2026092700010002"), NOW)
+    assert (last_four.ticket_id, fifth.ticket_id) == ("RF202611259999", "RF2026112510000")
+    assert store.get("c1001", "rf2026112510000").ticket_id == fifth.ticket_id
+    typed = extract_entities(f"{fifth.ticket_id}到哪了，还有RF202611259999", datetime.now(timezone.utc))
+    assert [e.value for e in typed if e.entity == "ticket_id"] == [fifth.ticket_id, last_four.ticket_id]
+
+
 def test_second_filing_for_the_same_order_returns_the_open_ticket(seeded):
     store = TicketStore(seeded)
     first, _ = store.file(new(), NOW)

@@ -82,3 +82,26 @@ def test_per_customer_quota_across_applications(seeded, tmp_path):
     with seeded.begin() as db:  # files the retention job deleted no longer count
         db.get(UploadRow, 1).purged_at = NOW
     store.save(UploadGrant("c1001", "conv-3", None), "c.png", PNG + b"2" * 11, NOW)
+
+
+def test_a_link_issued_before_filing_belongs_to_the_ticket_filed_next(store, seeded):
+    """Its files go to that ticket (not to a later application of the same chat), and the page
+    refuses it once that ticket is closed (bot/web/upload_pages.py)."""
+    from datetime import timedelta
+
+    from bot.tickets.store import NewTicket, TicketStore
+
+    link = UploadGrant("c1001", "conv-bound", None, issued_at=NOW)
+    assert store.bound(link) == link and store.bound(link).ticket_id is None
+    tickets = TicketStore(seeded)
+    quote = {"rule": "standard", "refund": "10.00"}
+    first, _ = tickets.file(NewTicket("c1001", "2026112400010001", "ecs", "demand_change", quote, {},
+                                      conversation_id="conv-bound"), NOW + timedelta(minutes=5))
+    tickets.file(NewTicket("c1001", "2026092700010002", "ecs", "demand_change", quote, {},
+                           conversation_id="conv-bound"), NOW + timedelta(minutes=9))
+    assert store.bound(link).ticket_id == first.ticket_id
+    later = UploadGrant("c1001", "conv-bound", None, issued_at=NOW + timedelta(minutes=7))
+    assert store.bound(later).ticket_id != first.ticket_id  # a newer link: the next application
+    assert store.bound(UploadGrant("c1002", "conv-bound", None, issued_at=NOW)).ticket_id is None
+    saved = store.save(store.bound(link), "a.png", PNG, NOW + timedelta(minutes=6))
+    assert [u.upload_id for u in store.for_ticket("c1001", first.ticket_id)] == [saved.upload_id]
