@@ -1,11 +1,12 @@
 """Worst-case customer messages for the work-per-message checks: a fixed battery (long runs of
 digits, letters, punctuation, numerals, mixed scripts, the fragments the patterns start from,
-spaces between them, the channel's full length) and a seeded generator that keeps producing
-new ones for `make bench`. Used by tests/security/test_bounded_work.py and bench/fuzz.py."""
+spaces between them, the channel's full length), a seeded generator that keeps producing new
+ones for `make bench`, and the functions outside the NLU pipeline that read customer text.
+Used by tests/security/test_bounded_work.py and bench/fuzz.py."""
 from __future__ import annotations
 
 import random
-from typing import Dict, Iterator, List
+from typing import Callable, Dict, Iterator, List
 
 from bot.channels.replies import MAX_MESSAGE_CHARS
 
@@ -67,3 +68,44 @@ def _fill(piece: str, length: int) -> str:
 
 def _fit(text: str, length: int) -> str:
     return text[:length]
+
+
+def readers() -> Dict[str, Callable[[str], object]]:
+    """Every function that reads customer text in the chat channel (normalising, the review
+    inbox, the masked logs, the Markdown of replies that quote the customer) and in the action
+    server, by name; the entity extractor belongs to the NLU pipeline."""
+    from bot.channels.markdown import safe_markdown
+    from bot.faq.answers import product_named
+    from bot.faq.topics import default_classifier
+    from bot.handoff.contact import contact_kind, message_text, mobile_number
+    from bot.nlu import form_answers
+    from bot.nlu.feedback import contact_choice, survey_score
+    from bot.nlu.normalize import normalize_text
+    from bot.nlu.reasons import find_reason
+    from bot.nlu.review_inbox import wording_key
+    from bot.observability.masking import mask_personal_data
+    from bot.refunds.order_reference import OrderClues
+    from nlu_components.refund_demand import ASKS, DEMAND, REFUND_WORD
+
+    topics = default_classifier()
+    return {
+        "normalize_text": normalize_text,
+        "find_reason": find_reason,
+        "survey_score": survey_score,
+        "contact_choice": contact_choice,
+        "looks_like_time": lambda text: form_answers.looks_like_time(text, has_date_entity=False),
+        "asks_a_question": lambda text: form_answers.asks_a_question("ask_refund_policy", 0.1, text),
+        "is_only_a_time": lambda text: form_answers.is_only_a_time(text, [(i, i + 2) for i in range(0, len(text), 5)]),
+        "evidence_links": form_answers.evidence_links,
+        "mask_personal_data": mask_personal_data,
+        "safe_markdown": safe_markdown,
+        "wording_key": wording_key,
+        "topic": topics.predict,
+        "product_named": product_named,
+        "mobile_number": mobile_number,
+        "message_text": message_text,
+        "contact_kind": contact_kind,
+        "refund_question_words": lambda text: (ASKS.search(text), DEMAND.search(text), REFUND_WORD.search(text)),
+        "order_clues": lambda text: OrderClues.from_entities([{"entity": e, "value": text} for e in
+                                                              ("product", "spec", "amount", "date", "ordinal")]),
+    }

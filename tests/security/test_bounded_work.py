@@ -15,21 +15,9 @@ from typing import Callable, Dict, List, Tuple
 
 import pytest
 
-from bot.channels.markdown import safe_markdown
 from bot.channels.replies import MAX_MESSAGE_CHARS
-from bot.faq.answers import product_named
-from bot.faq.topics import default_classifier
-from bot.handoff.contact import contact_kind, message_text, mobile_number
-from bot.nlu import form_answers
-from bot.nlu.feedback import contact_choice, survey_score
-from bot.nlu.normalize import normalize_text
-from bot.nlu.reasons import find_reason
-from bot.nlu.review_inbox import wording_key
 from bot.nlu.spans import PATTERNS
-from bot.observability.masking import mask_personal_data
-from bot.refunds.order_reference import OrderClues
-from harness.hostile_text import fixed_battery, generated
-from nlu_components.refund_demand import ASKS, DEMAND, REFUND_WORD
+from harness.hostile_text import fixed_battery, generated, readers
 from tests.widget_client import run
 
 NLU_BUDGET = 0.5  # CPU seconds for one message at the channel's cap (worst here ≈ 0.15 s)
@@ -93,31 +81,7 @@ def test_a_message_of_spaces_alone_reads_as_nothing(agent):
     assert run(agent.parse_message(" \t\n "))["intent"]["name"] in ("out_of_scope", "nlu_fallback")
 
 
-_topics = default_classifier()
-# Every function that reads customer text in the chat channel (normalising, the review inbox,
-# the masked logs, the Markdown of replies that quote the customer) and in the action server;
-# the entity extractor is part of the NLU pipeline above.
-READERS: Dict[str, Callable[[str], object]] = {
-    "normalize_text": normalize_text,
-    "find_reason": find_reason,
-    "survey_score": survey_score,
-    "contact_choice": contact_choice,
-    "looks_like_time": lambda text: form_answers.looks_like_time(text, has_date_entity=False),
-    "asks_a_question": lambda text: form_answers.asks_a_question("ask_refund_policy", 0.1, text),
-    "is_only_a_time": lambda text: form_answers.is_only_a_time(text, [(i, i + 2) for i in range(0, len(text), 5)]),
-    "evidence_links": form_answers.evidence_links,
-    "mask_personal_data": mask_personal_data,
-    "safe_markdown": safe_markdown,
-    "wording_key": wording_key,
-    "topic": _topics.predict,
-    "product_named": product_named,
-    "mobile_number": mobile_number,
-    "message_text": message_text,
-    "contact_kind": contact_kind,
-    "refund_question_words": lambda text: (ASKS.search(text), DEMAND.search(text), REFUND_WORD.search(text)),
-    "order_clues": lambda text: OrderClues.from_entities([{"entity": e, "value": text} for e in
-                                                          ("product", "spec", "amount", "date", "ordinal")]),
-}
+READERS = readers()
 
 
 @pytest.mark.parametrize("reader", sorted(READERS))
