@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from decimal import Decimal
 from typing import Callable, Dict
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from bot.handoff.hours import SupportSettings
 from bot.handoff.service import HandoffService
 from bot.settings import load_settings
+from bot.storage.seed import DemoOrder, add_demo_order
 from bot.tickets.labels import STATUS_LABELS
 from bot.tickets.lifecycle import MOVES
 from bot.tickets.store import NewTicket, TicketStore
@@ -27,10 +29,14 @@ from tests.security.test_operator_exposure import console_as
 REVIEWER = "a2"  # an agent who is also a reviewer
 
 
-def file_ticket(sessions) -> str:
+def file_ticket(sessions, refund: str = "1000.00", paid: str = "1200.00") -> str:
+    """A ticket on a new order of c1001's in billing (the ledger checks approvals against it)."""
     order_id = f"{uuid.uuid4().int % 10**16:016d}"
-    quote = {"rule": "standard", "refund": "1000.00", "paid": "1200.00", "destination": "original_route",
-             "review_due": "2026-11-30", "lines": [{"label": "实付金额", "amount": "1200.00"}]}
+    with sessions.begin() as session:
+        add_demo_order(session, DemoOrder("every_state", order_id, "c1001", None, "ecs", "云服务器 ECS（8核16G）",
+                                          10, 12, Decimal(paid)), NOW)
+    quote = {"rule": "standard", "refund": refund, "paid": paid, "destination": "original_route",
+             "review_due": "2026-11-30", "lines": [{"label": "实付金额", "amount": paid}]}
     ticket, _ = TicketStore(sessions).file(NewTicket("c1001", order_id, "ecs", "demand_change", quote, {}), NOW)
     return ticket.ticket_id
 
@@ -45,6 +51,7 @@ PATHS: Dict[TicketStatus, tuple] = {
     TicketStatus.SUBMITTED: (),
     TicketStatus.UNDER_REVIEW: (TAKE,),
     TicketStatus.NEEDS_INFO: (TAKE, lambda wf, t: wf.request_info(t, REVIEWER, ["支付凭证"], "请补充")),
+    TicketStatus.MANAGER_REVIEW: (TAKE, APPROVE),  # above the approval limit (ABOVE_LIMIT)
     TicketStatus.APPROVED: (TAKE, APPROVE),
     TicketStatus.REFUNDING: (TAKE, APPROVE, lambda wf, t: wf.start_payout(t, REVIEWER)),
     TicketStatus.REFUNDED: (TAKE, APPROVE, lambda wf, t: wf.start_payout(t, REVIEWER),
@@ -55,6 +62,7 @@ PATHS: Dict[TicketStatus, tuple] = {
                                                                                         None, "维持原结论")),
     TicketStatus.WITHDRAWN: (lambda wf, t: wf.withdraw("c1001", t),),
 }
+ABOVE_LIMIT = {TicketStatus.MANAGER_REVIEW: ("60000.00", "60000.00")}  # (refund, paid): a manager approves too
 
 
 def test_every_state_has_a_way_in():
@@ -77,7 +85,7 @@ def site(tmp_path_factory):
         handoffs = HandoffService(sessions, SupportSettings(workdir / "support.yml"))
         made = {}
         for status, steps in PATHS.items():
-            ticket_id = file_ticket(sessions)
+            ticket_id = file_ticket(sessions, *ABOVE_LIMIT.get(status, ()))
             for step in steps:
                 step(workflow, ticket_id)
             assert workflow.get(ticket_id).status == status

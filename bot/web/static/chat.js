@@ -12,7 +12,7 @@
   var DOWN_AFTER = 8000, TYPING_SHOWN = 6000, HINT = "请输入您的问题…", OFFLINE_HINT = "连接中断，恢复后可继续输入";
   var TOKEN_REFRESH = 10 * 60 * 1000, LOGIN_AGAIN = "/login?next=/chat";
   var state = { connected: false, ever: false, since: Date.now(), typingTimer: null, agent: null, preview: "",
-                socket: null, loginLost: false, refreshing: false };
+                socket: null, loginLost: false, refreshing: false, reconnect: false };
   var hours = element ? element.getAttribute("data-support-hours") : "";
   var customer = element ? element.getAttribute("data-customer-id") : null;
   var tokenUrl = element ? element.getAttribute("data-token-url") : null;
@@ -167,6 +167,7 @@
   // when the chat server refused the old one or took the socket for a guest (the widget then
   // resumes the same conversation, as the customer).
   function refreshLogin(reconnect) {
+    state.reconnect = state.reconnect || reconnect;  // a refresh already under way reconnects too
     if (!customer || !tokenUrl || state.refreshing || state.loginLost) { return; }
     state.refreshing = true;
     fetch(tokenUrl + "?for=" + encodeURIComponent(customer), { credentials: "same-origin", cache: "no-store" })
@@ -179,9 +180,13 @@
       .then(function (body) {
         var manager = state.socket && state.socket.io;
         if (!body || !body.socket_url || !manager) { return; }
-        if (reconnect) { reconnectTo(body.socket_url); } else { manager.uri = body.socket_url; }
+        if (state.reconnect) { reconnectTo(body.socket_url); } else { manager.uri = body.socket_url; }
+        state.reconnect = false;
       })
-      .catch(function () { state.refreshing = false; });  // offline: the next reconnect asks again
+      .catch(function () {  // offline: ask again shortly if the socket waits for it
+        state.refreshing = false;
+        if (state.reconnect) { setTimeout(function () { refreshLogin(true); }, 5000); }
+      });
   }
   if (customer) {
     setInterval(function () { refreshLogin(false); }, TOKEN_REFRESH);
