@@ -28,6 +28,7 @@ from bot.vocabulary import (
     HandoffKind,
     HandoffOutcome,
     HandoffStatus,
+    MailOutcome,
     RefundReason,
     RejectionReason,
     Role,
@@ -99,7 +100,7 @@ def test_a_policy_naming_an_unknown_reason_is_refused(tmp_path):
     (schema.TicketRow.status, TicketStatus), (schema.TicketRow.reason, RefundReason),
     (schema.TicketEventRow.from_status, TicketStatus), (schema.TicketEventRow.to_status, TicketStatus),
     (schema.HandoffRow.status, HandoffStatus), (schema.HandoffRow.kind, HandoffKind),
-    (schema.HandoffRow.outcome, HandoffOutcome),
+    (schema.HandoffRow.outcome, HandoffOutcome), (schema.MailMessageRow.outcome, MailOutcome),
 ])
 def test_database_columns_hold_every_value(column, vocabulary: type[Vocabulary]):
     assert isinstance(column.type, String)

@@ -18,6 +18,7 @@ HANDOFF_STATUS_LABELS: Dict[str, str] = {
 }
 HANDOFF_KIND_LABELS: Dict[str, str] = {
     HandoffKind.LIVE: "在线转人工", HandoffKind.MESSAGE: "留言", HandoffKind.CALLBACK: "电话回访",
+    HandoffKind.EMAIL: "客户邮件",
 }
 HANDOFF_OUTCOME_LABELS: Dict[str, str] = {
     HandoffOutcome.HANDED_BACK: "交回智能助手", HandoffOutcome.CLOSED: "客服结束", HandoffOutcome.TIMED_OUT: "无人接入",
@@ -25,6 +26,8 @@ HANDOFF_OUTCOME_LABELS: Dict[str, str] = {
 HANDOFF_REASON_LABELS: Dict[str, str] = {
     "requested": "客户要求", "fallback": "连续未理解", "dissatisfied": "对结果不满", "large_amount": "大额退款",
     "flagged": "需人工复核", "complaint": "客户投诉", "web_contact": "网页留言",
+    "mail_complaint": "邮件投诉", "mail_unclear": "邮件未能识别", "mail_complex": "复杂邮件", "mail_material": "邮件补充材料",
+    "mail_failed": "邮件自动处理失败", "mail_thread": "客户邮件回复",
 }
 GUEST_NAME = "访客"
 CLICKED_BUTTON = "（点选了按钮）"
