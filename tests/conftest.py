@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Dict, Iterator, Tuple
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
@@ -26,6 +27,12 @@ from bot.tickets.store import TicketStore
 # The suite runs as development (the demo data, the development REST channel); tests of other
 # environments set REFUND_ENV themselves. REFUND_ENV has no default (bot/settings.py).
 os.environ["REFUND_ENV"] = "development"
+# Property tests draw the same examples on every run (`make test` stays deterministic); `make bench`
+# and HYPOTHESIS_PROFILE=explore draw new ones each time to keep looking.
+hypothesis_settings.register_profile("deterministic", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("explore", derandomize=False, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
+
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 # Wednesday 2026-11-25 10:00 Beijing time.
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)

@@ -8,7 +8,14 @@ import pytest
 import yaml
 from sqlalchemy import String, select
 
-from bot.backoffice.labels import HANDOFF_KIND_LABELS, HANDOFF_OUTCOME_LABELS, HANDOFF_STATUS_LABELS, ROLE_LABELS
+from bot.backoffice.labels import (
+    GRANT_LABELS,
+    HANDOFF_KIND_LABELS,
+    HANDOFF_OUTCOME_LABELS,
+    HANDOFF_STATUS_LABELS,
+    MAIL_OUTCOME_LABELS,
+    ROLE_LABELS,
+)
 from bot.nlu.reasons import REASON_KEYWORDS
 from bot.policy.config import PolicyError, load_policy
 from bot.settings import PROJECT_ROOT
@@ -18,9 +25,11 @@ from bot.tickets.lifecycle import MOVES
 from bot.vocabulary import (
     FINAL_STATES,
     OPEN_STATUSES,
+    Grant,
     HandoffKind,
     HandoffOutcome,
     HandoffStatus,
+    MailOutcome,
     RefundReason,
     RejectionReason,
     Role,
@@ -58,7 +67,8 @@ def test_the_reason_keywords_cover_every_reason():
 @pytest.mark.parametrize("labels, vocabulary", [
     (STATUS_LABELS, TicketStatus), (REASON_LABELS, RefundReason), (REJECTION_LABELS, RejectionReason),
     (HANDOFF_STATUS_LABELS, HandoffStatus), (HANDOFF_KIND_LABELS, HandoffKind),
-    (HANDOFF_OUTCOME_LABELS, HandoffOutcome), (ROLE_LABELS, Role),
+    (HANDOFF_OUTCOME_LABELS, HandoffOutcome), (ROLE_LABELS, Role), (GRANT_LABELS, Grant),
+    (MAIL_OUTCOME_LABELS, MailOutcome),
 ])
 def test_every_value_has_a_chinese_label(labels, vocabulary):
     assert set(labels) == vocabulary.values()
@@ -92,7 +102,7 @@ def test_a_policy_naming_an_unknown_reason_is_refused(tmp_path):
     (schema.TicketRow.status, TicketStatus), (schema.TicketRow.reason, RefundReason),
     (schema.TicketEventRow.from_status, TicketStatus), (schema.TicketEventRow.to_status, TicketStatus),
     (schema.HandoffRow.status, HandoffStatus), (schema.HandoffRow.kind, HandoffKind),
-    (schema.HandoffRow.outcome, HandoffOutcome),
+    (schema.HandoffRow.outcome, HandoffOutcome), (schema.MailMessageRow.outcome, MailOutcome),
 ])
 def test_database_columns_hold_every_value(column, vocabulary: type[Vocabulary]):
     assert isinstance(column.type, String)
@@ -105,3 +115,5 @@ def test_stored_rows_use_only_known_values(seeded):
         assert set(session.scalars(select(schema.TicketRow.reason))) <= RefundReason.values()
         roles = {r for row in session.scalars(select(schema.StaffRow.roles)) for r in row.split(",")}
         assert roles and roles <= Role.values()
+        grants = {g for row in session.scalars(select(schema.StaffRow.grants)) for g in row.split(",") if g}
+        assert grants and grants <= Grant.values()

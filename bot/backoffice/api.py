@@ -3,8 +3,8 @@ idempotent with an `Idempotency-Key` header.
 
     GET  /api/backoffice/tickets[?status=under_review]
     GET  /api/backoffice/tickets/<id>
-    POST /api/backoffice/tickets/<id>/take | request-info | approve | reject | start-payout
-                                        | mark-paid | close-appeal
+    POST /api/backoffice/tickets/<id>/take | request-info | resume-review | approve | reject
+                                        | start-payout | mark-paid | close-appeal
                                         | manager-approve | manager-return (manager role)
 """
 from __future__ import annotations
@@ -33,6 +33,7 @@ ACTIONS: Dict[str, Callable[[TicketWorkflow, str, str, Dict[str, Any]], Any]] = 
     "request-info": lambda wf, tid, who, body: wf.request_info(tid, who, _list(body, "missing"), _text(body, "note")),
     "approve": lambda wf, tid, who, body: wf.approve(tid, who, _amount(body), _text(body, "reason")),
     "reject": lambda wf, tid, who, body: wf.reject(tid, who, _text(body, "reason_code"), _text(body, "note")),
+    "resume-review": lambda wf, tid, who, body: wf.resume_review(tid, who, _text(body, "note")),
     "start-payout": lambda wf, tid, who, body: wf.start_payout(tid, who),
     "mark-paid": lambda wf, tid, who, body: wf.mark_paid(tid, who, _text(body, "payout_reference")),
     "close-appeal": lambda wf, tid, who, body: wf.close_appeal(tid, who, _text(body, "decision"), _amount(body),

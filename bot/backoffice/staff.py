@@ -45,9 +45,10 @@ class Staff:
 
     @property
     def reads_conversations(self) -> bool:
-        """Whether they may read full transcripts and evidence files: agents and reviewers for
-        their work, anyone else (an operator) only with the transcripts grant."""
-        return bool(self.roles & {Role.AGENT, Role.REVIEWER}) or Grant.TRANSCRIPTS in self.grants
+        """Whether they may read full transcripts and evidence files: agents and reviewers (and
+        managers, who work tickets as reviewers) for their work, anyone else (an operator) only
+        with the transcripts grant."""
+        return self.has(Role.AGENT) or self.has(Role.REVIEWER) or Grant.TRANSCRIPTS in self.grants
 
 
 @dataclass(frozen=True)

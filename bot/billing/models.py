@@ -85,6 +85,18 @@ class ResourcePackage:
 
 
 @dataclass(frozen=True)
+class OrderResource:
+    """One resource an order bought (a server, a disk, a network), and the main resource it is
+    bound to, if any (Huawei: a cloud disk bound to its server). `amount`: its part of the order's
+    price, when billing knows it."""
+
+    resource_id: str
+    kind: str
+    bound_to: Optional[str] = None
+    amount: Optional[Decimal] = None
+
+
+@dataclass(frozen=True)
 class Spec:
     """A configuration a resource can be changed to, with its monthly list price."""
 
@@ -133,6 +145,8 @@ class Order:
     parent_order_id: Optional[str] = None
     package: Optional[ResourcePackage] = None
     spec_name: str = ""  # the configuration bought, e.g. "4核8G"
+    # The resources the order bought, when billing lists them (the no-reason quota may count them).
+    resources: Tuple[OrderResource, ...] = ()
 
     @property
     def kind(self) -> str:

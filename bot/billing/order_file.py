@@ -21,6 +21,7 @@ from bot.billing.models import (
     LineItem,
     Order,
     OrderContext,
+    OrderResource,
     Outage,
     Payment,
     QuotaUse,
@@ -110,7 +111,27 @@ def _order(data: Dict[str, Any]) -> Order:
         has_unpaid_items=_flag(data, "has_unpaid_items"), converted_from_payg=_flag(data, "converted_from_payg"),
         invoiced=_flag(data, "invoiced"), quantity=quantity, original_price=_money(data, "original_price", "0"),
         package=_package(data.get("package")), spec_name=_text(data, "spec_name", ""),
+        resources=_resources(data),
     )
+
+
+def _resources(data: Dict[str, Any]) -> Tuple[OrderResource, ...]:
+    """The order's resources; one bound to another names a main resource of this order (or one
+    outside it), never a resource that is itself bound."""
+    found = []
+    for n, raw in enumerate(_objects(data, "resources")):
+        where = f"resources[{n}]."
+        amount = _money(raw, "amount", where=where) if raw.get("amount") is not None else None
+        found.append(OrderResource(_str(raw, "resource_id", where), _text(raw, "kind", ""),
+                                   _optional_text(raw, "bound_to"), amount))
+    ids = [r.resource_id for r in found]
+    if len(set(ids)) < len(ids):
+        raise OrderFileError("resources: two resources with the same resource_id")
+    bound = {r.resource_id for r in found if r.bound_to is not None}
+    for n, resource in enumerate(found):
+        if resource.bound_to == resource.resource_id or resource.bound_to in bound:
+            raise OrderFileError(f"resources[{n}].bound_to must name a main resource, not a bound one")
+    return tuple(found)
 
 
 def _extra_hourly(data: Dict[str, Any]) -> Tuple[HourlyCharge, ...]:

@@ -3,7 +3,9 @@
 The stock socket.io channel trusts whatever the browser sends: any client may claim any
 session id and any `customData`. This channel instead
 * verifies the short-lived chat token the website signs (`?token=` in the socket URL);
-  a missing or bad token makes the client a guest;
+  a missing or forged token makes the client a guest; an expired one, or one whose login
+  ended, is refused with that reason (`{"state": "expired" | "ended"}`), so the widget can
+  fetch a fresh token from the site or say why the customer is a guest now;
 * binds each conversation id to its owner: a client may resume only its own conversation,
   any other requested id gets a fresh one;
 * takes the conversation id from the server-side socket session, never from the message;
@@ -33,6 +35,7 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncRedisManager, AsyncServer
+from socketio import exceptions as socketio_errors
 
 from bot.channels import rasa_patches
 from bot.channels.markdown import safe_markdown
@@ -54,8 +57,9 @@ from bot.observability.logs import configure_json_logging, current_conversation
 from bot.security.identity import sign_identity
 from bot.security.login_sessions import LoginKind
 from bot.security.ratelimit import rate_limiter
-from bot.security.tokens import TokenError, verify_chat_token
+from bot.security.tokens import TokenError, TokenExpired, verify_chat_token
 from bot.settings import client_address, load_settings
+from bot.vocabulary import ChatLoginState as LoginState
 from bot.wiring import services
 
 logger = logging.getLogger(__name__)
@@ -63,6 +67,8 @@ rasa_patches.install()  # our changes to Rasa 3.6.21 (bot/channels/rasa_patches.
 LOGIN_CHECK_SECONDS = 5.0  # how stale the channel's knowledge of a logout may be
 PING_INTERVAL = PING_TIMEOUT = 10  # seconds
 AGENT_TYPING_EVENT = "agent_typing"  # socket event the widget (static/chat.js) shows as 「客服正在输入…」
+LOGIN_STATE_EVENT = "login_state"  # socket event: who the channel takes the widget for (static/chat.js)
+
 
 
 class WidgetOutput(SocketIOOutput):
@@ -220,18 +226,30 @@ class RefundSocketInput(InputChannel):
                 token = auth.get("token")
             user_id: Optional[str] = None
             login_id: Optional[str] = None
+            state = LoginState.GUEST
             try:
                 claim = verify_chat_token(token, self.secret)
                 if self._login_live(claim.session_id, claim.subject):
-                    user_id, login_id = claim.subject, claim.session_id
+                    user_id, login_id, state = claim.subject, claim.session_id, LoginState.CUSTOMER
                 else:
+                    state = LoginState.ENDED
                     logger.info("chat token of an ended login: connecting as a guest")
+            except TokenExpired:
+                state = LoginState.EXPIRED
+                logger.info("expired chat token: connecting as a guest")
             except TokenError as exc:
                 if token:
+                    state = LoginState.INVALID
                     logger.info("chat token refused (%s): connecting as a guest", exc)
+            if state in (LoginState.EXPIRED, LoginState.ENDED):
+                # Said, not silently turned into a guest: the widget asks the site for a fresh
+                # token (the login may well hold) and otherwise tells the customer and goes on
+                # as a guest (static/chat.js).
+                raise socketio_errors.ConnectionRefusedError("login", {"state": state.value})
             ip = client_address(environ.get("REMOTE_ADDR", ""), environ.get("HTTP_X_FORWARDED_FOR"),
                                 self.trusted_proxies)
-            await sio.save_session(sid, {"user_id": user_id, "login_id": login_id, "ip": ip, "connected": True})
+            await sio.save_session(sid, {"user_id": user_id, "login_id": login_id, "ip": ip, "connected": True,
+                                         "login_state": state.value})
             return True
 
         @sio.on("session_request")
@@ -251,6 +269,10 @@ class RefundSocketInput(InputChannel):
             await sio.save_session(sid, session)
             await _maybe_await(sio.enter_room(sid, session_id))
             await sio.emit("session_confirm", session_id, room=sid)
+            # Who the channel takes this socket for: a widget whose page belongs to a logged-in
+            # customer says so when the login expired or ended (and fetches a fresh token).
+            await sio.emit(LOGIN_STATE_EVENT, {"state": session.get("login_state", LoginState.GUEST.value),
+                                               "customer_id": session.get("user_id")}, room=sid)
 
         @sio.on(self.user_message_evt)
         async def handle_message(sid: Text, data: Any) -> None:
@@ -291,6 +313,9 @@ class RefundSocketInput(InputChannel):
         if user_id and not self._login_live(session.get("login_id"), user_id):
             # The customer logged out (or the login expired) while this socket stayed open.
             await output.send_text_message(session_id, SESSION_ENDED)
+            if self.sio is not None:
+                await self.sio.emit(LOGIN_STATE_EVENT, {"state": LoginState.ENDED.value, "customer_id": None},
+                                    room=session_id)
             return "login_ended"
         if not self.message_limit.allow(f"user:{user_id}" if user_id else f"ip:{session.get('ip')}"):
             await output.send_text_message(session_id, TOO_FAST)

@@ -81,7 +81,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parser().parse_args(argv)
-    sessions = build_sessions(load_settings())
+    settings = load_settings()
+    sessions = build_sessions(settings)
     directory, logins = StaffDirectory(sessions), LoginSessions(sessions)
     try:
         if args.command == "add":
@@ -94,8 +95,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             directory.set_password(args.staff_id, read_password(args.password_stdin))
             print(f"password changed; {logins.end_all(LoginKind.STAFF, args.staff_id)} console login(s) ended")
         elif args.command in ("disable", "remove"):
-            offboard(directory, logins, HandoffService(sessions, SupportSettings(load_settings().support_file)),
-                     args.staff_id)
+            offboard(directory, logins, HandoffService(sessions, SupportSettings(settings.support_file)), args.staff_id)
         elif args.command == "enable":
             directory.enable(args.staff_id, read_password(args.password_stdin))
             print(f"{args.staff_id} enabled with a new password (their old API tokens stay revoked)")

@@ -20,6 +20,7 @@ DESTINATIONS = ("original_route", "account_balance")
 CONSUMPTION_METHODS = ("time_proportional", "monthly_plus_hourly")
 UNITS = ("hour", "day")
 QUOTA_SCOPES = ("product", "account")
+QUOTA_UNITS = ("instances", "resources")
 CONSUMPTION_BASES = ("paid", "original_price")
 # How a downgrade (降配) refund is computed; see bot.policy.changes.
 DOWNGRADE_METHODS = ("refund_then_buy", "price_ratio", "price_difference")
@@ -50,9 +51,14 @@ class NoReasonWindow:
     quota_scope: str
     returns_vouchers: bool
     returns_coupons: bool
-    # Products sharing one quota (Alibaba: ECS, RDS and virtual hosts together); others alone.
+    # Products sharing one quota (e.g. [[ecs, rds]]); every other product has its own.
     shared_by: Tuple[Tuple[str, ...], ...] = ()
     excluded_products: Tuple[str, ...] = ()
+    # What one unit of the quota is: an instance of the order ("instances"), or one of its
+    # resources with those bound to it ("resources", Huawei: 绑定关系资源退订按1个资源计算); the
+    # products unsubscribed as a whole order count one unit an order.
+    counts: str = "instances"
+    whole_order_products: Tuple[str, ...] = ()
 
     def quota_products(self, product_code: str) -> Optional[Tuple[str, ...]]:
         """The products whose no-reason refunds count against `product_code`'s quota
@@ -295,6 +301,8 @@ def _no_reason(sec: "_Section") -> NoReasonWindow:
         returns_coupons=sec.flag("returns_coupons", False),
         shared_by=_product_groups(quota),
         excluded_products=tuple(str(p) for p in sec.list("excluded_products", [])),
+        counts=quota.choice("counts", QUOTA_UNITS, "instances"),
+        whole_order_products=tuple(str(p) for p in quota.list("whole_order_products", [])),
     )
 
 

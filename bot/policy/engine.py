@@ -72,14 +72,15 @@ def quote_refund(ctx: OrderContext, reason: str, now: datetime, policy: Policy) 
     window_note = _no_reason_window_status(ctx, now, policy)
     if window_note is None:
         allowed = policy.no_reason.quota - ctx.no_reason_refunds_this_year  # > 0 here
-        if allowed < order.quantity:
-            return _window_for_some_instances(ctx, reason, allowed, now, policy, sla)
+        units = quota_units(order, policy)
+        if allowed < units.count:
+            return _window_for_some_units(ctx, reason, allowed, units, now, policy, sla)
         window = policy.no_reason
         lines = _full_refund_lines(order, payment, policy, window.returns_vouchers, window.returns_coupons)
         lines += _change_lines(ctx.changes, now, policy, in_full=True)
         return _finish(ctx, reason, QuoteRule.NO_REASON_WINDOW, lines, payment, now, policy, notes, sla,
                        vouchers_returned=_returned_vouchers(payment, window.returns_vouchers),
-                       no_reason_instances=order.quantity)
+                       no_reason_instances=units.count)
     notes.append(window_note)
 
     if order.expires_at is not None and now >= order.expires_at:
@@ -92,50 +93,100 @@ def quote_refund(ctx: OrderContext, reason: str, now: datetime, policy: Policy) 
     return _finish(ctx, reason, QuoteRule.STANDARD, lines, payment, now, policy, notes, sla)
 
 
-def _window_for_some_instances(ctx: OrderContext, reason: str, allowed: int, now: datetime,
-                               policy: Policy, sla: Optional[Tuple[Decimal, Decimal]]) -> Quote:
-    """An order of several instances with fewer no-reason refunds left than instances (Tencent:
-    "an order of 20 CVM instances: at most 1 is refunded in full"): those left are refunded in
-    full, the others as an ordinary refund."""
+@dataclass(frozen=True)
+class QuotaUnits:
+    """How many units of the no-reason quota refunding an order uses: one weight per unit (its
+    share of the price), dearest first; `word` names a unit for the customer."""
+
+    weights: Tuple[Decimal, ...]
+    word: str
+    by_instance: bool  # the units are the order's identical instances
+
+    @property
+    def count(self) -> int:
+        return len(self.weights)
+
+
+def quota_units(order: Order, policy: Policy) -> QuotaUnits:
+    """The units refunding `order` uses: its instances, or (Huawei) its resources with those bound
+    to them counted once, or one for a product unsubscribed as a whole order."""
+    window = policy.no_reason
+    if window.counts == "resources" and order.product_code in window.whole_order_products:
+        return QuotaUnits((Decimal(1),), "个订单", False)
+    if window.counts != "resources" or not order.resources:
+        return QuotaUnits((Decimal(1),) * order.quantity, "台", True)
+    ids = {r.resource_id for r in order.resources}
+    mains = [r for r in order.resources if r.bound_to is None or r.bound_to not in ids]
+    groups = [[m, *(r for r in order.resources if r.bound_to == m.resource_id and r is not m)] for m in mains]
+    priced = all(r.amount is not None for r in order.resources)
+    weights = [sum((r.amount or ZERO for r in group), ZERO) if priced else Decimal(1) for group in groups]
+    if not any(weights):
+        weights = [Decimal(1)] * len(groups)
+    return QuotaUnits(tuple(sorted(weights, reverse=True)), "个资源", False)
+
+
+def _window_for_some_units(ctx: OrderContext, reason: str, allowed: int, units: QuotaUnits, now: datetime,
+                           policy: Policy, sla: Optional[Tuple[Decimal, Decimal]]) -> Quote:
+    """An order of several units with fewer no-reason refunds left than units (Tencent: "an order
+    of 20 CVM instances: at most 1 is refunded in full"; Huawei: ten disks use ten): the dearest
+    units the quota covers are refunded in full, the others as an ordinary refund."""
     order, payment = ctx.order, ctx.order.primary_payment
     assert payment is not None
-    rest = order.quantity - allowed
+    rest = units.count - allowed
     window, std = policy.no_reason, policy.standard
-    reviewer_rule = reviewer_computes(order, reason, policy)  # for the instances outside the quota
+    reviewer_rule = reviewer_computes(order, reason, policy)  # for the units outside the quota
     if reviewer_rule is not None:
         return refused(ctx, reason, reviewer_rule, ("manual_review", "human"), policy)
-    # The caller comes here only with 0 < allowed < quantity.
-    (full, full_payment), (part, part_payment) = split_order(order, payment, allowed)
-    lines = _labelled(f"{allowed} 台无理由全额退订：", _full_refund_lines(
+    # The caller comes here only with 0 < allowed < units.count.
+    share = sum(units.weights[:allowed], ZERO) / sum(units.weights, ZERO)
+    counts = (allowed, rest) if units.by_instance else None
+    (full, full_payment), (part, part_payment) = split_order(order, payment, share, counts)
+    lines = _labelled(f"{allowed} {units.word}无理由全额退订：", _full_refund_lines(
         full, full_payment, policy, window.returns_vouchers, window.returns_coupons))
-    lines += _labelled(f"其余 {rest} 台按已使用时长折算：", _standard_lines(part, part_payment, reason, now, policy))
+    lines += _labelled(f"其余 {rest} {units.word}按已使用时长折算：",
+                       _standard_lines(part, part_payment, reason, now, policy))
     lines += _change_lines(ctx.changes, now, policy, in_full=False)
     returned = (_returned_vouchers(full_payment, window.returns_vouchers)
                 + _returned_vouchers(part_payment, std.returns_vouchers))
-    note = (f"本年度的无理由退订名额还剩 {allowed} 台，该订单共 {order.quantity} 台实例，名额按实例计算。")
+    if units.by_instance:
+        note = f"本年度的无理由退订名额还剩 {allowed} 台，该订单共 {order.quantity} 台实例，名额按实例计算。"
+    else:
+        note = (f"本年度的无理由退订名额还剩 {allowed} 个，该订单计 {units.count} 个资源（名额按资源计算，"
+                "绑定在一起的资源如云主机及其云硬盘计为 1 个），价格较高的优先全额退订。")
     return _finish(ctx, reason, QuoteRule.NO_REASON_SOME_INSTANCES, lines, payment, now, policy, [note], sla,
                    vouchers_returned=returned, no_reason_instances=allowed)
 
 
-def split_order(order: Order, payment: Payment, first: int) -> Tuple[Tuple[Order, Payment], Tuple[Order, Payment]]:
-    """The shares of a multi-instance order that its first `first` instances and the others stand
-    for. Each amount of the first share is rounded to the cent and the other share gets the rest,
+def split_order(order: Order, payment: Payment, share: Decimal, counts: Optional[Tuple[int, int]] = None,
+                ) -> Tuple[Tuple[Order, Payment], Tuple[Order, Payment]]:
+    """The parts of an order that `share` of it and the rest stand for: `counts` instances each
+    (identical instances), or, for parts of unequal resources, the order's prices scaled by the
+    share. Each amount of the first part is rounded to the cent and the other part gets the rest,
     so the two always add up to the order exactly."""
     def parts(amount: Decimal) -> Tuple[Decimal, Decimal]:
-        head = to_money(amount * first / order.quantity)
+        head = to_money(amount * share)
         return head, to_money(amount) - head
 
     money = {name: parts(getattr(payment, name)) for name in ("cash", "gift_credit", "voucher", "coupon")}
     items = [parts(item.amount) for item in order.items]
     original = parts(order.original_price)
     shares = []
-    for side, count in ((0, first), (1, order.quantity - first)):
+    for side, fraction in ((0, share), (1, 1 - share)):
         share_payment = replace(payment, cash=money["cash"][side], gift_credit=money["gift_credit"][side],
                                 voucher=money["voucher"][side], coupon=money["coupon"][side])
-        share = replace(order, quantity=count, payments=(share_payment,), original_price=original[side],
-                        items=tuple(replace(item, amount=amounts[side]) for item, amounts in zip(order.items, items)))
-        shares.append((share, share_payment))
+        part = replace(order, payments=(share_payment,), original_price=original[side],
+                       items=tuple(replace(item, amount=amounts[side]) for item, amounts in zip(order.items, items)))
+        part = replace(part, quantity=counts[side]) if counts else _priced_as(part, fraction)
+        shares.append((part, share_payment))
     return shares[0], shares[1]
+
+
+def _priced_as(order: Order, fraction: Decimal) -> Order:
+    """The order with its monthly and hourly prices scaled to `fraction` of it."""
+    def tiers(found: Sequence[HourlyTier]) -> Tuple[HourlyTier, ...]:
+        return tuple(replace(tier, price=tier.price * fraction) for tier in found)
+    return replace(order, list_monthly_price=order.list_monthly_price * fraction, hourly_tiers=tiers(order.hourly_tiers),
+                   extra_hourly=tuple(replace(c, tiers=tiers(c.tiers)) for c in order.extra_hourly))
 
 
 def reviewer_computes(order: Order, reason: str, policy: Policy) -> Optional[QuoteRule]:
@@ -184,11 +235,13 @@ def _change_lines(changes: Sequence[Order], now: datetime, policy: Policy, in_fu
             continue
         if change.expires_at is None or now >= change.expires_at:
             continue
-        used, total, unit = _used_units(change, now, policy)
-        remaining = to_money(money * (total - used) / total)
-        lines.append(QuoteLine("change_order", f"{name} {change.order_id}（实付 {money:,.2f} 元，"
-                                               f"共 {total} {unit}，剩余 {total - used} {unit}，按剩余时长退还）",
-                               remaining))
+        # Its own use, from when it took effect, by the policy's unit and basis (Huawei: hours
+        # from the hour it took effect; Alibaba: days, a started day in full, at its original
+        # price). Never as months at a monthly price: an upgrade's list price is the whole new
+        # configuration's, not the difference it paid.
+        consumed, label = consumed_value(change, money, now, policy, by_time=True)
+        lines.append(QuoteLine("change_order", f"{name} {change.order_id}（实付 {money:,.2f} 元，{label}，"
+                                               "退还剩余部分）", money - consumed))
     return lines
 
 
@@ -299,13 +352,16 @@ def non_refundable_amount(order: Order, policy: Policy) -> Decimal:
     return to_money(sum((i.amount for i in order.items if i.kind in kinds), ZERO))
 
 
-def consumed_value(order: Order, base: Decimal, now: datetime, policy: Policy) -> Tuple[Decimal, str]:
+def consumed_value(order: Order, base: Decimal, now: datetime, policy: Policy,
+                   by_time: bool = False) -> Tuple[Decimal, str]:
+    """What of `base` (the money paid for the order) was used by `now`, and how (Chinese);
+    `by_time`: by its share of the order's time, never as months at a monthly price."""
     std = policy.standard
     if order.expires_at is None:
         raise ValueError(f"prepaid order {order.order_id} has no expiry time")
     if order.package is not None:
         return _consumed_package(order, base)
-    if needs_hourly_prices(order, policy) and order.hourly_tiers:
+    if needs_hourly_prices(order, policy) and order.hourly_tiers and not by_time:
         return _consumed_monthly_plus_hourly(order, base, now)
     used_units, total_units, unit_name = _used_units(order, now, policy)
     period = f"已使用 {used_units} {unit_name}（服务期共 {total_units} {unit_name}）"
@@ -390,6 +446,8 @@ def _tiered_hourly_cost(tiers: Sequence[HourlyTier], hours: int) -> Decimal:
             counted = limit
         if counted >= hours:
             break
+    if counted < hours:  # a price list whose last tier has a limit: its price goes on
+        cost += tiers[-1].price * (hours - counted)
     return cost
 
 

@@ -11,7 +11,7 @@ from bot.money import ZERO
 # Customer-facing names of the rules and deduction lines (Chinese, shown in chat and tickets).
 RULE_LABELS = {
     "no_reason_window": "五天无理由全额退订",
-    "no_reason_some_instances": "部分实例五天无理由全额退订，其余按已使用时长折算",
+    "no_reason_some_instances": "名额内的部分五天无理由全额退订，其余按已使用时长折算",
     "unused_package": "资源包未使用，全额退订",
     "downgrade": "降配退款（保留资源，退还新旧配置差价）",
     "sla_compensation": "SLA 故障补偿（以代金券发放）",

@@ -99,6 +99,12 @@ class TicketWorkflow:
                               changes={"rejection_code": reason_code, "rejection_note": note or None,
                                        "stage_due": None})
 
+    def resume_review(self, ticket_id: str, reviewer: str, note: str = "") -> Ticket:
+        """The customer sent what was asked another way (e-mail, phone): the ticket goes back to
+        review with a new review due date, without waiting for the chat."""
+        return self._reviewer(ticket_id, "supplement", reviewer, note=note,
+                              changes={"stage_due": self._due(self.policy.timing.review_working_days)})
+
     def start_payout(self, ticket_id: str, reviewer: str) -> Ticket:
         return self._reviewer(ticket_id, "start_payout", reviewer, facts=self._facts(self._existing(ticket_id)))
 

@@ -35,14 +35,14 @@ from bot.web.ticket_news import Notify
 from bot.wiring import Services
 
 # Lifecycle actions → the back office's action names (one form closes an appeal either way).
-FORM_ACTIONS = {"take": "take", "request_info": "request-info", "approve": "approve", "reject": "reject",
-                "approve_for_manager": "approve", "start_payout": "start-payout", "mark_paid": "mark-paid",
-                "close_appeal_approve": "close-appeal", "close_appeal_reject": "close-appeal",
+FORM_ACTIONS = {"take": "take", "request_info": "request-info", "supplement": "resume-review", "approve": "approve",
+                "reject": "reject", "approve_for_manager": "approve", "start_payout": "start-payout",
+                "mark_paid": "mark-paid", "close_appeal_approve": "close-appeal", "close_appeal_reject": "close-appeal",
                 "close_appeal_for_manager": "close-appeal", "manager_approve": "manager-approve",
                 "manager_return": "manager-return"}
-DONE = {"take": "已领取，开始审核。", "request-info": "已要求客户补充材料。", "approve": "已审核通过。",
-        "reject": "已驳回。", "start-payout": "已发起打款。", "mark-paid": "已确认到账。", "close-appeal": "申诉已处理。",
-        "manager-approve": "主管审批通过。", "manager-return": "已退回重审。"}
+DONE = {"take": "已领取，开始审核。", "request-info": "已要求客户补充材料。", "resume-review": "材料已收齐，工单回到审核中。",
+        "approve": "已审核通过。", "reject": "已驳回。", "start-payout": "已发起打款。", "mark-paid": "已确认到账。",
+        "close-appeal": "申诉已处理。", "manager-approve": "主管审批通过。", "manager-return": "已退回重审。"}
 TO_MANAGER = "金额超过审批上限，初审已通过，等待另一位主管审批。"
 VOUCHER_DONE = {**DONE, "start-payout": "代金券发放中。", "mark-paid": "已确认代金券发放。"}
 
@@ -239,6 +239,8 @@ def _event(ticket: Ticket, event: TicketEvent) -> Dict[str, str]:
         what = f"驳回：{REJECTION_LABELS[code]}"
     elif code == "escalated":
         what = "逾期催办"
+    elif code == "supplement" and kind == Actor.REVIEWER:
+        what = "确认材料已收齐，恢复审核"
     elif event.reason_code == "filed" or event.from_status is None:
         what = "提交申请"
     return {"at": format_customer_time(event.at), "actor": actor, "what": what,

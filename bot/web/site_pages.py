@@ -8,13 +8,15 @@ from sanic.request import Request
 
 from bot.security.login_sessions import LoginKind
 from bot.security.ratelimit import login_throttle
-from bot.security.tokens import SESSION_TTL, issue_chat_token, issue_session_token
+from bot.security.tokens import SESSION_TTL, LoginClaim, issue_chat_token, issue_session_token
 from bot.web import texts
+from bot.web.cookies import NO_STORE
 from bot.web.customer_auth import CustomerAuth
 from bot.wiring import Services
 
 # Clear-Site-Data value that empties the browser's storage for the site (the widget's chat history).
 CLEAR_CHAT_HISTORY = '"storage"'
+LOGIN_AGAIN = "/login?next=/chat"
 
 
 def safe_next(target: Optional[str]) -> Optional[str]:
@@ -83,14 +85,31 @@ def add_site_routes(app: Sanic, auth: CustomerAuth, services: Services) -> None:
             return response.json({"error": texts.PAGE_EXPIRED_LOGIN}, status=403)
         return response.json({"shown": services.handoffs.customer_typing(login.subject)})
 
+    def socket_url(login: Optional[LoginClaim]) -> str:
+        """The chat server's address for the widget, with a fresh chat token when logged in."""
+        if login is None:
+            return settings.public_rasa_url
+        return settings.public_rasa_url + "/?token=" + issue_chat_token(settings.jwt_secret, login.subject,
+                                                                        login.session_id)
+
     @app.get("/chat")
     async def chat(request: Request) -> response.HTTPResponse:
         login = auth.current_login(request)
-        socket_url = settings.public_rasa_url
-        if login is not None:
-            socket_url += "/?token=" + issue_chat_token(settings.jwt_secret, login.subject, login.session_id)
         # A session cookie the server no longer honours: the login expired or ended elsewhere.
         expired = login is None and auth.had_login(request)
-        return auth.page(request, "chat.html", socket_url=socket_url, login_expired=expired,
+        return auth.page(request, "chat.html", socket_url=socket_url(login), login_expired=expired,
+                         signed_out=request.args.get("signed_out") == "1",
                          message_delay=settings.widget_message_delay_ms,
                          support_hours=services.handoffs.support.current().describe())
+
+    @app.get("/chat/token")
+    async def chat_token(request: Request) -> response.HTTPResponse:
+        """A fresh chat token for the widget of a page open longer than a token lives, while the
+        website login (of the customer that page belongs to, `?for=`) still holds."""
+        login = auth.current_login(request)
+        if login is None:
+            return response.json({"error": texts.LOGIN_EXPIRED, "login_url": LOGIN_AGAIN}, status=401, headers=NO_STORE)
+        if request.args.get("for") != login.subject:  # another customer logged in since
+            return response.json({"error": texts.SIGNED_IN_ELSEWHERE, "login_url": LOGIN_AGAIN}, status=409,
+                                 headers=NO_STORE)
+        return response.json({"socket_url": socket_url(login), "customer_id": login.subject}, headers=NO_STORE)

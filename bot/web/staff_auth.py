@@ -58,7 +58,8 @@ class StaffAuth(PageAuth):
 
     def page(self, request: Request, template: str, status: int = 200, **context: Any) -> response.HTTPResponse:
         staff = self.current_staff(request)
-        roles = "、".join(labels.ROLE_LABELS[r] for r in sorted(staff.roles)) if staff else ""
+        roles = "、".join([*(labels.ROLE_LABELS[r] for r in sorted(staff.roles)),
+                          *(labels.GRANT_LABELS[g] for g in sorted(staff.grants))]) if staff else ""
         return super().page(request, template, status, role_names=roles, home=home_page(staff), **context)
 
     def required(self, role: Optional[Role] = None, csrf: bool = False, page: bool = False,

@@ -21,6 +21,7 @@ def yuan(cents: int) -> str:
 moments = st.integers(0, 5 * 365 * 24 * 60).map(lambda minutes: FIRST + timedelta(minutes=minutes))
 prices = st.integers(1, 5_000_000).map(yuan)  # 0.01 to 50,000 yuan
 rates = st.integers(10, 100).map(lambda n: str(Decimal(n) / 100))
+PRODUCTS = st.sampled_from(["ecs", "cvm", "rds", "cdn", "evs", "polardb", "mongodb", "workspace", "mps", "cbr"])
 # Hypothesis leans towards the first choice: most generated orders are ordinary ones.
 RARELY = st.sampled_from([False] * 9 + [True])
 SOMETIMES = st.sampled_from([False] * 3 + [True])
@@ -40,6 +41,21 @@ def hourly_tiers(draw: Any) -> List[Dict[str, Any]]:
     limits = sorted(set(draw(st.lists(st.integers(1, 2000), max_size=2))))
     return [{"up_to_hours": limit, "price": draw(st.integers(1, 500).map(yuan))} for limit in limits] + [
         {"up_to_hours": None, "price": draw(st.integers(1, 500).map(yuan))}]
+
+
+@st.composite
+def resources(draw: Any) -> List[Dict[str, Any]]:
+    """Main resources, some with resources bound to them, priced or not."""
+    found: List[Dict[str, Any]] = []
+    priced = draw(st.booleans())
+    for n in range(draw(st.integers(1, 4))):
+        found.append({"resource_id": f"main-{n}", "kind": "ecs"})
+        found += [{"resource_id": f"disk-{n}-{m}", "kind": "evs", "bound_to": f"main-{n}"}
+                  for m in range(draw(st.integers(0, 2)))]
+    for resource in found:
+        if priced:
+            resource["amount"] = yuan(draw(st.integers(0, 100_000)))
+    return found
 
 
 @st.composite
@@ -76,7 +92,7 @@ def order_files(draw: Any) -> Dict[str, Any]:
     """A valid order file of any kind."""
     activated = draw(moments)
     data = draw(order_body("2026000000000001", activated, draw(st.sampled_from(["new", "new", "renewal", "upgrade"]))))
-    data.update({"product_code": draw(st.sampled_from(["ecs", "cvm", "rds", "cdn", "evs", "polardb", "mongodb"])),
+    data.update({"product_code": draw(PRODUCTS),
                  "instance_id": "ins-0000prop", "quantity": draw(st.sampled_from([1, 1, 2, 3, 20]))})
     if draw(RARELY):
         data["billing_mode"] = "payg"
@@ -102,7 +118,13 @@ def order_files(draw: Any) -> Dict[str, Any]:
         start = activated + timedelta(minutes=draw(st.integers(-60 * 24 * 30, 60 * 24 * 400)))
         data["outages"].append({"started_at": start.isoformat(),
                                 "ended_at": (start + timedelta(minutes=draw(st.integers(0, 60 * 24 * 40)))).isoformat()})
-    data["no_reason_refunds_this_year"] = draw(st.integers(0, 12))
+    if draw(SOMETIMES):
+        data["resources"] = draw(resources())
+    if draw(SOMETIMES):
+        data["no_reason_uses"] = [{"order_id": f"20250000000000{n:02d}", "product_code": draw(PRODUCTS),
+                                   "units": draw(st.integers(1, 3))} for n in range(draw(st.integers(1, 3)))]
+    else:
+        data["no_reason_refunds_this_year"] = draw(st.integers(0, 12))
     data["specs"] = [{"spec_code": f"s{n}", "name": f"配置{n}", "monthly_price": draw(prices)}
                      for n in range(draw(st.integers(0, 3)))]
     return data

@@ -123,6 +123,13 @@ def test_make_quote_for_a_downgrade_and_an_sla_claim():
         "sla_compensation", "30.00", "voucher", "2026-11")
 
 
+def test_make_quote_counts_resources_under_huawei():
+    out = make_quote("ORDER_FILE=examples/orders/resources.json", "REASON=demand_change",
+                     "AT=2026-03-06T18:40:00+08:00", "POLICY=policies/huawei.yml")
+    # The server with its two disks (2,200) in full; the VPC's 200: 56 of 8,774 hours and a 10 % fee.
+    assert (out["rule"], out["no_reason_instances"], out["refund"]) == ("no_reason_some_instances", 1, "2378.72")
+
+
 def test_every_example_parses_and_each_kind_is_covered():
     from bot.billing.order_file import order_context_from_json
     kinds = set()
@@ -171,3 +178,17 @@ def test_the_order_file_says_which_orders_used_the_no_reason_quota(tmp_path, cap
     path.write_text(json.dumps({**ORDER, "no_reason_uses": uses, "no_reason_refunds_this_year": 2}), encoding="utf-8")
     assert main(["--order-file", str(path), "--reason", "demand_change"]) == 2
     assert "must equal the units of no_reason_uses" in capsys.readouterr().err
+
+
+def test_bad_resources_are_clear_errors(tmp_path, capsys):
+    path = tmp_path / "order.json"
+    for resources, message in [
+        ([{"resource_id": "a"}, {"resource_id": "a"}], "same resource_id"),
+        ([{"resource_id": "a"}, {"resource_id": "b", "bound_to": "a"}, {"resource_id": "c", "bound_to": "b"}],
+         "resources[2].bound_to"),
+        ([{"resource_id": "a", "bound_to": "a"}], "resources[0].bound_to"),
+        ([{"kind": "evs"}], "resources[0].resource_id"),
+    ]:
+        path.write_text(json.dumps({**ORDER, "resources": resources}), encoding="utf-8")
+        assert main(["--order-file", str(path), "--reason", "demand_change"]) == 2
+        assert message in capsys.readouterr().err

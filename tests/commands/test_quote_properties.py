@@ -86,7 +86,7 @@ JSON_VALUES = st.recursive(
 FIELDS = ["order_id", "product_code", "activated_at", "expires_at", "term_months", "quantity", "items", "payments",
           "list_monthly_price", "discount_rate", "hourly_tiers", "extra_hourly", "duration_discounts", "package",
           "changes", "outages", "specs", "no_reason_refunds_this_year", "billing_mode", "order_type",
-          "original_price", "transferred", "instance_id", "product_name"]
+          "original_price", "transferred", "instance_id", "product_name", "resources", "no_reason_uses"]
 
 
 @SETTINGS
@@ -95,8 +95,9 @@ def test_a_damaged_order_file_is_a_clear_error_never_a_traceback(data):
     order = data.draw(order_files())
     field = data.draw(st.sampled_from(FIELDS))
     damaged = {**order, field: data.draw(JSON_VALUES)}
-    if data.draw(st.booleans()) and damaged.get("payments"):
-        damaged["payments"] = [{**damaged["payments"][0], data.draw(st.sampled_from(["cash", "paid_at", "status"])):
+    payments = damaged.get("payments")
+    if data.draw(st.booleans()) and isinstance(payments, list) and payments and isinstance(payments[0], dict):
+        damaged["payments"] = [{**payments[0], data.draw(st.sampled_from(["cash", "paid_at", "status"])):
                                 data.draw(JSON_VALUES)}]
     action = data.draw(st.sampled_from(actions(order)))
     code, out, err = run_quote(damaged, *action, "--at", "2026-06-01T10:00:00+08:00")

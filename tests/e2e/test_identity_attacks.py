@@ -29,19 +29,39 @@ async def _guest_is_asked_to_log_in(stack, token):
         await client.stop()
 
 
-@pytest.mark.parametrize("kind", ["forged", "expired", "no_login", "ended_login", "none"])
-def test_bad_token_makes_a_guest(fresh_stack, kind):
-    ended = LoginSessions(fresh_stack.sessions).start(LoginKind.CUSTOMER, "c1001", SESSION_TTL)
-    LoginSessions(fresh_stack.sessions).end(ended)
-    tokens = {
+def _bad_tokens(stack) -> dict:
+    ended = LoginSessions(stack.sessions).start(LoginKind.CUSTOMER, "c1001", SESSION_TTL)
+    LoginSessions(stack.sessions).end(ended)
+    return {
         "forged": issue_chat_token("not-the-site-secret-0123456789abcdef", "c1001", ended),
         "expired": issue_chat_token(JWT_SECRET, "c1001", ended, now=utcnow() - timedelta(hours=2)),
         "no_login": issue_chat_token(JWT_SECRET, "c1001", "a-login-the-site-never-started"),
         "ended_login": issue_chat_token(JWT_SECRET, "c1001", ended),  # the customer logged out
         "none": None,
     }
-    reply = run(_guest_is_asked_to_log_in(fresh_stack, tokens[kind]))
+
+
+@pytest.mark.parametrize("kind", ["forged", "none"])
+def test_bad_token_makes_a_guest(fresh_stack, kind):
+    reply = run(_guest_is_asked_to_log_in(fresh_stack, _bad_tokens(fresh_stack)[kind]))
     assert "登录" in reply and demo_order("in_window").order_id not in reply
+
+
+@pytest.mark.parametrize("kind, state", [("expired", "expired"), ("no_login", "ended"), ("ended_login", "ended")])
+def test_an_expired_or_ended_login_is_refused_with_the_reason(fresh_stack, kind, state):
+    """Not silently a guest: the widget learns why and asks the site for a fresh token, or
+    tells the customer (tests/browser/test_widget_login_honesty.py)."""
+    import socketio
+
+    async def scenario():
+        client, refusals = socketio.AsyncClient(reconnection=False), []
+        client.on("connect_error", refusals.append)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await client.connect(f"{fresh_stack.rasa_url}/?token={_bad_tokens(fresh_stack)[kind]}",
+                                 socketio_path="/socket.io", transports=["polling"])
+        return refusals
+
+    assert run(scenario()) == [{"message": "login", "data": {"state": state}}]
 
 
 def test_guest_can_still_ask_policy_questions(fresh_stack):

@@ -306,3 +306,10 @@ def test_a_no_reason_refund_paid_all_in_vouchers_returns_them_instead_of_refusin
     assert (q.eligible, q.rule, q.refund, q.vouchers_returned) == (True, "no_reason_window", D("0.00"), D("100.00"))
     assert "代金券形式退回" in q.explanation
     assert quote_refund(ctx(vouchers_only), "demand_change", ACTIVATED + timedelta(days=1), DEFAULT).rule == "nothing_left"
+
+
+def test_hours_beyond_a_price_list_whose_last_tier_has_a_limit_are_charged_at_its_price():
+    from bot.billing.models import HourlyTier
+    from bot.policy.engine import _tiered_hourly_cost
+    assert _tiered_hourly_cost((HourlyTier(96, D("0.50")),), 100) == D("50.00")  # 96 × 0.5 + 4 × 0.5
+    assert _tiered_hourly_cost((HourlyTier(96, D("0.50")), HourlyTier(None, D("0.40"))), 100) == D("49.60")

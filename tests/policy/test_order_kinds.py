@@ -7,9 +7,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from bot.billing.models import Order, OrderContext, Payment, QuotaUse, ResourcePackage
+from bot.billing.models import Order, OrderContext, OrderResource, Payment, QuotaUse, ResourcePackage
 from bot.policy.config import load_policy, parse_policy
-from bot.policy.engine import quote_refund
+from bot.policy.engine import quota_units, quote_refund
 from bot.settings import PROJECT_ROOT
 from tests.policy.factories import ACTIVATED, ctx, make_order
 
@@ -222,9 +222,12 @@ def test_changes_already_settled_are_left_out(status):
 
 # --- quota scopes ------------------------------------------------------------------------------
 
-def test_alibaba_counts_ecs_rds_and_virtual_hosts_against_one_quota():
-    assert ALIBABA.no_reason.quota_products("rds") == ("ecs", "rds", "vhost")
-    assert ALIBABA.no_reason.quota_products("cdn") == ("cdn",)
+def test_products_share_a_quota_only_where_the_policy_groups_them():
+    grouped = policy_with(no_reason_window__quota={"per_calendar_year": 1, "shared_by": [["ecs", "rds", "vhost"]]})
+    assert grouped.no_reason.quota_products("rds") == ("ecs", "rds", "vhost")
+    assert grouped.no_reason.quota_products("cdn") == ("cdn",)
+    # Alibaba: 每个用户每个产品…一台实例 — each product its own; Huawei: one quota for the account.
+    assert ALIBABA.no_reason.quota_products("rds") == ("rds",)
     assert load_policy(PROJECT_ROOT / "policies" / "huawei.yml").no_reason.quota_products("ecs") is None
 
 
@@ -232,3 +235,89 @@ def test_an_excluded_product_has_no_no_reason_window():
     strict = policy_with(no_reason_window__excluded_products=["ecs"])
     q = quote_refund(ctx(make_order()), "demand_change", IN_WINDOW, strict)
     assert q.rule == "standard" and "该产品不适用五天无理由退订" in q.explanation
+
+
+# --- the no-reason quota counted by resources (Huawei) -----------------------------------------
+
+BY_RESOURCES = policy_with(no_reason_window__quota={"per_calendar_year": 2, "scope": "account",
+                                                    "counts": "resources", "whole_order_products": ["workspace"]})
+
+
+def bundle(*resources: OrderResource) -> Order:
+    return make_order("1000", resources=resources)
+
+
+def test_the_dearest_resources_the_quota_covers_are_refunded_in_full():
+    order = bundle(OrderResource("ecs-1", "ecs", None, D("600")), OrderResource("disk-1", "evs", "ecs-1", D("100")),
+                   OrderResource("eip-1", "eip", None, D("200")), OrderResource("disk-2", "evs", None, D("100")))
+    assert quota_units(order, BY_RESOURCES).weights == (D("700"), D("200"), D("100"))
+    q = quote_refund(ctx(order, quota_used=1), "demand_change", IN_WINDOW, BY_RESOURCES)
+    assert (q.rule, q.no_reason_instances) == ("no_reason_some_instances", 1)
+    assert q.lines[0].amount == D("700.00")  # the server with its bound disk
+    assert sum(line.amount for line in q.lines if line.code == "paid") == D("1000.00")
+
+
+def test_resources_without_prices_share_the_order_equally_and_add_up_to_the_cent():
+    order = replace(bundle(*(OrderResource(f"d{n}", "evs") for n in range(3))),
+                    payments=(replace(make_order("1000").payments[0], cash=D("0.01"), gift_credit=D("999.99")),))
+    q = quote_refund(ctx(order, quota_used=1), "demand_change", IN_WINDOW, BY_RESOURCES)
+    paid = [line.amount for line in q.lines if line.code == "paid"]
+    assert paid == [D("333.33"), D("666.67")] and q.refund_cash + q.refund_gift_credit == q.refund
+
+
+def test_a_resource_bound_to_one_outside_the_order_is_its_own_unit():
+    assert quota_units(bundle(OrderResource("disk-9", "evs", "ecs-elsewhere")), BY_RESOURCES).count == 1
+
+
+def test_counting_by_instances_ignores_the_resources():
+    order = replace(bundle(*(OrderResource(f"d{n}", "evs") for n in range(5))), quantity=2)
+    assert quota_units(order, POLICY).count == 2 and quota_units(order, BY_RESOURCES).count == 5
+    assert quota_units(replace(order, product_code="workspace"), BY_RESOURCES).count == 1
+
+
+def test_a_resource_split_charges_monthly_and_hourly_use_by_the_shares():
+    tencent_like = policy_with(no_reason_window__quota={"per_calendar_year": 1, "counts": "resources"},
+                               standard_refund__consumption={"method": "monthly_plus_hourly", "unit": "hour"})
+    order = bundle(OrderResource("a", "cvm", None, D("750")), OrderResource("b", "cbs", None, D("250")))
+    whole = quote_refund(ctx(order, quota_used=1), "demand_change", IN_WINDOW, tencent_like)
+    split = quote_refund(ctx(order), "demand_change", IN_WINDOW, tencent_like)
+    consumed = [line.amount for line in split.lines if line.code == "consumed"]
+    assert consumed == [(next(line.amount for line in whole.lines if line.code == "consumed") / 4).quantize(D("0.01"))]
+
+
+# --- an upgrade before the refund: the base order's use and the upgrade's own, by provider --------
+
+TENCENT = load_policy(PROJECT_ROOT / "policies" / "tencent.yml")
+HUAWEI = load_policy(PROJECT_ROOT / "policies" / "huawei.yml")
+UPGRADED = ACTIVATED + timedelta(days=73, minutes=30)  # 10:30 Beijing time
+
+
+def upgrade_line(policy, used: timedelta, base: Order = None):
+    upgrade = change("upgrade", "584", UPGRADED, 292)
+    q = quote_refund(OrderContext(base or make_order("1200"), 10, changes=(upgrade,)), "demand_change",
+                     UPGRADED + used, policy)
+    return q, next(line for line in q.lines if line.code == "change_order")
+
+
+def test_huawei_charges_the_upgrade_by_the_hour_from_the_hour_it_took_effect():
+    q, line = upgrade_line(HUAWEI, timedelta(days=1, hours=8, minutes=10))  # 10:00 to 18:00 the next day
+    # From 10:00 (it took effect at 10:30) to its end at 10:30 rounded up to 11:00: 292 days 1 hour.
+    assert "已使用 32 小时（服务期共 7009 小时）" in line.label
+    assert line.amount == D("584") - (D("584") * 32 / 7009).quantize(D("0.01"))
+
+
+def test_alibaba_charges_the_upgrade_by_the_day_a_started_day_in_full():
+    _, line = upgrade_line(ALIBABA, timedelta(hours=1))
+    assert "已使用 1 天（服务期共 292 天）" in line.label and line.amount == D("582.00")
+
+
+def test_tencent_charges_the_upgrade_by_the_hour_never_at_the_new_configurations_monthly_price():
+    q, line = upgrade_line(TENCENT, timedelta(hours=1, minutes=1))
+    assert "已使用 2 小时" in line.label and "按月单价" not in line.label
+    assert line.amount == D("584") - (D("584") * 2 / (292 * 24)).quantize(D("0.01"))
+
+
+def test_the_base_order_is_charged_for_all_its_time_not_only_until_the_upgrade():
+    q, _ = upgrade_line(POLICY, timedelta(days=100))
+    base_consumed = next(line for line in q.lines if line.code == "consumed")
+    assert base_consumed.amount == -(D("1200") * 174 / 365).quantize(D("0.01"))  # day 174 of 365

@@ -20,6 +20,7 @@ from bot.billing.models import (
     LineItem,
     Order,
     OrderContext,
+    OrderResource,
     Outage,
     Payment,
     Spec,
@@ -266,3 +267,40 @@ def test_tencent_cvm_sla_allows_21_6_minutes_in_a_30_day_month():
 def test_tencent_cvm_sla_counts_a_started_minute_and_ignores_a_blip():
     assert cvm_claim(timedelta(seconds=60)).rule == "sla_met" and cvm_claim(*[timedelta(seconds=60)] * 30).rule == "sla_met"
     assert cvm_claim(*[timedelta(seconds=61)] * 11).sla_availability == D("99.949")  # 11 × 2 minutes
+
+
+# --- Huawei Cloud, 五天无理由退订实例数量计算规则 (可五天无理由退订, support.huaweicloud.com/
+# usermanual-billing/unsubscription_topic_20000081.html): 示例1 ten cloud disks in one order count 10;
+# 示例2 a server with two bound cloud disks and a VPC counts 2; ten cloud desktops (a service not
+# unsubscribed by resource) count 1.
+
+HW_ACTIVATED = datetime(2026, 10, 20, 9, 0, tzinfo=BEIJING)
+
+
+def hw_order(product: str, total: str, resources=()) -> Order:
+    return replace(order(total, "0", total, "0", HW_ACTIVATED, 1), product_code=product, resources=tuple(resources))
+
+
+def hw_quote(o: Order, used: int = 0):
+    return quote_refund(OrderContext(o, no_reason_refunds_this_year=used), "demand_change",
+                        HW_ACTIVATED + timedelta(days=2), HUAWEI)
+
+
+def test_huawei_ten_disks_in_one_order_use_ten_refunds():
+    disks = hw_order("evs", "1000", [OrderResource(f"disk-{n}", "evs") for n in range(10)])
+    q = hw_quote(disks)
+    assert (q.rule, q.refund, q.no_reason_instances) == ("no_reason_window", D("1000.00"), 10)
+    q = hw_quote(disks, used=3)  # 7 left: 7 disks in full, 3 by use and fee
+    assert (q.rule, q.no_reason_instances) == ("no_reason_some_instances", 7)
+    assert "7 个资源无理由全额退订" in q.lines[0].label and "名额按资源计算" in q.explanation
+
+
+def test_huawei_a_server_with_its_bound_disks_and_a_vpc_uses_two_refunds():
+    server = hw_order("ecs", "500", [OrderResource("ecs-1", "ecs"), OrderResource("disk-1", "evs", "ecs-1"),
+                                     OrderResource("disk-2", "evs", "ecs-1"), OrderResource("vpc-1", "vpc")])
+    assert hw_quote(server).no_reason_instances == 2
+
+
+def test_huawei_ten_cloud_desktops_in_one_order_use_one_refund():
+    desktops = hw_order("workspace", "3000", [OrderResource(f"desk-{n}", "workspace") for n in range(10)])
+    assert hw_quote(desktops, used=9).no_reason_instances == 1

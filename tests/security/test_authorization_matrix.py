@@ -58,6 +58,7 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("GET", "/static/webchat.js"): ALL,
     ("GET", "/static/chat.js"): ALL,
     ("GET", "/static/upload.js"): ALL,
+    ("GET", "/static/session.js"): ALL,
     ("GET", "/login"): ALL,
     ("POST", "/login"): ALL,  # the authentication endpoints themselves: see AUTH_ENDPOINTS
     ("POST", "/logout"): ALL,
@@ -75,6 +76,7 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("GET", "/console/api/stream"): CONVERSATIONS,
     ("GET", "/console/history"): CONVERSATIONS,
     ("POST", "/chat/typing"): frozenset({"customer", "other_customer"}),  # marks only their own conversation
+    ("GET", "/chat/token"): frozenset({"customer", "other_customer"}),  # a fresh chat token for their own login only
     ("GET", "/console/api/handoffs/<handoff_id:int>"): CONVERSATIONS,
     ("GET", "/console/uploads/<upload_id:int>"): CONVERSATIONS,
     ("POST", "/console/api/handoffs/<handoff_id:int>/claim"): AGENT,
@@ -323,7 +325,8 @@ ACTION_MATRIX: Dict[str, FrozenSet[str]] = {name: CUSTOMER for name in (
     "action_ask_supplement_content", "action_ask_survey_comment", "action_ask_survey_score",
     "action_check_customer", "action_clear_refund_form", "action_complain", "action_fallback", "action_greet",
     "action_downgrade", "action_sla_claim", "action_confirm_change", "action_decline_change",
-    "action_handle_inform", "action_offer_resume", "action_pause_release", "action_payout_account", "action_refund_amount",
+    "action_handle_inform", "action_offer_resume", "action_out_of_scope",
+    "action_pause_release", "action_payout_account", "action_refund_amount",
     "action_refund_channel", "action_refund_policy", "action_refund_status",
     "action_request_human", "action_resume_refund", "action_submit_appeal", "action_submit_leave_message", "action_submit_refund",
     "action_submit_supplement", "action_submit_survey", "action_withdraw_prompt", "action_withdraw_ticket",

@@ -2,11 +2,20 @@
 // disables its input): a banner while the chat server is unreachable, after a while with the
 // support hours and a link to leave a message, the input saying why it is off, a grey launcher
 // while closed; and 「人工客服 … 正在输入…」 when the agent types in the console.
+// Honest about the login too: the chat token in the socket's address lives 30 minutes, so the
+// widget fetches a fresh one while the website login holds (every few minutes, and whenever the
+// chat server says it took the socket for a guest), reconnecting with it when needed; when the
+// login is gone it says so in the chat and on the page, with the way back; when this browser
+// logs out or another customer logs in (another tab), the previous customer's chat goes away.
 (function () {
   var element = document.getElementById("webchat");
   var DOWN_AFTER = 8000, TYPING_SHOWN = 6000, HINT = "请输入您的问题…", OFFLINE_HINT = "连接中断，恢复后可继续输入";
-  var state = { connected: false, ever: false, since: Date.now(), typingTimer: null, agent: null, preview: "" };
+  var TOKEN_REFRESH = 10 * 60 * 1000, LOGIN_AGAIN = "/login?next=/chat";
+  var state = { connected: false, ever: false, since: Date.now(), typingTimer: null, agent: null, preview: "",
+                socket: null, loginLost: false, refreshing: false, reconnect: false };
   var hours = element ? element.getAttribute("data-support-hours") : "";
+  var customer = element ? element.getAttribute("data-customer-id") : null;
+  var tokenUrl = element ? element.getAttribute("data-token-url") : null;
 
   function make(tag, className, text) {
     var node = document.createElement(tag);
@@ -88,7 +97,123 @@
     var body = preview.querySelector(".refund-preview-text");
     if (body.textContent !== shown) { body.textContent = shown; }
   }
+  // 「登录已过期」 inside the chat window, above the messages, with the way back.
+  function renderLogin() {
+    var box = slot("rw-login", ".rw-messages-container");
+    if (!box) { return; }
+    box.hidden = !state.loginLost;
+    if (!state.loginLost || box.childNodes.length) { return; }
+    box.setAttribute("role", "alert");
+    box.appendChild(make("strong", "", "登录已过期。"));
+    box.appendChild(document.createTextNode("现在只能咨询退款政策；办理退款、查询进度请"));
+    var link = make("a", "", "重新登录");
+    link.href = LOGIN_AGAIN;
+    box.appendChild(link);
+    box.appendChild(document.createTextNode("，登录后回到这里继续。"));
+  }
+  // ...and on the page: the header no longer names the customer, and a notice says why.
+  function showLoginLost() {
+    if (state.loginLost) { return; }
+    state.loginLost = true;
+    var account = document.getElementById("account");
+    if (account) {
+      account.removeAttribute("data-customer-id");
+      account.textContent = "登录已过期 · ";
+      var again = make("a", "", "重新登录");
+      again.href = LOGIN_AGAIN;
+      account.appendChild(again);
+    }
+    var greeting = document.getElementById("greeting");  // 「您好，张伟。」 no longer holds
+    if (greeting) { greeting.textContent = "您当前未登录，可以咨询退款政策；办理退款请先登录。"; }
+    var main = document.querySelector("main");
+    if (main && !document.getElementById("login-lost")) {
+      var notice = make("p", "notice", "登录已过期，智能助手现在只能回答退款政策问题。请");
+      notice.id = "login-lost";
+      notice.setAttribute("role", "alert");
+      var link = make("a", "", "重新登录");
+      link.href = LOGIN_AGAIN;
+      notice.appendChild(link);
+      notice.appendChild(document.createTextNode("后继续办理退款或查询进度。"));
+      main.insertBefore(notice, main.firstChild);
+    }
+    renderLogin();
+  }
+  // This browser logged out, or another customer logged in: nothing of the previous
+  // customer's chat may stay on screen or in this tab's storage.
+  function signedOut() {
+    try { window.sessionStorage.removeItem("chat_session"); } catch (e) { /* storage off */ }
+    if (state.socket) { state.socket.disconnect(); }
+    window.location.replace("/chat?signed_out=1");
+  }
+  // (Re)connect the socket to `address` (socket.io keeps using it for later reconnections;
+  // engine.io keeps the last query it parsed unless the address brings its own).
+  function reconnectTo(address) {
+    var manager = state.socket && state.socket.io;
+    if (!manager) { return; }
+    manager.uri = address;
+    if (address.indexOf("?") < 0 && manager.opts) { manager.opts.query = {}; }
+    if (state.socket.connected) { state.socket.disconnect(); }
+    state.socket.connect();
+  }
+  // The login is gone: say so, and go on as a guest (policy questions) rather than stay refused.
+  function loginLost() {
+    showLoginLost();
+    var manager = state.socket && state.socket.io;
+    if (manager && /[?&]token=/.test(manager.uri)) {
+      reconnectTo(manager.uri.replace(/([?&])token=[^&]*&?/, "$1").replace(/[?&]$/, ""));
+    }
+  }
+  // A fresh chat token while the website login of this page's customer holds; `reconnect`
+  // when the chat server refused the old one or took the socket for a guest (the widget then
+  // resumes the same conversation, as the customer).
+  function refreshLogin(reconnect) {
+    state.reconnect = state.reconnect || reconnect;  // a refresh already under way reconnects too
+    if (!customer || !tokenUrl || state.refreshing || state.loginLost) { return; }
+    state.refreshing = true;
+    fetch(tokenUrl + "?for=" + encodeURIComponent(customer), { credentials: "same-origin", cache: "no-store" })
+      .then(function (resp) {
+        state.refreshing = false;
+        if (resp.status === 409) { signedOut(); return null; }
+        if (resp.status === 401 || resp.status === 403) { loginLost(); return null; }
+        return resp.ok ? resp.json() : null;
+      })
+      .then(function (body) {
+        var manager = state.socket && state.socket.io;
+        if (!body || !body.socket_url || !manager) { return; }
+        if (state.reconnect) { reconnectTo(body.socket_url); } else { manager.uri = body.socket_url; }
+        state.reconnect = false;
+      })
+      .catch(function () {  // offline: ask again shortly if the socket waits for it
+        state.refreshing = false;
+        if (state.reconnect) { setTimeout(function () { refreshLogin(true); }, 5000); }
+      });
+  }
+  if (customer) {
+    setInterval(function () { refreshLogin(false); }, TOKEN_REFRESH);
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) { refreshLogin(false); } });
+  }
+  if (window.refundSession) {
+    window.refundSession.listen(function (message) {
+      if (!customer) { return; }
+      if (message.type === "logout" || (message.type === "login" && message.customer !== customer)) { signedOut(); }
+    });
+  }
   window.refundWidget = {
+    socket: function (socket) { if (socket && socket.io) { state.socket = socket; } },
+    loginState: function (socket, data) {
+      window.refundWidget.socket(socket);
+      if (!customer || !data || state.loginLost) { return; }
+      if (data.state === "customer" && data.customer_id === customer) { return; }
+      if (data.state === "customer") { signedOut(); return; }
+      refreshLogin(true);
+    },
+    // The chat server refused the socket's token because it expired or its login ended.
+    refused: function (socket, error) {
+      window.refundWidget.socket(socket);
+      var reason = error && error.data && error.data.state;
+      if (reason !== "expired" && reason !== "ended") { return; }
+      if (customer && !state.loginLost) { refreshLogin(true); } else { loginLost(); }
+    },
     preview: function (message) {
       var text = message && typeof message.text === "string" ? message.text : "";
       if (text && !document.querySelector(".rw-conversation-container")) { renderPreview(text.slice(0, 120)); }
@@ -109,7 +234,9 @@
   // The widget re-creates its window when opened: put our parts back, and keep the banner's
   // wording current while the server stays away.
   if (window.MutationObserver) {
-    new MutationObserver(function () { renderBanner(); renderTyping(); if (state.preview) { renderPreview(); } })
+    new MutationObserver(function () {
+      renderBanner(); renderTyping(); if (state.loginLost) { renderLogin(); } if (state.preview) { renderPreview(); }
+    })
       .observe(document.body, { childList: true, subtree: true });
   }
   setInterval(renderBanner, 1000);
@@ -140,9 +267,12 @@
     customMessageDelay: function () { return delay; },
     params: { storage: "session" },
     onSocketEvent: {
-      session_confirm: function () { widget.changed(true); },
+      // socket.io calls these with the socket as `this`: the widget keeps it to reconnect
+      // with a fresh chat token.
+      session_confirm: function () { widget.socket(this); widget.changed(true); },
+      login_state: function (data) { widget.loginState(this, data); },
       disconnect: function () { widget.changed(false); },
-      connect_error: function () { widget.changed(false); },
+      connect_error: function (error) { widget.changed(false); widget.refused(this, error); },
       agent_typing: function (data) { widget.agentTyping(data); },
       bot_uttered: function (message) { widget.agentTyping(null); widget.preview(message); }
     }

@@ -1,0 +1,35 @@
+// Tells the site's other open tabs of this browser when it logs out or another customer logs
+// in, so that no tab keeps showing the previous customer's chat (static/chat.js listens).
+// BroadcastChannel where there is one; the `storage` event of localStorage as well (older
+// browsers); a tab ignores what it said itself.
+(function () {
+  var NAME = "refund-session", tab = Math.random().toString(36).slice(2);
+  var account = document.getElementById("account");
+  var customer = account ? account.getAttribute("data-customer-id") : null;
+  var channel = window.BroadcastChannel ? new window.BroadcastChannel(NAME) : null;
+  var listeners = [];
+
+  function hear(message) {
+    if (!message || message.tab === tab) { return; }
+    listeners.forEach(function (handle) { handle(message); });
+  }
+  function announce(message) {
+    message.tab = tab;
+    message.at = Date.now();
+    if (channel) { channel.postMessage(message); }
+    try { window.localStorage.setItem(NAME, JSON.stringify(message)); } catch (e) { /* storage off */ }
+  }
+  if (channel) { channel.onmessage = function (event) { hear(event.data); }; }
+  window.addEventListener("storage", function (event) {
+    if (event.key !== NAME || !event.newValue) { return; }
+    try { hear(JSON.parse(event.newValue)); } catch (e) { /* not ours */ }
+  });
+  window.refundSession = {
+    customer: customer,
+    listen: function (handle) { listeners.push(handle); },
+    announce: announce
+  };
+  var logout = document.querySelector('form[action="/logout"]');
+  if (logout) { logout.addEventListener("submit", function () { announce({ type: "logout" }); }); }
+  if (customer) { announce({ type: "login", customer: customer }); }
+})();
