@@ -180,7 +180,8 @@ def _parts(message: Message, mail: ParsedMail) -> Iterator[Tuple[Message, int]]:
                 continue
             children = part.get_payload()
             if isinstance(children, list):
-                stack.extend((child, depth + 1) for child in reversed(children[:MAX_PARTS]))
+                stack.extend((child, depth + 1) for child in reversed(children[:MAX_PARTS])
+                             if isinstance(child, Message))
             continue
         yield part, depth
 

@@ -18,10 +18,15 @@ UPLOAD_TICKET_CLOSED = "该工单已结束（已撤回、已退款或申诉已�
 UPLOAD_PAGE_EXPIRED = "页面已过期，请刷新后重新上传。"
 UPLOAD_TOO_OFTEN = "上传过于频繁，请稍后再试。"
 UPLOAD_NOTHING_CHOSEN = "请先选择要上传的文件。"
+UPLOAD_MALFORMED = "上传没有完成（内容不完整或格式有误），请刷新页面后重新上传。"
 
 
 def upload_too_large(max_files: int, max_mb: int) -> str:
     return f"上传内容过大：一次最多 {max_files} 个文件、每个不超过 {max_mb} MB。"
+
+
+def upload_too_many(max_files: int) -> str:
+    return f"一次最多上传 {max_files} 个文件，多出的文件没有上传。"
 
 
 def upload_received(filenames: list) -> str:
