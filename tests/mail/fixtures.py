@@ -6,7 +6,7 @@ import base64
 import io
 import zipfile
 from email.header import Header
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid, parseaddr
 
 SUPPORT = "support@refund.example.com"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -19,6 +19,7 @@ def _b64(data: bytes) -> bytes:
 
 def _headers(sender: str, subject: str, extra: str = "", message_id: str = "") -> bytes:
     message_id = message_id or make_msgid(domain="example.com")
+    sender = formataddr(parseaddr(sender), charset="utf-8")  # a Chinese name as an encoded word
     return (f"From: {sender}\r\nTo: {SUPPORT}\r\nSubject: {subject}\r\nMessage-ID: {message_id}\r\n"
             f"Date: Wed, 25 Nov 2026 10:00:00 +0800\r\nMIME-Version: 1.0\r\n{extra}").encode("ascii")
 
