@@ -13,7 +13,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 # REFUND_ENV has no default in the code: the developer's commands below say development (unless
 # it is set), while db, web, quote, migrate, staff and retention, which an operator may run
 # against a real database, need it set explicitly (REFUND_ENV=production on a deployment).
-DEVELOPER_TARGETS := run test train validate shell bench conversations nlu-report lint typecheck
+DEVELOPER_TARGETS := run test train validate shell mail bench conversations nlu-report lint typecheck
 $(DEVELOPER_TARGETS): export REFUND_ENV ?= development
 
 setup: $(VENV)/.installed web/node_modules/.installed
@@ -53,6 +53,11 @@ run: setup train db
 # Chat in a terminal with the assistant that `make run` started (over its development REST channel).
 shell: setup
 	$(PY) -m bot.channels.shell
+
+# Send the mail intake that `make run` started a message (from 张伟's registered address unless
+# FROM=…; TEXT=…, SUBJECT=…) and print its reply (development writes replies to var/mail/sent/).
+mail: setup
+	$(PY) -m bot.commands.mail $(if $(FROM),--from "$(FROM)") $(if $(SUBJECT),--subject "$(SUBJECT)") $(if $(TEXT),--text "$(TEXT)")
 
 test: setup train lint typecheck
 	$(PY) -m pytest -q tests

@@ -16,16 +16,22 @@ SANIC_HOST=127.0.0.1 .venv/bin/python -m actions.server --port 5055 > var/logs/a
 actions_pid=$!
 .venv/bin/python -m bot.web > var/logs/web.log 2>&1 &
 web_pid=$!
-trap 'kill $actions_pid $web_pid 2>/dev/null || true' EXIT
+.venv/bin/python -m bot.mail > var/logs/mail.log 2>&1 &
+mail_pid=$!
+trap 'kill $actions_pid $web_pid $mail_pid 2>/dev/null || true' EXIT
 
 cat <<MSG
 Starting the refund assistant (model: $model) ...
   website:       http://127.0.0.1:${web_port}/   log in as c1001 / demo123, then open the chat widget
   action server: http://127.0.0.1:5055  (log: var/logs/actions.log)
   Rasa server:   http://127.0.0.1:5005  (HTTP API needs ?token=\$REFUND_RASA_TOKEN)
+  mail intake:   smtp://127.0.0.1:${REFUND_MAIL_PORT:-2525} for ${REFUND_MAIL_ADDRESS:-support@refund.example.com}
+                 (log: var/logs/mail.log; replies in var/mail/sent/ unless REFUND_MAIL_RELAY is set)
 
 Once "Rasa server is up and running" appears below you can also chat in a terminal:
   make shell
+send the mail intake a message (and see its reply):
+  make mail
 or over REST:
   curl -s localhost:5005/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{"sender": "me", "message": "我要退款"}'
 On the REST and shell channels the demo customer (REFUND_DEMO_CUSTOMER, default c1001 张伟)

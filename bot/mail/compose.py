@@ -41,8 +41,8 @@ def compose(reply: Reply, to_address: str, support_address: str, message_id: str
     if answering is not None and answering.message_id:
         message["In-Reply-To"] = f"<{answering.message_id}>"
         message["References"] = " ".join(f"<{i}>" for i in _references(answering))
-    message.set_content("\n\n".join(paragraphs), charset="utf-8")
-    message.add_alternative(as_html(paragraphs), subtype="html", charset="utf-8")
+    message.set_content("\n\n".join(paragraphs), charset="utf-8", cte="quoted-printable")
+    message.add_alternative(as_html(paragraphs), subtype="html", charset="utf-8", cte="quoted-printable")
     return message
 
 

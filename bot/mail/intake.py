@@ -21,6 +21,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.policy import SMTP as SMTP_POLICY  # CRLF line ends, as SMTP sends them
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from bot.billing.models import Customer
@@ -276,8 +277,8 @@ class MailIntake:
         support = self.settings.mail.address
         message_id = new_message_id(support)
         message = compose(answer.reply, to, support, message_id, customer.name if customer else None, mail)
-        self.store.enqueue(message_id, to, answer.reply.subject, bytes(message), customer.customer_id if customer else None,
-                           answer.ticket_id, answer.handoff_id)
+        self.store.enqueue(message_id, to, answer.reply.subject, message.as_bytes(policy=SMTP_POLICY),
+                           customer.customer_id if customer else None, answer.ticket_id, answer.handoff_id)
 
     def _finish(self, mail_id: int, outcome: MailOutcome, note: str = "", ticket_id: Optional[str] = None,
                 handoff_id: Optional[int] = None, customer_id: Optional[str] = None) -> MailOutcome:

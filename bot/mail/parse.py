@@ -9,10 +9,12 @@ nesting, the attachments and the text kept.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import email
 import re
 from dataclasses import dataclass, field
-from email.header import decode_header
+from email.header import Header, decode_header
 from email.message import Message
 from email.utils import getaddresses
 from html.parser import HTMLParser
@@ -83,15 +85,20 @@ def decode_bytes(data: bytes, charset: Optional[str] = None) -> str:
 
 def decode_header_value(raw: object) -> str:
     """A header's text: RFC 2047 encoded words in any charset and raw 8-bit bytes alike."""
-    value = str(raw or "")[:MAX_HEADER_CHARS * 4]
+    # 8-bit bytes in a header reach us as a Header of charset unknown-8bit (decoded below like a body).
+    value = raw if isinstance(raw, Header) else str(raw or "")[:MAX_HEADER_CHARS * 4]
     try:
         pieces = decode_header(value)
     except Exception:  # a malformed encoded word: read the value as it stands
-        pieces = [(value, None)]
+        pieces = [(str(value), None)]
     words = []
     for chunk, charset in pieces:
-        if isinstance(chunk, str):  # an unencoded stretch: 8-bit bytes arrive surrogate-escaped
-            chunk = chunk.encode("ascii", "surrogateescape")
+        if isinstance(chunk, str):
+            try:  # an unencoded stretch: 8-bit bytes arrive surrogate-escaped
+                chunk = chunk.encode("ascii", "surrogateescape")
+            except UnicodeEncodeError:  # already text
+                words.append(chunk)
+                continue
         words.append(decode_bytes(chunk, charset))
     text = "".join(words)
     return re.sub(r"[\r\n\t]+", " ", text).strip()[:MAX_HEADER_CHARS]
@@ -202,6 +209,8 @@ def _read_part(part: Message, depth: int, mail: ParsedMail, texts: List[Tuple[st
 
 def _payload(part: Message, mail: ParsedMail) -> bytes:
     """A leaf part's bytes, its transfer encoding undone as far as it goes (broken base64 too)."""
+    if str(part.get("content-transfer-encoding", "")).strip().lower() == "base64":
+        return _lenient_base64(part, mail)
     try:
         data = part.get_payload(decode=True) or b""
     except Exception:
@@ -210,6 +219,23 @@ def _payload(part: Message, mail: ParsedMail) -> bytes:
     if isinstance(data, str):
         return data.encode("utf-8", "surrogateescape")
     return data if isinstance(data, bytes) else b""
+
+
+def _lenient_base64(part: Message, mail: ParsedMail) -> bytes:
+    """Base64 read as far as it goes: junk characters are dropped and a cut-off end loses at
+    most its last incomplete byte instead of the whole part."""
+    raw = part.get_payload(decode=False)
+    text = raw if isinstance(raw, str) else ""
+    clean = re.sub(r"[^A-Za-z0-9+/]", "", text)
+    if re.search(r"[^A-Za-z0-9+/=\s]", text):
+        mail.defects.append("base64")
+    remainder = len(clean) % 4
+    usable = clean[:-1] if remainder == 1 else clean + "=" * ((4 - remainder) % 4)
+    try:
+        return base64.b64decode(usable)
+    except (binascii.Error, ValueError):
+        mail.defects.append("base64")
+        return b""
 
 
 def _filename(part: Message) -> str:

@@ -106,12 +106,16 @@ def build_app(services: Services, settings: Settings) -> Sanic:
 
     @app.after_server_start
     async def start_outbox(app: Sanic, loop: Any) -> None:
-        app.add_task(_outbox_loop(store, relay))
+        app.ctx.outbox = asyncio.get_running_loop().create_task(_outbox_loop(store, relay))
 
-    @app.after_server_stop
+    @app.before_server_stop
     async def stop_smtp(app: Sanic, loop: Any) -> None:
+        """Stop taking mail, then stop the outbox (what is left is sent after the restart)."""
         if app.ctx.smtp is not None:
             app.ctx.smtp.close()
+            await app.ctx.smtp.wait_closed()
+        if getattr(app.ctx, "outbox", None) is not None:
+            app.ctx.outbox.cancel()
 
     @app.get("/health")
     async def health(request: Request) -> response.HTTPResponse:

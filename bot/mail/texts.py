@@ -118,8 +118,7 @@ def attachments_kept(count: int) -> str:
 def attachments_refused(notes: Sequence[str]) -> str:
     if not notes:
         return ""
-    return ("以下附件未能接收：\n" + "\n".join(f"· {note}" for note in notes)
-            + "\n可以改为上传 PNG/JPEG/GIF/WebP 图片、PDF 文档或纯文本日志（单个文件不超过 10 MB）。")
+    return "以下附件未能接收：\n" + "\n".join(f"· {note}" for note in notes)
 
 
 def not_understood() -> str:
