@@ -2,7 +2,8 @@
 
 * chat token: the website vouches for a logged-in customer to the chat channel;
 * upload token: an evidence-upload link bound to a customer and a conversation;
-* site session and console session: the login cookies.
+* site session and console session: the login cookies;
+* mail link: a one-time link mailed to a customer's registered address (bot/mail/links.py).
 Each kind has its own audience, so one can never be used as another. Session, console and chat
 tokens name their login (`sid`, bot.security.login_sessions): the server ends a login there,
 and every token naming it stops working.
@@ -122,3 +123,32 @@ def issue_console_token(secret: str, staff_id: str, session_id: str, now: Option
 
 def verify_console_token(token: Optional[str], secret: str) -> LoginClaim:
     return _login_claim(token, secret, CONSOLE_AUDIENCE)
+
+
+MAIL_LINK_AUDIENCE = "refund-mail-link"
+MAIL_LINK_TTL = timedelta(days=3)
+
+
+def issue_mail_link_token(secret: str, customer_id: str, link_id: str, now: Optional[datetime] = None) -> str:
+    """A link mailed to a customer's registered address (bot/mail/links.py): it names the link
+    record (`jti`, which says what it opens and is used once) and works only for its customer,
+    after they log in on the website."""
+    issued = now or utcnow()
+    claims = {"iss": ISSUER, "aud": MAIL_LINK_AUDIENCE, "sub": customer_id, "iat": issued,
+              "exp": issued + MAIL_LINK_TTL, "jti": link_id}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+@dataclass(frozen=True)
+class MailLinkClaim:
+    customer_id: str
+    link_id: str
+
+
+def verify_mail_link_token(token: Optional[str], secret: str) -> MailLinkClaim:
+    """The customer and link record a mail link names; TokenError when forged, expired or
+    another kind of token."""
+    claims = _decode(token, secret, MAIL_LINK_AUDIENCE)
+    if not isinstance(claims.get("jti"), str) or not isinstance(claims.get("sub"), str):
+        raise TokenError("mail link without an id")
+    return MailLinkClaim(claims["sub"], claims["jti"])

@@ -32,3 +32,11 @@ def upload_too_many(max_files: int) -> str:
 def upload_received(filenames: list) -> str:
     """Said in the chat once files arrived."""
     return f"已收到您上传的 {len(filenames)} 个文件：{'、'.join(filenames)}。"
+
+# One-time links mailed to a registered address (bot/mail/links.py), by why they cannot be used.
+MAIL_LINK_REFUSED = {
+    "forged": "这个链接无效。请使用邮件中的完整链接，或直接在网站上办理。",
+    "expired": "这个链接已过期（邮件中的链接 3 天内有效）。您可以直接在网站上办理，或重新来信获取新链接。",
+    "used": "这个链接已经使用过（每个链接只能使用一次）。您可以直接在网站上办理。",
+    "not_yours": "这个链接属于另一个账户，当前登录的账户不能使用。如需办理，请退出后用收到邮件的账户登录。",
+}
