@@ -8,7 +8,7 @@ from rasa_sdk.events import ConversationPaused, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.identity import customer_id
+from actions.identity import customer_id, requester
 from bot.handoff import replies as handoff_replies
 from bot.handoff.contact import contact_kind, message_text, mobile_number
 from bot.handoff.summary import build_summary
@@ -55,9 +55,13 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
         quote = services().refunds.quote(cid, order_id, refund_reason)
     summary = build_summary(tracker.current_slot_values(), _recent_user_messages(tracker), quote, ticket)
     service = services().handoffs
-    queued = service.request(tracker.sender_id, cid, reason, ticket.ticket_id if ticket else None, summary)
-    HANDOFFS.labels(reason=reason).inc()
+    queued = service.request(tracker.sender_id, cid, reason, ticket.ticket_id if ticket else None, summary,
+                             requester(tracker))
     prefix = f"{lead_in}\n" if lead_in else ""
+    if queued.too_often:
+        dispatcher.utter_message(text=prefix + handoff_replies.TOO_OFTEN)
+        return []
+    HANDOFFS.labels(reason=reason).inc()
     if queued.in_hours:
         dispatcher.utter_message(text=prefix + handoff_replies.queued(queued))
         return [ConversationPaused()]

@@ -9,7 +9,7 @@ from typing import Optional
 
 from rasa_sdk import Tracker
 
-from bot.security.identity import verified_customer
+from bot.security.identity import verified_address, verified_customer
 from bot.settings import load_settings
 
 
@@ -17,3 +17,13 @@ def customer_id(tracker: Tracker) -> Optional[str]:
     """The verified customer of this conversation, or None for a guest."""
     metadata = tracker.latest_message.get("metadata") or {}
     return verified_customer(metadata, load_settings().jwt_secret, tracker.sender_id)
+
+
+def requester(tracker: Tracker) -> str:
+    """Whom abuse limits count this message against: the verified customer, else the guest's
+    network address as the channel signed it, else the conversation."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    secret = load_settings().jwt_secret
+    cid = verified_customer(metadata, secret, tracker.sender_id)
+    address = verified_address(metadata, secret, tracker.sender_id)
+    return f"user:{cid}" if cid else f"ip:{address}" if address else f"conversation:{tracker.sender_id}"

@@ -82,6 +82,9 @@ class Settings:
     login_failures_per_ip: int = 50
     messages_per_minute: int = 30
     uploads_per_10_minutes: int = 30
+    # New chat conversations and new requests for a person, per logged-in customer or per guest address.
+    conversations_per_10_minutes: int = 30
+    handoffs_per_10_minutes: int = 5
     widget_message_delay_ms: int = 300
     handoff_sweep_seconds: float = 10.0
     retention_days: int = 180
@@ -230,6 +233,8 @@ def load_settings() -> Settings:
         login_failures_per_ip=_int("REFUND_LOGIN_FAILURES_PER_IP", 50),
         messages_per_minute=_int("REFUND_MESSAGES_PER_MINUTE", 30),
         uploads_per_10_minutes=_int("REFUND_UPLOADS_PER_10_MINUTES", 30),
+        conversations_per_10_minutes=_int("REFUND_CONVERSATIONS_PER_10_MINUTES", 30),
+        handoffs_per_10_minutes=_int("REFUND_HANDOFFS_PER_10_MINUTES", 5),
         widget_message_delay_ms=_count("REFUND_WIDGET_MESSAGE_DELAY_MS", 300),
         handoff_sweep_seconds=_seconds("REFUND_HANDOFF_SWEEP_SECONDS", 10.0),
         retention_days=_int("REFUND_RETENTION_DAYS", 180),

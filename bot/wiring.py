@@ -20,6 +20,7 @@ from bot.policy.config import Policy, load_policy
 from bot.refunds.service import RefundService
 from bot.security.customer_accounts import CustomerAccounts
 from bot.security.login_sessions import LoginSessions
+from bot.security.ratelimit import rate_limiter
 from bot.settings import Settings, load_settings
 from bot.storage.database import make_engine, session_factory
 from bot.storage.migrations import ensure_current
@@ -66,7 +67,8 @@ def build_services(settings: Settings, sessions: sessionmaker | None = None, pol
         settings=settings, sessions=sessions,
         refunds=RefundService(billing, tickets, policy, clock),
         workflow=TicketWorkflow(tickets, policy, clock, OrderLedgers(billing, policy)),
-        handoffs=HandoffService(sessions, SupportSettings(settings.support_file)),
+        handoffs=HandoffService(sessions, SupportSettings(settings.support_file), admit=rate_limiter(
+            "handoff", settings.handoffs_per_10_minutes, 600, settings.redis_url).allow),
         uploads=UploadStore(sessions, settings.upload_dir, settings.upload_max_bytes, settings.upload_max_files,
                             settings.upload_quota_bytes),
         logins=LoginSessions(sessions),

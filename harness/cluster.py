@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import sys
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, Iterator, List, Optional
 from urllib.parse import urlsplit
 
 import redis
@@ -38,6 +40,7 @@ from harness.servers import (
     current_model,
     free_port,
     read_tracker,
+    wait_for,
     write_support,
 )
 
@@ -73,10 +76,17 @@ def envsubst(template: str, values: Dict[str, str]) -> str:
     return re.sub(r"\$\{(\w+)\}", lambda match: values[match.group(1)], template)
 
 
+# Test clusters: many simulated customers from one address, nobody in front of nginx.
+LB_TEST_LIMITS = {"REFUND_LB_REAL_IP_FROM": "unix:", "REFUND_LB_CONNECTIONS_PER_ADDRESS": "60000",
+                  "REFUND_LB_REQUESTS_PER_SECOND": "100000", "REFUND_LB_REQUEST_BURST": "100000"}
+
+
 def render_nginx(workdir: Path, values: Dict[str, str]) -> Path:
-    """The deployment's nginx site, rendered for local ports, inside a minimal main config."""
+    """The deployment's nginx site, rendered for local ports (limits: LB_TEST_LIMITS unless
+    `values` has them), inside a minimal main config."""
     site = workdir / "refund.conf"
-    site.write_text(envsubst(NGINX_TEMPLATE.read_text(encoding="utf-8"), values), encoding="utf-8")
+    site.write_text(envsubst(NGINX_TEMPLATE.read_text(encoding="utf-8"), {**LB_TEST_LIMITS, **values}),
+                    encoding="utf-8")
     temp = workdir / "nginx-temp"
     temp.mkdir(exist_ok=True)
     main = workdir / "nginx.conf"
@@ -88,6 +98,28 @@ def render_nginx(workdir: Path, values: Dict[str, str]) -> Path:
         f"  fastcgi_temp_path {temp}/fastcgi;\n  uwsgi_temp_path {temp}/uwsgi;\n  scgi_temp_path {temp}/scgi;\n"
         f"  include {site};\n}}\n", encoding="utf-8")
     return main
+
+
+@contextmanager
+def nginx_in_front(workdir: Path, upstream: str, values: Optional[Dict[str, str]] = None) -> Iterator[Dict[str, str]]:
+    """The deployment's nginx with every upstream server at `upstream` (host:port) and its
+    listeners on free local ports; `values` replace template values (limits, trusted fronts).
+    Yields each listener's URL by its template name (REFUND_LB_PUBLIC_PORT, ...)."""
+    names = set(re.findall(r"\$\{(\w+)\}", NGINX_TEMPLATE.read_text(encoding="utf-8")))
+    ports = {name: free_port() for name in names if name.endswith("_PORT")}
+    rendered = {**{name: f"127.0.0.1:{port}" for name, port in ports.items()},
+                **{name: upstream for name in names if re.fullmatch(r"REFUND_LB_(WEB|RASA|ACTIONS)_\d", name)},
+                **(values or {})}
+    log = workdir / "nginx.log"
+    process = subprocess.Popen([nginx_binary(), "-c", str(render_nginx(workdir, rendered)), "-p", str(workdir)],
+                               stdout=log.open("w"), stderr=subprocess.STDOUT)
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    try:
+        wait_for(urls["REFUND_LB_PUBLIC_PORT"] + "/health", process, log)
+        yield urls
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
 
 
 def nginx_binary() -> str:
@@ -142,7 +174,8 @@ def start_cluster(workdir: Path, db_url: str, instances: int = 2) -> Cluster:
            "REFUND_UPLOAD_DIR": str(workdir / "uploads"), "REFUND_SUPPORT_FILE": str(support_file),
            "REFUND_WIDGET_MESSAGE_DELAY_MS": "0", "REFUND_HANDOFF_SWEEP_SECONDS": "1",
            "REFUND_MESSAGES_PER_MINUTE": "100000", "REFUND_LOGIN_FAILURES_PER_ACCOUNT": "100000",
-           "REFUND_LOGIN_FAILURES_PER_IP": "100000",
+           "REFUND_LOGIN_FAILURES_PER_IP": "100000", "REFUND_CONVERSATIONS_PER_10_MINUTES": "100000",
+           "REFUND_HANDOFFS_PER_10_MINUTES": "100000",
            "REFUND_REDIS_URL": REDIS_URL, "REFUND_SOCKETIO_CHANNEL": f"refund-test-{uuid.uuid4().hex[:8]}",
            # endpoints.prod.yml
            "REFUND_ACTION_URL": f"http://127.0.0.1:{ports['actions_lb']}/webhook",

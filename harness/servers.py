@@ -216,7 +216,8 @@ def start_stack(workdir: Path, sessions: sessionmaker, db_url: str,
            # Many simulated customers share three demo accounts and one IP: lift the abuse limits
            # here (tests/backoffice and tests/security check the limits themselves).
            "REFUND_MESSAGES_PER_MINUTE": "100000", "REFUND_LOGIN_FAILURES_PER_ACCOUNT": "100000",
-           "REFUND_LOGIN_FAILURES_PER_IP": "100000", **(overrides or {})}
+           "REFUND_LOGIN_FAILURES_PER_IP": "100000", "REFUND_CONVERSATIONS_PER_10_MINUTES": "100000",
+           "REFUND_HANDOFFS_PER_10_MINUTES": "100000", **(overrides or {})}
     processes = Processes(workdir, env)
     stack = Stack(workdir, sessions, env, current_model() if "rasa" in only else "", rasa_url,
                   f"http://127.0.0.1:{action_port}/webhook", site_url, endpoints, support_file, processes)

@@ -48,6 +48,7 @@ from bot.channels.replies import (
     TEMPORARY_FAILURE,
     TOO_FAST,
     TOO_LONG,
+    TOO_MANY_CONVERSATIONS,
 )
 from bot.channels.sessions import SessionRegistry, session_registry
 from bot.handoff import replies as handoff_replies
@@ -66,6 +67,11 @@ logger = logging.getLogger(__name__)
 rasa_patches.install()  # our changes to Rasa 3.6.21 (bot/channels/rasa_patches.py)
 LOGIN_CHECK_SECONDS = 5.0  # how stale the channel's knowledge of a logout may be
 PING_INTERVAL = PING_TIMEOUT = 10  # seconds
+# A widget opens one conversation per page and resumes it on reconnecting; more than a few from
+# one socket is a script (12,714 conversations from one anonymous socket in two minutes).
+CONVERSATIONS_PER_SOCKET = 5
+# Only its own socket can resume a guest's conversation: its binding need not outlive a day.
+GUEST_BINDING_SECONDS = 24 * 3600
 AGENT_TYPING_EVENT = "agent_typing"  # socket event the widget (static/chat.js) shows as 「客服正在输入…」
 LOGIN_STATE_EVENT = "login_state"  # socket event: who the channel takes the widget for (static/chat.js)
 
@@ -135,6 +141,8 @@ class RefundSocketInput(InputChannel):
         # (login id, customer) -> (when checked, live): keyed by everything the answer depends on.
         self._login_checks: Dict[Tuple[str, str], Tuple[float, bool]] = {}
         self.message_limit = rate_limiter("message", settings.messages_per_minute, 60, settings.redis_url)
+        self.conversation_limit = rate_limiter("conversation", settings.conversations_per_10_minutes, 600,
+                                               settings.redis_url)
 
     def _login_live(self, login_id: Optional[str], customer_id: str) -> bool:
         """Whether the website still holds this login, asked at most every LOGIN_CHECK_SECONDS."""
@@ -153,6 +161,14 @@ class RefundSocketInput(InputChannel):
             self._login_checks.clear()
         self._login_checks[key] = (now, live)
         return live
+
+    def _may_start_conversation(self, session: Dict) -> bool:
+        """Whether this socket may open one more conversation: a few per socket, and a limit
+        per customer or guest address (each keeps a binding, and a guest's a tracker)."""
+        if session.get("started", 0) >= CONVERSATIONS_PER_SOCKET:
+            return False
+        user_id = session.get("user_id")
+        return self.conversation_limit.allow(f"user:{user_id}" if user_id else f"ip:{session.get('ip')}")
 
     @staticmethod
     def _handoff_status(session_id: str, text: str) -> Optional[str]:
@@ -259,9 +275,15 @@ class RefundSocketInput(InputChannel):
             requested = data.get("session_id") if isinstance(data, dict) else None
             if isinstance(requested, str) and requested and self.registry.owner(requested) == owner:
                 session_id = requested
-            else:
+            elif self._may_start_conversation(session):
                 session_id = uuid.uuid4().hex
-                self.registry.bind(session_id, owner)
+                self.registry.bind(session_id, owner, None if session.get("user_id") else GUEST_BINDING_SECONDS)
+                session["started"] = session.get("started", 0) + 1
+            else:
+                await sio.emit(self.bot_message_evt, {"text": TOO_MANY_CONVERSATIONS}, room=sid)
+                if not session.get("session_id"):
+                    return
+                session_id = session["session_id"]  # the widget stays in the conversation it has
             previous = session.get("session_id")
             if previous and previous != session_id:
                 await _maybe_await(sio.leave_room(sid, previous))
@@ -321,7 +343,7 @@ class RefundSocketInput(InputChannel):
             await output.send_text_message(session_id, TOO_FAST)
             return "rate_limited"
         metadata = {"user_id": user_id, "auth_verified": user_id is not None,
-                    **sign_identity(self.secret, session_id, user_id, self.name())}
+                    **sign_identity(self.secret, session_id, user_id, self.name(), address=session.get("ip"))}
         await on_new_message(UserMessage(text, output, session_id, input_channel=self.name(), metadata=metadata))
         if output.sent:
             return "answered"

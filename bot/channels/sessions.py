@@ -11,8 +11,9 @@ class SessionRegistry(Protocol):
     def owner(self, session_id: str) -> Optional[str]:
         """The owner bound to `session_id`, or None if unknown."""
 
-    def bind(self, session_id: str, owner: str) -> bool:
-        """Bind a new session id to `owner`; False if it was already bound (to anyone)."""
+    def bind(self, session_id: str, owner: str, ttl_seconds: Optional[int] = None) -> bool:
+        """Bind a new session id to `owner` (for `ttl_seconds`, or the registry's default);
+        False if it was already bound (to anyone)."""
 
 
 class InMemorySessionRegistry:
@@ -27,7 +28,7 @@ class InMemorySessionRegistry:
     def owner(self, session_id: str) -> Optional[str]:
         return self._owners.get(session_id)
 
-    def bind(self, session_id: str, owner: str) -> bool:
+    def bind(self, session_id: str, owner: str, ttl_seconds: Optional[int] = None) -> bool:
         if session_id in self._owners:
             return False
         self._owners[session_id] = owner
@@ -47,8 +48,8 @@ class RedisSessionRegistry:
     def owner(self, session_id: str) -> Optional[str]:
         return self._redis.get(self._prefix + session_id)
 
-    def bind(self, session_id: str, owner: str) -> bool:
-        return bool(self._redis.set(self._prefix + session_id, owner, nx=True, ex=self._ttl))
+    def bind(self, session_id: str, owner: str, ttl_seconds: Optional[int] = None) -> bool:
+        return bool(self._redis.set(self._prefix + session_id, owner, nx=True, ex=ttl_seconds or self._ttl))
 
 
 def session_registry(redis_url: Optional[str]) -> SessionRegistry:

@@ -37,6 +37,9 @@ NOT_UNDERSTOOD_LEAD_IN = "抱歉，我好像一直没能理解您的问题，为
 SKIP_BUTTONS = [{"title": "跳过", "payload": "/deny"}]
 NO_COMMENT = "（无）"  # a skipped survey comment (the slot needs a value to end the form)
 SURVEY_THANKS = "感谢您的评价！我们会继续改进。还有什么可以帮您？"
+# Someone asking for a person again and again (one address filled the queue with fake chats).
+TOO_OFTEN = ("您刚才已经多次请求人工客服了，请稍等几分钟再试；客服会按顺序接待。"
+             "也可以[留言](/contact)，客服会尽快联系您。")
 COMPLAINT_LEAD_IN = "非常抱歉给您带来了不好的体验。您的投诉已记录，由人工客服专人跟进处理。"
 
 

@@ -76,18 +76,23 @@ class QueueTicket:
     # No honest estimate within that time (no agent logged in, or the real pace is slower):
     # the customer is told so, and offered a message or call-back straight away.
     busy: bool = False
+    # Not queued: the requester asked for a person too often (the limit of new requests).
+    too_often: bool = False
 
 
 class HandoffService:
     def __init__(self, sessions: sessionmaker, support: SupportSettings,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, admit: Optional[Callable[[str], bool]] = None) -> None:
         self._sessions = sessions
         self.support = support
         self.clock = clock
+        self._admit = admit  # counts a new live request of a requester; False once over the limit
 
     def request(self, conversation_id: str, customer_id: Optional[str], reason: str,
-                ticket_id: Optional[str], summary: Dict[str, Any]) -> QueueTicket:
-        """Queue the conversation in hours (an open handoff is reused), else say when agents are back."""
+                ticket_id: Optional[str], summary: Dict[str, Any], requester: Optional[str] = None) -> QueueTicket:
+        """Queue the conversation in hours (an open handoff is reused), else say when agents are
+        back; a `requester` (customer or guest address) over the limit of new requests is not
+        queued (`too_often`)."""
         config, now = self.support.current(), self.clock()
         if not config.is_open(now):
             return QueueTicket(handoff=None, in_hours=False, next_opening=config.next_opening(now))
@@ -95,6 +100,8 @@ class HandoffService:
             row = session.scalars(select(HandoffRow).where(HandoffRow.conversation_id == conversation_id,
                                                            HandoffRow.status.in_(LIVE_HANDOFFS))).first()
             if row is None:
+                if requester is not None and self._admit is not None and not self._admit(requester):
+                    return QueueTicket(handoff=None, in_hours=True, too_often=True)
                 row = HandoffRow(conversation_id=conversation_id, customer_id=customer_id, reason=reason,
                                  ticket_id=ticket_id, summary=summary, status=HandoffStatus.WAITING,
                                  kind=HandoffKind.LIVE, created_at=now, updated_at=now,

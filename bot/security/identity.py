@@ -23,26 +23,38 @@ IDENTITY_TTL = timedelta(minutes=10)
 
 
 def sign_identity(secret: str, conversation_id: str, customer_id: Optional[str], channel: str,
-                  now: Optional[datetime] = None) -> Dict[str, Any]:
-    """Metadata for one message: who sent it (None: a guest), bound to its conversation."""
+                  now: Optional[datetime] = None, address: Optional[str] = None) -> Dict[str, Any]:
+    """Metadata for one message: who sent it (None: a guest) and, when the channel knows it,
+    from which network address (the abuse limits of guests count by it), bound to its
+    conversation."""
     issued = now or utcnow()
     claim = {"iss": ISSUER, "aud": IDENTITY_AUDIENCE, "sub": customer_id or "", "conv": conversation_id,
-             "chan": channel, "iat": issued, "exp": issued + IDENTITY_TTL}
+             "chan": channel, "addr": address or "", "iat": issued, "exp": issued + IDENTITY_TTL}
     return {IDENTITY_KEY: jwt.encode(claim, secret, algorithm="HS256")}
+
+
+def _claim(metadata: Any, secret: str, conversation_id: str) -> Dict[str, Any]:
+    """The valid claim in `metadata` for `conversation_id`; empty when missing, forged,
+    expired or made for another conversation."""
+    token = metadata.get(IDENTITY_KEY) if isinstance(metadata, dict) else None
+    if not isinstance(token, str):
+        return {}
+    try:
+        claim = jwt.decode(token, secret, algorithms=["HS256"], audience=IDENTITY_AUDIENCE, issuer=ISSUER,
+                           options={"require": ["exp", "sub", "aud", "iss", "conv"]})
+    except jwt.PyJWTError:
+        return {}
+    return claim if claim.get("conv") == conversation_id else {}
 
 
 def verified_customer(metadata: Any, secret: str, conversation_id: str) -> Optional[str]:
     """The customer a valid claim in `metadata` vouches for in `conversation_id`; None for a
     guest, a missing, forged or expired claim, or a claim made for another conversation."""
-    token = metadata.get(IDENTITY_KEY) if isinstance(metadata, dict) else None
-    if not isinstance(token, str):
-        return None
-    try:
-        claim = jwt.decode(token, secret, algorithms=["HS256"], audience=IDENTITY_AUDIENCE, issuer=ISSUER,
-                           options={"require": ["exp", "sub", "aud", "iss", "conv"]})
-    except jwt.PyJWTError:
-        return None
-    if claim.get("conv") != conversation_id:
-        return None
-    subject = claim.get("sub")
+    subject = _claim(metadata, secret, conversation_id).get("sub")
     return subject if isinstance(subject, str) and subject else None
+
+
+def verified_address(metadata: Any, secret: str, conversation_id: str) -> Optional[str]:
+    """The network address the channel saw the message come from (None if it did not say)."""
+    address = _claim(metadata, secret, conversation_id).get("addr")
+    return address if isinstance(address, str) and address else None

@@ -20,6 +20,7 @@ K8S_TEXT = (DEPLOY / "k8s" / "refund.yaml").read_text(encoding="utf-8")
 K8S = [doc for doc in yaml.safe_load_all(K8S_TEXT) if doc]
 TEMPLATE = (DEPLOY / "nginx" / "refund.conf.template").read_text(encoding="utf-8")
 APP_IMAGE = "refund-assistant:1.0"
+UPSTREAM = re.compile(r"REFUND_LB_(WEB|RASA|ACTIONS)_\d")  # the template's upstream servers (host:port)
 KINDS = {"rasa": ("rasa1", "rasa2"), "actions": ("actions1", "actions2"), "web": ("web1", "web2")}
 # What every service needs in production (settings refuse development secrets there).
 REQUIRED = {"REFUND_ENV", "REFUND_DB_URL", "REFUND_REDIS_URL", "REFUND_JWT_SECRET", "REFUND_RASA_TOKEN",
@@ -109,7 +110,7 @@ def test_nginx_in_compose_points_every_upstream_at_a_service_and_its_port():
     env = compose_env("nginx")
     assert set(re.findall(r"\$\{(\w+)\}", TEMPLATE)) == {k for k in env if k.startswith("REFUND_LB_")}
     for key, value in env.items():
-        if key.startswith("REFUND_LB_") and ":" in value:
+        if UPSTREAM.fullmatch(key):
             host, port = value.split(":")
             service = COMPOSE["services"][host]
             assert command_port(service["command"], compose_env(host)) == int(port), key
@@ -189,7 +190,7 @@ def test_k8s_nginx_upstreams_name_real_services_and_pods():
     assert set(re.findall(r"\$\{(\w+)\}", TEMPLATE)) == set(env)
     rasa = k8s("StatefulSet", "rasa")
     for key, value in env.items():
-        if ":" not in value:
+        if not UPSTREAM.fullmatch(key):
             continue
         host, port = value.split(":")
         pod = re.fullmatch(r"(\w+)-(\d+)\.(\w+)", host)

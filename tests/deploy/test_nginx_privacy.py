@@ -5,7 +5,6 @@ deleting conversations or the REST channel, whatever token comes with them."""
 from __future__ import annotations
 
 import re
-import subprocess
 import threading
 import time
 import urllib.error
@@ -15,8 +14,7 @@ from typing import List, Tuple
 
 import pytest
 
-from harness.cluster import NGINX_TEMPLATE, nginx_binary, render_nginx
-from harness.servers import free_port
+from harness.cluster import NGINX_TEMPLATE, nginx_binary, nginx_in_front
 
 CHAT, RASA, UPLOAD = "chat-token-SECRET-1", "rasa-token-SECRET-2", "upload-token-SECRET-3"
 
@@ -44,37 +42,16 @@ class Recorder(BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def proxy(tmp_path_factory):
     try:
-        binary = nginx_binary()
+        nginx_binary()
     except RuntimeError as exc:
         pytest.skip(str(exc))
     workdir = tmp_path_factory.mktemp("nginx-privacy")
     upstream = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
-    values, ports = {}, {}
-    for name in sorted(set(re.findall(r"\$\{(\w+)\}", NGINX_TEMPLATE.read_text(encoding="utf-8")))):
-        if name.endswith("_PORT"):
-            ports[name] = free_port()
-            values[name] = f"127.0.0.1:{ports[name]}"
-        elif re.fullmatch(r"REFUND_LB_(WEB|RASA|ACTIONS)_\d", name):
-            values[name] = f"127.0.0.1:{upstream.server_port}"
-        else:
-            raise AssertionError(f"the test does not know what {name} stands for")
-    log = workdir / "nginx.log"
-    process = subprocess.Popen([binary, "-c", str(render_nginx(workdir, values)), "-p", str(workdir)],
-                               stdout=log.open("w"), stderr=subprocess.STDOUT)
-    public = f"http://127.0.0.1:{ports['REFUND_LB_PUBLIC_PORT']}"
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(public + "/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
-        yield public, f"http://127.0.0.1:{ports['REFUND_LB_RASA_API_PORT']}", log
+        with nginx_in_front(workdir, f"127.0.0.1:{upstream.server_port}") as urls:
+            yield urls["REFUND_LB_PUBLIC_PORT"], urls["REFUND_LB_RASA_API_PORT"], workdir / "nginx.log"
     finally:
-        process.terminate()
-        process.wait(timeout=20)
         upstream.shutdown()
 
 
