@@ -14,7 +14,7 @@ from bot.tickets.models import Ticket
 MEDIATION = ("如您对结果仍有异议，可以申请第三方调解，或通过全国12315平台（www.12315.cn 或拨打 12315）"
              "向消费者权益保护部门反映。")
 NOT_ARRIVED_HELP = ("如果还没看到这笔钱：原路退回由支付渠道入账，通常 1-3 个工作日内可见，请查看支付宝、微信或银行卡的"
-                    "退款记录；退回账户余额的可在控制台「费用中心 → 收支明细」查看。"
+                    "退款记录；退回账户余额的会直接计入您的云途账户余额。"
                     "超过 5 个工作日仍未到账，请带上交易参考号联系人工客服。")
 
 
@@ -59,6 +59,11 @@ def _amount(ticket: Ticket) -> str:
 
 def _destination(ticket: Ticket) -> str:
     return DESTINATION_LABELS.get(ticket.quote.get("destination") or "", "原支付渠道")
+
+
+def next_step(ticket: Ticket) -> str:
+    """What happens next and when, as the customer reads it (the chat and the ticket page)."""
+    return _next_step(ticket)
 
 
 def _next_step(ticket: Ticket) -> str:

@@ -122,3 +122,81 @@ def issue_console_token(secret: str, staff_id: str, session_id: str, now: Option
 
 def verify_console_token(token: Optional[str], secret: str) -> LoginClaim:
     return _login_claim(token, secret, CONSOLE_AUDIENCE)
+
+
+# --- the website's refund application (bot/web/refund_pages.py) -----------------------------------
+
+CONFIRM_AUDIENCE = "refund-web-confirm"
+CONFIRM_TTL = timedelta(minutes=30)
+PREFILL_AUDIENCE = "refund-prefill"
+PREFILL_TTL = timedelta(days=3)
+PREFILL_TEXT_MAX = 300  # a link's URL must stay short: the whole message is kept where it arrived
+PREFILL_FIELDS = {"order_id": 16, "kind": 16, "reason": 32, "incident_time": 40, "description": PREFILL_TEXT_MAX,
+                  "draft": 64}
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What a customer's 「确认提交」 on the website confirms: this application (its digest) at
+    this quote (its fingerprint), seen by this login, at `issued_at`."""
+
+    customer_id: str
+    session_id: str
+    application: str  # digest of the application as quoted (bot.refunds.application)
+    fingerprint: str  # the quote as shown (bot.refunds.service.quote_fingerprint)
+    issued_at: datetime = field(default_factory=utcnow, compare=False)
+
+
+def issue_confirmation_token(secret: str, confirmation: Confirmation, now: Optional[datetime] = None) -> str:
+    """Signed into the quote page's confirmation form; only that page's login can use it."""
+    return _encode(secret, CONFIRM_AUDIENCE, confirmation.customer_id, CONFIRM_TTL, now or confirmation.issued_at,
+                   {"sid": confirmation.session_id, "app": confirmation.application, "quote": confirmation.fingerprint})
+
+
+def verify_confirmation_token(token: Optional[str], secret: str) -> Confirmation:
+    """The confirmation the token carries; TokenError (TokenExpired) otherwise."""
+    claims = _decode(token, secret, CONFIRM_AUDIENCE)
+    sid, app, quote = (claims.get(key) for key in ("sid", "app", "quote"))
+    if not (isinstance(sid, str) and isinstance(app, str) and isinstance(quote, str) and sid and app and quote) \
+            or not isinstance(claims.get("iat"), (int, float)):
+        raise TokenError("confirmation token without its application")
+    return Confirmation(claims["sub"], sid, app, quote, datetime.fromtimestamp(claims["iat"], timezone.utc))
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """What a signed link fills into the website's refund application for one customer (the
+    e-mail intake mints these from a message it read): every field is optional and only
+    prefilled; the customer logs in, checks, and confirms the quote on the website. `draft`
+    names where files that arrived with the message wait (bot/uploads/store.py: their
+    conversation id, owned by the same customer)."""
+
+    customer_id: str
+    order_id: Optional[str] = None
+    kind: Optional[str] = None  # refund | downgrade | sla_claim
+    reason: Optional[str] = None  # a RefundReason value
+    incident_time: Optional[str] = None  # ISO 8601 with its zone
+    description: Optional[str] = None  # at most PREFILL_TEXT_MAX characters
+    draft: Optional[str] = None
+    issued_at: datetime = field(default_factory=utcnow, compare=False)
+
+
+def issue_prefill_token(secret: str, prefill: Prefill, ttl: timedelta = PREFILL_TTL,
+                        now: Optional[datetime] = None) -> str:
+    """The token of a link to `/refunds/new?prefill=<token>` (bot.refunds.pages.RefundPages.prefilled).
+    ValueError for a field longer than it may be."""
+    extra = {key: getattr(prefill, key) for key in PREFILL_FIELDS if getattr(prefill, key) is not None}
+    too_long = [key for key, value in extra.items() if len(str(value)) > PREFILL_FIELDS[key]]
+    if too_long:
+        raise ValueError(f"prefill fields too long: {too_long}")
+    return _encode(secret, PREFILL_AUDIENCE, prefill.customer_id, ttl, now or prefill.issued_at, {"fill": extra})
+
+
+def verify_prefill_token(token: Optional[str], secret: str) -> Prefill:
+    """The prefill the token carries; TokenError if forged, expired, or not shaped as we sign it."""
+    claims = _decode(token, secret, PREFILL_AUDIENCE)
+    fill = claims.get("fill")
+    if not isinstance(fill, dict) or set(fill) - set(PREFILL_FIELDS) or not isinstance(claims.get("iat"), (int, float)) \
+            or any(not isinstance(v, str) or len(v) > PREFILL_FIELDS[k] for k, v in fill.items()):
+        raise TokenError("prefill token with unexpected fields")
+    return Prefill(claims["sub"], **fill, issued_at=datetime.fromtimestamp(claims["iat"], timezone.utc))

@@ -10,10 +10,11 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import Select
 
 from bot.security.tokens import UploadGrant
 from bot.storage.schema import TicketRow, UploadRow
@@ -41,6 +42,15 @@ class UploadRejected(ValueError):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class UploadsRejected(ValueError):
+    """Some files of a set sent together were not accepted: none of the set was stored;
+    `messages` says what was wrong with each (Chinese, for the customer)."""
+
+    def __init__(self, messages: Sequence[str]) -> None:
+        super().__init__("; ".join(messages))
+        self.messages = list(messages)
 
 
 @dataclass(frozen=True)
@@ -84,8 +94,9 @@ class UploadStore:
         self.max_files = max_files
         self.quota_bytes = quota_bytes  # all of one customer's stored files together
 
-    def save(self, grant: UploadGrant, filename: str, data: bytes, now: datetime) -> StoredUpload:
-        """Check and store one file for the grant's customer and conversation."""
+    def check(self, filename: str, data: bytes) -> str:
+        """The file's content type, judged by its bytes; UploadRejected when it is empty, too
+        large or of a type we do not accept."""
         if not data:
             raise UploadRejected("empty", f"「{safe_filename(filename)}」是空文件。")
         if len(data) > self.max_bytes:
@@ -94,18 +105,20 @@ class UploadStore:
         content_type = detect_content_type(data)
         if content_type is None:
             raise UploadRejected("bad_type", f"「{safe_filename(filename)}」的文件类型不支持，请上传{ALLOWED_DESCRIPTION}。")
+        return content_type
+
+    def save(self, grant: UploadGrant, filename: str, data: bytes, now: datetime) -> StoredUpload:
+        """Check and store one file for the grant's customer and conversation."""
+        content_type = self.check(filename, data)
         digest = hashlib.sha256(data).hexdigest()
         with self._sessions.begin() as session:
             if self._count(session, grant) >= self.max_files:
-                raise UploadRejected("too_many", f"每次申请最多上传 {self.max_files} 个文件，已达到上限。")
+                raise UploadRejected("too_many", self._too_many())
             if self._stored_bytes(session, grant.customer_id) + len(data) > self.quota_bytes:
-                raise UploadRejected("quota", f"您上传的材料总量已达到上限（{self.quota_bytes / (1024 * 1024):g} MB），"
-                                              "如需补充更多材料，请联系人工客服。")
+                raise UploadRejected("quota", self._over_quota())
             created_file = self._write(digest, data)
             try:
-                row = UploadRow(customer_id=grant.customer_id, conversation_id=grant.conversation_id,
-                                ticket_id=grant.ticket_id, sha256=digest, filename=safe_filename(filename),
-                                content_type=content_type, size=len(data), created_at=now)
+                row = self._row(grant, filename, content_type, data, digest, now)
                 session.add(row)
                 session.flush()
             except Exception:
@@ -113,6 +126,87 @@ class UploadStore:
                     self.path_for(digest).unlink(missing_ok=True)
                 raise
             return StoredUpload(row.id, row.filename, content_type, len(data), digest)
+
+    def save_all(self, grant: UploadGrant, files: Sequence[Tuple[str, bytes]], now: datetime,
+                 already: int = 0) -> List[StoredUpload]:
+        """Check and store files sent together, all or none: UploadsRejected names every
+        problem and nothing is stored. `already`: files the application holds elsewhere (a
+        ticket's own, for a supplement), counted against the limit too. A file identical to one
+        the grant already holds is not stored twice (a form sent again)."""
+        checked, problems = [], []
+        for filename, data in files:
+            try:
+                checked.append((filename, data, self.check(filename, data), hashlib.sha256(data).hexdigest()))
+            except UploadRejected as rejected:
+                problems.append(rejected.message)
+        if problems:
+            raise UploadsRejected(problems)
+        written: List[str] = []
+        try:
+            with self._sessions.begin() as session:
+                held = set(session.scalars(self._held(grant).with_only_columns(UploadRow.sha256)))
+                new = list({digest: (name, data, kind, digest) for name, data, kind, digest in checked
+                            if digest not in held}.values())
+                if already + self._count(session, grant) + len(new) > self.max_files:
+                    raise UploadsRejected([self._too_many()])
+                if self._stored_bytes(session, grant.customer_id) + sum(len(f[1]) for f in new) > self.quota_bytes:
+                    raise UploadsRejected([self._over_quota()])
+                rows = []
+                for filename, data, content_type, digest in new:
+                    if self._write(digest, data):
+                        written.append(digest)
+                    rows.append(self._row(grant, filename, content_type, data, digest, now))
+                session.add_all(rows)
+                session.flush()
+                return [StoredUpload(r.id, r.filename, r.content_type, r.size, r.sha256) for r in rows]
+        except BaseException:
+            for digest in written:
+                self.path_for(digest).unlink(missing_ok=True)
+            raise
+
+    def discard_unattached(self, customer_id: str, conversation_id: str) -> int:
+        """Forget the files a draft application collected and never filed (its owner gave up,
+        or what they were for failed): rows and bytes no other upload shares."""
+        with self._sessions.begin() as session:
+            rows = session.scalars(select(UploadRow).where(
+                UploadRow.customer_id == customer_id, UploadRow.conversation_id == conversation_id,
+                UploadRow.ticket_id.is_(None))).all()
+            digests = {r.sha256 for r in rows}
+            session.execute(delete(UploadRow).where(UploadRow.id.in_([r.id for r in rows])))
+            shared = set(session.scalars(select(UploadRow.sha256).where(UploadRow.sha256.in_(digests)))) \
+                if digests else set()
+        for digest in digests - shared:
+            self.path_for(digest).unlink(missing_ok=True)
+        return len(rows)
+
+    def for_draft(self, customer_id: str, conversation_id: str) -> List[StoredUpload]:
+        """The files a draft application holds that no ticket took yet."""
+        query = self._held(UploadGrant(customer_id, conversation_id, None)).order_by(UploadRow.id)
+        with self._sessions() as session:
+            return [StoredUpload(r.id, r.filename, r.content_type, r.size, r.sha256) for r in session.scalars(query)]
+
+    def _too_many(self) -> str:
+        return f"每次申请最多上传 {self.max_files} 个文件，已达到上限。"
+
+    def _over_quota(self) -> str:
+        return (f"您上传的材料总量已达到上限（{self.quota_bytes / (1024 * 1024):g} MB），"
+                "如需补充更多材料，请联系人工客服。")
+
+    @staticmethod
+    def _row(grant: UploadGrant, filename: str, content_type: str, data: bytes, digest: str,
+             now: datetime) -> UploadRow:
+        return UploadRow(customer_id=grant.customer_id, conversation_id=grant.conversation_id,
+                         ticket_id=grant.ticket_id, sha256=digest, filename=safe_filename(filename),
+                         content_type=content_type, size=len(data), created_at=now)
+
+    @staticmethod
+    def _held(grant: UploadGrant) -> Select:
+        """The live uploads the grant's application holds: its ticket's, or its conversation's
+        not yet filed."""
+        query = select(UploadRow).where(UploadRow.customer_id == grant.customer_id, UploadRow.purged_at.is_(None))
+        if grant.ticket_id:
+            return query.where(UploadRow.ticket_id == grant.ticket_id)
+        return query.where(UploadRow.conversation_id == grant.conversation_id, UploadRow.ticket_id.is_(None))
 
     def bound(self, grant: UploadGrant) -> UploadGrant:
         """The grant with the ticket its files belong to: a link issued before filing belongs to
