@@ -8,6 +8,7 @@ from typing import Dict, List, Optional, Sequence
 from bot.clock import format_customer_date, format_customer_time
 from bot.money import format_yuan
 from bot.policy.explain import DESTINATION_LABELS, deduction_section
+from bot.refunds.pages import RefundPages
 from bot.tickets.labels import REASON_LABELS, REJECTION_LABELS
 from bot.tickets.models import Ticket
 
@@ -21,8 +22,9 @@ NOT_ARRIVED_HELP = ("如果还没看到这笔钱：原路退回由支付渠道�
 CUSTOMER_KIND_LABELS = {"downgrade": "降配退款", "sla_claim": "SLA 故障补偿"}
 
 
-def status_text(ticket: Ticket, escalated_to: Optional[date] = None) -> str:
-    """The state, what happened when, the next step and its expected date."""
+def status_text(ticket: Ticket, escalated_to: Optional[date] = None, pages: Optional[RefundPages] = None) -> str:
+    """The state, what happened when, the next step and its expected date (and, with `pages`,
+    the link to the ticket's page in 「我的退款」)."""
     about = CUSTOMER_KIND_LABELS.get(ticket.kind) or REASON_LABELS.get(ticket.reason, ticket.reason)
     lines = [f"工单 {ticket.ticket_id}（订单 {ticket.order_id}，{about}）",
              f"当前状态：{ticket.status_label}。"]
@@ -30,6 +32,8 @@ def status_text(ticket: Ticket, escalated_to: Optional[date] = None) -> str:
     lines.append(_next_step(ticket))
     if escalated_to is not None:
         lines.append(f"该工单已超过预计处理时间，我已为您催办，新的承诺时间为 {format_customer_date(escalated_to)} 前。")
+    if pages is not None:
+        lines.append(f"完整记录和报价明细：[我的退款 · {ticket.ticket_id}]({pages.ticket(ticket.ticket_id)})")
     return "\n".join(line for line in lines if line)
 
 
