@@ -8,7 +8,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: test-at setup train migrate db web run shell staff test lint typecheck bench conversations validate nlu-report quote retention clean
+.PHONY: test-at setup train migrate db web run shell staff test lint typecheck bench conversations money-histories validate nlu-report quote retention clean
 
 # REFUND_ENV has no default in the code: the developer's commands below say development (unless
 # it is set), while db, web, quote, migrate, staff and retention, which an operator may run
@@ -73,6 +73,11 @@ bench: setup train
 # each failure's first failing turn (part of `make bench`). Example: make conversations JOURNEY=downgrade,sla_claim
 conversations: setup train
 	$(PY) -m bench.conversations $(if $(JOURNEY),--journey $(JOURNEY)) $(if $(ID),--id $(ID))
+
+# The money rules over 20,000 generated histories on PostgreSQL and 2,000 on SQLite (nightly; tens of
+# minutes): results/money_histories_*.json say what was run and which invariants were checked.
+money-histories: setup
+	TEST_MONEY_HISTORIES=$(or $(HISTORIES),20000) $(PY) -m pytest -q -s tests/tickets/test_money_histories.py
 
 nlu-report: setup train
 	$(PY) scripts/nlu_report.py "$$(cat var/current-model)"

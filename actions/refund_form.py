@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -93,6 +93,17 @@ def _several_orders(dispatcher: CollectingDispatcher, cid: str, typed_ids: List[
     return {"order_id": None, "order_candidates": [o.order_id for o in own]}
 
 
+def _order_named_in_words(cid: str, tracker: Tracker) -> Optional[Order]:
+    """The one order the message's clues (size, product, price, date, kind) fit, among those
+    offered or those being (or already) refunded; None when they fit none or several, or name
+    a position in a list (only a shown list has positions)."""
+    clues = OrderClues.from_entities(tracker.latest_message.get("entities", []))
+    if clues.ordinal is not None:
+        return None
+    fitting = resolve_order_reference(clues, services().refunds.orders_in_question(cid)[:20])
+    return fitting.orders[0] if fitting.understood and len(fitting.orders) == 1 else None
+
+
 def _order_in_words(dispatcher: CollectingDispatcher, cid: str, tracker: Tracker) -> Dict[Text, Any]:
     """「8核16G那台」「第一个」「续费的那个」: match the clues the NLU found against the orders the
     customer was offered."""
@@ -147,7 +158,10 @@ class ValidateRefundForm(FormValidationAction):
         entities = {e["entity"]: e["value"] for e in tracker.latest_message.get("entities", [])}
         if "instance_id" in entities and "order_id" not in entities:
             return {"order_id": entities["instance_id"]}
-        return {}
+        cid = customer_id(tracker)
+        named = _order_named_in_words(cid, tracker) if cid and "order_id" not in entities else None
+        # 「那台2核4G退了没？没退的话帮我退掉」: the order the words fit, said at once.
+        return {"order_id": named.order_id} if named is not None else {}
 
     def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: DomainDict) -> Dict[Text, Any]:

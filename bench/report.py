@@ -65,6 +65,7 @@ def _markdown(r: Dict[str, Any]) -> str:
     memory = ", ".join(f"{k} {v:.0f} MB" for k, v in system["peak_memory_mb"].items())
     lines += ["", f"Peak memory (VmHWM): {memory}.", ""]
     lines += _capacity(r.get("capacity"))
+    lines += _fuzz(r.get("fuzz"))
     lines += _refund_load(r.get("refund_load", []))
     lines += ["## Per-intent F1 (cross-validation, chosen pipeline)", ""]
     lines += [f"- {intent}: {score:.3f}" for intent, score in chosen["cv"]["per_intent_f1"].items()]
@@ -105,6 +106,21 @@ def _capacity(c) -> List[str]:
     lines += ["", "Open-loop steps: " + ", ".join(f"{s['offered_msg_s']}/s → p95 {s['p95_ms']} ms ({s['errors']} errors)"
                                               for s in c["capacity"]["steps"]), ""]
     return lines
+
+
+def _fuzz(f) -> List[str]:
+    """The search for slow messages (bench/fuzz.py)."""
+    if not f:
+        return []
+    return ["## Slowest messages found (bench/fuzz.py)", "",
+            f"{f['messages']} messages of up to 2,000 characters in {f['seconds']} s (seed {f['seed']}): the worst-case "
+            "battery, seeded random ones, then mutations of the slowest.", "",
+            "| figure | CPU ms | message | within {:.0f} ms |".format(f["budget_ms"]), "|---|---|---|---|",
+            f"| NLU pipeline, median | {f['nlu_median_ms']} | | |",
+            f"| NLU pipeline, slowest | {f['nlu_worst_ms']} | {f['nlu_worst_input']} | "
+            f"{'yes' if f['nlu_worst_ms'] <= f['budget_ms'] else 'no'} |",
+            f"| other readers of customer text together, slowest | {f['readers_worst_ms']} | {f['readers_worst_input']} | "
+            f"{'yes' if f['readers_worst_ms'] <= f['budget_ms'] else 'no'} |", ""]
 
 
 def _refund_load(runs) -> list:

@@ -13,12 +13,13 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List
 
-from bench import nlu_eval
+from bench import fuzz, nlu_eval
 from bench.capacity import measure as measure_capacity
 from bench.capacity import peak_rss_mb
 from bench.load import run_levels
 from bench.report import write_report
 from bot.settings import PROJECT_ROOT
+from harness.servers import current_model
 
 RESULTS = PROJECT_ROOT / "results"
 PIPELINES = {"tfidf-lr-word+char (chosen)": PROJECT_ROOT / "config.yml",
@@ -129,6 +130,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark the refund assistant.")
     parser.add_argument("--quick", action="store_true",
                         help="chosen pipeline only, load levels 1 and 10, a 20-second refund load")
+    parser.add_argument("--fuzz-seed", type=int, default=None,
+                        help="seed of the search for slow messages (default: a new one each run)")
     args = parser.parse_args()
     quiet()
     RESULTS.mkdir(exist_ok=True)
@@ -143,6 +146,9 @@ def main() -> None:
         if "chosen" in name:
             print("cross-validation of the chosen pipeline (five more models) ...", flush=True)
             results["pipelines"][name]["cv"] = nlu_eval.cross_validation(config)
+    seed = args.fuzz_seed if args.fuzz_seed is not None else int(time.time())
+    print(f"searching for slow messages (seed {seed}) ...", flush=True)
+    results["fuzz"] = fuzz.search(current_model(), seed, 60 if args.quick else 240)
     print("dialogue tests and load through the socket channel ...", flush=True)
     results["system"] = dialogue_and_load([1, 10] if args.quick else [1, 10, 50])
     print("CPU per message, capacity and growth with the conversation (one of each service) ...", flush=True)

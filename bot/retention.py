@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import utcnow
 from bot.storage.schema import HandoffNoteRow, HandoffRow, LoginSessionRow, SurveyRow, TicketRow, UploadRow
+from bot.uploads.store import remove_abandoned
 from bot.vocabulary import LIVE_HANDOFFS, OPEN_STATUSES
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class RetentionReport:
     surveys: int = 0
     uploads: int = 0
     files: int = 0
+    abandoned_files: int = 0  # left in the upload folder by uploads that never finished
     logins: int = 0
 
 
@@ -75,6 +77,7 @@ def purge(sessions: sessionmaker, upload_root: Path, cutoff: datetime, tracker_e
         _purge_transcripts(tracker_engine, cutoff, keep, report, dry_run)
     if not dry_run:
         report.files = _delete_files(upload_root, orphaned)
+        report.abandoned_files = remove_abandoned(upload_root, utcnow())
     return report
 
 

@@ -10,7 +10,8 @@ placeholders (CHANGE_ME…) and short secrets.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, Optional, TypeVar
 
@@ -33,6 +34,26 @@ ENVIRONMENTS = ("development", "test", "production")
 
 class SettingsError(ValueError):
     """A configuration value is invalid."""
+
+
+MAIL_TLS_MODES = ("none", "starttls", "tls")
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """The mail intake (bot/mail): where it listens, the support address, the outgoing relay."""
+
+    address: str = "support@refund.example.com"  # the support address: replies come from it
+    host: str = "127.0.0.1"  # the SMTP intake listens here (the provider's mail server relays to it)
+    port: int = 2525
+    http_port: int = 8025  # health, readiness and metrics
+    relay: Optional[str] = None  # host:port of the outgoing relay; None (development only): files in dir/sent
+    relay_user: Optional[str] = None
+    relay_password: Optional[str] = None
+    relay_tls: str = "none"  # none | starttls | tls
+    dir: Path = PROJECT_ROOT / "var" / "mail"  # received messages, whole, under their SHA-256
+    max_bytes: int = 25 * 1024 * 1024  # larger messages are refused during SMTP (the sender is told)
+    per_sender_per_hour: int = 10  # answered per sender address; more are kept unanswered
 
 
 @dataclass(frozen=True)
@@ -69,6 +90,7 @@ class Settings:
     web_port: int = 8000
     actions_host: str = "127.0.0.1"
     actions_port: int = 5055
+    mail: "MailSettings" = field(default_factory=lambda: MailSettings())
 
     @property
     def is_development(self) -> bool:
@@ -216,5 +238,27 @@ def load_settings() -> Settings:
         web_port=_port("REFUND_WEB_PORT", 8000),
         actions_host=os.environ.get("SANIC_HOST", "127.0.0.1"),
         actions_port=_port("REFUND_ACTIONS_PORT", 5055),
+        mail=_mail_settings(),
     )
     return settings
+
+
+def _mail_settings() -> MailSettings:
+    """The mail intake's settings (the intake itself refuses to run in production without a relay)."""
+    relay = _optional("REFUND_MAIL_RELAY")
+    if relay is not None and not re.fullmatch(r"[A-Za-z0-9.\-]+:\d{1,5}", relay):
+        raise SettingsError(f"REFUND_MAIL_RELAY must be host:port, got {relay!r}")
+    tls = os.environ.get("REFUND_MAIL_RELAY_TLS", "none")
+    if tls not in MAIL_TLS_MODES:
+        raise SettingsError(f"REFUND_MAIL_RELAY_TLS must be one of {', '.join(MAIL_TLS_MODES)}, got {tls!r}")
+    address = os.environ.get("REFUND_MAIL_ADDRESS", "support@refund.example.com").strip().lower()
+    if not re.fullmatch(r"[^@\s<>]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}", address):
+        raise SettingsError(f"REFUND_MAIL_ADDRESS must be an e-mail address, got {address!r}")
+    return MailSettings(
+        address=address, host=os.environ.get("REFUND_MAIL_HOST", "127.0.0.1"),
+        port=_port("REFUND_MAIL_PORT", 2525), http_port=_port("REFUND_MAIL_HTTP_PORT", 8025),
+        relay=relay, relay_user=_optional("REFUND_MAIL_RELAY_USER"),
+        relay_password=_optional("REFUND_MAIL_RELAY_PASSWORD"), relay_tls=tls,
+        dir=Path(os.environ.get("REFUND_MAIL_DIR", PROJECT_ROOT / "var" / "mail")),
+        max_bytes=_int("REFUND_MAIL_MAX_BYTES", 25 * 1024 * 1024),
+        per_sender_per_hour=_int("REFUND_MAIL_PER_SENDER_PER_HOUR", 10))

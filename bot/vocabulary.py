@@ -135,12 +135,38 @@ class HandoffKind(Vocabulary):
     LIVE = "live"
     MESSAGE = "message"
     CALLBACK = "callback"
+    EMAIL = "email"  # an e-mail an agent must handle (bot/mail): the whole message and its attachments
 
 
 class HandoffOutcome(Vocabulary):
     HANDED_BACK = "handed_back"  # the assistant takes over again
     CLOSED = "closed"            # the agent ended the conversation
     TIMED_OUT = "timed_out"
+
+
+class MailOutcome(Vocabulary):
+    """What the mail intake did with a message it received (bot/mail)."""
+
+    UNKNOWN_SENDER = "unknown_sender"  # told how to apply, nothing else
+    LINK_SENT = "link_sent"            # a one-time link to the application form went to the registered address
+    STATUS_SENT = "status_sent"        # ticket status went to the registered address
+    MATERIAL_ADDED = "material_added"  # a reply on a ticket's thread: added to the ticket
+    WORK_ITEM = "work_item"            # an agent handles it (complaint, complex, not understood)
+    AUTOMATIC = "automatic"            # an auto-reply, bounce, mailing list or loop: never answered
+    FLOOD = "flood"                    # too many from one sender: kept, not answered
+    DUPLICATE = "duplicate"            # the same message delivered again
+    FAILED = "failed"                  # could not be handled automatically: an agent has it
+
+
+class MailRequest(Vocabulary):
+    """What a customer's e-mail asks for (one message may ask several)."""
+
+    REFUND = "refund"          # apply for a refund: a one-time link to the form, prefilled
+    STATUS = "status"          # where is my refund: the status, to the registered address
+    WITHDRAW = "withdraw"      # withdraw a ticket: done on the ticket page after login
+    APPEAL = "appeal"          # disagree with a rejection: done on the ticket page after login
+    COMPLAINT = "complaint"    # a grievance: an agent handles it
+    HUMAN = "human"            # wants a person: an agent handles it
 
 
 class Role(Vocabulary):

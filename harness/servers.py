@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from sqlalchemy.orm import sessionmaker
 
@@ -193,9 +193,13 @@ def write_support(path: Path, override: str = "open", claim_timeout_seconds: int
         "average_handling_minutes: 4\nlarge_refund_above: 20000\n", encoding="utf-8")
 
 
+SERVICES = ("actions", "rasa", "web")
+
+
 def start_stack(workdir: Path, sessions: sessionmaker, db_url: str,
-                overrides: Optional[Dict[str, str]] = None) -> Stack:
-    """Start the action server, Rasa and the website; `overrides` replace environment values."""
+                overrides: Optional[Dict[str, str]] = None, only: Sequence[str] = SERVICES) -> Stack:
+    """Start the action server, Rasa and the website (or `only` some of them); `overrides`
+    replace environment values."""
     action_port, rasa_port, web_port = free_port(), free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
     write_endpoints(endpoints, f"http://127.0.0.1:{action_port}/webhook")
@@ -214,12 +218,15 @@ def start_stack(workdir: Path, sessions: sessionmaker, db_url: str,
            "REFUND_MESSAGES_PER_MINUTE": "100000", "REFUND_LOGIN_FAILURES_PER_ACCOUNT": "100000",
            "REFUND_LOGIN_FAILURES_PER_IP": "100000", **(overrides or {})}
     processes = Processes(workdir, env)
-    stack = Stack(workdir, sessions, env, current_model(), rasa_url, f"http://127.0.0.1:{action_port}/webhook",
-                  site_url, endpoints, support_file, processes)
+    stack = Stack(workdir, sessions, env, current_model() if "rasa" in only else "", rasa_url,
+                  f"http://127.0.0.1:{action_port}/webhook", site_url, endpoints, support_file, processes)
     try:
-        processes.launch("actions", actions_command(action_port), f"http://127.0.0.1:{action_port}/health")
-        processes.launch("rasa", rasa_command(stack.model, rasa_port, endpoints), f"{rasa_url}/status?token={TOKEN}")
-        processes.launch("web", [sys.executable, "-m", "bot.web"], f"{site_url}/health")
+        if "actions" in only:
+            processes.launch("actions", actions_command(action_port), f"http://127.0.0.1:{action_port}/health")
+        if "rasa" in only:
+            processes.launch("rasa", rasa_command(stack.model, rasa_port, endpoints), f"{rasa_url}/status?token={TOKEN}")
+        if "web" in only:
+            processes.launch("web", [sys.executable, "-m", "bot.web"], f"{site_url}/health")
         processes.wait()
     except BaseException:
         stack.stop()
@@ -228,8 +235,10 @@ def start_stack(workdir: Path, sessions: sessionmaker, db_url: str,
 
 
 @contextmanager
-def sqlite_stack(workdir: Path, overrides: Optional[Dict[str, str]] = None) -> Iterator[Stack]:
-    """The stack over a new, migrated and seeded SQLite database in `workdir`, stopped after."""
+def sqlite_stack(workdir: Path, overrides: Optional[Dict[str, str]] = None,
+                 only: Sequence[str] = SERVICES) -> Iterator[Stack]:
+    """The stack (or `only` some of its services) over a new, migrated and seeded SQLite
+    database in `workdir`, stopped after."""
     from bot.storage.database import make_engine, session_factory
     from bot.storage.migrations import migrate
     from bot.storage.seed import seed_demo
@@ -238,7 +247,7 @@ def sqlite_stack(workdir: Path, overrides: Optional[Dict[str, str]] = None) -> I
     engine = make_engine(db_url)
     migrate(engine)
     seed_demo(session_factory(engine))
-    running = start_stack(workdir, session_factory(engine), db_url, overrides)
+    running = start_stack(workdir, session_factory(engine), db_url, overrides, only)
     try:
         yield running
     finally:

@@ -90,8 +90,8 @@ class TfidfLogisticRegressionClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"C": 10.0, "class_weight": "balanced", "max_iter": 3000, "word_ngrams": [1, 2],
-                "char_ngrams": [1, 3], "pinyin_ngrams": [1, 2], "words_weight": 1.0, "chars_weight": 1.0,
+        return {"C": 10.0, "class_weight": "balanced", "max_iter": 3000, "min_df": 2, "word_ngrams": [1, 1],
+                "char_ngrams": [1, 3], "pinyin_ngrams": [1, 2], "words_weight": 0.5, "chars_weight": 1.0,
                 "pinyin_weight": 1.0, "dictionary_path": "data/dictionary"}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource) -> None:

@@ -25,7 +25,7 @@ MIN_LENGTH = 60
 REFUND_WORD = re.compile(r"退款|退订|退钱|退费|退掉|退了|refund", re.IGNORECASE)
 CONFIDENCE = 0.95
 # 「能退款吗」「可以退订么」「能不能退」「可不可以退」「是否支持退款」「退不退」, or a question mark.
-ASKS = re.compile(r"[?？]|[吗么嘛]\s*[?？!！。]?\s*$|能不能|可不可以|能否|可否|是否|支不支持|退不退|给不给退"
+ASKS = re.compile(r"[?？]|[吗么嘛]\s*(?:[?？!！。]\s*)?$|能不能|可不可以|能否|可否|是否|支不支持|退不退|给不给退"
                   r"|^\s*(?:how|can|could|is|are|do|does|what)\b", re.IGNORECASE)
 TORN = ("ask_refund_policy", "request_refund")
 MAX_MARGIN = 0.15

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
@@ -71,12 +72,39 @@ def _syllable(ch: str) -> str:
     return pinyin(ch, style=Style.NORMAL, heteronym=False)[0][0]
 
 
+@lru_cache(maxsize=1)
+def _pinyin_syllables() -> frozenset:
+    """Every toneless syllable pypinyin writes (ü as v, as Style.NORMAL does)."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    found = set()
+    for readings in pinyin_dict.values():
+        for reading in readings.split(","):
+            decomposed = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
+            found.add("".join(c for c in decomposed if not unicodedata.combining(c)))
+    return frozenset(s for s in found if s.isascii() and s.isalpha())
+
+
+def split_pinyin(word: str) -> List[str]:
+    """「woyaotuikuan」 as [wo, yao, tui, kuan]: the fewest syllables that spell the whole word, or
+    the word itself when no syllables do (English). Linear: at most six letters per syllable."""
+    known = _pinyin_syllables()
+    best: List[Optional[List[str]]] = [[]] + [None] * len(word)
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 6), end):
+            head = best[start]
+            if head is not None and word[start:end] in known and (best[end] is None or len(head) + 1 < len(best[end])):
+                best[end] = head + [word[start:end]]
+    return best[-1] or [word]
+
+
 def syllables(shaped: str) -> str:
-    """Pinyin of each Chinese character; Latin words (pinyin or English typed as such) as they are."""
+    """Pinyin of each Chinese character; Latin words split into pinyin syllables when they spell
+    some (pinyin typed without spaces), else kept as they are (English)."""
     out: List[str] = []
     for match in re.finditer(r"[\u4e00-\u9fff]|[a-z]+", shaped):
         token = match.group()
-        out.append(_syllable(token) if HAN.match(token) else token)
+        out.extend([_syllable(token)] if HAN.match(token) else split_pinyin(token))
     return " ".join(out)
 
 
@@ -91,13 +119,14 @@ class TextFeatures:
     def __init__(self, settings: Dict[str, Any]) -> None:
         self._tables: Optional[List[Tuple[str, Callable[[str], List[str]], Dict[str, int], List[float]]]] = None
         self.weights = {view: float(settings.get(f"{view}_weight", 1.0)) for view in VIEWS}
+        min_df = int(settings.get("min_df", 1))
         self.vectorizers = {
             "words": TfidfVectorizer(analyzer="word", token_pattern=r"\S+", lowercase=False, sublinear_tf=True,
-                                     ngram_range=tuple(settings.get("word_ngrams", (1, 2)))),
-            "chars": TfidfVectorizer(analyzer="char", lowercase=False, sublinear_tf=True,
+                                     min_df=min_df, ngram_range=tuple(settings.get("word_ngrams", (1, 2)))),
+            "chars": TfidfVectorizer(analyzer="char", lowercase=False, sublinear_tf=True, min_df=min_df,
                                      ngram_range=tuple(settings.get("char_ngrams", (1, 3)))),
             "pinyin": TfidfVectorizer(analyzer="word", token_pattern=r"\S+", lowercase=False, sublinear_tf=True,
-                                      ngram_range=tuple(settings.get("pinyin_ngrams", (1, 2)))),
+                                      min_df=min_df, ngram_range=tuple(settings.get("pinyin_ngrams", (1, 2)))),
         }
 
     def fit_transform(self, texts: Sequence[str]) -> csr_matrix:

@@ -40,9 +40,17 @@ NOW = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def sessions(request, tmp_path):
-    """A fresh, seeded database of each kind; the PostgreSQL one lives in its own schema."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    """A fresh, migrated database of each kind; the PostgreSQL one lives in its own schema."""
+    with database(request.param, tmp_path) as made:
+        yield made
+
+
+@contextmanager
+def database(kind: str, folder: Path, ping: bool = True) -> Iterator[sessionmaker]:
+    """A fresh, migrated SQLite database in `folder`, or PostgreSQL schema (`kind`), dropped after
+    (`ping`: see make_engine)."""
+    if kind == "sqlite":
+        engine = make_engine(f"sqlite:///{folder / 'test.db'}", ping)
         migrate(engine)
         yield session_factory(engine)
         engine.dispose()
@@ -51,7 +59,7 @@ def sessions(request, tmp_path):
     admin = make_engine(POSTGRES_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
+    engine = make_engine(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}", ping)
     migrate(engine)
     try:
         yield session_factory(engine)

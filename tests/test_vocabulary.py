@@ -13,6 +13,7 @@ from bot.backoffice.labels import (
     HANDOFF_KIND_LABELS,
     HANDOFF_OUTCOME_LABELS,
     HANDOFF_STATUS_LABELS,
+    MAIL_OUTCOME_LABELS,
     ROLE_LABELS,
 )
 from bot.nlu.reasons import REASON_KEYWORDS
@@ -28,6 +29,7 @@ from bot.vocabulary import (
     HandoffKind,
     HandoffOutcome,
     HandoffStatus,
+    MailOutcome,
     RefundReason,
     RejectionReason,
     Role,
@@ -66,6 +68,7 @@ def test_the_reason_keywords_cover_every_reason():
     (STATUS_LABELS, TicketStatus), (REASON_LABELS, RefundReason), (REJECTION_LABELS, RejectionReason),
     (HANDOFF_STATUS_LABELS, HandoffStatus), (HANDOFF_KIND_LABELS, HandoffKind),
     (HANDOFF_OUTCOME_LABELS, HandoffOutcome), (ROLE_LABELS, Role), (GRANT_LABELS, Grant),
+    (MAIL_OUTCOME_LABELS, MailOutcome),
 ])
 def test_every_value_has_a_chinese_label(labels, vocabulary):
     assert set(labels) == vocabulary.values()
@@ -99,7 +102,7 @@ def test_a_policy_naming_an_unknown_reason_is_refused(tmp_path):
     (schema.TicketRow.status, TicketStatus), (schema.TicketRow.reason, RefundReason),
     (schema.TicketEventRow.from_status, TicketStatus), (schema.TicketEventRow.to_status, TicketStatus),
     (schema.HandoffRow.status, HandoffStatus), (schema.HandoffRow.kind, HandoffKind),
-    (schema.HandoffRow.outcome, HandoffOutcome),
+    (schema.HandoffRow.outcome, HandoffOutcome), (schema.MailMessageRow.outcome, MailOutcome),
 ])
 def test_database_columns_hold_every_value(column, vocabulary: type[Vocabulary]):
     assert isinstance(column.type, String)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Dict
 
-from bot.vocabulary import Grant, HandoffKind, HandoffOutcome, HandoffStatus, ReviewStatus, Role
+from bot.vocabulary import Grant, HandoffKind, HandoffOutcome, HandoffStatus, MailOutcome, ReviewStatus, Role
 
 ROLE_LABELS: Dict[str, str] = {Role.AGENT: "客服", Role.REVIEWER: "审核员", Role.MANAGER: "主管", Role.OPERATOR: "运营"}
 GRANT_LABELS: Dict[str, str] = {Grant.TRANSCRIPTS: "会话查阅授权"}
@@ -18,6 +18,7 @@ HANDOFF_STATUS_LABELS: Dict[str, str] = {
 }
 HANDOFF_KIND_LABELS: Dict[str, str] = {
     HandoffKind.LIVE: "在线转人工", HandoffKind.MESSAGE: "留言", HandoffKind.CALLBACK: "电话回访",
+    HandoffKind.EMAIL: "客户邮件",
 }
 HANDOFF_OUTCOME_LABELS: Dict[str, str] = {
     HandoffOutcome.HANDED_BACK: "交回智能助手", HandoffOutcome.CLOSED: "客服结束", HandoffOutcome.TIMED_OUT: "无人接入",
@@ -25,6 +26,15 @@ HANDOFF_OUTCOME_LABELS: Dict[str, str] = {
 HANDOFF_REASON_LABELS: Dict[str, str] = {
     "requested": "客户要求", "fallback": "连续未理解", "dissatisfied": "对结果不满", "large_amount": "大额退款",
     "flagged": "需人工复核", "complaint": "客户投诉", "web_contact": "网页留言",
+    "mail_complaint": "邮件投诉", "mail_unclear": "邮件未能识别", "mail_complex": "复杂邮件", "mail_material": "邮件补充材料",
+    "mail_failed": "邮件自动处理失败", "mail_thread": "客户邮件回复",
+}
+MAIL_OUTCOME_LABELS: Dict[str, str] = {
+    MailOutcome.UNKNOWN_SENDER: "非登记邮箱：已回复办理方式", MailOutcome.LINK_SENT: "已向登记邮箱发送办理链接",
+    MailOutcome.STATUS_SENT: "已向登记邮箱发送进度", MailOutcome.MATERIAL_ADDED: "已作为工单补充材料",
+    MailOutcome.WORK_ITEM: "已转人工处理", MailOutcome.AUTOMATIC: "自动回复、退信或群发邮件：不回复",
+    MailOutcome.FLOOD: "同一发件人来信过多：已保存，未回复", MailOutcome.DUPLICATE: "重复投递：已忽略",
+    MailOutcome.FAILED: "自动处理失败：已转人工",
 }
 GUEST_NAME = "访客"
 CLICKED_BUTTON = "（点选了按钮）"
@@ -45,6 +55,7 @@ ONLY_OWN_CONVERSATIONS = "只能结束自己正在接待的会话。"
 FILE_GONE = "文件不存在，或已按数据保留期限删除。"
 FILE_MISSING = "文件已不在存储中。"
 TICKET_NOT_FOUND = "没有这个工单。"
+NO_SUCH_MAIL = "没有这封邮件。"
 NOT_THIS_CUSTOMERS_TICKET = "只能关联这位客户自己的工单。"
 DATES_REVERSED = "开始日期不能晚于结束日期。"
 TRANSCRIPTS_GRANT_REQUIRED = "查看完整会话记录和凭证文件需要客服或审核员角色，或「会话查阅」授权。"

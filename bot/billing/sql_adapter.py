@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import List, Optional
 
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import joinedload, sessionmaker
 
 from bot.billing.models import (
     Customer,
@@ -21,6 +21,8 @@ from bot.billing.models import (
 )
 from bot.storage.schema import CustomerRow, InstanceRow, OrderRow, OutageRow, ProductSpecRow, TicketRow
 
+# One order with its items, payments and configuration in one query (a lookup is on every step).
+WHOLE_ORDER = (joinedload(OrderRow.items), joinedload(OrderRow.payments), joinedload(OrderRow.spec))
 # The ticket states in which billing has the refund (approved and later).
 REFUNDS_IN_BILLING = ("approved", "refunding", "refunded")
 
@@ -48,10 +50,10 @@ class SqlBillingAdapter:
             return [_order(row) for row in session.scalars(query)]
 
     def get_order(self, customer_id: str, order_id: str) -> Optional[Order]:
-        query = select(OrderRow).where(OrderRow.order_id == order_id,
-                                       OrderRow.customer_id == customer_id)
+        query = select(OrderRow).options(*WHOLE_ORDER).where(OrderRow.order_id == order_id,
+                                                             OrderRow.customer_id == customer_id)
         with self._sessions() as session:
-            row = session.scalars(query).first()
+            row = session.scalars(query).unique().first()
             return _order(row) if row else None
 
     def orders_for_instance(self, customer_id: str, instance_id: str) -> List[Order]:
@@ -73,11 +75,11 @@ class SqlBillingAdapter:
 
     def changes_of(self, customer_id: str, order_id: str) -> List[Order]:
         """The customer's orders that renew or upgrade `order_id`, oldest first."""
-        query = (select(OrderRow)
+        query = (select(OrderRow).options(*WHOLE_ORDER)
                  .where(OrderRow.parent_order_id == order_id, OrderRow.customer_id == customer_id)
                  .order_by(OrderRow.activated_at))
         with self._sessions() as session:
-            return [_order(row) for row in session.scalars(query)]
+            return [_order(row) for row in session.scalars(query).unique()]
 
     def specs_for(self, product_code: str) -> List[Spec]:
         """The configurations the product is sold in, cheapest first."""
@@ -95,13 +97,15 @@ class SqlBillingAdapter:
     def refunds_for(self, customer_id: str, order_id: str) -> List[Refund]:
         """The demo billing has no refunds of its own: an order's refunds are our tickets past
         approval (a real provider lists the refunds made through any channel)."""
-        query = (select(TicketRow)
+        query = (select(TicketRow.order_id, TicketRow.ticket_id, TicketRow.kind, TicketRow.reason,
+                        TicketRow.final_amount, TicketRow.quoted_amount, TicketRow.status, TicketRow.paid_at,
+                        TicketRow.updated_at)
                  .where(TicketRow.order_id == order_id, TicketRow.customer_id == customer_id,
                         TicketRow.status.in_(REFUNDS_IN_BILLING))
                  .order_by(TicketRow.created_at))
         with self._sessions() as session:
             return [Refund(r.order_id, r.ticket_id, r.kind, r.reason, r.final_amount or r.quoted_amount, r.status,
-                           r.paid_at or r.updated_at) for r in session.scalars(query)]
+                           r.paid_at or r.updated_at) for r in session.execute(query)]
 
 
 def _order(row: OrderRow) -> Order:

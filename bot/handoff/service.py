@@ -155,9 +155,9 @@ class HandoffService:
 
     def leave_message(self, conversation_id: str, customer_id: Optional[str], kind: str, message: str,
                       phone: Optional[str], reason: str, ticket_id: Optional[str], summary: Dict[str, Any]) -> Handoff:
-        """Record a message or call-back request for when agents are back."""
-        if kind not in (HandoffKind.MESSAGE, HandoffKind.CALLBACK):
-            raise ValueError("kind must be message or callback")
+        """Record a message, call-back request or e-mail for when agents are back."""
+        if kind not in (HandoffKind.MESSAGE, HandoffKind.CALLBACK, HandoffKind.EMAIL):
+            raise ValueError("kind must be message, callback or email")
         with self._sessions.begin() as session:
             row = HandoffRow(conversation_id=conversation_id, customer_id=customer_id, reason=reason,
                              ticket_id=ticket_id, summary=summary, status=HandoffStatus.MESSAGE, kind=kind,
@@ -229,6 +229,16 @@ class HandoffService:
             session.execute(update(HandoffRow).where(HandoffRow.id == row.id).values(**_changed(
                 now, last_customer_text=text[:LAST_TEXT_CHARS], last_customer_at=now, customer_typing_at=None)))
             return str(row.status)
+
+    def customer_wrote_again(self, handoff_id: int, text: str) -> bool:
+        """The customer added to a handoff still open (an e-mail reply on its thread): the
+        agent sees it as their newest words; False when it is closed."""
+        now = self.clock()
+        with self._sessions.begin() as session:
+            result = session.execute(update(HandoffRow).where(
+                HandoffRow.id == handoff_id, HandoffRow.status.in_((*LIVE_HANDOFFS, HandoffStatus.MESSAGE)))
+                .values(**_changed(now, last_customer_text=text[:LAST_TEXT_CHARS], last_customer_at=now)))
+            return result.rowcount == 1
 
     def agent_replied(self, handoff_id: int) -> None:
         """The transcript changed: everyone watching the conversation refreshes it."""

@@ -37,7 +37,7 @@ ID_LABELS = ("ticket_id", "instance_id", "order_id")
 _NUM = rf"(?:\d+(?:,\d{{3}})*(?:\.\d+)?|[{CHINESE_NUMERAL_CHARS}]+)"
 MONEY = re.compile(
     rf"(?:[￥¥]\s*(?P<a>\d+(?:,\d{{3}})*(?:\.\d+)?))"
-    rf"|(?:(?P<b>{_NUM}\s*万?)\s*(?:多\s*)?(?:元|块钱|块|rmb|RMB|人民币|CNY|cny))"
+    rf"|(?:(?P<b>{_NUM}(?:\s*万)?)\s*(?:多\s*)?(?:元|块钱|块|rmb|RMB|人民币|CNY|cny))"
 )
 
 _DAY_WORDS = {"大前天": -3, "前天": -2, "昨天": -1, "昨日": -1, "昨晚": -1, "今天": 0, "今日": 0,
@@ -46,9 +46,12 @@ _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 
              "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
 _PERIODS = {"凌晨": 3, "早上": 8, "早晨": 8, "上午": 10, "中午": 12, "下午": 15, "傍晚": 18,
             "晚上": 20, "夜里": 23, "半夜": 0}
-_HOUR = rf"(?P<hour>\d{{1,2}}|[{''.join(DIGITS)}十]+)\s*[点时:：]\s*(?P<minute>半|\d{{1,2}}|[{''.join(DIGITS)}十]+)?\s*分?"
+# Every optional part brings its own leading spaces: two `\s*` side by side would let a long run
+# of spaces be split in quadratically many ways before a match fails.
+_HOUR = (rf"(?P<hour>\d{{1,2}}|[{''.join(DIGITS)}十]+)\s*[点时:：]"
+         rf"(?:\s*(?P<minute>半|\d{{1,2}}|[{''.join(DIGITS)}十]+))?(?:\s*分)?")
 _PERIOD = "(?P<period>" + "|".join(_PERIODS) + ")"
-_TIME_OF_DAY = rf"\s*{_PERIOD}?\s*(?:{_HOUR})?"
+_TIME_OF_DAY = rf"(?:\s*{_PERIOD})?(?:\s*{_HOUR})?"
 DATE = re.compile(
     r"(?:(?:(?P<y>\d{4})\s*年\s*)?(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]"
     r"|(?P<iy>\d{4})[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2})"

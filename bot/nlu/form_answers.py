@@ -19,8 +19,10 @@ NOT_A_SUPPLEMENT = SOCIAL | QUESTIONS | {"request_refund", "request_human", "can
 # What a description of the problem can never be (a description may well ask for a refund).
 NOT_A_DESCRIPTION = SOCIAL | QUESTIONS
 
+# A run of numerals is tried from its first character only (else every character of a long run
+# would start a scan to its end).
 TIME_WORDS = re.compile(
-    r"\d|[零一二两三四五六七八九十]+\s*(?:点|号|日|月|天|周|小时|分钟)|刚才|刚刚|一直|最近|这几天|那天|当天|"
+    r"\d|(?<![零一二两三四五六七八九十])[零一二两三四五六七八九十]+\s*(?:点|号|日|月|天|周|小时|分钟)|刚才|刚刚|一直|最近|这几天|那天|当天|"
     r"昨|今|前天|早上|早晨|上午|中午|下午|傍晚|晚上|凌晨|半夜|夜里|周[一二三四五六日天末]|星期|礼拜|"
     r"上个?月|这个?月|本月|上周|这周|本周|以来|开始|之前|以前|前")
 # 「不记得了」 is an honest answer to "when did it start": store it rather than ask forever.

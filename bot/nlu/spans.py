@@ -10,6 +10,12 @@ every candidate; each is then checked against the exact shape of its kind (`SHAP
 where candidates overlap. Turning a span into a value (which day, how much) is bot.nlu.extract's
 job.
 
+Work is linear in the length of the text. No pattern repeats a token without bound: spaCy's
+"+" over a run of n matching characters starts a match at each of them and carries every one
+to the end of the run (a 2,000-digit message cost over a minute), so repetitions are spelled
+out up to the longest value that reads as one (`run`); longer runs hold no id, amount or date.
+The shape checks are anchored regexes without nested repetition, and overlaps are checked in C.
+
 spaCy is imported when a Matcher is first built: only the Rasa process, which has TensorFlow
 loaded anyway, pays for it (about 0.5 s and 30 MB there, several hundred MB elsewhere).
 """
@@ -24,11 +30,24 @@ from bot.nlu.numbers import CHINESE_NUMERAL_CHARS, DIGITS
 from bot.nlu.order_words import ORDER_KIND_WORDS, PRODUCT_WORDS
 
 Token = Dict[str, Any]
+Alternatives = List[List[Token]]  # token sequences, any one of which may stand at a place
 
 DIGIT: Token = {"TEXT": {"REGEX": r"^\d$"}}
 ALNUM: Token = {"TEXT": {"REGEX": r"^[A-Za-z0-9]$"}}
 TICKET_EXTRA_DIGITS = 4  # ticket numbers: 12 digits (old and most), up to 16
 HOUR_NUMERAL: Token = {"TEXT": {"IN": [*DIGITS, "十"]}}
+COUNT: Token = {"TEXT": {"REGEX": r"^[\d一二两三四五六七八九十]$"}}  # a number of days, a position
+NUMERAL: Token = {"TEXT": {"REGEX": r"^[\d,.]$|^[" + CHINESE_NUMERAL_CHARS + r"]$"}}  # an amount's number
+MONEY_DIGIT: Token = {"TEXT": {"REGEX": r"^[\d,.]$"}}
+
+# The longest run of each kind that still reads as a value (1,234,567.89 and 十二万三千四百五十六;
+# a year; a month or a day; 三十五天前 and 第一百二十; 23点 and 二十三点; 128核 and 1024G).
+MAX_NUMBER = 12
+MAX_YEAR = 4
+MAX_MONTH_DAY = 2
+MAX_COUNT = 4
+MAX_HOUR_DIGITS, MAX_HOUR_NUMERALS = 2, 3
+MAX_CORES, MAX_MEMORY = 3, 4
 
 
 def chars(text: str) -> List[Token]:
@@ -36,49 +55,66 @@ def chars(text: str) -> List[Token]:
     return [{"ORTH": c} for c in text]
 
 
-def one_of(*words: str) -> List[List[Token]]:
+def one_of(*words: str) -> Alternatives:
     return [chars(w) for w in words]
 
 
-def _repeat(token: Token, count: int) -> List[Token]:
-    return [dict(token) for _ in range(count)]
+def token(spec: Token) -> Alternatives:
+    """One token, as alternatives."""
+    return [[spec]]
 
 
-def _number() -> List[Token]:
-    """Arabic digits with thousands commas and decimals, or Chinese numerals."""
-    return [{"TEXT": {"REGEX": r"^[\d,.]$|^[" + CHINESE_NUMERAL_CHARS + r"]$"}, "OP": "+"}]
+def maybe(*alternatives: List[Token]) -> Alternatives:
+    """Nothing, or one of `alternatives`."""
+    return [[], *alternatives]
+
+
+def run(spec: Token, least: int, most: int) -> Alternatives:
+    """`spec` repeated `least` to `most` times (spaCy 3.4 has no bounded repetition)."""
+    return [[dict(spec) for _ in range(count)] for count in range(least, most + 1)]
+
+
+def seq(*parts: Alternatives) -> Alternatives:
+    """Every pattern made of one alternative of each part, in order."""
+    patterns: Alternatives = [[]]
+    for alternatives in parts:
+        patterns = [[*head, *tail] for head in patterns for tail in alternatives]
+    return patterns
+
+
+def _repeat(spec: Token, count: int) -> List[Token]:
+    return run(spec, count, count)[0]
 
 
 # --- ids ------------------------------------------------------------------------------------------
 
-def _order_ids() -> List[List[Token]]:
+def _order_ids() -> Alternatives:
     plain = _repeat(DIGIT, 16)
     dashed = [*_repeat(DIGIT, 4), {"ORTH": "-"}, *_repeat(DIGIT, 4), {"ORTH": "-"}, *_repeat(DIGIT, 4),
               {"ORTH": "-"}, *_repeat(DIGIT, 4)]
     return [plain, dashed]
 
 
-def _ticket_ids() -> List[List[Token]]:
+def _ticket_ids() -> Alternatives:
     # RF + date + a daily sequence of 4 digits, 5 and more past 9,999 tickets a day.
-    longer = [{**DIGIT, "OP": "?"} for _ in range(TICKET_EXTRA_DIGITS)]
-    return [[{"LOWER": "r"}, {"LOWER": "f"}, *_repeat(DIGIT, 12), *longer]]
+    return seq([[{"LOWER": "r"}, {"LOWER": "f"}]], run(DIGIT, 12, 12 + TICKET_EXTRA_DIGITS))
 
 
-def _instance_ids() -> List[List[Token]]:
+def _instance_ids() -> Alternatives:
     return [[{"LOWER": "i"}, {"LOWER": "n"}, {"LOWER": "s"}, {"ORTH": "-"}, *_repeat(ALNUM, 8)]]
 
 
 # --- money ----------------------------------------------------------------------------------------
 
-_CURRENCY_WORDS = ("元", "块钱", "块", "rmb", "人民币", "cny")
+# 元, 块 and 块钱, rmb, 人民币, cny (any case).
+_CURRENCY: Alternatives = [[{"LOWER": {"IN": ["元", "块"]}}],
+                           *([{"LOWER": c} for c in unit] for unit in ("块钱", "rmb", "人民币", "cny"))]
 
 
-def _money() -> List[List[Token]]:
-    patterns: List[List[Token]] = [[{"TEXT": {"IN": ["¥", "￥"]}}, {"TEXT": {"REGEX": r"^[\d,.]$"}, "OP": "+"}]]
-    for unit in _CURRENCY_WORDS:
-        unit_tokens = [{"LOWER": c} for c in unit]
-        patterns.append([*_number(), {"ORTH": "万", "OP": "?"}, {"ORTH": "多", "OP": "?"}, *unit_tokens])
-    return patterns
+def _money() -> Alternatives:
+    """「¥99.5」, and a number (万 is one of its characters), 「多」 perhaps, then the currency."""
+    return [*seq(token({"TEXT": {"IN": ["¥", "￥"]}}), run(MONEY_DIGIT, 1, MAX_NUMBER)),
+            *seq(run(NUMERAL, 1, MAX_NUMBER), maybe(chars("多")), _CURRENCY)]
 
 
 # --- dates ----------------------------------------------------------------------------------------
@@ -88,69 +124,60 @@ _PERIODS = ("凌晨", "早上", "早晨", "上午", "中午", "下午", "傍晚"
 _WEEK_WORDS = ("周", "星期", "礼拜")
 
 
-def _date_cores() -> List[List[Token]]:
-    digits = {"TEXT": {"REGEX": r"^\d$"}, "OP": "+"}
-    day_mark = {"TEXT": {"IN": ["日", "号"]}}
-    cores: List[List[Token]] = [
-        [{"TEXT": {"REGEX": r"^\d$"}, "OP": "*"}, {"ORTH": "年", "OP": "?"}, digits, {"ORTH": "月"}, digits, day_mark],
-        [digits, {"TEXT": {"IN": ["-", "/", "."]}}, digits, {"TEXT": {"IN": ["-", "/", "."]}}, digits],
-        [{"ORTH": "上"}, {"ORTH": "个", "OP": "?"}, {"ORTH": "月"}, digits, day_mark],
-        [{"TEXT": {"REGEX": r"^[\d一二两三四五六七八九十]$"}, "OP": "+"}, {"ORTH": "天"}, {"ORTH": "以", "OP": "?"},
-         {"ORTH": "前"}],
+def _date_cores() -> Alternatives:
+    day_mark = token({"TEXT": {"IN": ["日", "号"]}})
+    month_day = seq(run(DIGIT, 1, MAX_MONTH_DAY), one_of("月"), run(DIGIT, 1, MAX_MONTH_DAY), day_mark)
+    separator = token({"TEXT": {"IN": ["-", "/", "."]}})
+    cores: Alternatives = [
+        *seq(run(DIGIT, 1, MAX_YEAR), one_of("年"), month_day),  # 2026年11月20日
+        *seq(one_of("年"), month_day),
+        # 11月20号; a year written without 年 runs into the month (202611月20日 reads as no date)
+        *seq(run(DIGIT, 1, MAX_YEAR + MAX_MONTH_DAY), one_of("月"), run(DIGIT, 1, MAX_MONTH_DAY), day_mark),
+        *seq(run(DIGIT, 1, MAX_YEAR), separator, run(DIGIT, 1, MAX_MONTH_DAY), separator,
+             run(DIGIT, 1, MAX_MONTH_DAY)),
+        *seq(one_of("上", "上个"), one_of("月"), run(DIGIT, 1, MAX_MONTH_DAY), day_mark),
+        *seq(run(COUNT, 1, MAX_COUNT), one_of("天"), maybe(chars("以")), one_of("前")),
         *one_of(*_DAY_WORDS),
     ]
     for week in _WEEK_WORDS:
         for prefix in ("", "上上", "上", "这", "本"):
-            cores.append([*chars(prefix), {"ORTH": "个", "OP": "?"}, *chars(week),
-                          {"TEXT": {"IN": list("一二三四五六日天末1234567")}}])
+            cores.extend(seq([chars(prefix)], maybe(chars("个")), [chars(week)],
+                             token({"TEXT": {"IN": list("一二三四五六日天末1234567")}})))
     return cores
 
 
-def _time_suffixes() -> List[List[Token]]:
-    hour = [{"TEXT": {"REGEX": r"^\d$"}, "OP": "+"}]
-    hour_cn = [{**HOUR_NUMERAL, "OP": "+"}]
-    minute_opts: List[List[Token]] = [[], [{"ORTH": "半"}], [{"TEXT": {"REGEX": r"^\d$"}, "OP": "+"}],
-                                      [{**HOUR_NUMERAL, "OP": "+"}]]
-    clock: List[List[Token]] = []
-    for h in (hour, hour_cn):
-        for minute in minute_opts:
-            clock.append([*h, {"TEXT": {"IN": ["点", "时", ":", "："]}}, *minute, {"ORTH": "分", "OP": "?"}])
-    suffixes: List[List[Token]] = [[]]
-    for period in _PERIODS:
-        suffixes.append(chars(period))
-        suffixes.extend([*chars(period), *c] for c in clock)
-    suffixes.extend(clock)
-    return suffixes
+def _clocks() -> Alternatives:
+    """「8点」「8:30」「十点半」「三点二十分」 (an hour, its mark, minutes perhaps)."""
+    hours = [*run(DIGIT, 1, MAX_HOUR_DIGITS), *run(HOUR_NUMERAL, 1, MAX_HOUR_NUMERALS)]
+    minutes = maybe(chars("半"), *run(DIGIT, 1, MAX_HOUR_DIGITS), *run(HOUR_NUMERAL, 1, MAX_HOUR_NUMERALS))
+    return seq(hours, token({"TEXT": {"IN": ["点", "时", ":", "："]}}), minutes, maybe(chars("分")))
 
 
-def _times_of_day() -> List[List[Token]]:
-    return [suffix for suffix in _time_suffixes() if suffix]
+def _periods() -> Alternatives:
+    return one_of(*_PERIODS)
 
 
 # --- what describes an order -------------------------------------------------------------------
 
-def _products() -> List[List[Token]]:
+def _products() -> Alternatives:
     return [[{"LOWER": c} for c in word if c != " "] for words, _ in PRODUCT_WORDS for word in words]
 
 
-def _specs() -> List[List[Token]]:
+def _specs() -> Alternatives:
     """「8核16G」「8c16g」「4 vCPU 8 GB」."""
-    digits = {"TEXT": {"REGEX": r"^\d$"}, "OP": "+"}
-    cores = [[{"ORTH": "核"}], [{"LOWER": "c"}], [{"LOWER": "v"}, {"LOWER": "c"}, {"LOWER": "p"}, {"LOWER": "u"}],
-             [{"LOWER": "c"}, {"LOWER": "p"}, {"LOWER": "u"}]]
-    memory = [[], [{"LOWER": "g"}], [{"LOWER": "g"}, {"LOWER": "b"}], [{"ORTH": "吉"}]]
-    return [[digits, *c, digits, *m] for c in cores for m in memory]
+    cores: Alternatives = [[{"LOWER": {"IN": ["核", "c"]}}], [{"LOWER": c} for c in "vcpu"], [{"LOWER": c} for c in "cpu"]]
+    memory = maybe([{"LOWER": {"IN": ["g", "吉"]}}], [{"LOWER": "g"}, {"LOWER": "b"}])
+    return seq(run(DIGIT, 1, MAX_CORES), cores, run(DIGIT, 1, MAX_MEMORY), memory)
 
 
-def _ordinals() -> List[List[Token]]:
+def _ordinals() -> Alternatives:
     """「第一个」「第2台」「第三」 and 「最后一个」; whether a bare 「第三」 ends there is checked by SHAPES."""
-    number = {"TEXT": {"REGEX": r"^[\d一二两三四五六七八九十]$"}, "OP": "+"}
-    counter = {"TEXT": {"IN": list("个台条单项笔")}}
-    last = [[*chars(word), {"TEXT": {"IN": ["一", "1", "那"]}, "OP": "?"}, counter] for word in ("最后", "末尾")]
-    return [[{"ORTH": "第"}, number, counter], [{"ORTH": "第"}, number], *last]
+    counter = token({"TEXT": {"IN": list("个台条单项笔")}})
+    last = seq(one_of("最后", "末尾"), maybe([{"TEXT": {"IN": ["一", "1", "那"]}}]), counter)
+    return [*seq(one_of("第"), run(COUNT, 1, MAX_COUNT), maybe(*counter)), *last]
 
 
-def _order_kinds() -> List[List[Token]]:
+def _order_kinds() -> Alternatives:
     return [[{"LOWER": c} for c in word] for _, words in ORDER_KIND_WORDS for word in words]
 
 
@@ -170,13 +197,14 @@ SHAPES: Dict[str, Pattern[str]] = {
                                    for w in sorted((w for words, _ in PRODUCT_WORDS for w in words), key=len,
                                                    reverse=True)), re.IGNORECASE),
 }
-# A time of day extends the date right before it (「前天」+「晚上8点半」); alone it is no date.
-TIME_OF_DAY = "time_of_day"
+# A time of day, a period (「晚上」) or a clock (「8点半」) or both, extends the date right before it
+# (「前天」+「晚上8点半」); alone it is no date.
+PERIOD, CLOCK = "period", "clock"
 # Where candidates overlap: ids first, then dates (「11月20日」 holds no amount), then money.
 PRIORITY = {"ticket_id": 0, "instance_id": 1, "order_id": 2, "date": 3, "amount": 4, "spec": 5, "ordinal": 6,
             "product": 7, "order_kind": 8}
 PATTERNS = {"ticket_id": _ticket_ids, "instance_id": _instance_ids, "order_id": _order_ids,
-            "date": _date_cores, "amount": _money, TIME_OF_DAY: _times_of_day, "spec": _specs,
+            "date": _date_cores, "amount": _money, PERIOD: _periods, CLOCK: _clocks, "spec": _specs,
             "ordinal": _ordinals, "product": _products, "order_kind": _order_kinds}
 
 
@@ -203,34 +231,47 @@ def find_spans(text: str) -> List[Span]:
     """Non-overlapping spans of ids, dates and amounts in normalised `text`, in text order."""
     nlp, matcher = _pipeline()
     doc = nlp.make_doc(text)
-    matches = [(nlp.vocab.strings[match_id], start, end) for match_id, start, end in matcher(doc)]
-    # The longest time of day starting at each token.
-    times: Dict[int, int] = {}
+    matches = {(nlp.vocab.strings[match_id], start, end) for match_id, start, end in matcher(doc)}
+    longest: Dict[str, Dict[int, int]] = {PERIOD: {}, CLOCK: {}}  # the longest of each starting at a token
     for label, start, end in matches:
-        if label == TIME_OF_DAY:
-            times[start] = max(end, times.get(start, 0))
+        if label in longest:
+            longest[label][start] = max(end, longest[label].get(start, 0))
+    starts, ends = _character_offsets(doc)
     candidates = []
     for label, start, end in matches:
-        if label == TIME_OF_DAY:
+        if label in longest:
             continue
-        if label == "date" and end in times:
-            end = times[end]
-        span = doc[start:end]
-        candidates.append(Span(label, span.start_char, span.end_char))
+        if label == "date":
+            end = _time_of_day_end(end, longest[PERIOD], longest[CLOCK])
+        candidates.append(Span(label, starts[start], ends[end - 1]))
     chosen: List[Span] = []
-    taken = [False] * len(text)
+    taken = bytearray(len(text))  # 1 where a chosen span stands
     for span in sorted(candidates, key=lambda s: (PRIORITY[s.label], -(s.end - s.start), s.start)):
-        if any(taken[span.start:span.end]) or not _has_shape(text, span):
+        if taken.find(1, span.start, span.end) != -1 or not _has_shape(text, span):
             continue
         chosen.append(span)
-        for i in range(span.start, span.end):
-            taken[i] = True
+        taken[span.start:span.end] = b"\x01" * (span.end - span.start)
     return sorted(chosen, key=lambda s: s.start)
+
+
+def _character_offsets(doc: Any) -> Tuple[List[int], List[int]]:
+    """Where each token starts and ends in the text (read in bulk, not token by token)."""
+    from spacy.attrs import IDX, LENGTH
+
+    starts, lengths = (doc.to_array([IDX, LENGTH]).T.tolist() if len(doc) else ([], []))
+    return starts, [start + length for start, length in zip(starts, lengths)]
+
+
+def _time_of_day_end(at: int, periods: Dict[int, int], clocks: Dict[int, int]) -> int:
+    """Where a time of day starting at token `at` ends (a period, then perhaps a clock; or a
+    clock), or `at` itself when none starts there."""
+    end = periods.get(at, at)
+    return clocks.get(end, end)
 
 
 def _has_shape(text: str, span: Span) -> bool:
     shape = SHAPES.get(span.label)
     if shape is None:
         return True
-    match = shape.search(text, span.start)
-    return match is not None and match.start() == span.start and match.end() == span.end
+    match = shape.match(text, span.start)
+    return match is not None and match.end() == span.end

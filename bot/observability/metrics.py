@@ -3,7 +3,8 @@ the public proxy does not forward it):
 
 * Rasa (custom channel): messages by outcome, turn latency;
 * action server: action runs, errors and latency, fallbacks, handoffs requested;
-* website: HTTP requests, and tickets / handoffs by state read from the database at scrape time.
+* website: HTTP requests, and tickets / handoffs by state read from the database at scrape time;
+* mail intake: messages by outcome, refused transactions, replies sent, handling time.
 """
 from __future__ import annotations
 
@@ -40,6 +41,14 @@ HANDOFFS = Counter("refund_handoffs_requested", "Handoffs to a human requested, 
 HTTP_REQUESTS = Counter("refund_http_requests", "Website HTTP requests, by route and status class.",
                         ["route", "status"], registry=REGISTRY)
 HTTP_SECONDS = Histogram("refund_http_seconds", "Website HTTP latency, by route.", ["route"],
+                         buckets=LATENCY_BUCKETS, registry=REGISTRY)
+MAIL_RECEIVED = Counter("refund_mail_received", "Messages the mail intake accepted, by outcome (bot.vocabulary.MailOutcome).",
+                        ["outcome"], registry=REGISTRY)
+MAIL_REFUSED = Counter("refund_mail_refused", "SMTP transactions the mail intake refused, by reason "
+                       "(recipient, flood, too_large, error).", ["reason"], registry=REGISTRY)
+MAIL_REPLIES = Counter("refund_mail_replies", "Replies handed to the relay (sent) or not (retry, failed).",
+                       ["status"], registry=REGISTRY)
+MAIL_SECONDS = Histogram("refund_mail_seconds", "Time to read and answer one received message.",
                          buckets=LATENCY_BUCKETS, registry=REGISTRY)
 
 

@@ -5,8 +5,8 @@ rules (a described problem, an owned instance, a time not in the future, duplica
 confirmed) and the same ticket, bound to the quote the customer confirmed.
 
 A web application has no conversation: its uploaded files wait under a draft key (`web-…`,
-or `mail-…` when the e-mail intake stored a message's attachments) and join the ticket in the
-transaction that files it."""
+or `mail-<id>` where the e-mail intake kept a message's attachments) and join the ticket in
+the transaction that files it."""
 from __future__ import annotations
 
 import hashlib
@@ -32,7 +32,8 @@ from bot.uploads.store import UploadStore
 from bot.vocabulary import RefundReason, TicketKind
 
 MAX_TEXT = 2000  # what the chat keeps of a description, too
-DRAFT = re.compile(r"^(?:web|mail)-[A-Za-z0-9_-]{8,56}$")
+# A web application's own draft, or the e-mail whose attachments it brings (bot/mail/intake.py).
+DRAFT = re.compile(r"^(?:web-[0-9a-f]{32}|mail-\d{1,18})$")
 INSTANCE = re.compile(r"^ins-[a-z0-9]{8}$")
 ORDER_ID = re.compile(r"^\d{16}$")
 # What a form field may hold before it is even looked at (longer input is cut, then refused).
@@ -370,7 +371,7 @@ TYPED_MOMENT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2}
 
 
 def incident_moment(value: str) -> Optional[datetime]:
-    """The moment a form's time field or a prefill link gives, read as Beijing time unless it
+    """The moment a form's time field or a mail link gives, read as Beijing time unless it
     names its zone; None if it is not one."""
     text = (value or "").strip()
     try:

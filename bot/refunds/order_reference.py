@@ -40,7 +40,7 @@ class OrderClues:
             products = codes if products is None else (products & codes or products)
         spec = None
         if values.get("spec"):
-            found = re.fullmatch(r"(\d+)c(\d+)g", values["spec"][0])
+            found = re.fullmatch(r"(\d{1,4})c(\d{1,5})g", values["spec"][0])
             spec = (int(found.group(1)), int(found.group(2))) if found else None
         return cls(products=products, spec=spec, price=_decimal(values.get("amount")),
                    day=_day(values.get("date")), kinds=frozenset(values.get("order_kind", [])),
@@ -50,7 +50,7 @@ class OrderClues:
 def _ordinal(values: Optional[List[str]]) -> Optional[str]:
     """"last" or a position 1–999; anything else (an entity typed by hand) is no clue."""
     value = values[0] if values else None
-    return value if value == "last" or (value and value.isdigit() and 0 < int(value) < 1000) else None
+    return value if value == "last" or (value and value.isdigit() and len(value) <= 3 and int(value) > 0) else None
 
 
 def _decimal(values: Optional[List[str]]) -> Optional[Decimal]:

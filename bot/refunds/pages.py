@@ -1,6 +1,6 @@
 """Where the customer's refund pages are on the website (bot/web/refund_pages.py): 「我的退款」,
-a ticket's page and 「申请退款」. The assistant's answers link to them; the e-mail intake links to
-the application prefilled (`prefilled`, with a token from bot.security.tokens.issue_prefill_token)."""
+a ticket's page and 「申请退款」. The assistant's answers link to them, and so do the e-mail
+intake's one-time links (bot/mail/links.py: after login they open one of these pages)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,11 +8,17 @@ from typing import Optional
 from urllib.parse import quote, urlencode
 
 MY_REFUNDS = "/refunds"
-APPLY = "/refunds/new"
+APPLY = "/refunds/apply"
 
 
 def ticket_path(ticket_id: str) -> str:
     return f"{MY_REFUNDS}/{quote(ticket_id, safe='')}"
+
+
+def apply_path(order_id: Optional[str] = None, **more: str) -> str:
+    """The application, at the order (and with `more` of what a link fills in) when given."""
+    query = {key: value for key, value in {"order_id": order_id, **more}.items() if value}
+    return APPLY + (f"?{urlencode(query)}" if query else "")
 
 
 @dataclass(frozen=True)
@@ -25,11 +31,7 @@ class RefundPages:
         return self.site_url + MY_REFUNDS
 
     def apply(self, order_id: Optional[str] = None) -> str:
-        return self.site_url + APPLY + (f"?{urlencode({'order': order_id})}" if order_id else "")
+        return self.site_url + apply_path(order_id)
 
     def ticket(self, ticket_id: str) -> str:
         return self.site_url + ticket_path(ticket_id)
-
-    def prefilled(self, token: str) -> str:
-        """The application opened with what a signed prefill token carries (after login)."""
-        return f"{self.site_url}{APPLY}?{urlencode({'prefill': token})}"

@@ -241,6 +241,9 @@ class RefundService:
         ledger = self._tickets.ledger(facts)
         quote = quote_refund(self._context(order, pot_of(TicketKind.REFUND, reason), ledger), reason,
                              self.clock(), self.policy)
+        existing = self._tickets.open_ticket_for_order(customer_id, order_id)
+        if existing is not None:  # a retried confirmation: the ticket it filed
+            return Filing(ticket=existing, created=False, quote=quote)
         self._same_as_shown(customer_id, order_id, TicketKind.REFUND, quote, confirmed)
         fields = REASON_FIELDS.get(RefundReason(reason), ())
         new = NewTicket(

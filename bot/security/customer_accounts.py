@@ -1,4 +1,5 @@
-"""Customer accounts as the website and the console see them: names and the website login."""
+"""Customer accounts as the website, the console and the mail intake see them: names, the
+website login and the registered e-mail address."""
 from __future__ import annotations
 
 from typing import Dict, Iterable, Optional, Tuple
@@ -26,6 +27,22 @@ class CustomerAccounts:
             row = session.get(CustomerRow, customer_id) if customer_id else None
             valid = verify_password(password, row.password_hash if row else None)
             return _customer(row) if row is not None and valid else None
+
+    def by_email(self, address: Optional[str]) -> Optional[Customer]:
+        """The customer whose registered address this is (case-insensitive), else None. An
+        e-mail's From line can be forged: mail about the account goes to `email_of`, never to
+        the sender."""
+        address = (address or "").strip().lower()
+        if not address:
+            return None
+        with self._sessions() as session:
+            row = session.scalars(select(CustomerRow).where(CustomerRow.email == address)).first()
+            return _customer(row) if row else None
+
+    def email_of(self, customer_id: str) -> Optional[str]:
+        """The customer's registered e-mail address, or None."""
+        with self._sessions() as session:
+            return session.scalar(select(CustomerRow.email).where(CustomerRow.customer_id == customer_id))
 
     def names(self, customer_ids: Iterable[str]) -> Dict[str, str]:
         """Display names of several customers in one query."""

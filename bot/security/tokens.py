@@ -2,7 +2,8 @@
 
 * chat token: the website vouches for a logged-in customer to the chat channel;
 * upload token: an evidence-upload link bound to a customer and a conversation;
-* site session and console session: the login cookies.
+* site session and console session: the login cookies;
+* mail link: a one-time link mailed to a customer's registered address (bot/mail/links.py).
 Each kind has its own audience, so one can never be used as another. Session, console and chat
 tokens name their login (`sid`, bot.security.login_sessions): the server ends a login there,
 and every token naming it stops working.
@@ -124,15 +125,39 @@ def verify_console_token(token: Optional[str], secret: str) -> LoginClaim:
     return _login_claim(token, secret, CONSOLE_AUDIENCE)
 
 
+MAIL_LINK_AUDIENCE = "refund-mail-link"
+MAIL_LINK_TTL = timedelta(days=3)
+
+
+def issue_mail_link_token(secret: str, customer_id: str, link_id: str, now: Optional[datetime] = None) -> str:
+    """A link mailed to a customer's registered address (bot/mail/links.py): it names the link
+    record (`jti`, which says what it opens and is used once) and works only for its customer,
+    after they log in on the website."""
+    issued = now or utcnow()
+    claims = {"iss": ISSUER, "aud": MAIL_LINK_AUDIENCE, "sub": customer_id, "iat": issued,
+              "exp": issued + MAIL_LINK_TTL, "jti": link_id}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+@dataclass(frozen=True)
+class MailLinkClaim:
+    customer_id: str
+    link_id: str
+
+
+def verify_mail_link_token(token: Optional[str], secret: str) -> MailLinkClaim:
+    """The customer and link record a mail link names; TokenError when forged, expired or
+    another kind of token."""
+    claims = _decode(token, secret, MAIL_LINK_AUDIENCE)
+    if not isinstance(claims.get("jti"), str) or not isinstance(claims.get("sub"), str):
+        raise TokenError("mail link without an id")
+    return MailLinkClaim(claims["sub"], claims["jti"])
+
+
 # --- the website's refund application (bot/web/refund_pages.py) -----------------------------------
 
 CONFIRM_AUDIENCE = "refund-web-confirm"
 CONFIRM_TTL = timedelta(minutes=30)
-PREFILL_AUDIENCE = "refund-prefill"
-PREFILL_TTL = timedelta(days=3)
-PREFILL_TEXT_MAX = 300  # a link's URL must stay short: the whole message is kept where it arrived
-PREFILL_FIELDS = {"order_id": 16, "kind": 16, "reason": 32, "incident_time": 40, "description": PREFILL_TEXT_MAX,
-                  "draft": 64}
 
 
 @dataclass(frozen=True)
@@ -161,42 +186,3 @@ def verify_confirmation_token(token: Optional[str], secret: str) -> Confirmation
             or not isinstance(claims.get("iat"), (int, float)):
         raise TokenError("confirmation token without its application")
     return Confirmation(claims["sub"], sid, app, quote, datetime.fromtimestamp(claims["iat"], timezone.utc))
-
-
-@dataclass(frozen=True)
-class Prefill:
-    """What a signed link fills into the website's refund application for one customer (the
-    e-mail intake mints these from a message it read): every field is optional and only
-    prefilled; the customer logs in, checks, and confirms the quote on the website. `draft`
-    names where files that arrived with the message wait (bot/uploads/store.py: their
-    conversation id, owned by the same customer)."""
-
-    customer_id: str
-    order_id: Optional[str] = None
-    kind: Optional[str] = None  # refund | downgrade | sla_claim
-    reason: Optional[str] = None  # a RefundReason value
-    incident_time: Optional[str] = None  # ISO 8601 with its zone
-    description: Optional[str] = None  # at most PREFILL_TEXT_MAX characters
-    draft: Optional[str] = None
-    issued_at: datetime = field(default_factory=utcnow, compare=False)
-
-
-def issue_prefill_token(secret: str, prefill: Prefill, ttl: timedelta = PREFILL_TTL,
-                        now: Optional[datetime] = None) -> str:
-    """The token of a link to `/refunds/new?prefill=<token>` (bot.refunds.pages.RefundPages.prefilled).
-    ValueError for a field longer than it may be."""
-    extra = {key: getattr(prefill, key) for key in PREFILL_FIELDS if getattr(prefill, key) is not None}
-    too_long = [key for key, value in extra.items() if len(str(value)) > PREFILL_FIELDS[key]]
-    if too_long:
-        raise ValueError(f"prefill fields too long: {too_long}")
-    return _encode(secret, PREFILL_AUDIENCE, prefill.customer_id, ttl, now or prefill.issued_at, {"fill": extra})
-
-
-def verify_prefill_token(token: Optional[str], secret: str) -> Prefill:
-    """The prefill the token carries; TokenError if forged, expired, or not shaped as we sign it."""
-    claims = _decode(token, secret, PREFILL_AUDIENCE)
-    fill = claims.get("fill")
-    if not isinstance(fill, dict) or set(fill) - set(PREFILL_FIELDS) or not isinstance(claims.get("iat"), (int, float)) \
-            or any(not isinstance(v, str) or len(v) > PREFILL_FIELDS[k] for k, v in fill.items()):
-        raise TokenError("prefill token with unexpected fields")
-    return Prefill(claims["sub"], **fill, issued_at=datetime.fromtimestamp(claims["iat"], timezone.utc))

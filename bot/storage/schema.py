@@ -3,7 +3,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import declarative_base, relationship
 
 from bot.storage.types import ExactDecimal, Money, UTCDateTime
@@ -24,6 +37,8 @@ class CustomerRow(Base):
     name = Column(String(100), nullable=False)
     is_demo = Column(Boolean, nullable=False, default=False)
     password_hash = Column(String(200))  # demo website login
+    # The registered e-mail address (lower case): the only address mail about the account goes to.
+    email = Column(String(254), unique=True)
 
 
 class InstanceRow(Base):
@@ -385,3 +400,62 @@ class LoginSessionRow(Base):
     expires_at = Column(UTCDateTime, nullable=False)
     ended_at = Column(UTCDateTime)
     __table_args__ = (Index("ix_login_sessions_subject", "kind", "subject"),)
+
+
+# --- e-mail (bot/mail) -------------------------------------------------------------------------
+
+class MailMessageRow(Base):
+    """A message the mail intake received: kept whole (the raw bytes on disk under their SHA-256,
+    the readable text here) with what was done about it."""
+
+    __tablename__ = "mail_messages"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    message_id = Column(String(255), index=True)  # its Message-ID header
+    envelope_from = Column(String(254), nullable=False, default="")  # SMTP MAIL FROM ("" for a bounce)
+    from_address = Column(String(254), index=True)  # the From header's address (forgeable)
+    customer_id = Column(String(32), index=True)  # whose registered address the From names
+    subject = Column(String(300), nullable=False, default="")
+    received_at = Column(UTCDateTime, nullable=False, index=True)
+    size = Column(Integer, nullable=False)
+    sha256 = Column(String(64), nullable=False)
+    text = Column(Text, nullable=False, default="")  # what the customer wrote, as read
+    outcome = Column(String(24), nullable=False)  # bot.vocabulary.MailOutcome
+    note = Column(String(200), nullable=False, default="")  # why (a robot's header, a defect, ...)
+    auth_passed = Column(Boolean)  # the operator's server said SPF/DKIM/DMARC pass (never identity)
+    thread_of = Column(Integer, ForeignKey("mail_outbox.id"))  # the reply of ours it answers
+    ticket_id = Column(String(TICKET_ID_LENGTH), ForeignKey("refund_tickets.ticket_id"))
+    handoff_id = Column(Integer, ForeignKey("handoffs.id"))
+
+
+class MailOutboxRow(Base):
+    """A reply to send through the relay (kept after sending: threads are found by its Message-ID)."""
+
+    __tablename__ = "mail_outbox"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    message_id = Column(String(255), nullable=False, unique=True)
+    to_address = Column(String(254), nullable=False)
+    customer_id = Column(String(32), index=True)
+    ticket_id = Column(String(TICKET_ID_LENGTH), ForeignKey("refund_tickets.ticket_id"))
+    handoff_id = Column(Integer, ForeignKey("handoffs.id"))
+    subject = Column(String(300), nullable=False)
+    raw = Column(LargeBinary, nullable=False)
+    status = Column(String(16), nullable=False, index=True)  # pending | sent | failed | bounced
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(UTCDateTime, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+    sent_at = Column(UTCDateTime)
+    error = Column(String(200))
+
+
+class MailLinkRow(Base):
+    """A one-time link mailed to a registered address: what it opens once its customer has logged in."""
+
+    __tablename__ = "mail_links"
+    jti = Column(String(32), primary_key=True)
+    customer_id = Column(String(32), nullable=False, index=True)
+    purpose = Column(String(16), nullable=False)  # apply | ticket
+    ticket_id = Column(String(TICKET_ID_LENGTH))
+    prefill = Column(JSON, nullable=False, default=dict)
+    created_at = Column(UTCDateTime, nullable=False)
+    expires_at = Column(UTCDateTime, nullable=False)
+    used_at = Column(UTCDateTime)

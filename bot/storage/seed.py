@@ -82,6 +82,9 @@ PRODUCT_SPECS = [("ecs.1c2g", "1核2G", D("60")), ("ecs.2c4g", "2核4G", D("150"
                  ("ecs.4c8g", "4核8G", D("300")), ("ecs.8c16g", "8核16G", D("600"))]
 
 CUSTOMERS = [("c1001", "张伟", True), ("c1002", "李娜", True), ("c1003", "王芳", True), ("c1004", "刘洋", True)]
+# Registered e-mail addresses of the demo customers, on a domain reserved for examples (RFC 2606).
+DEMO_EMAILS = {"c1001": "zhangwei@example.com", "c1002": "lina@example.com", "c1003": "wangfang@example.com",
+               "c1004": "liuyang@example.com"}
 DEMO_PASSWORD = "demo123"
 # Hashed once with a fixed salt so re-seeding stays fast; demo accounts only.
 DEMO_PASSWORD_HASH = hash_password(DEMO_PASSWORD, salt=b"demo-accounts-01")
@@ -121,7 +124,7 @@ def seed_demo(sessions: sessionmaker, now: Optional[datetime] = None, reset: boo
             return False
         for customer_id, name, is_demo in CUSTOMERS:
             session.add(CustomerRow(customer_id=customer_id, name=name, is_demo=is_demo,
-                                    password_hash=DEMO_PASSWORD_HASH))
+                                    password_hash=DEMO_PASSWORD_HASH, email=DEMO_EMAILS[customer_id]))
         for staff_id, name, roles, grants in STAFF:
             session.add(StaffRow(staff_id=staff_id, name=name, roles=roles, grants=grants,
                                  password_hash=STAFF_PASSWORD_HASH))

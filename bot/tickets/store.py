@@ -9,10 +9,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, joinedload, lazyload, sessionmaker
 
 from bot.billing.models import QuotaUse
 from bot.clock import CUSTOMER_TZ, to_customer_time
@@ -136,18 +136,22 @@ class TicketStore:
             return self._ledger(session, facts)
 
     @staticmethod
-    def _ledger(session: Session, facts: LedgerFacts) -> Ledger:
-        rows = session.scalars(select(TicketRow).where(TicketRow.ledger_key == facts.key)).all()
-        return Ledger.of(without_our_tickets(facts, [r.ticket_id for r in rows]), [_entry(r) for r in rows])
+    def _ledger(session: Session, facts: LedgerFacts, changed: Optional[TicketRow] = None) -> Ledger:
+        """The family's tickets as its ledger counts them (`changed`: one of them as it is about
+        to be written)."""
+        rows = session.execute(select(*LEDGER_COLUMNS).where(TicketRow.ledger_key == facts.key)).all()
+        entries = [_entry(changed) if changed is not None and r.ticket_id == changed.ticket_id else _entry(r)
+                   for r in rows]
+        return Ledger.of(without_our_tickets(facts, [r.ticket_id for r in rows]), entries)
 
     # --- reading ----------------------------------------------------------------------------
 
     def get(self, customer_id: str, ticket_id: str) -> Optional[Ticket]:
         """The ticket if it exists and belongs to `customer_id`."""
-        query = select(TicketRow).where(TicketRow.ticket_id == ticket_id.upper(),
-                                        TicketRow.customer_id == customer_id)
+        query = select(TicketRow).options(*WHOLE_TICKET).where(TicketRow.ticket_id == ticket_id.upper(),
+                                                               TicketRow.customer_id == customer_id)
         with self._sessions() as session:
-            row = session.scalars(query).first()
+            row = session.scalars(query).unique().first()
             return _ticket(row) if row else None
 
     def get_for_staff(self, ticket_id: str) -> Optional[Ticket]:
@@ -163,14 +167,14 @@ class TicketStore:
 
     def _get_any(self, ticket_id: str) -> Optional[Ticket]:
         with self._sessions() as session:
-            row = session.get(TicketRow, ticket_id)
+            row = session.get(TicketRow, ticket_id, options=WHOLE_TICKET)
             return _ticket(row) if row else None
 
     def open_ticket_for_order(self, customer_id: str, order_id: str) -> Optional[Ticket]:
-        query = select(TicketRow).where(TicketRow.open_order_id == order_id,
-                                        TicketRow.customer_id == customer_id)
+        query = select(TicketRow).options(*WHOLE_TICKET).where(TicketRow.open_order_id == order_id,
+                                                               TicketRow.customer_id == customer_id)
         with self._sessions() as session:
-            row = session.scalars(query).first()
+            row = session.scalars(query).unique().first()
             return _ticket(row) if row else None
 
     def for_customer(self, customer_id: str, limit: int = 20) -> List[Ticket]:
@@ -234,7 +238,11 @@ class TicketStore:
         with self._sessions.begin() as session:
             if facts is not None:
                 _lock_ledger(session, facts.key)
-            query = select(TicketRow).where(TicketRow.ticket_id == ticket_id.upper()).with_for_update()
+            else:  # write first here too: SQLite then serialises it like PostgreSQL's row lock
+                session.execute(update(TicketRow).where(TicketRow.ticket_id == ticket_id.upper())
+                                .values(updated_at=TicketRow.updated_at))
+            query = (select(TicketRow).where(TicketRow.ticket_id == ticket_id.upper()).with_for_update()
+                     .options(lazyload("*")))  # its evidence and trail are only appended to
             if owner is not None:
                 query = query.where(TicketRow.customer_id == owner)
             row = session.scalars(query).first()
@@ -258,7 +266,7 @@ class TicketStore:
             row.updated_at = now
             if facts is not None:
                 with session.no_autoflush:  # the ledger sees this ticket as changed, before any write
-                    ledger = self._ledger(session, facts)
+                    ledger = self._ledger(session, facts, changed=row)
                 _check(ledger, _entry(row))
                 if approval_limit is not None and ledger.approved_money(_entry(row)) > approval_limit:
                     raise NeedsManager(approval_limit)
@@ -366,7 +374,15 @@ def _check_no_other_open(session: Session, row: TicketRow) -> None:
         raise IllegalTransition(f"该订单已有进行中的申请（工单 {other}），请等它处理完再继续这个工单。")
 
 
-def _entry(row: TicketRow) -> Entry:
+# One ticket with its evidence and audit trail in one query (read after every change).
+WHOLE_TICKET = (joinedload(TicketRow.evidence), joinedload(TicketRow.events))
+# What a ticket's ledger entry is made of (read without the ticket's evidence and trail).
+LEDGER_COLUMNS = (TicketRow.ticket_id, TicketRow.order_id, TicketRow.kind, TicketRow.reason, TicketRow.status,
+                  TicketRow.final_amount, TicketRow.quoted_amount, TicketRow.quote, TicketRow.created_at,
+                  TicketRow.claim_key)
+
+
+def _entry(row: Any) -> Entry:
     """A stored ticket as its order's ledger counts it."""
     amount = row.final_amount if row.final_amount is not None else row.quoted_amount
     voucher = to_money((row.quote or {}).get("sla_compensation") or 0) if row.kind == TicketKind.REFUND else ZERO

@@ -1,14 +1,20 @@
 """Store evidence files safely: checked by content, limited in size and count, kept outside any
-web root under their SHA-256, recorded with their owner. A failure leaves nothing behind."""
+web root under their SHA-256, recorded with their owner. A failure leaves nothing behind.
+
+A file is received as it arrives (`UploadStore.receive`): written chunk by chunk to a temporary
+file under `incoming/`, hashed, measured and judged on the way, so no more than one chunk is in
+memory and a file over the limit is dropped as soon as it passes it. `commit` files it under its
+digest (a rename) with its database row; anything not committed is deleted."""
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import re
 import tempfile
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
@@ -62,20 +68,44 @@ class StoredUpload:
     sha256: str
 
 
-def detect_content_type(data: bytes) -> Optional[str]:
-    """The content type judged from the bytes themselves (never from the name or header)."""
-    for magic, content_type in SIGNATURES:
-        if data.startswith(magic):
-            return content_type
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if b"\x00" not in data:
+class ContentSniffer:
+    """The content type of a file judged from its bytes (never from its name or header), fed
+    as they arrive: its first bytes for a signature, else UTF-8 text without NUL bytes."""
+
+    HEAD = 12  # enough for every signature, and for RIFF....WEBP
+
+    def __init__(self) -> None:
+        self._head = b""
+        self._text: Optional[codecs.IncrementalDecoder] = codecs.getincrementaldecoder("utf-8")()
+
+    def feed(self, chunk: bytes) -> None:
+        if len(self._head) < self.HEAD:
+            self._head += chunk[:self.HEAD - len(self._head)]
+        if self._text is not None:
+            try:
+                if b"\x00" in chunk:
+                    raise UnicodeDecodeError("utf-8", chunk, 0, 1, "NUL byte")
+                self._text.decode(chunk)
+            except UnicodeDecodeError:
+                self._text = None
+
+    def content_type(self) -> Optional[str]:
+        for magic, content_type in SIGNATURES:
+            if self._head.startswith(magic):
+                return content_type
+        if self._head[:4] == b"RIFF" and self._head[8:12] == b"WEBP":
+            return "image/webp"
         try:
-            data.decode("utf-8")
-            return "text/plain"
+            return "text/plain" if self._text is not None and self._text.decode(b"", final=True) == "" else None
         except UnicodeDecodeError:
             return None
-    return None
+
+
+def detect_content_type(data: bytes) -> Optional[str]:
+    """The content type judged from the bytes themselves (never from the name or header)."""
+    sniffer = ContentSniffer()
+    sniffer.feed(data)
+    return sniffer.content_type()
 
 
 def safe_filename(name: str) -> str:
@@ -85,88 +115,189 @@ def safe_filename(name: str) -> str:
     return (cleaned or "未命名文件")[:100]
 
 
+def _rejection(code: str, filename: str, limit: int) -> UploadRejected:
+    name = safe_filename(filename)
+    messages = {"empty": f"「{name}」是空文件。",
+                "too_large": f"「{name}」超过了 {limit // (1024 * 1024)} MB 的大小限制。",
+                "bad_type": f"「{name}」的文件类型不支持，请上传{ALLOWED_DESCRIPTION}。"}
+    return UploadRejected(code, messages[code])
+
+
+class IncomingFile:
+    """One file as it arrives: written to a temporary file, with its size, SHA-256 and content
+    type worked out on the way. Over `max_bytes` it is deleted at once (UploadRejected)."""
+
+    def __init__(self, folder: Path, filename: str, max_bytes: int) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, path = tempfile.mkstemp(dir=folder, prefix=".upload-")
+        self.path = Path(path)
+        self.filename = filename
+        self.size = 0
+        self._max_bytes = max_bytes
+        self._handle = os.fdopen(fd, "wb")
+        self._hash = hashlib.sha256()
+        self._sniffer = ContentSniffer()
+
+    def write(self, chunk: bytes) -> None:
+        if self.size + len(chunk) > self._max_bytes:
+            self.discard()
+            raise _rejection("too_large", self.filename, self._max_bytes)
+        self.size += len(chunk)
+        self._hash.update(chunk)
+        self._sniffer.feed(chunk)
+        self._handle.write(chunk)
+
+    @property
+    def digest(self) -> str:
+        return self._hash.hexdigest()
+
+    def content_type(self) -> Optional[str]:
+        return self._sniffer.content_type()
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def discard(self) -> None:
+        """Delete what was received (nothing, once committed)."""
+        self._handle.close()
+        self.path.unlink(missing_ok=True)
+
+
 class UploadStore:
     def __init__(self, sessions: sessionmaker, root: Path, max_bytes: int, max_files: int,
                  quota_bytes: int = 200 * 1024 * 1024) -> None:
         self._sessions = sessions
         self.root = Path(root)
+        self.incoming = self.root / "incoming"  # files still arriving (same disk: committing is a rename)
         self.max_bytes = max_bytes
         self.max_files = max_files
         self.quota_bytes = quota_bytes  # all of one customer's stored files together
 
-    def check(self, filename: str, data: bytes) -> str:
-        """The file's content type, judged by its bytes; UploadRejected when it is empty, too
-        large or of a type we do not accept."""
-        if not data:
-            raise UploadRejected("empty", f"「{safe_filename(filename)}」是空文件。")
-        if len(data) > self.max_bytes:
-            limit_mb = self.max_bytes // (1024 * 1024)
-            raise UploadRejected("too_large", f"「{safe_filename(filename)}」超过了 {limit_mb} MB 的大小限制。")
-        content_type = detect_content_type(data)
-        if content_type is None:
-            raise UploadRejected("bad_type", f"「{safe_filename(filename)}」的文件类型不支持，请上传{ALLOWED_DESCRIPTION}。")
-        return content_type
+    def receive(self, filename: str) -> IncomingFile:
+        """A file about to arrive; `commit` or `discard` it."""
+        return IncomingFile(self.incoming, filename, self.max_bytes)
 
     def save(self, grant: UploadGrant, filename: str, data: bytes, now: datetime) -> StoredUpload:
         """Check and store one file for the grant's customer and conversation."""
-        content_type = self.check(filename, data)
-        digest = hashlib.sha256(data).hexdigest()
+        incoming = self.receive(filename)
+        try:
+            incoming.write(data)
+        except BaseException:
+            incoming.discard()
+            raise
+        return self.commit(grant, incoming, now)
+
+    def commit(self, grant: UploadGrant, incoming: IncomingFile, now: datetime) -> StoredUpload:
+        """Check a received file and store it for the grant's customer and conversation; it is
+        deleted if refused (UploadRejected) or if anything fails."""
+        try:
+            incoming.close()
+            content_type = incoming.content_type()
+            if incoming.size == 0:
+                raise _rejection("empty", incoming.filename, self.max_bytes)
+            if content_type is None:
+                raise _rejection("bad_type", incoming.filename, self.max_bytes)
+            return self._record(grant, incoming, content_type, now)
+        finally:
+            incoming.discard()
+
+    def _record(self, grant: UploadGrant, incoming: IncomingFile, content_type: str, now: datetime) -> StoredUpload:
+        digest, size = incoming.digest, incoming.size
         with self._sessions.begin() as session:
             if self._count(session, grant) >= self.max_files:
-                raise UploadRejected("too_many", self._too_many())
-            if self._stored_bytes(session, grant.customer_id) + len(data) > self.quota_bytes:
-                raise UploadRejected("quota", self._over_quota())
-            created_file = self._write(digest, data)
+                raise UploadRejected("too_many", f"每次申请最多上传 {self.max_files} 个文件，已达到上限。")
+            if self._stored_bytes(session, grant.customer_id) + size > self.quota_bytes:
+                raise UploadRejected("quota", f"您上传的材料总量已达到上限（{self.quota_bytes / (1024 * 1024):g} MB），"
+                                              "如需补充更多材料，请联系人工客服。")
+            created_file = self._place(digest, incoming.path)
             try:
-                row = self._row(grant, filename, content_type, data, digest, now)
+                row = UploadRow(customer_id=grant.customer_id, conversation_id=grant.conversation_id,
+                                ticket_id=grant.ticket_id, sha256=digest, filename=safe_filename(incoming.filename),
+                                content_type=content_type, size=size, created_at=now)
                 session.add(row)
                 session.flush()
             except Exception:
                 if created_file:
                     self.path_for(digest).unlink(missing_ok=True)
                 raise
-            return StoredUpload(row.id, row.filename, content_type, len(data), digest)
+            return StoredUpload(row.id, row.filename, content_type, size, digest)
 
     def save_all(self, grant: UploadGrant, files: Sequence[Tuple[str, bytes]], now: datetime,
                  already: int = 0) -> List[StoredUpload]:
-        """Check and store files sent together, all or none: UploadsRejected names every
-        problem and nothing is stored. `already`: files the application holds elsewhere (a
+        """`commit_all` for files already in memory (names and bytes)."""
+        received: List[IncomingFile] = []
+        problems: List[str] = []
+        try:
+            for filename, data in files:
+                incoming = self.receive(filename)
+                try:
+                    incoming.write(data)
+                    received.append(incoming)
+                except UploadRejected as rejected:  # over the size limit: already deleted
+                    problems.append(rejected.message)
+            if problems:
+                raise UploadsRejected(problems)
+        except BaseException:
+            for incoming in received:
+                incoming.discard()
+            raise
+        return self.commit_all(grant, received, now, already)
+
+    def commit_all(self, grant: UploadGrant, received: Sequence[IncomingFile], now: datetime,
+                   already: int = 0) -> List[StoredUpload]:
+        """Check received files sent together and store them all or none: UploadsRejected names
+        every problem and nothing is stored. `already`: files the application holds elsewhere (a
         ticket's own, for a supplement), counted against the limit too. A file identical to one
-        the grant already holds is not stored twice (a form sent again)."""
-        checked, problems = [], []
-        for filename, data in files:
-            try:
-                checked.append((filename, data, self.check(filename, data), hashlib.sha256(data).hexdigest()))
-            except UploadRejected as rejected:
-                problems.append(rejected.message)
-        if problems:
-            raise UploadsRejected(problems)
-        written: List[str] = []
+        the grant already holds, or to another of the set, is stored once (a form sent again).
+        Every received file is gone afterwards (filed under its digest, or deleted)."""
+        try:
+            checked, problems = [], []
+            for incoming in received:
+                incoming.close()
+                content_type = incoming.content_type()
+                if incoming.size == 0 or content_type is None:
+                    problems.append(_rejection("empty" if incoming.size == 0 else "bad_type", incoming.filename,
+                                               self.max_bytes).message)
+                else:
+                    checked.append((incoming, content_type))
+            if problems:
+                raise UploadsRejected(problems)
+            return self._record_all(grant, checked, now, already)
+        finally:
+            for incoming in received:
+                incoming.discard()
+
+    def _record_all(self, grant: UploadGrant, checked: Sequence[Tuple[IncomingFile, str]], now: datetime,
+                    already: int) -> List[StoredUpload]:
+        placed: List[str] = []
         try:
             with self._sessions.begin() as session:
                 held = set(session.scalars(self._held(grant).with_only_columns(UploadRow.sha256)))
-                new = list({digest: (name, data, kind, digest) for name, data, kind, digest in checked
-                            if digest not in held}.values())
+                new = list({f.digest: (f, kind) for f, kind in checked if f.digest not in held}.values())
                 if already + self._count(session, grant) + len(new) > self.max_files:
-                    raise UploadsRejected([self._too_many()])
-                if self._stored_bytes(session, grant.customer_id) + sum(len(f[1]) for f in new) > self.quota_bytes:
-                    raise UploadsRejected([self._over_quota()])
+                    raise UploadsRejected([f"每次申请最多上传 {self.max_files} 个文件，已达到上限。"])
+                if self._stored_bytes(session, grant.customer_id) + sum(f.size for f, _ in new) > self.quota_bytes:
+                    raise UploadsRejected([f"您上传的材料总量已达到上限（{self.quota_bytes / (1024 * 1024):g} MB），"
+                                           "如需补充更多材料，请联系人工客服。"])
                 rows = []
-                for filename, data, content_type, digest in new:
-                    if self._write(digest, data):
-                        written.append(digest)
-                    rows.append(self._row(grant, filename, content_type, data, digest, now))
+                for incoming, content_type in new:
+                    if self._place(incoming.digest, incoming.path):
+                        placed.append(incoming.digest)
+                    rows.append(UploadRow(customer_id=grant.customer_id, conversation_id=grant.conversation_id,
+                                          ticket_id=grant.ticket_id, sha256=incoming.digest,
+                                          filename=safe_filename(incoming.filename), content_type=content_type,
+                                          size=incoming.size, created_at=now))
                 session.add_all(rows)
                 session.flush()
                 return [StoredUpload(r.id, r.filename, r.content_type, r.size, r.sha256) for r in rows]
         except BaseException:
-            for digest in written:
+            for digest in placed:
                 self.path_for(digest).unlink(missing_ok=True)
             raise
 
     def discard_unattached(self, customer_id: str, conversation_id: str) -> int:
-        """Forget the files a draft application collected and never filed (its owner gave up,
-        or what they were for failed): rows and bytes no other upload shares."""
+        """Forget the files a draft application collected and never filed (what they were sent
+        for failed): rows, and the bytes no other upload shares."""
         with self._sessions.begin() as session:
             rows = session.scalars(select(UploadRow).where(
                 UploadRow.customer_id == customer_id, UploadRow.conversation_id == conversation_id,
@@ -184,20 +315,6 @@ class UploadStore:
         query = self._held(UploadGrant(customer_id, conversation_id, None)).order_by(UploadRow.id)
         with self._sessions() as session:
             return [StoredUpload(r.id, r.filename, r.content_type, r.size, r.sha256) for r in session.scalars(query)]
-
-    def _too_many(self) -> str:
-        return f"每次申请最多上传 {self.max_files} 个文件，已达到上限。"
-
-    def _over_quota(self) -> str:
-        return (f"您上传的材料总量已达到上限（{self.quota_bytes / (1024 * 1024):g} MB），"
-                "如需补充更多材料，请联系人工客服。")
-
-    @staticmethod
-    def _row(grant: UploadGrant, filename: str, content_type: str, data: bytes, digest: str,
-             now: datetime) -> UploadRow:
-        return UploadRow(customer_id=grant.customer_id, conversation_id=grant.conversation_id,
-                         ticket_id=grant.ticket_id, sha256=digest, filename=safe_filename(filename),
-                         content_type=content_type, size=len(data), created_at=now)
 
     @staticmethod
     def _held(grant: UploadGrant) -> Select:
@@ -272,21 +389,27 @@ class UploadStore:
             query = query.where(UploadRow.conversation_id == grant.conversation_id, UploadRow.ticket_id.is_(None))
         return int(session.scalar(query))
 
-    def _write(self, digest: str, data: bytes) -> bool:
-        """Write atomically (temp file + rename); False if identical content is already stored."""
+    def _place(self, digest: str, received: Path) -> bool:
+        """Move a received file to its place (a rename); False if identical content is already stored."""
         target = self.path_for(digest)
         if target.exists():
             return False
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        os.replace(received, target)
         return True
+
+
+def remove_abandoned(root: Path, now: datetime, older_than: timedelta = timedelta(hours=1)) -> int:
+    """Delete what uploads that never finished (the process stopped mid-way) left in `incoming/`."""
+    removed = 0
+    for path in (Path(root) / "incoming").glob(".upload-*"):
+        try:
+            if datetime.fromtimestamp(path.stat().st_mtime, timezone.utc) < now - older_than:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            pass  # finished or removed meanwhile
+    return removed
 
 
 def attach_conversation_uploads(session: Session, customer_id: str, conversation_id: str,

@@ -20,6 +20,7 @@ from bot.settings import PROJECT_ROOT
 from bot.web.console import create_console
 from bot.web.contact_pages import add_contact_routes
 from bot.web.customer_auth import CustomerAuth
+from bot.web.mail_link_pages import add_mail_link_routes
 from bot.web.ops import add_ops_routes
 from bot.web.rasa_client import RasaClient
 from bot.web.refund_pages import add_refund_routes
@@ -60,6 +61,7 @@ def create_app(services: Services, name: str = "refund_site") -> Sanic:
     add_contact_routes(app, customers, services)
     add_upload_routes(app, customers, services, rasa)
     add_refund_routes(app, customers, services)
+    add_mail_link_routes(app, customers, services)
     app.blueprint(create_backoffice_api(services, customer_notifier(rasa, services.workflow)))
     app.blueprint(create_console(TEMPLATES, services, rasa))
 

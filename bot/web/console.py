@@ -6,13 +6,14 @@ the CSRF token (X-CSRF-Token header or form field), an HMAC of the browser's non
 the staff member's login (bot.web.cookies.csrf_token). Routes: console_pages.py (HTML),
 console_api.py (JSON), console_stream.py (live updates), review_pages.py (the reviewers'
 tickets), nlu_review_pages.py and dashboard_pages.py (the operators' review inbox and
-dashboard), all behind `StaffAuth.required` (staff_auth.py)."""
+dashboard), console_mail_pages.py (a received e-mail, whole), all behind `StaffAuth.required` (staff_auth.py)."""
 from __future__ import annotations
 
 from jinja2 import Environment
 from sanic import Blueprint
 
 from bot.web.console_api import add_api_routes
+from bot.web.console_mail_pages import add_mail_routes
 from bot.web.console_pages import add_page_routes
 from bot.web.console_stream import add_stream_route
 from bot.web.dashboard_pages import add_dashboard_routes
@@ -34,4 +35,5 @@ def create_console(templates: Environment, services: Services, rasa: RasaClient)
     add_review_routes(console, auth, services, notify)
     add_nlu_review_routes(console, auth, services)
     add_dashboard_routes(console, auth, services)
+    add_mail_routes(console, auth, services)
     return console

@@ -102,11 +102,12 @@ class PageAuth:
         origin = request.headers.get("origin")
         return origin is None or urlsplit(origin).netloc in (self._site_host, request.headers.get("host"))
 
-    def csrf_ok(self, request: Request) -> bool:
+    def csrf_ok(self, request: Request, sent: Optional[str] = None) -> bool:
         """The request comes from this site's own page and carries this browser's CSRF token
-        (X-CSRF-Token header or `csrf` field)."""
+        (`sent`, as the reader of a streamed body found it, or the X-CSRF-Token header or the
+        `csrf` field)."""
         if not self.from_this_site(request):
             return False
-        sent = request.headers.get("x-csrf-token") or (request.form.get("csrf") if request.form else None)
+        sent = sent or request.headers.get("x-csrf-token") or (request.form.get("csrf") if request.form else None)
         login = self.current_login(request)
         return csrf_valid(self._secret, sent, request.cookies.get(self.csrf_name), login.session_id if login else None)

@@ -19,7 +19,7 @@ CLEAR_CHAT_HISTORY = '"storage"'
 LOGIN_AGAIN = "/login?next=/chat"
 
 
-NEXT_MAX = 4096  # a signed prefill link (bot/refunds/pages.py) is a few kilobytes
+NEXT_MAX = 2048  # a cut-off address would not work: a longer one is refused
 
 
 def safe_next(target: Optional[str]) -> Optional[str]:

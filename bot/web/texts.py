@@ -18,16 +18,28 @@ UPLOAD_TICKET_CLOSED = "该工单已结束（已撤回、已退款或申诉已�
 UPLOAD_PAGE_EXPIRED = "页面已过期，请刷新后重新上传。"
 UPLOAD_TOO_OFTEN = "上传过于频繁，请稍后再试。"
 UPLOAD_NOTHING_CHOSEN = "请先选择要上传的文件。"
+UPLOAD_MALFORMED = "上传没有完成（内容不完整或格式有误），请刷新页面后重新上传。"
 
 
 def upload_too_large(max_files: int, max_mb: int) -> str:
     return f"上传内容过大：一次最多 {max_files} 个文件、每个不超过 {max_mb} MB。"
 
 
+def upload_too_many(max_files: int) -> str:
+    return f"一次最多上传 {max_files} 个文件，多出的文件没有上传。"
+
+
 def upload_received(filenames: list) -> str:
     """Said in the chat once files arrived."""
     return f"已收到您上传的 {len(filenames)} 个文件：{'、'.join(filenames)}。"
 
+# One-time links mailed to a registered address (bot/mail/links.py), by why they cannot be used.
+MAIL_LINK_REFUSED = {
+    "forged": "这个链接无效。请使用邮件中的完整链接，或直接在网站上办理。",
+    "expired": "这个链接已过期（邮件中的链接 3 天内有效）。您可以直接在网站上办理，或重新来信获取新链接。",
+    "used": "这个链接已经使用过（每个链接只能使用一次）。您可以直接在网站上办理。",
+    "not_yours": "这个链接属于另一个账户，当前登录的账户不能使用。如需办理，请退出后用收到邮件的账户登录。",
+}
 
 # --- the customer's refund pages (bot/web/refund_pages.py) ---------------------------------------
 
@@ -53,8 +65,6 @@ DONE = {
     "withdraw": "申请已撤回，审核已停止。需要的话可以重新申请。",
     "chase": "已为您催办，新的承诺时间见下方。",
 }
-PREFILL_INVALID = "这个申请链接无效或已过期。您可以直接在下面选择订单填写申请。"
-PREFILL_NOT_YOURS = "这个申请链接不属于当前登录的账号。请退出后用收到邮件的账号登录，或直接在「申请退款」里填写。"
 AGENT_FOLLOWS = "这个申请需要人工重点跟进，客服会在服务时间内联系您；也可以到「在线客服」直接咨询。"
 YOUR_TURN = {"needs_info": "请补充材料", "rejected": "查看原因 / 申诉"}  # what 「我的退款」 asks the customer to do
 

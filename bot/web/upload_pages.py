@@ -16,6 +16,7 @@ from bot.vocabulary import FINAL_STATES
 from bot.web import texts
 from bot.web.customer_auth import CustomerAuth
 from bot.web.rasa_client import RasaClient
+from bot.web.upload_body import BodyTooLarge, MalformedBody, body_chunks, multipart_boundary, receive_files
 from bot.wiring import Services
 
 logger = logging.getLogger(__name__)
@@ -65,28 +66,52 @@ def add_upload_routes(app: Sanic, auth: CustomerAuth, services: Services, rasa: 
 
     @app.post("/upload/<token>", stream=True)
     async def upload(request: Request, token: str) -> response.HTTPResponse:
-        # A streamed route: the body is read only once the login and the link are checked,
-        # and only here may it be as large as a full set of evidence files.
+        # A streamed route: the login, the link, the declared size, the CSRF token and the rate
+        # limit are checked before any file is read (bot/web/upload_body.py), and files go to
+        # disk as they arrive.
         grant = upload_grant(request, token)
         if isinstance(grant, response.HTTPResponse):
             return grant
-        if request.stream is not None:  # always set on a streamed route
-            request.stream.request_max_size = body_limit
-        try:
-            await request.receive_body()
-        except PayloadTooLarge:
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > body_limit):
             return upload_page(request, grant, status=413, error=texts.upload_too_large(settings.upload_max_files, max_mb))
-        if not auth.csrf_ok(request):
-            return upload_page(request, grant, status=400, error=texts.UPLOAD_PAGE_EXPIRED)
-        if not limit.allow(f"customer:{grant.customer_id}"):
-            return upload_page(request, grant, status=429, error=texts.UPLOAD_TOO_OFTEN)
-        files = [f for f in (request.files.getlist("files") or [] if request.files else []) if f.name]
-        if not files:
+        boundary = multipart_boundary(request.headers.get("content-type"))
+        if boundary is None:
             return upload_page(request, grant, status=400, error=texts.UPLOAD_NOTHING_CHOSEN)
-        accepted, rejected = [], []
-        for file in files:
+        admitted: List[bool] = []
+
+        def admit(sent: str) -> None:
+            """The page's CSRF token, then the customer's upload allowance; raises to refuse."""
+            if not auth.csrf_ok(request, sent):
+                raise _Refused(upload_page(request, grant, status=400, error=texts.UPLOAD_PAGE_EXPIRED))
+            if not limit.allow(f"customer:{grant.customer_id}"):
+                raise _Refused(upload_page(request, grant, status=429, error=texts.UPLOAD_TOO_OFTEN))
+            admitted.append(True)
+
+        try:
+            header_token = request.headers.get("x-csrf-token")
+            if header_token is not None:
+                admit(header_token)
+            if request.stream is not None:  # always set on a streamed route
+                request.stream.request_max_size = body_limit  # a body without a declared length is cut off too
+            files, rejected = await receive_files(
+                body_chunks(request), boundary, uploads.receive, settings.upload_max_files,
+                texts.upload_too_many(settings.upload_max_files), None if admitted else admit)
+        except _Refused as refused:
+            return refused.page
+        except (PayloadTooLarge, BodyTooLarge):
+            return upload_page(request, grant, status=413, error=texts.upload_too_large(settings.upload_max_files, max_mb))
+        except MalformedBody as exc:
+            logger.info("upload body refused: %s", exc)
+            return upload_page(request, grant, status=400, error=texts.UPLOAD_MALFORMED)
+        if not admitted:  # a body without the page's token (and without files)
+            return upload_page(request, grant, status=400, error=texts.UPLOAD_PAGE_EXPIRED)
+        if not files and not rejected:
+            return upload_page(request, grant, status=400, error=texts.UPLOAD_NOTHING_CHOSEN)
+        accepted = []
+        for incoming in files:
             try:
-                accepted.append(uploads.save(grant, file.name, file.body, utcnow()))
+                accepted.append(uploads.commit(grant, incoming, utcnow()))
             except UploadRejected as exc:
                 rejected.append(exc.message)
         logger.info("upload: %d accepted, %d rejected", len(accepted), len(rejected),
@@ -95,3 +120,11 @@ def add_upload_routes(app: Sanic, auth: CustomerAuth, services: Services, rasa: 
         if accepted:
             await rasa.push_bot_message(grant.conversation_id, texts.upload_received([f.filename for f in accepted]))
         return upload_page(request, grant, status=200 if accepted else 400, accepted=accepted, rejected=rejected)
+
+
+class _Refused(Exception):
+    """Stops reading an upload; `page` says why."""
+
+    def __init__(self, page: response.HTTPResponse) -> None:
+        super().__init__()
+        self.page = page

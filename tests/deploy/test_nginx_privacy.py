@@ -112,12 +112,14 @@ def test_the_access_log_holds_no_token(proxy):
     public, rasa_api, log = proxy
     assert call(f"{public}/socket.io/?EIO=4&transport=polling&token={CHAT}") == 200
     assert call(f"{public}/upload/{UPLOAD}") == 200
+    assert call(f"{public}/mail/link/{UPLOAD}") == 200
     assert call(f"{public}/chat?from=mail") == 200
     for method, path in ALLOWED + REFUSED:
         call(rasa_api + path, method)
     time.sleep(0.5)  # nginx writes its log line after the answer
     written = log.read_text(encoding="utf-8")
     assert '"GET /socket.io/ HTTP/1.1" 200' in written and '"GET /upload/- HTTP/1.1" 200' in written
+    assert '"GET /mail/link/- HTTP/1.1" 200' in written
     assert '"PUT /model HTTP/1.1" 404' in written
     for secret in (CHAT, RASA, UPLOAD, "SECRET", "from=mail"):
         assert secret not in written, secret

@@ -20,7 +20,7 @@ def test_channels_name_every_way_and_the_support_hours():
 
 def test_channels_link_to_the_websites_refund_pages_not_to_console_paths_that_do_not_exist():
     text = channels("每天 09:00–21:00（北京时间）", PAGES)
-    assert "[申请退款](https://support.example-cloud.cn/refunds/new)" in text
+    assert "[申请退款](https://support.example-cloud.cn/refunds/apply)" in text
     assert "[我的退款](https://support.example-cloud.cn/refunds)" in text
     assert not CONSOLE_PATH.search(text), text
 

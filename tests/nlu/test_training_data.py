@@ -27,3 +27,20 @@ def test_no_sentence_under_two_intents_and_none_also_held_out():
     assert not {text: sorted(i) for text, i in intents.items() if len(i) > 1}
     held = {line[2:].strip() for _, _, line in examples(PROJECT_ROOT / "tests" / "nlu") if line}
     assert not held & set(intents)
+
+
+def test_no_sentence_of_the_cloud_dev_set_is_trained_on():
+    """The real cloud-support messages measure us: none of them (normalised) may be in data/nlu."""
+    import csv
+
+    import pytest
+
+    from bench.nlu_eval import DEV_FILE, EVAL_DIR
+    from bot.nlu.review_inbox import wording_key
+
+    if not (EVAL_DIR / DEV_FILE).is_file():
+        pytest.skip("the shared evaluation sets are not on this machine")
+    with (EVAL_DIR / DEV_FILE).open(encoding="utf-8") as handle:
+        dev = {wording_key(row["text"]) for row in csv.DictReader(handle, delimiter="\t")}
+    ours = {line[2:].strip() for _, _, line in examples(PROJECT_ROOT / "data" / "nlu") if line}
+    assert not {text for text in ours if wording_key(text) in dev}

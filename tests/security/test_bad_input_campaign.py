@@ -13,22 +13,24 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional
 
 import pytest
 from sqlalchemy import select
 
 from bot.billing.sql_adapter import SqlBillingAdapter
+from bot.clock import utcnow
 from bot.policy.config import load_policy
 from bot.refunds.service import RefundService
 from bot.security.tokens import issue_chat_token
 from bot.settings import PROJECT_ROOT
 from bot.storage.schema import HandoffRow, TicketEventRow, TicketRow, UploadRow
+from bot.storage.seed import add_demo_order, demo_order
 from bot.tickets.store import TicketStore
 from harness.raw_socket import RawSocket, SocketClosed
 from harness.servers import chat_token
-from tests.security.campaign import FOREIGN_CUSTOMER, Probe, generate
+from tests.security.campaign import FOREIGN_CUSTOMER, OTHER_OWN_ORDER, OWN_ORDER, Probe, generate
 from tests.widget_client import run
 
 SEED = 20261126
@@ -36,7 +38,7 @@ PROBES = int(os.environ.get("REFUND_CAMPAIGN_MESSAGES", "10000"))
 WORKERS = 12
 TURNS_PER_CONVERSATION = 20
 ACTION_ONLY_SLOTS = {"customer_known", "refund_blocked", "handoff_reason", "withdraw_ticket",
-                     "supplement_ticket", "appeal_ticket", "pending_change", "change_note"}
+                     "supplement_ticket", "appeal_ticket", "pending_change", "change_note", "shown_quote"}
 CAMPAIGN_CUSTOMER = "c1003"
 MEMORY_GROWTH_LIMIT_MB = 150
 
@@ -74,10 +76,10 @@ async def worker(url: str, probes: List[Probe], rng: random.Random, outcome: Out
     client: Optional[RawSocket] = None
     turns = 0
     for probe in probes:
-        if client is None or client.closed or turns >= TURNS_PER_CONVERSATION:
+        if client is None or client.closed or turns >= TURNS_PER_CONVERSATION or probe.lead:
             if client is not None:
                 await client.close()
-            identity = rng.choice(["guest", "customer", "customer", "forged"])
+            identity = "customer" if probe.lead else rng.choice(["guest", "customer", "customer", "forged"])
             client = RawSocket(url, token_for(identity, customer_token))
             session_id = await client.connect()
             outcome.conversations.append(Conversation(session_id, identity))
@@ -86,6 +88,8 @@ async def worker(url: str, probes: List[Probe], rng: random.Random, outcome: Out
         outcome.sent[probe.kind] += 1
         turns += 1
         try:
+            for said in probe.lead:  # reach the state the probe is about (the refund confirmation)
+                await client.say(said)
             if probe.frame is not None:
                 await client.send_raw(probe.frame)
                 await asyncio.sleep(0.02)
@@ -117,6 +121,10 @@ def snapshot(sessions) -> Dict[str, list]:
 def test_ten_thousand_hostile_messages(fresh_stack):
     probes = list(generate(SEED, PROBES))
     assert probes == list(generate(SEED, PROBES))  # reproducible
+    with fresh_stack.sessions.begin() as db:  # the campaign customer's own orders (confirmation payloads)
+        for key, order_id in (("in_window", OWN_ORDER), ("standard_voucher", OTHER_OWN_ORDER)):
+            add_demo_order(db, replace(demo_order(key), order_id=order_id, customer_id=CAMPAIGN_CUSTOMER,
+                                       instance_id=f"ins-c3{order_id[-6:]}"), utcnow())
     before = snapshot(fresh_stack.sessions)
     rasa_pid = fresh_stack.processes.by_name["rasa"].pid
     outcome = Outcome()
@@ -154,8 +162,14 @@ def test_ten_thousand_hostile_messages(fresh_stack):
     assert actors <= {f"customer:{CAMPAIGN_CUSTOMER}"}
     service = RefundService(SqlBillingAdapter(fresh_stack.sessions), TicketStore(fresh_stack.sessions),
                             load_policy(PROJECT_ROOT / "policies" / "default.yml"))
-    for ticket in own:  # a ticket the campaign managed to file carries the policy's amount
+    for ticket in own:  # a ticket the campaign managed to file carries the policy's amount...
         assert ticket.quoted_amount == policy_quote(service, ticket).refund
+        # ... and is the very quote shown in its conversation before the confirmation
+        said = [e.get("text") or "" for e in fresh_stack.tracker(ticket.conversation_id)["events"]
+                if e["event"] == "bot"]
+        assert any(ticket.quote["explanation"] in text for text in said), ticket.ticket_id
+    print(f"confirmation payloads: {outcome.sent['at_confirmation']} sent, {len(own)} tickets filed, "
+          "each the quote shown")
     check_trackers(fresh_stack, outcome.conversations[:: max(1, len(outcome.conversations) // 120)])
 
 

@@ -1,0 +1,25 @@
+"""What is not ours (top-ups, invoices, renewals, billing, faults...): the short answer for the
+topic the intent classifier named, never a refund form, quote or ticket."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.faq.other_topics import other_topic_answer
+from bot.wiring import services
+
+
+class ActionOutOfScope(Action):
+    def name(self) -> Text:
+        return "action_out_of_scope"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        topic = tracker.latest_message.get("topic") or {}
+        text, buttons = other_topic_answer(topic.get("name"), float(topic.get("confidence") or 0.0),
+                                           services().refunds.policy,
+                                           services().handoffs.support.current().describe())
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return []

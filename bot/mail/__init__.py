@@ -1,0 +1,1 @@
+"""E-mail intake and replies: a service of its own (`python -m bot.mail`)."""
