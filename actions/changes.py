@@ -228,7 +228,7 @@ class ActionConfirmChange(Action):
                                      if given is not None else str(refused))
             return CLEARED
         if filing.created:
-            dispatcher.utter_message(text=texts.change_filed(filing.ticket))
+            dispatcher.utter_message(text=texts.change_filed(filing.ticket, services().pages))
         else:
             dispatcher.utter_message(text=replies.ticket_already_open(filing.ticket))
         return [*CLEARED, SlotSet("current_ticket", filing.ticket.ticket_id)]

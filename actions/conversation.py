@@ -60,7 +60,7 @@ class ActionRefundChannel(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text=channels(services().handoffs.support.current().describe()))
+        dispatcher.utter_message(text=channels(services().handoffs.support.current().describe(), services().pages))
         return []
 
 

@@ -105,7 +105,7 @@ class ActionRefundStatus(_TicketAction):
         escalated_to = workflow.escalate_if_overdue(ticket)
         if escalated_to is not None:
             ticket = services().refunds.ticket(ticket.customer_id, ticket.ticket_id)
-        dispatcher.utter_message(text=ticket_replies.status_text(ticket, escalated_to))
+        dispatcher.utter_message(text=ticket_replies.status_text(ticket, escalated_to, services().pages))
         if ticket.status == "needs_info" and tracker.active_loop.get("name") is None:
             # Ask for exactly what the reviewer listed, right away.
             return [SlotSet("supplement_ticket", ticket.ticket_id), FollowupAction("supplement_form")]
@@ -169,7 +169,7 @@ class ActionAppealRejection(_TicketAction):
             return self._offer_appeal(dispatcher, ticket)
         if ticket.status == "final_rejected":
             # Still dissatisfied after the appeal: a human explains and looks for a way forward.
-            dispatcher.utter_message(text=ticket_replies.status_text(ticket))
+            dispatcher.utter_message(text=ticket_replies.status_text(ticket, pages=services().pages))
             return hand_off(dispatcher, tracker, "dissatisfied", ticket.ticket_id,
                             lead_in=ticket_replies.STILL_DISSATISFIED)
         dispatcher.utter_message(text=ticket_replies.not_rejected(ticket))

@@ -416,7 +416,7 @@ class ActionSubmitRefund(Action):
         if not (filing.created or same_conversation):
             dispatcher.utter_message(text=replies.ticket_already_open(filing.ticket))
             return about
-        dispatcher.utter_message(text=replies.ticket_filed(filing.ticket))
+        dispatcher.utter_message(text=replies.ticket_filed(filing.ticket, services().pages))
         reason_code = filing.agent_reason(services().handoffs.support.current().large_refund_above)
         if reason_code is not None:
             return about + hand_off(dispatcher, tracker, reason_code, filing.ticket.ticket_id,

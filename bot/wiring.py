@@ -17,6 +17,7 @@ from bot.handoff.service import HandoffService
 from bot.nlu.review_inbox import ReviewInbox
 from bot.observability.activity import ConversationActivity
 from bot.policy.config import Policy, load_policy
+from bot.refunds.pages import RefundPages
 from bot.refunds.service import RefundService
 from bot.security.customer_accounts import CustomerAccounts
 from bot.security.login_sessions import LoginSessions
@@ -45,6 +46,11 @@ class Services:
     customers: CustomerAccounts
     nlu_review: ReviewInbox
     activity: ConversationActivity
+
+    @property
+    def pages(self) -> RefundPages:
+        """Links to the customer's refund pages on this deployment's website."""
+        return RefundPages(self.settings.site_url)
 
 
 def build_sessions(settings: Settings) -> sessionmaker:

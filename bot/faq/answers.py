@@ -8,6 +8,7 @@ from bot.money import format_yuan
 from bot.nlu.order_words import PRODUCT_WORDS
 from bot.policy.config import Policy
 from bot.policy.explain import DESTINATION_LABELS
+from bot.refunds.pages import RefundPages
 
 MORE = "想知道某个订单具体能退多少，直接说「我要退款」，我来帮您试算（确认后才会提交）。"
 # What customers call each product family, for answers about "can X be refunded?".
@@ -142,11 +143,13 @@ def _disputes(policy: Policy) -> str:
             "或通过全国12315平台向消费者权益保护部门反映。")
 
 
-def channels(support_hours: str) -> str:
-    """How a refund can be applied for: here, the ticket system, and people for complex cases."""
+def channels(support_hours: str, pages: RefundPages) -> str:
+    """How a refund can be applied for: here, the website's application form (the ticket
+    system), and people for complex cases."""
     return ("申请退款可以走这几种渠道：\n"
             "· 在这里直接申请：我会帮您找到订单、逐项试算，您确认后立即生成退款工单，进度随时可以问我；\n"
-            "· 控制台「费用中心 → 退订管理」自助退订，或在「工单」里提交退款工单；\n"
+            f"· 在网站的[申请退款]({pages.apply()})页面自己填写：选择订单、上传材料、看过逐项报价后提交；"
+            f"进度在[我的退款]({pages.my_refunds()})里查看，也可以在那里补充材料、撤回或申诉；\n"
             "· 情况复杂的（多个订单、合同订单、大额退款）可以找人工客服，也可以留言或预约电话回访，客服会联系您；"
             f"人工客服服务时间：{support_hours}。\n"
             "各渠道的退款规则和审核标准完全一样。现在就办理的话，说「我要退款」即可。")
@@ -158,7 +161,7 @@ def pause_release(policy: Policy) -> str:
             "（我可以先帮您试算）。配置买大了可以降配：实例和数据保留、到期时间不变，按剩余时长退还新旧配置的差价，"
             "对我说「我想降配」就能先试算。\n"
             "按量付费的资源释放后立即停止计费，已产生的费用不退；只关机时云盘、公网 IP 等仍会计费。\n"
-            "释放前请先备份数据，释放后数据无法恢复。不想续费的话，在控制台「续费管理」里关闭自动续费即可，"
+            "释放前请先备份数据，释放后数据无法恢复。不想续费的话，关闭该资源的自动续费即可（需要帮忙可以转人工客服），"
             "到期后资源会先停机保留一段时间再释放。")
 
 

@@ -42,8 +42,8 @@ def _invoice(policy: Policy, hours: str) -> str:
 def _renewal(policy: Policy, hours: str) -> str:
     rule = ("还没开始生效的续费订单可以全额退还，已经生效的按已使用时长折算" if policy.refund_unstarted_renewals
             else "续费订单按已使用时长折算退款")
-    return ("续费请在控制台「续费管理」里办理，我这里不能代为续费；不想自动续费也在那里关闭，"
-            "到期后资源会先停机保留一段时间再释放。"
+    return ("续费和关闭自动续费我这里不能代为办理，" + _person(hours)
+            + "不续费的话，到期后资源会先停机保留一段时间再释放。"
             f"续错了想退的话：{rule}，对我说「我要退款」就能先试算。")
 
 

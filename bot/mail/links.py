@@ -13,19 +13,16 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Dict, Optional
-from urllib.parse import quote, urlencode
 
 from sqlalchemy import update
 from sqlalchemy.orm import sessionmaker
 
 from bot.clock import utcnow
+from bot.refunds.pages import apply_path, ticket_path
 from bot.security.tokens import MAIL_LINK_TTL, TokenError, issue_mail_link_token, verify_mail_link_token
 from bot.storage.schema import MailLinkRow
 
 APPLY, TICKET = "apply", "ticket"
-# The website's pages a link opens (the customer's refund pages).
-APPLY_PATH = "/refunds/apply"
-TICKET_PATH = "/refunds/{ticket_id}"
 LINK_PATH = "/mail/link/"
 PREFILL_KEYS = ("order_id", "reason", "incident_time", "description", "conversation_id")
 
@@ -50,9 +47,8 @@ class MailLink:
         """The website path it opens: the ticket's page, or the form with the link's id (the
         form asks MailLinks.prefill for the rest) and the short fields as parameters."""
         if self.purpose == TICKET and self.ticket_id:
-            return TICKET_PATH.format(ticket_id=quote(self.ticket_id, safe=""))
-        short = {key: self.prefill[key] for key in ("order_id", "reason") if self.prefill.get(key)}
-        return f"{APPLY_PATH}?{urlencode({**short, 'mail': self.link_id})}"
+            return ticket_path(self.ticket_id)
+        return apply_path(self.prefill.get("order_id"), reason=self.prefill.get("reason") or "", mail=self.link_id)
 
 
 class MailLinks:

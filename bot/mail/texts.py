@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence
 
+from bot.refunds.pages import RefundPages
 from bot.refunds.ticket_replies import status_text
 from bot.tickets.labels import REASON_LABELS
 from bot.tickets.models import Ticket
@@ -45,7 +46,7 @@ def how_to_apply(site_url: str) -> List[str]:
     return [
         "感谢您的来信。为保护账户安全，我们不会通过邮件透露或办理任何账户相关的事项。",
         "申请退款、补充材料或查询进度，请任选一种方式：\n"
-        f"1. 登录官网，在「申请退款」页面填写申请并上传材料：{site_url}/refunds/apply\n"
+        f"1. 登录官网，在「申请退款」页面填写申请并上传材料：{RefundPages(site_url).apply()}\n"
         f"2. 登录官网后，打开页面右下角的「云途退款助手」在线办理：{site_url}/chat\n"
         "3. 使用账户登记的邮箱来信，我们会把办理链接发送到登记邮箱。",
     ]

@@ -9,6 +9,7 @@ from bot.billing.models import Order, Spec
 from bot.money import format_yuan
 from bot.policy.config import Policy
 from bot.policy.quote import Quote
+from bot.refunds.pages import RefundPages
 from bot.refunds.replies import order_title
 from bot.tickets.models import Ticket
 from bot.vocabulary import TicketKind
@@ -97,15 +98,16 @@ def sla_not_due(quote: Quote, order: Order, policy: Policy) -> str:
     return NO_OUTAGE_RECORD.format(order_id=order.order_id, name=name)
 
 
-def change_filed(ticket: Ticket) -> str:
+def change_filed(ticket: Ticket, pages: Optional[RefundPages] = None) -> str:
     """What the customer reads once a downgrade or SLA claim is filed."""
     amount = format_yuan(ticket.quoted_amount)
+    page = f"进展也可以在[我的退款]({pages.ticket(ticket.ticket_id)})里查看。" if pages is not None else ""
     if ticket.manual_review:
         return (f"已提交给审核人员人工核实，工单号 {ticket.ticket_id}。核实后会在这里和站内信通知您结果，"
-                "您也可以随时说「查询进度」。如有截图或监控记录，可以回复「补充材料」。")
+                f"您也可以随时说「查询进度」。如有截图或监控记录，可以回复「补充材料」。{page}")
     if ticket.kind == TicketKind.SLA_CLAIM:
         return (f"已提交 SLA 补偿申请，工单号 {ticket.ticket_id}。审核通过后 {amount} 代金券会发放到您的账户，"
-                "可抵扣后续费用（不可提现），服务照常运行。您可以随时说「查询进度」。")
+                f"可抵扣后续费用（不可提现），服务照常运行。您可以随时说「查询进度」。{page}")
     spec = ticket.quote.get("target_spec") or "新配置"
     if ticket.quoted_amount == 0:
         money = "按规则不退款"
@@ -113,7 +115,7 @@ def change_filed(ticket: Ticket) -> str:
         where = "以赠送金形式退回账户余额" if ticket.quote.get("destination") == "gift_credit" else "退回账户余额"
         money = f"差价 {amount}（以审核结果为准）{where}"
     return (f"已提交降配申请，工单号 {ticket.ticket_id}。审核通过后配置变为「{spec}」，实例和数据保留，"
-            f"{money}。您可以随时说「查询进度」。")
+            f"{money}。您可以随时说「查询进度」。{page}")
 
 
 SPEC_WORDS = re.compile(r"(\d+)\s*核\s*(\d+)\s*[gG]")

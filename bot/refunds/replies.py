@@ -9,6 +9,7 @@ from bot.clock import format_customer_date, format_customer_time
 from bot.money import format_yuan, to_money
 from bot.policy.explain import DESTINATION_LABELS
 from bot.policy.quote import Quote
+from bot.refunds.pages import RefundPages
 from bot.tickets.models import Ticket
 
 
@@ -50,22 +51,30 @@ def quote_question(quote: Quote) -> str:
     return f"{quote.explanation}\n\n您仍然可以提交申请，由人工审核复核您的情况。要提交吗？"
 
 
-def ticket_filed(ticket: Ticket) -> str:
+def ticket_filed(ticket: Ticket, pages: Optional[RefundPages] = None) -> str:
     quote = ticket.quote
+    follow = where_to_follow(ticket, pages)
     if ticket.manual_review:
         return (f"已为您提交人工复核申请，工单号 {ticket.ticket_id}。审核人员会核实您的情况，"
-                "结果会在这里和站内信通知您。您可以随时对我说「查询退款进度」查看进展。")
+                f"结果会在这里和站内信通知您。{follow}")
     if to_money(quote["refund"]) == 0 and not to_money(quote.get("vouchers_returned") or 0):
         return (f"已为您提交退订申请，工单号 {ticket.ticket_id}。按规则可退金额为 0 元，"
-                f"审核预计 {_date(quote.get('review_due'))} 前完成，通过后即完成退订，不退款。\n"
-                "您可以随时对我说「查询退款进度」查看进展。")
+                f"审核预计 {_date(quote.get('review_due'))} 前完成，通过后即完成退订，不退款。\n{follow}")
     destination = DESTINATION_LABELS.get(quote.get("destination") or "", "")
     return (
         f"已为您提交退款申请，工单号 {ticket.ticket_id}。\n"
         f"预计退款 {format_yuan(to_money(quote['refund']))}（以审核结果为准），退回{destination}。\n"
         f"审核预计 {_date(quote.get('review_due'))} 前完成，审核通过后预计 {_date(quote.get('expected_arrival'))} 前到账。\n"
-        "您可以随时对我说「查询退款进度」查看进展。"
+        f"{follow}"
     )
+
+
+def where_to_follow(ticket: Ticket, pages: Optional[RefundPages]) -> str:
+    """How the customer follows a ticket: asking here, or its page in 「我的退款」."""
+    if pages is None:
+        return "您可以随时对我说「查询退款进度」查看进展。"
+    return (f"您可以随时对我说「查询退款进度」，也可以在[我的退款]({pages.ticket(ticket.ticket_id)})"
+            "查看进展、补充材料或撤回。")
 
 
 def ticket_already_open(ticket: Ticket) -> str:

@@ -79,6 +79,21 @@ class QuoteChanged(Exception):
 
 
 @dataclass(frozen=True)
+class Channel:
+    """An application made outside the chat: how (said on the ticket's filing, e.g. 「网页自助申请」)
+    and the draft its uploaded files wait under."""
+
+    name: str
+    uploads_from: Optional[str] = None
+
+
+def _channel_fields(channel: Optional[Channel]) -> dict:
+    if channel is None:
+        return {}
+    return {"uploads_from": channel.uploads_from, "channel_note": channel.name}
+
+
+@dataclass(frozen=True)
 class Filing:
     ticket: Ticket
     created: bool
@@ -213,11 +228,12 @@ class RefundService:
 
     def file(self, customer_id: str, order_id: str, reason: str, details: dict,
              evidence: Sequence[Tuple[str, str]] = (), conversation_id: Optional[str] = None,
-             confirmed: Optional[str] = None) -> Filing:
+             confirmed: Optional[str] = None, channel: Optional[Channel] = None) -> Filing:
         """Re-quote from billing data and file the ticket (idempotent per open order): with
         `confirmed` (the fingerprint of the quote the customer saw) only that very quote
         (QuoteChanged otherwise); checked against the order's ledger (LedgerRefused: nothing is
-        left for it). The ticket keeps the fields of its reason only."""
+        left for it). The ticket keeps the fields of its reason only. `channel`: applied
+        elsewhere than the chat (the website's form): its uploads and its name for the audit."""
         order = self._billing.get_order(customer_id, order_id)
         if order is None:
             raise NotFound(f"order {order_id} of this customer")
@@ -234,7 +250,7 @@ class RefundService:
             customer_id=customer_id, order_id=order_id, product_code=order.product_code, reason=reason,
             quote=quote.to_dict(), details={k: v for k, v in details.items() if k in fields}, evidence=evidence,
             conversation_id=conversation_id, manual_review=not quote.eligible,
-            claim_key=self._voucher_claim(order, quote, ledger),
+            claim_key=self._voucher_claim(order, quote, ledger), **_channel_fields(channel),
         )
         ticket, created = self._tickets.file(new, self.clock(), facts)
         return Filing(ticket=ticket, created=created, quote=quote)
@@ -264,7 +280,8 @@ class RefundService:
         return quote_sla_claim(self._context(order, COMPENSATION), self.clock(), self.policy)
 
     def file_downgrade(self, customer_id: str, order_id: str, spec_code: str,
-                       conversation_id: Optional[str] = None, confirmed: Optional[str] = None) -> Filing:
+                       conversation_id: Optional[str] = None, confirmed: Optional[str] = None,
+                       channel: Optional[Channel] = None) -> Filing:
         """Re-quote from billing data and file a downgrade ticket (the resource is kept); with
         `confirmed`, only the quote the customer saw (QuoteChanged otherwise)."""
         quote = self.quote_downgrade(customer_id, order_id, spec_code)
@@ -273,10 +290,11 @@ class RefundService:
             raise NotFound(f"order {order_id} of this customer or configuration {spec_code}")
         self._same_as_shown(customer_id, order_id, TicketKind.DOWNGRADE, quote, confirmed)
         return self._file_kept(customer_id, order, quote, TicketKind.DOWNGRADE, {"target_spec": spec_code},
-                               conversation_id)
+                               conversation_id, channel=channel)
 
     def file_sla_claim(self, customer_id: str, order_id: str, description: str = "",
-                       conversation_id: Optional[str] = None, confirmed: Optional[str] = None) -> Filing:
+                       conversation_id: Optional[str] = None, confirmed: Optional[str] = None,
+                       channel: Optional[Channel] = None) -> Filing:
         """File an SLA compensation claim, paid as a voucher; a claim the records do not
         support goes to a reviewer (manual review) with the customer's account of it. One
         claim per outage month (LedgerRefused for a second); with `confirmed`, only the quote
@@ -291,15 +309,15 @@ class RefundService:
         # A claim the records do not show is for the month it is made in.
         month = quote.sla_month or month_of(self.clock())
         return self._file_kept(customer_id, order, quote, TicketKind.SLA_CLAIM, {}, conversation_id, evidence,
-                               claim_key(order.instance_id, month))
+                               claim_key(order.instance_id, month), channel)
 
     def _file_kept(self, customer_id: str, order: Order, quote: Quote, kind: TicketKind, details: dict,
                    conversation_id: Optional[str], evidence: Sequence[Tuple[str, str]] = (),
-                   claim: Optional[str] = None) -> Filing:
+                   claim: Optional[str] = None, channel: Optional[Channel] = None) -> Filing:
         new = NewTicket(customer_id=customer_id, order_id=order.order_id, product_code=order.product_code,
                         reason=quote.reason, quote=quote.to_dict(), details=details, evidence=evidence,
                         conversation_id=conversation_id, manual_review=not quote.eligible, kind=kind.value,
-                        claim_key=claim)
+                        claim_key=claim, **_channel_fields(channel))
         ticket, created = self._tickets.file(new, self.clock(), self._ledgers.facts(order))
         return Filing(ticket=ticket, created=created, quote=quote)
 

@@ -8,21 +8,23 @@ from typing import Dict, List, Optional, Sequence
 from bot.clock import format_customer_date, format_customer_time
 from bot.money import format_yuan
 from bot.policy.explain import DESTINATION_LABELS, deduction_section
+from bot.refunds.pages import RefundPages
 from bot.tickets.labels import REASON_LABELS, REJECTION_LABELS
 from bot.tickets.models import Ticket
 
 MEDIATION = ("如您对结果仍有异议，可以申请第三方调解，或通过全国12315平台（www.12315.cn 或拨打 12315）"
              "向消费者权益保护部门反映。")
 NOT_ARRIVED_HELP = ("如果还没看到这笔钱：原路退回由支付渠道入账，通常 1-3 个工作日内可见，请查看支付宝、微信或银行卡的"
-                    "退款记录；退回账户余额的可在控制台「费用中心 → 收支明细」查看。"
+                    "退款记录；退回账户余额的会直接计入您的云途账户余额。"
                     "超过 5 个工作日仍未到账，请带上交易参考号联系人工客服。")
 
 
 CUSTOMER_KIND_LABELS = {"downgrade": "降配退款", "sla_claim": "SLA 故障补偿"}
 
 
-def status_text(ticket: Ticket, escalated_to: Optional[date] = None) -> str:
-    """The state, what happened when, the next step and its expected date."""
+def status_text(ticket: Ticket, escalated_to: Optional[date] = None, pages: Optional[RefundPages] = None) -> str:
+    """The state, what happened when, the next step and its expected date (and, with `pages`,
+    the link to the ticket's page in 「我的退款」)."""
     about = CUSTOMER_KIND_LABELS.get(ticket.kind) or REASON_LABELS.get(ticket.reason, ticket.reason)
     lines = [f"工单 {ticket.ticket_id}（订单 {ticket.order_id}，{about}）",
              f"当前状态：{ticket.status_label}。"]
@@ -30,6 +32,8 @@ def status_text(ticket: Ticket, escalated_to: Optional[date] = None) -> str:
     lines.append(_next_step(ticket))
     if escalated_to is not None:
         lines.append(f"该工单已超过预计处理时间，我已为您催办，新的承诺时间为 {format_customer_date(escalated_to)} 前。")
+    if pages is not None:
+        lines.append(f"完整记录和报价明细：[我的退款 · {ticket.ticket_id}]({pages.ticket(ticket.ticket_id)})")
     return "\n".join(line for line in lines if line)
 
 
@@ -59,6 +63,11 @@ def _amount(ticket: Ticket) -> str:
 
 def _destination(ticket: Ticket) -> str:
     return DESTINATION_LABELS.get(ticket.quote.get("destination") or "", "原支付渠道")
+
+
+def next_step(ticket: Ticket) -> str:
+    """What happens next and when, as the customer reads it (the chat and the ticket page)."""
+    return _next_step(ticket)
 
 
 def _next_step(ticket: Ticket) -> str:

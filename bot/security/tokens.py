@@ -152,3 +152,37 @@ def verify_mail_link_token(token: Optional[str], secret: str) -> MailLinkClaim:
     if not isinstance(claims.get("jti"), str) or not isinstance(claims.get("sub"), str):
         raise TokenError("mail link without an id")
     return MailLinkClaim(claims["sub"], claims["jti"])
+
+
+# --- the website's refund application (bot/web/refund_pages.py) -----------------------------------
+
+CONFIRM_AUDIENCE = "refund-web-confirm"
+CONFIRM_TTL = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What a customer's 「确认提交」 on the website confirms: this application (its digest) at
+    this quote (its fingerprint), seen by this login, at `issued_at`."""
+
+    customer_id: str
+    session_id: str
+    application: str  # digest of the application as quoted (bot.refunds.application)
+    fingerprint: str  # the quote as shown (bot.refunds.service.quote_fingerprint)
+    issued_at: datetime = field(default_factory=utcnow, compare=False)
+
+
+def issue_confirmation_token(secret: str, confirmation: Confirmation, now: Optional[datetime] = None) -> str:
+    """Signed into the quote page's confirmation form; only that page's login can use it."""
+    return _encode(secret, CONFIRM_AUDIENCE, confirmation.customer_id, CONFIRM_TTL, now or confirmation.issued_at,
+                   {"sid": confirmation.session_id, "app": confirmation.application, "quote": confirmation.fingerprint})
+
+
+def verify_confirmation_token(token: Optional[str], secret: str) -> Confirmation:
+    """The confirmation the token carries; TokenError (TokenExpired) otherwise."""
+    claims = _decode(token, secret, CONFIRM_AUDIENCE)
+    sid, app, quote = (claims.get(key) for key in ("sid", "app", "quote"))
+    if not (isinstance(sid, str) and isinstance(app, str) and isinstance(quote, str) and sid and app and quote) \
+            or not isinstance(claims.get("iat"), (int, float)):
+        raise TokenError("confirmation token without its application")
+    return Confirmation(claims["sub"], sid, app, quote, datetime.fromtimestamp(claims["iat"], timezone.utc))

@@ -67,6 +67,9 @@ class NewTicket:
     manual_review: bool = False
     kind: str = TicketKind.REFUND.value
     claim_key: Optional[str] = None  # the outage month its SLA voucher compensates
+    # Where the application's uploaded files wait (a web form's draft; default: the conversation).
+    uploads_from: Optional[str] = None
+    channel_note: str = ""  # how the customer applied, when not in the chat (the filing event's note)
 
     def entry(self, ticket_id: str, now: datetime) -> Entry:
         """The ticket as its order's ledger will count it once filed."""
@@ -111,10 +114,12 @@ class TicketStore:
                 session.flush()
                 for kind, content in new.evidence:
                     session.add(EvidenceRow(ticket_id=ticket_id, kind=kind, content=content, created_at=now))
-                if new.conversation_id:
-                    attach_conversation_uploads(session, new.customer_id, new.conversation_id, ticket_id)
+                uploads = new.uploads_from or new.conversation_id
+                if uploads:
+                    attach_conversation_uploads(session, new.customer_id, uploads, ticket_id)
                 session.add(TicketEventRow(ticket_id=ticket_id, at=now, actor=f"customer:{new.customer_id}",
-                                           from_status=None, to_status="submitted", reason_code="filed", note=""))
+                                           from_status=None, to_status="submitted", reason_code="filed",
+                                           note=new.channel_note))
         except IntegrityError as exc:
             existing = self.open_ticket_for_order(new.customer_id, new.order_id)
             if existing is None:
@@ -217,13 +222,15 @@ class TicketStore:
                    owner: Optional[str] = None, reason_code: str = "", note: str = "",
                    changes: Optional[Dict[str, Any]] = None,
                    evidence: Sequence[Tuple[str, str]] = (), facts: Optional[LedgerFacts] = None,
-                   approval_limit: Optional[Decimal] = None, not_by: Optional[str] = None) -> Ticket:
+                   approval_limit: Optional[Decimal] = None, not_by: Optional[str] = None,
+                   uploads_from: Optional[str] = None) -> Ticket:
         """Apply a lifecycle action atomically: check, change, audit. NotFound if the ticket is
         unknown (or not `owner`'s); IllegalTransition if the action is not allowed now; with
         billing's `facts`, LedgerRefused if the ticket as changed no longer fits its order's
         ledger (the ledger row is locked first, so two such changes never decide at once), and
         NeedsManager if the order's approved money would pass `approval_limit`. `not_by`: the
-        staff id that may not act, because it approved the ticket first."""
+        staff id that may not act, because it approved the ticket first. `uploads_from`: a
+        draft whose files (the owner's, not yet filed) join the ticket with this change."""
         changes = changes or {}
         unknown = set(changes) - TRANSITION_FIELDS
         if unknown:
@@ -250,6 +257,8 @@ class TicketStore:
                                        to_status=target, reason_code=reason_code or action, note=note))
             for kind, content in evidence:
                 session.add(EvidenceRow(ticket_id=row.ticket_id, kind=kind, content=content, created_at=now))
+            if uploads_from and owner is not None:
+                attach_conversation_uploads(session, owner, uploads_from, row.ticket_id)
             for key, value in changes.items():
                 setattr(row, key, value)
             previous, row.status = row.status, target

@@ -150,20 +150,25 @@ class TicketWorkflow:
 
     # --- customer actions -------------------------------------------------------------------
 
-    def supplement(self, customer_id: str, ticket_id: str, evidence: Sequence[Tuple[str, str]]) -> Ticket:
+    def supplement(self, customer_id: str, ticket_id: str, evidence: Sequence[Tuple[str, str]],
+                   uploads_from: Optional[str] = None) -> Ticket:
+        """The customer sends what the reviewer asked for; the ticket goes back to review.
+        `uploads_from`: a draft whose uploaded files join the ticket in the same step."""
         if not evidence:
             raise InvalidRequest("没有需要补充的内容。")
         return self._store.transition(ticket_id, "supplement", Actor.CUSTOMER, f"customer:{customer_id}", self.clock(),
-                                     owner=customer_id, evidence=evidence,
+                                     owner=customer_id, evidence=evidence, uploads_from=uploads_from,
                                      changes={"stage_due": self._due(self.policy.timing.review_working_days)})
 
-    def appeal(self, customer_id: str, ticket_id: str, statement: str) -> Ticket:
+    def appeal(self, customer_id: str, ticket_id: str, statement: str, uploads_from: Optional[str] = None) -> Ticket:
+        """The customer disputes a rejection (one open appeal per ticket); `uploads_from`: a
+        draft whose uploaded files join the ticket in the same step."""
         text = (statement or "").strip()
         if len(text) < 2:
             raise InvalidRequest("请填写申诉理由。")
         ticket = self._store.get(customer_id, ticket_id)
         return self._store.transition(ticket_id, "appeal", Actor.CUSTOMER, f"customer:{customer_id}", self.clock(),
-                                     owner=customer_id, note=text[:2000],
+                                     owner=customer_id, note=text[:2000], uploads_from=uploads_from,
                                      changes={"appeal_statement": text[:2000],
                                               "stage_due": self._due(self.policy.timing.appeal_working_days)},
                                      facts=self._facts(ticket) if ticket is not None else None)

@@ -16,10 +16,11 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import Select
 
 from bot.security.tokens import UploadGrant
 from bot.storage.schema import TicketRow, UploadRow
@@ -47,6 +48,15 @@ class UploadRejected(ValueError):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class UploadsRejected(ValueError):
+    """Some files of a set sent together were not accepted: none of the set was stored;
+    `messages` says what was wrong with each (Chinese, for the customer)."""
+
+    def __init__(self, messages: Sequence[str]) -> None:
+        super().__init__("; ".join(messages))
+        self.messages = list(messages)
 
 
 @dataclass(frozen=True)
@@ -211,6 +221,109 @@ class UploadStore:
                     self.path_for(digest).unlink(missing_ok=True)
                 raise
             return StoredUpload(row.id, row.filename, content_type, size, digest)
+
+    def save_all(self, grant: UploadGrant, files: Sequence[Tuple[str, bytes]], now: datetime,
+                 already: int = 0) -> List[StoredUpload]:
+        """`commit_all` for files already in memory (names and bytes)."""
+        received: List[IncomingFile] = []
+        problems: List[str] = []
+        try:
+            for filename, data in files:
+                incoming = self.receive(filename)
+                try:
+                    incoming.write(data)
+                    received.append(incoming)
+                except UploadRejected as rejected:  # over the size limit: already deleted
+                    problems.append(rejected.message)
+            if problems:
+                raise UploadsRejected(problems)
+        except BaseException:
+            for incoming in received:
+                incoming.discard()
+            raise
+        return self.commit_all(grant, received, now, already)
+
+    def commit_all(self, grant: UploadGrant, received: Sequence[IncomingFile], now: datetime,
+                   already: int = 0) -> List[StoredUpload]:
+        """Check received files sent together and store them all or none: UploadsRejected names
+        every problem and nothing is stored. `already`: files the application holds elsewhere (a
+        ticket's own, for a supplement), counted against the limit too. A file identical to one
+        the grant already holds, or to another of the set, is stored once (a form sent again).
+        Every received file is gone afterwards (filed under its digest, or deleted)."""
+        try:
+            checked, problems = [], []
+            for incoming in received:
+                incoming.close()
+                content_type = incoming.content_type()
+                if incoming.size == 0 or content_type is None:
+                    problems.append(_rejection("empty" if incoming.size == 0 else "bad_type", incoming.filename,
+                                               self.max_bytes).message)
+                else:
+                    checked.append((incoming, content_type))
+            if problems:
+                raise UploadsRejected(problems)
+            return self._record_all(grant, checked, now, already)
+        finally:
+            for incoming in received:
+                incoming.discard()
+
+    def _record_all(self, grant: UploadGrant, checked: Sequence[Tuple[IncomingFile, str]], now: datetime,
+                    already: int) -> List[StoredUpload]:
+        placed: List[str] = []
+        try:
+            with self._sessions.begin() as session:
+                held = set(session.scalars(self._held(grant).with_only_columns(UploadRow.sha256)))
+                new = list({f.digest: (f, kind) for f, kind in checked if f.digest not in held}.values())
+                if already + self._count(session, grant) + len(new) > self.max_files:
+                    raise UploadsRejected([f"每次申请最多上传 {self.max_files} 个文件，已达到上限。"])
+                if self._stored_bytes(session, grant.customer_id) + sum(f.size for f, _ in new) > self.quota_bytes:
+                    raise UploadsRejected([f"您上传的材料总量已达到上限（{self.quota_bytes / (1024 * 1024):g} MB），"
+                                           "如需补充更多材料，请联系人工客服。"])
+                rows = []
+                for incoming, content_type in new:
+                    if self._place(incoming.digest, incoming.path):
+                        placed.append(incoming.digest)
+                    rows.append(UploadRow(customer_id=grant.customer_id, conversation_id=grant.conversation_id,
+                                          ticket_id=grant.ticket_id, sha256=incoming.digest,
+                                          filename=safe_filename(incoming.filename), content_type=content_type,
+                                          size=incoming.size, created_at=now))
+                session.add_all(rows)
+                session.flush()
+                return [StoredUpload(r.id, r.filename, r.content_type, r.size, r.sha256) for r in rows]
+        except BaseException:
+            for digest in placed:
+                self.path_for(digest).unlink(missing_ok=True)
+            raise
+
+    def discard_unattached(self, customer_id: str, conversation_id: str) -> int:
+        """Forget the files a draft application collected and never filed (what they were sent
+        for failed): rows, and the bytes no other upload shares."""
+        with self._sessions.begin() as session:
+            rows = session.scalars(select(UploadRow).where(
+                UploadRow.customer_id == customer_id, UploadRow.conversation_id == conversation_id,
+                UploadRow.ticket_id.is_(None))).all()
+            digests = {r.sha256 for r in rows}
+            session.execute(delete(UploadRow).where(UploadRow.id.in_([r.id for r in rows])))
+            shared = set(session.scalars(select(UploadRow.sha256).where(UploadRow.sha256.in_(digests)))) \
+                if digests else set()
+        for digest in digests - shared:
+            self.path_for(digest).unlink(missing_ok=True)
+        return len(rows)
+
+    def for_draft(self, customer_id: str, conversation_id: str) -> List[StoredUpload]:
+        """The files a draft application holds that no ticket took yet."""
+        query = self._held(UploadGrant(customer_id, conversation_id, None)).order_by(UploadRow.id)
+        with self._sessions() as session:
+            return [StoredUpload(r.id, r.filename, r.content_type, r.size, r.sha256) for r in session.scalars(query)]
+
+    @staticmethod
+    def _held(grant: UploadGrant) -> Select:
+        """The live uploads the grant's application holds: its ticket's, or its conversation's
+        not yet filed."""
+        query = select(UploadRow).where(UploadRow.customer_id == grant.customer_id, UploadRow.purged_at.is_(None))
+        if grant.ticket_id:
+            return query.where(UploadRow.ticket_id == grant.ticket_id)
+        return query.where(UploadRow.conversation_id == grant.conversation_id, UploadRow.ticket_id.is_(None))
 
     def bound(self, grant: UploadGrant) -> UploadGrant:
         """The grant with the ticket its files belong to: a link issued before filing belongs to

@@ -23,6 +23,7 @@ from bot.web.customer_auth import CustomerAuth
 from bot.web.mail_link_pages import add_mail_link_routes
 from bot.web.ops import add_ops_routes
 from bot.web.rasa_client import RasaClient
+from bot.web.refund_pages import add_refund_routes
 from bot.web.site_pages import add_site_routes
 from bot.web.ticket_news import customer_notifier
 from bot.web.upload_pages import add_upload_routes
@@ -50,6 +51,8 @@ def create_app(services: Services, name: str = "refund_site") -> Sanic:
     app.static("/static/chat.js", str(STATIC / "chat.js"), content_type="application/javascript")
     app.static("/static/upload.js", str(STATIC / "upload.js"), content_type="application/javascript")
     app.static("/static/session.js", str(STATIC / "session.js"), content_type="application/javascript")
+    app.static("/static/refunds.js", str(STATIC / "refunds.js"), content_type="application/javascript")
+    app.static("/static/site.css", str(STATIC / "site.css"), content_type="text/css")
 
     rasa = RasaClient(settings.rasa_url, settings.rasa_token)
     customers = CustomerAuth(services, TEMPLATES, customer_page_policy(settings.public_rasa_url))
@@ -57,6 +60,7 @@ def create_app(services: Services, name: str = "refund_site") -> Sanic:
     add_site_routes(app, customers, services)
     add_contact_routes(app, customers, services)
     add_upload_routes(app, customers, services, rasa)
+    add_refund_routes(app, customers, services)
     add_mail_link_routes(app, customers, services)
     app.blueprint(create_backoffice_api(services, customer_notifier(rasa, services.workflow)))
     app.blueprint(create_console(TEMPLATES, services, rasa))

@@ -19,12 +19,15 @@ CLEAR_CHAT_HISTORY = '"storage"'
 LOGIN_AGAIN = "/login?next=/chat"
 
 
+NEXT_MAX = 2048  # a cut-off address would not work: a longer one is refused
+
+
 def safe_next(target: Optional[str]) -> Optional[str]:
     """Where to go after logging in: a path on this site only (never 「//evil」 or 「/\\evil」,
-    which browsers read as another host), else None."""
+    which browsers read as another host), else None. A longer one is refused, not cut short."""
     if not target or not target.startswith("/") or target[1:2] in ("/", "\\") or any(c in target for c in "\r\n"):
         return None
-    return target[:500]
+    return target if len(target) <= NEXT_MAX else None
 
 
 def add_site_routes(app: Sanic, auth: CustomerAuth, services: Services) -> None:

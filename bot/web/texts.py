@@ -40,3 +40,60 @@ MAIL_LINK_REFUSED = {
     "used": "这个链接已经使用过（每个链接只能使用一次）。您可以直接在网站上办理。",
     "not_yours": "这个链接属于另一个账户，当前登录的账户不能使用。如需办理，请退出后用收到邮件的账户登录。",
 }
+
+# --- the customer's refund pages (bot/web/refund_pages.py) ---------------------------------------
+
+REFUNDS_PAGE_EXPIRED = "页面已过期，请刷新后重试（您填写的内容还在下面）。"
+REFUNDS_TOO_OFTEN = "操作过于频繁，请稍后再试。"
+TICKET_NOT_FOUND = "没有找到您名下的这个退款工单，请从「我的退款」列表中打开。"
+FILE_NOT_FOUND = "没有找到这个文件，它可能已按保存期限清理。"
+ACTION_NOT_NOW = "工单当前为「{status}」，不能{action}。页面已刷新为最新状态。"
+ACTION_NAMES = {"supplement": "补充材料", "appeal": "提出申诉", "withdraw": "撤回", "chase": "催办"}
+SUPPLEMENT_EMPTY = "请填写补充说明，或选择要上传的文件。"
+SUPPLEMENT_TOO_SHORT = "请再具体说明一下要补充的内容。"
+APPEAL_TOO_SHORT = "请用一两句话说明您不认同审核结果的理由（至少 4 个字）。"
+TEXT_TOO_LONG = "内容请不要超过 2000 字。"
+NOT_OVERDUE = "该工单没有超过承诺时间，或这次超期已经催办过，无需再催。"
+WITHDRAW_CONFIRM_NEEDED = "请勾选「确认撤回」后再提交。"
+CHANGE_FAILED = "抱歉，系统繁忙，这次没有处理成功，工单没有任何变化。您填写的内容还在，请稍后重试。"
+FILES_UPLOADED = "网页上传了 {count} 个文件：{names}"
+DONE = {
+    "filed": "申请已提交，审核人员会按承诺时间处理；进展会显示在这里，也可以随时在在线客服里问「退款到哪了」。",
+    "found": "这个订单的申请已经提交过，没有重复提交。下面是它的进展。",
+    "supplement": "补充材料已提交，工单已重新进入审核。",
+    "appeal": "申诉已提交，复核人员会在承诺时间内给出结果。",
+    "withdraw": "申请已撤回，审核已停止。需要的话可以重新申请。",
+    "chase": "已为您催办，新的承诺时间见下方。",
+}
+AGENT_FOLLOWS = "这个申请需要人工重点跟进，客服会在服务时间内联系您；也可以到「在线客服」直接咨询。"
+YOUR_TURN = {"needs_info": "请补充材料", "rejected": "查看原因 / 申诉"}  # what 「我的退款」 asks the customer to do
+
+
+def action_not_now(status: str, action: str) -> str:
+    return ACTION_NOT_NOW.format(status=status, action=ACTION_NAMES.get(action, action))
+
+
+def files_uploaded(names: list) -> str:
+    """The evidence line a web supplement or appeal with files adds (reviewers read it)."""
+    return FILES_UPLOADED.format(count=len(names), names="、".join(names))
+
+# A ticket's timeline as its customer reads it (reviewer-only notes are left out).
+TIMELINE = {
+    "filed": "提交申请", "take": "审核人员开始审核", "request_info": "审核人员请您补充材料",
+    "supplement": "您补充了材料", "resume_review": "审核人员确认材料已收齐，继续审核",
+    "approve": "审核通过", "approve_for_manager": "初审通过；金额较大，等待主管审批", "manager_approve": "主管审批通过",
+    "manager_return": "主管要求重新审核", "reject": "审核未通过", "start_payout": "开始退款", "mark_paid": "退款已到账",
+    "appeal": "您提出了申诉", "close_appeal_approve": "申诉通过", "close_appeal_for_manager": "申诉初审通过，等待主管审批",
+    "close_appeal_reject": "申诉复核未通过", "withdraw": "您撤回了申请", "escalated": "已催办",
+}
+VOUCHER_TIMELINE = {**TIMELINE, "start_payout": "开始发放代金券", "mark_paid": "代金券已发放"}
+# The events whose note was written for the customer (the rest are the reviewers' own).
+TIMELINE_NOTES = frozenset({"filed", "request_info", "reject", "close_appeal_reject", "mark_paid", "appeal"})
+NOTE_LABELS = {"request_info": "审核人员的说明", "reject": "说明", "close_appeal_reject": "说明", "appeal": "申诉理由",
+               "mark_paid": "交易参考号", "filed": "渠道"}
+VOUCHER_NOTE_LABELS = {**NOTE_LABELS, "mark_paid": "代金券编号"}
+DUE_LABELS = {"submitted": "预计审核完成", "under_review": "预计审核完成", "manager_review": "预计主管审批完成",
+              "approved": "预计到账", "refunding": "预计到账", "appealed": "预计申诉结果"}
+VOUCHER_DUE_LABELS = {**DUE_LABELS, "approved": "预计发放", "refunding": "预计发放"}
+AMOUNT_LABELS = {"refund": "退款金额", "downgrade": "降配差价", "sla_claim": "补偿代金券"}
+EVIDENCE_KINDS = {"text": "文字说明", "link": "链接", "transaction": "交易流水", "file": "文件"}

@@ -8,15 +8,16 @@ field at most `FIELD_LIMIT`. Whatever stops the reading, every file not yet retu
 """
 from __future__ import annotations
 
-from typing import AsyncIterator, Callable, List, Optional, Tuple
+from typing import AsyncIterator, Callable, Dict, List, Optional, Tuple
 
+from sanic.request import Request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import NEED_DATA, Data, Epilogue, Field, File, MultipartDecoder
 
 from bot.uploads.store import IncomingFile, UploadRejected
 
-FIELD_LIMIT = 4096  # the CSRF token is the only field
+FIELD_LIMIT = 4096  # the upload page's CSRF token is its only field
 BUFFER_LIMIT = 1024 * 1024
 SPARE_PARTS = 4  # parts allowed besides the files (the token; an empty file input)
 
@@ -45,7 +46,18 @@ async def receive_files(chunks: AsyncIterator[bytes], boundary: bytes, open_file
     refused on the way (too large, one too many). `admit` is called with the `csrf` field's value
     before the first file (with "" if a file comes first) and raises to stop; None when the
     token came in the header and was admitted already."""
-    reader = _Reader(boundary, open_file, max_files, too_many, admit)
+    _, files, rejected = await receive_form(chunks, boundary, open_file, max_files, too_many, admit)
+    return files, rejected
+
+
+async def receive_form(chunks: AsyncIterator[bytes], boundary: bytes,
+                       open_file: Callable[[str], Optional[IncomingFile]], max_files: int, too_many: str,
+                       admit: Optional[Callable[[str], None]], max_fields: int = SPARE_PARTS,
+                       field_limit: int = FIELD_LIMIT) -> Tuple[Dict[str, str], List[IncomingFile], List[str]]:
+    """`receive_files` for a form with fields besides its files (at most `max_fields` of at most
+    `field_limit` bytes each, UTF-8; the first value of each name). `open_file` may return None
+    to skip a file's data (e.g. once `admit` found the page expired: its fields are still read)."""
+    reader = _Reader(boundary, open_file, max_files, too_many, admit, max_fields, field_limit)
     try:
         async for chunk in chunks:
             reader.feed(chunk)
@@ -53,14 +65,17 @@ async def receive_files(chunks: AsyncIterator[bytes], boundary: bytes, open_file
     except BaseException:
         reader.discard()
         raise
-    return reader.files, reader.rejected
+    return reader.fields, reader.files, reader.rejected
 
 
 class _Reader:
-    def __init__(self, boundary: bytes, open_file: Callable[[str], IncomingFile], max_files: int, too_many: str,
-                 admit: Optional[Callable[[str], None]]) -> None:
-        self.decoder = MultipartDecoder(boundary, BUFFER_LIMIT, max_parts=max_files + SPARE_PARTS)
+    def __init__(self, boundary: bytes, open_file: Callable[[str], Optional[IncomingFile]], max_files: int,
+                 too_many: str, admit: Optional[Callable[[str], None]], max_fields: int = SPARE_PARTS,
+                 field_limit: int = FIELD_LIMIT) -> None:
+        self.decoder = MultipartDecoder(boundary, BUFFER_LIMIT, max_parts=max_files + max_fields)
         self.open_file, self.max_files, self.too_many, self.admit = open_file, max_files, too_many, admit
+        self.field_limit = field_limit
+        self.fields: Dict[str, str] = {}
         self.files: List[IncomingFile] = []
         self.rejected: List[str] = []
         self.field: Optional[str] = None  # the field being read, or None in a file part
@@ -113,11 +128,13 @@ class _Reader:
 
     def _field_data(self, event: Data) -> None:
         self.value += event.data
-        if len(self.value) > FIELD_LIMIT:
+        if len(self.value) > self.field_limit:
             raise MalformedBody("a field longer than the form sends")
         if not event.more_data:
             if self.field == "csrf":
                 self._admit(self.value.decode("utf-8"))
+            elif self.field is not None:
+                self.fields.setdefault(self.field, self.value.decode("utf-8"))
             self.field = None
 
     def _file_data(self, event: Data) -> None:
@@ -136,3 +153,12 @@ class _Reader:
     def discard(self) -> None:
         for incoming in [*self.files, *([self.current] if self.current else [])]:
             incoming.discard()
+
+
+async def body_chunks(request: Request) -> AsyncIterator[bytes]:
+    """A streamed route's request body, chunk by chunk as it arrives."""
+    while request.stream is not None:
+        chunk = await request.stream.read()
+        if chunk is None:
+            return
+        yield chunk

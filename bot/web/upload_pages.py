@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, AsyncIterator, List, Union
+from typing import Any, List, Union
 
 from sanic import Sanic, response
 from sanic.exceptions import PayloadTooLarge
@@ -16,7 +16,7 @@ from bot.vocabulary import FINAL_STATES
 from bot.web import texts
 from bot.web.customer_auth import CustomerAuth
 from bot.web.rasa_client import RasaClient
-from bot.web.upload_body import BodyTooLarge, MalformedBody, multipart_boundary, receive_files
+from bot.web.upload_body import BodyTooLarge, MalformedBody, body_chunks, multipart_boundary, receive_files
 from bot.wiring import Services
 
 logger = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ def add_upload_routes(app: Sanic, auth: CustomerAuth, services: Services, rasa: 
             if request.stream is not None:  # always set on a streamed route
                 request.stream.request_max_size = body_limit  # a body without a declared length is cut off too
             files, rejected = await receive_files(
-                _body(request), boundary, uploads.receive, settings.upload_max_files,
+                body_chunks(request), boundary, uploads.receive, settings.upload_max_files,
                 texts.upload_too_many(settings.upload_max_files), None if admitted else admit)
         except _Refused as refused:
             return refused.page
@@ -128,12 +128,3 @@ class _Refused(Exception):
     def __init__(self, page: response.HTTPResponse) -> None:
         super().__init__()
         self.page = page
-
-
-async def _body(request: Request) -> AsyncIterator[bytes]:
-    """The request body, chunk by chunk as it arrives."""
-    while request.stream is not None:
-        chunk = await request.stream.read()
-        if chunk is None:
-            return
-        yield chunk

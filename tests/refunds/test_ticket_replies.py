@@ -32,3 +32,17 @@ def test_payment_methods_are_named_in_chinese():
 
     assert [payment_method_label(m) for m in ("alipay", "wechat", "bank_card", "balance", "unknown")] == [
         "支付宝", "微信支付", "银行卡", "账户余额", "其他支付方式"]
+
+
+def test_answers_about_a_ticket_link_to_its_page_in_my_refunds():
+    from bot.refunds.change_replies import change_filed
+    from bot.refunds.pages import RefundPages
+    from bot.refunds.replies import ticket_filed
+
+    pages = RefundPages("https://support.example-cloud.cn")
+    link = "(https://support.example-cloud.cn/refunds/RF202611250001)"
+    quoted = Ticket(**{**bare_ticket("submitted").__dict__, "quote": {"refund": "100.00", "review_due": "2026-11-30"}})
+    for text in (status_text(quoted, pages=pages), ticket_filed(quoted, pages), change_filed(quoted, pages)):
+        assert link in text, text
+        assert not [p for p in PLACEHOLDERS if p in text.replace(link, "")], text
+    assert "](" not in status_text(quoted) + ticket_filed(quoted)  # no pages known: no link

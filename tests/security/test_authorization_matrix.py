@@ -59,6 +59,8 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("GET", "/static/chat.js"): ALL,
     ("GET", "/static/upload.js"): ALL,
     ("GET", "/static/session.js"): ALL,
+    ("GET", "/static/refunds.js"): ALL,
+    ("GET", "/static/site.css"): ALL,
     ("GET", "/login"): ALL,
     ("POST", "/login"): ALL,  # the authentication endpoints themselves: see AUTH_ENDPOINTS
     ("POST", "/logout"): ALL,
@@ -67,6 +69,17 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("POST", "/contact"): ALL,
     ("GET", "/upload/<token:str>"): CUSTOMER,
     ("POST", "/upload/<token:str>"): CUSTOMER,
+    # 「我的退款」 and 「申请退款」: every customer has their own; a ticket (and its files) only its owner.
+    ("GET", "/refunds"): frozenset({"customer", "other_customer"}),
+    ("GET", "/refunds/apply"): frozenset({"customer", "other_customer"}),
+    ("POST", "/refunds/apply"): frozenset({"customer", "other_customer"}),
+    ("POST", "/refunds/apply/confirm"): frozenset({"customer", "other_customer"}),
+    ("GET", "/refunds/<ticket_id:str>"): CUSTOMER,
+    ("GET", "/refunds/<ticket_id:str>/files/<upload_id:int>"): CUSTOMER,
+    ("POST", "/refunds/<ticket_id:str>/supplement"): CUSTOMER,
+    ("POST", "/refunds/<ticket_id:str>/appeal"): CUSTOMER,
+    ("POST", "/refunds/<ticket_id:str>/withdraw"): CUSTOMER,
+    ("POST", "/refunds/<ticket_id:str>/chase"): CUSTOMER,
     ("GET", "/console/login"): ALL,
     ("POST", "/console/login"): ALL,
     ("POST", "/console/logout"): ALL,
@@ -104,6 +117,9 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
 
 # Logging in and out is for everyone; a 401 there means wrong credentials, not "forbidden".
 AUTH_ENDPOINTS = {("POST", "/login"), ("POST", "/logout"), ("POST", "/console/login"), ("POST", "/console/logout")}
+# A customer's own ticket: another customer gets the answer an unknown ticket gets (404), which
+# says nothing about whether it exists.
+OWNED_BY_A_CUSTOMER = {route for route in HTTP_MATRIX if route[1].startswith("/refunds/<ticket_id")}
 
 
 def app_routes() -> set:
@@ -184,10 +200,10 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def refused(status: int, headers: Message) -> bool:
-    """401/403, or a redirect to a login page."""
+def refused(status: int, headers: Message, owned: bool = False) -> bool:
+    """401/403, or a redirect to a login page (or, for a customer's own ticket, 404)."""
     location = headers.get("Location", "")
-    return status in (401, 403) or (status in (301, 302, 303) and "login" in location)
+    return status in (401, 403) or (status in (301, 302, 303) and "login" in location) or (owned and status == 404)
 
 
 @pytest.fixture(scope="module")
@@ -207,7 +223,9 @@ def resources(stack):
     review_item = inbox.items()[0].id
     grant = UploadGrant("c1001", "matrix-conversation", None)
     store = UploadStore(stack.sessions, Path(stack.env["REFUND_UPLOAD_DIR"]), 1024 * 1024, 10)
-    upload = store.save(grant, "付款截图.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, utcnow())
+    # Sent for the ticket: its owner may download it from their ticket page, staff from the console.
+    upload = store.save(UploadGrant("c1001", "matrix-conversation", ticket_id), "付款截图.png",
+                        b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, utcnow())
     return {"handoff_id": str(queued.handoff.id), "ticket_id": ticket_id, "upload_id": str(upload.upload_id),
             "token": issue_upload_token(JWT_SECRET, grant), "action": "take", "item_id": str(review_item),
             "decision": "dismiss", "key": "daily"}
@@ -227,7 +245,7 @@ def test_each_role_gets_exactly_what_the_matrix_says(stack, resources, route):
         form = {"csrf": visitor.csrf(path)} if path in ("/logout", "/console/logout", "/upload/<token:str>") else None
         status, body, headers = visitor.request(method, url, form=form, body={"text": "您好", "reason": "x"})
         assert status < 500, f"{role}: {method} {url} -> {status} {body[:200]}"
-        outcomes[role] = route in AUTH_ENDPOINTS or not refused(status, headers)
+        outcomes[role] = route in AUTH_ENDPOINTS or not refused(status, headers, route in OWNED_BY_A_CUSTOMER)
     assert {role for role, allowed in outcomes.items() if allowed} == HTTP_MATRIX[route], outcomes
 
 
@@ -244,6 +262,24 @@ def test_console_changes_need_the_csrf_token(stack, resources, route):
         pytest.fail("accepted without a CSRF token")
     except urllib.error.HTTPError as exc:
         assert exc.code == 403
+
+
+@pytest.mark.parametrize("route", [r for r in sorted(HTTP_MATRIX) if r[0] == "POST" and r[1].startswith("/refunds")],
+                         ids=lambda r: r[1])
+def test_customer_changes_need_the_csrf_token(stack, resources, route):
+    """The customer's refund pages refuse a change without the login's CSRF token (403) and
+    change nothing, whatever the form says."""
+    visitor = Visitor(stack.site_url, "customer")
+    url = stack.site_url + concrete(route[1], resources)
+    form = urllib.parse.urlencode({"confirm": "1", "text": "补充说明", "order_id": OWNER_ORDER.order_id,
+                                   "kind": "refund", "reason": "demand_change"}).encode()
+    before = owner_state(stack.sessions)
+    request = urllib.request.Request(url, data=form, method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    with pytest.raises(urllib.error.HTTPError) as refused_change:
+        visitor.opener.open(request, timeout=30)
+    assert refused_change.value.code == 403
+    assert owner_state(stack.sessions) == before
 
 
 def test_cookies_are_httponly_samesite_and_secure_over_https(stack, tmp_path):
