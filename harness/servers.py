@@ -211,7 +211,8 @@ def start_stack(workdir: Path, sessions: sessionmaker, db_url: str,
            "RASA_TELEMETRY_ENABLED": "false", "REFUND_JWT_SECRET": JWT_SECRET, "REFUND_RASA_TOKEN": TOKEN,
            "REFUND_ACTION_TOKEN": ACTION_TOKEN, "SANIC_REQUEST_MAX_SIZE": RASA_MAX_BODY,
            "REFUND_RASA_URL": rasa_url, "REFUND_SITE_URL": site_url, "REFUND_WEB_PORT": str(web_port),
-           "REFUND_UPLOAD_DIR": str(workdir / "uploads"), "REFUND_WIDGET_MESSAGE_DELAY_MS": "0",
+           "REFUND_UPLOAD_DIR": str(workdir / "uploads"), "REFUND_MAIL_DIR": str(workdir / "mail"),
+           "REFUND_WIDGET_MESSAGE_DELAY_MS": "0",
            "REFUND_SUPPORT_FILE": str(support_file), "REFUND_HANDOFF_SWEEP_SECONDS": "1",
            # Many simulated customers share three demo accounts and one IP: lift the abuse limits
            # here (tests/backoffice and tests/security check the limits themselves).

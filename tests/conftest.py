@@ -157,7 +157,7 @@ def website(kind: str, workdir: Path, env: Dict[str, str]) -> Iterator[Tuple[str
     seed_demo(sessions)
     port = free_port()
     full_env = {**os.environ, "REFUND_DB_URL": url, "REFUND_WEB_PORT": str(port), "PYTHONPATH": str(PROJECT_ROOT),
-                "REFUND_UPLOAD_DIR": str(workdir / "uploads"), **env}
+                "REFUND_UPLOAD_DIR": str(workdir / "uploads"), "REFUND_MAIL_DIR": str(workdir / "mail"), **env}
     log = workdir / "web.log"
     process = subprocess.Popen([sys.executable, "-m", "bot.web"], cwd=PROJECT_ROOT, env=full_env,
                                stdout=log.open("w"), stderr=subprocess.STDOUT)

@@ -67,7 +67,7 @@ def test_dashboard_figures_match_the_database(fresh_stack, browser, artifacts, t
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768}, bypass_csp=True,
                                   accept_downloads=True)
     page = context.new_page()
-    console_login(page, fresh_stack.site_url, staff="o1")
+    console_login(page, fresh_stack.site_url, staff="o1", home="/console/dashboard")
     page.click("nav >> text=运营看板")
     page.fill("input[name=from]", want["since"].isoformat())
     page.fill("input[name=to]", want["today"].isoformat())

@@ -10,12 +10,14 @@ from tests.browser.widget import bot_texts, click_reply, file_refund, login, ope
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 
 
-def console_login(page, site_url, staff="a2", password="staff123"):
+def console_login(page, site_url, staff="a2", password="staff123", home="/console"):
+    """Log a staff member in; `home` is where they land (an operator without the transcripts
+    grant starts on the dashboard)."""
     page.goto(f"{site_url}/console/login")
     page.fill("#staff_id", staff)
     page.fill("#password", password)
     page.click("#console-login")
-    page.wait_for_url(f"{site_url}/console")
+    page.wait_for_url(f"{site_url}{home}")
 
 
 def test_handoff_agent_console_and_survey(fresh_stack, browser, artifacts):

@@ -29,7 +29,7 @@ def test_operator_labels_messages_and_exports_training_data(fresh_stack, browser
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768}, bypass_csp=True,
                                   accept_downloads=True)
     page = context.new_page()
-    console_login(page, fresh_stack.site_url, staff="o1")
+    console_login(page, fresh_stack.site_url, staff="o1", home="/console/dashboard")
     page.click("nav >> text=NLU 审核")
     page.wait_for_url("**/console/nlu")
     body = page.inner_text("main")

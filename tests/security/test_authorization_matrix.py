@@ -25,6 +25,8 @@ from sqlalchemy import select
 from bot.clock import utcnow
 from bot.handoff.hours import SupportSettings
 from bot.handoff.service import HandoffService
+from bot.mail.links import APPLY, MailLinks
+from bot.mail.store import MailStore
 from bot.nlu.review_inbox import ReviewInbox
 from bot.security.identity import sign_identity
 from bot.security.tokens import UploadGrant, issue_upload_token
@@ -32,6 +34,7 @@ from bot.settings import PROJECT_ROOT
 from bot.storage.schema import HandoffRow, TicketEventRow, TicketRow
 from bot.storage.seed import DEMO_ORDERS, demo_order
 from bot.uploads.store import UploadStore
+from bot.vocabulary import MailOutcome
 from harness.servers import ACTION_HEADER, ACTION_TOKEN, JWT_SECRET, TOKEN, free_port, wait_for
 
 ROLES = ("guest", "customer", "other_customer", "agent", "reviewer", "manager", "operator", "granted_operator")
@@ -80,6 +83,8 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("POST", "/refunds/<ticket_id:str>/appeal"): CUSTOMER,
     ("POST", "/refunds/<ticket_id:str>/withdraw"): CUSTOMER,
     ("POST", "/refunds/<ticket_id:str>/chase"): CUSTOMER,
+    # A one-time link mailed to a registered address: only its customer, logged in, may open it.
+    ("GET", "/mail/link/<token:str>"): CUSTOMER,
     ("GET", "/console/login"): ALL,
     ("POST", "/console/login"): ALL,
     ("POST", "/console/logout"): ALL,
@@ -88,6 +93,9 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("GET", "/console/api/queue"): CONVERSATIONS,
     ("GET", "/console/api/stream"): CONVERSATIONS,
     ("GET", "/console/history"): CONVERSATIONS,
+    # A received e-mail whole, and its original: it is a customer's conversation.
+    ("GET", "/console/mail/<mail_id:int>"): CONVERSATIONS,
+    ("GET", "/console/mail/<mail_id:int>/raw"): CONVERSATIONS,
     ("POST", "/chat/typing"): frozenset({"customer", "other_customer"}),  # marks only their own conversation
     ("GET", "/chat/token"): frozenset({"customer", "other_customer"}),  # a fresh chat token for their own login only
     ("GET", "/console/api/handoffs/<handoff_id:int>"): CONVERSATIONS,
@@ -226,12 +234,21 @@ def resources(stack):
     # Sent for the ticket: its owner may download it from their ticket page, staff from the console.
     upload = store.save(UploadGrant("c1001", "matrix-conversation", ticket_id), "付款截图.png",
                         b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, utcnow())
+    mails = MailStore(stack.sessions, Path(stack.env["REFUND_MAIL_DIR"]))
+    raw = "From: zhangwei@example.com\r\nSubject: 退款\r\n\r\n想退款".encode()
+    mail_id = mails.record(envelope_from="zhangwei@example.com", from_address="zhangwei@example.com",
+                           subject="退款", size=len(raw), sha256=mails.keep_raw(raw), text="想退款",
+                           outcome=MailOutcome.WORK_ITEM, customer_id="c1001")
+    mail_link = MailLinks(stack.sessions, JWT_SECRET, stack.site_url).issue("c1001", APPLY)
     return {"handoff_id": str(queued.handoff.id), "ticket_id": ticket_id, "upload_id": str(upload.upload_id),
             "token": issue_upload_token(JWT_SECRET, grant), "action": "take", "item_id": str(review_item),
-            "decision": "dismiss", "key": "daily"}
+            "decision": "dismiss", "key": "daily", "mail_id": str(mail_id),
+            "mail_link": mail_link.rsplit("/", 1)[1]}
 
 
 def concrete(path: str, values: Dict[str, str]) -> str:
+    if path.startswith("/mail/link/"):  # its token is a mailed link's, not an upload link's
+        values = {**values, "token": values["mail_link"]}
     return re.sub(r"<(\w+)(:[^>]+)?>", lambda m: values[m.group(1)], path)
 
 
