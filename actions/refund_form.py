@@ -12,13 +12,21 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.evidence import NO_EVIDENCE, UPLOAD_DONE, links_in, upload_url
+from actions.evidence import links_in, upload_url
 from actions.handoff import hand_off
 from actions.identity import customer_id
 from bot.billing.models import Order
 from bot.clock import utcnow
 from bot.errors import NotFound
-from bot.nlu.form_answers import NOT_A_DESCRIPTION, SMALL_TALK, is_only_a_time, looks_like_time
+from bot.nlu.form_answers import (
+    NOT_A_DESCRIPTION,
+    SMALL_TALK,
+    changed_reason,
+    is_only_a_time,
+    looks_like_time,
+    says_no_evidence,
+    says_upload_done,
+)
 from bot.nlu.normalize import normalize_text
 from bot.nlu.reasons import find_reason
 from bot.refunds import replies, ticket_replies
@@ -207,8 +215,30 @@ class ValidateRefundForm(FormValidationAction):
                 return {"refund_reason": reason, "refund_blocked": True}
         return {"refund_reason": reason}
 
+    def _changed_answer(self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker,
+                        domain: DomainDict) -> Optional[Dict[Text, Any]]:
+        """A correction typed where the form asked for `slot` (a time, a description, evidence):
+        another order named by id (validate_order_id takes it; nothing is stored as `slot`) or a
+        change of reason (「原因改成不需要了」: the new reason, checked as if chosen, and the old
+        reason's answers dropped). None when the message simply answers."""
+        typed_orders = {str(e.get("value")) for e in tracker.latest_message.get("entities", [])
+                        if e.get("entity") == "order_id"}
+        if typed_orders - {tracker.get_slot("order_id")}:
+            return {slot: None}
+        text = normalize_text(str(tracker.latest_message.get("text") or ""))
+        reason = changed_reason(text, tracker.get_slot("refund_reason"))
+        if reason is None:
+            return None
+        changed = self.validate_refund_reason(reason, dispatcher, tracker, domain)
+        if changed.get("refund_reason") != RefundReason.SERVICE_ISSUE:
+            changed.update({name: None for name in SERVICE_ISSUE_SLOTS})
+        return {slot: None, **changed}
+
     def validate_incident_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
+        changed = self._changed_answer("incident_time", dispatcher, tracker, domain)
+        if changed is not None:
+            return changed
         text = str(value or "").strip()
         dates = [e["value"] for e in tracker.latest_message.get("entities", []) if e["entity"] == "date"]
         if dates:
@@ -239,6 +269,9 @@ class ValidateRefundForm(FormValidationAction):
 
     def validate_incident_description(self, value: Any, dispatcher: CollectingDispatcher,
                                       tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        changed = self._changed_answer("incident_description", dispatcher, tracker, domain)
+        if changed is not None:
+            return changed
         text = str(value or "").strip()
         spans = [(e["start"], e["end"]) for e in tracker.latest_message.get("entities", []) if e["entity"] == "date"]
         if _intent(tracker) in NOT_A_DESCRIPTION or len(text) < 2 or is_only_a_time(text, spans):
@@ -248,21 +281,31 @@ class ValidateRefundForm(FormValidationAction):
 
     def validate_evidence_links(self, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Evidence is an upload, a link or 「没有」; more words about the problem join the
+        description (nothing is lost), and the question is asked again."""
+        changed = self._changed_answer("evidence_links", dispatcher, tracker, domain)
+        if changed is not None:
+            return changed
         text = str(value or "").strip()
         cid = customer_id(tracker)
-        if text.lower() in UPLOAD_DONE and cid:
+        if says_upload_done(text) and cid:
             files = services().uploads.for_conversation(cid, tracker.sender_id)
             if not files:
                 dispatcher.utter_message(text=replies.NO_UPLOAD_YET)
                 return {"evidence_links": None}
             return {"evidence_links": replies.uploaded_files(len(files))}
-        if tracker.latest_message.get("intent", {}).get("name") == "deny" or text.lower() in NO_EVIDENCE:
+        if _intent(tracker) == "deny" or says_no_evidence(text):
             return {"evidence_links": replies.NO_EVIDENCE_GIVEN}
         links = links_in(text)
         if links:
             dispatcher.utter_message(text=replies.links_received(len(links)))
             return {"evidence_links": "\n".join(links[:10])}
-        return {"evidence_links": text[:500]}
+        if _intent(tracker) not in NOT_A_DESCRIPTION and len(text) >= 4:
+            described = str(tracker.get_slot("incident_description") or "")
+            dispatcher.utter_message(text=replies.ADDED_TO_DESCRIPTION)
+            return {"evidence_links": None, "incident_description": f"{described}\n{text}".strip()[:MAX_TEXT]}
+        dispatcher.utter_message(text=replies.EVIDENCE_IS_A_FILE_OR_LINK)
+        return {"evidence_links": None}
 
     def validate_duplicate_confirmed(self, value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:

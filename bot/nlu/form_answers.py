@@ -7,7 +7,9 @@ extraction code (提取码) that usually follows a shared-drive link.
 from __future__ import annotations
 
 import re
-from typing import List
+from typing import List, Optional
+
+from bot.nlu.reasons import find_reasons
 
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "bot_challenge"})
 SOCIAL = SMALL_TALK | {"affirm", "deny"}
@@ -43,9 +45,48 @@ def asks_a_question(intent: str, confidence: float, text: str) -> bool:
     return intent in QUESTIONS and (confidence >= CONFIDENT or bool(QUESTION.search(text)))
 
 
+# Order, instance and ticket ids: their digits place nothing in time.
+IDS = re.compile(r"(?:RF)?\d{10,}|ins-[a-z0-9]{4,}", re.IGNORECASE)
+# A change of an earlier answer: 「原因改成不需要了」「不是故障，是买错了」「算了不说故障了」.
+CHANGE = re.compile(r"改成|改为|换成|换为|改一下|其实是|应该是|不是[^，,。]{0,12}[，,]?\s*(?:而)?是|算了|不说")
+# 「好了」「弄好了」「已经传完了」: the customer says the upload is done (the files tell whether it is).
+UPLOAD_DONE = re.compile(r"^[我都已经刚才]*(?:上传|传|弄|搞|发|交|提交)?(?:好|完|完成|完毕|定)了?的?$|"
+                         r"^[已经]*(?:上传|传|发|提交)过?了$|^(?:done|ok|okay)$", re.IGNORECASE)
+# 「没有」「没有截图」「暂时没有」「不用了」: no evidence to give.
+NO_EVIDENCE = re.compile(r"^(?:暂时|目前|现在|真的|确实)?(?:没有|沒有|没|无|不用|不需要|没啥)(?:了|的)?"
+                         r"(?:截图|材料|证据|证明|日志|文件|附件)?(?:了|的)?$|^(?:no|none|nope)$", re.IGNORECASE)
+PUNCTUATION = re.compile(r"[\s，。,.!！~～?？…]+")
+SHORT_ANSWER = 20  # characters: a longer message says more than "done" or "none"
+
+
 def looks_like_time(text: str, has_date_entity: bool) -> bool:
-    """A date the extractor resolved, words that place something in time, or "I don't know"."""
-    return has_date_entity or bool(TIME_WORDS.search(text)) or bool(UNKNOWN_TIME.search(text))
+    """A date the extractor resolved, words that place something in time, or "I don't know"
+    (the digits of an order or instance id are not a time)."""
+    words = IDS.sub(" ", text)
+    return has_date_entity or bool(TIME_WORDS.search(words)) or bool(UNKNOWN_TIME.search(words))
+
+
+def changed_reason(text: str, current: Optional[str]) -> Optional[str]:
+    """The refund reason the customer switches to in normalised `text` (「原因改成不需要了」),
+    or None: only a message that says it changes something and names a reason other than
+    `current` (the last one it names) changes it; a description that mentions its own
+    reason's words changes nothing."""
+    if not CHANGE.search(text):
+        return None
+    named = [value for value, _, _ in find_reasons(text)]
+    return named[-1] if named and named[-1] != current else None
+
+
+def says_upload_done(text: str) -> bool:
+    """「好了」「弄好了」「已经传完了」: the customer says they have uploaded."""
+    text = PUNCTUATION.sub("", text or "")
+    return len(text) <= SHORT_ANSWER and bool(UPLOAD_DONE.match(text))
+
+
+def says_no_evidence(text: str) -> bool:
+    """「没有」「暂时没有截图」: the customer has no material to give."""
+    text = PUNCTUATION.sub("", text or "")
+    return len(text) <= SHORT_ANSWER and bool(NO_EVIDENCE.match(text))
 
 
 def is_only_a_time(text: str, date_spans: List[tuple]) -> bool:

@@ -51,3 +51,16 @@ def find_reason(text: str) -> Optional[Tuple[str, int, int]]:
         if best is not None:
             return best
     return None
+
+
+def find_reasons(text: str) -> List[Tuple[str, int, int]]:
+    """Every refund reason mentioned in normalised `text`, by position: (value, start, end) of
+    the first mention of each."""
+    lowered = text.lower()
+    found = []
+    for value, keywords in REASON_KEYWORDS:
+        starts = [match for keyword in keywords for match in re.finditer(re.escape(keyword), lowered)]
+        if starts:
+            first = min(starts, key=lambda m: m.start())
+            found.append((value.value, first.start(), first.end()))
+    return sorted(found, key=lambda item: item[1])
