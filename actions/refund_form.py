@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -16,13 +16,14 @@ from actions.evidence import links_in, upload_url
 from actions.handoff import hand_off
 from actions.identity import customer_id
 from bot.billing.models import Order
-from bot.clock import utcnow
+from bot.clock import parse_instant, utcnow
 from bot.errors import NotFound
 from bot.nlu.form_answers import (
     NOT_A_DESCRIPTION,
     SMALL_TALK,
     changed_reason,
     is_only_a_time,
+    is_payload,
     looks_like_time,
     says_no_evidence,
     says_upload_done,
@@ -240,13 +241,16 @@ class ValidateRefundForm(FormValidationAction):
         if changed is not None:
             return changed
         text = str(value or "").strip()
-        dates = [e["value"] for e in tracker.latest_message.get("entities", []) if e["entity"] == "date"]
+        if is_payload(text):
+            text = ""  # only a date entity it carries can be the answer
+        dates = [(e["value"], moment) for e in tracker.latest_message.get("entities", [])
+                 if e.get("entity") == "date" and (moment := parse_instant(e.get("value"))) is not None]
         if dates:
-            moment = datetime.fromisoformat(dates[0])
+            value, moment = dates[0]
             if moment > utcnow() + timedelta(hours=1):
                 dispatcher.utter_message(text=replies.TIME_IN_FUTURE)
                 return {"incident_time": None}
-            return {"incident_time": f"{dates[0]}（{text[:50]}）"}
+            return {"incident_time": f"{value}（{text[:50]}）"}
         if _intent(tracker) in SMALL_TALK or not looks_like_time(text, has_date_entity=False):
             dispatcher.utter_message(text=replies.TIME_NOT_UNDERSTOOD)
             return {"incident_time": None}
@@ -274,7 +278,7 @@ class ValidateRefundForm(FormValidationAction):
             return changed
         text = str(value or "").strip()
         spans = [(e["start"], e["end"]) for e in tracker.latest_message.get("entities", []) if e["entity"] == "date"]
-        if _intent(tracker) in NOT_A_DESCRIPTION or len(text) < 2 or is_only_a_time(text, spans):
+        if _intent(tracker) in NOT_A_DESCRIPTION or len(text) < 2 or is_only_a_time(text, spans) or is_payload(text):
             dispatcher.utter_message(text=replies.NOT_A_DESCRIPTION)
             return {"incident_description": None}
         return {"incident_description": text[:MAX_TEXT]}
@@ -300,7 +304,7 @@ class ValidateRefundForm(FormValidationAction):
         if links:
             dispatcher.utter_message(text=replies.links_received(len(links)))
             return {"evidence_links": "\n".join(links[:10])}
-        if _intent(tracker) not in NOT_A_DESCRIPTION and len(text) >= 4:
+        if _intent(tracker) not in NOT_A_DESCRIPTION and len(text) >= 4 and not is_payload(text):
             described = str(tracker.get_slot("incident_description") or "")
             dispatcher.utter_message(text=replies.ADDED_TO_DESCRIPTION)
             return {"evidence_links": None, "incident_description": f"{described}\n{text}".strip()[:MAX_TEXT]}

@@ -19,6 +19,7 @@ from typing import Optional
 
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
+from sanic.exceptions import SanicException
 from sanic.request import Request
 
 from bot.observability import metrics
@@ -91,7 +92,10 @@ def build_app(action_token: Optional[str] = None) -> Sanic:
     async def failed(request: Request, exception: Exception) -> response.HTTPResponse:
         """An action that raised: logged here (masked, with the conversation id) and answered
         with the kind of error only. rasa-sdk's own handler answers with the whole request —
-        the conversation and its identity claims — which Rasa would then log."""
+        the conversation and its identity claims — which Rasa would then log. A request the
+        server itself refuses (unknown path, wrong method, bad body) keeps its 4xx."""
+        if isinstance(exception, SanicException) and 400 <= (exception.status_code or 500) < 500:
+            return response.json({"error": type(exception).__name__}, status=exception.status_code)
         logging.getLogger(__name__).error("action %s failed", getattr(request.ctx, "action", "unknown"),
                                           exc_info=exception)
         return response.json({"error": f"the action failed ({type(exception).__name__})"}, status=500)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from typing import Optional
 from zoneinfo import ZoneInfo
 
 CUSTOMER_TZ = ZoneInfo("Asia/Shanghai")
@@ -39,3 +40,14 @@ def format_customer_time(moment: datetime, with_time: bool = True) -> str:
 def customer_day_start(day: date) -> datetime:
     """The moment (UTC) a day begins in the customer's time zone: Beijing dates to stored times."""
     return datetime(day.year, day.month, day.day, tzinfo=CUSTOMER_TZ).astimezone(timezone.utc)
+
+
+def parse_instant(value: object) -> Optional[datetime]:
+    """An ISO 8601 time the entity extractor produced, timezone-aware, or None for anything else
+    (a value typed into `/inform{...}` is any JSON: not a string, not a date, absurdly long)."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        return ensure_aware(datetime.fromisoformat(value))
+    except ValueError:
+        return None

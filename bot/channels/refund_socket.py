@@ -221,7 +221,8 @@ class RefundSocketInput(InputChannel):
         async def agent_typing(request: Request) -> response.HTTPResponse:
             """The website (holding the Rasa token) says an agent is typing: the customer's open
             widget shows 「客服正在输入…」."""
-            if not hmac.compare_digest(request.args.get("token") or "", self.rasa_token):
+            sent = (request.args.get("token") or "").encode("utf-8", "replace")
+            if not hmac.compare_digest(sent, self.rasa_token.encode("utf-8")):
                 return response.json({"error": "unauthorized"}, status=401)
             body = request.json if isinstance(request.json, dict) else {}
             conversation, name = body.get("conversation_id"), body.get("agent_name")

@@ -55,6 +55,8 @@ UPLOAD_DONE = re.compile(r"^[我都已经刚才]*(?:上传|传|弄|搞|发|交|�
 # 「没有」「没有截图」「暂时没有」「不用了」: no evidence to give.
 NO_EVIDENCE = re.compile(r"^(?:暂时|目前|现在|真的|确实)?(?:没有|沒有|没|无|不用|不需要|没啥)(?:了|的)?"
                          r"(?:截图|材料|证据|证明|日志|文件|附件)?(?:了|的)?$|^(?:no|none|nope)$", re.IGNORECASE)
+# A button's or a typed payload (「/inform{"date": …}」): an intent, never an answer's words.
+PAYLOAD = re.compile(r"^\s*/[A-Za-z_]")
 PUNCTUATION = re.compile(r"[\s，。,.!！~～?？…]+")
 SHORT_ANSWER = 20  # characters: a longer message says more than "done" or "none"
 
@@ -64,6 +66,11 @@ def looks_like_time(text: str, has_date_entity: bool) -> bool:
     (the digits of an order or instance id are not a time)."""
     words = IDS.sub(" ", text)
     return has_date_entity or bool(TIME_WORDS.search(words)) or bool(UNKNOWN_TIME.search(words))
+
+
+def is_payload(text: str) -> bool:
+    """The message is a Rasa payload (「/affirm」「/inform{…}」), not words to store."""
+    return bool(PAYLOAD.match(text or ""))
 
 
 def changed_reason(text: str, current: Optional[str]) -> Optional[str]:

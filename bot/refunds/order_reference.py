@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 from bot.billing.models import Order
-from bot.clock import CUSTOMER_TZ
+from bot.clock import CUSTOMER_TZ, parse_instant
 from bot.nlu.order_words import PROMOTION_WORDS
 
 
@@ -62,10 +62,8 @@ def _decimal(values: Optional[List[str]]) -> Optional[Decimal]:
 
 
 def _day(values: Optional[List[str]]) -> Optional[date]:
-    try:
-        return datetime.fromisoformat(values[0]).astimezone(CUSTOMER_TZ).date() if values else None
-    except ValueError:
-        return None
+    moment = parse_instant(values[0]) if values else None
+    return moment.astimezone(CUSTOMER_TZ).date() if moment else None
 
 
 @dataclass(frozen=True)

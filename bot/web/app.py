@@ -8,15 +8,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import Optional
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sanic import Sanic
+from sanic import HTTPResponse, Request, Sanic, response
 
 from bot.backoffice.api import create_backoffice_api
 from bot.handoff import replies as handoff_replies
 from bot.handoff.service import HandoffService
 from bot.settings import PROJECT_ROOT
+from bot.web import texts
 from bot.web.console import create_console
 from bot.web.contact_pages import add_contact_routes
 from bot.web.customer_auth import CustomerAuth
@@ -32,6 +34,7 @@ from bot.wiring import Services
 WIDGET_BUNDLE = PROJECT_ROOT / "web" / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 64 * 1024  # every request body but the evidence upload's
+MAX_ROW_ID = 2**31 - 1  # PostgreSQL's INTEGER: every numeric id in a route is a row id
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                         autoescape=select_autoescape(["html"]))
 
@@ -64,6 +67,16 @@ def create_app(services: Services, name: str = "refund_site") -> Sanic:
     add_mail_link_routes(app, customers, services)
     app.blueprint(create_backoffice_api(services, customer_notifier(rasa, services.workflow)))
     app.blueprint(create_console(TEMPLATES, services, rasa))
+
+    @app.on_request
+    async def refuse_impossible_ids(request: Request) -> Optional[HTTPResponse]:
+        """A numeric id no row can have (25 digits in a console route) is a 404 here, before a
+        database refuses to compare it (a 500)."""
+        if any(isinstance(v, int) and not 0 < v <= MAX_ROW_ID for v in (request.match_info or {}).values()):
+            if request.path.startswith(("/api/", "/console/api/")):
+                return response.json({"error": texts.NO_SUCH_RECORD}, status=404)
+            return response.text(texts.NO_SUCH_RECORD, status=404)
+        return None
 
     @app.after_server_start
     async def start_sweeper(app_: Sanic, _loop) -> None:

@@ -7,6 +7,7 @@ WRONG_LOGIN = "账号或密码不正确。"
 PLEASE_LOG_IN = "请先登录。"
 LOGIN_EXPIRED = "登录已过期，请重新登录。"
 SIGNED_IN_ELSEWHERE = "此浏览器已退出或换了账号登录，请重新登录。"
+NO_SUCH_RECORD = "没有找到这条记录，请检查链接是否完整。"
 
 CONTACT_NEED_MESSAGE = "请简单写一下需要客服帮您处理的问题。"
 CONTACT_NEED_PHONE = "请填写 11 位手机号码，方便客服联系您。"

@@ -109,6 +109,11 @@ def test_rasa_logs_the_failed_call_without_the_conversation(failing_actions):
     handler.setFormatter(JsonFormatter())
     processor_log = logging.getLogger("rasa.core.processor")
     processor_log.addHandler(handler)
+    # Earlier tests in the same process may have configured Rasa's logging (a dictConfig disables
+    # existing loggers, a level may be raised): this test reads what the processor logs.
+    was = (processor_log.disabled, processor_log.level, logging.root.manager.disable)
+    processor_log.disabled, processor_log.level = False, logging.ERROR
+    logging.disable(logging.NOTSET)
     try:
         try:
             asyncio.run(action.run(CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(domain.responses),
@@ -118,6 +123,8 @@ def test_rasa_logs_the_failed_call_without_the_conversation(failing_actions):
             processor_log.exception("Encountered an exception while running action 'action_refund_status'.")
     finally:
         processor_log.removeHandler(handler)
+        processor_log.disabled, processor_log.level = was[0], was[1]
+        logging.disable(was[2])
     written = out.getvalue()
     assert "500" in written and "not logged" in written and not secrets_in(written, tracker), written
 
