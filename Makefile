@@ -8,7 +8,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: test-at setup train migrate db web run shell staff test lint typecheck bench conversations money-histories validate nlu-report quote retention clean
+.PHONY: test-at setup train migrate db web run shell staff test lint typecheck bench conversations money-histories validate nlu-report quote retention seed-week clean
 
 # REFUND_ENV has no default in the code: the developer's commands below say development (unless
 # it is set), while db, web, quote, migrate, staff and retention, which an operator may run
@@ -100,6 +100,12 @@ quote: setup $(if $(ORDER_FILE),,db)
 # make staff ARGS='add r7 --name "审核员 小周" --roles reviewer --api-token'   make staff ARGS=list
 staff: setup migrate
 	$(PY) -m bot.commands.staff $(ARGS)
+
+# A week of generated activity in the development database (conversations, tickets, handoffs,
+# surveys, review decisions), for the dashboard and the reviewers' queue. Example:
+# make seed-week SEED_ARGS='--days 7 --seed 30'
+seed-week: setup db
+	REFUND_ENV=development $(PY) -m bot.commands.seed_week $(SEED_ARGS)
 
 # Purge transcripts and uploads older than REFUND_RETENTION_DAYS (default 180). Example:
 # make retention RETENTION_ARGS=--dry-run

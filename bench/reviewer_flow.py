@@ -96,7 +96,8 @@ def next_ticket(page, base: str, ids: List[str]) -> None:
     page.locator("a.ticket-link").first.click()
     page.wait_for_load_state()
     for _ in ids:
-        page.keyboard.press("Shift+A")
+        with page.expect_navigation():  # the decision's answer is the next ticket's page
+            page.keyboard.press("Shift+A")
         page.wait_for_load_state()
         if page.locator("#ticket-done").count() and "已处理完" in page.inner_text("#ticket-done"):
             return

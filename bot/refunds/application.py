@@ -198,16 +198,7 @@ class SelfService:
         return OrderChoice(order, state, kinds=tuple(kinds))
 
     def _state(self, order: Order) -> str:
-        now = self._refunds.clock()
-        if order.status in ("refunded", "released"):
-            return texts.ORDER_RELEASED
-        if order.billing_mode == "payg":
-            return texts.ORDER_PAYG
-        if order.expires_at is not None and order.expires_at <= now:
-            return texts.ORDER_EXPIRED
-        if order.activated_at > now:
-            return texts.ORDER_NOT_STARTED
-        return texts.ORDER_ACTIVE
+        return order_state(order, self._refunds.clock())
 
     # --- what each choice asks --------------------------------------------------------------------
 
@@ -401,3 +392,16 @@ def stored_time(application: Application) -> str:
     if moment is None:
         return texts.TIME_UNKNOWN
     return texts.incident_time_stored(moment.isoformat(), format_customer_time(moment))
+
+
+def order_state(order: Order, now: datetime) -> str:
+    """The order's state as customers and staff read it (服务中, 已到期, 已退订…)."""
+    if order.status in ("refunded", "released"):
+        return texts.ORDER_RELEASED
+    if order.billing_mode == "payg":
+        return texts.ORDER_PAYG
+    if order.expires_at is not None and order.expires_at <= now:
+        return texts.ORDER_EXPIRED
+    if order.activated_at > now:
+        return texts.ORDER_NOT_STARTED
+    return texts.ORDER_ACTIVE

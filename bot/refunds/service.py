@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Callable, List, Optional, Sequence, Tuple
 
@@ -250,7 +250,8 @@ class RefundService:
             customer_id=customer_id, order_id=order_id, product_code=order.product_code, reason=reason,
             quote=quote.to_dict(), details={k: v for k, v in details.items() if k in fields}, evidence=evidence,
             conversation_id=conversation_id, manual_review=not quote.eligible,
-            claim_key=self._voucher_claim(order, quote, ledger), **_channel_fields(channel),
+            claim_key=self._voucher_claim(order, quote, ledger), review_due=self._review_due(),
+            **_channel_fields(channel),
         )
         ticket, created = self._tickets.file(new, self.clock(), facts)
         return Filing(ticket=ticket, created=created, quote=quote)
@@ -317,9 +318,14 @@ class RefundService:
         new = NewTicket(customer_id=customer_id, order_id=order.order_id, product_code=order.product_code,
                         reason=quote.reason, quote=quote.to_dict(), details=details, evidence=evidence,
                         conversation_id=conversation_id, manual_review=not quote.eligible, kind=kind.value,
-                        claim_key=claim, **_channel_fields(channel))
+                        claim_key=claim, review_due=self._review_due(), **_channel_fields(channel))
         ticket, created = self._tickets.file(new, self.clock(), self._ledgers.facts(order))
         return Filing(ticket=ticket, created=created, quote=quote)
+
+    def _review_due(self) -> date:
+        """When a reviewer must have looked at a ticket filed now (every ticket has a due date,
+        also one whose quote was refused and goes to manual review)."""
+        return self.policy.timing.working_days_after(self.clock(), self.policy.timing.review_working_days)
 
     def tickets_for(self, customer_id: str) -> List[Ticket]:
         return self._tickets.for_customer(customer_id)

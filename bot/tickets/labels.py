@@ -2,7 +2,7 @@
 what customers, agents and reviewers read instead of the codes in `bot.vocabulary`."""
 from __future__ import annotations
 
-from typing import Dict
+from typing import Dict, Tuple
 
 from bot.vocabulary import Actor, RefundReason, RejectionReason, TicketKind, TicketStatus
 
@@ -98,5 +98,26 @@ DUPLICATE_KIND_LABEL = "重复扣款退款（保留资源，只退多扣的那�
 
 EVIDENCE_LABELS: Dict[str, str] = {"text": "文字说明", "link": "链接", "transaction": "交易流水", "file": "上传文件"}
 
-# What reviewers most often ask customers to add (they can write anything else too).
-COMMON_INFO_REQUESTS = ("故障期间的截图", "监控图表或日志", "两笔扣款的交易流水", "支付凭证", "问题发生的具体时间")
+# What reviewers most often ask customers to add, by what the ticket is about (they can write
+# anything else too): a checklist that fits the reason and kind, never 「两笔扣款的交易流水」 on a
+# ticket about a wrong purchase.
+INFO_REQUESTS_BY_REASON: Dict[str, Tuple[str, ...]] = {
+    RefundReason.SERVICE_ISSUE: ("故障期间的截图", "监控图表或日志", "问题发生的具体时间", "出问题的实例 ID"),
+    RefundReason.DUPLICATE_PAYMENT: ("两笔扣款的交易流水", "银行或支付平台的扣款记录截图"),
+    RefundReason.WRONG_PURCHASE: ("买错的内容（配置、地域或时长）及原本想买的", "下单页面或订单详情截图"),
+    RefundReason.DEMAND_CHANGE: ("不再使用的原因说明", "实例已停止使用的确认"),
+}
+INFO_REQUESTS_BY_KIND: Dict[str, Tuple[str, ...]] = {
+    TicketKind.DOWNGRADE: ("确认降配后的目标配置", "实例当前的资源使用情况截图"),
+    TicketKind.SLA_CLAIM: ("故障期间的截图", "监控图表或日志", "问题发生的具体时间", "受影响的实例 ID"),
+}
+PAYMENT_PROOF = "支付凭证"
+COMMON_INFO_REQUESTS = tuple(dict.fromkeys(
+    [item for items in (*INFO_REQUESTS_BY_REASON.values(), *INFO_REQUESTS_BY_KIND.values()) for item in items]
+    + [PAYMENT_PROOF]))
+
+
+def info_requests_for(kind: str, reason: str) -> Tuple[str, ...]:
+    """The materials checklist a reviewer picks from for a ticket of this kind and reason."""
+    items = INFO_REQUESTS_BY_KIND.get(kind) or INFO_REQUESTS_BY_REASON.get(reason, ())
+    return (*items, PAYMENT_PROOF)

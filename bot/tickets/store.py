@@ -4,15 +4,16 @@ audit trail in the same transaction."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Numeric, and_, case, cast, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.billing.models import QuotaUse
 from bot.clock import CUSTOMER_TZ, to_customer_time
@@ -30,8 +31,9 @@ from bot.storage.schema import (
 from bot.tickets.ledger import Entry, Ledger, LedgerFacts, LedgerRefused, without_our_tickets
 from bot.tickets.lifecycle import IllegalTransition, next_state
 from bot.tickets.models import Evidence, Ticket, TicketEvent
+from bot.tickets.queue import ALL, MINE, MINE_STATUSES, PAGE_SIZE, UNCLAIMED, VIEWS, QueuePage, TicketFilter
 from bot.uploads.store import attach_conversation_uploads
-from bot.vocabulary import OPEN_STATUSES, TicketKind, TicketStatus
+from bot.vocabulary import OPEN_STATUSES, PROVIDER_STAGES, TicketKind, TicketStatus
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +72,8 @@ class NewTicket:
     # Where the application's uploaded files wait (a web form's draft; default: the conversation).
     uploads_from: Optional[str] = None
     channel_note: str = ""  # how the customer applied, when not in the chat (the filing event's note)
+    # The review's due date when the quote promises none (a refused quote sent to manual review).
+    review_due: Optional[date] = None
 
     def entry(self, ticket_id: str, now: datetime) -> Entry:
         """The ticket as its order's ledger will count it once filed."""
@@ -109,7 +113,7 @@ class TicketStore:
                     quoted_amount=to_money(new.quote["refund"]), quote=new.quote,
                     details=new.details, conversation_id=new.conversation_id,
                     created_at=now, updated_at=now, ledger_key=key, claim_key=new.claim_key,
-                    stage_due=date.fromisoformat(review_due) if review_due else None,
+                    stage_due=date.fromisoformat(review_due) if review_due else new.review_due,
                 ))
                 session.flush()
                 for kind, content in new.evidence:
@@ -191,6 +195,65 @@ class TicketStore:
             query = query.where(TicketRow.status == status)
         with self._sessions() as session:
             return [_ticket(row) for row in session.scalars(query)]
+
+    # --- the reviewers' queue ------------------------------------------------------------------
+
+    def review_queue(self, wanted: TicketFilter, staff_id: str, today: date,
+                     named: Sequence[str] = (), page_size: int = PAGE_SIZE) -> QueuePage:
+        """One page of the reviewers' queue as `staff_id` sees it on `today` (Beijing): the
+        tickets the filter keeps in its order, how many it keeps, and the count of each view
+        (with the filter's other fields). `named`: customers whose name matched the search."""
+        where = _queue_conditions(wanted, staff_id, today, named)
+        with self._sessions() as session:
+            total = int(session.scalar(select(func.count()).select_from(TicketRow).where(*where)) or 0)
+            pages = max(1, -(-total // page_size))
+            page = min(wanted.page, pages)
+            ids = list(session.scalars(select(TicketRow.ticket_id).where(*where).order_by(*_queue_order(wanted.sort))
+                                       .offset((page - 1) * page_size).limit(page_size)))
+            counts = {}
+            for view in VIEWS:
+                counts[view] = total if view == wanted.view else int(session.scalar(
+                    select(func.count()).select_from(TicketRow)
+                    .where(*_queue_conditions(replace(wanted, view=view), staff_id, today, named))) or 0)
+            rows = {row.ticket_id: row for row in session.scalars(
+                select(TicketRow).options(*WHOLE_TICKET).where(TicketRow.ticket_id.in_(ids))).unique()}
+            tickets = tuple(_ticket(rows[i]) for i in ids if i in rows)
+        return QueuePage(tickets, total, counts, page, pages)
+
+    def review_order(self, wanted: TicketFilter, staff_id: str, today: date, named: Sequence[str] = (),
+                     limit: int = 5000) -> List[str]:
+        """The ids of the whole queue in its order (the ticket page's previous and next)."""
+        where = _queue_conditions(wanted, staff_id, today, named)
+        with self._sessions() as session:
+            return list(session.scalars(select(TicketRow.ticket_id).where(*where)
+                                        .order_by(*_queue_order(wanted.sort)).limit(limit)))
+
+    def count_overdue(self, today: date) -> int:
+        """Tickets waiting on us past their stage's due date."""
+        with self._sessions() as session:
+            return int(session.scalar(select(func.count()).select_from(TicketRow).where(_overdue(today))) or 0)
+
+    def reassign(self, ticket_id: str, reviewer: str, actor: str, now: datetime, note: str = "") -> Ticket:
+        """Give a ticket someone took to `reviewer` (audited; the state stays). NotFound if the
+        ticket is unknown; IllegalTransition if nobody holds it or it is finished."""
+        with self._sessions.begin() as session:
+            session.execute(update(TicketRow).where(TicketRow.ticket_id == ticket_id.upper())
+                            .values(updated_at=TicketRow.updated_at))
+            row = session.get(TicketRow, ticket_id.upper(), with_for_update=True, options=[lazyload("*")])
+            if row is None:
+                raise NotFound(f"ticket {ticket_id}")
+            if row.reviewer_id is None or row.status not in OPEN_STATUSES:
+                raise IllegalTransition("这张工单没有人在处理，直接领取即可。")
+            if row.reviewer_id == reviewer:
+                raise IllegalTransition("这张工单已经由你处理。")
+            before = row.reviewer_id
+            session.add(TicketEventRow(ticket_id=row.ticket_id, at=now, actor=actor, from_status=row.status,
+                                       to_status=row.status, reason_code="reassigned",
+                                       note=(f"由 {before} 改派给 {reviewer}" + (f"：{note}" if note else ""))[:2000]))
+            row.reviewer_id = reviewer
+            row.updated_at = now
+        logger.info("ticket reassigned from %s to %s", before, reviewer, extra={"ticket_id": ticket_id.upper()})
+        return self._stored(ticket_id.upper())
 
     def count_no_reason_refunds(self, customer_id: str, year: int,
                                 products: Optional[Sequence[str]]) -> int:
@@ -335,6 +398,62 @@ class TicketStore:
             else:
                 visit.last_seen_at = now
         return changed
+
+
+def _overdue(today: date) -> ColumnElement:
+    return and_(TicketRow.status.in_([s.value for s in PROVIDER_STAGES]), TicketRow.stage_due.is_not(None),
+                TicketRow.stage_due < today)
+
+
+def _queue_conditions(wanted: TicketFilter, staff_id: str, today: date, named: Sequence[str]) -> List[ColumnElement]:
+    """The filter as SQL conditions on the tickets table."""
+    where: List[ColumnElement] = []
+    if wanted.view == MINE:
+        where += [TicketRow.reviewer_id == staff_id, TicketRow.status.in_([s.value for s in MINE_STATUSES])]
+    elif wanted.view == UNCLAIMED:
+        where += [TicketRow.status == TicketStatus.SUBMITTED.value, TicketRow.reviewer_id.is_(None)]
+    else:
+        assert wanted.view == ALL
+    if wanted.status:
+        where.append(TicketRow.status == wanted.status)
+    if wanted.reason:
+        where.append(TicketRow.reason == wanted.reason)
+    if wanted.kind:
+        where.append(TicketRow.kind == wanted.kind)
+    if wanted.text:
+        start = wanted.text.upper()
+        found = [func.upper(column).startswith(start, autoescape=True) for column in
+                 (TicketRow.ticket_id, TicketRow.order_id, TicketRow.customer_id)]
+        if named:
+            found.append(TicketRow.customer_id.in_(list(named)))
+        where.append(or_(*found))
+    if wanted.overdue:
+        where.append(_overdue(today))
+    if wanted.escalated:
+        where.append(exists().where(EscalationRow.ticket_id == TicketRow.ticket_id))
+    if wanted.appealed:
+        where.append(TicketRow.appeal_statement.is_not(None))
+    if wanted.min_amount is not None:
+        where.append(_quoted() >= wanted.min_amount)
+    if wanted.max_amount is not None:
+        where.append(_quoted() <= wanted.max_amount)
+    return where
+
+
+def _quoted() -> ColumnElement:
+    """The quoted amount as a number SQL compares and sorts (SQLite keeps money as exact text)."""
+    return cast(TicketRow.quoted_amount, Numeric(14, 2))
+
+
+def _queue_order(sort: str) -> Tuple[Any, ...]:
+    """By due date (tickets waiting on us first, undated last), newest first, or largest first."""
+    if sort == "created":
+        return TicketRow.created_at.desc(), TicketRow.ticket_id.desc()
+    if sort == "amount":
+        return _quoted().desc(), TicketRow.created_at, TicketRow.ticket_id
+    waiting = case((TicketRow.status.in_([s.value for s in PROVIDER_STAGES]), 0), else_=1)
+    undated = case((TicketRow.stage_due.is_(None), 1), else_=0)
+    return waiting, undated, TicketRow.stage_due, TicketRow.created_at, TicketRow.ticket_id
 
 
 def _upsert(session: Session) -> Any:

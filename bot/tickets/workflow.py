@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Callable, List, Optional, Sequence, Tuple
@@ -11,11 +12,11 @@ from bot.errors import NotFound
 from bot.money import to_money
 from bot.policy.config import Policy
 from bot.tickets.ledger import LedgerFacts, OrderLedgers
-from bot.tickets.lifecycle import allowed_actions
+from bot.tickets.lifecycle import IllegalTransition, allowed_actions
 from bot.tickets.models import Ticket
-from bot.tickets.queue import TicketFilter, arrange
+from bot.tickets.queue import QueuePage, TicketFilter
 from bot.tickets.store import NeedsManager, TicketStore
-from bot.vocabulary import PROVIDER_STAGES, Actor, RejectionReason
+from bot.vocabulary import PROVIDER_STAGES, Actor, RejectionReason, TicketStatus
 
 AMOUNT = re.compile(r"\d{1,12}(\.\d{1,2})?")
 AMOUNT_AS_TEXT = '金额请写成文字形式的元数，例如 "1000.00"。'
@@ -25,6 +26,28 @@ MANAGER_REVIEW_WORKING_DAYS = 1
 
 class InvalidRequest(ValueError):
     """The request's content is wrong (not its timing): a clear message for the caller."""
+
+
+# At most this many tickets are approved in one bulk step.
+BULK_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What a bulk approval did to one ticket: approved, sent to a manager (above the limit),
+    or left as it was with the reason (`refusal`, Chinese)."""
+
+    ticket_id: str
+    ticket: Optional[Ticket]
+    refusal: str = ""
+
+    @property
+    def approved(self) -> bool:
+        return self.ticket is not None and self.ticket.status == TicketStatus.APPROVED
+
+    @property
+    def to_manager(self) -> bool:
+        return self.ticket is not None and self.ticket.status == TicketStatus.MANAGER_REVIEW
 
 
 class TicketWorkflow:
@@ -52,9 +75,21 @@ class TicketWorkflow:
     def search(self, status: Optional[str] = None, limit: int = 100) -> List[Ticket]:
         return self._store.search(status, limit)
 
-    def queue(self, wanted: TicketFilter, limit: int = 500) -> List[Ticket]:
-        """The reviewers' queue: the tickets the filter keeps, in its order."""
-        return arrange(self._store.search(wanted.status, limit), wanted, self.is_overdue)
+    def queue(self, wanted: TicketFilter, staff_id: str, named: Sequence[str] = ()) -> QueuePage:
+        """One page of the reviewers' queue as `staff_id` sees it (`named`: customers whose
+        name matched the search)."""
+        return self._store.review_queue(wanted, staff_id, self.today(), named)
+
+    def queue_order(self, wanted: TicketFilter, staff_id: str, named: Sequence[str] = ()) -> List[str]:
+        """The ids of the whole queue, in its order."""
+        return self._store.review_order(wanted, staff_id, self.today(), named)
+
+    def count_overdue(self) -> int:
+        return self._store.count_overdue(self.today())
+
+    def today(self) -> date:
+        """Today in Beijing: due dates are Beijing dates."""
+        return to_customer_time(self.clock()).date()
 
     def for_customer(self, customer_id: str) -> List[Ticket]:
         return self._store.for_customer(customer_id)
@@ -73,6 +108,10 @@ class TicketWorkflow:
 
     def take(self, ticket_id: str, reviewer: str) -> Ticket:
         return self._reviewer(ticket_id, "take", reviewer, changes={"reviewer_id": reviewer})
+
+    def reassign(self, ticket_id: str, to: str, by: str, note: str = "") -> Ticket:
+        """Give a ticket a colleague holds to `to` (by `by`, audited; the state stays)."""
+        return self._store.reassign(ticket_id, to, f"reviewer:{by}", self.clock(), note.strip()[:200])
 
     def request_info(self, ticket_id: str, reviewer: str, missing: Sequence[str], note: str = "") -> Ticket:
         items = [str(m).strip() for m in missing if str(m).strip()]
@@ -129,6 +168,36 @@ class TicketWorkflow:
                                   changes={"rejection_note": note, "stage_due": None})
         raise InvalidRequest("申诉结论只能是通过（approve）或维持驳回（reject）。")
 
+    def approve_many_at_quote(self, ticket_ids: Sequence[str], reviewer: str) -> List[BulkOutcome]:
+        """Approve tickets of one kind at their quotes, one by one through `take` and `approve`:
+        each is checked against its order's ledger and the approval limit as if approved alone
+        (above the limit it goes to a manager). A ticket someone else holds, one for manual
+        review, or one no longer waiting for this reviewer is left as it is, with the reason.
+        InvalidRequest when the selection is empty, too large or mixes kinds."""
+        wanted = list(dict.fromkeys(t.strip().upper() for t in ticket_ids if t.strip()))
+        if not wanted:
+            raise InvalidRequest("请先勾选要批量通过的工单。")
+        if len(wanted) > BULK_LIMIT:
+            raise InvalidRequest(f"一次最多批量通过 {BULK_LIMIT} 个工单。")
+        tickets = {t: self._store.get_for_staff(t) for t in wanted}
+        kinds = {ticket.kind_label for ticket in tickets.values() if ticket is not None}
+        if len(kinds) > 1:
+            raise InvalidRequest("批量通过只能用于同一类型的工单（" + "、".join(sorted(kinds)) + "），请按类型筛选后再选。")
+        outcomes = []
+        for ticket_id, ticket in tickets.items():
+            refusal = _bulk_refusal(ticket, reviewer)
+            if refusal:
+                outcomes.append(BulkOutcome(ticket_id, None, refusal))
+                continue
+            assert ticket is not None
+            try:
+                if ticket.status == TicketStatus.SUBMITTED:
+                    self.take(ticket_id, reviewer)
+                outcomes.append(BulkOutcome(ticket_id, self.approve(ticket_id, reviewer)))
+            except (IllegalTransition, InvalidRequest, NotFound) as exc:
+                outcomes.append(BulkOutcome(ticket_id, None, str(exc) if not isinstance(exc, NotFound) else NO_TICKET))
+        return outcomes
+
     # --- manager actions (主管) ----------------------------------------------------------------
 
     def manager_approve(self, ticket_id: str, manager: str, note: str = "") -> Ticket:
@@ -180,8 +249,7 @@ class TicketWorkflow:
     # --- overdue tickets --------------------------------------------------------------------
 
     def is_overdue(self, ticket: Ticket) -> bool:
-        today = to_customer_time(self.clock()).date()
-        return ticket.status in PROVIDER_STAGES and ticket.stage_due is not None and today > ticket.stage_due
+        return ticket.status in PROVIDER_STAGES and ticket.stage_due is not None and self.today() > ticket.stage_due
 
     def escalate_if_overdue(self, ticket: Ticket) -> Optional[date]:
         """Record a 催办 for an overdue stage; the new promised date, or None if not overdue.
@@ -247,6 +315,10 @@ class TicketWorkflow:
             raise InvalidRequest("金额与系统报价不同时，请填写调整原因。")
         return to_money(value)
 
+    def review_due(self) -> date:
+        """The review due date of a ticket filed now."""
+        return self._due(self.policy.timing.review_working_days)
+
     def _payout_due(self, ticket: Ticket) -> date:
         destination = ticket.quote.get("destination") or self.policy.default_destination
         if ticket.pays_voucher:
@@ -255,3 +327,19 @@ class TicketWorkflow:
 
     def _due(self, working_days: int) -> date:
         return self.policy.timing.working_days_after(self.clock(), working_days)
+
+
+NO_TICKET = "没有这个工单。"
+
+
+def _bulk_refusal(ticket: Optional[Ticket], reviewer: str) -> str:
+    """Why a bulk approval leaves `ticket` alone ("" when it may be approved at its quote)."""
+    if ticket is None:
+        return NO_TICKET
+    if ticket.reviewer_id not in (None, reviewer):
+        return f"由 {ticket.reviewer_id} 处理中"
+    if ticket.manual_review:
+        return "需人工复核，请打开工单逐个审核"
+    if ticket.status not in (TicketStatus.SUBMITTED, TicketStatus.UNDER_REVIEW):
+        return f"工单当前为「{ticket.status_label}」，不能按报价通过"
+    return ""

@@ -13,10 +13,11 @@ from bot.backoffice.serialize import ticket_json
 from bot.backoffice.staff import Staff
 from bot.handoff import replies as handoff_replies
 from bot.handoff.service import Handoff
+from bot.tickets.models import Ticket
 from bot.vocabulary import Actor, HandoffOutcome, HandoffStatus, Role
 from bot.web.console_views import customer_panel, evidence_headers, handoff_json, queue_item, transcript, upload_json
 from bot.web.rasa_client import RasaClient
-from bot.web.review_pages import FORM_ACTIONS
+from bot.web.review_pages import FORM_ACTIONS, MANAGER_ACTIONS, colleague_refusal, held_by_colleague, ticket_details
 from bot.web.staff_auth import StaffAuth, json_error
 from bot.web.ticket_news import Notify
 from bot.wiring import Services
@@ -65,15 +66,18 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
     @console.get("/uploads/<upload_id:int>")
     @auth.required(conversations=True)
     async def evidence_file(request: Request, staff: Staff, upload_id: int) -> response.HTTPResponse:
-        """An evidence file, for staff only, as a download that the browser will not run."""
+        """An evidence file, for staff only, as a download that the browser will not run
+        (`?inline=1`: a picture, PDF or text log shown in the console's preview)."""
         upload = uploads.get(upload_id)
         if upload is None:
             return json_error(404, labels.FILE_GONE)
         path = uploads.path_for(upload.sha256)
         if not path.is_file():
             return json_error(410, labels.FILE_MISSING)
-        return await response.file(path, mime_type=upload.content_type,
-                                   headers=evidence_headers(upload.filename, upload.content_type))
+        inline = request.args.get("inline") == "1"
+        mime = f"{upload.content_type}; charset=utf-8" if upload.content_type.startswith("text/") else upload.content_type
+        return await response.file(path, mime_type=mime,
+                                   headers=evidence_headers(upload.filename, upload.content_type, inline))
 
     @console.post("/api/handoffs/<handoff_id:int>/reply")
     @auth.required(role=Role.AGENT, csrf=True)
@@ -149,6 +153,9 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
     @auth.required(csrf=True)
     async def ticket_action(request: Request, staff: Staff, ticket_id: str, action: str) -> response.HTTPResponse:
         body = request.json if isinstance(request.json, dict) else {}
+        ticket = workflow.get(ticket_id)
+        if ticket is not None and held_by_colleague(ticket, staff) and action not in MANAGER_ACTIONS:
+            return json_error(409, colleague_refusal(ticket, {s.staff_id: s.name for s in services.staff.all()}))
         result = run_action(workflow, ticket_id, action, staff, body)
         if result.status == 200:
             await notify(ticket_id, action)
@@ -172,12 +179,23 @@ async def conversation_detail(services: Services, rasa: RasaClient, staff: Staff
         "handoff": handoff_json(handoff), "transcript": transcript(tracker.get("events", [])),
         "customer": _customer(services, handoff),
         "ticket": ticket_json(ticket) if ticket else None,
+        "ticket_view": _ticket_panel(services, ticket) if ticket else None,
         "can_review": staff.has(Role.REVIEWER), "mine": handoff.agent_id == staff.staff_id,
         "ticket_actions": sorted({FORM_ACTIONS[a] for a in workflow.allowed_actions(ticket, Actor.REVIEWER)})
-        if ticket and staff.has(Role.REVIEWER) else [],
+        if ticket and staff.has(Role.REVIEWER) and not held_by_colleague(ticket, staff) else [],
+        "ticket_held_by": colleague_refusal(ticket, {s.staff_id: s.name for s in services.staff.all()})
+        if ticket and held_by_colleague(ticket, staff) else "",
         "uploads": [upload_json(u) for u in services.uploads.for_conversation_or_ticket(handoff.conversation_id,
                                                                                          handoff.ticket_id)],
     }
+
+
+def _ticket_panel(services: Services, ticket: Ticket) -> Dict[str, Any]:
+    """What the agent's ticket panel shows: reason, the customer's description, the quote's
+    lines and the evidence, in Chinese, Beijing time and amounts with separators."""
+    view = ticket_details(ticket)
+    return {key: view[key] for key in ("status", "reason", "kind", "rule", "due", "lines", "quoted", "final",
+                                       "details", "evidence", "terms")}
 
 
 def _customer(services: Services, handoff: Handoff) -> Dict[str, Any]:
@@ -186,4 +204,5 @@ def _customer(services: Services, handoff: Handoff) -> Dict[str, Any]:
         return customer_panel(handoff, None, [], [], [])
     customer = services.customers.get(cid)
     return customer_panel(handoff, customer.name if customer else None, services.refunds.orders(cid),
-                          services.workflow.for_customer(cid), services.handoffs.for_customer(cid))
+                          services.workflow.for_customer(cid), services.handoffs.for_customer(cid),
+                          services.workflow.clock())

@@ -11,6 +11,7 @@ from bot.backoffice import labels
 from bot.billing.models import Order
 from bot.clock import format_customer_time
 from bot.handoff.service import Handoff
+from bot.refunds.application import order_state
 from bot.tickets.models import Ticket
 from bot.uploads.store import EXTENSIONS, StoredUpload
 from bot.web.cookies import SECURITY_HEADERS
@@ -84,17 +85,22 @@ def _line(who: str, text: str, event: Dict[str, Any], clicked: bool) -> Dict[str
 
 
 def customer_panel(h: Handoff, name: Optional[str], orders: List[Order], tickets: List[Ticket],
-                   history: List[Handoff]) -> Dict[str, Any]:
-    """The customer's name, orders, tickets and earlier handoffs for the agent's side panel."""
+                   history: List[Handoff], now: Optional[datetime] = None) -> Dict[str, Any]:
+    """The customer's name, orders (newest first, with their dates and state), tickets and
+    earlier handoffs for the agent's side panel."""
     if not h.customer_id:
         return {"name": labels.GUEST_PANEL_NAME, "orders": [], "tickets": [], "handoffs": []}
+    moment = now or h.created_at
     return {
         "name": name or h.customer_id, "customer_id": h.customer_id,
         "orders": [{"order_id": o.order_id, "product": o.product_name, "mode": o.billing_mode,
-                    "paid": f"{o.primary_payment.amount:.2f}" if o.primary_payment else "0.00", "status": o.status}
-                   for o in orders],
+                    "paid": f"{o.primary_payment.amount:,.2f}" if o.primary_payment else "0.00",
+                    "status": order_state(o, moment), "bought": format_customer_time(o.created_at, with_time=False),
+                    "expires": format_customer_time(o.expires_at, with_time=False) if o.expires_at else "—"}
+                   for o in sorted(orders, key=lambda o: o.created_at, reverse=True)],
         "tickets": [{"ticket_id": t.ticket_id, "status": t.status_label, "order_id": t.order_id,
-                     "amount": f"{t.quoted_amount:.2f}"} for t in tickets],
+                     "amount": f"{t.quoted_amount:,.2f}", "filed": format_customer_time(t.created_at)}
+                    for t in tickets],
         "handoffs": [{"id": x.id, "status": labels.HANDOFF_STATUS_LABELS.get(x.status, x.status), "reason": x.reason,
                       "at": format_customer_time(x.created_at)} for x in history if x.id != h.id],
     }
@@ -113,11 +119,23 @@ def safe_download_name(filename: str, content_type: str) -> str:
     return stem[:100] + EXTENSIONS.get(content_type, ".bin")
 
 
-def evidence_headers(filename: str, content_type: str) -> Dict[str, str]:
-    """Serve customer files inertly: always a download, never sniffed, framed or run."""
+# Types the console previews in the page: pictures, PDFs (framed by our own pages only) and text logs.
+PREVIEWABLE = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain")
+
+
+def evidence_headers(filename: str, content_type: str, inline: bool = False) -> Dict[str, str]:
+    """Serve customer files inertly: a download, never sniffed, framed or run; `inline` (a
+    previewable type only): shown in the console's own page, still never run (a PDF may be
+    framed by our pages, to reach the browser's viewer; nothing else may frame it)."""
     name = safe_download_name(filename, content_type)
+    shown = inline and content_type in PREVIEWABLE
+    pdf = shown and content_type == "application/pdf"
     return {**SECURITY_HEADERS,
-            "Content-Disposition": f"attachment; filename=\"evidence{EXTENSIONS.get(content_type, '.bin')}\"; "
+            **({"X-Frame-Options": "SAMEORIGIN"} if pdf else {}),
+            "Content-Disposition": f"{'inline' if shown else 'attachment'}; "
+                                   f"filename=\"evidence{EXTENSIONS.get(content_type, '.bin')}\"; "
                                    f"filename*=UTF-8''{quote(name, safe='')}",
-            "Content-Security-Policy": "default-src 'none'; sandbox", "Cache-Control": "private, no-store",
+            "Content-Security-Policy": "default-src 'none'; frame-ancestors 'self'" if pdf
+            else "default-src 'none'; sandbox",
+            "Cache-Control": "private, no-store",
             "Cross-Origin-Resource-Policy": "same-origin", "X-Content-Type-Options": "nosniff"}

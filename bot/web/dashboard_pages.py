@@ -11,7 +11,6 @@ from sanic.request import Request
 from bot.backoffice import labels
 from bot.backoffice.dashboard import Dashboard, Figures
 from bot.backoffice.staff import Staff
-from bot.tickets.queue import TicketFilter
 from bot.vocabulary import Role
 from bot.web.charts import bar_chart
 from bot.web.spreadsheet import csv_bytes
@@ -23,7 +22,7 @@ TEMPLATE = "dashboard.html"
 
 def add_dashboard_routes(console: Blueprint, auth: StaffAuth, services: Services) -> None:
     workflow = services.workflow
-    dashboard = Dashboard(services.sessions, lambda: len(workflow.queue(TicketFilter(overdue=True))),
+    dashboard = Dashboard(services.sessions, workflow.count_overdue,
                           services.handoffs.clock)
 
     def chosen_period(request: Request) -> Tuple[date, date]:

@@ -72,6 +72,10 @@ def test_handoff_agent_console_and_survey(fresh_stack, browser, artifacts):
         agent.click("#review-actions button.review-take")
         agent.wait_for_function("() => document.querySelector('#ticket').innerText.includes('审核中')")
         agent.click("#review-actions button.review-approve")
+        # The quote lines are on the panel and the amount is asked about once more before approving.
+        assert agent.locator("#ticket-quote-lines tr").count() >= 2
+        assert "将按报价" in agent.inner_text("#confirm-approve")
+        agent.click("#confirm-approve-yes")
         agent.wait_for_function("() => document.querySelector('#ticket').innerText.includes('审核通过')")
         agent.screenshot(path=str(artifacts / "console-conversation.png"), full_page=True)
 

@@ -133,7 +133,8 @@ def test_asking_for_information_then_opening_the_ticket_again(site):
     code, _, headers = visitor.request("POST", f"/console/tickets/{ticket_id}/request-info", form={
         "missing": "支付凭证", "missing_other": "", "note": "请上传付款截图", "csrf": visitor.csrf("/console")})
     assert code in (302, 303), code
-    code, page, _ = visitor.request("GET", headers["Location"])
+    assert f"prev={ticket_id}" in headers["Location"]  # a decision opens the next ticket of the queue
+    code, page, _ = visitor.request("GET", f"/console/tickets/{ticket_id}")
     assert code == 200 and "待补充材料" in page and "材料已收齐，恢复审核" in page
     code, body, _ = visitor.request("GET", f"/console/api/handoffs/{handoff_id}")
     assert code == 200 and json.loads(body)["ticket_actions"] == ["resume-review"]
