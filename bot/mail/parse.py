@@ -122,7 +122,10 @@ def parse(raw: bytes) -> ParsedMail:
     _read_headers(message, mail)
     texts: List[Tuple[str, str]] = []  # (kind, text) kind: plain | html
     for part, depth in _parts(message, mail):
-        _read_part(part, depth, mail, texts)
+        try:
+            _read_part(part, depth, mail, texts)
+        except Exception as exc:  # one unreadable part must not lose the message (the raw copy has it)
+            mail.defects.append(f"part: {type(exc).__name__}")
     body = _choose_text(texts)
     mail.text = body[:MAX_TEXT_CHARS]
     mail.own_text, mail.forwarded = own_words(mail.text)
@@ -188,7 +191,8 @@ def _parts(message: Message, mail: ParsedMail) -> Iterator[Tuple[Message, int]]:
 
 def _read_part(part: Message, depth: int, mail: ParsedMail, texts: List[Tuple[str, str]]) -> None:
     content_type = part.get_content_type()
-    disposition = (part.get("content-disposition") or "").split(";")[0].strip().lower()
+    # A header with raw 8-bit bytes (an unencoded Chinese file name) is a Header object, not a str.
+    disposition = decode_header_value(part.get("content-disposition") or "").split(";")[0].strip().lower()
     filename = _filename(part)
     data = _payload(part, mail)
     is_body = content_type in ("text/plain", "text/html") and disposition != "attachment" and not filename
@@ -242,10 +246,23 @@ def _filename(part: Message) -> str:
     try:
         name = part.get_filename() or part.get_param("name") or ""
     except Exception:
-        return ""
+        name = ""
     if isinstance(name, tuple):  # an RFC 2231 value the stdlib could not collapse
         name = name[2]
+    if not name or "\ufffd" in str(name):  # raw 8-bit bytes, which the stdlib turns into U+FFFD
+        name = _raw_param(part, "content-disposition", "filename") or _raw_param(part, "content-type", "name") or name
     return decode_header_value(name)[:120]
+
+
+def _raw_param(part: Message, header: str, param: str) -> str:
+    """A parameter as the header's raw bytes wrote it (8-bit bytes surrogate-escaped, which
+    decode_header_value reads like a body: UTF-8, GB18030 or Big5)."""
+    for name, value in part.raw_items():
+        if name.lower() == header:
+            found = re.search(rf'(?:^|;)\s*{param}\s*=\s*(?:"([^"]{{0,500}})"|([^;\s]{{1,500}}))', str(value), re.I)
+            if found:
+                return found.group(1) if found.group(1) is not None else found.group(2)
+    return ""
 
 
 def _unnamed(content_type: str) -> str:

@@ -61,6 +61,8 @@ def deliver_due(store: MailStore, relay: MailRelay) -> int:
     """Send what is due in the outbox; how many went out. A failure is retried later."""
     sent = 0
     for outgoing in store.due():
+        if not store.claim(outgoing):  # another round is sending it
+            continue
         ok, error, permanent = relay.send(outgoing)
         if ok:
             store.sent(outgoing.outbox_id)

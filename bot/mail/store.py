@@ -19,6 +19,7 @@ from bot.storage.schema import MailMessageRow, MailOutboxRow
 PENDING, SENT, FAILED, BOUNCED = "pending", "sent", "failed", "bounced"
 RETRY_AFTER = (60, 300, 900, 3600, 3600 * 3, 3600 * 6)  # seconds; then the reply is failed
 TEXT_CHARS = 100_000
+CLAIM_SECONDS = 300  # a claimed reply is due again after this if its sender died (longer than a send takes)
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,18 @@ class MailStore:
                                                                MailOutboxRow.next_attempt_at <= self.clock())
                                    .order_by(MailOutboxRow.id).limit(limit))
             return [Outgoing(r.id, r.message_id, r.to_address, r.raw, r.attempts) for r in rows]
+
+    def claim(self, outgoing: Outgoing) -> bool:
+        """Take a due reply for sending: True for exactly one of the senders that race for it
+        (the outbox round and the round after each received message, in any process). Its next
+        try moves CLAIM_SECONDS ahead, so a sender that dies mid-send leaves it due again."""
+        now = self.clock()
+        with self._sessions.begin() as session:
+            result = session.execute(update(MailOutboxRow).where(
+                MailOutboxRow.id == outgoing.outbox_id, MailOutboxRow.status == PENDING,
+                MailOutboxRow.attempts == outgoing.attempts, MailOutboxRow.next_attempt_at <= now,
+            ).values(next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS)))
+            return int(result.rowcount or 0) == 1
 
     def sent(self, outbox_id: int) -> None:
         now = self.clock()

@@ -2,6 +2,7 @@
 list of paragraphs; bot.mail.compose turns it into plain text with an HTML alternative."""
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence
 
@@ -29,12 +30,14 @@ class Reply:
 
 
 def subject_for(original: str) -> str:
-    """「回复：」 and the customer's subject (once), or a subject of our own for an empty one."""
-    original = (original or "").strip()
+    """「回复：」 and the customer's subject (once), or a subject of our own for an empty one.
+    Control and direction characters are left out (an overridden direction could make the
+    subject read as something else), and so is the subject's end past 200 characters."""
+    original = " ".join("".join(ch for ch in (original or "") if unicodedata.category(ch) not in ("Cc", "Cf")).split())
     if not original:
         return "回复：您的来信"
     lowered = original.lower()
-    return original if lowered.startswith(("回复", "re:", "答复")) else f"回复：{original}"[:200]
+    return (original if lowered.startswith(("回复", "re:", "答复")) else f"回复：{original}")[:200]
 
 
 def greeting(name: Optional[str]) -> str:

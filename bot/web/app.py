@@ -22,6 +22,7 @@ from bot.web import texts
 from bot.web.console import create_console
 from bot.web.contact_pages import add_contact_routes
 from bot.web.customer_auth import CustomerAuth
+from bot.web.error_pages import SiteErrors
 from bot.web.mail_link_pages import add_mail_link_routes
 from bot.web.ops import add_ops_routes
 from bot.web.rasa_client import RasaClient
@@ -44,7 +45,7 @@ def create_app(services: Services, name: str = "refund_site") -> Sanic:
     if not WIDGET_BUNDLE.exists():
         raise RuntimeError(f"chat widget bundle missing: {WIDGET_BUNDLE} (run `make setup`)")
     settings = services.settings
-    app = Sanic(name)
+    app = Sanic(name, error_handler=SiteErrors())  # errors no page answered: in Chinese
     # Every route buffers at most a small body before its handler runs; only the upload route
     # (streamed, after checking the login) accepts a full set of evidence files.
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES

@@ -155,7 +155,7 @@ def add_refund_routes(app: Sanic, auth: CustomerAuth, services: Services) -> Non
             raise BodyRefused(413, texts.upload_too_large(settings.upload_max_files, max_mb)) from exc
         except MalformedBody as exc:
             logger.info("refund form body refused: %s", exc)
-            raise BodyRefused(400, texts.UPLOAD_MALFORMED) from exc
+            raise BodyRefused(400, texts.FORM_MALFORMED) from exc
         if not admitted:  # no token at all
             posted.refusal = (403, texts.REFUNDS_PAGE_EXPIRED)
         if posted.refusal:
@@ -510,8 +510,11 @@ async def _urlencoded(request: Request) -> Dict[str, str]:
     """A small form sent urlencoded to a streamed route (the first value of each field)."""
     await request.receive_body()
     text = (request.body or b"").decode("utf-8", "replace")
-    return {key: values[0] for key, values in parse_qs(text, keep_blank_values=True,
-                                                       max_num_fields=FORM_FIELDS).items()}
+    try:
+        parsed = parse_qs(text, keep_blank_values=True, max_num_fields=FORM_FIELDS)
+    except ValueError as exc:  # more fields than any of our forms sends
+        raise MalformedBody(str(exc)) from exc
+    return {key: values[0] for key, values in parsed.items()}
 
 
 def _statement_problem(action: str, text: str, has_files: bool) -> Optional[str]:

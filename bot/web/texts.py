@@ -20,6 +20,7 @@ UPLOAD_PAGE_EXPIRED = "页面已过期，请刷新后重新上传。"
 UPLOAD_TOO_OFTEN = "上传过于频繁，请稍后再试。"
 UPLOAD_NOTHING_CHOSEN = "请先选择要上传的文件。"
 UPLOAD_MALFORMED = "上传没有完成（内容不完整或格式有误），请刷新页面后重新上传。"
+FORM_MALFORMED = "提交的内容不完整或格式有误，没有被接收。请刷新页面后重新提交。"
 
 
 def upload_too_large(max_files: int, max_mb: int) -> str:
@@ -98,3 +99,17 @@ DUE_LABELS = {"submitted": "预计审核完成", "under_review": "预计审核�
 VOUCHER_DUE_LABELS = {**DUE_LABELS, "approved": "预计发放", "refunding": "预计发放"}
 AMOUNT_LABELS = {"refund": "退款金额", "downgrade": "降配差价", "sla_claim": "补偿代金券"}
 EVIDENCE_KINDS = {"text": "文字说明", "link": "链接", "transaction": "交易流水", "file": "文件"}
+
+# Errors no page answered itself (bot/web/error_pages.py): what the framework would say in English.
+HTTP_ERRORS = {
+    400: "请求的格式不正确，请返回上一页刷新后重试。",
+    404: "没有找到这个页面，请检查链接是否完整，或从「我的退款」重新进入。",
+    405: "这个页面不能这样打开，请使用页面上的按钮或链接。",
+    408: "请求超时，请检查网络后重试。",
+    413: "提交的内容或链接过长，没有被接收。请减少内容后重试。",
+    414: "链接过长，没有被接收。请从页面上的链接重新进入。",
+    429: "操作过于频繁，请稍后再试。",
+}
+HTTP_ERROR_OTHER = "请求没有被接收，请返回上一页重试。"
+HTTP_ERROR_SERVER = "服务暂时出现问题，请稍后再试。如果一直无法办理，请联系在线客服。"
+HTTP_ERROR_TITLE = "无法打开这个页面"

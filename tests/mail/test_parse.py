@@ -83,6 +83,19 @@ def test_attachments_are_capped():
     assert mail.attachments[0].filename == "f0.png" and mail.attachments[0].data == fixtures.PNG
 
 
+def test_an_unencoded_chinese_attachment_name_is_read():
+    """Raw UTF-8 in Content-Disposition (clients that skip RFC 2231/2047): the stdlib hands the
+    header over as a Header object; the message is read, the attachment kept with its name."""
+    raw = ("From: zhangwei@example.com\r\nSubject: 材料\r\nMIME-Version: 1.0\r\n"
+           'Content-Type: multipart/mixed; boundary="A"\r\n\r\n'
+           "--A\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n订单 2026112400010001 宕机了要退款\r\n"
+           '--A\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename="监控截图.png"\r\n'
+           "Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgoAAAAA\r\n--A--\r\n").encode("utf-8")
+    mail = parse(raw)
+    assert "宕机了要退款" in mail.text
+    assert [a.filename for a in mail.attachments] == ["监控截图.png"]
+
+
 def test_broken_base64_is_read_as_far_as_it_goes():
     mail = parse(fixtures.broken_mime(ZHANG, "b"))
     assert "我要投诉" in mail.text and "base64" in mail.defects
