@@ -8,11 +8,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Optional
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sanic import HTTPResponse, Request, Sanic, response
+from sanic import Request, Sanic
+from sanic.exceptions import NotFound
 
 from bot.backoffice.api import create_backoffice_api
 from bot.handoff import replies as handoff_replies
@@ -70,14 +70,11 @@ def create_app(services: Services, name: str = "refund_site") -> Sanic:
     app.blueprint(create_console(TEMPLATES, services, rasa))
 
     @app.on_request
-    async def refuse_impossible_ids(request: Request) -> Optional[HTTPResponse]:
+    async def refuse_impossible_ids(request: Request) -> None:
         """A numeric id no row can have (25 digits in a console route) is a 404 here, before a
         database refuses to compare it (a 500)."""
         if any(isinstance(v, int) and not 0 < v <= MAX_ROW_ID for v in (request.match_info or {}).values()):
-            if request.path.startswith(("/api/", "/console/api/")):
-                return response.json({"error": texts.NO_SUCH_RECORD}, status=404)
-            return response.text(texts.NO_SUCH_RECORD, status=404)
-        return None
+            raise NotFound(texts.NO_SUCH_RECORD)  # the site's error pages answer it (JSON for the APIs)
 
     @app.after_server_start
     async def start_sweeper(app_: Sanic, _loop) -> None:

@@ -111,6 +111,7 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("GET", "/console/tickets"): REVIEWER,
     ("GET", "/console/tickets/<ticket_id:str>"): REVIEWER,
     ("POST", "/console/tickets/<ticket_id:str>/<action:str>"): REVIEWER,
+    ("POST", "/console/tickets/bulk-approve"): REVIEWER,
     ("GET", "/console/nlu"): OPERATOR,
     ("POST", "/console/nlu/<item_id:int>/<decision:label|dismiss>"): OPERATOR,
     ("GET", "/console/nlu/export.yml"): OPERATOR,
