@@ -36,6 +36,7 @@ def test_reviewer_issues_an_sla_voucher_and_sees_a_downgrade_keeps_the_server(fr
     page.wait_for_selector("[role=status]:has-text('已领取')")
     page.click("form[action$='/approve'] button")
     page.wait_for_selector("[role=status]:has-text('已审核通过')")
+    page.goto(f"{fresh_stack.site_url}/console/tickets/{claim.ticket_id}")  # a decision moves on to the next ticket
     assert page.locator("button:has-text('发起打款')").count() == 0
     page.click("button:has-text('发放代金券')")
     page.wait_for_selector("label:has-text('代金券编号')")
