@@ -110,7 +110,7 @@ def add_review_routes(console: Blueprint, auth: StaffAuth, services: Services, n
         return auth.page(request, "review_queue.html", rows=rows, wanted=wanted, shown=shown, views=VIEWS,
                          statuses=STATUS_LABELS, reasons=REASON_LABELS, kinds=KIND_LABELS, sorts=SORTS,
                          finished=finished, done=_done_text(workflow, request.args.get("prev", ""),
-                                                            request.args.get("done", "")),
+                                                            request.args.get("done", ""), finished=True),
                          bulk_limit=BULK_LIMIT)
 
     @console.post("/tickets/bulk-approve")
@@ -223,7 +223,7 @@ def _next_in_queue(before: List[str], after: List[str], current: str) -> Optiona
     return next((candidate for candidate in after if candidate != current), None)
 
 
-def _done_text(workflow: TicketWorkflow, previous: str, action: str) -> Optional[str]:
+def _done_text(workflow: TicketWorkflow, previous: str, action: str, finished: bool = False) -> Optional[str]:
     """What the last step did, said on the page it led to (the next ticket, or this one)."""
     if action not in DONE and action != "reassign":
         return None
@@ -235,7 +235,9 @@ def _done_text(workflow: TicketWorkflow, previous: str, action: str) -> Optional
         said = TO_MANAGER
     else:
         said = (VOUCHER_DONE if ticket is not None and ticket.pays_voucher else DONE)[action]
-    return f"工单 {ticket.ticket_id}：{said}已为你打开队列中的下一个工单。" if ticket is not None else said
+    if ticket is None:
+        return said
+    return f"工单 {ticket.ticket_id}：{said}" + ("" if finished else "已为你打开队列中的下一个工单。")
 
 
 def bulk_row(outcome: BulkOutcome) -> Dict[str, Any]:

@@ -36,11 +36,14 @@ def test_reviewer_issues_an_sla_voucher_and_sees_a_downgrade_keeps_the_server(fr
     page.wait_for_selector("[role=status]:has-text('已领取')")
     page.click("form[action$='/approve'] button")
     page.wait_for_selector("[role=status]:has-text('已审核通过')")
+    page.goto(f"{fresh_stack.site_url}/console/tickets/{claim.ticket_id}")  # a decision moves on to the next ticket
     assert page.locator("button:has-text('发起打款')").count() == 0
     page.click("button:has-text('发放代金券')")
     page.wait_for_selector("label:has-text('代金券编号')")
     page.fill("#payout-ref", "VC-20261203-0001")
     page.click("button:has-text('确认已发放')")
+    page.wait_for_selector("[role=status]:has-text('已确认代金券发放')")
+    page.goto(f"{fresh_stack.site_url}/console/tickets/{claim.ticket_id}")  # a decision moves on to the next ticket
     page.wait_for_selector("h1:has-text('代金券已发放')")
     page.screenshot(path=str(artifacts / "review-sla-claim-desktop.png"), full_page=True)
     assert serious_violations(page) == []

@@ -83,6 +83,7 @@ def test_reviewer_finds_reviews_and_rejects_a_ticket(fresh_stack, tickets, brows
     page.fill("#reject-note", "截图看不出故障时间，请补充监控记录。")
     page.click("form[action$='/reject'] button")
     page.wait_for_selector("[role=status]:has-text('已驳回')")
+    page.goto(f"{fresh_stack.site_url}/console/tickets/{outage}")  # a decision moves on to the next ticket
     assert "已驳回" in page.inner_text("h1")
     timeline = page.inner_text("section[aria-labelledby=h-time]")
     assert "驳回：提供的材料不足以证明所述问题" in timeline and "审核员 r1" in timeline
@@ -109,6 +110,7 @@ def test_amount_change_needs_a_reason_and_works_on_a_phone(fresh_stack, tickets,
     page.fill("#approve-reason", "客户同意扣除已使用的带宽费用")
     page.click("form[action$='/approve'] button")
     page.wait_for_selector("[role=status]:has-text('已审核通过')")
+    page.goto(f"{fresh_stack.site_url}/console/tickets/{window}")  # a decision moves on to the next ticket
     body = page.inner_text("main")
     assert "审核确定金额" in body and "900.00" in body and "客户同意扣除已使用的带宽费用" in body
     assert page.locator("button:has-text('发起打款')").count() == 1
