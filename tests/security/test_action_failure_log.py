@@ -15,6 +15,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import rasa
@@ -116,8 +117,12 @@ def test_rasa_logs_the_failed_call_without_the_conversation(failing_actions):
     logging.disable(logging.NOTSET)
     try:
         try:
-            asyncio.run(action.run(CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(domain.responses),
-                                   tracker, domain))
+            # In a thread of its own: an earlier test in this process may have left an event loop
+            # running in this one (asyncio.run refuses to start inside it).
+            with ThreadPoolExecutor(max_workers=1) as thread:
+                thread.submit(asyncio.run, action.run(CollectingOutputChannel(),
+                                                      TemplatedNaturalLanguageGenerator(domain.responses),
+                                                      tracker, domain)).result()
             pytest.fail("the action should have failed")
         except Exception:  # what rasa.core.processor does with it
             processor_log.exception("Encountered an exception while running action 'action_refund_status'.")
