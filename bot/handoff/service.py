@@ -268,6 +268,12 @@ class HandoffService:
                                   .where(HandoffRow.id == handoff_id)).first()
             return (int(row[0]), row[1], row[2]) if row else None
 
+    def for_conversation(self, conversation_id: str) -> List[Handoff]:
+        """Every handoff of a conversation (live, messages, call-backs), oldest first."""
+        with self._sessions() as session:
+            return [_handoff(row) for row in session.scalars(select(HandoffRow).where(
+                HandoffRow.conversation_id == conversation_id).order_by(HandoffRow.created_at, HandoffRow.id))]
+
     def get(self, handoff_id: int) -> Optional[Handoff]:
         with self._sessions() as session:
             row = session.get(HandoffRow, handoff_id)

@@ -166,7 +166,8 @@ def queue_payload(services: Services) -> Dict[str, Any]:
     """The queue as the console shows it: waiting and active conversations and messages left."""
     waiting, now = services.handoffs.queue(), services.handoffs.clock()
     names = services.customers.names(h.customer_id for h in waiting if h.customer_id)
-    return {"handoffs": [queue_item(h, names.get(h.customer_id or ""), now) for h in waiting]}
+    people = services.staff.names()
+    return {"handoffs": [queue_item(h, names.get(h.customer_id or ""), now, people) for h in waiting]}
 
 
 async def conversation_detail(services: Services, rasa: RasaClient, staff: Staff, handoff: Handoff) -> Dict[str, Any]:
@@ -175,15 +176,16 @@ async def conversation_detail(services: Services, rasa: RasaClient, staff: Staff
     workflow = services.workflow
     tracker = await rasa.tracker(handoff.conversation_id)
     ticket = workflow.get(handoff.ticket_id) if handoff.ticket_id else None
+    people = services.staff.names()
     return {
-        "handoff": handoff_json(handoff), "transcript": transcript(tracker.get("events", [])),
+        "handoff": handoff_json(handoff, people), "transcript": transcript(tracker.get("events", []), people),
         "customer": _customer(services, handoff),
         "ticket": ticket_json(ticket) if ticket else None,
         "ticket_view": _ticket_panel(services, ticket) if ticket else None,
         "can_review": staff.has(Role.REVIEWER), "mine": handoff.agent_id == staff.staff_id,
         "ticket_actions": sorted({FORM_ACTIONS[a] for a in workflow.allowed_actions(ticket, Actor.REVIEWER)})
         if ticket and staff.has(Role.REVIEWER) and not held_by_colleague(ticket, staff) else [],
-        "ticket_held_by": colleague_refusal(ticket, {s.staff_id: s.name for s in services.staff.all()})
+        "ticket_held_by": colleague_refusal(ticket, people)
         if ticket and held_by_colleague(ticket, staff) else "",
         "uploads": [upload_json(u) for u in services.uploads.for_conversation_or_ticket(handoff.conversation_id,
                                                                                          handoff.ticket_id)],
