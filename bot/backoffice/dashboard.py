@@ -191,11 +191,11 @@ def _ticket_tables(tickets: Sequence[TicketRow]) -> List[Table]:
     by_reason = []
     for reason in sorted({t.reason for t in tickets}):
         mine = [t for t in tickets if t.reason == reason]
-        by_reason.append((REASON_LABELS.get(reason, reason), str(len(mine)), f"{_paid(mine):.2f}"))
+        by_reason.append((REASON_LABELS.get(reason, reason), str(len(mine)), f"{_paid(mine):,.2f}"))
     by_kind = []
     for kind in TicketKind:
         mine = [t for t in tickets if t.kind == kind]
-        by_kind.append((KIND_LABELS[kind], str(len(mine)), f"{_paid(mine, kind == TicketKind.SLA_CLAIM):.2f}"))
+        by_kind.append((KIND_LABELS[kind], str(len(mine)), f"{_paid(mine, kind == TicketKind.SLA_CLAIM):,.2f}"))
     return [Table("ticket_states", "新工单（按当前状态）", ("状态", "工单数"), by_status),
             Table("ticket_reasons", "新工单与已退款金额（按原因）", ("原因", "工单数", "已退款金额（元）"), by_reason,
                   chart=(0, 2)),

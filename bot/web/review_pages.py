@@ -4,6 +4,7 @@ the actions its state allows. Plain HTML forms: it works without scripts and wit
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -430,8 +431,10 @@ def _event(ticket: Ticket, event: TicketEvent, people: Dict[str, str]) -> Dict[s
     """One line of the timeline, in the ticket's own words (an SLA claim issues a voucher), the
     reviewer or manager by name: 「审核员 王芳（a2）」."""
     kind, _, who = event.actor.partition(":")
-    actor = ACTOR_LABELS.get(kind, kind) + (f" {staff_name(people, who)}" if who and kind in (Actor.REVIEWER, Actor.MANAGER)
-                                            else "")
+    actor = ACTOR_LABELS.get(kind, kind)
+    if who and kind in (Actor.REVIEWER, Actor.MANAGER):
+        named = staff_name(people, who)
+        actor = named if named.startswith(actor) else f"{actor} {named}"  # a name may carry the role already
     if kind == "system" and who == "escalation":
         actor = "系统（逾期催办）"
     code = event.reason_code or ""
@@ -444,10 +447,16 @@ def _event(ticket: Ticket, event: TicketEvent, people: Dict[str, str]) -> Dict[s
         what = "确认材料已收齐，恢复审核"
     elif event.reason_code == "filed" or event.from_status is None:
         what = "提交申请"
+    note = event.note
+    if code == "reassigned":  # stored as 「由 a2 改派给 r1：…」: staff read names
+        note = REASSIGNED.sub(lambda m: f"由 {staff_name(people, m.group(1))} 改派给 {staff_name(people, m.group(2))}", note, 1)
     return {"at": format_customer_time(event.at), "actor": actor, "what": what,
             "from": ticket.state_label(event.from_status) if event.from_status else "",
             "to": ticket.state_label(event.to_status),
-            "note": event.note}
+            "note": note}
+
+
+REASSIGNED = re.compile(r"^由 (\S+) 改派给 ([^\s：]+)")
 
 
 def _error_text(body: str) -> str:
