@@ -144,6 +144,15 @@ class HandoffOutcome(Vocabulary):
     TIMED_OUT = "timed_out"
 
 
+class CallResult(Vocabulary):
+    """What came of calling a customer back (recorded on the call-back work item)."""
+
+    RESOLVED = "resolved"      # reached, and the matter is settled
+    FOLLOW_UP = "follow_up"    # reached, something still to do
+    NO_ANSWER = "no_answer"    # nobody answered (try again later)
+    WRONG_NUMBER = "wrong_number"
+
+
 class ConversationOutcome(Vocabulary):
     """Where a conversation with the assistant ended up (the operator dashboard; one per
     conversation, the first that applies in this order: bot/backoffice/conversations.py)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Dict, Optional
 
 from bot.vocabulary import (
+    CallResult,
     ConversationOutcome,
     ConversationSign,
     Grant,
@@ -138,3 +139,19 @@ FIGURE_DEFINITIONS: Dict[str, str] = {
     "没听懂比例": "上述会话中，客户发给智能助手的消息里助手没听懂（兜底回复）的比例。",
     "留言与回电": "这段时间内客户留下的留言和预约回电（不论现在是否已处理）。",
 }
+
+# --- work items: messages and call-backs ---
+CALL_RESULT_LABELS: Dict[str, str] = {
+    CallResult.RESOLVED: "已接通，问题已解决", CallResult.FOLLOW_UP: "已接通，还需跟进",
+    CallResult.NO_ANSWER: "未接通，稍后再打", CallResult.WRONG_NUMBER: "号码有误，无法联系",
+}
+
+
+def call_note(result: CallResult, note: str = "") -> str:
+    """The internal note a recorded call leaves on its call-back."""
+    return f"回电结果：{CALL_RESULT_LABELS[result]}" + (f"。{note.strip()}" if note.strip() else "")
+
+
+NOT_YOUR_WORK_ITEM = "这条留言不在你手上，或已经处理完。请先领取。"
+WORK_ITEM_TAKEN = "这条留言已被同事领取。"
+UNKNOWN_CALL_RESULT = "请选择回电结果。"
