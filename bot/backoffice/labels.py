@@ -155,3 +155,8 @@ def call_note(result: CallResult, note: str = "") -> str:
 NOT_YOUR_WORK_ITEM = "这条留言不在你手上，或已经处理完。请先领取。"
 WORK_ITEM_TAKEN = "这条留言已被同事领取。"
 UNKNOWN_CALL_RESULT = "请选择回电结果。"
+
+
+def replied_note(text: str) -> str:
+    """The note a reply to a work item leaves (the customer sees it in their chat when they return)."""
+    return f"已回复客户（在聊天窗口中可见）：{text}"

@@ -93,7 +93,7 @@ def expected(stack, days: int) -> dict:
 
 
 def column_sum(page, key: str, column: int) -> int:
-    return sum(int(cell.inner_text()) for cell in page.locator(f"#table-{key} tbody tr td:nth-child({column})").all())
+    return sum(int(cell.text_content()) for cell in page.locator(f"#table-{key} tbody tr td:nth-child({column})").all())
 
 
 def labels_fit(page) -> bool:
@@ -113,7 +113,7 @@ def test_dashboard_figures_match_the_database(fresh_stack, browser, artifacts, t
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768}, bypass_csp=True,
                                   accept_downloads=True)
     page = context.new_page()
-    console_login(page, fresh_stack.site_url, staff="o2", home="/console/dashboard")  # with the transcripts grant
+    console_login(page, fresh_stack.site_url, staff="o2", home="/console")  # with the transcripts grant
     page.click("nav >> text=运营看板")
     page.fill("input[name=from]", want["since"].isoformat())
     page.fill("input[name=to]", want["today"].isoformat())
@@ -173,7 +173,7 @@ def test_the_nlu_inbox_links_each_message_to_its_conversation(fresh_stack, brows
     seed_period(fresh_stack)
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
     page = context.new_page()
-    console_login(page, fresh_stack.site_url, staff="o2", home="/console/dashboard")
+    console_login(page, fresh_stack.site_url, staff="o2", home="/console")
     page.goto(f"{fresh_stack.site_url}/console/nlu")
     row = page.locator("tr.review-row", has_text="xkcd qwzx")
     page.screenshot(path=str(artifacts / "nlu-inbox-links-1366.png"), full_page=True)

@@ -109,6 +109,8 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("POST", "/console/api/handoffs/<handoff_id:int>/handback"): AGENT,
     ("POST", "/console/api/handoffs/<handoff_id:int>/close"): AGENT,
     ("POST", "/console/api/handoffs/<handoff_id:int>/ticket"): CONVERSATIONS,
+    # Messages and call-backs left for the agents: take, record a call, reply, close.
+    ("POST", "/console/api/handoffs/<handoff_id:int>/item/<step:take|call|reply|close>"): AGENT,
     ("POST", "/console/api/tickets/<ticket_id:str>/<action:str>"): REVIEWER,
     ("GET", "/console/tickets"): REVIEWER,
     ("GET", "/console/tickets/<ticket_id:str>"): REVIEWER,
@@ -246,6 +248,7 @@ def resources(stack):
     return {"handoff_id": str(queued.handoff.id), "ticket_id": ticket_id, "upload_id": str(upload.upload_id),
             "token": issue_upload_token(JWT_SECRET, grant), "action": "take", "item_id": str(review_item),
             "decision": "dismiss", "key": "daily", "mail_id": str(mail_id), "conversation_id": "matrix-conversation",
+            "step": "take",
             "mail_link": mail_link.rsplit("/", 1)[1]}
 
 
