@@ -8,6 +8,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.identity import customer_id
+from actions.outcomes import reached
 from bot.faq.answers import (
     CHECK_MY_ORDERS_BUTTONS,
     answer,
@@ -20,6 +21,7 @@ from bot.faq.answers import (
 )
 from bot.faq.topics import MIN_CONFIDENCE, default_classifier
 from bot.refunds import replies
+from bot.vocabulary import ConversationOutcome
 from bot.wiring import services
 
 
@@ -49,6 +51,7 @@ class ActionRefundPolicy(Action):
             dispatcher.utter_message(text=answer(topic, policy))
         else:
             dispatcher.utter_message(text=policy_summary(policy))
+        reached(tracker, ConversationOutcome.ANSWERED)
         return []
 
 
@@ -61,6 +64,7 @@ class ActionRefundChannel(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(text=channels(services().handoffs.support.current().describe(), services().pages))
+        reached(tracker, ConversationOutcome.ANSWERED)
         return []
 
 
@@ -73,6 +77,7 @@ class ActionPauseRelease(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(text=pause_release(services().refunds.policy))
+        reached(tracker, ConversationOutcome.ANSWERED)
         return []
 
 
@@ -86,6 +91,7 @@ class ActionPayoutAccount(Action):
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(text=payout_account(services().refunds.policy),
                                  buttons=replies.CHECK_WITH_AGENT_BUTTONS)
+        reached(tracker, ConversationOutcome.ANSWERED)
         return []
 
 

@@ -11,12 +11,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import hand_off
 from actions.identity import customer_id
+from actions.outcomes import reached
 from bot.errors import NotFound
 from bot.policy.explain import deduction_section
 from bot.refunds import replies, ticket_replies
 from bot.refunds.order_reference import OrderClues, resolve_order_reference
 from bot.tickets.lifecycle import IllegalTransition
 from bot.tickets.models import Ticket
+from bot.vocabulary import ConversationOutcome
 from bot.wiring import services
 
 # After an amount is explained: a person for a claim beyond the policy, or a formal complaint.
@@ -58,6 +60,7 @@ class _TicketAction(Action, ABC):
         if cid is None:
             dispatcher.utter_message(response="utter_login_required")
             return []
+        reached(tracker, ConversationOutcome.ANSWERED)
         ticket_id = _mentioned_ticket_id(tracker)
         if ticket_id:
             ticket = services().refunds.ticket(cid, ticket_id)
@@ -232,6 +235,7 @@ class ActionWithdrawTicket(Action):
         try:
             ticket = services().workflow.withdraw(cid, ticket_id)
             dispatcher.utter_message(text=ticket_replies.withdrawn(ticket))
+            reached(tracker, ConversationOutcome.WITHDRAWN)
         except NotFound:
             dispatcher.utter_message(text=ticket_replies.NOT_FOUND)
         except IllegalTransition:

@@ -7,7 +7,9 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.outcomes import reached
 from bot.faq.other_topics import other_topic_answer
+from bot.vocabulary import ConversationOutcome
 from bot.wiring import services
 
 
@@ -22,4 +24,5 @@ class ActionOutOfScope(Action):
                                            services().refunds.policy,
                                            services().handoffs.support.current().describe())
         dispatcher.utter_message(text=text, buttons=buttons)
+        reached(tracker, ConversationOutcome.ANSWERED)
         return []

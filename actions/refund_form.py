@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.evidence import links_in, upload_url
 from actions.handoff import hand_off
 from actions.identity import customer_id
+from actions.outcomes import reached
 from bot.billing.models import Order
 from bot.clock import parse_instant, utcnow
 from bot.errors import NotFound
@@ -34,7 +35,7 @@ from bot.refunds import replies, ticket_replies
 from bot.refunds.order_reference import OrderClues, resolve_order_reference
 from bot.refunds.service import QuoteChanged, quote_fingerprint
 from bot.tickets.ledger import LedgerRefused
-from bot.vocabulary import RefundReason, TicketKind
+from bot.vocabulary import ConversationOutcome, RefundReason, TicketKind
 from bot.wiring import services
 
 FORM_SLOTS = ("order_id", "order_candidates", "instance_id", "refund_reason", "incident_time", "incident_instance",
@@ -478,6 +479,8 @@ class ActionClearRefundForm(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        """The customer stopped the application (or chose not to resume it)."""
+        reached(tracker, ConversationOutcome.WITHDRAWN)
         return clear_form_events()
 
 

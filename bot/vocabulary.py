@@ -144,6 +144,40 @@ class HandoffOutcome(Vocabulary):
     TIMED_OUT = "timed_out"
 
 
+class CallResult(Vocabulary):
+    """What came of calling a customer back (recorded on the call-back work item)."""
+
+    RESOLVED = "resolved"      # reached, and the matter is settled
+    FOLLOW_UP = "follow_up"    # reached, something still to do
+    NO_ANSWER = "no_answer"    # nobody answered (try again later)
+    WRONG_NUMBER = "wrong_number"
+
+
+class ConversationOutcome(Vocabulary):
+    """Where a conversation with the assistant ended up (the operator dashboard; one per
+    conversation, the first that applies in this order: bot/backoffice/conversations.py)."""
+
+    HANDED_AFTER_FAILURE = "handed_failure"  # handed to a person because the assistant failed
+    HANDED_ON_REQUEST = "handed_request"     # the customer asked for a person (or complained)
+    HANDED_BY_RULE = "handed_rule"           # the rules send it to a person (large amount, flagged)
+    FILED = "filed"                          # a ticket was filed in it
+    WITHDRAWN = "withdrawn"                  # the customer stopped the application or withdrew a ticket
+    ANSWERED = "answered"                    # a question was answered
+    IN_PROGRESS = "in_progress"              # the customer wrote within the last half hour
+    ABANDONED_IN_FORM = "abandoned_form"     # the customer left while answering an application's questions
+    NO_OUTCOME = "no_outcome"                # the customer left with none of the above
+
+
+class ConversationSign(Vocabulary):
+    """A sign a conversation went wrong."""
+
+    REPEAT = "repeat"          # the customer said it again, the same or in other words
+    CORRECTION = "correction"  # 「不是」「我说的是…」
+    FALLBACK = "fallback"      # the assistant did not understand a message
+    FAILED_HANDOFF = "failed_handoff"  # a person took over because the assistant failed
+    LEFT_MID_FORM = "left_mid_form"    # the customer left while answering an application's questions
+
+
 class MailOutcome(Vocabulary):
     """What the mail intake did with a message it received (bot/mail)."""
 

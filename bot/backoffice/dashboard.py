@@ -1,6 +1,11 @@
-"""The operator dashboard's figures over a period of Beijing days: conversations and how many the
-assistant finished alone, handoffs and waits, tickets by state and reason, amounts refunded,
-reviews against their due dates, satisfaction, and what the assistant did not understand.
+"""The operator dashboard's figures over a period of Beijing days: what the conversations that
+started in it reached and the signs they went wrong (bot/backoffice/conversations.py), handoffs
+and waits, messages and call-backs left, tickets by state and reason, amounts refunded, reviews
+against their due dates, satisfaction, and what the assistant did not understand.
+
+Every headline figure has one definition (labels.FIGURE_DEFINITIONS) and the tables break the
+same figures down, so their totals agree (conversations by outcome and by day add up to the
+conversations; handed conversations by reason, by day and by outcome to the handed ones).
 Each figure is a `Table` (the page draws a chart from it and shows it; it also exports as CSV)."""
 from __future__ import annotations
 
@@ -8,19 +13,27 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from bot.backoffice import labels
-from bot.clock import customer_day_start, to_customer_time, utcnow
-from bot.storage.schema import ConversationDayRow, EscalationRow, HandoffRow, MessageDayRow, NluReviewRow, SurveyRow, TicketRow
+from bot.backoffice.conversations import (
+    SUCCEEDED,
+    ConversationResult,
+    conversation_result,
+    conversation_results,
+    count_by,
+)
+from bot.clock import customer_day_start, format_customer_time, to_customer_time, utcnow
+from bot.storage.schema import EscalationRow, HandoffRow, NluReviewRow, SurveyRow, TicketRow
 from bot.tickets.labels import KIND_LABELS, REASON_LABELS, STATUS_LABELS
-from bot.vocabulary import HandoffKind, HandoffStatus, TicketKind, TicketStatus
+from bot.vocabulary import ConversationOutcome, ConversationSign, HandoffKind, HandoffStatus, TicketKind, TicketStatus
 
 MAX_DAYS = 92  # a quarter at most per view
 TOP_FALLBACKS = 10
+TROUBLED_LISTED = 50  # conversations that went wrong listed on the page (the CSV has them all)
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,8 @@ class Figures:
     until: date  # inclusive
     summary: List[Tuple[str, str]] = field(default_factory=list)
     tables: List[Table] = field(default_factory=list)
+    troubled: List[ConversationResult] = field(default_factory=list)  # the newest that went wrong, listed
+    troubled_total: int = 0
 
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)
@@ -64,66 +79,104 @@ class Dashboard:
         today = to_customer_time(self.clock()).date()
         return today - timedelta(days=6), today
 
+    def conversation(self, conversation_id: str) -> Optional[ConversationResult]:
+        """What one conversation reached and its signs (None when the assistant never counted it)."""
+        with self._sessions() as session:
+            return conversation_result(session, conversation_id, self.clock())
+
     def figures(self, since: date, until: date) -> Figures:
         if until < since or (until - since).days >= MAX_DAYS:
             raise ValueError(labels.dashboard_period_too_long(MAX_DAYS))
         start, end = period(since, until)
         with self._sessions() as session:
-            daily = self._daily(session, since, until, start, end)
-            handoffs = list(session.scalars(select(HandoffRow).where(HandoffRow.created_at >= start,
-                                                                     HandoffRow.created_at < end)))
+            results = conversation_results(session, start, end, self.clock())
             tickets = list(session.scalars(select(TicketRow).where(TicketRow.created_at >= start,
                                                                    TicketRow.created_at < end)))
             late = set(session.scalars(select(EscalationRow.ticket_id).where(EscalationRow.created_at >= start,
                                                                               EscalationRow.created_at < end)))
             scores = list(session.scalars(select(SurveyRow.score).where(SurveyRow.created_at >= start,
                                                                         SurveyRow.created_at < end)))
+            contacts = list(session.scalars(select(HandoffRow).where(
+                HandoffRow.created_at >= start, HandoffRow.created_at < end,
+                HandoffRow.kind.in_((HandoffKind.MESSAGE, HandoffKind.CALLBACK)))))
             fallbacks = session.execute(select(NluReviewRow.text, NluReviewRow.seen).where(
                 NluReviewRow.last_seen >= start, NluReviewRow.last_seen < end)
                 .order_by(NluReviewRow.seen.desc(), NluReviewRow.last_seen.desc()).limit(TOP_FALLBACKS)).all()
         open_overdue = self._overdue_count()
-        tables = [daily, _handoff_table(handoffs), *_ticket_tables(tickets), _timeliness(tickets, late, open_overdue),
+        troubled = [r for r in results if r.went_wrong]
+        tables = [_outcomes(results), _signs(results), _daily(results, since, until), _handoff_table(results),
+                  _contacts(contacts), *_ticket_tables(tickets), _timeliness(tickets, late, open_overdue),
                   _csat(scores),
                   Table("fallbacks", "没听懂最多的话（已脱敏）", ("客户原话", "次数"),
-                        [(text, str(seen)) for text, seen in fallbacks])]
-        return Figures(since, until, _summary(daily, handoffs, tickets, open_overdue, scores), tables)
-
-    @staticmethod
-    def _daily(session: Session, since: date, until: date, start: datetime, end: datetime) -> Table:
-        conversations: Dict[date, set] = {}
-        for day, conversation in session.execute(select(ConversationDayRow.day, ConversationDayRow.conversation_id)
-                                                 .where(ConversationDayRow.day >= since, ConversationDayRow.day <= until)):
-            conversations.setdefault(day, set()).add(conversation)
-        handed: Dict[date, set] = {}
-        for created, conversation in session.execute(select(HandoffRow.created_at, HandoffRow.conversation_id)
-                                                     .where(HandoffRow.created_at >= start, HandoffRow.created_at < end,
-                                                            HandoffRow.kind == HandoffKind.LIVE)):
-            handed.setdefault(to_customer_time(created).date(), set()).add(conversation)
-        messages = {day: (m, f) for day, m, f in session.execute(select(
-            MessageDayRow.day, MessageDayRow.messages, MessageDayRow.fallbacks)
-            .where(MessageDayRow.day >= since, MessageDayRow.day <= until))}
-        rows = []
-        for offset in range((until - since).days + 1):
-            day = since + timedelta(days=offset)
-            talked, human = conversations.get(day, set()), handed.get(day, set())
-            sent, missed = messages.get(day, (0, 0))
-            alone = len(talked - human)
-            rows.append((day.isoformat(), str(len(talked)), str(len(talked & human)), percent(alone, len(talked)),
-                         str(sent), str(missed), percent(missed, sent)))
-        return Table("daily", "每日会话", ("日期", "会话数", "转人工会话数", "自助完成率", "客户消息数", "没听懂的消息数",
-                                           "没听懂比例"), rows)
+                        [(text, str(seen)) for text, seen in fallbacks]),
+                  _troubled_table(troubled)]
+        return Figures(since, until, _summary(results, tickets, open_overdue, scores, contacts), tables,
+                       troubled=troubled[::-1][:TROUBLED_LISTED], troubled_total=len(troubled))
 
 
-def _handoff_table(handoffs: Sequence[HandoffRow]) -> Table:
+def _outcomes(results: Sequence[ConversationResult]) -> Table:
+    rows = [(labels.CONVERSATION_OUTCOME_LABELS[o], str(count_by(results, o)), percent(count_by(results, o), len(results)))
+            for o in ConversationOutcome]
+    return Table("outcomes", "会话结果（每个会话只算一个结果）", ("结果", "会话数", "占会话数"), rows)
+
+
+def _signs(results: Sequence[ConversationResult]) -> Table:
+    times = {ConversationSign.REPEAT: lambda r: r.repeats, ConversationSign.CORRECTION: lambda r: r.corrections,
+             ConversationSign.FALLBACK: lambda r: r.fallbacks}
     rows = []
-    for reason in sorted({h.reason for h in handoffs}):
-        mine = [h for h in handoffs if h.reason == reason]
+    for sign in ConversationSign:
+        having = [r for r in results if sign in r.signs]
+        count = times.get(sign)
+        rows.append((labels.CONVERSATION_SIGN_LABELS[sign], str(len(having)), percent(len(having), len(results)),
+                     str(sum(count(r) for r in having)) if count else str(len(having))))
+    return Table("signs", "出问题的迹象（按会话；一个会话可有多种）", ("迹象", "会话数", "占会话数", "次数"), rows)
+
+
+def _daily(results: Sequence[ConversationResult], since: date, until: date) -> Table:
+    by_day: Dict[date, List[ConversationResult]] = {}
+    for result in results:
+        by_day.setdefault(to_customer_time(result.started_at).date(), []).append(result)
+    rows = []
+    for offset in range((until - since).days + 1):
+        day = since + timedelta(days=offset)
+        mine = by_day.get(day, [])
+        sent, missed = sum(r.messages for r in mine), sum(r.fallbacks for r in mine)
+        rows.append((day.isoformat(), str(len(mine)), str(sum(1 for r in mine if r.handed)),
+                     percent(sum(1 for r in mine if r.outcome in SUCCEEDED), len(mine)),
+                     str(sum(1 for r in mine if r.went_wrong)), str(sent), str(missed), percent(missed, sent)))
+    return Table("daily", "每日会话（按开始的日期）", ("日期", "会话数", "转人工的会话", "自助办成率", "出问题的会话",
+                                               "客户消息数", "没听懂的消息数", "没听懂比例"), rows)
+
+
+def _handoff_table(results: Sequence[ConversationResult]) -> Table:
+    handed = [r for r in results if r.handoff is not None]
+    rows = []
+    for reason in sorted({r.handoff.reason for r in handed if r.handoff}):
+        mine = [r.handoff for r in handed if r.handoff and r.handoff.reason == reason]
         claimed = [h for h in mine if h.claimed_at is not None]
-        waits = [(h.claimed_at - h.created_at).total_seconds() / 60 for h in claimed]
+        waits = [(h.claimed_at - h.created_at).total_seconds() / 60 for h in claimed if h.claimed_at]
         rows.append((labels.HANDOFF_REASON_LABELS.get(reason, reason), str(len(mine)), str(len(claimed)),
                      str(sum(1 for h in mine if h.status == HandoffStatus.TIMED_OUT)),
                      f"{statistics.median(waits):.1f}" if waits else "—"))
-    return Table("handoffs", "转人工（按原因）", ("原因", "次数", "已接入", "无人接入", "等待中位数（分钟）"), rows)
+    return Table("handoffs", "转人工的会话（按第一次转人工的原因）", ("原因", "会话数", "已接入", "无人接入",
+                                                         "等待中位数（分钟）"), rows)
+
+
+def _contacts(contacts: Sequence[HandoffRow]) -> Table:
+    rows = []
+    for kind in (HandoffKind.MESSAGE, HandoffKind.CALLBACK):
+        mine = [h for h in contacts if h.kind == kind]
+        done = sum(1 for h in mine if h.status == HandoffStatus.RESOLVED)
+        rows.append((labels.HANDOFF_KIND_LABELS[kind], str(len(mine)), str(done), str(len(mine) - done)))
+    return Table("contacts", "留言与回电", ("类型", "收到", "已处理", "未处理"), rows)
+
+
+def _troubled_table(troubled: Sequence[ConversationResult]) -> Table:
+    """Every conversation that went wrong (the page lists the newest with links; the CSV has all)."""
+    return Table("troubled", "出问题的会话", ("开始时间", "会话", "结果", "迹象", "客户消息数"),
+                 [(format_customer_time(r.started_at), r.conversation_id, labels.CONVERSATION_OUTCOME_LABELS[r.outcome],
+                   "、".join(labels.CONVERSATION_SIGN_LABELS[s] for s in r.signs), str(r.messages))
+                  for r in reversed(troubled)], chart=(0, 0))
 
 
 def _paid(tickets: Sequence[TicketRow], vouchers: bool = False) -> Decimal:
@@ -138,11 +191,11 @@ def _ticket_tables(tickets: Sequence[TicketRow]) -> List[Table]:
     by_reason = []
     for reason in sorted({t.reason for t in tickets}):
         mine = [t for t in tickets if t.reason == reason]
-        by_reason.append((REASON_LABELS.get(reason, reason), str(len(mine)), f"{_paid(mine):.2f}"))
+        by_reason.append((REASON_LABELS.get(reason, reason), str(len(mine)), f"{_paid(mine):,.2f}"))
     by_kind = []
     for kind in TicketKind:
         mine = [t for t in tickets if t.kind == kind]
-        by_kind.append((KIND_LABELS[kind], str(len(mine)), f"{_paid(mine, kind == TicketKind.SLA_CLAIM):.2f}"))
+        by_kind.append((KIND_LABELS[kind], str(len(mine)), f"{_paid(mine, kind == TicketKind.SLA_CLAIM):,.2f}"))
     return [Table("ticket_states", "新工单（按当前状态）", ("状态", "工单数"), by_status),
             Table("ticket_reasons", "新工单与已退款金额（按原因）", ("原因", "工单数", "已退款金额（元）"), by_reason,
                   chart=(0, 2)),
@@ -162,16 +215,20 @@ def _csat(scores: Sequence[int]) -> Table:
     return Table("csat", "满意度评价", ("评分", "次数"), [(f"{n} 分", str(scores.count(n))) for n in range(5, 0, -1)])
 
 
-def _summary(daily: Table, handoffs: Sequence[HandoffRow], tickets: Sequence[TicketRow], open_overdue: int,
-             scores: Sequence[int]) -> List[Tuple[str, str]]:
-    talked = sum(int(r[1]) for r in daily.rows)
-    human = sum(int(r[2]) for r in daily.rows)
-    sent, missed = sum(int(r[4]) for r in daily.rows), sum(int(r[5]) for r in daily.rows)
+def _summary(results: Sequence[ConversationResult], tickets: Sequence[TicketRow], open_overdue: int,
+             scores: Sequence[int], contacts: Sequence[HandoffRow]) -> List[Tuple[str, str]]:
+    """The headline figures, each named as in labels.FIGURE_DEFINITIONS (its one definition)."""
+    talked = len(results)
+    sent, missed = sum(r.messages for r in results), sum(r.fallbacks for r in results)
     refunded, vouchers = _paid(tickets), _paid(tickets, vouchers=True)
-    waits = [(h.claimed_at - h.created_at).total_seconds() / 60 for h in handoffs if h.claimed_at is not None]
-    return [("会话数", str(talked)), ("自助完成率", percent(talked - human, talked)),
-            ("转人工", str(sum(1 for h in handoffs if h.kind == HandoffKind.LIVE))),
+    waits = [(r.handoff.claimed_at - r.handoff.created_at).total_seconds() / 60 for r in results
+             if r.handoff is not None and r.handoff.claimed_at is not None]
+    return [("会话数", str(talked)),
+            ("自助办成率", percent(sum(1 for r in results if r.outcome in SUCCEEDED), talked)),
+            ("转人工的会话", str(sum(1 for r in results if r.handed))),
+            ("出问题的会话", str(sum(1 for r in results if r.went_wrong))),
             ("等待中位数", f"{statistics.median(waits):.1f} 分钟" if waits else "—"),
-            ("新工单", str(len(tickets))), ("已退款金额", f"{refunded:.2f} 元"),
-            ("已发放补偿代金券", f"{vouchers:.2f} 元"), ("目前逾期", str(open_overdue)),
-            ("满意度均分", f"{statistics.mean(scores):.2f}" if scores else "—"), ("没听懂比例", percent(missed, sent))]
+            ("新工单", str(len(tickets))), ("已退款金额", f"{refunded:,.2f} 元"),
+            ("已发放补偿代金券", f"{vouchers:,.2f} 元"), ("目前逾期", str(open_overdue)),
+            ("满意度均分", f"{statistics.mean(scores):.2f}" if scores else "—"), ("没听懂比例", percent(missed, sent)),
+            ("留言与回电", str(len(contacts)))]

@@ -2,9 +2,20 @@
 states and kinds, and the console's messages (ticket words are in `bot.tickets.labels`)."""
 from __future__ import annotations
 
-from typing import Dict
+from typing import Dict, Optional
 
-from bot.vocabulary import Grant, HandoffKind, HandoffOutcome, HandoffStatus, MailOutcome, ReviewStatus, Role
+from bot.vocabulary import (
+    CallResult,
+    ConversationOutcome,
+    ConversationSign,
+    Grant,
+    HandoffKind,
+    HandoffOutcome,
+    HandoffStatus,
+    MailOutcome,
+    ReviewStatus,
+    Role,
+)
 
 ROLE_LABELS: Dict[str, str] = {Role.AGENT: "客服", Role.REVIEWER: "审核员", Role.MANAGER: "主管", Role.OPERATOR: "运营"}
 GRANT_LABELS: Dict[str, str] = {Grant.TRANSCRIPTS: "会话查阅授权"}
@@ -89,3 +100,63 @@ NO_SUCH_REVIEW_ITEM = "这条消息不存在。"
 def dashboard_period_too_long(max_days: int) -> str:
     return f"请选择不超过 {max_days} 天、且开始日期不晚于结束日期的时间段。"
 NO_SUCH_TABLE = "没有这张表，或时间段不对。"
+
+def staff_name(people: Dict[str, str], staff_id: Optional[str]) -> str:
+    """How staff read a colleague: 「王芳（a2）」, the id alone for someone unknown, 「—」 for nobody."""
+    if not staff_id:
+        return "—"
+    name = people.get(staff_id)
+    return f"{name}（{staff_id}）" if name and name != staff_id else staff_id
+
+
+# --- the operator dashboard: what conversations reached, and every figure's one definition ---
+CONVERSATION_OUTCOME_LABELS: Dict[str, str] = {
+    ConversationOutcome.HANDED_AFTER_FAILURE: "助手没办成，转人工", ConversationOutcome.HANDED_ON_REQUEST: "客户要求转人工",
+    ConversationOutcome.HANDED_BY_RULE: "按规则转人工", ConversationOutcome.FILED: "已提交工单",
+    ConversationOutcome.WITHDRAWN: "客户撤回或放弃申请", ConversationOutcome.ANSWERED: "问题已解答",
+    ConversationOutcome.IN_PROGRESS: "进行中", ConversationOutcome.ABANDONED_IN_FORM: "填写申请中途离开",
+    ConversationOutcome.NO_OUTCOME: "没有结果就离开",
+}
+TRANSCRIPT_SPEAKERS: Dict[str, str] = {"customer": "客户", "assistant": "智能助手", "agent": "人工客服"}
+CONVERSATION_SIGN_LABELS: Dict[str, str] = {
+    ConversationSign.REPEAT: "客户重复或换个说法再说", ConversationSign.CORRECTION: "客户纠正（「不是」「我说的是」）",
+    ConversationSign.FALLBACK: "助手没听懂（兜底回复）", ConversationSign.FAILED_HANDOFF: "助手没办成而转人工",
+    ConversationSign.LEFT_MID_FORM: "填写申请中途离开",
+}
+FIGURE_DEFINITIONS: Dict[str, str] = {
+    "会话数": "这段时间内开始、客户给智能助手发过消息的会话。每个会话只算一次，算在开始的那天；转人工后客户写给客服的话不算。",
+    "自助办成率": "没有转人工，且提交了工单、问题已解答或客户自己撤回申请的会话，占会话数的比例。",
+    "转人工的会话": "会话中有过在线转人工（不论是否有人接入），按第一次转人工的原因分为：助手没办成（连续没听懂、"
+                  "客户不满意答复）、客户要求（要求人工、投诉）、按规则（大额、需人工复核）。",
+    "出问题的会话": "至少有一种迹象的会话：客户重复或换个说法再说、客户纠正、助手没听懂、助手没办成而转人工、填写申请中途离开。"
+                  "一个会话可以有多种迹象，所以各迹象的会话数相加可能大于出问题的会话数。",
+    "等待中位数": "转人工的会话里，从第一次转人工到客服接入的分钟数的中位数（没有人接入的不算）。",
+    "新工单": "这段时间内提交的工单，包括对话、网页和邮件各个渠道，所以可能多于“已提交工单”的会话数。",
+    "已退款金额": "这段时间内提交、现已退款的工单退回的金额（不含 SLA 补偿代金券）。",
+    "已发放补偿代金券": "这段时间内提交、现已发放的 SLA 补偿代金券金额（不是现金）。",
+    "目前逾期": "现在已过当前环节截止日期、仍未处理的工单（不限提交时间）。",
+    "满意度均分": "这段时间内客户对人工服务的评分（1–5 分）的平均值。",
+    "没听懂比例": "上述会话中，客户发给智能助手的消息里助手没听懂（兜底回复）的比例。",
+    "留言与回电": "这段时间内客户留下的留言和预约回电（不论现在是否已处理）。",
+}
+
+# --- work items: messages and call-backs ---
+CALL_RESULT_LABELS: Dict[str, str] = {
+    CallResult.RESOLVED: "已接通，问题已解决", CallResult.FOLLOW_UP: "已接通，还需跟进",
+    CallResult.NO_ANSWER: "未接通，稍后再打", CallResult.WRONG_NUMBER: "号码有误，无法联系",
+}
+
+
+def call_note(result: CallResult, note: str = "") -> str:
+    """The internal note a recorded call leaves on its call-back."""
+    return f"回电结果：{CALL_RESULT_LABELS[result]}" + (f"。{note.strip()}" if note.strip() else "")
+
+
+NOT_YOUR_WORK_ITEM = "这条留言不在你手上，或已经处理完。请先领取。"
+WORK_ITEM_TAKEN = "这条留言已被同事领取。"
+UNKNOWN_CALL_RESULT = "请选择回电结果。"
+
+
+def replied_note(text: str) -> str:
+    """The note a reply to a work item leaves (the customer sees it in their chat when they return)."""
+    return f"已回复客户（在聊天窗口中可见）：{text}"

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, FrozenSet, Iterable, List, Optional, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
@@ -110,6 +110,11 @@ class StaffDirectory:
         """Every account, disabled ones included (with when)."""
         with self._sessions() as session:
             return [_staff(row) for row in session.scalars(select(StaffRow).order_by(StaffRow.staff_id))]
+
+    def names(self) -> Dict[str, str]:
+        """Every account's id and name (disabled ones too: their work keeps naming them)."""
+        with self._sessions() as session:
+            return {staff_id: name for staff_id, name in session.execute(select(StaffRow.staff_id, StaffRow.name))}
 
     def create(self, staff_id: str, name: str, roles: Iterable[str], password: str,
                grants: Iterable[str] = ()) -> Staff:

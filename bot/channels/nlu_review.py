@@ -12,38 +12,60 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
+from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.nlu.review_inbox import FALLBACK_INTENT, needs_review
+from bot.nlu.turn_signals import EARLIER, read_turn
 from bot.observability.activity import FLUSH_SECONDS
 from bot.wiring import services
 
 RASA_ORIGINAL = MessageProcessor.parse_message
+# Forms whose questions the customer answers on the way to an outcome (leaving one midway is a
+# sign the conversation went wrong); the satisfaction survey is not one.
+COUNTED_FORMS = frozenset({"refund_form", "supplement_form", "appeal_form", "leave_message_form"})
 logger = logging.getLogger(__name__)
 
 
 async def parse_message(self: MessageProcessor, message: UserMessage, tracker: Optional[DialogueStateTracker] = None,
                         only_output_properties: bool = True) -> Dict[Text, Any]:
-    """Rasa's parse, and the message to the review inbox when it was understood badly."""
+    """Rasa's parse, and the message counted for the dashboard and kept for the review inbox
+    when it was understood badly — only a message to the assistant: while the conversation is
+    paused (handed to a person) the customer is writing to the agent."""
     parse_data = await RASA_ORIGINAL(self, message, tracker, only_output_properties)
-    if tracker is None:
+    if tracker is None or tracker.is_paused():
         return parse_data
     intent = parse_data.get("intent") or {}
     try:
-        if services().activity.saw(tracker.sender_id, intent.get("name") == FALLBACK_INTENT):
+        text = message.text or ""
+        form = tracker.active_loop_name
+        signals = read_turn(text, earlier_texts(tracker))
+        if services().activity.saw(tracker.sender_id, intent.get("name") == FALLBACK_INTENT, signals,
+                                   form if form in COUNTED_FORMS else None):
             await asyncio.to_thread(services().activity.flush)
         else:
             _flush_later()
-        if needs_review(intent.get("name"), intent.get("confidence"), in_form=bool(tracker.active_loop_name)):
-            await asyncio.to_thread(services().nlu_review.record, message.text or "", intent.get("name"),
-                                    intent.get("confidence"))
+        if needs_review(intent.get("name"), intent.get("confidence"), in_form=bool(form)):
+            await asyncio.to_thread(services().nlu_review.record, text, intent.get("name"),
+                                    intent.get("confidence"), tracker.sender_id)
     except Exception:  # the inbox and the counts are for later; the customer's turn goes on
         logger.exception("could not record the message for the review inbox or the dashboard")
     return parse_data
+
+
+def earlier_texts(tracker: DialogueStateTracker) -> List[str]:
+    """The customer's last few messages before this one, oldest first."""
+    found: List[str] = []
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered) and event.text:
+            found.append(event.text)
+            if len(found) == EARLIER:
+                break
+    return found[::-1]
 
 
 _flush_pending: Optional[asyncio.TimerHandle] = None

@@ -1,6 +1,7 @@
 """`make seed-week`: a week of generated activity in the development database, made through the
 real services at simulated moments (never hand-typed rows): customers with new orders talk to the
-assistant (daily conversation and message counts, fallbacks to the NLU inbox), file refunds,
+assistant (per conversation: messages, fallbacks to the NLU inbox, repeats and corrections read
+by the real signal reader, questions answered, applications stopped or left mid-form), file refunds,
 ask for a person (agents claim after a wait and close, customers rate), and reviewers take,
 approve, reject and pay the tickets over the following days. Deterministic for a given seed.
 
@@ -22,12 +23,13 @@ from sqlalchemy.orm import sessionmaker
 from bot.clock import customer_day_start, to_customer_time, utcnow
 from bot.handoff.hours import SupportSettings
 from bot.handoff.service import HandoffService
+from bot.nlu.turn_signals import read_turn
 from bot.settings import load_settings
 from bot.storage.database import make_engine, session_factory
 from bot.storage.schema import CustomerRow
 from bot.storage.seed import DEMO_PASSWORD_HASH, DemoOrder, add_demo_order
 from bot.tickets.lifecycle import IllegalTransition
-from bot.vocabulary import HandoffOutcome
+from bot.vocabulary import ConversationOutcome, HandoffOutcome
 from bot.wiring import build_services
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
@@ -38,6 +40,9 @@ REASONS = ["demand_change", "demand_change", "wrong_purchase", "service_issue"]
 # Templates of what customers said that the assistant did not understand (for the NLU inbox).
 MISSED = ["{n}号那台机器怎么又连不上了", "我上周{n}点提的那个还没动静", "第{n}个订单能不能换成月付",
           "你们客服电话是多少，我打了{n}次"]
+# What customers said that the assistant understood, and corrections of what it understood.
+SAID = ["我要退款", "第{n}台服务器不想用了，怎么退", "退款多久到账", "这个订单能退多少钱", "我买错配置了", "好的", "是的"]
+CORRECTIONS = ["不是这个订单，我说的是另一台", "不对，我要的是退款不是降配", "我的意思是全部退掉"]
 AGENTS = ("a1", "a2")
 REVIEWERS = ("r1", "a2")
 
@@ -89,13 +94,15 @@ def seed_week(sessions: sessionmaker, end: date, days: int = 7, seed: int = 30, 
             customer = _new_customer(sessions, rng, day, n, made)
             conversation = f"seed-{day:%m%d}-{n:02d}"
             made.conversations += 1
-            messages = rng.randint(2, 7)
-            for _ in range(messages):
-                missed = rng.random() < 0.12
-                services.activity.saw(conversation, missed)
-                if missed:
-                    services.nlu_review.record(rng.choice(MISSED).format(n=rng.randint(1, 9)), "nlu_fallback", 0.2)
-            if rng.random() < 0.55:
+            files, leaving_mid_form = rng.random() < 0.55, rng.random() < 0.1
+            _talk_to_the_assistant(services, rng, conversation, in_form=files or leaving_mid_form)
+            if not files and not leaving_mid_form:
+                ending = rng.random()
+                if ending < 0.35:
+                    services.activity.reached(conversation, ConversationOutcome.ANSWERED)
+                elif ending < 0.45:
+                    services.activity.reached(conversation, ConversationOutcome.WITHDRAWN)
+            if files:
                 order_id = _new_order(sessions, rng, customer, moment)
                 filing = services.refunds.file(customer, order_id, rng.choice(REASONS), {},
                                                conversation_id=conversation)
@@ -107,6 +114,30 @@ def seed_week(sessions: sessionmaker, end: date, days: int = 7, seed: int = 30, 
         clock.now = customer_day_start(day) + timedelta(hours=19)
         waiting = _review(services.workflow, rng, waiting, made, last_day=offset == days - 1)
     return made
+
+
+def _talk_to_the_assistant(services, rng: random.Random, conversation: str, in_form: bool) -> None:
+    """The customer's messages to the assistant, read by the real signal reader: now and then
+    one not understood (to the NLU inbox too), said again or a correction; the last ones
+    answer the refund form when the conversation goes through it."""
+    said: List[str] = []
+    count = rng.randint(2, 7)
+    for n in range(count):
+        roll = rng.random()
+        if roll < 0.12:
+            text = rng.choice(MISSED).format(n=rng.randint(1, 9))
+        elif roll < 0.2 and said:
+            text = said[-1] + rng.choice(["", "？", "，能不能快点"])  # the same thing again
+        elif roll < 0.26:
+            text = rng.choice(CORRECTIONS)
+        else:
+            text = rng.choice(SAID).format(n=rng.randint(1, 9))
+        missed = roll < 0.12
+        services.activity.saw(conversation, missed, read_turn(text, said),
+                              "refund_form" if in_form and n >= count // 2 else None)
+        if missed:
+            services.nlu_review.record(text, "nlu_fallback", 0.2, conversation)
+        said.append(text)
 
 
 def _new_customer(sessions: sessionmaker, rng: random.Random, day: date, n: int, made: Made) -> str:

@@ -1,5 +1,6 @@
 """The handoff queue: request, claim (exactly one agent wins), hand back, close, time out,
-leave a message; internal notes; surveys. No Rasa here: the callers pause and resume."""
+leave a message; messages, call-backs and e-mails as work items (take, record a call, close,
+due times); internal notes; surveys. No Rasa here: the callers pause and resume."""
 from __future__ import annotations
 
 import math
@@ -10,17 +11,20 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from sqlalchemy import String, cast, func, or_, select, update
 from sqlalchemy.orm import sessionmaker
 
+from bot.backoffice.labels import call_note
 from bot.clock import utcnow
+from bot.handoff.contact import work_item_due
 from bot.handoff.hours import SupportSettings
 from bot.handoff.wait import estimate_minutes
 from bot.security.login_sessions import LoginKind
 from bot.storage.schema import HandoffNoteRow, HandoffRow, LoginSessionRow, StaffRow, SurveyRow, TicketRow
-from bot.vocabulary import LIVE_HANDOFFS, HandoffKind, HandoffOutcome, HandoffStatus, Role
+from bot.vocabulary import LIVE_HANDOFFS, CallResult, HandoffKind, HandoffOutcome, HandoffStatus, Role
 
 RECENT_CLAIMS = timedelta(hours=2)  # claims older than this say little about today's pace
 LAST_TEXT_CHARS = 500
 HISTORY_LIMIT = 100
 ORDER_DIGITS = 8  # a search this long and all digits may be an order number
+WORK_ITEM_KINDS = (HandoffKind.MESSAGE, HandoffKind.CALLBACK, HandoffKind.EMAIL)
 
 
 def _changed(now: datetime, **values: Any) -> Dict[str, Any]:
@@ -268,6 +272,12 @@ class HandoffService:
                                   .where(HandoffRow.id == handoff_id)).first()
             return (int(row[0]), row[1], row[2]) if row else None
 
+    def for_conversation(self, conversation_id: str) -> List[Handoff]:
+        """Every handoff of a conversation (live, messages, call-backs), oldest first."""
+        with self._sessions() as session:
+            return [_handoff(row) for row in session.scalars(select(HandoffRow).where(
+                HandoffRow.conversation_id == conversation_id).order_by(HandoffRow.created_at, HandoffRow.id))]
+
     def get(self, handoff_id: int) -> Optional[Handoff]:
         with self._sessions() as session:
             row = session.get(HandoffRow, handoff_id)
@@ -296,6 +306,45 @@ class HandoffService:
             rows = session.scalars(select(HandoffRow).where(HandoffRow.customer_id == customer_id)
                                    .order_by(HandoffRow.created_at.desc()).limit(20))
             return [_handoff(r) for r in rows]
+
+    # --- messages, call-backs and e-mails left for the agents: work items -------------------
+
+    def take_work_item(self, handoff_id: int, agent_id: str) -> bool:
+        """An agent takes a message, call-back or e-mail nobody holds (atomic: one agent wins)."""
+        with self._sessions.begin() as session:
+            result = session.execute(update(HandoffRow).where(
+                HandoffRow.id == handoff_id, HandoffRow.kind.in_(WORK_ITEM_KINDS),
+                HandoffRow.status == HandoffStatus.MESSAGE, HandoffRow.agent_id.is_(None))
+                .values(**_changed(self.clock(), agent_id=agent_id, claimed_at=self.clock())))
+            return result.rowcount == 1
+
+    def record_call(self, handoff_id: int, agent_id: str, result: CallResult, note: str = "") -> bool:
+        """What came of calling the customer back, kept as an internal note of the agent holding
+        the call-back; False when it is not theirs or not an open call-back."""
+        with self._sessions() as session:
+            row = session.get(HandoffRow, handoff_id)
+            if (row is None or row.kind != HandoffKind.CALLBACK or row.status != HandoffStatus.MESSAGE
+                    or row.agent_id != agent_id):
+                return False
+        self.add_note(handoff_id, agent_id, call_note(result, note))
+        return True
+
+    def close_work_item(self, handoff_id: int, agent_id: str) -> Optional[Handoff]:
+        """The agent holding a work item has dealt with it; None when it is not theirs or closed."""
+        now = self.clock()
+        with self._sessions.begin() as session:
+            result = session.execute(update(HandoffRow).where(
+                HandoffRow.id == handoff_id, HandoffRow.kind.in_(WORK_ITEM_KINDS),
+                HandoffRow.status == HandoffStatus.MESSAGE, HandoffRow.agent_id == agent_id)
+                .values(**_changed(now, status=HandoffStatus.RESOLVED, outcome=HandoffOutcome.CLOSED, resolved_at=now)))
+            if result.rowcount != 1:
+                return None
+        return self.get(handoff_id)
+
+    def due(self, handoff: Handoff) -> Optional[datetime]:
+        """When a work item should be handled (None for a live chat)."""
+        config = self.support.current()
+        return work_item_due(handoff.kind, handoff.created_at, config.next_opening, config.is_open)
 
     def add_note(self, handoff_id: int, agent_id: str, text: str) -> None:
         text = (text or "").strip()

@@ -47,6 +47,7 @@ class ReviewItem:
     status: str
     label: Optional[str]
     labelled_by: Optional[str]
+    conversation_id: Optional[str] = None  # the conversation it was last said in
 
 
 def needs_review(intent: Optional[str], confidence: object, in_form: bool = False) -> bool:
@@ -84,31 +85,37 @@ class ReviewInbox:
         self._sessions = sessions
         self.clock = clock
 
-    def record(self, text: str, intent: Optional[str], confidence: object) -> bool:
-        """Keep a badly understood customer message (masked); True when a row was added or counted.
-        Button payloads ("/intent{...}") and empty texts are not customer wording."""
+    def record(self, text: str, intent: Optional[str], confidence: object, conversation_id: Optional[str] = None) -> bool:
+        """Keep a badly understood customer message (masked) said to the assistant in
+        `conversation_id`; True when a row was added or counted. Button payloads
+        ("/intent{...}") and empty texts are not customer wording."""
         masked = mask_personal_data(re.sub(r"\s+", " ", text or "").strip())[:MAX_CHARS]
         if not masked or masked.startswith("/") or not needs_review(intent, confidence):
             return False
         digest = hashlib.sha256(wording_key(masked).encode("utf-8")).hexdigest()
         score = _confidence(confidence)
         now = self.clock()
-        if self._count_again(digest, now):
+        conversation = conversation_id[:128] if conversation_id else None
+        if self._count_again(digest, now, conversation):
             return True
         try:
             with self._sessions.begin() as session:
                 session.add(NluReviewRow(text=masked, text_hash=digest, predicted_intent=(intent or FALLBACK_INTENT)[:64],
                                          confidence=score, seen=1, first_seen=now, last_seen=now,
-                                         status=ReviewStatus.NEW))
+                                         status=ReviewStatus.NEW, conversation_id=conversation))
         except IntegrityError:  # the same wording arrived twice at once: count it instead
-            self._count_again(digest, now)
+            self._count_again(digest, now, conversation)
         return True
 
-    def _count_again(self, digest: str, now: datetime) -> bool:
-        """One more sighting of a stored wording; False when it is not stored yet."""
+    def _count_again(self, digest: str, now: datetime, conversation_id: Optional[str]) -> bool:
+        """One more sighting of a stored wording (now in `conversation_id`, when known); False
+        when it is not stored yet."""
+        more = {"seen": NluReviewRow.seen + 1, "last_seen": now}
+        if conversation_id:
+            more["conversation_id"] = conversation_id
         with self._sessions.begin() as session:
             return session.execute(update(NluReviewRow).where(NluReviewRow.text_hash == digest)
-                                   .values(seen=NluReviewRow.seen + 1, last_seen=now)).rowcount > 0
+                                   .values(**more)).rowcount > 0
 
     def items(self, status: Optional[str] = ReviewStatus.NEW, limit: int = 200) -> List[ReviewItem]:
         """The inbox, most frequent first, then the newest."""
@@ -177,7 +184,7 @@ def _confidence(value: object) -> Decimal:
 
 def _item(row: NluReviewRow) -> ReviewItem:
     return ReviewItem(row.id, row.text, row.predicted_intent, row.confidence, row.seen, row.first_seen, row.last_seen,
-                      row.status, row.label, row.labelled_by)
+                      row.status, row.label, row.labelled_by, row.conversation_id)
 
 
 def domain_intents(domain_file: Path) -> List[str]:

@@ -337,23 +337,26 @@ class NluReviewRow(Base):
     label = Column(String(64))
     labelled_by = Column(String(32))
     labelled_at = Column(UTCDateTime)
+    conversation_id = Column(String(128))  # the conversation it was last said in (its transcript)
 
 
-class ConversationDayRow(Base):
-    """A conversation that had customer messages on a (Beijing) day: the dashboard's count."""
+class ConversationRow(Base):
+    """A conversation with the assistant, for the operator dashboard: when the customer first and
+    last wrote to the assistant (not to a person during a handoff), how many messages, and the
+    signs it went wrong (bot/nlu/turn_signals.py); what it reached is read with the tickets and
+    handoffs that name it, plus the two outcomes only the actions see (answered, withdrawn)."""
 
-    __tablename__ = "conversation_days"
-    day = Column(Date, primary_key=True)
+    __tablename__ = "conversations"
     conversation_id = Column(String(128), primary_key=True)
-
-
-class MessageDayRow(Base):
-    """How many customer messages a (Beijing) day had, and how many the assistant did not understand."""
-
-    __tablename__ = "message_days"
-    day = Column(Date, primary_key=True)
-    messages = Column(Integer, nullable=False, default=0)
-    fallbacks = Column(Integer, nullable=False, default=0)
+    started_at = Column(UTCDateTime, nullable=False, index=True)
+    last_message_at = Column(UTCDateTime, nullable=False)
+    messages = Column(Integer, nullable=False, default=0)     # customer messages to the assistant
+    fallbacks = Column(Integer, nullable=False, default=0)    # of them: not understood (fallback intent)
+    repeats = Column(Integer, nullable=False, default=0)      # of them: the customer said it again
+    corrections = Column(Integer, nullable=False, default=0)  # of them: 「不是」「我说的是…」
+    last_form = Column(String(64))  # the form the customer's latest message answered (None: outside one)
+    answered = Column(Boolean, nullable=False, default=False)   # the assistant answered a question
+    withdrawn = Column(Boolean, nullable=False, default=False)  # the customer stopped an application or withdrew a ticket
 
 
 class UploadRow(Base):

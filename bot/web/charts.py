@@ -3,6 +3,7 @@ of a dashboard table. The table itself is on the page next to it (the text alter
 from __future__ import annotations
 
 import re
+import unicodedata
 from html import escape
 from typing import List, Optional
 
@@ -10,8 +11,13 @@ from markupsafe import Markup
 
 from bot.backoffice.dashboard import Table
 
-WIDTH, ROW, LABEL, GAP = 640, 26, 170, 6
+BARS, ROW, GAP, FONT = 470, 26, 6, 13  # bar area (with room for the value), row height, font size
 BAR, TEXT = "#1f4e8c", "#1f2d3d"
+
+
+def text_width(text: str) -> float:
+    """About how wide `text` is drawn at FONT px: a Chinese character is a full em, others about half."""
+    return sum(FONT if unicodedata.east_asian_width(ch) in ("W", "F") else FONT * 0.6 for ch in text)
 
 
 def number(text: str) -> Optional[float]:
@@ -27,16 +33,17 @@ def bar_chart(table: Table, described_by: str) -> Markup:
         return Markup("")
     values = [number(row[value_at]) or 0.0 for row in table.rows]
     top = max(values) or 1.0
-    height = ROW * len(table.rows) + GAP
-    parts: List[str] = [f'<svg class="chart" role="img" aria-labelledby="{escape(described_by)}" viewBox="0 0 {WIDTH} '
+    label = max(text_width(row[label_at]) for row in table.rows) + 16  # every label whole, never clipped
+    width, height = label + BARS, ROW * len(table.rows) + GAP
+    parts: List[str] = [f'<svg class="chart" role="img" aria-labelledby="{escape(described_by)}" viewBox="0 0 {width:.0f} '
                         f'{height}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">']
     for index, (row, value) in enumerate(zip(table.rows, values)):
         y = GAP + index * ROW
-        width = (WIDTH - LABEL - 90) * value / top
-        parts.append(f'<text x="{LABEL - 8}" y="{y + 14}" text-anchor="end" font-size="13" fill="{TEXT}">'
-                     f'{escape(row[label_at][:14])}</text>')
-        parts.append(f'<rect x="{LABEL}" y="{y}" width="{width:.1f}" height="{ROW - 8}" rx="3" fill="{BAR}"/>')
-        parts.append(f'<text x="{LABEL + width + 6:.1f}" y="{y + 14}" font-size="13" fill="{TEXT}">'
+        bar = (BARS - 90) * value / top
+        parts.append(f'<text x="{label - 8:.1f}" y="{y + 14}" text-anchor="end" font-size="{FONT}" fill="{TEXT}">'
+                     f'{escape(row[label_at])}</text>')
+        parts.append(f'<rect x="{label:.1f}" y="{y}" width="{bar:.1f}" height="{ROW - 8}" rx="3" fill="{BAR}"/>')
+        parts.append(f'<text x="{label + bar + 6:.1f}" y="{y + 14}" font-size="{FONT}" fill="{TEXT}">'
                      f'{escape(row[value_at])}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

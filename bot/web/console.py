@@ -34,6 +34,6 @@ def create_console(templates: Environment, services: Services, rasa: RasaClient)
     add_stream_route(console, auth, services, rasa)
     add_review_routes(console, auth, services, notify)
     add_nlu_review_routes(console, auth, services)
-    add_dashboard_routes(console, auth, services)
+    add_dashboard_routes(console, auth, services, rasa)
     add_mail_routes(console, auth, services)
     return console

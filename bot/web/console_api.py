@@ -1,8 +1,9 @@
 """The console's JSON API: the queue, one conversation with its customer and evidence, and what
-agents and reviewers do (claim, reply, note, hand back, close, act on a ticket)."""
+agents and reviewers do (claim, reply, note, hand back, close, act on a ticket; take, call back,
+answer and close a message or call-back left for them)."""
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -11,10 +12,11 @@ from bot.backoffice import labels
 from bot.backoffice.api import run_action
 from bot.backoffice.serialize import ticket_json
 from bot.backoffice.staff import Staff
+from bot.clock import format_customer_time
 from bot.handoff import replies as handoff_replies
-from bot.handoff.service import Handoff
+from bot.handoff.service import WORK_ITEM_KINDS, Handoff
 from bot.tickets.models import Ticket
-from bot.vocabulary import Actor, HandoffOutcome, HandoffStatus, Role
+from bot.vocabulary import Actor, CallResult, HandoffKind, HandoffOutcome, HandoffStatus, Role
 from bot.web.console_views import customer_panel, evidence_headers, handoff_json, queue_item, transcript, upload_json
 from bot.web.rasa_client import RasaClient
 from bot.web.review_pages import FORM_ACTIONS, MANAGER_ACTIONS, colleague_refusal, held_by_colleague, ticket_details
@@ -135,6 +137,35 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
     for ending in ("handback", "close"):
         console.add_route(finish, f"/api/handoffs/<handoff_id:int>/{ending}", methods=["POST"], name=ending)
 
+    @console.post("/api/handoffs/<handoff_id:int>/item/<step:take|call|reply|close>")
+    @auth.required(role=Role.AGENT, csrf=True)
+    async def work_item(request: Request, staff: Staff, handoff_id: int, step: str) -> response.HTTPResponse:
+        """A message, call-back or e-mail left for the agents: take it, record a call, reply
+        (into the customer's chat, where they see it when they come back; kept as a note), close."""
+        if step == "take":
+            if not handoffs.take_work_item(handoff_id, staff.staff_id):
+                return json_error(409, labels.WORK_ITEM_TAKEN)
+            return response.json({"ok": True})
+        item = handoffs.get(handoff_id)
+        if item is None or item.kind not in WORK_ITEM_KINDS or item.status != HandoffStatus.MESSAGE \
+                or item.agent_id != staff.staff_id:
+            return json_error(409, labels.NOT_YOUR_WORK_ITEM)
+        if step == "call":
+            result = CallResult.parse(body_text(request, "result"))
+            if result is None:
+                return json_error(422, labels.UNKNOWN_CALL_RESULT)
+            handoffs.record_call(handoff_id, staff.staff_id, result, body_text(request, "note"))
+        elif step == "reply":
+            text = body_text(request, "text")
+            if not text:
+                return json_error(422, labels.EMPTY_REPLY)
+            await rasa.push_bot_message(item.conversation_id, handoff_replies.agent_prefix(staff.name) + text,
+                                        metadata={"agent_id": staff.staff_id, "agent_name": staff.name})
+            handoffs.add_note(handoff_id, staff.staff_id, labels.replied_note(text))
+        elif handoffs.close_work_item(handoff_id, staff.staff_id) is None:
+            return json_error(409, labels.NOT_YOUR_WORK_ITEM)
+        return response.json({"ok": True})
+
     @console.post("/api/handoffs/<handoff_id:int>/ticket")
     @auth.required(csrf=True, conversations=True)
     async def link_ticket(request: Request, staff: Staff, handoff_id: int) -> response.HTTPResponse:
@@ -166,7 +197,8 @@ def queue_payload(services: Services) -> Dict[str, Any]:
     """The queue as the console shows it: waiting and active conversations and messages left."""
     waiting, now = services.handoffs.queue(), services.handoffs.clock()
     names = services.customers.names(h.customer_id for h in waiting if h.customer_id)
-    return {"handoffs": [queue_item(h, names.get(h.customer_id or ""), now) for h in waiting]}
+    people = services.staff.names()
+    return {"handoffs": [queue_item(h, names.get(h.customer_id or ""), now, people) for h in waiting]}
 
 
 async def conversation_detail(services: Services, rasa: RasaClient, staff: Staff, handoff: Handoff) -> Dict[str, Any]:
@@ -175,16 +207,18 @@ async def conversation_detail(services: Services, rasa: RasaClient, staff: Staff
     workflow = services.workflow
     tracker = await rasa.tracker(handoff.conversation_id)
     ticket = workflow.get(handoff.ticket_id) if handoff.ticket_id else None
+    people = services.staff.names()
     return {
-        "handoff": handoff_json(handoff), "transcript": transcript(tracker.get("events", [])),
+        "handoff": handoff_json(handoff, people), "transcript": transcript(tracker.get("events", []), people),
         "customer": _customer(services, handoff),
         "ticket": ticket_json(ticket) if ticket else None,
         "ticket_view": _ticket_panel(services, ticket) if ticket else None,
         "can_review": staff.has(Role.REVIEWER), "mine": handoff.agent_id == staff.staff_id,
         "ticket_actions": sorted({FORM_ACTIONS[a] for a in workflow.allowed_actions(ticket, Actor.REVIEWER)})
         if ticket and staff.has(Role.REVIEWER) and not held_by_colleague(ticket, staff) else [],
-        "ticket_held_by": colleague_refusal(ticket, {s.staff_id: s.name for s in services.staff.all()})
+        "ticket_held_by": colleague_refusal(ticket, people)
         if ticket and held_by_colleague(ticket, staff) else "",
+        "work_item": _work_item(services, handoff, people),
         "uploads": [upload_json(u) for u in services.uploads.for_conversation_or_ticket(handoff.conversation_id,
                                                                                          handoff.ticket_id)],
     }
@@ -206,3 +240,15 @@ def _customer(services: Services, handoff: Handoff) -> Dict[str, Any]:
     return customer_panel(handoff, customer.name if customer else None, services.refunds.orders(cid),
                           services.workflow.for_customer(cid), services.handoffs.for_customer(cid),
                           services.workflow.clock())
+
+
+def _work_item(services: Services, handoff: Handoff, people: Dict[str, str]) -> Optional[Dict[str, Any]]:
+    """A message, call-back or e-mail as a work item: its due time, who holds it, what a call can come to."""
+    if handoff.kind not in WORK_ITEM_KINDS:
+        return None
+    due = services.handoffs.due(handoff)
+    return {"due": format_customer_time(due) if due else "—",
+            "overdue": bool(due and handoff.status == HandoffStatus.MESSAGE and services.handoffs.clock() > due),
+            "open": handoff.status == HandoffStatus.MESSAGE, "held_by": labels.staff_name(people, handoff.agent_id)
+            if handoff.agent_id else "", "callback": handoff.kind == HandoffKind.CALLBACK,
+            "call_results": [[code, label] for code, label in labels.CALL_RESULT_LABELS.items()]}

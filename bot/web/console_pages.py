@@ -84,7 +84,8 @@ def add_page_routes(console: Blueprint, auth: StaffAuth, services: Services) -> 
     def finished_rows(wanted: HistoryFilter, limit: int) -> List[Dict[str, Any]]:
         finished = handoffs.history(wanted, limit)
         names = services.customers.names(h.customer_id for h in finished if h.customer_id)
-        return [finished_row(h, names.get(h.customer_id or "")) for h in finished]
+        people = services.staff.names()
+        return [finished_row(h, names.get(h.customer_id or ""), people) for h in finished]
 
     @console.get("/")
     @auth.required(page=True, conversations=True)

@@ -21,21 +21,29 @@ TRANSCRIPT_LINES = 200
 PREVIEW_CHARS = 60
 
 
-def handoff_json(h: Handoff) -> Dict[str, Any]:
+def handoff_json(h: Handoff, people: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+    """A handoff as the console shows it; `people` (staff ids to names) names the agent and note
+    authors as staff read them, 「王芳（a2）」."""
+    people = people or {}
     return {"id": h.id, "conversation_id": h.conversation_id, "customer_id": h.customer_id, "reason": h.reason,
             "ticket_id": h.ticket_id, "summary": h.summary, "status": h.status,
             "status_label": labels.HANDOFF_STATUS_LABELS.get(h.status, h.status), "agent_id": h.agent_id,
+            "agent_name": labels.staff_name(people, h.agent_id) if h.agent_id else None,
             "outcome_label": labels.HANDOFF_OUTCOME_LABELS.get(h.outcome or "", ""),
             "reason_label": labels.HANDOFF_REASON_LABELS.get(h.reason, h.reason),
             "kind": h.kind, "kind_label": labels.HANDOFF_KIND_LABELS.get(h.kind, h.kind), "message": h.message,
             "callback_phone": h.callback_phone, "created_at": h.created_at.isoformat(),
-            "created_local": format_customer_time(h.created_at), "notes": h.notes, "version": h.version,
+            "created_local": format_customer_time(h.created_at), "version": h.version,
+            "notes": [{**n, "agent_name": labels.staff_name(people, n.get("agent_id")),
+                       "at_local": format_customer_time(datetime.fromisoformat(n["at"])) if n.get("at") else ""}
+                      for n in h.notes],
             "last_customer_local": format_customer_time(h.last_customer_at) if h.last_customer_at else None}
 
 
-def queue_item(h: Handoff, customer_name: Optional[str], now: datetime) -> Dict[str, Any]:
+def queue_item(h: Handoff, customer_name: Optional[str], now: datetime,
+               people: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
     """A queue row: the customer's newest words as its preview, how long they have waited."""
-    return {**handoff_json(h), "customer_name": customer_name or labels.GUEST_NAME,
+    return {**handoff_json(h, people), "customer_name": customer_name or labels.GUEST_NAME,
             "waiting_seconds": int((now - h.created_at).total_seconds()), "preview": _preview(h)}
 
 
@@ -45,18 +53,20 @@ def _preview(h: Handoff) -> str:
     return labels.CLICKED_BUTTON if latest.startswith("/") else latest[:PREVIEW_CHARS]
 
 
-def finished_row(h: Handoff, customer_name: Optional[str]) -> Dict[str, Any]:
+def finished_row(h: Handoff, customer_name: Optional[str], people: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
     """A conversation that ended, for the console's history list."""
     return {"id": h.id, "customer_name": customer_name or labels.GUEST_NAME,
             "reason": labels.HANDOFF_REASON_LABELS.get(h.reason, h.reason),
             "outcome": labels.HANDOFF_OUTCOME_LABELS.get(h.outcome or "", labels.HANDOFF_STATUS_LABELS.get(h.status, "")),
-            "agent_id": h.agent_id or "—", "at": format_customer_time(h.created_at), "ticket_id": h.ticket_id,
+            "agent_id": labels.staff_name(people or {}, h.agent_id),
+            "at": format_customer_time(h.created_at), "ticket_id": h.ticket_id,
             "preview": _preview(h)}
 
 
-def transcript(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """Customer, assistant and agent messages told apart, a button click shown as the button's
-    label, each with its Beijing time (texts are escaped by the page)."""
+def transcript(events: List[Dict[str, Any]], people: Optional[Dict[str, str]] = None) -> List[Dict[str, Any]]:
+    """Customer, assistant and agent messages told apart (an agent named as staff read them,
+    with `people`), a button click shown as the button's label, each with its Beijing time
+    (texts are escaped by the page)."""
     lines: List[Dict[str, Any]] = []
     buttons: Dict[str, str] = {}  # payload -> title of the buttons last offered
     for event in events:
@@ -74,7 +84,10 @@ def transcript(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
             lines.append(_line("customer", shown, event, clicked))
         else:
             agent = (event.get("metadata") or {}).get("agent_id")
-            lines.append(_line("agent" if agent else "assistant", text, event, False))
+            line = _line("agent" if agent else "assistant", text, event, False)
+            if agent:
+                line["name"] = labels.staff_name(people or {}, str(agent))
+            lines.append(line)
     return lines[-TRANSCRIPT_LINES:]
 
 

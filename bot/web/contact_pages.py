@@ -9,7 +9,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 
 from bot.handoff import replies as handoff_replies
-from bot.handoff.contact import contact_kind, message_text, mobile_number
+from bot.handoff.contact import contact_kind, message_text, mobile_number, named_ticket_numbers
 from bot.security.ratelimit import rate_limiter
 from bot.vocabulary import HandoffKind
 from bot.web import texts
@@ -48,7 +48,10 @@ def add_contact_routes(app: Sanic, auth: CustomerAuth, services: Services) -> No
             return page(request, 422, error=texts.CONTACT_NEED_PHONE, form=form)
         if not limiter.allow(f"user:{customer_id}" if customer_id else f"ip:{request.remote_addr or request.ip}"):
             return page(request, 429, error=texts.CONTACT_TOO_OFTEN, form=form)
+        # The ticket the message names, when it is this customer's own (never another's).
+        named = next((t for t in named_ticket_numbers(message) if customer_id
+                      and services.refunds.ticket(customer_id, t) is not None), None)
         handoffs.leave_message(f"web-contact-{uuid.uuid4().hex}", customer_id, kind, message, phone, REASON,
-                               None, {"customer_said": [message[:200]]})
+                               named, {"customer_said": [message[:200]]})
         next_opening = handoffs.support.current().next_opening(handoffs.clock())
         return page(request, done=handoff_replies.message_recorded(kind, next_opening))

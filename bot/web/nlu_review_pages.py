@@ -1,5 +1,6 @@
-"""The operators' NLU review inbox in the console: badly understood customer messages (masked),
-labelled with the right intent or dismissed, and the labelled ones exported as a Rasa NLU file."""
+"""The operators' NLU review inbox in the console: badly understood customer messages to the
+assistant (masked), each linked to the conversation it was last said in, labelled with the
+right intent or dismissed, and the labelled ones exported as a Rasa NLU file."""
 from __future__ import annotations
 
 from sanic import Blueprint, response
@@ -29,30 +30,34 @@ def listed_status(request: Request) -> str:
 def add_nlu_review_routes(console: Blueprint, auth: StaffAuth, services: Services) -> None:
     inbox, intents = services.nlu_review, domain_intents(DOMAIN_FILE)
 
-    def page(request: Request, status_code: int = 200, error: str = "") -> response.HTTPResponse:
+    def page(request: Request, staff: Staff, status_code: int = 200, error: str = "") -> response.HTTPResponse:
         shown = listed_status(request)
-        rows = [{"id": i.id, "text": i.text, "predicted": labels.INTENT_LABELS.get(i.predicted_intent, i.predicted_intent),
+        people = {s.staff_id: s.name for s in services.staff.all()}
+        rows = [{"id": i.id, "conversation_id": i.conversation_id, "text": i.text,
+                 "predicted": labels.INTENT_LABELS.get(i.predicted_intent, i.predicted_intent),
                  "predicted_code": i.predicted_intent, "confidence": f"{i.confidence:.2f}", "seen": i.seen,
                  "last_seen": format_customer_time(i.last_seen), "label": i.label,
-                 "label_text": labels.INTENT_LABELS.get(i.label or "", i.label or ""), "by": i.labelled_by}
+                 "label_text": labels.INTENT_LABELS.get(i.label or "", i.label or ""),
+                 "by": labels.staff_name(people, i.labelled_by)}
                 for i in inbox.items(shown)]
         return auth.page(request, TEMPLATE, status=status_code, rows=rows, shown=shown, error=error,
+                         reads_conversations=staff.reads_conversations,
                          statuses=labels.REVIEW_STATUS_LABELS, intents=[(i, labels.INTENT_LABELS.get(i, i)) for i in intents])
 
     @console.get("/nlu")
     @auth.required(role=Role.OPERATOR, page=True)
     async def review_page(request: Request, staff: Staff) -> response.HTTPResponse:
-        return page(request)
+        return page(request, staff)
 
     @console.post("/nlu/<item_id:int>/<decision:label|dismiss>")
     @auth.required(role=Role.OPERATOR, csrf=True)
     async def decide(request: Request, staff: Staff, item_id: int, decision: str) -> response.HTTPResponse:
         intent = (request.form.get("intent") or "").strip()
         if decision == "label" and intent not in intents:
-            return page(request, 422, labels.UNKNOWN_INTENT)
+            return page(request, staff, 422, labels.UNKNOWN_INTENT)
         done = inbox.label(item_id, intent, staff.staff_id) if decision == "label" else inbox.dismiss(item_id, staff.staff_id)
         if done is None:
-            return page(request, 404, labels.NO_SUCH_REVIEW_ITEM)
+            return page(request, staff, 404, labels.NO_SUCH_REVIEW_ITEM)
         return response.redirect(f"/console/nlu?status={listed_status(request)}#inbox")
 
     @console.get("/nlu/export.yml")

@@ -4,6 +4,7 @@ the actions its state allows. Plain HTML forms: it works without scripts and wit
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -14,6 +15,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.backoffice.api import run_action
+from bot.backoffice.labels import staff_name
 from bot.backoffice.staff import Staff
 from bot.clock import format_customer_date, format_customer_time
 from bot.errors import NotFound
@@ -188,7 +190,7 @@ def add_review_routes(console: Blueprint, auth: StaffAuth, services: Services, n
             allowed &= MANAGER_ACTIONS
         customer = services.customers.get(ticket.customer_id)
         billed = services.refunds.order(ticket.customer_id, ticket.order_id)
-        return auth.page(request, "review_ticket.html", status=status, ticket=ticket, view=ticket_details(ticket),
+        return auth.page(request, "review_ticket.html", status=status, ticket=ticket, view=ticket_details(ticket, people),
                          overdue=workflow.is_overdue(ticket), allowed=allowed, action_labels=ACTION_LABELS,
                          rejection_reasons=REJECTION_LABELS,
                          common_requests=info_requests_for(ticket.kind, ticket.reason),
@@ -302,9 +304,11 @@ def due_text(ticket: Ticket) -> str:
     return "已结束" if not ticket.is_open else "—"
 
 
-def ticket_details(ticket: Ticket) -> Dict[str, Any]:
-    """What the ticket page shows, in Chinese and Beijing time."""
+def ticket_details(ticket: Ticket, people: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+    """What the ticket page shows, in Chinese and Beijing time; staff named as they read each
+    other (`people`: ids to names), 「王芳（a2）」."""
     quote = ticket.quote or {}
+    people = people or {}
     return {
         "status": ticket.status_label, "reason": REASON_LABELS.get(ticket.reason, ticket.reason),
         "kind": ticket.kind_label, "kind_note": _kind_note(ticket), "payout": PAYOUT_WORDS[ticket.pays_voucher],
@@ -321,7 +325,8 @@ def ticket_details(ticket: Ticket) -> Dict[str, Any]:
         "details": _details(ticket),
         "evidence": [{"kind": EVIDENCE_LABELS.get(e.kind, e.kind), "content": e.content,
                       "at": format_customer_time(e.created_at), "link": e.kind == "link"} for e in ticket.evidence],
-        "events": [_event(ticket, e) for e in ticket.events],
+        "events": [_event(ticket, e, people) for e in ticket.events],
+        "approved_by": staff_name(people, ticket.approved_by),
         "rejection": REJECTION_LABELS.get(ticket.rejection_code or "", None),
     }
 
@@ -422,10 +427,14 @@ def _details(ticket: Ticket) -> List[Dict[str, str]]:
 VOUCHER_ACTION_LABELS = {**ACTION_LABELS, "start_payout": "发放代金券", "mark_paid": "确认已发放"}
 
 
-def _event(ticket: Ticket, event: TicketEvent) -> Dict[str, str]:
-    """One line of the timeline, in the ticket's own words (an SLA claim issues a voucher)."""
+def _event(ticket: Ticket, event: TicketEvent, people: Dict[str, str]) -> Dict[str, str]:
+    """One line of the timeline, in the ticket's own words (an SLA claim issues a voucher), the
+    reviewer or manager by name: 「审核员 王芳（a2）」."""
     kind, _, who = event.actor.partition(":")
-    actor = ACTOR_LABELS.get(kind, kind) + (f" {who}" if who and kind in (Actor.REVIEWER, Actor.MANAGER) else "")
+    actor = ACTOR_LABELS.get(kind, kind)
+    if who and kind in (Actor.REVIEWER, Actor.MANAGER):
+        named = staff_name(people, who)
+        actor = named if named.startswith(actor) else f"{actor} {named}"  # a name may carry the role already
     if kind == "system" and who == "escalation":
         actor = "系统（逾期催办）"
     code = event.reason_code or ""
@@ -438,10 +447,16 @@ def _event(ticket: Ticket, event: TicketEvent) -> Dict[str, str]:
         what = "确认材料已收齐，恢复审核"
     elif event.reason_code == "filed" or event.from_status is None:
         what = "提交申请"
+    note = event.note
+    if code == "reassigned":  # stored as 「由 a2 改派给 r1：…」: staff read names
+        note = REASSIGNED.sub(lambda m: f"由 {staff_name(people, m.group(1))} 改派给 {staff_name(people, m.group(2))}", note, 1)
     return {"at": format_customer_time(event.at), "actor": actor, "what": what,
             "from": ticket.state_label(event.from_status) if event.from_status else "",
             "to": ticket.state_label(event.to_status),
-            "note": event.note}
+            "note": note}
+
+
+REASSIGNED = re.compile(r"^由 (\S+) 改派给 ([^\s：]+)")
 
 
 def _error_text(body: str) -> str:

@@ -86,7 +86,7 @@ def test_reviewer_finds_reviews_and_rejects_a_ticket(fresh_stack, tickets, brows
     page.goto(f"{fresh_stack.site_url}/console/tickets/{outage}")  # a decision moves on to the next ticket
     assert "已驳回" in page.inner_text("h1")
     timeline = page.inner_text("section[aria-labelledby=h-time]")
-    assert "驳回：提供的材料不足以证明所述问题" in timeline and "审核员 r1" in timeline
+    assert "驳回：提供的材料不足以证明所述问题" in timeline and "审核员 小陈（r1）" in timeline
     assert page.locator("form[action*='/console/tickets/'] button").count() == 0  # nothing left for a reviewer
     context.close()
 

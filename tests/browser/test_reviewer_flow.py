@@ -129,7 +129,7 @@ def test_a_colleagues_ticket_is_refused_then_reassigned(site, browser):
     page.wait_for_selector("[role=status]:has-text('已改派给你')")
     assert page.locator("#colleague-warning").count() == 0 and page.locator("#quick-approve").count() == 1
     assert services.workflow.get(colleagues).reviewer_id == "r1"
-    assert "由 a2 改派给 r1：小李今天休假" in page.inner_text("section[aria-labelledby=h-time]")
+    assert "由 客服 小李（a2） 改派给 审核员 小陈（r1）：小李今天休假" in page.inner_text("section[aria-labelledby=h-time]")
     context.close()
 
 

@@ -93,6 +93,8 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("GET", "/console/api/queue"): CONVERSATIONS,
     ("GET", "/console/api/stream"): CONVERSATIONS,
     ("GET", "/console/history"): CONVERSATIONS,
+    # A conversation's transcript by its id (the dashboard's and the NLU inbox's links).
+    ("GET", "/console/conversations/<conversation_id:str>"): CONVERSATIONS,
     # A received e-mail whole, and its original: it is a customer's conversation.
     ("GET", "/console/mail/<mail_id:int>"): CONVERSATIONS,
     ("GET", "/console/mail/<mail_id:int>/raw"): CONVERSATIONS,
@@ -107,6 +109,8 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("POST", "/console/api/handoffs/<handoff_id:int>/handback"): AGENT,
     ("POST", "/console/api/handoffs/<handoff_id:int>/close"): AGENT,
     ("POST", "/console/api/handoffs/<handoff_id:int>/ticket"): CONVERSATIONS,
+    # Messages and call-backs left for the agents: take, record a call, reply, close.
+    ("POST", "/console/api/handoffs/<handoff_id:int>/item/<step:take|call|reply|close>"): AGENT,
     ("POST", "/console/api/tickets/<ticket_id:str>/<action:str>"): REVIEWER,
     ("GET", "/console/tickets"): REVIEWER,
     ("GET", "/console/tickets/<ticket_id:str>"): REVIEWER,
@@ -243,7 +247,8 @@ def resources(stack):
     mail_link = MailLinks(stack.sessions, JWT_SECRET, stack.site_url).issue("c1001", APPLY)
     return {"handoff_id": str(queued.handoff.id), "ticket_id": ticket_id, "upload_id": str(upload.upload_id),
             "token": issue_upload_token(JWT_SECRET, grant), "action": "take", "item_id": str(review_item),
-            "decision": "dismiss", "key": "daily", "mail_id": str(mail_id),
+            "decision": "dismiss", "key": "daily", "mail_id": str(mail_id), "conversation_id": "matrix-conversation",
+            "step": "take",
             "mail_link": mail_link.rsplit("/", 1)[1]}
 
 
