@@ -57,7 +57,7 @@ def test_operator_labels_messages_and_exports_training_data(fresh_stack, browser
     decide("asdf")
     assert page.locator("tr.review-row").count() == 0 and "暂无" in page.inner_text("#inbox")
     page.click("nav.filters a:has-text('已标注')")
-    assert page.locator("tr.review-row").count() == 3 and "查询退款进度（o1）" in page.inner_text("#inbox")
+    assert page.locator("tr.review-row").count() == 3 and "查询退款进度（运营 小赵（o1））" in page.inner_text("#inbox")
     page.click("nav.filters a:has-text('已忽略')")
     assert page.locator("tr.review-row").count() == 1
 

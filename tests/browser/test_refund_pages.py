@@ -7,10 +7,12 @@ critical violation), fits the window and is kept as a screenshot in test-results
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from bot.clock import CUSTOMER_TZ
 from bot.storage.schema import TicketRow, UploadRow
 from bot.storage.seed import demo_order
 from tests.browser.test_review_workspace import PHONE, file_ticket, fits_the_width, serious_violations
@@ -62,7 +64,8 @@ def test_apply_on_the_web_add_material_withdraw_and_the_chat_knows_it(fresh_stac
     check_page(page, artifacts, "my-refunds-before", viewport)
     page.click("#apply-button")
     page.wait_for_url("**/refunds/apply")
-    assert "2026-09-28" not in page.inner_text("#orders")  # dates are shown as the customer's dates...
+    activated = (datetime.now(CUSTOMER_TZ) - timedelta(days=order.days_since_activation)).date()
+    assert activated.isoformat() not in page.inner_text("#orders")  # dates are shown as the customer's dates...
     assert order.order_id in page.inner_text("#orders")
     check_page(page, artifacts, "apply-orders", viewport)
     page.check(f"#order-{order.order_id}")
@@ -88,7 +91,7 @@ def test_apply_on_the_web_add_material_withdraw_and_the_chat_knows_it(fresh_stac
     assert page.input_value("#description").startswith("数据库连接一直超时")
     assert "监控截图.png" in page.inner_text("#drafted-files")
     check_page(page, artifacts, "apply-form-error", viewport)
-    page.fill("#incident_time", "2026-11-20 14:00")
+    page.fill("#incident_time", (datetime.now(CUSTOMER_TZ) - timedelta(days=2)).strftime("%Y-%m-%d 14:00"))
     page.click("#to-quote")
 
     page.wait_for_selector("#quote-lines")
