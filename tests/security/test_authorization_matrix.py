@@ -25,6 +25,8 @@ from sqlalchemy import select
 from bot.clock import utcnow
 from bot.handoff.hours import SupportSettings
 from bot.handoff.service import HandoffService
+from bot.mail.links import APPLY, MailLinks
+from bot.mail.store import MailStore
 from bot.nlu.review_inbox import ReviewInbox
 from bot.security.identity import sign_identity
 from bot.security.tokens import UploadGrant, issue_upload_token
@@ -108,6 +110,11 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("GET", "/console/nlu/export.yml"): OPERATOR,
     ("GET", "/console/dashboard"): OPERATOR,
     ("GET", "/console/dashboard/csv/<key:[a-z_]+>"): OPERATOR,
+    # A received e-mail, whole, for the agent working its work item (bot/web/console_mail_pages.py).
+    ("GET", "/console/mail/<mail_id:int>"): CONVERSATIONS,
+    ("GET", "/console/mail/<mail_id:int>/raw"): CONVERSATIONS,
+    # A one-time link mailed to c1001's registered address: only c1001, after logging in.
+    ("GET", "/mail/link/<token:str>"): CUSTOMER,
     # Agents see a customer's tickets in the conversations they handle, not the whole back office.
     ("GET", "/api/backoffice/tickets"): REVIEWER,
     ("GET", "/api/backoffice/tickets/<ticket_id:str>"): REVIEWER,
@@ -226,9 +233,14 @@ def resources(stack):
     # Sent for the ticket: its owner may download it from their ticket page, staff from the console.
     upload = store.save(UploadGrant("c1001", "matrix-conversation", ticket_id), "付款截图.png",
                         b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, utcnow())
+    mail_id = MailStore(stack.sessions, stack.workdir / "mail").record(
+        message_id="matrix@example.com", envelope_from="zhangwei@example.com", from_address="zhangwei@example.com",
+        subject="退款", size=10, sha256="0" * 64, text="订单 2026112400010001 想退款", outcome="work_item")
+    link = MailLinks(stack.sessions, JWT_SECRET, stack.site_url).issue(
+        "c1001", APPLY, prefill={"order_id": demo_order("in_window").order_id})
     return {"handoff_id": str(queued.handoff.id), "ticket_id": ticket_id, "upload_id": str(upload.upload_id),
             "token": issue_upload_token(JWT_SECRET, grant), "action": "take", "item_id": str(review_item),
-            "decision": "dismiss", "key": "daily"}
+            "decision": "dismiss", "key": "daily", "mail_id": str(mail_id), "mail_token": link.rsplit("/", 1)[1]}
 
 
 def concrete(path: str, values: Dict[str, str]) -> str:
@@ -238,7 +250,7 @@ def concrete(path: str, values: Dict[str, str]) -> str:
 @pytest.mark.parametrize("route", sorted(HTTP_MATRIX), ids=lambda r: f"{r[0]} {r[1]}")
 def test_each_role_gets_exactly_what_the_matrix_says(stack, resources, route):
     method, path = route
-    url = concrete(path, resources)
+    url = concrete(path, {**resources, "token": resources["mail_token"]} if path.startswith("/mail/") else resources)
     outcomes = {}
     for role in ROLES:
         visitor = Visitor(stack.site_url, role)
