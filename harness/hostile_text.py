@@ -72,19 +72,23 @@ def _fit(text: str, length: int) -> str:
 
 def readers() -> Dict[str, Callable[[str], object]]:
     """Every function that reads customer text in the chat channel (normalising, the review
-    inbox, the masked logs, the Markdown of replies that quote the customer) and in the action
-    server, by name; the entity extractor belongs to the NLU pipeline."""
+    inbox, the masked logs, the Markdown of replies that quote the customer), in the action
+    server, in the website's refund form and in the mail intake, by name; the entity extractor
+    belongs to the NLU pipeline."""
     from bot.channels.markdown import safe_markdown
     from bot.faq.answers import product_named
     from bot.faq.topics import default_classifier
     from bot.handoff.contact import contact_kind, message_text, mobile_number
+    from bot.mail.parse import decode_header_value, html_to_text, own_words
     from bot.nlu import form_answers
     from bot.nlu.feedback import contact_choice, survey_score
     from bot.nlu.normalize import normalize_text
     from bot.nlu.reasons import find_reason
     from bot.nlu.review_inbox import wording_key
     from bot.observability.masking import mask_personal_data
+    from bot.refunds.application import incident_moment
     from bot.refunds.order_reference import OrderClues
+    from bot.uploads.store import safe_filename
     from nlu_components.refund_demand import ASKS, DEMAND, REFUND_WORD
 
     topics = default_classifier()
@@ -111,4 +115,12 @@ def readers() -> Dict[str, Callable[[str], object]]:
         "refund_question_words": lambda text: (ASKS.search(text), DEMAND.search(text), REFUND_WORD.search(text)),
         "order_clues": lambda text: OrderClues.from_entities([{"entity": e, "value": text} for e in
                                                               ("product", "spec", "amount", "date", "ordinal")]),
+        # The website's application form (its time field; an upload's name) and the mail intake
+        # (its quotes and HTML, its encoded headers; read_mail reads a bounded prefix and has its
+        # own test in tests/mail/test_reading.py).
+        "incident_moment": incident_moment,
+        "safe_filename": safe_filename,
+        "own_words": own_words,
+        "html_to_text": lambda text: html_to_text(f"<div>{text}</div><p>{text}</p>"),
+        "decode_header_value": decode_header_value,
     }

@@ -365,6 +365,8 @@ def incident_moment(value: str) -> Optional[datetime]:
     """The moment a form's time field or a mail link gives, read as Beijing time unless it
     names its zone; None if it is not one."""
     text = (value or "").strip()
+    if len(text) > FIELD_LIMITS["incident_time"]:  # no time is longer; and the pattern below
+        return None  # backtracks cubically over long runs of spaces, so it never sees more
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:

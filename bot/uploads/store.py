@@ -115,10 +115,17 @@ def safe_filename(name: str) -> str:
     return (cleaned or "未命名文件")[:100]
 
 
+def size_label(size: int) -> str:
+    """A size limit as customers read it: 「10 MB」, 「1.5 MB」, 「512 KB」."""
+    if size >= 1024 * 1024:
+        return f"{round(size / (1024 * 1024), 1):g} MB"
+    return f"{max(1, round(size / 1024)):g} KB"
+
+
 def _rejection(code: str, filename: str, limit: int) -> UploadRejected:
     name = safe_filename(filename)
     messages = {"empty": f"「{name}」是空文件。",
-                "too_large": f"「{name}」超过了 {limit // (1024 * 1024)} MB 的大小限制。",
+                "too_large": f"「{name}」超过了 {size_label(limit)} 的大小限制。",
                 "bad_type": f"「{name}」的文件类型不支持，请上传{ALLOWED_DESCRIPTION}。"}
     return UploadRejected(code, messages[code])
 
@@ -207,7 +214,7 @@ class UploadStore:
             if self._count(session, grant) >= self.max_files:
                 raise UploadRejected("too_many", f"每次申请最多上传 {self.max_files} 个文件，已达到上限。")
             if self._stored_bytes(session, grant.customer_id) + size > self.quota_bytes:
-                raise UploadRejected("quota", f"您上传的材料总量已达到上限（{self.quota_bytes / (1024 * 1024):g} MB），"
+                raise UploadRejected("quota", f"您上传的材料总量已达到上限（{size_label(self.quota_bytes)}），"
                                               "如需补充更多材料，请联系人工客服。")
             created_file = self._place(digest, incoming.path)
             try:
@@ -277,7 +284,7 @@ class UploadStore:
                 if already + self._count(session, grant) + len(new) > self.max_files:
                     raise UploadsRejected([f"每次申请最多上传 {self.max_files} 个文件，已达到上限。"])
                 if self._stored_bytes(session, grant.customer_id) + sum(f.size for f, _ in new) > self.quota_bytes:
-                    raise UploadsRejected([f"您上传的材料总量已达到上限（{self.quota_bytes / (1024 * 1024):g} MB），"
+                    raise UploadsRejected([f"您上传的材料总量已达到上限（{size_label(self.quota_bytes)}），"
                                            "如需补充更多材料，请联系人工客服。"])
                 rows = []
                 for incoming, content_type in new:

@@ -108,6 +108,9 @@ class PageAuth:
         `csrf` field)."""
         if not self.from_this_site(request):
             return False
-        sent = sent or request.headers.get("x-csrf-token") or (request.form.get("csrf") if request.form else None)
+        # A caller that read the body itself (`sent` given) has seen its fields: the body is not
+        # parsed again (Sanic would log an error for a multipart body without its boundary).
+        form = request.form if sent is None and request.form else None
+        sent = sent or request.headers.get("x-csrf-token") or (form.get("csrf") if form else None)
         login = self.current_login(request)
         return csrf_valid(self._secret, sent, request.cookies.get(self.csrf_name), login.session_id if login else None)

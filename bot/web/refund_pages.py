@@ -59,7 +59,7 @@ from bot.tickets.ledger import LedgerRefused
 from bot.tickets.lifecycle import IllegalTransition
 from bot.tickets.models import Ticket
 from bot.tickets.workflow import InvalidRequest
-from bot.uploads.store import ACCEPTED_EXTENSIONS, ALLOWED_DESCRIPTION, IncomingFile, UploadsRejected
+from bot.uploads.store import ACCEPTED_EXTENSIONS, ALLOWED_DESCRIPTION, IncomingFile, UploadsRejected, size_label
 from bot.vocabulary import Actor, HandoffKind, RefundReason
 from bot.web import refund_views as views
 from bot.web import texts
@@ -107,8 +107,8 @@ def add_refund_routes(app: Sanic, auth: CustomerAuth, services: Services) -> Non
     mail_links = MailLinks(services.sessions, settings.jwt_secret, settings.site_url)
     limiter = rate_limiter("refund_pages", CHANGES_PER_WINDOW, WINDOW_SECONDS, settings.redis_url)
     body_limit = settings.upload_max_bytes * settings.upload_max_files + 1024 * 1024
-    max_mb = settings.upload_max_bytes // (1024 * 1024)
-    upload_rules = {"allowed": ALLOWED_DESCRIPTION, "accept": ACCEPTED_EXTENSIONS, "max_mb": max_mb,
+    max_size = size_label(settings.upload_max_bytes)
+    upload_rules = {"allowed": ALLOWED_DESCRIPTION, "accept": ACCEPTED_EXTENSIONS, "max_size": max_size,
                     "max_files": settings.upload_max_files}
 
     def login_or_redirect(request: Request) -> Union[LoginClaim, Page]:
@@ -137,7 +137,7 @@ def add_refund_routes(app: Sanic, auth: CustomerAuth, services: Services) -> Non
             admit(header)
         declared = request.headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > body_limit):
-            raise BodyRefused(413, texts.upload_too_large(settings.upload_max_files, max_mb))
+            raise BodyRefused(413, texts.upload_too_large(settings.upload_max_files, max_size))
         boundary = multipart_boundary(request.headers.get("content-type"))
         if request.stream is not None:  # a body without a declared length is cut off too
             request.stream.request_max_size = body_limit if boundary is not None else FORM_BYTES
@@ -152,7 +152,7 @@ def add_refund_routes(app: Sanic, auth: CustomerAuth, services: Services) -> Non
                     settings.upload_max_files, texts.upload_too_many(settings.upload_max_files),
                     None if admitted else admit, FORM_FIELDS, FIELD_BYTES)
         except (PayloadTooLarge, BodyTooLarge) as exc:
-            raise BodyRefused(413, texts.upload_too_large(settings.upload_max_files, max_mb)) from exc
+            raise BodyRefused(413, texts.upload_too_large(settings.upload_max_files, max_size)) from exc
         except MalformedBody as exc:
             logger.info("refund form body refused: %s", exc)
             raise BodyRefused(400, texts.FORM_MALFORMED) from exc

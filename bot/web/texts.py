@@ -23,8 +23,8 @@ UPLOAD_MALFORMED = "上传没有完成（内容不完整或格式有误），请
 FORM_MALFORMED = "提交的内容不完整或格式有误，没有被接收。请刷新页面后重新提交。"
 
 
-def upload_too_large(max_files: int, max_mb: int) -> str:
-    return f"上传内容过大：一次最多 {max_files} 个文件、每个不超过 {max_mb} MB。"
+def upload_too_large(max_files: int, max_size: str) -> str:
+    return f"上传内容过大：一次最多 {max_files} 个文件、每个不超过 {max_size}。"
 
 
 def upload_too_many(max_files: int) -> str:

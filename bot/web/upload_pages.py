@@ -11,7 +11,7 @@ from sanic.request import Request
 from bot.clock import utcnow
 from bot.security.ratelimit import rate_limiter
 from bot.security.tokens import TokenError, UploadGrant, verify_upload_token
-from bot.uploads.store import ACCEPTED_EXTENSIONS, ALLOWED_DESCRIPTION, StoredUpload, UploadRejected
+from bot.uploads.store import ACCEPTED_EXTENSIONS, ALLOWED_DESCRIPTION, StoredUpload, UploadRejected, size_label
 from bot.vocabulary import FINAL_STATES
 from bot.web import texts
 from bot.web.customer_auth import CustomerAuth
@@ -26,7 +26,7 @@ UPLOAD_TEMPLATE = "upload.html"
 def add_upload_routes(app: Sanic, auth: CustomerAuth, services: Services, rasa: RasaClient) -> None:
     settings, uploads = services.settings, services.uploads
     body_limit = settings.upload_max_bytes * settings.upload_max_files + 1024 * 1024
-    max_mb = settings.upload_max_bytes // (1024 * 1024)
+    max_size = size_label(settings.upload_max_bytes)
     limit = rate_limiter("upload", settings.uploads_per_10_minutes, 600, settings.redis_url)
 
     def upload_grant(request: Request, token: str) -> Union[UploadGrant, response.HTTPResponse]:
@@ -50,7 +50,7 @@ def add_upload_routes(app: Sanic, auth: CustomerAuth, services: Services, rasa: 
 
     def upload_page(request: Request, grant: UploadGrant, status: int = 200, **context: Any) -> response.HTTPResponse:
         return auth.page(request, UPLOAD_TEMPLATE, status=status, grant=grant, allowed=ALLOWED_DESCRIPTION,
-                           accept=ACCEPTED_EXTENSIONS, max_mb=max_mb, max_files=settings.upload_max_files,
+                           accept=ACCEPTED_EXTENSIONS, max_size=max_size, max_files=settings.upload_max_files,
                            existing=_existing(grant), **context)
 
     def _existing(grant: UploadGrant) -> List[StoredUpload]:
@@ -74,7 +74,7 @@ def add_upload_routes(app: Sanic, auth: CustomerAuth, services: Services, rasa: 
             return grant
         declared = request.headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > body_limit):
-            return upload_page(request, grant, status=413, error=texts.upload_too_large(settings.upload_max_files, max_mb))
+            return upload_page(request, grant, status=413, error=texts.upload_too_large(settings.upload_max_files, max_size))
         boundary = multipart_boundary(request.headers.get("content-type"))
         if boundary is None:
             return upload_page(request, grant, status=400, error=texts.UPLOAD_NOTHING_CHOSEN)
@@ -100,7 +100,7 @@ def add_upload_routes(app: Sanic, auth: CustomerAuth, services: Services, rasa: 
         except _Refused as refused:
             return refused.page
         except (PayloadTooLarge, BodyTooLarge):
-            return upload_page(request, grant, status=413, error=texts.upload_too_large(settings.upload_max_files, max_mb))
+            return upload_page(request, grant, status=413, error=texts.upload_too_large(settings.upload_max_files, max_size))
         except MalformedBody as exc:
             logger.info("upload body refused: %s", exc)
             return upload_page(request, grant, status=400, error=texts.UPLOAD_MALFORMED)

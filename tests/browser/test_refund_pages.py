@@ -215,3 +215,20 @@ def test_a_ticket_filed_in_the_chat_shows_in_my_refunds(fresh_stack, browser, ar
     assert page.locator(f"#order-{order.order_id}").count() == 0
     check_page(page, artifacts, "apply-already-filed", viewport)
     context.close()
+
+
+@VIEWPORTS
+def test_an_address_no_page_answers_reads_in_chinese(fresh_stack, browser, artifacts, viewport):
+    """A mistyped or truncated link: the customer reads why in Chinese (not the framework's
+    English page), with the way back."""
+    context, page = new_page(browser, viewport)
+    log_in(page, fresh_stack.site_url, "/refunds")
+    answer = page.goto(f"{fresh_stack.site_url}/refunds/RF202611050001/files/not-a-number")
+    assert answer.status == 404
+    assert "没有找到这个页面" in page.inner_text("#page-error")
+    answer = page.goto(f"{fresh_stack.site_url}/refunds/apply?mail=" + "x" * 9000)
+    assert answer.status == 413 and "过长" in page.inner_text("#page-error")
+    check_page(page, artifacts, "unknown-address", viewport)
+    page.click("text=我的退款")
+    page.wait_for_url("**/refunds")
+    context.close()

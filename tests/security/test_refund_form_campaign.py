@@ -193,6 +193,9 @@ def test_hostile_refund_forms_are_refused_clearly_and_change_nothing(site):
     print(f"\nform campaign: {len(probes)} probes; " +
           "; ".join(f"{kind}: {dict(counts)}" for kind, counts in sorted(statuses.items())))
     assert failures == [], "\n".join(failures[:30])
+    errors = [line for line in (upload_root.parent / "web.log").read_text(encoding="utf-8").splitlines()
+              if '"level": "ERROR"' in line]
+    assert errors == [], errors[:3]  # bad input is refused, not an error an operator is paged for
     with sessions() as db:
         own = list(db.scalars(select(TicketRow).where(TicketRow.customer_id == CUSTOMER)))
     assert [t.ticket_id for t in own] == ["RF202611050001"]  # the seeded one: no probe filed anything

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from bot.security.tokens import UploadGrant
 from bot.storage.schema import UploadRow
-from bot.uploads.store import UploadRejected, UploadStore, detect_content_type, safe_filename
+from bot.uploads.store import UploadRejected, UploadStore, detect_content_type, safe_filename, size_label
 from tests.conftest import NOW
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -50,6 +50,15 @@ def test_bad_files_are_rejected_with_a_reason(store, data, code):
         store.save(GRANT, "x.png", data, NOW)
     assert rejected.value.code == code and "x.png" in rejected.value.message
     assert not [p for p in store.root.rglob("*") if p.is_file()]
+
+
+def test_a_limit_under_a_megabyte_is_named_as_it_is(store):
+    """A deployment with a small limit: the customer is not told 「0 MB」."""
+    with pytest.raises(UploadRejected) as rejected:
+        store.save(GRANT, "x.png", PNG + b"x" * 2000, NOW)
+    assert "1 KB 的大小限制" in rejected.value.message
+    assert [size_label(n) for n in (10 * 1024 * 1024, 1536 * 1024, 512 * 1024, 100)] == \
+        ["10 MB", "1.5 MB", "512 KB", "1 KB"]
 
 
 def test_count_limit_per_application(store):
