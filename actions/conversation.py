@@ -4,10 +4,11 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.identity import customer_id
+from actions.refund_form import names_own_order
 from bot.faq.answers import (
     CHECK_MY_ORDERS_BUTTONS,
     answer,
@@ -19,6 +20,7 @@ from bot.faq.answers import (
     product_named,
 )
 from bot.faq.topics import MIN_CONFIDENCE, default_classifier
+from bot.nlu.reader import REFUND_WORDS
 from bot.refunds import replies
 from bot.wiring import services
 
@@ -38,6 +40,9 @@ class ActionRefundPolicy(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if not tracker.active_loop.get("name") and names_own_order(tracker):
+            # 「99块的那个轻量能退吗」: about one of their own orders — the refund form answers for it.
+            return [FollowupAction("refund_form")]
         policy = services().refunds.policy
         text = tracker.latest_message.get("text") or ""
         topic, confidence = default_classifier().predict(text)
@@ -98,6 +103,10 @@ class ActionHandleInform(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         entities = {e["entity"]: e["value"] for e in tracker.latest_message.get("entities", [])}
+        text = str(tracker.latest_message.get("text") or "")
+        if "ticket_id" not in entities and REFUND_WORDS.search(text) and names_own_order(tracker):
+            # 「4核8G那台 不是续费的那个 退了」「2026… 网络不通，要求退款」: a refund for that order.
+            return [FollowupAction("refund_form")]
         if "ticket_id" in entities:
             text = replies.ticket_id_received(entities["ticket_id"])
             buttons = replies.TICKET_ID_BUTTONS

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import hand_off
 from actions.identity import customer_id
+from actions.refund_form import names_own_order
 from bot.errors import NotFound
 from bot.policy.explain import deduction_section
 from bot.refunds import replies, ticket_replies
@@ -131,6 +132,15 @@ class ActionRefundStatus(_TicketAction):
 class ActionRefundAmount(_TicketAction):
     def name(self) -> Text:
         return "action_refund_amount"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        cid = customer_id(tracker)
+        if (cid and not tracker.active_loop.get("name") and not _mentioned_ticket_id(tracker)
+                and names_own_order(tracker) and _ticket_of_named_order(tracker, cid) is None):
+            # 「2026… 不用了 能退多少」: an order without a ticket — the refund form quotes it.
+            return [FollowupAction("refund_form")]
+        return super().run(dispatcher, tracker, domain)
 
     def answer_one(self, dispatcher, tracker, ticket):
         dispatcher.utter_message(text=ticket_replies.amount_text(ticket), buttons=ticket_replies.AMOUNT_BUTTONS)

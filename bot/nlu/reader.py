@@ -1,0 +1,213 @@
+"""The reader: one customer message read in the context of the dialogue, once.
+
+Input: the text, the intent the classifier ranked first and the entities the NLU found, and the
+dialogue context (the question pending, what is in focus). Output: one `Reading` — what the
+customer does relative to the pending question (answers it, corrects or changes an earlier
+answer, pauses, stops, confirms, declines, asks a side question) and the clues to the order or
+ticket meant (`OrderClues`, matched against the customer's own orders by
+bot.refunds.order_reference) and the values (reason, whether the words describe a fault).
+
+Every wording kind lives here as a small list of phrase patterns, each named for what customers
+do with it; adding a wording means adding it to its kind (see the README's NLU section), never a
+list of its own in an action. Pure: no Rasa, no database.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, FrozenSet, List, Mapping, Optional, Sequence, Tuple
+
+from bot.clock import CUSTOMER_TZ
+from bot.nlu.normalize import normalize_text
+from bot.nlu.numbers import parse_number
+from bot.nlu.reasons import find_reason
+from bot.vocabulary import RefundReason
+
+NUMERAL = r"(?:\d+|[零一二两三四五六七八九十百千]+)"
+
+# ---- What the customer does with the pending question -------------------------------------
+# Stops what is going on: 「算了」「不弄了」「不退了」「那不用了」「先不退了」.
+STOP = re.compile(r"算了|不弄了|不办了|不申请了|不退了|先不退|不想退了|不用退了|那不用了|那就不用了|那不要了|那就不要了|"
+                  r"^\s*(?:哦|噢|啊|嗯)?\s*那?(?:就)?(?:不用了|不要了|算了吧?)\s*[。.!！]?\s*$|太麻烦|不折腾了|放弃")
+# Pauses without stopping: 「等下 我先问问领导 先别提交」.
+PAUSE = re.compile(r"先别(?:提交|交|提|办)|等(?:一)?下再|等等再|我先问问|先问问|回头再|晚点再|稍后再|考虑一下|想一想|再想想")
+# Takes back an earlier answer: 「等等 不是这个」「不对不对 搞混了」「打错了」「点错了，是…」.
+CORRECTION = re.compile(r"不是这(?:个|单|台)|不是(?:刚才|上面)那|不对不对|搞混了|搞错了|弄错了|打错了|点错了|选错了订单|说错了|"
+                        r"^\s*(?:等等|等下|等一下)[，,\s]*不是|改成|换成|改为|写成|应该是")
+# Changes the reason: 「原因就写不需要了」「原因改成…」「理由就是…」.
+REASON_CHANGE = re.compile(r"(?:原因|理由)(?:就|还是|改|换|写|填|是|为|选)")
+# Yes to a question pending: 「提交吧」「确认」「可以 提交」「同意了 提交吧」.
+CONFIRM = re.compile(r"提交吧|确认提交|帮我提交|可以提交|那就提交|就提交|提交$|"
+                     r"^\s*(?:确认|确定|好的?|行|可以|没问题|ok|嗯+|对)\s*$", re.IGNORECASE)
+
+
+# ---- Clues to an order, read from the words ------------------------------------------------
+CORES = re.compile(rf"({NUMERAL})\s*(?:核|c(?![a-z])|vcpu|cpu)", re.IGNORECASE)
+GIGS = re.compile(rf"({NUMERAL})\s*(?:gb?|吉|t(?:b)?(?![a-z]))(?![a-z])", re.IGNORECASE)
+# A position in a list the customer was shown.
+LAST = re.compile(r"最(?:下面|底下|下边|后面?|末)|倒数第一|末尾")
+FIRST = re.compile(r"最(?:上面|上边|前面)")
+# 「不是续费的」: a kind named only to rule it out.
+NEGATED = re.compile(r"(?:不是|并非|非|不要|别选?)\s*(?:那个|这个|那张|那单)?\s*(续费|续订|新购|新买|活动|双十一|双11)")
+# The order's state, in the customer's words.
+STATE_WORDS: Tuple[Tuple[str, re.Pattern], ...] = (
+    ("unstarted", re.compile(r"还没(?:开始|生效|用|启用)|未生效|没开始")),
+    ("expired", re.compile(r"过期|到期了|已到期")),
+)
+# A price without 元: 「两千四那个」「99的那个」 (not a size, a count or a time).
+BARE_PRICE = re.compile(rf"({NUMERAL}(?:\.\d+)?)\s*(?:块钱?|元|的那|那个|那单|那笔)(?!\s*(?:核|g|个月|天|年|小时))",
+                        re.IGNORECASE)
+RELATIVE = re.compile(rf"({NUMERAL}|半)\s*个?\s*(月|周|星期|礼拜|天)(?:以?前|之前)")
+LAST_MONTH = re.compile(r"上个?月")
+JUST_BOUGHT = re.compile(r"刚(?:买|开|下单|下的|购买|开通)|新开的")
+# 「这个」「那台」「那单」: one particular order or ticket.
+DEMONSTRATIVE = re.compile(r"[这那](?:个|台|单|笔|张)")
+# Words that ask for money back (not 退货 or 退出).
+REFUND_WORDS = re.compile(r"退款|退掉|退了|退订|退钱|退费|退一下|退吧|要求退|给我退|帮我退|申请退|refund", re.IGNORECASE)
+# 「这个」「这单」「那台」 alone: the one in focus.
+FOCUS = re.compile(r"^\s*(?:就|把|那)?\s*(?:这|那)(?:个|单|台|笔|张)")
+
+
+@dataclass(frozen=True)
+class WordClues:
+    """Clues to an order that the words carry beyond the NLU's entities."""
+
+    cores: Optional[int] = None
+    gigs: Optional[int] = None
+    ordinal: Optional[str] = None
+    not_kinds: FrozenSet[str] = frozenset()
+    states: FrozenSet[str] = frozenset()
+    price: Optional[Any] = None
+    bought_between: Optional[Tuple[date, date]] = None
+    focus: bool = False
+
+
+KIND_OF_WORD = {"续费": "renewal", "续订": "renewal", "新购": "new", "新买": "new", "活动": "promotion",
+                "双十一": "promotion", "双11": "promotion"}
+
+
+def _number(text: str) -> Optional[int]:
+    value = parse_number(text)
+    return int(value) if value is not None and value == int(value) and 0 < value < 100000 else None
+
+
+def read_order_words(text: str, now: datetime) -> WordClues:
+    """The clues `text` gives to the order meant (normalised text; `now` for relative dates)."""
+    text = normalize_text(text or "")[:500]
+    cores = gigs = None
+    if found := CORES.search(text):
+        cores = _number(found.group(1))
+    rest = CORES.sub(" ", text)
+    if found := GIGS.search(rest):
+        gigs = _number(found.group(1))
+        if gigs is not None and found.group(0).lower().rstrip().endswith(("t", "tb")):
+            gigs *= 1024
+    ordinal = "last" if LAST.search(text) else "1" if FIRST.search(text) else None
+    not_kinds = frozenset(KIND_OF_WORD.get(m.group(1), "") for m in NEGATED.finditer(text)) - {""}
+    states = frozenset(name for name, pattern in STATE_WORDS if pattern.search(text))
+    price = None
+    for found in BARE_PRICE.finditer(text):
+        value = parse_number(found.group(1))
+        if value is not None and value >= 10:
+            price = value
+            break
+    today = now.astimezone(CUSTOMER_TZ).date()
+    between = None
+    if found := RELATIVE.search(text):
+        count = 0.5 if found.group(1) == "半" else _number(found.group(1)) or 0
+        days = {"月": 30, "周": 7, "星期": 7, "礼拜": 7, "天": 1}[found.group(2)] * count
+        slack = max(2.0, days * 0.25)
+        between = (today - timedelta(days=days + slack), today - timedelta(days=max(0.0, days - slack)))
+    elif LAST_MONTH.search(text):
+        first = today.replace(day=1)
+        previous = (first - timedelta(days=1)).replace(day=1)
+        between = (previous, first - timedelta(days=1))
+    elif JUST_BOUGHT.search(text):
+        between = (today - timedelta(days=3), today)
+    return WordClues(cores=cores, gigs=gigs, ordinal=ordinal, not_kinds=not_kinds, states=states, price=price,
+                     bought_between=between, focus=bool(FOCUS.search(text)))
+
+
+# ---- Reasons -------------------------------------------------------------------------------
+# Words that name a fault without describing it: 「故障」「服务有问题」 give the reason only.
+GENERIC_FAULT = re.compile(r"服务(?:质量)?(?:有|出)?(?:问题|故障)|机器有故障|有故障|出故障|故障|质量问题|服务质量|sla|"
+                           r"原因是|退款|退订|要求|申请|订单|[\d\s，,。.!！]", re.IGNORECASE)
+
+
+def reason_of(text: str) -> Optional[str]:
+    """The refund reason `text` names (RefundReason value), or None."""
+    found = find_reason(normalize_text(text or ""))
+    return found[0] if found else None
+
+
+def describes_fault(text: str, date_spans: Sequence[Tuple[int, int]] = ()) -> bool:
+    """The message says what went wrong (「老是断线 很不稳定」「网络不通，断了好几个小时」), not only
+    that something did (「机器有故障」「服务有问题」): it can stand as the fault's description."""
+    text = normalize_text(text or "")
+    for start, end in sorted(date_spans, reverse=True):
+        text = text[:start] + " " + text[end:]
+    if reason_of(text) != RefundReason.SERVICE_ISSUE.value:
+        return False
+    rest = GENERIC_FAULT.sub("", text)
+    rest = re.sub(r"\d{16}|ins-[a-z0-9]{8}|我|要|了|的|吧|给|帮|这台|那台|这单|那单|服务器|机器|主机|实例", "", rest)
+    return len(rest) >= 3 and reason_of(rest) == RefundReason.SERVICE_ISSUE.value
+
+
+# ---- The reading ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Reading:
+    """What one message does in its context."""
+
+    stops: bool = False          # stop what is going on
+    pauses: bool = False         # not now (do not file), without stopping
+    corrects: bool = False       # takes back an earlier answer
+    changes_reason: bool = False
+    confirms: bool = False
+    reason: Optional[str] = None
+    fault_described: bool = False
+    words: WordClues = field(default_factory=WordClues)
+
+
+def read(text: str, intent: str, entities: Sequence[Mapping[str, Any]], pending: Optional[str],
+         now: datetime) -> Reading:
+    """Read `text` (with the classifier's `intent` and the NLU's `entities`) against the question
+    `pending` (a slot name, or None when nothing is asked)."""
+    plain = normalize_text(text or "")[:2000]
+    reason = next((str(e.get("value")) for e in entities if e.get("entity") == "refund_reason"
+                   and RefundReason.parse(str(e.get("value")))), None) or reason_of(plain)
+    dates = [(int(e["start"]), int(e["end"])) for e in entities
+             if e.get("entity") == "date" and "start" in e and "end" in e]
+    words = read_order_words(plain, now)
+    corrects = bool(CORRECTION.search(plain))
+    change = REASON_CHANGE.search(plain)
+    if change is not None:  # 「不是重复扣款的话，原因就改成不需要了」: the reason named after it
+        reason = reason_of(plain[change.end():]) or reason
+    changes_reason = change is not None and reason is not None
+    # 「算了 … 原因就写不需要了」 changes the reason; 「不要了」 answering "why" is the reason.
+    stops = bool(STOP.search(plain)) and not changes_reason and not corrects
+    if stops and pending == "refund_reason" and reason is not None and not re.search(r"算了|不弄了|不办了|不退了|太麻烦", plain):
+        stops = False
+    return Reading(stops=stops, pauses=bool(PAUSE.search(plain)), corrects=corrects, changes_reason=changes_reason,
+                   confirms=bool(CONFIRM.search(plain)) and not PAUSE.search(plain), reason=reason,
+                   fault_described=describes_fault(plain, dates), words=words)
+
+
+def reasons_in(text: str) -> List[str]:
+    """Every reason value `text` names (for tests and the review inbox)."""
+    value = reason_of(text)
+    return [value] if value else []
+
+
+# 「不是CDN」「不是这个续费的单子」: what a correction rules out, up to the next pause or 是.
+RULED_OUT = re.compile(r"不是[^\s，,。；;、]*?(?=[\s，,。；;、]|是|$)")
+
+
+def ruled_out_removed(text: str, entities: Sequence[Mapping[str, Any]]) -> Tuple[str, List[Mapping[str, Any]]]:
+    """`text` with what it rules out blanked (same length), and the entities outside those parts."""
+    spans = [(m.start(), m.end()) for m in RULED_OUT.finditer(text)]
+    kept = list(text)
+    for start, end in spans:
+        kept[start:end] = " " * (end - start)
+    inside = [e for e in entities if "start" in e and any(s <= int(e["start"]) < t for s, t in spans)]
+    return "".join(kept), [e for e in entities if e not in inside]
