@@ -8,6 +8,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.identity import customer_id
+from actions.inquiries import ActionRefundStatus, ActionWithdrawPrompt, offered_tickets, tickets_named_in_words
 from actions.refund_form import names_own_order
 from bot.faq.answers import (
     CHECK_MY_ORDERS_BUTTONS,
@@ -20,7 +21,7 @@ from bot.faq.answers import (
     product_named,
 )
 from bot.faq.topics import MIN_CONFIDENCE, default_classifier
-from bot.nlu.reader import REFUND_WORDS
+from bot.nlu.reader import REFUND_WORDS, reason_of
 from bot.refunds import replies
 from bot.wiring import services
 
@@ -104,9 +105,18 @@ class ActionHandleInform(Action):
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         entities = {e["entity"]: e["value"] for e in tracker.latest_message.get("entities", [])}
         text = str(tracker.latest_message.get("text") or "")
-        if "ticket_id" not in entities and REFUND_WORDS.search(text) and names_own_order(tracker):
+        if "ticket_id" not in entities and REFUND_WORDS.search(text) and customer_id(tracker) \
+                and (names_own_order(tracker) or reason_of(text)):
             # 「4核8G那台 不是续费的那个 退了」「2026… 网络不通，要求退款」: a refund for that order.
             return [FollowupAction("refund_form")]
+        cid = customer_id(tracker)
+        does, shown = offered_tickets(tracker)
+        if cid and shown and "ticket_id" not in entities:
+            # 「CDN那个」 after a list of tickets: the one of those the words fit, for what the list was for.
+            tickets = [t for t in services().refunds.tickets_for(cid) if t.ticket_id in shown]
+            if len(tickets_named_in_words(tracker, cid, tickets)) == 1:
+                action = ActionWithdrawPrompt() if does == "cancel" else ActionRefundStatus()
+                return action.run(dispatcher, tracker, domain)
         if "ticket_id" in entities:
             text = replies.ticket_id_received(entities["ticket_id"])
             buttons = replies.TICKET_ID_BUTTONS

@@ -1,6 +1,7 @@
 """Handing the conversation to a human agent, leaving a message out of hours, and surveys."""
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -10,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.identity import customer_id, requester
 from bot.handoff import replies as handoff_replies
-from bot.handoff.contact import contact_kind, message_text, mobile_number
+from bot.handoff.contact import contact_kind, message_text, mobile_in, mobile_number
 from bot.handoff.summary import build_summary
 from bot.observability.metrics import HANDOFFS
 from bot.refunds import replies
@@ -179,9 +180,27 @@ class ValidateLeaveMessageForm(FormValidationAction):
         kind = contact_kind(value)
         return {"contact_choice": kind.value if kind else None}
 
+    async def extract_callback_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                     domain: DomainDict) -> Dict[Text, Any]:
+        """「能不能打电话给我 13900001111」: a number given before it was asked for."""
+        if tracker.get_slot("callback_phone") or tracker.get_slot("requested_slot") == "callback_phone":
+            return {}
+        found = mobile_in(tracker.latest_message.get("text"))
+        return {"callback_phone": found[0]} if found else {}
+
+    async def extract_leave_message(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> Dict[Text, Any]:
+        """「13812345678 主要是退款的事」: what the call is about, said with the number."""
+        if tracker.get_slot("leave_message") or tracker.get_slot("requested_slot") == "leave_message":
+            return {}
+        found = mobile_in(tracker.latest_message.get("text"))
+        about = re.sub(r"^(?:能不能|可以|请|麻烦)?(?:给我)?(?:打|回)(?:个)?电话(?:给我)?", "", found[1]) if found else ""
+        return {"leave_message": about} if found and message_text(about) and len(about) >= 4 else {}
+
     def validate_callback_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
-        phone = mobile_number(value)
+        found = mobile_in(value)
+        phone = mobile_number(value) or (found[0] if found else None)
         if phone is None:
             dispatcher.utter_message(text=handoff_replies.BAD_PHONE)
         return {"callback_phone": phone}

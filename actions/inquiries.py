@@ -2,8 +2,9 @@
 and what changed since the customer's last visit."""
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -12,7 +13,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.handoff import hand_off
 from actions.identity import customer_id
 from actions.refund_form import names_own_order
+from bot.clock import utcnow
 from bot.errors import NotFound
+from bot.faq.answers import answer
+from bot.nlu.reader import appeal_demanded
 from bot.policy.explain import deduction_section
 from bot.refunds import replies, ticket_replies
 from bot.refunds.order_reference import OrderClues, resolve_order_reference
@@ -38,14 +42,44 @@ def _ticket_of_named_order(tracker: Tracker, cid: str) -> Optional[Ticket]:
     entities = tracker.latest_message.get("entities", [])
     named = {str(e.get("value")) for e in entities if e.get("entity") == "order_id"}
     if not named:
-        clues = OrderClues.from_entities(entities)
+        clues = OrderClues.from_message(str(tracker.latest_message.get("text") or ""), entities, utcnow())
         ticketed = {t.order_id for t in tickets}
-        reference = resolve_order_reference(clues, [o for o in service.orders_in_question(cid)
-                                                    if o.order_id in ticketed])
+        reference = resolve_order_reference(clues, [o for o in service.orders_to_name(cid)
+                                                    if o.order_id in ticketed], utcnow())
         if clues.ordinal is not None or len(reference.orders) != 1:
             return None
         named = {reference.orders[0].order_id}
     return next((t for t in tickets if t.order_id in named), None)
+
+
+def tickets_named_in_words(tracker: Tracker, cid: str, tickets: List[Ticket]) -> List[Ticket]:
+    """Those of `tickets` whose orders the message's words fit (none when the words name no order)."""
+    message = tracker.latest_message
+    clues = OrderClues.from_message(str(message.get("text") or ""), message.get("entities", []), utcnow())
+    orders = [o for o in services().refunds.orders_to_name(cid) if o.order_id in {t.order_id for t in tickets}]
+    reference = resolve_order_reference(clues, orders, utcnow())
+    if not reference.understood or clues.ordinal is not None:
+        return []
+    fitting = {o.order_id for o in reference.orders}
+    return [t for t in tickets if t.order_id in fitting]
+
+
+def offered_tickets(tracker: Tracker) -> Tuple[str, List[str]]:
+    """The ticket buttons of the assistant's last answer: what they do (the payload's intent)
+    and the tickets, so that 「CDN那个」 picks among exactly those."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            continue
+        if event.get("event") == "bot":
+            buttons = (event.get("data") or {}).get("buttons") or []
+            found = [m for m in (TICKET_PAYLOAD.match(str(b.get("payload") or "")) for b in buttons) if m is not None]
+            if found:
+                return found[0].group(1), [m.group(2) for m in found]
+            return "", []
+    return "", []
+
+
+TICKET_PAYLOAD = re.compile(r'^/(\w+)\{"ticket_id": "(RF\d{12})"\}$')
 
 
 class _TicketAction(Action, ABC):
@@ -136,7 +170,13 @@ class ActionRefundAmount(_TicketAction):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         cid = customer_id(tracker)
-        if (cid and not tracker.active_loop.get("name") and not _mentioned_ticket_id(tracker)
+        if cid is None:
+            # A guest's "why is it less": how any refund is computed; their own needs a login.
+            policy = services().refunds.policy
+            dispatcher.utter_message(text="\n".join([*(answer(t, policy) for t in ("consumed", "fees", "vouchers")),
+                                                      ticket_replies.AMOUNT_OWN_NEEDS_LOGIN]))
+            return []
+        if (not tracker.active_loop.get("name") and not _mentioned_ticket_id(tracker)
                 and names_own_order(tracker) and _ticket_of_named_order(tracker, cid) is None):
             # 「2026… 不用了 能退多少」: an order without a ticket — the refund form quotes it.
             return [FollowupAction("refund_form")]
@@ -176,6 +216,11 @@ class ActionAppealRejection(_TicketAction):
 
     def answer_one(self, dispatcher, tracker, ticket):
         if ticket.status == "rejected":
+            text = str(tracker.latest_message.get("text") or "")
+            if appeal_demanded(text) or tracker.get_slot("appeal_ticket") == ticket.ticket_id:
+                # 「我要申诉」, or 「申诉」 answering the offer: the rejection said, then the appeal form.
+                dispatcher.utter_message(text=ticket_replies.appeal_start(ticket))
+                return [SlotSet("appeal_ticket", ticket.ticket_id), FollowupAction("appeal_form")]
             return self._offer_appeal(dispatcher, ticket)
         if ticket.status == "final_rejected":
             # Still dissatisfied after the appeal: a human explains and looks for a way forward.
@@ -216,6 +261,9 @@ class ActionWithdrawPrompt(Action):
         named = _mentioned_ticket_id(tracker)
         if named:
             tickets = [t for t in tickets if t.ticket_id == named]
+        if len(tickets) > 1 and not named:
+            # 「把数据库那个退款撤了」「CDN那个」: the tickets of the orders the words fit.
+            tickets = tickets_named_in_words(tracker, cid, tickets) or tickets
         if not tickets:
             dispatcher.utter_message(text=ticket_replies.NOTHING_TO_WITHDRAW)
             return [SlotSet("withdraw_ticket", None)]

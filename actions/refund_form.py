@@ -23,7 +23,7 @@ from bot.nlu.normalize import normalize_text
 from bot.nlu.reader import describes_fault, read, ruled_out_removed
 from bot.nlu.reasons import find_reason
 from bot.refunds import replies, ticket_replies
-from bot.refunds.order_reference import OrderClues, names_an_order, resolve_order_reference
+from bot.refunds.order_reference import OrderClues, OrderReference, names_an_order, resolve_order_reference
 from bot.refunds.service import QuoteChanged, quote_fingerprint
 from bot.tickets.ledger import LedgerRefused
 from bot.vocabulary import RefundReason, TicketKind
@@ -78,6 +78,8 @@ def _accept_order(dispatcher: CollectingDispatcher, cid: str, order: Order) -> D
         dispatcher.utter_message(text=precheck.refusal.explanation)
         return {"order_id": order.order_id, "refund_blocked": True}
     dispatcher.utter_message(text=replies.order_found(order))
+    if order.promotional_no_refund:  # said at once, before any reason is asked
+        dispatcher.utter_message(text=replies.PROMOTION_NOT_REFUNDABLE)
     return {"order_id": order.order_id, "incident_instance": order.instance_id, "order_candidates": None}
 
 
@@ -112,7 +114,17 @@ def names_own_order(tracker: Tracker) -> bool:
     clues = _clues(tracker)
     if not names_an_order(clues, str(message.get("text") or "")):
         return False
-    return bool(resolve_order_reference(clues, services().refunds.orders_in_question(cid)[:20], utcnow()).orders)
+    return bool(_fitting(cid, clues).orders)
+
+
+def _fitting(cid: str, clues: OrderClues) -> OrderReference:
+    """The orders the clues fit: among those in question, else among all the customer's orders."""
+    service = services().refunds
+    reference = resolve_order_reference(clues, service.orders_in_question(cid)[:20], utcnow())
+    if reference.understood and not reference.orders:
+        others = [o for o in service.orders_to_name(cid) if o not in service.orders_in_question(cid)][:20]
+        return resolve_order_reference(clues, others, utcnow())
+    return reference
 
 
 def _order_named_in_words(dispatcher: CollectingDispatcher, cid: str, tracker: Tracker) -> Dict[Text, Any]:
@@ -125,7 +137,7 @@ def _order_named_in_words(dispatcher: CollectingDispatcher, cid: str, tracker: T
     clues = _clues(tracker)
     if clues.ordinal is not None:
         return {}
-    reference = resolve_order_reference(clues, service.orders_in_question(cid)[:20], utcnow())
+    reference = _fitting(cid, clues)
     if not reference.understood:
         refundable = service.refundable_orders(cid)
         return {"order_id": refundable[0].order_id} if len(refundable) == 1 else {}
@@ -170,9 +182,9 @@ def _order_in_words(dispatcher: CollectingDispatcher, cid: str, tracker: Tracker
 
 YES_NO_SLOTS = ("refund_confirmed", "duplicate_confirmed")
 # What else a message that stops the form asks for, answered once the form is stopped.
-AFTER_STOPPING = {"ask_refund_status": "action_refund_status", "ask_refund_amount": "action_refund_amount",
-                  "withdraw_ticket": "action_withdraw_prompt", "appeal_rejection": "action_appeal_rejection",
-                  "ask_refund_policy": "action_refund_policy"}
+AFTER_STOPPING = {"ask_refund_status": "ActionRefundStatus", "ask_refund_amount": "ActionRefundAmount",
+                  "withdraw_ticket": "ActionWithdrawPrompt", "appeal_rejection": "ActionAppealRejection",
+                  "ask_refund_policy": "ActionRefundPolicy"}
 # What a new order or reason makes stale.
 AFTER_ORDER = ("refund_confirmed", "shown_quote", "duplicate_confirmed", "incident_time", "incident_description",
                "evidence_links", "refund_blocked")
@@ -187,12 +199,25 @@ class ValidateRefundForm(FormValidationAction):
         """Every message in the form is read once, in context (bot.nlu.reader), before any slot
         is validated: a stop, a pause, a corrected order or a changed reason is acted on as such
         instead of being stored as the answer to the question pending."""
+        opening = self._opening_reference(dispatcher, tracker)
+        tracker.add_slots(opening)
         events = self._read_turn(dispatcher, tracker)
         if events is None:
-            return await super().run(dispatcher, tracker, domain)
+            # Slots outside the form's own (the candidates) are not returned by the validation.
+            return [e for e in opening if e["name"] == "order_candidates"] + await super().run(dispatcher, tracker, domain)
         tracker.add_slots(events)
         next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
         return events + ([next_slot] if next_slot else [])
+
+    @staticmethod
+    def _opening_reference(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+        """「那台2核4G退了没？没退的话帮我退掉」: the order the opening message's words fit."""
+        cid = customer_id(tracker)
+        named = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
+        if (not cid or tracker.get_slot("order_id") or tracker.get_slot("requested_slot")
+                or named & {"order_id", "instance_id"} or str(tracker.latest_message.get("text") or "").startswith("/")):
+            return []
+        return [SlotSet(k, v) for k, v in _order_named_in_words(dispatcher, cid, tracker).items()]
 
     def _read_turn(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
         """The events of a turn the reader settles itself, or None for the ordinary validation."""
@@ -226,8 +251,12 @@ class ValidateRefundForm(FormValidationAction):
             changed = {slot: None for slot in AFTER_ORDER if slot != "refund_blocked"}
             return drop + [SlotSet(k, v) for k, v in changed.items()] + self._reason_events(
                 dispatcher, tracker, reading.reason, changed)
-        if pending == "refund_confirmed" and reading.confirms and _intent(tracker) not in ("affirm", "deny"):
-            return [SlotSet("refund_confirmed", True)]
+        if pending in YES_NO_SLOTS and reading.confirms and _intent(tracker) not in ("affirm", "deny"):
+            # 「对，后面那笔是多扣的」「那提交人工复核吧」: a yes in words the classifier read otherwise.
+            return [SlotSet(pending, True)]
+        if pending == "order_id" and cid and not tracker.get_slot("order_id") and _clues(tracker) != OrderClues():
+            # 「RDS」「CDN那个」 read as something else: the clues answer the order question.
+            return [SlotSet(k, v) for k, v in _order_in_words(dispatcher, cid, tracker).items()]
         return None
 
     def _reason_events(self, dispatcher: CollectingDispatcher, tracker: Tracker, reason: Optional[str],
@@ -277,11 +306,7 @@ class ValidateRefundForm(FormValidationAction):
         entities = {e["entity"]: e["value"] for e in tracker.latest_message.get("entities", [])}
         if "instance_id" in entities and "order_id" not in entities:
             return {"order_id": entities["instance_id"]}
-        cid = customer_id(tracker)
-        if not cid or "order_id" in entities or tracker.get_slot("requested_slot") == "order_id":
-            return {}  # an order question's answer is read by validate_order_id
-        # 「那台2核4G退了没？没退的话帮我退掉」: the order the words fit, said at once.
-        return _order_named_in_words(dispatcher, cid, tracker)
+        return {}  # an order in words is read by run (the opening) or validate_order_id (the answer)
 
     async def extract_refund_reason(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> Dict[Text, Any]:
@@ -513,7 +538,9 @@ class ActionSubmitRefund(Action):
         if tracker.get_slot("refund_blocked") or cid is None or not order_id or not reason:
             then = AFTER_STOPPING.get(_intent(tracker)) if tracker.get_slot("form_stopped") else None
             if then is not None:  # 「不退了，我就想看看之前那个退款到哪了」: stopped, then answered
-                return clear_form_events() + [FollowupAction(then)]
+                from actions import conversation, inquiries  # noqa: PLC0415 (they import this module)
+                action = {**vars(inquiries), **vars(conversation)}[then]()
+                return clear_form_events() + action.run(dispatcher, tracker, domain)
             dispatcher.utter_message(response="utter_anything_else")
         elif tracker.get_slot("refund_confirmed") is True:
             try:

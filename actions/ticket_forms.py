@@ -12,6 +12,7 @@ from actions.evidence import UPLOAD_DONE, as_evidence, upload_url
 from actions.identity import customer_id
 from bot.errors import NotFound
 from bot.nlu.form_answers import NOT_A_SUPPLEMENT, QUESTION, asks_a_question, evidence_links
+from bot.nlu.reader import appeal_grounds
 from bot.refunds import ticket_replies
 from bot.tickets.lifecycle import IllegalTransition
 from bot.tickets.workflow import InvalidRequest
@@ -88,6 +89,14 @@ class ValidateAppealForm(FormValidationAction):
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
         return ["appeal_statement"] if tracker.get_slot("appeal_ticket") else []
+
+    async def extract_appeal_statement(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                       domain: DomainDict) -> Dict[Text, Any]:
+        """「申诉 理由是我在规定期限内提的申请」: the grounds said with the request are the statement."""
+        if tracker.get_slot("requested_slot") or tracker.get_slot("appeal_statement"):
+            return {}
+        grounds = appeal_grounds(str(tracker.latest_message.get("text") or ""))
+        return {"appeal_statement": grounds} if grounds else {}
 
     def validate_appeal_statement(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> Dict[Text, Any]:

@@ -30,6 +30,12 @@ NUMERAL = r"(?:\d+|[零一二两三四五六七八九十百千]+)"
 # Stops what is going on: 「算了」「不弄了」「不退了」「那不用了」「先不退了」.
 STOP = re.compile(r"算了|不弄了|不办了|不申请了|不退了|先不退|不想退了|不用退了|那不用了|那就不用了|那不要了|那就不要了|"
                   r"^\s*(?:哦|噢|啊|嗯)?\s*那?(?:就)?(?:不用了|不要了|算了吧?)\s*[。.!！]?\s*$|太麻烦|不折腾了|放弃")
+# No to the question pending: 「不撤了」「不申诉了」「不要了」「这么少 算了」.
+DECLINE = re.compile(r"不(?:撤|申诉|降|申请|要|用|需要|办|弄|提交|换)了|算了|不用|不要|不了|先不|没必要")
+# An appeal asked for outright (「我要申诉」「申诉」「我不服 请重新审核」), not asked about (「能申诉吗」).
+APPEAL_DEMAND = re.compile(r"(?:我要|要|想|提出?|发起)申诉|申诉吧|^\s*申诉|我不服|重新审核|复核一下")
+# The appeal's grounds said with it: 「申诉 理由是…」「我要申诉，因为…」.
+GROUNDS = re.compile(r"(?:理由是|原因是|因为|理由[:：]|原因[:：])\s*(.{4,})")
 # Pauses without stopping: 「等下 我先问问领导 先别提交」.
 PAUSE = re.compile(r"先别(?:提交|交|提|办)|等(?:一)?下再|等等再|我先问问|先问问|回头再|晚点再|稍后再|考虑一下|想一想|再想想")
 # Takes back an earlier answer: 「等等 不是这个」「不对不对 搞混了」「打错了」「点错了，是…」.
@@ -38,8 +44,8 @@ CORRECTION = re.compile(r"不是这(?:个|单|台)|不是(?:刚才|上面)那|�
 # Changes the reason: 「原因就写不需要了」「原因改成…」「理由就是…」.
 REASON_CHANGE = re.compile(r"(?:原因|理由)(?:就|还是|改|换|写|填|是|为|选)")
 # Yes to a question pending: 「提交吧」「确认」「可以 提交」「同意了 提交吧」.
-CONFIRM = re.compile(r"提交吧|确认提交|帮我提交|可以提交|那就提交|就提交|提交$|"
-                     r"^\s*(?:确认|确定|好的?|行|可以|没问题|ok|嗯+|对)\s*$", re.IGNORECASE)
+CONFIRM = re.compile(r"(?<![不别没])(?:提交|人工复核|人工审核)(?!.{0,6}[吗么?？])|"
+                     r"^\s*(?:确认|确定|好的?|行|可以|没问题|ok|嗯+|对|是的?|没错)\s*(?:$|[，,。!！\s])", re.IGNORECASE)
 
 
 # ---- Clues to an order, read from the words ------------------------------------------------
@@ -65,6 +71,10 @@ JUST_BOUGHT = re.compile(r"刚(?:买|开|下单|下的|购买|开通)|新开的"
 DEMONSTRATIVE = re.compile(r"[这那](?:个|台|单|笔|张)")
 # Words that ask for money back (not 退货 or 退出).
 REFUND_WORDS = re.compile(r"退款|退掉|退了|退订|退钱|退费|退一下|退吧|要求退|给我退|帮我退|申请退|refund", re.IGNORECASE)
+# A refund demanded rather than asked about: in a long complaint (「…我要退款」), and outright.
+DEMAND = re.compile(r"(我要|要|要求|申请|给我|赶紧|必须)(全额)?(退款|退钱|退费|退订)|"
+                    r"把钱退|钱退给我|退款吧|给我退|帮我退|退掉吧|退了吧")
+OUTRIGHT_DEMAND = re.compile(r"要退款|要求退款|申请退款|给我退|帮我退|退掉吧|退了吧")
 # 「这个」「这单」「那台」 alone: the one in focus.
 FOCUS = re.compile(r"^\s*(?:就|把|那)?\s*(?:这|那)(?:个|单|台|笔|张)")
 
@@ -164,6 +174,7 @@ class Reading:
     corrects: bool = False       # takes back an earlier answer
     changes_reason: bool = False
     confirms: bool = False
+    declines: bool = False       # no to the question pending (「不撤了」「不申诉了」「不要了」)
     reason: Optional[str] = None
     fault_described: bool = False
     words: WordClues = field(default_factory=WordClues)
@@ -188,7 +199,8 @@ def read(text: str, intent: str, entities: Sequence[Mapping[str, Any]], pending:
     stops = bool(STOP.search(plain)) and not changes_reason and not corrects
     if stops and pending == "refund_reason" and reason is not None and not re.search(r"算了|不弄了|不办了|不退了|太麻烦", plain):
         stops = False
-    return Reading(stops=stops, pauses=bool(PAUSE.search(plain)), corrects=corrects, changes_reason=changes_reason,
+    return Reading(stops=stops, pauses=bool(PAUSE.search(plain)), declines=bool(DECLINE.search(plain)),
+                   corrects=corrects, changes_reason=changes_reason,
                    confirms=bool(CONFIRM.search(plain)) and not PAUSE.search(plain), reason=reason,
                    fault_described=describes_fault(plain, dates), words=words)
 
@@ -211,3 +223,14 @@ def ruled_out_removed(text: str, entities: Sequence[Mapping[str, Any]]) -> Tuple
         kept[start:end] = " " * (end - start)
     inside = [e for e in entities if "start" in e and any(s <= int(e["start"]) < t for s, t in spans)]
     return "".join(kept), [e for e in entities if e not in inside]
+
+
+def appeal_demanded(text: str) -> bool:
+    plain = normalize_text(text or "")
+    return bool(APPEAL_DEMAND.search(plain)) and not re.search(r"(?:能|可以|可不可以|能不能)申诉", plain)
+
+
+def appeal_grounds(text: str) -> Optional[str]:
+    """The grounds of an appeal said with the request for it, or None."""
+    found = GROUNDS.search(normalize_text(text or ""))
+    return text[found.start(1):].strip()[:2000] if found else None
