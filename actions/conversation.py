@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.identity import customer_id
 from actions.inquiries import ActionRefundStatus, ActionWithdrawPrompt, offered_tickets, tickets_named_in_words
 from actions.refund_form import names_own_order
+from actions.several import answer_side_requests, sides_of
 from bot.faq.answers import (
     CHECK_MY_ORDERS_BUTTONS,
     answer,
@@ -44,6 +45,9 @@ class ActionRefundPolicy(Action):
         if not tracker.active_loop.get("name") and names_own_order(tracker):
             # 「99块的那个轻量能退吗」: about one of their own orders — the refund form answers for it.
             return [FollowupAction("refund_form")]
+        if len(sides_of(tracker, ("question",))) >= 2:
+            # 「退款收手续费吗？多久能到账？」: each question answered.
+            return answer_side_requests(dispatcher, tracker, ("question",))
         policy = services().refunds.policy
         text = tracker.latest_message.get("text") or ""
         topic, confidence = default_classifier().predict(text)

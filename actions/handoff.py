@@ -10,9 +10,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.identity import customer_id, requester
+from actions.several import answer_side_requests
 from bot.handoff import replies as handoff_replies
 from bot.handoff.contact import contact_kind, message_text, mobile_in, mobile_number
 from bot.handoff.summary import build_summary
+from bot.nlu.reader import denies_complaint
 from bot.observability.metrics import HANDOFFS
 from bot.refunds import replies
 from bot.wiring import services
@@ -124,7 +126,9 @@ class ActionRequestHuman(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return hand_off(dispatcher, tracker, "requested") + pause_form_events(tracker)
+        # 「RF…催一下 顺便帮我转人工」: the ticket chased (and its status said) before the handoff.
+        chased = answer_side_requests(dispatcher, tracker, ("chase", "status"))
+        return chased + hand_off(dispatcher, tracker, "requested") + pause_form_events(tracker)
 
 
 class ActionComplain(Action):
@@ -136,6 +140,10 @@ class ActionComplain(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if denies_complaint(str(tracker.latest_message.get("text") or "")):
+            # 「我不是要投诉 就问下退款多久到账」: the question, not a complaint.
+            from actions.conversation import ActionRefundPolicy  # noqa: PLC0415 (it imports this module)
+            return ActionRefundPolicy().run(dispatcher, tracker, domain)
         events = hand_off(dispatcher, tracker, "complaint", lead_in=handoff_replies.COMPLAINT_LEAD_IN)
         return events + pause_form_events(tracker)
 

@@ -13,10 +13,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.handoff import hand_off
 from actions.identity import customer_id
 from actions.refund_form import names_own_order
+from actions.several import sides_of
 from bot.clock import utcnow
 from bot.errors import NotFound
 from bot.faq.answers import answer
-from bot.nlu.reader import appeal_demanded
+from bot.faq.topics import MIN_CONFIDENCE, default_classifier
+from bot.nlu.reader import appeal_demanded, still_dissatisfied
 from bot.policy.explain import deduction_section
 from bot.refunds import replies, ticket_replies
 from bot.refunds.order_reference import OrderClues, resolve_order_reference
@@ -135,6 +137,18 @@ class ActionRefundStatus(_TicketAction):
     def name(self) -> Text:
         return "action_refund_status"
 
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        events = super().run(dispatcher, tracker, domain)
+        if tracker.active_loop.get("name") or any(e.get("event") == "followup" for e in events):
+            return events
+        kinds = {side.kind for side in sides_of(tracker, ("callback", "human"))}
+        if "callback" in kinds:  # 「退款到哪了 另外能不能回个电话」: then the call-back's details
+            return events + [SlotSet("contact_choice", "callback"), FollowupAction("leave_message_form")]
+        if "human" in kinds:
+            return events + hand_off(dispatcher, tracker, "requested")
+        return events
+
     def answer_one(self, dispatcher, tracker, ticket):
         workflow = services().workflow
         escalated_to = workflow.escalate_if_overdue(ticket)
@@ -148,6 +162,10 @@ class ActionRefundStatus(_TicketAction):
 
     def answer_all(self, dispatcher, tracker, tickets):
         if not tickets:
+            # 「周末提交的退款也算工作日吗」: a question about the rules, answered as such.
+            topic, confidence = default_classifier().predict(str(tracker.latest_message.get("text") or ""))
+            if topic != "overview" and confidence >= MIN_CONFIDENCE:
+                dispatcher.utter_message(text=answer(topic, services().refunds.policy))
             dispatcher.utter_message(text=ticket_replies.NO_TICKETS, buttons=ticket_replies.NO_TICKETS_BUTTONS)
             return []
         # The one the customer most likely means: one waiting for them, else the newest.
@@ -223,8 +241,12 @@ class ActionAppealRejection(_TicketAction):
                 return [SlotSet("appeal_ticket", ticket.ticket_id), FollowupAction("appeal_form")]
             return self._offer_appeal(dispatcher, ticket)
         if ticket.status == "final_rejected":
-            # Still dissatisfied after the appeal: a human explains and looks for a way forward.
             dispatcher.utter_message(text=ticket_replies.status_text(ticket, pages=services().pages))
+            if not still_dissatisfied(str(tracker.latest_message.get("text") or "")):
+                # 「申诉结果出来了吗」: the result and the ways beyond it; a person if they want one.
+                dispatcher.utter_message(text=ticket_replies.PERSON_IF_NEEDED, buttons=replies.CHECK_WITH_AGENT_BUTTONS)
+                return []
+            # Still dissatisfied after the appeal: a human explains and looks for a way forward.
             return hand_off(dispatcher, tracker, "dissatisfied", ticket.ticket_id,
                             lead_in=ticket_replies.STILL_DISSATISFIED)
         dispatcher.utter_message(text=ticket_replies.not_rejected(ticket))
@@ -232,6 +254,11 @@ class ActionAppealRejection(_TicketAction):
 
     def answer_all(self, dispatcher, tracker, tickets):
         rejected = [t for t in tickets if t.status in ("rejected", "final_rejected")]
+        if not rejected and tickets:
+            # 「我的退款是不是被拒了」: no — where the newest one stands.
+            dispatcher.utter_message(text=ticket_replies.not_rejected(tickets[0]))
+            dispatcher.utter_message(text=ticket_replies.status_text(tickets[0], pages=services().pages))
+            return self._about(tickets[0], [])
         if not rejected:
             dispatcher.utter_message(text=ticket_replies.NO_REJECTED_TICKET,
                                      buttons=ticket_replies.NO_REJECTED_TICKET_BUTTONS)
@@ -261,6 +288,14 @@ class ActionWithdrawPrompt(Action):
         named = _mentioned_ticket_id(tracker)
         if named:
             tickets = [t for t in tickets if t.ticket_id == named]
+        if not tickets and not named:
+            # 「把申请撤回」 when the newest ticket is past withdrawing: say which and why.
+            newest = services().refunds.tickets_for(cid)[:1]
+            if newest and not newest[0].is_open:
+                newest = []
+            if newest:
+                dispatcher.utter_message(text=ticket_replies.cannot_withdraw(newest[0].ticket_id, newest[0]))
+                return [SlotSet("withdraw_ticket", None)]
         if len(tickets) > 1 and not named:
             # 「把数据库那个退款撤了」「CDN那个」: the tickets of the orders the words fit.
             tickets = tickets_named_in_words(tracker, cid, tickets) or tickets

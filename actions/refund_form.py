@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.evidence import NO_EVIDENCE, UPLOAD_DONE, links_in, upload_url
 from actions.handoff import hand_off
 from actions.identity import customer_id
+from actions.several import answer_side_requests
 from bot.billing.models import Order
 from bot.clock import utcnow
 from bot.errors import NotFound
@@ -200,11 +201,15 @@ class ValidateRefundForm(FormValidationAction):
         is validated: a stop, a pause, a corrected order or a changed reason is acted on as such
         instead of being stored as the answer to the question pending."""
         opening = self._opening_reference(dispatcher, tracker)
+        if tracker.active_loop.get("name") != self.form_name() and not tracker.get_slot("requested_slot"):
+            # 「退款要多久到账？不想用了 帮我退掉」: the other requests answered before the form asks.
+            opening = answer_side_requests(dispatcher, tracker, ("status", "question")) + opening
         tracker.add_slots(opening)
         events = self._read_turn(dispatcher, tracker)
         if events is None:
             # Slots outside the form's own (the candidates) are not returned by the validation.
-            return [e for e in opening if e["name"] == "order_candidates"] + await super().run(dispatcher, tracker, domain)
+            kept = [e for e in opening if e["name"] in ("order_candidates", "current_ticket")]
+            return kept + await super().run(dispatcher, tracker, domain)
         tracker.add_slots(events)
         next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
         return events + ([next_slot] if next_slot else [])

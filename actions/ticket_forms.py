@@ -102,7 +102,11 @@ class ValidateAppealForm(FormValidationAction):
                                   domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "").strip()
         intent = tracker.latest_message.get("intent") or {}
-        if asks_a_question(intent.get("name") or "", float(intent.get("confidence") or 0), text):
+        name = intent.get("name") or ""
+        # Disagreeing with the rejection is what an appeal says: only a real question is not one.
+        asks = bool(QUESTION.search(text)) if name == "appeal_rejection" else \
+            asks_a_question(name, float(intent.get("confidence") or 0), text)
+        if asks:
             dispatcher.utter_message(text=ticket_replies.NOT_AN_APPEAL)
             return {"appeal_statement": None}
         if len(text) < 4:

@@ -8,9 +8,11 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.changes import ActionConfirmChange
+from actions.inquiries import ActionWithdrawTicket
 from bot.clock import utcnow
 from bot.nlu.reader import read
 from bot.refunds import ticket_replies
@@ -44,3 +46,22 @@ class ActionReadTurn(Action):
         if events and (reading.stops or reading.declines) and intent not in ("deny", "goodbye", "cancel"):
             dispatcher.utter_message(text=ticket_replies.QUESTION_DROPPED)
         return events
+
+
+class ActionAnswerYes(Action):
+    """A yes whose question was not the last thing said (「CDN那个」 picked the ticket, then 「确认」):
+    the question still pending is the one answered; with none pending, ask what else."""
+
+    def name(self) -> Text:
+        return "action_answer_yes"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("withdraw_ticket"):
+            return ActionWithdrawTicket().run(dispatcher, tracker, domain)
+        if tracker.get_slot("pending_change"):
+            return ActionConfirmChange().run(dispatcher, tracker, domain)
+        if tracker.get_slot("appeal_ticket"):
+            return [FollowupAction("appeal_form")]
+        dispatcher.utter_message(response="utter_anything_else")
+        return []

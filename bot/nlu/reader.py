@@ -36,6 +36,10 @@ DECLINE = re.compile(r"不(?:撤|申诉|降|申请|要|用|需要|办|弄|提交
 APPEAL_DEMAND = re.compile(r"(?:我要|要|想|提出?|发起)申诉|申诉吧|^\s*申诉|我不服|重新审核|复核一下")
 # The appeal's grounds said with it: 「申诉 理由是…」「我要申诉，因为…」.
 GROUNDS = re.compile(r"(?:理由是|原因是|因为|理由[:：]|原因[:：])\s*(.{4,})")
+# Still disagrees (a person should talk to them), rather than asks how it ended.
+DISSATISFIED = re.compile(r"不服|不满|不合理|凭什么|不同意|不接受|不认可|太过分|欺负|忽悠|坑人|还是要申诉|再申诉")
+# 「我不是要投诉 就问下…」: the complaint word said only to rule it out.
+NOT_A_COMPLAINT = re.compile(r"不是(?:要|想)?投诉|不投诉|没(?:有)?要投诉|不是要找茬")
 # Pauses without stopping: 「等下 我先问问领导 先别提交」.
 PAUSE = re.compile(r"先别(?:提交|交|提|办)|等(?:一)?下再|等等再|我先问问|先问问|回头再|晚点再|稍后再|考虑一下|想一想|再想想")
 # Takes back an earlier answer: 「等等 不是这个」「不对不对 搞混了」「打错了」「点错了，是…」.
@@ -234,3 +238,47 @@ def appeal_grounds(text: str) -> Optional[str]:
     """The grounds of an appeal said with the request for it, or None."""
     found = GROUNDS.search(normalize_text(text or ""))
     return text[found.start(1):].strip()[:2000] if found else None
+
+
+def still_dissatisfied(text: str) -> bool:
+    return bool(DISSATISFIED.search(normalize_text(text or "")))
+
+
+# ---- Several requests in one message -------------------------------------------------------
+# Clauses: split at sentence ends and at the words that add a request (另外, 顺便, 还有...).
+CLAUSE_BREAK = re.compile(r"[？?。！!；;，,\n]+|另外|顺便|还有就是|还有|再问一?下|对了|以及")
+SIDE_KINDS: Tuple[Tuple[str, re.Pattern], ...] = (
+    ("status", re.compile(r"到哪了|到哪一步|进度|怎么样了|到账了吗|到账没|处理了吗|审核了吗|有结果了吗|什么状态")),
+    ("callback", re.compile(r"回(?:个)?电话|回电|打(?:个)?电话给我|给我打(?:个)?电话|电话联系我|call me", re.IGNORECASE)),
+    ("human", re.compile(r"转人工|人工客服|找个人|真人|找人工")),
+    ("chase", re.compile(r"催一下|催催|催办|加急|快点处理|尽快处理|抓紧处理")),
+    ("question", re.compile(r"[?？]|[吗么呢]\s*$|怎么办|怎么算|怎么弄|多久|几天|多少钱|能不能|可不可以|是否|什么时候|要不要")),
+)
+
+
+@dataclass(frozen=True)
+class SideRequest:
+    """One of several requests in a message: its kind (status, callback, human, chase, question)
+    and the clause that says it."""
+
+    kind: str
+    clause: str
+
+
+def side_requests(text: str) -> List[SideRequest]:
+    """The requests of a message that says more than one thing (「X到哪了？另外把Y也退了」
+    「退款收手续费吗？多久能到账？」), one per clause that asks for something; none for one clause."""
+    clauses = [c.strip(" ，,、") for c in CLAUSE_BREAK.split(normalize_text(text or "")[:1000])]
+    clauses = [c for c in clauses if len(c) >= 2]
+    if len(clauses) < 2:
+        return []
+    found = []
+    for clause in clauses:
+        kind = next((name for name, pattern in SIDE_KINDS if pattern.search(clause)), None)
+        if kind is not None:
+            found.append(SideRequest(kind, clause))
+    return found
+
+
+def denies_complaint(text: str) -> bool:
+    return bool(NOT_A_COMPLAINT.search(normalize_text(text or "")))

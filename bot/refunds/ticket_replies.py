@@ -223,7 +223,8 @@ def withdrawn(ticket: Ticket) -> str:
 
 
 def cannot_withdraw(ticket_id: str, current: Optional[Ticket]) -> str:
-    return f"工单 {ticket_id} 已是「{current.status_label if current else '未知状态'}」，无法撤回。"
+    return (f"工单 {ticket_id} 已是「{current.status_label if current else '未知状态'}」，无法撤回"
+            "（审核通过后的工单不能撤回）。")
 
 
 def welcome_back(changed: Sequence[Ticket]) -> str:
@@ -253,3 +254,4 @@ def appeal_filed(ticket: Ticket) -> str:
 
 AMOUNT_OWN_NEEDS_LOGIN = "想知道您自己的订单具体怎么算，请先登录，我会逐项列给您看。"
 QUESTION_DROPPED = "好的，这次先不办理，什么都没有改动。"
+PERSON_IF_NEEDED = "如果还想和人工客服沟通，可以点下面的按钮。"
