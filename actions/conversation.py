@@ -7,6 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.changes import ActionSlaClaim
 from actions.identity import customer_id
 from actions.inquiries import ActionRefundStatus, ActionWithdrawPrompt, offered_tickets, tickets_named_in_words
 from actions.refund_form import names_own_order
@@ -22,7 +23,7 @@ from bot.faq.answers import (
     product_named,
 )
 from bot.faq.topics import MIN_CONFIDENCE, default_classifier
-from bot.nlu.reader import REFUND_WORDS, reason_of
+from bot.nlu.reader import APPLY, REFUND_WORDS, asks_about_own_refund, reason_of
 from bot.refunds import replies
 from bot.wiring import services
 
@@ -45,6 +46,11 @@ class ActionRefundPolicy(Action):
         if not tracker.active_loop.get("name") and names_own_order(tracker):
             # 「99块的那个轻量能退吗」: about one of their own orders — the refund form answers for it.
             return [FollowupAction("refund_form")]
+        if customer_id(tracker) and asks_about_own_refund(str(tracker.latest_message.get("text") or "")) \
+                and services().refunds.tickets_for(customer_id(tracker) or ""):
+            # 「我的退款是全额吗」: about their own ticket — its amount, line by line.
+            from actions.inquiries import ActionRefundAmount  # noqa: PLC0415 (it imports this module)
+            return ActionRefundAmount().run(dispatcher, tracker, domain)
         if len(sides_of(tracker, ("question",))) >= 2:
             # 「退款收手续费吗？多久能到账？」: each question answered.
             return answer_side_requests(dispatcher, tracker, ("question",))
@@ -109,6 +115,10 @@ class ActionHandleInform(Action):
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         entities = {e["entity"]: e["value"] for e in tracker.latest_message.get("entities", [])}
         text = str(tracker.latest_message.get("text") or "")
+        if customer_id(tracker) and APPLY.search(text) and reason_of(text) == "service_issue" \
+                and not REFUND_WORDS.search(text):
+            # 「那帮我申请 就是前天断网那台」: compensation for the server that was down.
+            return ActionSlaClaim().run(dispatcher, tracker, domain)
         if "ticket_id" not in entities and REFUND_WORDS.search(text) and customer_id(tracker) \
                 and (names_own_order(tracker) or reason_of(text)):
             # 「4核8G那台 不是续费的那个 退了」「2026… 网络不通，要求退款」: a refund for that order.

@@ -7,9 +7,6 @@ from bot.nlu.form_answers import evidence_links
 from bot.security.tokens import UploadGrant, issue_upload_token
 from bot.settings import load_settings
 
-UPLOAD_DONE = {"好了", "好", "好的", "已上传", "上传好了", "传好了", "上传了", "完成", "上传完成", "done", "ok"}
-NO_EVIDENCE = {"没有", "没", "无", "沒有", "没有了", "暂时没有", "没有截图", "不用", "没有材料", "no", "none"}
-
 
 def upload_url(customer_id: str, conversation_id: str, ticket_id: Optional[str] = None) -> str:
     """A signed, expiring upload link bound to this customer, conversation (and ticket)."""

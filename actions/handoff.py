@@ -14,7 +14,7 @@ from actions.several import answer_side_requests
 from bot.handoff import replies as handoff_replies
 from bot.handoff.contact import contact_kind, message_text, mobile_in, mobile_number
 from bot.handoff.summary import build_summary
-from bot.nlu.reader import denies_complaint
+from bot.nlu.reader import denies_complaint, withdraw_asked
 from bot.observability.metrics import HANDOFFS
 from bot.refunds import replies
 from bot.wiring import services
@@ -156,6 +156,10 @@ class ActionFallback(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if customer_id(tracker) and withdraw_asked(str(tracker.latest_message.get("text") or "")):
+            # 「不退了 申请撤销一下吧🙏」 between two intents: the words say withdraw.
+            from actions.inquiries import ActionWithdrawPrompt  # noqa: PLC0415 (it imports this module)
+            return ActionWithdrawPrompt().run(dispatcher, tracker, domain)
         intents = [e.get("parse_data", {}).get("intent", {}).get("name")
                    for e in tracker.events if e.get("event") == "user"]
         if len(intents) >= 2 and intents[-1] == intents[-2] == "nlu_fallback":
@@ -247,6 +251,17 @@ class ActionSubmitLeaveMessage(Action):
 class ValidateSurveyForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_survey_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        # 「👍👍」 with no one to rate (no person talked with them) and no score given: a thank-you,
+        # not a survey.
+        talked_to_a_person = any(e.get("event") == "pause" for e in tracker.events)
+        if not talked_to_a_person and not tracker.get_slot("survey_score") \
+                and tracker.get_slot("requested_slot") is None:
+            dispatcher.utter_message(response="utter_thank")
+            return [SlotSet("survey_score", None), SlotSet("requested_slot", None)]
+        return await super().run(dispatcher, tracker, domain)
 
     def validate_survey_score(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> Dict[Text, Any]:

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.evidence import NO_EVIDENCE, UPLOAD_DONE, links_in, upload_url
+from actions.evidence import links_in, upload_url
 from actions.handoff import hand_off
 from actions.identity import customer_id
 from actions.several import answer_side_requests
@@ -21,7 +21,7 @@ from bot.clock import utcnow
 from bot.errors import NotFound
 from bot.nlu.form_answers import NOT_A_DESCRIPTION, SMALL_TALK, is_only_a_time, looks_like_time
 from bot.nlu.normalize import normalize_text
-from bot.nlu.reader import describes_fault, read, ruled_out_removed
+from bot.nlu.reader import describes_fault, read, ruled_out_removed, says_no_evidence, says_uploaded
 from bot.nlu.reasons import find_reason
 from bot.refunds import replies, ticket_replies
 from bot.refunds.order_reference import OrderClues, OrderReference, names_an_order, resolve_order_reference
@@ -95,6 +95,14 @@ def _several_orders(dispatcher: CollectingDispatcher, cid: str, typed_ids: List[
         return {"order_id": None}
     dispatcher.utter_message(text=replies.which_of_several(len(own)))
     return {"order_id": None, "order_candidates": [o.order_id for o in own]}
+
+
+def _form_was_active(tracker: Tracker) -> bool:
+    """Whether the refund form was already going on before the customer's newest message."""
+    events = list(tracker.events)
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    loops = [e.get("name") for e in events[:last_user] if e.get("event") == "active_loop"]
+    return bool(loops) and loops[-1] == "refund_form"
 
 
 def _clues(tracker: Tracker) -> OrderClues:
@@ -201,14 +209,16 @@ class ValidateRefundForm(FormValidationAction):
         is validated: a stop, a pause, a corrected order or a changed reason is acted on as such
         instead of being stored as the answer to the question pending."""
         opening = self._opening_reference(dispatcher, tracker)
-        if tracker.active_loop.get("name") != self.form_name() and not tracker.get_slot("requested_slot"):
-            # 「退款要多久到账？不想用了 帮我退掉」: the other requests answered before the form asks.
+        if not _form_was_active(tracker) and tracker.get_slot("form_stopped") is None:
+            # 「退款要多久到账？不想用了 帮我退掉」: the other requests answered before the form asks
+            # (once: form_stopped=False marks the opening as read).
             opening = answer_side_requests(dispatcher, tracker, ("status", "question")) + opening
+            opening.append(SlotSet("form_stopped", False))
         tracker.add_slots(opening)
         events = self._read_turn(dispatcher, tracker)
         if events is None:
             # Slots outside the form's own (the candidates) are not returned by the validation.
-            kept = [e for e in opening if e["name"] in ("order_candidates", "current_ticket")]
+            kept = [e for e in opening if e["name"] in ("order_candidates", "current_ticket", "form_stopped")]
             return kept + await super().run(dispatcher, tracker, domain)
         tracker.add_slots(events)
         next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
@@ -431,13 +441,13 @@ class ValidateRefundForm(FormValidationAction):
                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "").strip()
         cid = customer_id(tracker)
-        if text.lower() in UPLOAD_DONE and cid:
+        if says_uploaded(text) and cid:
             files = services().uploads.for_conversation(cid, tracker.sender_id)
             if not files:
                 dispatcher.utter_message(text=replies.NO_UPLOAD_YET)
                 return {"evidence_links": None}
             return {"evidence_links": replies.uploaded_files(len(files))}
-        if tracker.latest_message.get("intent", {}).get("name") == "deny" or text.lower() in NO_EVIDENCE:
+        if tracker.latest_message.get("intent", {}).get("name") == "deny" or says_no_evidence(text):
             return {"evidence_links": replies.NO_EVIDENCE_GIVEN}
         links = links_in(text)
         if links:

@@ -8,11 +8,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.evidence import UPLOAD_DONE, as_evidence, upload_url
+from actions.evidence import as_evidence, upload_url
 from actions.identity import customer_id
 from bot.errors import NotFound
 from bot.nlu.form_answers import NOT_A_SUPPLEMENT, QUESTION, asks_a_question, evidence_links
-from bot.nlu.reader import appeal_grounds
+from bot.nlu.reader import appeal_grounds, says_uploaded
 from bot.refunds import ticket_replies
 from bot.tickets.lifecycle import IllegalTransition
 from bot.tickets.workflow import InvalidRequest
@@ -31,7 +31,7 @@ class ValidateSupplementForm(FormValidationAction):
                                     domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "").strip()
         cid, ticket_id = customer_id(tracker), tracker.get_slot("supplement_ticket")
-        if text.lower() in UPLOAD_DONE:
+        if says_uploaded(text):
             if cid and services().uploads.for_ticket(cid, ticket_id):
                 return {"supplement_content": ticket_replies.UPLOADED_MARK}
             dispatcher.utter_message(text=ticket_replies.NO_SUPPLEMENT_UPLOAD_YET)

@@ -20,7 +20,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.reader import DEMAND, OUTRIGHT_DEMAND
+from bot.nlu.reader import DEMAND, OUTRIGHT_DEMAND, wants_partial_keep
 
 MIN_LENGTH = 60
 REFUND_WORD = re.compile(r"退款|退订|退钱|退费|退掉|退了|refund", re.IGNORECASE)
@@ -56,6 +56,12 @@ class RefundDemandDetector(GraphComponent):
         for message in messages:
             text = message.get(TEXT) or ""
             intent = message.get(INTENT) or {}
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            if intent.get("name") == "request_refund" and wants_partial_keep(text) \
+                    and any(r.get("name") == "request_downgrade" for r in ranking):
+                # 「想退一部分钱 机器还要继续用」: a smaller size, the server kept (bot.nlu.reader).
+                _set_intent(message, "request_downgrade", CONFIDENCE)
+                continue
             if intent.get("name") == "request_refund" or not _names_order(message):
                 continue
             # 「2026… 要退款 昨天开始连不上」: a demand said outright (bot.nlu.reader), any length.

@@ -40,6 +40,15 @@ GROUNDS = re.compile(r"(?:理由是|原因是|因为|理由[:：]|原因[:：])\
 DISSATISFIED = re.compile(r"不服|不满|不合理|凭什么|不同意|不接受|不认可|太过分|欺负|忽悠|坑人|还是要申诉|再申诉")
 # 「我不是要投诉 就问下…」: the complaint word said only to rule it out.
 NOT_A_COMPLAINT = re.compile(r"不是(?:要|想)?投诉|不投诉|没(?:有)?要投诉|不是要找茬")
+# 「那帮我申请」「申请一下」「帮我办了」: do what was just talked about.
+APPLY = re.compile(r"帮我申请|申请一下|那就申请|给我申请|帮我办|帮我弄|帮我提")
+# Taking back a filed application: 「申请撤销一下」「把退款撤了」「撤回申请」.
+WITHDRAW_WORDS = re.compile(r"撤销|撤回|撤掉|撤了|撤单|撤下")
+# The customer's own refund: 「我的退款是全额吗」「我这笔退款怎么算的」.
+OWN_REFUND = re.compile(r"我(?:的|这个|这笔|这单|那笔|那个)(?:退款|退费|申请)")
+# Keeping the resource but paying for less: 「想退一部分钱 机器还要继续用」 (a downgrade, not a refund).
+KEEPS_RESOURCE = re.compile(r"(?:机器|服务器|实例|主机)?还要(?:继续)?用|继续用|不想释放|不释放|先留着|保留(?:机器|实例|服务器)")
+PARTIAL_MONEY = re.compile(r"退(?:一|一小)?部分|退点|退些|退差价|差价退|退一点|配置(?:选|买)(?:高|大)了|配置太高")
 # Pauses without stopping: 「等下 我先问问领导 先别提交」.
 PAUSE = re.compile(r"先别(?:提交|交|提|办)|等(?:一)?下再|等等再|我先问问|先问问|回头再|晚点再|稍后再|考虑一下|想一想|再想想")
 # Takes back an earlier answer: 「等等 不是这个」「不对不对 搞混了」「打错了」「点错了，是…」.
@@ -282,3 +291,38 @@ def side_requests(text: str) -> List[SideRequest]:
 
 def denies_complaint(text: str) -> bool:
     return bool(NOT_A_COMPLAINT.search(normalize_text(text or "")))
+
+
+# ---- Evidence: 「传好了」「搞定 传完了」 (check the uploads), 「那就没有吧」 (none) --------------------
+_FILLER = re.compile(r"[\s,，。.!！~～、]+|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+UPLOADED = re.compile(r"(?:我|已经?|都|也|嗯|截图|文件|日志|图片|材料|上传|传|弄|搞定|搞|整|好|完成?|了|的|啦|喽|咯|ok|done)+",
+                      re.IGNORECASE)
+UPLOADED_CORE = re.compile(r"好|完|搞定|ok|done|传了|已上?传", re.IGNORECASE)
+NO_EVIDENCE = re.compile(r"(?:那就?|暂时|我|也|真的|确实|实在)*(?:没有|没|无|不用|拿不出|没留|没保存|没存)"
+                         r"(?:截图|材料|证据|日志|了|吧|啊|呢|的)*|no|none|nope", re.IGNORECASE)
+
+
+def says_uploaded(text: str) -> bool:
+    """「传好了」「搞定 传完了」「ok👌」: the customer says the upload is done (the caller checks it is)."""
+    plain = _FILLER.sub("", normalize_text(text or "").lower())
+    return bool(plain) and len(plain) <= 12 and bool(UPLOADED.fullmatch(plain)) and bool(UPLOADED_CORE.search(plain))
+
+
+def says_no_evidence(text: str) -> bool:
+    """「没有」「那就没有吧」「没截图」: nothing to show."""
+    plain = _FILLER.sub("", normalize_text(text or "").lower())
+    return bool(plain) and len(plain) <= 12 and bool(NO_EVIDENCE.fullmatch(plain))
+
+
+def withdraw_asked(text: str) -> bool:
+    return bool(WITHDRAW_WORDS.search(normalize_text(text or "")))
+
+
+def asks_about_own_refund(text: str) -> bool:
+    return bool(OWN_REFUND.search(normalize_text(text or "")))
+
+
+def wants_partial_keep(text: str) -> bool:
+    """「配置选高了 想退一部分钱 机器还要继续用」: money back for a smaller size, the server kept."""
+    plain = normalize_text(text or "")
+    return bool(KEEPS_RESOURCE.search(plain)) and bool(PARTIAL_MONEY.search(plain))
