@@ -128,7 +128,7 @@ class ActionDowngrade(_KeepingAction):
             # 「8核16G那台用不完」: a size that is one order's current configuration names it; with two
             # sizes (「8核16G的想换成4核8G」) the first is the server's, the second the new one.
             source = clues[:1] if len(clues) > 1 else clues
-            sized = [o for o in candidates if texts.size_of(o.spec_name) in source]
+            sized = [o for o in candidates if texts.size_of(o.spec_name or o.product_name) in source]
             # 「2核4G就够了」 right after the offer is the new size of the order in question.
             context = _context_order(tracker, candidates)
             if context is not None and clues and not texts.chosen_spec(

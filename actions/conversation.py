@@ -8,8 +8,8 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.changes import ActionSlaClaim
+from actions.choices import answer_from_offer
 from actions.identity import customer_id
-from actions.inquiries import ActionRefundStatus, ActionWithdrawPrompt, offered_tickets, tickets_named_in_words
 from actions.refund_form import names_own_order
 from actions.several import answer_side_requests, sides_of
 from bot.faq.answers import (
@@ -123,14 +123,9 @@ class ActionHandleInform(Action):
                 and (names_own_order(tracker) or reason_of(text)):
             # 「4核8G那台 不是续费的那个 退了」「2026… 网络不通，要求退款」: a refund for that order.
             return [FollowupAction("refund_form")]
-        cid = customer_id(tracker)
-        does, shown = offered_tickets(tracker)
-        if cid and shown and "ticket_id" not in entities:
-            # 「CDN那个」 after a list of tickets: the one of those the words fit, for what the list was for.
-            tickets = [t for t in services().refunds.tickets_for(cid) if t.ticket_id in shown]
-            if len(tickets_named_in_words(tracker, cid, tickets)) == 1:
-                action = ActionWithdrawPrompt() if does == "cancel" else ActionRefundStatus()
-                return action.run(dispatcher, tracker, domain)
+        picked = answer_from_offer(dispatcher, tracker, domain)  # 「CDN那个」 after a list
+        if picked is not None:
+            return picked
         if "ticket_id" in entities:
             text = replies.ticket_id_received(entities["ticket_id"])
             buttons = replies.TICKET_ID_BUTTONS

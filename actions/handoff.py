@@ -5,7 +5,7 @@ import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ConversationPaused, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import ConversationPaused, FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -14,7 +14,7 @@ from actions.several import answer_side_requests
 from bot.handoff import replies as handoff_replies
 from bot.handoff.contact import contact_kind, message_text, mobile_in, mobile_number
 from bot.handoff.summary import build_summary
-from bot.nlu.reader import denies_complaint, withdraw_asked
+from bot.nlu.reader import REFUND_WORDS, denies_complaint, withdraw_asked
 from bot.observability.metrics import HANDOFFS
 from bot.refunds import replies
 from bot.wiring import services
@@ -156,6 +156,15 @@ class ActionFallback(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        from actions.choices import answer_from_offer  # noqa: PLC0415 (it imports this module)
+        from actions.refund_form import names_own_order  # noqa: PLC0415
+        picked = answer_from_offer(dispatcher, tracker, domain)  # a choice among the buttons, in words
+        if picked is not None:
+            return picked
+        text = str(tracker.latest_message.get("text") or "")
+        if customer_id(tracker) and REFUND_WORDS.search(text) and names_own_order(tracker):
+            # 「按量付费那台能退钱吗」 between two intents: about that order — the refund form answers.
+            return [FollowupAction("refund_form")]
         if customer_id(tracker) and withdraw_asked(str(tracker.latest_message.get("text") or "")):
             # 「不退了 申请撤销一下吧🙏」 between two intents: the words say withdraw.
             from actions.inquiries import ActionWithdrawPrompt  # noqa: PLC0415 (it imports this module)

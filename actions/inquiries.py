@@ -2,9 +2,8 @@
 and what changed since the customer's last visit."""
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -64,24 +63,6 @@ def tickets_named_in_words(tracker: Tracker, cid: str, tickets: List[Ticket]) ->
         return []
     fitting = {o.order_id for o in reference.orders}
     return [t for t in tickets if t.order_id in fitting]
-
-
-def offered_tickets(tracker: Tracker) -> Tuple[str, List[str]]:
-    """The ticket buttons of the assistant's last answer: what they do (the payload's intent)
-    and the tickets, so that 「CDN那个」 picks among exactly those."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            continue
-        if event.get("event") == "bot":
-            buttons = (event.get("data") or {}).get("buttons") or []
-            found = [m for m in (TICKET_PAYLOAD.match(str(b.get("payload") or "")) for b in buttons) if m is not None]
-            if found:
-                return found[0].group(1), [m.group(2) for m in found]
-            return "", []
-    return "", []
-
-
-TICKET_PAYLOAD = re.compile(r'^/(\w+)\{"ticket_id": "(RF\d{12})"\}$')
 
 
 class _TicketAction(Action, ABC):

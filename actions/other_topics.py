@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.choices import answer_from_offer
 from actions.identity import customer_id
 from actions.inquiries import ActionRefundStatus
 from bot.faq.other_topics import other_topic_answer
@@ -22,6 +23,9 @@ class ActionOutOfScope(Action):
         if customer_id(tracker) and any(e.get("entity") == "ticket_id" for e in tracker.latest_message.get("entities", [])):
             # 「RF…超时了吧？」: a message about one of their tickets is never out of scope.
             return ActionRefundStatus().run(dispatcher, tracker, domain)
+        picked = answer_from_offer(dispatcher, tracker, domain)  # 「8核的」 after a list of servers
+        if picked is not None:
+            return picked
         topic = tracker.latest_message.get("topic") or {}
         text, buttons = other_topic_answer(topic.get("name"), float(topic.get("confidence") or 0.0),
                                            services().refunds.policy,

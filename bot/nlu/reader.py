@@ -80,6 +80,11 @@ BARE_PRICE = re.compile(rf"({NUMERAL}(?:\.\d+)?)\s*(?:块钱?|元|的那|那个|
 RELATIVE = re.compile(rf"({NUMERAL}|半)\s*个?\s*(月|周|星期|礼拜|天)(?:以?前|之前)")
 LAST_MONTH = re.compile(r"上个?月")
 JUST_BOUGHT = re.compile(r"刚(?:买|开|下单|下的|购买|开通)|新开的")
+# How the order is paid for: 「按量付费那台」「包年的那个」.
+BILLING_WORDS: Tuple[Tuple[str, re.Pattern], ...] = (
+    ("payg", re.compile(r"按量|按小时|按需|后付费|按流量")),
+    ("prepaid", re.compile(r"包年|包月|预付费")),
+)
 # 「这个」「那台」「那单」: one particular order or ticket.
 DEMONSTRATIVE = re.compile(r"[这那](?:个|台|单|笔|张)")
 # Words that ask for money back (not 退货 or 退出).
@@ -104,6 +109,7 @@ class WordClues:
     price: Optional[Any] = None
     bought_between: Optional[Tuple[date, date]] = None
     focus: bool = False
+    billing: Optional[str] = None  # payg | prepaid
 
 
 KIND_OF_WORD = {"续费": "renewal", "续订": "renewal", "新购": "new", "新买": "new", "活动": "promotion",
@@ -148,8 +154,10 @@ def read_order_words(text: str, now: datetime) -> WordClues:
         between = (previous, first - timedelta(days=1))
     elif JUST_BOUGHT.search(text):
         between = (today - timedelta(days=3), today)
+    billing = [name for name, pattern in BILLING_WORDS if pattern.search(text)]
     return WordClues(cores=cores, gigs=gigs, ordinal=ordinal, not_kinds=not_kinds, states=states, price=price,
-                     bought_between=between, focus=bool(FOCUS.search(text)))
+                     bought_between=between, focus=bool(FOCUS.search(text)),
+                     billing=billing[0] if len(billing) == 1 else None)
 
 
 # ---- Reasons -------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ class OrderClues:
     not_kinds: FrozenSet[str] = field(default_factory=frozenset)  # 「不是续费的」
     states: FrozenSet[str] = field(default_factory=frozenset)     # unstarted | expired
     bought_between: Optional[Tuple[date, date]] = None           # 「两个月前」「上个月」「刚买的」
+    billing: Optional[str] = None                                # payg | prepaid: 「按量付费那台」
 
     @classmethod
     def from_message(cls, text: str, entities: Sequence[Mapping[str, Any]], now: datetime) -> "OrderClues":
@@ -46,7 +47,7 @@ class OrderClues:
                    ordinal=clues.ordinal or words.ordinal,
                    cores=None if spec else words.cores, gigs=None if spec else words.gigs,
                    not_kinds=words.not_kinds, states=words.states,
-                   bought_between=None if clues.day else words.bought_between)
+                   bought_between=None if clues.day else words.bought_between, billing=words.billing)
 
     @classmethod
     def from_entities(cls, entities: Sequence[Mapping[str, Any]]) -> "OrderClues":
@@ -141,6 +142,9 @@ def resolve_order_reference(clues: OrderClues, orders: Sequence[Order],
         elif kind == "promotion":
             filters.append(("not promotion", lambda o: not o.promotional_no_refund
                             and not any(w in o.product_name for w in PROMOTION_WORDS)))
+    if clues.billing is not None:
+        billing = clues.billing
+        filters.append(("billing", lambda o: o.billing_mode == billing))
     if clues.bought_between is not None:
         first, last = clues.bought_between
         filters.append(("date", lambda o: first <= _bought_on(o) <= last))
@@ -171,4 +175,5 @@ def names_an_order(clues: OrderClues, text: str) -> bool:
     specific = (clues.spec, clues.cores, clues.gigs, clues.price, clues.day, clues.bought_between)
     if any(value is not None for value in specific) or clues.states:
         return True
-    return clues.products is not None and bool(DEMONSTRATIVE.search(text) or reason_of(text))
+    said_as_one = bool(DEMONSTRATIVE.search(text))
+    return (clues.products is not None and (said_as_one or bool(reason_of(text)))) or (clues.billing is not None and said_as_one)
