@@ -1,7 +1,6 @@
 """Handing the conversation to a human agent, leaving a message out of hours, and surveys."""
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -14,7 +13,7 @@ from actions.several import answer_side_requests
 from bot.handoff import replies as handoff_replies
 from bot.handoff.contact import contact_kind, message_text, mobile_in, mobile_number
 from bot.handoff.summary import build_summary
-from bot.nlu.reader import REFUND_WORDS, denies_complaint, withdraw_asked
+from bot.nlu.reader import REFUND_WORDS, call_about, denies_complaint, withdraw_asked
 from bot.observability.metrics import HANDOFFS
 from bot.refunds import replies
 from bot.wiring import services
@@ -215,7 +214,7 @@ class ValidateLeaveMessageForm(FormValidationAction):
         if tracker.get_slot("leave_message") or tracker.get_slot("requested_slot") == "leave_message":
             return {}
         found = mobile_in(tracker.latest_message.get("text"))
-        about = re.sub(r"^(?:能不能|可以|请|麻烦)?(?:给我)?(?:打|回)(?:个)?电话(?:给我)?", "", found[1]) if found else ""
+        about = call_about(found[1]) if found else ""
         return {"leave_message": about} if found and message_text(about) and len(about) >= 4 else {}
 
     def validate_callback_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -209,7 +209,8 @@ class ValidateRefundForm(FormValidationAction):
         is validated: a stop, a pause, a corrected order or a changed reason is acted on as such
         instead of being stored as the answer to the question pending."""
         opening = self._opening_reference(dispatcher, tracker)
-        if not _form_was_active(tracker) and tracker.get_slot("form_stopped") is None:
+        if not _form_was_active(tracker) and not tracker.get_slot("requested_slot") \
+                and tracker.get_slot("form_stopped") is None:
             # 「退款要多久到账？不想用了 帮我退掉」: the other requests answered before the form asks
             # (once: form_stopped=False marks the opening as read).
             opening = answer_side_requests(dispatcher, tracker, ("status", "question")) + opening

@@ -334,3 +334,12 @@ def wants_partial_keep(text: str) -> bool:
     """「配置选高了 想退一部分钱 机器还要继续用」: money back for a smaller size, the server kept."""
     plain = normalize_text(text or "")
     return bool(KEEPS_RESOURCE.search(plain)) and bool(PARTIAL_MONEY.search(plain))
+
+
+# 「能不能打电话给我」: asking for the call, not saying what it is about.
+CALL_ME = re.compile(r"^(?:能不能|可以|可不可以|请|麻烦)?(?:给我)?(?:打|回)(?:个)?电话(?:给我)?(?:吗|吧)?")
+
+
+def call_about(text: str) -> str:
+    """What a call-back request says it is about, once the number is taken out."""
+    return CALL_ME.sub("", (text or "").strip()).strip(" ，,。.")
