@@ -75,10 +75,11 @@ def readers() -> Dict[str, Callable[[str], object]]:
     inbox, the masked logs, the Markdown of replies that quote the customer) and in the action
     server, by name; the entity extractor belongs to the NLU pipeline."""
     from bot.channels.markdown import safe_markdown
+    from bot.clock import utcnow
     from bot.faq.answers import product_named
     from bot.faq.topics import default_classifier
-    from bot.handoff.contact import contact_kind, message_text, mobile_number
-    from bot.nlu import form_answers
+    from bot.handoff.contact import contact_kind, message_text, mobile_in, mobile_number
+    from bot.nlu import form_answers, reader
     from bot.nlu.feedback import contact_choice, survey_score
     from bot.nlu.normalize import normalize_text
     from bot.nlu.reasons import find_reason
@@ -108,4 +109,13 @@ def readers() -> Dict[str, Callable[[str], object]]:
         "refund_question_words": lambda text: (ASKS.search(text), DEMAND.search(text), REFUND_WORD.search(text)),
         "order_clues": lambda text: OrderClues.from_entities([{"entity": e, "value": text} for e in
                                                               ("product", "spec", "amount", "date", "ordinal")]),
+        "reader": lambda text: reader.read(text, "inform", [], "refund_reason", utcnow()),
+        "order_words": lambda text: OrderClues.from_message(text, [], utcnow()),
+        "side_requests": reader.side_requests,
+        "evidence_words": lambda text: (reader.says_uploaded(text), reader.says_no_evidence(text)),
+        "appeal_words": lambda text: (reader.appeal_demanded(text), reader.appeal_grounds(text)),
+        "other_kinds": lambda text: (reader.wants_partial_keep(text), reader.withdraw_asked(text),
+                                     reader.still_dissatisfied(text), reader.denies_complaint(text),
+                                     reader.call_about(text), reader.ruled_out_removed(text, [])),
+        "mobile_in": mobile_in,
     }
