@@ -3,6 +3,7 @@ claim for one that was down, and the customer's yes or no to either."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import replace
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -11,11 +12,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.identity import customer_id
 from bot.billing.models import Order
+from bot.clock import utcnow
 from bot.errors import NotFound
 from bot.policy.config import Policy
 from bot.policy.quote import Quote
 from bot.refunds import change_replies as texts
 from bot.refunds import replies, ticket_replies
+from bot.refunds.order_reference import OrderClues, resolve_order_reference
 from bot.refunds.service import QuoteChanged, RefundService, quote_fingerprint
 from bot.tickets.ledger import LedgerRefused
 from bot.vocabulary import TicketKind
@@ -43,6 +46,19 @@ def _named_order(service: RefundService, cid: str, entities: Dict[str, str]) -> 
     if entities.get("instance_id"):
         return service.find_order(cid, instance_id=entities["instance_id"]).order
     return None
+
+
+def _described(tracker: Tracker, candidates: List[Order]) -> Optional[Order]:
+    """The one candidate the message's words describe (「8核那台」「前天断网那台」 by its size,
+    product, price, date...): bot.nlu.reader's clues matched by bot.refunds.order_reference."""
+    message = tracker.latest_message
+    clues = OrderClues.from_message(str(message.get("text") or ""), message.get("entities", []), utcnow())
+    # A day here is when the server was down or too big, not when it was bought.
+    clues = replace(clues, day=None, bought_between=None)
+    if clues.ordinal is not None and clues.spec is None:
+        return None
+    reference = resolve_order_reference(clues, candidates, utcnow())
+    return reference.orders[0] if reference.understood and len(reference.orders) == 1 else None
 
 
 def _single(orders: List[Order]) -> Optional[Order]:
@@ -109,14 +125,17 @@ class ActionDowngrade(_KeepingAction):
         order = _named_order(service, cid, entities)
         if order is None:
             candidates = [o for o in service.refundable_orders(cid) if service.downgrade_options(cid, o.order_id)]
-            # 「8核16G那台用不完」: a size that is one order's current configuration names it.
-            sized = [o for o in candidates if texts.size_of(o.spec_name) in clues]
+            # 「8核16G那台用不完」: a size that is one order's current configuration names it; with two
+            # sizes (「8核16G的想换成4核8G」) the first is the server's, the second the new one.
+            source = clues[:1] if len(clues) > 1 else clues
+            sized = [o for o in candidates if texts.size_of(o.spec_name or o.product_name) in source]
             # 「2核4G就够了」 right after the offer is the new size of the order in question.
             context = _context_order(tracker, candidates)
             if context is not None and clues and not texts.chosen_spec(
                     service.downgrade_options(cid, context.order_id), None, clues):
                 context = None
-            order = context or _single(sized) or _single(candidates)
+            order = context or _single(sized) or (_described(tracker, candidates) if not clues else None) \
+                or _single(candidates)
             if order is None:
                 message = texts.WHICH_TO_DOWNGRADE if candidates else texts.NO_DOWNGRADE_ORDERS
                 dispatcher.utter_message(text=message, buttons=texts.order_buttons(candidates, "request_downgrade"))
@@ -168,7 +187,9 @@ class ActionSlaClaim(_KeepingAction):
             if not with_outage and len(claimed) == 1:  # 「补偿的代金券发了没？」: where that claim stands
                 dispatcher.utter_message(text=ticket_replies.already_given_back(claimed[0], outage=True))
                 return [SlotSet("current_ticket", claimed[0].ticket_id), *CLEARED]
-            order = _single(with_outage) or _context_order(tracker, running) or _single(running)
+            # 「8核16G那台昨天卡了一会」: the server the words describe, whether or not it was down.
+            order = _described(tracker, running) or _single(with_outage) or _context_order(tracker, running) \
+                or _single(running)
             if order is None:
                 ordered = with_outage + [o for o in running if o not in with_outage]
                 message = texts.WHICH_OUTAGE_ORDER if ordered else texts.NO_SERVICE_ORDERS

@@ -4,11 +4,15 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.changes import ActionSlaClaim
+from actions.choices import answer_from_offer
 from actions.identity import customer_id
 from actions.outcomes import reached
+from actions.refund_form import names_own_order
+from actions.several import answer_side_requests, sides_of
 from bot.faq.answers import (
     CHECK_MY_ORDERS_BUTTONS,
     answer,
@@ -20,6 +24,7 @@ from bot.faq.answers import (
     product_named,
 )
 from bot.faq.topics import MIN_CONFIDENCE, default_classifier
+from bot.nlu.reader import APPLY, REFUND_WORDS, asks_about_own_refund, reason_of
 from bot.refunds import replies
 from bot.vocabulary import ConversationOutcome
 from bot.wiring import services
@@ -40,6 +45,17 @@ class ActionRefundPolicy(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if not tracker.active_loop.get("name") and names_own_order(tracker):
+            # 「99块的那个轻量能退吗」: about one of their own orders — the refund form answers for it.
+            return [FollowupAction("refund_form")]
+        if customer_id(tracker) and asks_about_own_refund(str(tracker.latest_message.get("text") or "")) \
+                and services().refunds.tickets_for(customer_id(tracker) or ""):
+            # 「我的退款是全额吗」: about their own ticket — its amount, line by line.
+            from actions.inquiries import ActionRefundAmount  # noqa: PLC0415 (it imports this module)
+            return ActionRefundAmount().run(dispatcher, tracker, domain)
+        if len(sides_of(tracker, ("question",))) >= 2:
+            # 「退款收手续费吗？多久能到账？」: each question answered.
+            return answer_side_requests(dispatcher, tracker, ("question",))
         policy = services().refunds.policy
         text = tracker.latest_message.get("text") or ""
         topic, confidence = default_classifier().predict(text)
@@ -104,6 +120,18 @@ class ActionHandleInform(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         entities = {e["entity"]: e["value"] for e in tracker.latest_message.get("entities", [])}
+        text = str(tracker.latest_message.get("text") or "")
+        if customer_id(tracker) and APPLY.search(text) and reason_of(text) == "service_issue" \
+                and not REFUND_WORDS.search(text):
+            # 「那帮我申请 就是前天断网那台」: compensation for the server that was down.
+            return ActionSlaClaim().run(dispatcher, tracker, domain)
+        if "ticket_id" not in entities and REFUND_WORDS.search(text) and customer_id(tracker) \
+                and (names_own_order(tracker) or reason_of(text)):
+            # 「4核8G那台 不是续费的那个 退了」「2026… 网络不通，要求退款」: a refund for that order.
+            return [FollowupAction("refund_form")]
+        picked = answer_from_offer(dispatcher, tracker, domain)  # 「CDN那个」 after a list
+        if picked is not None:
+            return picked
         if "ticket_id" in entities:
             text = replies.ticket_id_received(entities["ticket_id"])
             buttons = replies.TICKET_ID_BUTTONS

@@ -4,14 +4,16 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ConversationPaused, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import ConversationPaused, FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.identity import customer_id, requester
+from actions.several import answer_side_requests
 from bot.handoff import replies as handoff_replies
-from bot.handoff.contact import contact_kind, message_text, mobile_number
+from bot.handoff.contact import contact_kind, message_text, mobile_in, mobile_number
 from bot.handoff.summary import build_summary
+from bot.nlu.reader import REFUND_WORDS, call_about, denies_complaint, withdraw_asked
 from bot.observability.metrics import HANDOFFS
 from bot.refunds import replies
 from bot.wiring import services
@@ -123,7 +125,9 @@ class ActionRequestHuman(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return hand_off(dispatcher, tracker, "requested") + pause_form_events(tracker)
+        # 「RF…催一下 顺便帮我转人工」: the ticket chased (and its status said) before the handoff.
+        chased = answer_side_requests(dispatcher, tracker, ("chase", "status"))
+        return chased + hand_off(dispatcher, tracker, "requested") + pause_form_events(tracker)
 
 
 class ActionComplain(Action):
@@ -135,6 +139,10 @@ class ActionComplain(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if denies_complaint(str(tracker.latest_message.get("text") or "")):
+            # 「我不是要投诉 就问下退款多久到账」: the question, not a complaint.
+            from actions.conversation import ActionRefundPolicy  # noqa: PLC0415 (it imports this module)
+            return ActionRefundPolicy().run(dispatcher, tracker, domain)
         events = hand_off(dispatcher, tracker, "complaint", lead_in=handoff_replies.COMPLAINT_LEAD_IN)
         return events + pause_form_events(tracker)
 
@@ -147,6 +155,19 @@ class ActionFallback(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        from actions.choices import answer_from_offer  # noqa: PLC0415 (it imports this module)
+        from actions.refund_form import names_own_order  # noqa: PLC0415
+        picked = answer_from_offer(dispatcher, tracker, domain)  # a choice among the buttons, in words
+        if picked is not None:
+            return picked
+        text = str(tracker.latest_message.get("text") or "")
+        if customer_id(tracker) and REFUND_WORDS.search(text) and names_own_order(tracker):
+            # 「按量付费那台能退钱吗」 between two intents: about that order — the refund form answers.
+            return [FollowupAction("refund_form")]
+        if customer_id(tracker) and withdraw_asked(str(tracker.latest_message.get("text") or "")):
+            # 「不退了 申请撤销一下吧🙏」 between two intents: the words say withdraw.
+            from actions.inquiries import ActionWithdrawPrompt  # noqa: PLC0415 (it imports this module)
+            return ActionWithdrawPrompt().run(dispatcher, tracker, domain)
         intents = [e.get("parse_data", {}).get("intent", {}).get("name")
                    for e in tracker.events if e.get("event") == "user"]
         if len(intents) >= 2 and intents[-1] == intents[-2] == "nlu_fallback":
@@ -179,9 +200,27 @@ class ValidateLeaveMessageForm(FormValidationAction):
         kind = contact_kind(value)
         return {"contact_choice": kind.value if kind else None}
 
+    async def extract_callback_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                     domain: DomainDict) -> Dict[Text, Any]:
+        """「能不能打电话给我 13900001111」: a number given before it was asked for."""
+        if tracker.get_slot("callback_phone") or tracker.get_slot("requested_slot") == "callback_phone":
+            return {}
+        found = mobile_in(tracker.latest_message.get("text"))
+        return {"callback_phone": found[0]} if found else {}
+
+    async def extract_leave_message(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> Dict[Text, Any]:
+        """「13812345678 主要是退款的事」: what the call is about, said with the number."""
+        if tracker.get_slot("leave_message") or tracker.get_slot("requested_slot") == "leave_message":
+            return {}
+        found = mobile_in(tracker.latest_message.get("text"))
+        about = call_about(found[1]) if found else ""
+        return {"leave_message": about} if found and message_text(about) and len(about) >= 4 else {}
+
     def validate_callback_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
-        phone = mobile_number(value)
+        found = mobile_in(value)
+        phone = mobile_number(value) or (found[0] if found else None)
         if phone is None:
             dispatcher.utter_message(text=handoff_replies.BAD_PHONE)
         return {"callback_phone": phone}
@@ -220,6 +259,17 @@ class ActionSubmitLeaveMessage(Action):
 class ValidateSurveyForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_survey_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        # 「👍👍」 with no one to rate (no person talked with them) and no score given: a thank-you,
+        # not a survey.
+        talked_to_a_person = any(e.get("event") == "pause" for e in tracker.events)
+        if not talked_to_a_person and not tracker.get_slot("survey_score") \
+                and tracker.get_slot("requested_slot") is None:
+            dispatcher.utter_message(response="utter_thank")
+            return [SlotSet("survey_score", None), SlotSet("requested_slot", None)]
+        return await super().run(dispatcher, tracker, domain)
 
     def validate_survey_score(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> Dict[Text, Any]:

@@ -12,7 +12,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.handoff import hand_off
 from actions.identity import customer_id
 from actions.outcomes import reached
+from actions.refund_form import names_own_order
+from actions.several import sides_of
+from bot.clock import utcnow
 from bot.errors import NotFound
+from bot.faq.answers import answer
+from bot.faq.topics import MIN_CONFIDENCE, default_classifier
+from bot.nlu.reader import appeal_demanded, still_dissatisfied
 from bot.policy.explain import deduction_section
 from bot.refunds import replies, ticket_replies
 from bot.refunds.order_reference import OrderClues, resolve_order_reference
@@ -39,14 +45,26 @@ def _ticket_of_named_order(tracker: Tracker, cid: str) -> Optional[Ticket]:
     entities = tracker.latest_message.get("entities", [])
     named = {str(e.get("value")) for e in entities if e.get("entity") == "order_id"}
     if not named:
-        clues = OrderClues.from_entities(entities)
+        clues = OrderClues.from_message(str(tracker.latest_message.get("text") or ""), entities, utcnow())
         ticketed = {t.order_id for t in tickets}
-        reference = resolve_order_reference(clues, [o for o in service.orders_in_question(cid)
-                                                    if o.order_id in ticketed])
+        reference = resolve_order_reference(clues, [o for o in service.orders_to_name(cid)
+                                                    if o.order_id in ticketed], utcnow())
         if clues.ordinal is not None or len(reference.orders) != 1:
             return None
         named = {reference.orders[0].order_id}
     return next((t for t in tickets if t.order_id in named), None)
+
+
+def tickets_named_in_words(tracker: Tracker, cid: str, tickets: List[Ticket]) -> List[Ticket]:
+    """Those of `tickets` whose orders the message's words fit (none when the words name no order)."""
+    message = tracker.latest_message
+    clues = OrderClues.from_message(str(message.get("text") or ""), message.get("entities", []), utcnow())
+    orders = [o for o in services().refunds.orders_to_name(cid) if o.order_id in {t.order_id for t in tickets}]
+    reference = resolve_order_reference(clues, orders, utcnow())
+    if not reference.understood or clues.ordinal is not None:
+        return []
+    fitting = {o.order_id for o in reference.orders}
+    return [t for t in tickets if t.order_id in fitting]
 
 
 class _TicketAction(Action, ABC):
@@ -103,6 +121,18 @@ class ActionRefundStatus(_TicketAction):
     def name(self) -> Text:
         return "action_refund_status"
 
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        events = super().run(dispatcher, tracker, domain)
+        if tracker.active_loop.get("name") or any(e.get("event") == "followup" for e in events):
+            return events
+        kinds = {side.kind for side in sides_of(tracker, ("callback", "human"))}
+        if "callback" in kinds:  # 「退款到哪了 另外能不能回个电话」: then the call-back's details
+            return events + [SlotSet("contact_choice", "callback"), FollowupAction("leave_message_form")]
+        if "human" in kinds:
+            return events + hand_off(dispatcher, tracker, "requested")
+        return events
+
     def answer_one(self, dispatcher, tracker, ticket):
         workflow = services().workflow
         escalated_to = workflow.escalate_if_overdue(ticket)
@@ -116,6 +146,10 @@ class ActionRefundStatus(_TicketAction):
 
     def answer_all(self, dispatcher, tracker, tickets):
         if not tickets:
+            # 「周末提交的退款也算工作日吗」: a question about the rules, answered as such.
+            topic, confidence = default_classifier().predict(str(tracker.latest_message.get("text") or ""))
+            if topic != "overview" and confidence >= MIN_CONFIDENCE:
+                dispatcher.utter_message(text=answer(topic, services().refunds.policy))
             dispatcher.utter_message(text=ticket_replies.NO_TICKETS, buttons=ticket_replies.NO_TICKETS_BUTTONS)
             return []
         # The one the customer most likely means: one waiting for them, else the newest.
@@ -134,6 +168,21 @@ class ActionRefundStatus(_TicketAction):
 class ActionRefundAmount(_TicketAction):
     def name(self) -> Text:
         return "action_refund_amount"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        cid = customer_id(tracker)
+        if cid is None:
+            # A guest's "why is it less": how any refund is computed; their own needs a login.
+            policy = services().refunds.policy
+            dispatcher.utter_message(text="\n".join([*(answer(t, policy) for t in ("consumed", "fees", "vouchers")),
+                                                      ticket_replies.AMOUNT_OWN_NEEDS_LOGIN]))
+            return []
+        if (not tracker.active_loop.get("name") and not _mentioned_ticket_id(tracker)
+                and names_own_order(tracker) and _ticket_of_named_order(tracker, cid) is None):
+            # 「2026… 不用了 能退多少」: an order without a ticket — the refund form quotes it.
+            return [FollowupAction("refund_form")]
+        return super().run(dispatcher, tracker, domain)
 
     def answer_one(self, dispatcher, tracker, ticket):
         dispatcher.utter_message(text=ticket_replies.amount_text(ticket), buttons=ticket_replies.AMOUNT_BUTTONS)
@@ -169,10 +218,19 @@ class ActionAppealRejection(_TicketAction):
 
     def answer_one(self, dispatcher, tracker, ticket):
         if ticket.status == "rejected":
+            text = str(tracker.latest_message.get("text") or "")
+            if appeal_demanded(text) or tracker.get_slot("appeal_ticket") == ticket.ticket_id:
+                # 「我要申诉」, or 「申诉」 answering the offer: the rejection said, then the appeal form.
+                dispatcher.utter_message(text=ticket_replies.appeal_start(ticket))
+                return [SlotSet("appeal_ticket", ticket.ticket_id), FollowupAction("appeal_form")]
             return self._offer_appeal(dispatcher, ticket)
         if ticket.status == "final_rejected":
-            # Still dissatisfied after the appeal: a human explains and looks for a way forward.
             dispatcher.utter_message(text=ticket_replies.status_text(ticket, pages=services().pages))
+            if not still_dissatisfied(str(tracker.latest_message.get("text") or "")):
+                # 「申诉结果出来了吗」: the result and the ways beyond it; a person if they want one.
+                dispatcher.utter_message(text=ticket_replies.PERSON_IF_NEEDED, buttons=replies.CHECK_WITH_AGENT_BUTTONS)
+                return []
+            # Still dissatisfied after the appeal: a human explains and looks for a way forward.
             return hand_off(dispatcher, tracker, "dissatisfied", ticket.ticket_id,
                             lead_in=ticket_replies.STILL_DISSATISFIED)
         dispatcher.utter_message(text=ticket_replies.not_rejected(ticket))
@@ -180,6 +238,11 @@ class ActionAppealRejection(_TicketAction):
 
     def answer_all(self, dispatcher, tracker, tickets):
         rejected = [t for t in tickets if t.status in ("rejected", "final_rejected")]
+        if not rejected and tickets:
+            # 「我的退款是不是被拒了」: no — where the newest one stands.
+            dispatcher.utter_message(text=ticket_replies.not_rejected(tickets[0]))
+            dispatcher.utter_message(text=ticket_replies.status_text(tickets[0], pages=services().pages))
+            return self._about(tickets[0], [])
         if not rejected:
             dispatcher.utter_message(text=ticket_replies.NO_REJECTED_TICKET,
                                      buttons=ticket_replies.NO_REJECTED_TICKET_BUTTONS)
@@ -209,6 +272,17 @@ class ActionWithdrawPrompt(Action):
         named = _mentioned_ticket_id(tracker)
         if named:
             tickets = [t for t in tickets if t.ticket_id == named]
+        if not tickets and not named:
+            # 「把申请撤回」 when the newest ticket is past withdrawing: say which and why.
+            newest = services().refunds.tickets_for(cid)[:1]
+            if newest and not newest[0].is_open:
+                newest = []
+            if newest:
+                dispatcher.utter_message(text=ticket_replies.cannot_withdraw(newest[0].ticket_id, newest[0]))
+                return [SlotSet("withdraw_ticket", None)]
+        if len(tickets) > 1 and not named:
+            # 「把数据库那个退款撤了」「CDN那个」: the tickets of the orders the words fit.
+            tickets = tickets_named_in_words(tracker, cid, tickets) or tickets
         if not tickets:
             dispatcher.utter_message(text=ticket_replies.NOTHING_TO_WITHDRAW)
             return [SlotSet("withdraw_ticket", None)]

@@ -7,6 +7,9 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.choices import answer_from_offer
+from actions.identity import customer_id
+from actions.inquiries import ActionRefundStatus
 from actions.outcomes import reached
 from bot.faq.other_topics import other_topic_answer
 from bot.vocabulary import ConversationOutcome
@@ -19,6 +22,12 @@ class ActionOutOfScope(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if customer_id(tracker) and any(e.get("entity") == "ticket_id" for e in tracker.latest_message.get("entities", [])):
+            # 「RF…超时了吧？」: a message about one of their tickets is never out of scope.
+            return ActionRefundStatus().run(dispatcher, tracker, domain)
+        picked = answer_from_offer(dispatcher, tracker, domain)  # 「8核的」 after a list of servers
+        if picked is not None:
+            return picked
         topic = tracker.latest_message.get("topic") or {}
         text, buttons = other_topic_answer(topic.get("name"), float(topic.get("confidence") or 0.0),
                                            services().refunds.policy,

@@ -16,6 +16,7 @@ from actions.evidence import links_in, upload_url
 from actions.handoff import hand_off
 from actions.identity import customer_id
 from actions.outcomes import reached
+from actions.several import answer_side_requests
 from bot.billing.models import Order
 from bot.clock import parse_instant, utcnow
 from bot.errors import NotFound
@@ -26,13 +27,12 @@ from bot.nlu.form_answers import (
     is_only_a_time,
     is_payload,
     looks_like_time,
-    says_no_evidence,
-    says_upload_done,
 )
 from bot.nlu.normalize import normalize_text
+from bot.nlu.reader import describes_fault, read, ruled_out_removed, says_no_evidence, says_uploaded
 from bot.nlu.reasons import find_reason
 from bot.refunds import replies, ticket_replies
-from bot.refunds.order_reference import OrderClues, resolve_order_reference
+from bot.refunds.order_reference import OrderClues, OrderReference, names_an_order, resolve_order_reference
 from bot.refunds.service import QuoteChanged, quote_fingerprint
 from bot.tickets.ledger import LedgerRefused
 from bot.vocabulary import ConversationOutcome, RefundReason, TicketKind
@@ -40,7 +40,7 @@ from bot.wiring import services
 
 FORM_SLOTS = ("order_id", "order_candidates", "instance_id", "refund_reason", "incident_time", "incident_instance",
               "incident_description", "evidence_links", "duplicate_confirmed", "refund_confirmed",
-              "refund_blocked", "shown_quote")
+              "refund_blocked", "shown_quote", "form_stopped")
 logger = logging.getLogger(__name__)
 SERVICE_ISSUE_SLOTS = ["incident_time", "incident_instance", "incident_description", "evidence_links"]
 # Refusals that do not depend on the reason: say so as soon as the order is known.
@@ -87,7 +87,9 @@ def _accept_order(dispatcher: CollectingDispatcher, cid: str, order: Order) -> D
         dispatcher.utter_message(text=precheck.refusal.explanation)
         return {"order_id": order.order_id, "refund_blocked": True}
     dispatcher.utter_message(text=replies.order_found(order))
-    return {"order_id": order.order_id, "incident_instance": order.instance_id}
+    if order.promotional_no_refund:  # said at once, before any reason is asked
+        dispatcher.utter_message(text=replies.PROMOTION_NOT_REFUNDABLE)
+    return {"order_id": order.order_id, "incident_instance": order.instance_id, "order_candidates": None}
 
 
 def _several_orders(dispatcher: CollectingDispatcher, cid: str, typed_ids: List[str]) -> Dict[Text, Any]:
@@ -103,45 +105,205 @@ def _several_orders(dispatcher: CollectingDispatcher, cid: str, typed_ids: List[
     return {"order_id": None, "order_candidates": [o.order_id for o in own]}
 
 
-def _order_named_in_words(cid: str, tracker: Tracker) -> Optional[Order]:
-    """The one order the message's clues (size, product, price, date, kind) fit, among those
-    offered or those being (or already) refunded; None when they fit none or several, or name
-    a position in a list (only a shown list has positions)."""
-    clues = OrderClues.from_entities(tracker.latest_message.get("entities", []))
+def _form_was_active(tracker: Tracker) -> bool:
+    """Whether the refund form was already going on before the customer's newest message."""
+    events = list(tracker.events)
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    loops = [e.get("name") for e in events[:last_user] if e.get("event") == "active_loop"]
+    return bool(loops) and loops[-1] == "refund_form"
+
+
+def _clues(tracker: Tracker) -> OrderClues:
+    message = tracker.latest_message
+    return OrderClues.from_message(message.get("text") or "", message.get("entities", []), utcnow())
+
+
+def names_own_order(tracker: Tracker) -> bool:
+    """The message names one of the customer's orders — by its id, or in words that fit at least
+    one of them (bot.refunds.order_reference.names_an_order) — so whatever it asks about that
+    order (can it be refunded, how much) is answered by the refund form for it."""
+    cid = customer_id(tracker)
+    if cid is None:
+        return False
+    message = tracker.latest_message
+    if any(e.get("entity") in ("order_id", "instance_id") for e in message.get("entities", [])):
+        return True
+    clues = _clues(tracker)
+    if not names_an_order(clues, str(message.get("text") or "")):
+        return False
+    return bool(_fitting(cid, clues).orders)
+
+
+def _fitting(cid: str, clues: OrderClues) -> OrderReference:
+    """The orders the clues fit: among those in question, else among all the customer's orders."""
+    service = services().refunds
+    reference = resolve_order_reference(clues, service.orders_in_question(cid)[:20], utcnow())
+    if reference.understood and not reference.orders:
+        others = [o for o in service.orders_to_name(cid) if o not in service.orders_in_question(cid)][:20]
+        return resolve_order_reference(clues, others, utcnow())
+    return reference
+
+
+def _order_named_in_words(dispatcher: CollectingDispatcher, cid: str, tracker: Tracker) -> Dict[Text, Any]:
+    """The opening message's reference (「16G内存那台」「昨天下的单」「2核那台」), matched against
+    every order the customer may mean (those being or already refunded included, so that the
+    answer can say where they stand): one → that order; several → exactly those as buttons;
+    none → say so (the list follows). No clue: the customer's only refundable order needs no tap.
+    A position names nothing before a list was shown."""
+    service = services().refunds
+    clues = _clues(tracker)
     if clues.ordinal is not None:
-        return None
-    fitting = resolve_order_reference(clues, services().refunds.orders_in_question(cid)[:20])
-    return fitting.orders[0] if fitting.understood and len(fitting.orders) == 1 else None
+        return {}
+    reference = _fitting(cid, clues)
+    if not reference.understood:
+        refundable = service.refundable_orders(cid)
+        return {"order_id": refundable[0].order_id} if len(refundable) == 1 else {}
+    if len(reference.orders) == 1:
+        return {"order_id": reference.orders[0].order_id}
+    if not reference.orders:
+        dispatcher.utter_message(text=replies.NO_ORDER_FITS)
+        return {}
+    dispatcher.utter_message(text=replies.which_of_several(len(reference.orders)))
+    return {"order_candidates": [o.order_id for o in reference.orders]}
 
 
 def _order_in_words(dispatcher: CollectingDispatcher, cid: str, tracker: Tracker) -> Dict[Text, Any]:
-    """「8核16G那台」「第一个」「续费的那个」: match the clues the NLU found against the orders the
-    customer was offered."""
+    """「8核16G那台」「第一个」「续费的那个」: match the clues against the orders the customer was
+    offered (the candidates, if they were offered)."""
     service = services().refunds
-    offered = service.refundable_orders(cid)[:10]
-    clues = OrderClues.from_entities(tracker.latest_message.get("entities", []))
-    reference = resolve_order_reference(clues, offered)
+    candidates = [o for o in (service.find_order(cid, order_id=i).order for i in tracker.get_slot("order_candidates") or [])
+                  if o is not None]
+    offered = candidates or service.refundable_orders(cid)[:10]
+    clues = _clues(tracker)
+    reference = resolve_order_reference(clues, offered, utcnow())
+    if candidates and reference.understood and not reference.orders and clues.ordinal is None:
+        offered = service.refundable_orders(cid)[:10]  # 「都不是，是数据库那个」
+        reference = resolve_order_reference(clues, offered, utcnow())
     if reference.understood and not reference.orders and clues.ordinal is None:
         # Not among those offered: an order being (or already) refunded, asked about again.
         asked_again = [o for o in service.orders_in_question(cid) if o not in offered]
-        again = resolve_order_reference(clues, asked_again)
+        again = resolve_order_reference(clues, asked_again, utcnow())
         if len(again.orders) == 1:
             return _accept_order(dispatcher, cid, again.orders[0])
     if not reference.understood:
         dispatcher.utter_message(text=replies.ORDER_NOT_RECOGNISED)
-        return {"order_id": None}
+        return {"order_id": None, "order_candidates": [o.order_id for o in candidates] or None}
     if len(reference.orders) == 1:
-        return _accept_order(dispatcher, cid, reference.orders[0])
+        return {**_accept_order(dispatcher, cid, reference.orders[0]), "order_candidates": None}
     if not reference.orders:
         dispatcher.utter_message(text=replies.NO_ORDER_FITS)
-        return {"order_id": None}
+        return {"order_id": None, "order_candidates": None}
     dispatcher.utter_message(text=replies.which_of_several(len(reference.orders)))
     return {"order_id": None, "order_candidates": [o.order_id for o in reference.orders]}
+
+
+YES_NO_SLOTS = ("refund_confirmed", "duplicate_confirmed")
+# What else a message that stops the form asks for, answered once the form is stopped.
+AFTER_STOPPING = {"ask_refund_status": "ActionRefundStatus", "ask_refund_amount": "ActionRefundAmount",
+                  "withdraw_ticket": "ActionWithdrawPrompt", "appeal_rejection": "ActionAppealRejection",
+                  "ask_refund_policy": "ActionRefundPolicy"}
+# What a new order or reason makes stale.
+AFTER_ORDER = ("refund_confirmed", "shown_quote", "duplicate_confirmed", "incident_time", "incident_description",
+               "evidence_links", "refund_blocked")
 
 
 class ValidateRefundForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_refund_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        """Every message in the form is read once, in context (bot.nlu.reader), before any slot
+        is validated: a stop, a pause, a corrected order or a changed reason is acted on as such
+        instead of being stored as the answer to the question pending."""
+        opening = self._opening_reference(dispatcher, tracker)
+        if not _form_was_active(tracker) and not tracker.get_slot("requested_slot") \
+                and tracker.get_slot("form_stopped") is None:
+            # 「退款要多久到账？不想用了 帮我退掉」: the other requests answered before the form asks
+            # (once: form_stopped=False marks the opening as read).
+            opening = answer_side_requests(dispatcher, tracker, ("status", "question")) + opening
+            opening.append(SlotSet("form_stopped", False))
+        tracker.add_slots(opening)
+        events = self._read_turn(dispatcher, tracker)
+        if events is None:
+            # Slots outside the form's own (the candidates) are not returned by the validation.
+            kept = [e for e in opening if e["name"] in ("order_candidates", "current_ticket", "form_stopped")]
+            return kept + await super().run(dispatcher, tracker, domain)
+        tracker.add_slots(events)
+        next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
+        return events + ([next_slot] if next_slot else [])
+
+    @staticmethod
+    def _opening_reference(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+        """「那台2核4G退了没？没退的话帮我退掉」: the order the opening message's words fit."""
+        cid = customer_id(tracker)
+        named = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
+        if (not cid or tracker.get_slot("order_id") or tracker.get_slot("requested_slot")
+                or named & {"order_id", "instance_id"} or str(tracker.latest_message.get("text") or "").startswith("/")):
+            return []
+        return [SlotSet(k, v) for k, v in _order_named_in_words(dispatcher, cid, tracker).items()]
+
+    def _read_turn(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
+        """The events of a turn the reader settles itself, or None for the ordinary validation."""
+        message = tracker.latest_message
+        text = str(message.get("text") or "")
+        if not text or text.startswith("/"):
+            return None  # a button's payload
+        pending = tracker.get_slot("requested_slot")
+        entities = message.get("entities", [])
+        reading = read(text, _intent(tracker), entities, pending, utcnow())
+        cid = customer_id(tracker)
+        # Whatever this turn's mappings stored for the pending question is replaced.
+        drop = [SlotSet(pending, None)] if pending and pending not in YES_NO_SLOTS else []
+        if reading.stops and pending and not (pending in YES_NO_SLOTS and _intent(tracker) == "deny"):
+            dispatcher.utter_message(response="utter_refund_cancelled")
+            return drop + [SlotSet("refund_blocked", True), SlotSet("form_stopped", True)]
+        if pending == "refund_confirmed" and reading.pauses:
+            dispatcher.utter_message(text=replies.PAUSED_BEFORE_FILING)
+            return [SlotSet("refund_confirmed", None)]
+        if cid and tracker.get_slot("order_id") and reading.corrects:
+            other = self._corrected_order(cid, tracker, text)
+            if other is not None and other.order_id != tracker.get_slot("order_id"):
+                changed: Dict[Text, Any] = {slot: None for slot in AFTER_ORDER}
+                changed.update(_accept_order(dispatcher, cid, other))
+                if reading.reason:
+                    changed["refund_reason"] = reading.reason
+                return drop + [SlotSet(k, v) for k, v in changed.items()] + self._reason_events(
+                    dispatcher, tracker, changed.get("refund_reason") or tracker.get_slot("refund_reason"), changed)
+        if cid and tracker.get_slot("order_id") and reading.changes_reason and reading.reason \
+                and reading.reason != tracker.get_slot("refund_reason"):
+            changed = {slot: None for slot in AFTER_ORDER if slot != "refund_blocked"}
+            return drop + [SlotSet(k, v) for k, v in changed.items()] + self._reason_events(
+                dispatcher, tracker, reading.reason, changed)
+        if pending in YES_NO_SLOTS and reading.confirms and _intent(tracker) not in ("affirm", "deny"):
+            # 「对，后面那笔是多扣的」「那提交人工复核吧」: a yes in words the classifier read otherwise.
+            return [SlotSet(pending, True)]
+        if pending == "order_id" and cid and not tracker.get_slot("order_id") and _clues(tracker) != OrderClues():
+            # 「RDS」「CDN那个」 read as something else: the clues answer the order question.
+            return [SlotSet(k, v) for k, v in _order_in_words(dispatcher, cid, tracker).items()]
+        return None
+
+    def _reason_events(self, dispatcher: CollectingDispatcher, tracker: Tracker, reason: Optional[str],
+                       changed: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if not reason:
+            return []
+        tracker.add_slots([SlotSet(k, v) for k, v in changed.items()])
+        result = self.validate_refund_reason(reason, dispatcher, tracker, {})
+        return [SlotSet(k, v) for k, v in result.items()]
+
+    @staticmethod
+    def _corrected_order(cid: str, tracker: Tracker, text: str) -> Optional[Order]:
+        """The order a correction names (「不是这个 是数据库那个」「打错了 是2026…」): only the words
+        after what is ruled out count."""
+        message = tracker.latest_message
+        ids = [str(e["value"]) for e in message.get("entities", []) if e.get("entity") == "order_id"]
+        service = services().refunds
+        if ids:
+            return service.find_order(cid, order_id=ids[-1]).order
+        kept, entities = ruled_out_removed(text, message.get("entities", []))
+        clues = OrderClues.from_message(kept, entities, utcnow())
+        reference = resolve_order_reference(clues, service.orders_in_question(cid)[:20], utcnow())
+        return reference.orders[0] if len(reference.orders) == 1 else None
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
@@ -168,10 +330,20 @@ class ValidateRefundForm(FormValidationAction):
         entities = {e["entity"]: e["value"] for e in tracker.latest_message.get("entities", [])}
         if "instance_id" in entities and "order_id" not in entities:
             return {"order_id": entities["instance_id"]}
-        cid = customer_id(tracker)
-        named = _order_named_in_words(cid, tracker) if cid and "order_id" not in entities else None
-        # 「那台2核4G退了没？没退的话帮我退掉」: the order the words fit, said at once.
-        return {"order_id": named.order_id} if named is not None else {}
+        return {}  # an order in words is read by run (the opening) or validate_order_id (the answer)
+
+    async def extract_refund_reason(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> Dict[Text, Any]:
+        """The reason said with the request, whatever the message was read as (「CDN流量包不想用了
+        能退吗」「2026… 不用了 能退多少」): taken when the form opens."""
+        if tracker.get_slot("refund_reason") or tracker.get_slot("requested_slot"):
+            return {}
+        message = tracker.latest_message
+        text = str(message.get("text") or "")
+        if text.startswith("/"):
+            return {}
+        reading = read(text, _intent(tracker), message.get("entities", []), None, utcnow())
+        return {"refund_reason": reading.reason} if reading.reason else {}
 
     def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: DomainDict) -> Dict[Text, Any]:
@@ -215,6 +387,8 @@ class ValidateRefundForm(FormValidationAction):
             if quote is not None and not quote.eligible and "manual_review" not in quote.alternatives:
                 dispatcher.utter_message(text=quote.explanation)
                 return {"refund_reason": reason, "refund_blocked": True}
+        if reason == "service_issue":
+            return {"refund_reason": reason, **self._fault_told(dispatcher, tracker)}
         return {"refund_reason": reason}
 
     def _changed_answer(self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -235,6 +409,22 @@ class ValidateRefundForm(FormValidationAction):
         if changed.get("refund_reason") != RefundReason.SERVICE_ISSUE:
             changed.update({name: None for name in SERVICE_ISSUE_SLOTS})
         return {slot: None, **changed}
+
+    def _fault_told(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        """What the message that gave the fault as the reason already says about it: when it
+        started (a date) and what went wrong (「老是断线 很不稳定」), so neither is asked again."""
+        message = tracker.latest_message
+        text = str(message.get("text") or "")
+        entities = message.get("entities", [])
+        spans = [(int(e["start"]), int(e["end"])) for e in entities if e.get("entity") == "date" and "start" in e]
+        told: Dict[Text, Any] = {}
+        if describes_fault(text, spans) and not tracker.get_slot("incident_description"):
+            told["incident_description"] = text[:MAX_TEXT]
+        if spans and not tracker.get_slot("incident_time"):
+            time = self.validate_incident_time(text, dispatcher, tracker, {})
+            if time.get("incident_time"):
+                told["incident_time"] = time["incident_time"]
+        return told
 
     def validate_incident_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
@@ -293,7 +483,7 @@ class ValidateRefundForm(FormValidationAction):
             return changed
         text = str(value or "").strip()
         cid = customer_id(tracker)
-        if says_upload_done(text) and cid:
+        if says_uploaded(text) and cid:
             files = services().uploads.for_conversation(cid, tracker.sender_id)
             if not files:
                 dispatcher.utter_message(text=replies.NO_UPLOAD_YET)
@@ -334,8 +524,9 @@ class ActionAskOrderId(Action):
         named = [o for o in (service.find_order(cid, order_id=i).order for i in tracker.get_slot("order_candidates") or [])
                  if o is not None]
         if named:
+            # Kept until an order is taken: 「第二个」「CDN那个」 then read against exactly these.
             dispatcher.utter_message(text=replies.WHICH_ORDER, buttons=replies.as_buttons(named))
-            return [SlotSet("order_candidates", None)]
+            return []
         instance_id = tracker.get_slot("instance_id")
         candidates = service.find_order(cid, instance_id=instance_id).candidates if instance_id else ()
         if candidates:
@@ -407,6 +598,11 @@ class ActionSubmitRefund(Action):
         cid = customer_id(tracker)
         order_id, reason = tracker.get_slot("order_id"), tracker.get_slot("refund_reason")
         if tracker.get_slot("refund_blocked") or cid is None or not order_id or not reason:
+            then = AFTER_STOPPING.get(_intent(tracker)) if tracker.get_slot("form_stopped") else None
+            if then is not None:  # 「不退了，我就想看看之前那个退款到哪了」: stopped, then answered
+                from actions import conversation, inquiries  # noqa: PLC0415 (they import this module)
+                action = {**vars(inquiries), **vars(conversation)}[then]()
+                return clear_form_events() + action.run(dispatcher, tracker, domain)
             dispatcher.utter_message(response="utter_anything_else")
         elif tracker.get_slot("refund_confirmed") is True:
             try:

@@ -11,7 +11,8 @@ from rasa_sdk.types import DomainDict
 from actions.evidence import as_evidence, upload_url
 from actions.identity import customer_id
 from bot.errors import NotFound
-from bot.nlu.form_answers import NOT_A_SUPPLEMENT, QUESTION, asks_a_question, evidence_links, says_upload_done
+from bot.nlu.form_answers import NOT_A_SUPPLEMENT, QUESTION, asks_a_question, evidence_links
+from bot.nlu.reader import appeal_grounds, says_uploaded
 from bot.refunds import ticket_replies
 from bot.tickets.lifecycle import IllegalTransition
 from bot.tickets.workflow import InvalidRequest
@@ -30,7 +31,7 @@ class ValidateSupplementForm(FormValidationAction):
                                     domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "").strip()
         cid, ticket_id = customer_id(tracker), tracker.get_slot("supplement_ticket")
-        if says_upload_done(text):
+        if says_uploaded(text):
             if cid and services().uploads.for_ticket(cid, ticket_id):
                 return {"supplement_content": ticket_replies.UPLOADED_MARK}
             dispatcher.utter_message(text=ticket_replies.NO_SUPPLEMENT_UPLOAD_YET)
@@ -89,11 +90,23 @@ class ValidateAppealForm(FormValidationAction):
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
         return ["appeal_statement"] if tracker.get_slot("appeal_ticket") else []
 
+    async def extract_appeal_statement(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                       domain: DomainDict) -> Dict[Text, Any]:
+        """「申诉 理由是我在规定期限内提的申请」: the grounds said with the request are the statement."""
+        if tracker.get_slot("requested_slot") or tracker.get_slot("appeal_statement"):
+            return {}
+        grounds = appeal_grounds(str(tracker.latest_message.get("text") or ""))
+        return {"appeal_statement": grounds} if grounds else {}
+
     def validate_appeal_statement(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "").strip()
         intent = tracker.latest_message.get("intent") or {}
-        if asks_a_question(intent.get("name") or "", float(intent.get("confidence") or 0), text):
+        name = intent.get("name") or ""
+        # Disagreeing with the rejection is what an appeal says: only a real question is not one.
+        asks = bool(QUESTION.search(text)) if name == "appeal_rejection" else \
+            asks_a_question(name, float(intent.get("confidence") or 0), text)
+        if asks:
             dispatcher.utter_message(text=ticket_replies.NOT_AN_APPEAL)
             return {"appeal_statement": None}
         if len(text) < 4:

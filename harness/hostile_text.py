@@ -76,11 +76,12 @@ def readers() -> Dict[str, Callable[[str], object]]:
     server, in the website's refund form and in the mail intake, by name; the entity extractor
     belongs to the NLU pipeline."""
     from bot.channels.markdown import safe_markdown
+    from bot.clock import utcnow
     from bot.faq.answers import product_named
     from bot.faq.topics import default_classifier
-    from bot.handoff.contact import contact_kind, message_text, mobile_number
+    from bot.handoff.contact import contact_kind, message_text, mobile_in, mobile_number
     from bot.mail.parse import decode_header_value, html_to_text, own_words
-    from bot.nlu import form_answers
+    from bot.nlu import form_answers, reader
     from bot.nlu.feedback import contact_choice, survey_score
     from bot.nlu.normalize import normalize_text
     from bot.nlu.reasons import find_reason
@@ -102,8 +103,6 @@ def readers() -> Dict[str, Callable[[str], object]]:
         "is_only_a_time": lambda text: form_answers.is_only_a_time(text, [(i, i + 2) for i in range(0, len(text), 5)]),
         "evidence_links": form_answers.evidence_links,
         "changed_reason": lambda text: form_answers.changed_reason(text, None),
-        "says_upload_done": form_answers.says_upload_done,
-        "says_no_evidence": form_answers.says_no_evidence,
         "mask_personal_data": mask_personal_data,
         "safe_markdown": safe_markdown,
         "wording_key": wording_key,
@@ -123,4 +122,13 @@ def readers() -> Dict[str, Callable[[str], object]]:
         "own_words": own_words,
         "html_to_text": lambda text: html_to_text(f"<div>{text}</div><p>{text}</p>"),
         "decode_header_value": decode_header_value,
+        "reader": lambda text: reader.read(text, "inform", [], "refund_reason", utcnow()),
+        "order_words": lambda text: OrderClues.from_message(text, [], utcnow()),
+        "side_requests": reader.side_requests,
+        "evidence_words": lambda text: (reader.says_uploaded(text), reader.says_no_evidence(text)),
+        "appeal_words": lambda text: (reader.appeal_demanded(text), reader.appeal_grounds(text)),
+        "other_kinds": lambda text: (reader.wants_partial_keep(text), reader.withdraw_asked(text),
+                                     reader.still_dissatisfied(text), reader.denies_complaint(text),
+                                     reader.call_about(text), reader.ruled_out_removed(text, [])),
+        "mobile_in": mobile_in,
     }

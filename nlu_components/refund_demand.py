@@ -20,7 +20,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-DEMAND = re.compile(r"(我要|要求|申请|给我|赶紧|必须)(全额)?(退款|退钱|退费|退订)|把钱退|钱退给我|退款吧")
+from bot.nlu.reader import DEMAND, OUTRIGHT_DEMAND, wants_partial_keep
+
 MIN_LENGTH = 60
 REFUND_WORD = re.compile(r"退款|退订|退钱|退费|退掉|退了|refund", re.IGNORECASE)
 CONFIDENCE = 0.95
@@ -55,9 +56,16 @@ class RefundDemandDetector(GraphComponent):
         for message in messages:
             text = message.get(TEXT) or ""
             intent = message.get(INTENT) or {}
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            if intent.get("name") == "request_refund" and wants_partial_keep(text) \
+                    and any(r.get("name") == "request_downgrade" for r in ranking):
+                # 「想退一部分钱 机器还要继续用」: a smaller size, the server kept (bot.nlu.reader).
+                _set_intent(message, "request_downgrade", CONFIDENCE)
+                continue
             if intent.get("name") == "request_refund" or not _names_order(message):
                 continue
-            if len(text) >= MIN_LENGTH and DEMAND.search(text):
+            # 「2026… 要退款 昨天开始连不上」: a demand said outright (bot.nlu.reader), any length.
+            if (len(text) >= MIN_LENGTH and DEMAND.search(text)) or OUTRIGHT_DEMAND.search(text):
                 _set_intent(message, "request_refund", CONFIDENCE)
                 continue
             # 「退款 2026…，机器老是连不上」: an order, a refund word, and the classifier torn between

@@ -25,6 +25,9 @@ from rasa.shared.core.trackers import EventVerbosity
 RASA_ORIGINAL = RemoteAction._action_call_format
 # Newest events sent with each action call: a few turns, far more than any action reads.
 MAX_EVENTS = 100
+# Actions that read the state only (slots, the latest message, the active loop), never the events:
+# the turn reader runs after every customer message, so it gets none.
+STATE_ONLY_ACTIONS = frozenset({"action_read_turn"})
 _domains: Dict[int, Any] = {}
 
 
@@ -41,7 +44,8 @@ def action_call_format(self: RemoteAction, tracker: Any, domain: Any) -> Dict[Te
     """Rasa's action call, with the newest events only and the domain built once."""
     state = tracker.current_state(EventVerbosity.NONE)
     events = tracker.events
-    state["events"] = [e.as_dict() for e in itertools.islice(events, max(0, len(events) - MAX_EVENTS), None)]
+    newest = 0 if self._name in STATE_ONLY_ACTIONS else MAX_EVENTS
+    state["events"] = [e.as_dict() for e in itertools.islice(events, max(0, len(events) - newest), None)]
     result = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state,
               "version": rasa.__version__}
     if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):

@@ -24,7 +24,8 @@ def _person(hours: str) -> str:
 
 
 def _topup(policy: Policy, hours: str) -> str:
-    return ("充值和到账不归退款助手处理，充值记录我这里查不到。充值没到账、充错账号或汇款要核对的，" + _person(hours))
+    return ("充值和到账不归退款助手处理，充值记录我这里查不到。充值没到账、充错账号或汇款要核对的，" + _person(hours)
+            + "已经充进余额的钱不走退款，要拿回来请走余额提现，提到您本人的实名账户。")
 
 
 def _balance_withdrawal(policy: Policy, hours: str) -> str:
@@ -40,8 +41,7 @@ def _invoice(policy: Policy, hours: str) -> str:
 
 
 def _renewal(policy: Policy, hours: str) -> str:
-    rule = ("还没开始生效的续费订单可以全额退还，已经生效的按已使用时长折算" if policy.refund_unstarted_renewals
-            else "续费订单按已使用时长折算退款")
+    rule = _renewal_rule(policy)
     return ("续费和关闭自动续费我这里不能代为办理，" + _person(hours)
             + "不续费的话，到期后资源会先停机保留一段时间再释放。"
             f"续错了想退的话：{rule}，对我说「我要退款」就能先试算。")
@@ -49,8 +49,13 @@ def _renewal(policy: Policy, hours: str) -> str:
 
 def _billing(policy: Policy, hours: str) -> str:
     return ("扣费明细和账单核对我这里查不到，" + _person(hours)
-            + "几条计费规则供参考：按量付费用多少付多少，释放资源后立即停止计费，只关机时云盘、公网 IP 等仍会计费；"
-              "包年包月的资源关机不退费、也不顺延。如果同一笔被扣了两次，直接说「重复扣费了」，我帮您找出来退回。")
+            + "按量付费用多少付多少，释放后停止计费；包年包月关机不退费。转换计费方式也请找人工。"
+              f"到期前自动扣的一笔通常是自动续费：{_renewal_rule(policy)}。被重复扣费的话说「重复扣费了」，我帮您退回。")
+
+
+def _renewal_rule(policy: Policy) -> str:
+    return ("还没开始生效的续费订单可以全额退还，已经生效的按已使用时长折算" if policy.refund_unstarted_renewals
+            else "续费订单按已使用时长折算退款")
 
 
 def _technical(policy: Policy, hours: str) -> str:
@@ -70,8 +75,7 @@ def _other_platform(policy: Policy, hours: str) -> str:
 
 
 def _review(policy: Policy, hours: str) -> str:
-    return ("证书签发、内容审核、备案和实名认证的审核不归退款助手处理，审核进度和原因我这里查不到，" + _person(hours)
-            + "如果是退款申请被驳回了，可以说「我要申诉」。")
+    return "证书签发、内容审核、备案和实名认证的审核不归退款助手处理，审核进度和原因我这里查不到，" + _person(hours)
 
 
 def _account(policy: Policy, hours: str) -> str:
@@ -79,7 +83,7 @@ def _account(policy: Policy, hours: str) -> str:
 
 
 def _presales(policy: Policy, hours: str) -> str:
-    return f"选购、价格和优惠活动请咨询人工客服（服务时间：{hours}），我这里只办理退款相关的事。"
+    return f"选购、价格和优惠活动以官网的价格页为准，也可以咨询人工客服（服务时间：{hours}），我这里只办理退款相关的事。"
 
 
 ANSWERS: Dict[str, Callable[[Policy, str], str]] = {

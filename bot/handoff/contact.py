@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Callable, Optional
+from typing import Callable, Optional, Tuple
 
 from bot.vocabulary import HandoffKind
 
@@ -22,6 +22,19 @@ def mobile_number(value: object) -> Optional[str]:
     """A mainland mobile number without spaces or dashes, or None when it is not one."""
     digits = re.sub(r"[\s-]", "", str(value or ""))
     return digits if MOBILE.match(digits) else None
+
+
+MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
+
+
+def mobile_in(text: object) -> Optional[Tuple[str, str]]:
+    """A mobile number written anywhere in `text` (「13812345678 下午都方便」「打给我 139-0000-1111」)
+    and what the text says besides it, or None when it holds none."""
+    found = MOBILE_IN_TEXT.search(str(text or ""))
+    if found is None:
+        return None
+    rest = (str(text)[:found.start()] + " " + str(text)[found.end():]).strip(" ，,。.；;:：")
+    return re.sub(r"[\s-]", "", found.group(0)), rest
 
 
 def message_text(value: object) -> Optional[str]:

@@ -49,16 +49,8 @@ def asks_a_question(intent: str, confidence: float, text: str) -> bool:
 IDS = re.compile(r"(?:RF)?\d{10,}|ins-[a-z0-9]{4,}", re.IGNORECASE)
 # A change of an earlier answer: 「原因改成不需要了」「不是故障，是买错了」「算了不说故障了」.
 CHANGE = re.compile(r"改成|改为|换成|换为|改一下|其实是|应该是|不是[^，,。]{0,12}[，,]?\s*(?:而)?是|算了|不说")
-# 「好了」「弄好了」「已经传完了」: the customer says the upload is done (the files tell whether it is).
-UPLOAD_DONE = re.compile(r"^[我都已经刚才]*(?:上传|传|弄|搞|发|交|提交)?(?:好|完|完成|完毕|定)了?的?$|"
-                         r"^[已经]*(?:上传|传|发|提交)过?了$|^(?:done|ok|okay)$", re.IGNORECASE)
-# 「没有」「没有截图」「暂时没有」「不用了」: no evidence to give.
-NO_EVIDENCE = re.compile(r"^(?:暂时|目前|现在|真的|确实)?(?:没有|沒有|没|无|不用|不需要|没啥)(?:了|的)?"
-                         r"(?:截图|材料|证据|证明|日志|文件|附件)?(?:了|的)?$|^(?:no|none|nope)$", re.IGNORECASE)
 # A button's or a typed payload (「/inform{"date": …}」): an intent, never an answer's words.
 PAYLOAD = re.compile(r"^\s*/[A-Za-z_]")
-PUNCTUATION = re.compile(r"[\s，。,.!！~～?？…]+")
-SHORT_ANSWER = 20  # characters: a longer message says more than "done" or "none"
 
 
 def looks_like_time(text: str, has_date_entity: bool) -> bool:
@@ -82,18 +74,6 @@ def changed_reason(text: str, current: Optional[str]) -> Optional[str]:
         return None
     named = [value for value, _, _ in find_reasons(text)]
     return named[-1] if named and named[-1] != current else None
-
-
-def says_upload_done(text: str) -> bool:
-    """「好了」「弄好了」「已经传完了」: the customer says they have uploaded."""
-    text = PUNCTUATION.sub("", text or "")
-    return len(text) <= SHORT_ANSWER and bool(UPLOAD_DONE.match(text))
-
-
-def says_no_evidence(text: str) -> bool:
-    """「没有」「暂时没有截图」: the customer has no material to give."""
-    text = PUNCTUATION.sub("", text or "")
-    return len(text) <= SHORT_ANSWER and bool(NO_EVIDENCE.match(text))
 
 
 def is_only_a_time(text: str, date_spans: List[tuple]) -> bool:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 from bot.billing.models import Order
 from bot.clock import CUSTOMER_TZ, parse_instant
 from bot.nlu.order_words import PROMOTION_WORDS
+from bot.nlu.reader import DEMONSTRATIVE, read_order_words, reason_of
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,26 @@ class OrderClues:
     day: Optional[date] = None                 # purchase day
     kinds: FrozenSet[str] = field(default_factory=frozenset)  # renewal | new | promotion
     ordinal: Optional[str] = None              # "1", "2", … or "last"
+    cores: Optional[int] = None                # 「2核那台」「32核的」: a size said in part
+    gigs: Optional[int] = None                 # 「16G内存那台」「500G那个CDN包」
+    not_kinds: FrozenSet[str] = field(default_factory=frozenset)  # 「不是续费的」
+    states: FrozenSet[str] = field(default_factory=frozenset)     # unstarted | expired
+    bought_between: Optional[Tuple[date, date]] = None           # 「两个月前」「上个月」「刚买的」
+    billing: Optional[str] = None                                # payg | prepaid: 「按量付费那台」
+
+    @classmethod
+    def from_message(cls, text: str, entities: Sequence[Mapping[str, Any]], now: datetime) -> "OrderClues":
+        """Clues from the NLU's entities and what the reader finds in the words themselves."""
+        clues = cls.from_entities(entities)
+        words = read_order_words(text, now)
+        spec = clues.spec
+        return cls(products=clues.products, spec=spec,
+                   price=clues.price if clues.price is not None else words.price,
+                   day=clues.day, kinds=clues.kinds - words.not_kinds,
+                   ordinal=clues.ordinal or words.ordinal,
+                   cores=None if spec else words.cores, gigs=None if spec else words.gigs,
+                   not_kinds=words.not_kinds, states=words.states,
+                   bought_between=None if clues.day else words.bought_between, billing=words.billing)
 
     @classmethod
     def from_entities(cls, entities: Sequence[Mapping[str, Any]]) -> "OrderClues":
@@ -78,7 +99,8 @@ class OrderReference:
         return bool(self.clues)
 
 
-def resolve_order_reference(clues: OrderClues, orders: Sequence[Order]) -> OrderReference:
+def resolve_order_reference(clues: OrderClues, orders: Sequence[Order],
+                            now: Optional[datetime] = None) -> OrderReference:
     """The orders among `orders` (in the order the customer was shown them) that fit every
     clue; no clue at all gives an empty reference."""
     if clues.ordinal is not None:
@@ -103,6 +125,31 @@ def resolve_order_reference(clues: OrderClues, orders: Sequence[Order]) -> Order
         filters.append(("new", lambda o: o.order_type == "new"))
     if "promotion" in clues.kinds:
         filters.append(("promotion", lambda o: o.promotional_no_refund or any(w in o.product_name for w in PROMOTION_WORDS)))
+    if clues.cores is not None:
+        cores_ = clues.cores
+        filters.append(("size", lambda o: bool(re.search(rf"(?<!\d){cores_}\s*核", o.product_name))))
+    if clues.gigs is not None:
+        gigs = clues.gigs
+        sizes = [rf"(?<![\d.]){gigs}\s*G"] + ([rf"(?<![\d.]){gigs // 1024}\s*T"] if gigs % 1024 == 0 else [])
+        filters.append(("size", lambda o: any(re.search(p, o.product_name, re.IGNORECASE) for p in sizes)))
+    for kind in clues.not_kinds:
+        if kind == "renewal":
+            filters.append(("not renewal", lambda o: not (o.order_type == "renewal" or "续费" in o.product_name)))
+        elif kind == "new":
+            filters.append(("not new", lambda o: o.order_type != "new"))
+        elif kind == "promotion":
+            filters.append(("not promotion", lambda o: not o.promotional_no_refund
+                            and not any(w in o.product_name for w in PROMOTION_WORDS)))
+    if clues.billing is not None:
+        billing = clues.billing
+        filters.append(("billing", lambda o: o.billing_mode == billing))
+    if clues.bought_between is not None:
+        first, last = clues.bought_between
+        filters.append(("date", lambda o: first <= _bought_on(o) <= last))
+    if now is not None and "unstarted" in clues.states:
+        filters.append(("not started", lambda o: o.activated_at > now))
+    if now is not None and "expired" in clues.states:
+        filters.append(("expired", lambda o: o.expires_at is not None and o.expires_at <= now))
     if not filters:
         return OrderReference((), ())
     matching = [o for o in orders if all(test(o) for _, test in filters)]
@@ -116,3 +163,15 @@ def _paid(order: Order) -> Optional[Decimal]:
 
 def _bought_on(order: Order) -> date:
     return order.created_at.astimezone(CUSTOMER_TZ).date()
+
+
+def names_an_order(clues: OrderClues, text: str) -> bool:
+    """The words point at one of the customer's orders rather than at a kind of order: a size, a
+    price, a purchase date or a state (「99块的那个」「两个月前买的」「还没开始的」), or a product
+    said as "that one" or with a reason (「CDN那个」「CDN流量包不想用了」). 「活动买的能退吗」 and
+    「续费的订单可以退吗」 ask about a kind: the rules answer them."""
+    specific = (clues.spec, clues.cores, clues.gigs, clues.price, clues.day, clues.bought_between)
+    if any(value is not None for value in specific) or clues.states:
+        return True
+    said_as_one = bool(DEMONSTRATIVE.search(text))
+    return (clues.products is not None and (said_as_one or bool(reason_of(text)))) or (clues.billing is not None and said_as_one)

@@ -199,6 +199,12 @@ class RefundService:
                 if o.billing_mode == "prepaid" and o.primary_payment is not None and o.status in ("active", "refunded")
                 and not (o.expires_at and o.expires_at <= now)]
 
+    def orders_to_name(self, customer_id: str) -> List[Order]:
+        """What the customer's words may mean: the orders in question first, then every other
+        order of theirs (refunded, released, expired), so an answer can say where those stand."""
+        first = self.orders_in_question(customer_id)
+        return first + [o for o in self._billing.orders_for(customer_id) if o not in first]
+
     def find_order(self, customer_id: str, order_id: Optional[str] = None,
                    instance_id: Optional[str] = None) -> OrderLookup:
         """Find the customer's order by order id or instance id (never another customer's)."""

@@ -200,6 +200,10 @@ def not_rejected(ticket: Ticket) -> str:
     return f"工单 {ticket.ticket_id} 目前是「{ticket.status_label}」，并没有被驳回。"
 
 
+def appeal_start(ticket: Ticket) -> str:
+    return f"工单 {ticket.ticket_id}（订单 {ticket.order_id}）{rejection_text(ticket)}\n好的，我来帮您提出申诉。"
+
+
 def appeal_offer(ticket: Ticket) -> str:
     return f"工单 {ticket.ticket_id}（订单 {ticket.order_id}）{rejection_text(ticket)}\n要现在提出申诉吗？"
 
@@ -219,7 +223,8 @@ def withdrawn(ticket: Ticket) -> str:
 
 
 def cannot_withdraw(ticket_id: str, current: Optional[Ticket]) -> str:
-    return f"工单 {ticket_id} 已是「{current.status_label if current else '未知状态'}」，无法撤回。"
+    return (f"工单 {ticket_id} 已是「{current.status_label if current else '未知状态'}」，无法撤回"
+            "（审核通过后的工单不能撤回）。")
 
 
 def welcome_back(changed: Sequence[Ticket]) -> str:
@@ -246,3 +251,7 @@ def cannot_appeal(ticket_id: str, current: Optional[Ticket]) -> str:
 def appeal_filed(ticket: Ticket) -> str:
     return (f"已为工单 {ticket.ticket_id} 提交申诉，复核人员会在 {_promised(ticket.stage_due)} 前给出结果，"
             "届时我会在这里告诉您。")
+
+AMOUNT_OWN_NEEDS_LOGIN = "想知道您自己的订单具体怎么算，请先登录，我会逐项列给您看。"
+QUESTION_DROPPED = "好的，这次先不办理，什么都没有改动。"
+PERSON_IF_NEEDED = "如果还想和人工客服沟通，可以点下面的按钮。"

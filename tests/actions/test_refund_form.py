@@ -32,6 +32,7 @@ def test_order_id_is_validated_and_the_reason_requested_next(db, dispatcher, dom
     events = run_form(tracker, dispatcher, domain)
     assert events == [SlotSet("order_id", IN_WINDOW.order_id),
                       SlotSet("incident_instance", IN_WINDOW.instance_id),
+                      SlotSet("order_candidates", None),  # what was offered ends with the choice
                       SlotSet("requested_slot", "refund_reason")]
     assert "已找到您的订单 2026112400010001" in texts(dispatcher)
 
@@ -201,7 +202,7 @@ def test_a_description_that_fits_several_offers_exactly_those(db, dispatcher, do
     assert SlotSet("order_id", None) in events and "有 2 个订单符合" in texts(dispatcher)
     dispatcher.messages.clear()
     asked = ActionAskOrderId().run(dispatcher, make_tracker(slots={"order_candidates": candidates}), {})
-    assert asked == [SlotSet("order_candidates", None)]
+    assert asked == []  # kept: the next answer (「续费的那个」「第二个」) picks among exactly these
     assert sorted(b["payload"][-18:-2] for b in dispatcher.messages[0]["buttons"]) == sorted(candidates)
 
 

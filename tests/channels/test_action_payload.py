@@ -51,3 +51,15 @@ def test_same_state_newest_events_and_domain_only_for_form_validation():
     form = action_payload.action_call_format(RemoteAction("validate_refund_form", endpoint), tracker, domain)
     assert form["domain"] == domain.as_dict()
     assert tracker.current_state(EventVerbosity.NONE)["slots"]["order_id"] == "2026112400010001"
+
+
+def test_the_turn_reader_gets_the_state_and_no_events():
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    tracker = long_tracker(domain)
+    endpoint = EndpointConfig("http://127.0.0.1:1/webhook", enable_selective_domain=True)
+    original = action_payload.RASA_ORIGINAL(RemoteAction("action_read_turn", endpoint), tracker, domain)
+    lighter = action_payload.action_call_format(RemoteAction("action_read_turn", endpoint), tracker, domain)
+    assert lighter["tracker"]["events"] == [] and "domain" not in lighter
+    assert {k: v for k, v in lighter["tracker"].items() if k != "events"} == \
+        {k: v for k, v in original["tracker"].items() if k != "events"}
+    assert lighter["tracker"]["latest_message"]["text"] == "第199句"

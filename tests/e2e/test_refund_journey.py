@@ -71,9 +71,8 @@ def test_service_issue_collects_time_description_and_evidence(bot, sender):
     reply = bot.say(sender, order.instance_id)
     assert "已找到您的订单" in text_of(reply) and "什么时候开始" in text_of(reply)
     reply = bot.say(sender, "前天晚上8点")
-    assert "描述" in text_of(reply)
-    reply = bot.say(sender, "网站打不开，ssh 也登录不上，控制台显示运行中")
-    assert "链接" in text_of(reply)
+    # 「老是宕机」 in the first message already says what went wrong: not asked again.
+    assert "描述" not in text_of(reply) and "链接" in text_of(reply)
     reply = bot.say(sender, "截图在这 https://pan.example.com/s/abc123")
     quote = text_of(reply)
     assert "已收到 1 个链接" in quote and "SLA 补偿" in quote and "手续费" not in quote
@@ -85,7 +84,17 @@ def test_service_issue_collects_time_description_and_evidence(bot, sender):
     with bot.sessions() as session:
         kinds = {e.kind: e.content for e in session.scalars(
             select(EvidenceRow).where(EvidenceRow.ticket_id == ticket.ticket_id))}
-    assert kinds["link"] == "https://pan.example.com/s/abc123" and "ssh" in kinds["text"]
+    assert kinds["link"] == "https://pan.example.com/s/abc123" and "老是宕机" in kinds["text"]
+
+
+def test_a_fault_only_named_is_described_step_by_step(bot, sender):
+    order = demo_order("service_issue")
+    bot.say(sender, f"{order.order_id} 要退款")
+    bot.say(sender, "机器出故障了")
+    reply = bot.say(sender, "前天晚上8点")
+    assert "描述" in text_of(reply)
+    reply = bot.say(sender, "网站打不开，ssh 也登录不上，控制台显示运行中")
+    assert "链接" in text_of(reply)
 
 
 def test_duplicate_payment_proposes_the_transactions(bot, sender):

@@ -6,10 +6,9 @@ from bot.nlu.form_answers import (
     evidence_links,
     is_only_a_time,
     looks_like_time,
-    says_no_evidence,
-    says_upload_done,
 )
 from bot.nlu.normalize import normalize_text
+from bot.nlu.reader import says_no_evidence, says_uploaded
 
 
 @pytest.mark.parametrize("text", ["昨天下午3点", "11月20日上午", "前天晚上开始的", "一直都这样", "三点左右",
@@ -52,12 +51,12 @@ def test_a_change_of_reason_is_read_only_when_said(text, current, changed):
 
 @pytest.mark.parametrize("text", ["好了", "弄好了", "已经传完了", "上传了", "传好了。", "搞定了", "ok"])
 def test_done_uploading(text):
-    assert says_upload_done(text)
+    assert says_uploaded(text)
 
 
 @pytest.mark.parametrize("text", ["网站打不开", "好了吗", "好了" * 30, "刚" * 5000 + "x"])
 def test_not_done_uploading(text):
-    assert not says_upload_done(text)
+    assert not says_uploaded(text)
 
 
 @pytest.mark.parametrize("text, none", [("没有", True), ("暂时没有截图", True), ("不用了", True),

@@ -66,3 +66,33 @@ def test_a_description_that_fits_nothing_or_no_description(orders):
 def test_entities_typed_by_hand_are_no_clue_and_never_crash(orders, entity, value):
     reference = resolve_order_reference(OrderClues.from_entities([{"entity": entity, "value": value}]), orders)
     assert not reference.understood
+
+
+def refer_words(text, orders, now=NOW):
+    """The reader's clues (entities and the words themselves), as the refund form reads them."""
+    plain = normalize_text(text)
+    entities = [{"entity": e.entity, "value": e.value, "start": e.start, "end": e.end}
+                for e in extract_entities(plain, now)]
+    return resolve_order_reference(OrderClues.from_message(plain, entities, now), orders, now)
+
+
+@pytest.mark.parametrize("text,keys", [
+    ("内存32G的那台", []),
+    ("把16G内存那台停了吧", ["service_issue"]),
+    ("两核的那个", ["in_window"]),
+    ("那台六十四核的", []),
+    ("八核十六G那台", ["service_issue"]),
+    ("1T的流量包", ["quota_used"]),
+    ("4核8G 不是续费那个", ["standard_voucher"]),
+    ("4核8G的 非续费", ["standard_voucher"]),
+    ("两千四的那个", ["standard_voucher", "unstarted_renewal"]),
+    ("一千二那个", ["in_window"]),
+    ("还没生效的那单", ["unstarted_renewal"]),
+    ("最底下那个", ["{last}"]),
+    ("大约两个月以前买的", ["standard_voucher"]),
+])
+def test_words_the_entities_miss(service, orders, text, keys):
+    expected = [orders[-1].order_id if k == "{last}" else demo_order(k).order_id for k in keys]
+    found = refer_words(text, orders)
+    assert found.understood
+    assert sorted(ids(found)) == sorted(expected)

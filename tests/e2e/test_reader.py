@@ -1,0 +1,126 @@
+"""Every message read once, in context (bot/nlu/reader.py), through the running servers: orders
+named in the first message, corrections, changed reasons, stops and pauses inside the form, yes
+and no to the question still pending, tickets picked from a list by their order, several requests
+in one message. The wordings are new ones of each kind (not the conversation set's)."""
+from __future__ import annotations
+
+import uuid
+
+from bot.storage.seed import demo_order
+from tests.e2e.test_refund_journey import buttons_of, text_of, tickets_for
+
+
+def offered(reply):
+    return sorted(p for p in (b["payload"] for b in buttons_of(reply)) if '"order_id"' in p)
+
+
+def file_refund(bot, key: str) -> str:
+    """A ticket for the demo order `key`, filed in a conversation of its own; its id."""
+    sender = f"e2e-setup-{uuid.uuid4().hex[:8]}"
+    order = demo_order(key).order_id
+    bot.say(sender, f"{order} 申请退款 不需要了")
+    bot.say(sender, "确认")
+    (ticket,) = [t for t in tickets_for(bot, order) if t.status == "submitted"]
+    return ticket.ticket_id
+
+
+def test_a_partial_size_and_a_reason_in_the_first_message_go_straight_to_the_quote(bot, sender):
+    reply = bot.say(sender, "内存16G的那台帮我退掉吧，闲置好几个月了")
+    text = text_of(reply)
+    assert f"已找到您的订单 {demo_order('service_issue').order_id}" in text
+    assert "确认提交" in str(buttons_of(reply)) and not offered(reply)
+
+
+def test_a_purchase_day_that_fits_two_orders_offers_exactly_those(bot, sender):
+    day_orders = sorted(demo_order(k).order_id for k in ("promotional", "quota_used"))
+    reply = bot.say(sender, "昨天下单买的 退一下")
+    assert "有 2 个订单符合" in text_of(reply)
+    assert [p[-18:-2] for p in offered(reply)] == day_orders
+    reply = bot.say(sender, "流量包那个")
+    assert f"已找到您的订单 {demo_order('quota_used').order_id}" in text_of(reply)
+
+
+def test_a_size_no_order_has_is_said_and_the_list_follows(bot, sender):
+    reply = bot.say(sender, "那台十六核的给我退了")
+    assert "没有找到符合这个描述的" in text_of(reply) and offered(reply)
+
+
+def test_an_order_taken_back_at_the_reason_question(bot, sender):
+    bot.say(sender, "申请退款")
+    bot.say(sender, demo_order("in_window").order_id)
+    reply = bot.say(sender, "哎呀搞错了 不是这个 是RDS的那个")
+    assert f"已找到您的订单 {demo_order('duplicate').order_id}" in text_of(reply)
+    assert "原因" in text_of(reply)
+
+
+def test_a_reason_changed_while_the_fault_is_asked_about(bot, sender):
+    order = demo_order("service_issue").order_id
+    bot.say(sender, f"{order} 要退款")
+    reply = bot.say(sender, "实例出故障了")
+    assert "什么时候开始" in text_of(reply)
+    reply = bot.say(sender, "还是算了 故障说不清楚 理由改成用不上了")
+    assert "确认提交" in str(buttons_of(reply))
+    bot.say(sender, "确认")
+    (ticket,) = tickets_for(bot, order)
+    assert ticket.reason == "demand_change"
+
+
+def test_stopping_at_the_order_question_leaves_nothing_pending(bot, sender):
+    bot.say(sender, "我要退款")
+    reply = bot.say(sender, "噢 那不要了")
+    assert "取消" in text_of(reply)
+    assert (bot.tracker(sender).get("active_loop") or {}).get("name") is None
+
+
+def test_a_pause_before_filing_files_nothing_until_told(bot, sender):
+    order = demo_order("in_window").order_id
+    bot.say(sender, f"{order} 退了吧 用不到了")
+    reply = bot.say(sender, "稍等 我先问问财务 先别提交")
+    assert "先不提交" in text_of(reply) and tickets_for(bot, order) == []
+    bot.say(sender, "财务说可以 那就提交")
+    assert len(tickets_for(bot, order)) == 1
+
+
+def test_a_fault_described_with_the_request_is_not_asked_again(bot, sender):
+    order = demo_order("in_window").order_id
+    reply = bot.say(sender, f"{order} 要退款 前天晚上开始一直ping不通 网站打不开")
+    assert "上传" in text_of(reply)
+    assert "描述一下出现了什么问题" not in text_of(reply)
+
+
+def test_a_status_question_and_a_refund_in_one_message_are_both_answered(bot, sender):
+    ticket = file_refund(bot, "duplicate")
+    order = demo_order("in_window").order_id
+    reply = bot.say(sender, f"{ticket}现在什么状态了？还有{order}也帮我退掉 不需要了")
+    assert ticket in text_of(reply) and "确认提交" in str(buttons_of(reply))
+
+
+def test_a_timing_question_with_a_refund_request(bot, sender):
+    reply = bot.say(sender, "退回来要几天？2核4G那台退了吧 用不着了")
+    assert "工作日" in text_of(reply) and "确认提交" in str(buttons_of(reply))
+
+
+def test_a_ticket_picked_from_the_withdraw_list_by_its_product(bot, sender):
+    kept = file_refund(bot, "in_window")
+    withdrawn = file_refund(bot, "quota_used")
+    reply = bot.say(sender, "申请撤回")
+    assert kept in text_of(reply) or kept in str(buttons_of(reply))
+    reply = bot.say(sender, "流量包的那个")
+    assert withdrawn in text_of(reply)
+    bot.say(sender, "好的")
+    assert tickets_for(bot, demo_order("quota_used").order_id)[0].status == "withdrawn"
+    assert tickets_for(bot, demo_order("in_window").order_id)[0].status == "submitted"
+
+
+def test_declining_a_withdrawal_in_words_leaves_no_question_pending(bot, sender):
+    file_refund(bot, "in_window")
+    bot.say(sender, "把退款申请撤销")
+    bot.say(sender, "想了想还是不撤了")
+    assert not (bot.tracker(sender).get("slots") or {}).get("withdraw_ticket")
+    bot.say(sender, "好的")
+    assert tickets_for(bot, demo_order("in_window").order_id)[0].status == "submitted"
+
+
+def test_an_order_described_in_a_policy_question_gets_its_own_answer(bot, sender):
+    reply = bot.say(sender, "一千二那单还能退不")
+    assert demo_order("in_window").order_id in text_of(reply)

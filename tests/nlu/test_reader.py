@@ -1,0 +1,128 @@
+"""The reader's wording kinds (bot/nlu/reader.py), each with wordings of its own kind that no
+other test or conversation uses."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.nlu.reader import (
+    appeal_demanded,
+    appeal_grounds,
+    describes_fault,
+    read,
+    read_order_words,
+    ruled_out_removed,
+    says_no_evidence,
+    says_uploaded,
+    side_requests,
+    wants_partial_keep,
+    withdraw_asked,
+)
+
+NOW = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
+
+
+def reading(text, pending=None, intent="inform"):
+    return read(text, intent, [], pending, NOW)
+
+
+@pytest.mark.parametrize("text,pending", [
+    ("哦 那就不用了", "order_id"),
+    ("算了算了 不弄了", "incident_time"),
+    ("太麻烦了 不退了", "incident_description"),
+])
+def test_stops(text, pending):
+    assert reading(text, pending).stops
+
+
+@pytest.mark.parametrize("text", ["不要了", "不想用了", "用不着了"])
+def test_a_reason_answering_why_is_no_stop(text):
+    found = reading(text, "refund_reason")
+    assert not found.stops and found.reason == "demand_change"
+
+
+def test_a_changed_reason_takes_the_reason_named_after_it():
+    found = reading("不算重复扣费的话 理由就改成不想用了", "refund_confirmed")
+    assert found.changes_reason and found.reason == "demand_change" and not found.stops
+
+
+@pytest.mark.parametrize("text", ["稍等一下再提交 我问下同事", "先别提交，回头再说"])
+def test_pauses_are_not_confirmations(text):
+    found = reading(text, "refund_confirmed")
+    assert found.pauses and not found.confirms
+
+
+@pytest.mark.parametrize("text", ["同事同意了，提交吧", "是的，第二笔是多扣的", "那就交人工复核"])
+def test_confirmations_in_words(text):
+    assert reading(text, "refund_confirmed").confirms
+
+
+@pytest.mark.parametrize("text", ["提交了没有？", "不提交", "我没提交过"])
+def test_no_confirmation(text):
+    assert not reading(text, "refund_confirmed").confirms
+
+
+def test_a_correction_rules_out_what_follows_its_no():
+    text = "弄错了，不是CDN 是数据库那单"
+    assert reading(text, "refund_reason").corrects
+    kept, _ = ruled_out_removed(text, [])
+    assert "CDN" not in kept and "数据库" in kept
+
+
+@pytest.mark.parametrize("text,cores,gigs", [
+    ("内存32G那台", None, 32), ("六核的那台", 6, None), ("2T的流量包", None, 2048), ("十二核二十四G", 12, 24),
+])
+def test_sizes_said_in_part(text, cores, gigs):
+    words = read_order_words(text, NOW)
+    assert (words.cores, words.gigs) == (cores, gigs)
+
+
+def test_ruled_out_kinds_states_positions_prices_and_dates():
+    assert read_order_words("4核8G，不要续费那张", NOW).not_kinds == {"renewal"}
+    assert read_order_words("还没生效的那单", NOW).states == {"unstarted"}
+    assert read_order_words("列表最底下那个", NOW).ordinal == "last"
+    assert read_order_words("三百块那个", NOW).price == 300
+    first, last = read_order_words("大概三周前下的单", NOW).bought_between
+    assert first < datetime(2026, 11, 4).date() < last
+
+
+@pytest.mark.parametrize("text,described", [
+    ("机器老是自动重启 网站打不开", True),
+    ("今天凌晨开始丢包很严重", True),
+    ("服务出故障了", False),
+    ("实例有问题", False),
+])
+def test_a_fault_described_or_only_named(text, described):
+    assert describes_fault(text) is described
+
+
+@pytest.mark.parametrize("text,kinds", [
+    ("RF202611250001怎么样了？另外再退一单", ["status"]),
+    ("手续费怎么算？到账要几天？", ["question", "question"]),
+    ("帮我催催 顺便找人工", ["chase", "human"]),
+    ("我要退款", []),
+])
+def test_several_requests(text, kinds):
+    assert [s.kind for s in side_requests(text)] == kinds
+
+
+def test_appeals():
+    assert appeal_demanded("结果不合理 我要提申诉") and not appeal_demanded("被驳回了还能申诉吗")
+    assert appeal_grounds("申诉，原因是我在期限内申请的") == "我在期限内申请的"
+
+
+@pytest.mark.parametrize("text", ["图片传完啦", "搞定了", "已上传"])
+def test_uploaded(text):
+    assert says_uploaded(text) and not says_no_evidence(text)
+
+
+@pytest.mark.parametrize("text", ["确实没截图", "拿不出证据", "暂时没有材料"])
+def test_no_evidence(text):
+    assert says_no_evidence(text) and not says_uploaded(text)
+
+
+def test_other_kinds():
+    assert withdraw_asked("帮我把申请撤下来")
+    assert wants_partial_keep("配置买大了 服务器还要用 能退点差价吗")
+    assert not wants_partial_keep("不想用了 全部退掉")
