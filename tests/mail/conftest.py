@@ -106,13 +106,16 @@ class MailService:
 
 
 @contextmanager
-def mail_service(workdir: Path, **env: str) -> Iterator[MailService]:
-    """The intake over a new seeded database, with the sink as its relay."""
-    db = f"sqlite:///{workdir / 'mail.db'}"
+def mail_service(workdir: Path, db: Optional[str] = None, **env: str) -> Iterator[MailService]:
+    """The intake over a new seeded database (or over `db`, a running stack's), with the sink
+    as its relay."""
+    fresh = db is None
+    db = db or f"sqlite:///{workdir / 'mail.db'}"
     engine = make_engine(db)
-    migrate(engine)
     sessions = session_factory(engine)
-    seed_demo(sessions)
+    if fresh:
+        migrate(engine)
+        seed_demo(sessions)
     sink = Sink()
     relay = Controller(sink, hostname="127.0.0.1", port=free_port())
     relay.start()
