@@ -78,5 +78,6 @@ def test_an_injected_non_date_at_the_time_question_is_answered(fresh_stack, send
     assert answer and "出错" not in answer, answer
     slots = fresh_stack.tracker(sender)["slots"]
     assert not slots.get("incident_time") or "不是日期" not in str(slots["incident_time"]), slots
-    # The conversation goes on: a real time is taken.
-    assert "描述" in text_of(fresh_stack.say(sender, "昨天下午三点"))
+    # The conversation goes on: a real time is taken and the next question asked.
+    answer = text_of(fresh_stack.say(sender, "昨天下午三点"))
+    assert fresh_stack.tracker(sender)["slots"].get("incident_time") and "什么时候" not in answer, answer
