@@ -23,13 +23,12 @@ from bot.errors import NotFound
 from bot.nlu.form_answers import (
     NOT_A_DESCRIPTION,
     SMALL_TALK,
-    changed_reason,
     is_only_a_time,
     is_payload,
     looks_like_time,
 )
 from bot.nlu.normalize import normalize_text
-from bot.nlu.reader import describes_fault, read, ruled_out_removed, says_no_evidence, says_uploaded
+from bot.nlu.reader import changed_reason, describes_fault, read, ruled_out_removed, says_no_evidence, says_uploaded
 from bot.nlu.reasons import find_reason
 from bot.refunds import replies, ticket_replies
 from bot.refunds.order_reference import OrderClues, OrderReference, names_an_order, resolve_order_reference

@@ -102,7 +102,7 @@ def readers() -> Dict[str, Callable[[str], object]]:
         "asks_a_question": lambda text: form_answers.asks_a_question("ask_refund_policy", 0.1, text),
         "is_only_a_time": lambda text: form_answers.is_only_a_time(text, [(i, i + 2) for i in range(0, len(text), 5)]),
         "evidence_links": form_answers.evidence_links,
-        "changed_reason": lambda text: form_answers.changed_reason(text, None),
+        "changed_reason": lambda text: reader.changed_reason(text, None),
         "mask_personal_data": mask_personal_data,
         "safe_markdown": safe_markdown,
         "wording_key": wording_key,

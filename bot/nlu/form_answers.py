@@ -7,9 +7,7 @@ extraction code (提取码) that usually follows a shared-drive link.
 from __future__ import annotations
 
 import re
-from typing import List, Optional
-
-from bot.nlu.reasons import find_reasons
+from typing import List
 
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "bot_challenge"})
 SOCIAL = SMALL_TALK | {"affirm", "deny"}
@@ -47,8 +45,6 @@ def asks_a_question(intent: str, confidence: float, text: str) -> bool:
 
 # Order, instance and ticket ids: their digits place nothing in time.
 IDS = re.compile(r"(?:RF)?\d{10,}|ins-[a-z0-9]{4,}", re.IGNORECASE)
-# A change of an earlier answer: 「原因改成不需要了」「不是故障，是买错了」「算了不说故障了」.
-CHANGE = re.compile(r"改成|改为|换成|换为|改一下|其实是|应该是|不是[^，,。]{0,12}[，,]?\s*(?:而)?是|算了|不说")
 # A button's or a typed payload (「/inform{"date": …}」): an intent, never an answer's words.
 PAYLOAD = re.compile(r"^\s*/[A-Za-z_]")
 
@@ -63,17 +59,6 @@ def looks_like_time(text: str, has_date_entity: bool) -> bool:
 def is_payload(text: str) -> bool:
     """The message is a Rasa payload (「/affirm」「/inform{…}」), not words to store."""
     return bool(PAYLOAD.match(text or ""))
-
-
-def changed_reason(text: str, current: Optional[str]) -> Optional[str]:
-    """The refund reason the customer switches to in normalised `text` (「原因改成不需要了」),
-    or None: only a message that says it changes something and names a reason other than
-    `current` (the last one it names) changes it; a description that mentions its own
-    reason's words changes nothing."""
-    if not CHANGE.search(text):
-        return None
-    named = [value for value, _, _ in find_reasons(text)]
-    return named[-1] if named and named[-1] != current else None
 
 
 def is_only_a_time(text: str, date_spans: List[tuple]) -> bool:

@@ -21,7 +21,7 @@ from typing import Any, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 from bot.clock import CUSTOMER_TZ
 from bot.nlu.normalize import normalize_text
 from bot.nlu.numbers import parse_number
-from bot.nlu.reasons import find_reason
+from bot.nlu.reasons import find_reason, find_reasons
 from bot.vocabulary import RefundReason
 
 NUMERAL = r"(?:\d+|[零一二两三四五六七八九十百千]+)"
@@ -56,6 +56,8 @@ CORRECTION = re.compile(r"不是这(?:个|单|台)|不是(?:刚才|上面)那|�
                         r"^\s*(?:等等|等下|等一下)[，,\s]*不是|改成|换成|改为|写成|应该是")
 # Changes the reason: 「原因就写不需要了」「原因改成…」「理由就是…」.
 REASON_CHANGE = re.compile(r"(?:原因|理由)(?:就|还是|改|换|写|填|是|为|选)")
+# A change of an earlier answer: 「原因改成不需要了」「不是故障，是买错了」「算了不说故障了」.
+CHANGED_ANSWER = re.compile(r"改成|改为|换成|换为|改一下|其实是|应该是|不是[^，,。]{0,12}[，,]?\s*(?:而)?是|算了|不说")
 # Yes to a question pending: 「提交吧」「确认」「可以 提交」「同意了 提交吧」.
 CONFIRM = re.compile(r"(?<![不别没])(?:提交|人工复核|人工审核)(?!.{0,6}[吗么?？])|"
                      r"^\s*(?:确认|确定|好的?|行|可以|没问题|ok|嗯+|对|是的?|没错)\s*(?:$|[，,。!！\s])", re.IGNORECASE)
@@ -343,3 +345,14 @@ CALL_ME = re.compile(r"^(?:能不能|可以|可不可以|请|麻烦)?(?:给我)?
 def call_about(text: str) -> str:
     """What a call-back request says it is about, once the number is taken out."""
     return CALL_ME.sub("", (text or "").strip()).strip(" ，,。.")
+
+
+def changed_reason(text: str, current: Optional[str]) -> Optional[str]:
+    """The refund reason the customer switches to in normalised `text` (「原因改成不需要了」),
+    or None: only a message that says it changes something and names a reason other than
+    `current` (the last one it names) changes it; a description that mentions its own
+    reason's words changes nothing."""
+    if not CHANGED_ANSWER.search(text):
+        return None
+    named = [value for value, _, _ in find_reasons(text)]
+    return named[-1] if named and named[-1] != current else None

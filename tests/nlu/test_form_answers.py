@@ -2,13 +2,12 @@
 import pytest
 
 from bot.nlu.form_answers import (
-    changed_reason,
     evidence_links,
     is_only_a_time,
     looks_like_time,
 )
 from bot.nlu.normalize import normalize_text
-from bot.nlu.reader import says_no_evidence, says_uploaded
+from bot.nlu.reader import changed_reason, says_no_evidence, says_uploaded
 
 
 @pytest.mark.parametrize("text", ["昨天下午3点", "11月20日上午", "前天晚上开始的", "一直都这样", "三点左右",
