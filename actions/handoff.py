@@ -13,7 +13,7 @@ from actions.several import answer_side_requests
 from bot.handoff import replies as handoff_replies
 from bot.handoff.contact import contact_kind, message_text, mobile_in, mobile_number
 from bot.handoff.summary import build_summary
-from bot.nlu.reader import REFUND_WORDS, call_about, denies_complaint, withdraw_asked
+from bot.nlu.reader import REFUND_WORDS, call_about, denies_complaint, nothing_to_add, withdraw_asked
 from bot.observability.metrics import HANDOFFS
 from bot.refunds import replies
 from bot.wiring import services
@@ -278,7 +278,7 @@ class ValidateSurveyForm(FormValidationAction):
     def validate_survey_comment(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "").strip()
-        skipped = tracker.latest_message.get("intent", {}).get("name") == "deny" or text in ("跳过", "不用了", "没有")
+        skipped = tracker.latest_message.get("intent", {}).get("name") == "deny" or nothing_to_add(text)
         return {"survey_comment": handoff_replies.NO_COMMENT if skipped or not text else text[:1000]}
 
 

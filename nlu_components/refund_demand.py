@@ -10,7 +10,6 @@
   with an offer to check the customer's own orders."""
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -20,14 +19,10 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.reader import DEMAND, OUTRIGHT_DEMAND, wants_partial_keep
+from bot.nlu.reader import ASKS, DEMAND, OUTRIGHT_DEMAND, REFUND_WORD, wants_partial_keep
 
 MIN_LENGTH = 60
-REFUND_WORD = re.compile(r"退款|退订|退钱|退费|退掉|退了|refund", re.IGNORECASE)
 CONFIDENCE = 0.95
-# 「能退款吗」「可以退订么」「能不能退」「可不可以退」「是否支持退款」「退不退」, or a question mark.
-ASKS = re.compile(r"[?？]|[吗么嘛]\s*(?:[?？!！。]\s*)?$|能不能|可不可以|能否|可否|是否|支不支持|退不退|给不给退"
-                  r"|^\s*(?:how|can|could|is|are|do|does|what)\b", re.IGNORECASE)
 TORN = ("ask_refund_policy", "request_refund")
 MAX_MARGIN = 0.15
 

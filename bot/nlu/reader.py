@@ -89,6 +89,11 @@ BILLING_WORDS: Tuple[Tuple[str, re.Pattern], ...] = (
 )
 # 「这个」「那台」「那单」: one particular order or ticket.
 DEMONSTRATIVE = re.compile(r"[这那](?:个|台|单|笔|张)")
+# A question about refunds (rules), not a request: 「能退款吗」「可以退订么」「能不能退」「是否支持退款」.
+ASKS = re.compile(r"[?？]|[吗么嘛]\s*(?:[?？!！。]\s*)?$|能不能|可不可以|能否|可否|是否|支不支持|退不退|给不给退"
+                  r"|^\s*(?:how|can|could|is|are|do|does|what)\b", re.IGNORECASE)
+# A refund word at all (the classifier's torn cases).
+REFUND_WORD = re.compile(r"退款|退订|退钱|退费|退掉|退了|refund", re.IGNORECASE)
 # Words that ask for money back (not 退货 or 退出).
 REFUND_WORDS = re.compile(r"退款|退掉|退了|退订|退钱|退费|退一下|退吧|要求退|给我退|帮我退|申请退|refund", re.IGNORECASE)
 # A refund demanded rather than asked about: in a long complaint (「…我要退款」), and outright.
@@ -356,3 +361,11 @@ def changed_reason(text: str, current: Optional[str]) -> Optional[str]:
         return None
     named = [value for value, _, _ in find_reasons(text)]
     return named[-1] if named and named[-1] != current else None
+
+
+# 「跳过」「不用了」「没有」: nothing to add (a survey comment, an optional field).
+NOTHING_TO_ADD = re.compile(r"(?:跳过|略过|不用了?|没有了?|没了|无|算了|不写了|没啥(?:说的|要说的)?)[。.!！\s]*", re.IGNORECASE)
+
+
+def nothing_to_add(text: str) -> bool:
+    return bool(NOTHING_TO_ADD.fullmatch(normalize_text(text or "").strip()))

@@ -10,6 +10,7 @@ from bot.nlu.reader import (
     appeal_demanded,
     appeal_grounds,
     describes_fault,
+    nothing_to_add,
     read,
     read_order_words,
     ruled_out_removed,
@@ -126,3 +127,9 @@ def test_other_kinds():
     assert withdraw_asked("帮我把申请撤下来")
     assert wants_partial_keep("配置买大了 服务器还要用 能退点差价吗")
     assert not wants_partial_keep("不想用了 全部退掉")
+
+
+@pytest.mark.parametrize("text,empty", [("略过", True), ("没啥要说的", True), ("不用了。", True),
+                                        ("客服态度挺好", False), ("没有问题了 谢谢你们", False)])
+def test_nothing_to_add(text, empty):
+    assert nothing_to_add(text) is empty
