@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Dict, List, Optional, Tuple
 
+from bot.clock import CUSTOMER_TZ
 from harness.hostile_text import FRAGMENTS
 from tests.security.campaign import CONTROL, EMOJI, MARKUP, RTL, RTL_TEXT, SQL, ZERO_WIDTH
 
@@ -56,10 +58,15 @@ class Probe:
         return " ".join([self.path, *self.fields.values(), *(f[0] for f in self.files), self.confirmation])
 
 
+def two_days_ago() -> str:
+    """A time the form accepts whatever the day: two days ago at 14:00, Beijing time."""
+    return (datetime.now(CUSTOMER_TZ) - timedelta(days=2)).strftime("%Y-%m-%d 14:00")
+
+
 def base_application(world: World) -> Dict[str, str]:
     """A valid application: a service problem on the customer's own server."""
     return {"order_id": world.own_order, "kind": "refund", "reason": "service_issue",
-            "incident_time": "2026-11-20 14:00", "incident_instance": world.own_instance,
+            "incident_time": two_days_ago(), "incident_instance": world.own_instance,
             "description": "数据库连接一直超时，网站打不开", "links": ""}
 
 

@@ -377,6 +377,7 @@ def owner_markers(sessions) -> list:
 # Only c1001 themself: guests are asked to log in, and another customer naming c1001's order
 # or ticket is told it is not theirs / not found, whatever the slots say.
 ACTION_MATRIX: Dict[str, FrozenSet[str]] = {name: CUSTOMER for name in (
+    "action_answer_yes", "action_read_turn",
     "action_appeal_rejection", "action_ask_appeal_statement", "action_ask_callback_phone",
     "action_ask_contact_choice", "action_ask_duplicate_confirmed", "action_ask_evidence_links",
     "action_ask_incident_description", "action_ask_incident_instance", "action_ask_incident_time",
