@@ -4,7 +4,6 @@ conversation, the authors of internal notes and the finished conversations' agen
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 from bot.backoffice.labels import staff_name
 from bot.handoff.service import HandoffService
@@ -13,6 +12,7 @@ from bot.storage.seed import demo_order
 from bot.web.console_views import finished_row, handoff_json, queue_item
 from bot.web.review_pages import ticket_details
 from bot.wiring import build_services
+from tests.backoffice.test_dashboard import OpenSupport
 from tests.conftest import NOW
 
 RAW_ID = re.compile(r"(?<![（\w])[armo][0-9](?![）\w])")  # an id standing alone, not in 「名字（a2）」
@@ -41,7 +41,7 @@ def test_a_ticket_timeline_names_people(seeded):
 def test_handoff_views_name_the_agent_and_note_authors(seeded):
     services = build_services(load_settings(), seeded, clock=lambda: NOW)
     handoffs: HandoffService = services.handoffs
-    with_hours = HandoffService(seeded, _Open(), lambda: NOW)
+    with_hours = HandoffService(seeded, OpenSupport(), lambda: NOW)
     queued = with_hours.request("names-1", "c1001", "requested", None, {}).handoff
     handoffs.claim(queued.id, "a1")
     handoffs.add_note(queued.id, "a1", "客户很着急")
@@ -50,18 +50,3 @@ def test_handoff_views_name_the_agent_and_note_authors(seeded):
     assert shown["agent_name"] == "客服 小王（a1）" and shown["notes"][0]["agent_name"] == "客服 小王（a1）"
     assert queue_item(handoffs.get(queued.id), "张伟", NOW, people)["agent_name"] == "客服 小王（a1）"
     assert finished_row(handoffs.get(queued.id), "张伟", people)["agent_id"] == "客服 小王（a1）"
-
-
-class _Open:
-    """Support hours that are always open."""
-
-    class _Config:
-        claim_timeout = timedelta(minutes=10)
-        average_handling_minutes = 4
-
-        @staticmethod
-        def is_open(now):
-            return True
-
-    def current(self):
-        return self._Config()
