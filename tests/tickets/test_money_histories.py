@@ -145,7 +145,7 @@ def _order(rows: Dict[Any, List[Dict[str, Any]]], order_id: str, world: World, i
         "quantity": 1, "original_price": ZERO})
     rows[OrderItemRow].append({"order_id": order_id, "kind": "resource", "description": product, "amount": price})
     for n in range(2 if twice else 1):
-        rows[PaymentRow].append({"txn_id": f"T{order_id[-10:]}{n}", "order_id": order_id, "method": "alipay",
+        rows[PaymentRow].append({"txn_id": f"T{order_id}{n}", "order_id": order_id, "method": "alipay",
                                  "paid_at": min(start, NOW) - timedelta(minutes=4 - n), "cash": price - gift,
                                  "gift_credit": gift, "voucher": ZERO, "coupon": ZERO, "status": "success"})
 
