@@ -372,24 +372,28 @@ def add_refund_routes(app: Sanic, auth: CustomerAuth, services: Services) -> Non
     @app.post(APPLY, stream=True)
     async def apply_form(request: Request) -> Page:
         """Step 2 sent: check it the chat's way, keep its files in the draft, then the quote."""
+        return await application_step(request, applied)
+
+    async def application_step(request: Request, handle: Callable[[Request, LoginClaim, Posted], Page]) -> Page:
+        """A posted step of the application: the login, the form read as it arrives (a refused
+        one shown again with why), then `handle`; received files it did not keep are dropped."""
         login = login_or_redirect(request)
         if not isinstance(login, LoginClaim):
             return login
-        cid = login.subject
         try:
-            posted = await read_form(request, cid)
+            posted = await read_form(request, login.subject)
         except BodyRefused as refused:
             return body_refused(request, refused)
         try:
-            return applied(request, login, posted)
+            if posted.refusal is not None:
+                return form_page(request, login.subject, _application(posted), Problems(), *posted.refusal)
+            return handle(request, login, posted)
         finally:
             posted.discard()
 
     def applied(request: Request, login: LoginClaim, posted: Posted) -> Page:
         cid = login.subject
         application = _application(posted)
-        if posted.refusal is not None:
-            return form_page(request, cid, application, Problems(), posted.refusal[0], posted.refusal[1])
         problems = selfservice.problems(cid, application)
         if posted.rejected:
             problems.fields["files"] = "；".join(posted.rejected)
@@ -420,23 +424,11 @@ def add_refund_routes(app: Sanic, auth: CustomerAuth, services: Services) -> Non
     @app.post(f"{APPLY}/confirm", stream=True)
     async def confirm(request: Request) -> Page:
         """「确认提交」: file exactly the quote shown, once, or say why not and show it as it is now."""
-        login = login_or_redirect(request)
-        if not isinstance(login, LoginClaim):
-            return login
-        try:
-            posted = await read_form(request, login.subject)
-        except BodyRefused as refused:
-            return body_refused(request, refused)
-        try:
-            return confirmed(request, login, posted)
-        finally:
-            posted.discard()
+        return await application_step(request, confirmed)
 
     def confirmed(request: Request, login: LoginClaim, posted: Posted) -> Page:
         cid = login.subject
         application = _application(posted)
-        if posted.refusal is not None:
-            return form_page(request, cid, application, Problems(), posted.refusal[0], posted.refusal[1])
         confirmation, why_not = _confirmation(posted.get("confirmation"), login, application)
         if confirmation is not None:  # sent again (a retry, the back button): the ticket it filed
             filed = selfservice.filed_since(cid, application.order_id, confirmation.issued_at)
