@@ -17,6 +17,7 @@ from bot.wiring import Services
 # Clear-Site-Data value that empties the browser's storage for the site (the widget's chat history).
 CLEAR_CHAT_HISTORY = '"storage"'
 LOGIN_AGAIN = "/login?next=/chat"
+LOGGED_OUT = "/login?logged_out=1"
 
 
 NEXT_MAX = 2048  # a cut-off address would not work: a longer one is refused
@@ -40,7 +41,8 @@ def add_site_routes(app: Sanic, auth: CustomerAuth, services: Services) -> None:
 
     @app.get("/login")
     async def login_page(request: Request) -> response.HTTPResponse:
-        return auth.page(request, "login.html", next=safe_next(request.args.get("next")))
+        return auth.page(request, "login.html", next=safe_next(request.args.get("next")),
+                         logged_out=request.args.get("logged_out") == "1" and auth.current_login(request) is None)
 
     @app.post("/login")
     async def login(request: Request) -> response.HTTPResponse:
@@ -67,11 +69,14 @@ def add_site_routes(app: Sanic, auth: CustomerAuth, services: Services) -> None:
 
     @app.post("/logout")
     async def logout(request: Request) -> response.HTTPResponse:
-        """End the login on the server (every copy of the cookie stops working), then forget it."""
+        """End the login on the server (every copy of the cookie stops working), then forget it.
+        The login page it leads to says so, and only then tells this browser's other tabs (told
+        earlier, a tab could reload while the login still held)."""
         resp = response.redirect("/login")
         login = auth.current_login(request)
         if login is not None and auth.csrf_ok(request):
             logins.end(login.session_id)
+            resp = response.redirect(LOGGED_OUT)
             auth.forget_login(resp)
             # The widget keeps the conversation in the tab's storage: on a shared computer the
             # next person must not see it.

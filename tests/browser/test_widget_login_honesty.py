@@ -141,7 +141,8 @@ def test_logging_out_in_one_tab_clears_the_others(fresh_stack, device, artifacts
     second = chatting_tab(context, fresh_stack, ticket)
     first.bring_to_front()
     first.click("#logout")
-    first.wait_for_url("**/login")
+    first.wait_for_url(lambda url: url.endswith("/login?logged_out=1"))
+    assert "您已退出登录" in first.inner_text("#logged-out")
     assert_dropped(second, ticket, "已在本浏览器的其他页面退出登录")
     second.screenshot(path=str(artifacts / f"other-tab-after-logout-{name}.png"), full_page=True)
 

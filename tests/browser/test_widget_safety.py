@@ -52,7 +52,7 @@ def test_after_logout_the_same_tab_is_a_guest(fresh_stack, context, artifacts):
     open_widget(page)
     wait_for_bot(page, "我是云途退款助手")
     page.click("#logout")
-    page.wait_for_url("**/login")
+    page.wait_for_url(lambda url: url.endswith("/login?logged_out=1"))
     page.goto(f"{fresh_stack.site_url}/chat")
     assert "张伟" not in page.content()
     open_widget(page)
@@ -76,7 +76,7 @@ def test_the_next_person_on_a_shared_computer_never_sees_the_last_chat(fresh_sta
     first = session_id(page)
     close_widget(page)  # on a phone the chat covers the page, logout included
     page.click("#logout")
-    page.wait_for_url("**/login")
+    page.wait_for_url(lambda url: url.endswith("/login?logged_out=1"))
     assert page.evaluate("() => sessionStorage.length + localStorage.length") == 0
     page.go_back()  # even the back button shows no trace of it
     assert "2026112400010001" not in page.content()

@@ -12,7 +12,7 @@
   var DOWN_AFTER = 8000, TYPING_SHOWN = 6000, HINT = "请输入您的问题…", OFFLINE_HINT = "连接中断，恢复后可继续输入";
   var TOKEN_REFRESH = 10 * 60 * 1000, LOGIN_AGAIN = "/login?next=/chat";
   var state = { connected: false, ever: false, since: Date.now(), typingTimer: null, agent: null, preview: "",
-                socket: null, loginLost: false, refreshing: false, reconnect: false };
+                socket: null, loginLost: false, refreshing: false, reconnect: false, leaving: false };
   var hours = element ? element.getAttribute("data-support-hours") : "";
   var customer = element ? element.getAttribute("data-customer-id") : null;
   var tokenUrl = element ? element.getAttribute("data-token-url") : null;
@@ -141,6 +141,8 @@
   // This browser logged out, or another customer logged in: nothing of the previous
   // customer's chat may stay on screen or in this tab's storage.
   function signedOut() {
+    if (state.leaving) { return; }  // a second call would abort the first navigation
+    state.leaving = true;
     try { window.sessionStorage.removeItem("chat_session"); } catch (e) { /* storage off */ }
     if (state.socket) { state.socket.disconnect(); }
     window.location.replace("/chat?signed_out=1");

@@ -9,15 +9,22 @@
   var channel = window.BroadcastChannel ? new window.BroadcastChannel(NAME) : null;
   var listeners = [];
 
+  var heard = {};  // one message comes by both ways: act on it once
   function hear(message) {
     if (!message || message.tab === tab) { return; }
+    var key = message.tab + ":" + message.at + ":" + message.type;
+    if (heard[key]) { return; }
+    heard[key] = true;
     listeners.forEach(function (handle) { handle(message); });
   }
   function announce(message) {
     message.tab = tab;
     message.at = Date.now();
     if (channel) { channel.postMessage(message); }
-    try { window.localStorage.setItem(NAME, JSON.stringify(message)); } catch (e) { /* storage off */ }
+    try {  // the write alone tells the other tabs; nothing of it stays in the browser
+      window.localStorage.setItem(NAME, JSON.stringify(message));
+      window.localStorage.removeItem(NAME);
+    } catch (e) { /* storage off */ }
   }
   if (channel) { channel.onmessage = function (event) { hear(event.data); }; }
   window.addEventListener("storage", function (event) {
@@ -29,7 +36,8 @@
     listen: function (handle) { listeners.push(handle); },
     announce: announce
   };
-  var logout = document.querySelector('form[action="/logout"]');
-  if (logout) { logout.addEventListener("submit", function () { announce({ type: "logout" }); }); }
+  // Said by the page the logout leads to, once the server has ended the login: a tab told
+  // earlier could reload while the login still held.
+  if (document.getElementById("logged-out")) { announce({ type: "logout" }); }
   if (customer) { announce({ type: "login", customer: customer }); }
 })();
