@@ -87,6 +87,12 @@ class Settings:
     handoffs_per_10_minutes: int = 5
     widget_message_delay_ms: int = 300
     handoff_sweep_seconds: float = 10.0
+    # Auto-assignment: a new live handoff goes round-robin to an agent logged in with fewer than
+    # `agent_capacity` conversations; off, agents claim from the queue themselves.
+    auto_assign: bool = False
+    agent_capacity: int = 3
+    # A customer waiting longer than this is marked and sorted first in the console's queue.
+    long_wait_seconds: float = 300.0
     retention_days: int = 180
     tracker_db_url: Optional[str] = None  # Rasa's SQL tracker store; None: database_url
     web_host: str = "127.0.0.1"
@@ -122,6 +128,27 @@ def _int(name: str, default: int) -> int:
 def _seconds(name: str, default: float) -> float:
     return _number(name, default, float, "a number of seconds", lambda value: 0 < value < 86400,
                    "more than 0 and less than a day of seconds")
+
+
+MAX_AGENT_CAPACITY = 20  # conversations one agent can follow at once; more is a typo
+
+
+def _capacity(name: str, default: int) -> int:
+    value = _int(name, default)
+    if value > MAX_AGENT_CAPACITY:
+        raise SettingsError(f"{name} must be between 1 and {MAX_AGENT_CAPACITY}, got {value}")
+    return value
+
+
+def _switch(name: str, default: bool) -> bool:
+    """An on/off setting: on, off, true, false, 1 or 0."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value not in ("on", "off", "true", "false", "1", "0"):
+        raise SettingsError(f"{name} must be on or off, got {raw!r}")
+    return value in ("on", "true", "1")
 
 
 def _port(name: str, default: int) -> int:
@@ -237,6 +264,9 @@ def load_settings() -> Settings:
         handoffs_per_10_minutes=_int("REFUND_HANDOFFS_PER_10_MINUTES", 5),
         widget_message_delay_ms=_count("REFUND_WIDGET_MESSAGE_DELAY_MS", 300),
         handoff_sweep_seconds=_seconds("REFUND_HANDOFF_SWEEP_SECONDS", 10.0),
+        auto_assign=_switch("REFUND_AUTO_ASSIGN", False),
+        agent_capacity=_capacity("REFUND_AGENT_CAPACITY", 3),
+        long_wait_seconds=_seconds("REFUND_LONG_WAIT_SECONDS", 300.0),
         retention_days=_int("REFUND_RETENTION_DAYS", 180),
         tracker_db_url=_optional("REFUND_TRACKER_DB_URL"),
         web_host=os.environ.get("REFUND_WEB_HOST", "127.0.0.1"),

@@ -3,7 +3,7 @@ tests) builds its services here, from one `Settings`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Callable
 
@@ -13,7 +13,7 @@ from bot.backoffice.staff import StaffDirectory
 from bot.billing.sql_adapter import SqlBillingAdapter
 from bot.clock import utcnow
 from bot.handoff.hours import SupportSettings
-from bot.handoff.service import HandoffService
+from bot.handoff.service import AssignRules, HandoffService
 from bot.nlu.review_inbox import ReviewInbox
 from bot.observability.activity import ConversationActivity
 from bot.policy.config import Policy, load_policy
@@ -74,7 +74,9 @@ def build_services(settings: Settings, sessions: sessionmaker | None = None, pol
         refunds=RefundService(billing, tickets, policy, clock),
         workflow=TicketWorkflow(tickets, policy, clock, OrderLedgers(billing, policy)),
         handoffs=HandoffService(sessions, SupportSettings(settings.support_file), admit=rate_limiter(
-            "handoff", settings.handoffs_per_10_minutes, 600, settings.redis_url).allow),
+            "handoff", settings.handoffs_per_10_minutes, 600, settings.redis_url).allow,
+            rules=AssignRules(settings.auto_assign, settings.agent_capacity,
+                              timedelta(seconds=settings.long_wait_seconds))),
         uploads=UploadStore(sessions, settings.upload_dir, settings.upload_max_bytes, settings.upload_max_files,
                             settings.upload_quota_bytes),
         logins=LoginSessions(sessions),

@@ -157,6 +157,21 @@ WORK_ITEM_TAKEN = "这条留言已被同事领取。"
 UNKNOWN_CALL_RESULT = "请选择回电结果。"
 
 
+TRANSFER_ENDED = "这个会话已结束，无法转接。"
+TRANSFER_OWN_ONLY = "只能转接自己正在接待的会话；需要改派请联系主管。"
+TRANSFER_NOT_AN_AGENT = "请选择一位在职的人工客服。"
+TRANSFER_SAME_AGENT = "这个会话已由该客服接待。"
+HOLDER_STILL_ONLINE = "接待的同事仍在线，请先与其沟通，或请主管改派。"
+TOOK_OVER = "原接待客服已离线，由我接手。"
+COMPLAINT_TAG = "投诉"
+LONG_WAIT_TAG = "等待过久"
+
+
+def transfer_note(agent_name: str, note: str) -> str:
+    """The internal note a transfer leaves: to whom, and why."""
+    return f"已转接给 {agent_name}" + (f"：{note}" if note else "。")
+
+
 def replied_note(text: str) -> str:
     """The note a reply to a work item leaves (the customer sees it in their chat when they return)."""
     return f"已回复客户（在聊天窗口中可见）：{text}"

@@ -21,6 +21,9 @@ HANDED_BACK = "人工客服已结束接待，接下来由智能助手继续为�
 RESUME_BUTTONS = [{"title": "接着办理", "payload": "/affirm"}, {"title": "不用了", "payload": "/deny"}]
 AGENT_JOINED = "您好，我已接入会话，正在查看您的情况。"
 AGENT_CLOSED = "本次人工服务已结束，感谢您的耐心。"
+# A complaint nobody could take in time is kept for the agents (never dropped silently).
+COMPLAINT_KEPT = ("非常抱歉，客服暂时都在忙，没能及时接入。您的投诉已转为留言并优先处理，"
+                  "客服会尽快在这里回复您；您也可以继续问我。")
 # Ready-made replies an agent can send with one click (signed with the agent's name).
 CANNED_REPLIES = [
     "您好，我是人工客服，已经看到您之前和智能助手的对话，我来帮您处理。",
@@ -41,6 +44,16 @@ SURVEY_THANKS = "感谢您的评价！我们会继续改进。还有什么可以
 TOO_OFTEN = ("您刚才已经多次请求人工客服了，请稍等几分钟再试；客服会按顺序接待。"
              "也可以[留言](/contact)，客服会尽快联系您。")
 COMPLAINT_LEAD_IN = "非常抱歉给您带来了不好的体验。您的投诉已记录，由人工客服专人跟进处理。"
+
+
+def assigned(agent_name: str) -> str:
+    """The customer is told a person now looks after them (auto-assigned)."""
+    return f"您好，已为您接通人工客服 {agent_shown_name(agent_name)}，客服正在查看您的情况，请稍候。"
+
+
+def transferred(agent_name: str) -> str:
+    """The customer is told the conversation moves to another agent."""
+    return f"您的会话已转接给人工客服 {agent_shown_name(agent_name)}，对方会接着为您处理，请稍候。"
 
 
 def resume_offer(order_id: str) -> str:

@@ -9,15 +9,17 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from sqlalchemy import String, cast, func, or_, select, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
+from bot.backoffice import labels
 from bot.backoffice.labels import call_note
 from bot.clock import utcnow
 from bot.handoff.contact import work_item_due
 from bot.handoff.hours import SupportSettings
 from bot.handoff.wait import estimate_minutes
 from bot.security.login_sessions import LoginKind
-from bot.storage.schema import HandoffNoteRow, HandoffRow, LoginSessionRow, StaffRow, SurveyRow, TicketRow
+from bot.storage.schema import HandoffNoteRow, HandoffReadRow, HandoffRow, LoginSessionRow, StaffRow, SurveyRow, TicketRow
 from bot.vocabulary import LIVE_HANDOFFS, CallResult, HandoffKind, HandoffOutcome, HandoffStatus, Role
 
 RECENT_CLAIMS = timedelta(hours=2)  # claims older than this say little about today's pace
@@ -25,6 +27,34 @@ LAST_TEXT_CHARS = 500
 HISTORY_LIMIT = 100
 ORDER_DIGITS = 8  # a search this long and all digits may be an order number
 WORK_ITEM_KINDS = (HandoffKind.MESSAGE, HandoffKind.CALLBACK, HandoffKind.EMAIL)
+COMPLAINT_REASONS = frozenset({"complaint", "mail_complaint"})  # marked, sorted first, never timed out
+
+
+@dataclass(frozen=True)
+class AssignRules:
+    """Who gets a new live handoff: with `auto`, the next agent logged in (round-robin) holding
+    fewer than `capacity` conversations; a customer waiting over `long_wait` is sorted first."""
+
+    auto: bool = False
+    capacity: int = 3
+    long_wait: timedelta = timedelta(minutes=5)
+
+
+class TransferRefused(ValueError):
+    """A transfer or take-over that may not happen; the message is for staff (Chinese)."""
+
+
+def attention_rank(h: "Handoff", now: datetime, long_wait: timedelta) -> Tuple[int, datetime, int]:
+    """Where a queue row sorts: open complaints first, then customers waiting too long, then
+    other waiting customers, then the rest; oldest first within each."""
+    unheld = h.status == HandoffStatus.WAITING or (h.status == HandoffStatus.MESSAGE and h.agent_id is None)
+    if h.reason in COMPLAINT_REASONS and unheld:
+        rank = 0
+    elif h.status == HandoffStatus.WAITING:
+        rank = 1 if now - h.created_at >= long_wait else 2
+    else:
+        rank = 3
+    return rank, h.created_at, h.id
 
 
 def _changed(now: datetime, **values: Any) -> Dict[str, Any]:
@@ -86,11 +116,13 @@ class QueueTicket:
 
 class HandoffService:
     def __init__(self, sessions: sessionmaker, support: SupportSettings,
-                 clock: Callable[[], datetime] = utcnow, admit: Optional[Callable[[str], bool]] = None) -> None:
+                 clock: Callable[[], datetime] = utcnow, admit: Optional[Callable[[str], bool]] = None,
+                 rules: AssignRules = AssignRules()) -> None:
         self._sessions = sessions
         self.support = support
         self.clock = clock
         self._admit = admit  # counts a new live request of a requester; False once over the limit
+        self.rules = rules
 
     def request(self, conversation_id: str, customer_id: Optional[str], reason: str,
                 ticket_id: Optional[str], summary: Dict[str, Any], requester: Optional[str] = None) -> QueueTicket:
@@ -135,12 +167,12 @@ class HandoffService:
     def agents_online(self, now: datetime) -> int:
         """Staff with the agent role who are logged in to the console right now."""
         with self._sessions() as session:
-            logged_in = select(LoginSessionRow.subject).where(
-                LoginSessionRow.kind == LoginKind.STAFF.value, LoginSessionRow.ended_at.is_(None),
-                LoginSessionRow.expires_at > now)
-            rows = session.scalars(select(StaffRow.roles).where(StaffRow.staff_id.in_(logged_in),
-                                                                StaffRow.disabled_at.is_(None)))
-            return sum(1 for roles in rows if Role.AGENT.value in roles.split(","))
+            return len(_online_agents(session, now))
+
+    def online_agent_ids(self) -> List[str]:
+        """The agents logged in to the console right now."""
+        with self._sessions() as session:
+            return _online_agents(session, self.clock())
 
     def release_agent(self, agent_id: str) -> List[int]:
         """Conversations a departing agent was holding go back to the queue (another agent can
@@ -202,7 +234,8 @@ class HandoffService:
         return self.get(handoff_id)
 
     def expire_unclaimed(self) -> List[Handoff]:
-        """Waiting handoffs older than the claim timeout become timed_out (returned once)."""
+        """Waiting handoffs older than the claim timeout become timed_out (returned once); a
+        complaint nobody claimed becomes a message for the agents instead (kind `message`)."""
         config, now = self.support.current(), self.clock()
         cutoff = now - config.claim_timeout
         with self._sessions.begin() as session:
@@ -212,9 +245,13 @@ class HandoffService:
             for row in rows:
                 still_waiting = update(HandoffRow).where(HandoffRow.id == row.id,
                                                          HandoffRow.status == HandoffStatus.WAITING)
-                result = session.execute(still_waiting.values(**_changed(now, status=HandoffStatus.TIMED_OUT,
-                                                                         outcome=HandoffOutcome.TIMED_OUT,
-                                                                         resolved_at=now)))
+                if row.reason in COMPLAINT_REASONS:  # kept for an agent as a message, never dropped
+                    kept = row.last_customer_text or _latest_said(row.summary or {}) or ""
+                    values = _changed(now, status=HandoffStatus.MESSAGE, kind=HandoffKind.MESSAGE, message=kept)
+                else:
+                    values = _changed(now, status=HandoffStatus.TIMED_OUT, outcome=HandoffOutcome.TIMED_OUT,
+                                      resolved_at=now)
+                result = session.execute(still_waiting.values(**values))
                 if result.rowcount == 1:
                     session.refresh(row)
                     expired.append(_handoff(row))
@@ -238,7 +275,8 @@ class HandoffService:
                 return None
             now = self.clock()
             session.execute(update(HandoffRow).where(HandoffRow.id == row.id).values(**_changed(
-                now, last_customer_text=text[:LAST_TEXT_CHARS], last_customer_at=now, customer_typing_at=None)))
+                now, last_customer_text=text[:LAST_TEXT_CHARS], last_customer_at=now, customer_typing_at=None,
+                customer_messages=HandoffRow.customer_messages + 1)))
             return str(row.status)
 
     def customer_wrote_again(self, handoff_id: int, text: str) -> bool:
@@ -248,7 +286,8 @@ class HandoffService:
         with self._sessions.begin() as session:
             result = session.execute(update(HandoffRow).where(
                 HandoffRow.id == handoff_id, HandoffRow.status.in_((*LIVE_HANDOFFS, HandoffStatus.MESSAGE)))
-                .values(**_changed(now, last_customer_text=text[:LAST_TEXT_CHARS], last_customer_at=now)))
+                .values(**_changed(now, last_customer_text=text[:LAST_TEXT_CHARS], last_customer_at=now,
+                                   customer_messages=HandoffRow.customer_messages + 1)))
             return result.rowcount == 1
 
     def agent_replied(self, handoff_id: int) -> None:
@@ -306,6 +345,115 @@ class HandoffService:
             rows = session.scalars(select(HandoffRow).where(HandoffRow.customer_id == customer_id)
                                    .order_by(HandoffRow.created_at.desc()).limit(20))
             return [_handoff(r) for r in rows]
+
+    # --- attention: unread messages, auto-assignment, transfers ------------------------------
+
+    def mark_read(self, handoff_id: int, staff_id: str) -> None:
+        """`staff_id` has seen every customer message of the handoff so far."""
+        now = self.clock()
+        with self._sessions.begin() as session:
+            seen = select(HandoffRow.customer_messages).where(HandoffRow.id == handoff_id).scalar_subquery()
+            result = session.execute(update(HandoffReadRow).where(HandoffReadRow.handoff_id == handoff_id,
+                                                                  HandoffReadRow.staff_id == staff_id)
+                                     .values(seen_messages=seen, seen_at=now))
+            if result.rowcount:
+                return
+        try:
+            with self._sessions.begin() as session:
+                count = session.scalar(select(HandoffRow.customer_messages).where(HandoffRow.id == handoff_id))
+                if count is not None:
+                    session.add(HandoffReadRow(handoff_id=handoff_id, staff_id=staff_id, seen_messages=count,
+                                               seen_at=now))
+        except IntegrityError:  # another tab of the same person recorded it at the same moment
+            self.mark_read(handoff_id, staff_id)
+
+    def unread(self, staff_id: str) -> Dict[int, int]:
+        """Conversations `staff_id` holds with customer messages they have not seen: id -> how many."""
+        with self._sessions() as session:
+            rows = session.execute(
+                select(HandoffRow.id, HandoffRow.customer_messages - func.coalesce(HandoffReadRow.seen_messages, 0))
+                .outerjoin(HandoffReadRow, (HandoffReadRow.handoff_id == HandoffRow.id)
+                           & (HandoffReadRow.staff_id == staff_id))
+                .where(HandoffRow.agent_id == staff_id, HandoffRow.status == HandoffStatus.ACTIVE))
+            return {int(hid): int(count) for hid, count in rows if count > 0}
+
+    def assign_waiting(self) -> List[Handoff]:
+        """With auto-assignment on: give waiting customers (complaints and the longest waits
+        first) to agents with room; returns the handoffs assigned, now active."""
+        if not self.rules.auto:
+            return []
+        now = self.clock()
+        waiting = sorted((h for h in self.queue() if h.status == HandoffStatus.WAITING),
+                         key=lambda h: attention_rank(h, now, self.rules.long_wait))
+        assigned = []
+        for handoff in waiting:
+            if self.assign_next(handoff.id) is None:
+                break  # nobody has room: the rest wait too
+            got = self.get(handoff.id)
+            if got is not None:
+                assigned.append(got)
+        return assigned
+
+    def assign_next(self, handoff_id: int) -> Optional[str]:
+        """Give one waiting handoff to the next agent online with room (round-robin: the one
+        assigned longest ago); returns the agent, None if it is no longer waiting or nobody has
+        room. The agents' rows are locked (in one order) for the transaction, so concurrent
+        assignments are serialised and never exceed anyone's capacity."""
+        now = self.clock()
+        with self._sessions.begin() as session:
+            agents = _online_agents(session, now)
+            if not agents:
+                return None
+            session.scalars(select(StaffRow.staff_id).where(StaffRow.staff_id.in_(agents))
+                            .order_by(StaffRow.staff_id).with_for_update()).all()
+            load = dict(session.execute(select(HandoffRow.agent_id, func.count()).where(
+                HandoffRow.agent_id.in_(agents), HandoffRow.status == HandoffStatus.ACTIVE)
+                .group_by(HandoffRow.agent_id)).all())
+            last = dict(session.execute(select(HandoffRow.agent_id, func.max(HandoffRow.claimed_at)).where(
+                HandoffRow.agent_id.in_(agents), HandoffRow.kind == HandoffKind.LIVE)
+                .group_by(HandoffRow.agent_id)).all())
+            free = [a for a in agents if load.get(a, 0) < self.rules.capacity]
+            if not free:
+                return None
+            agent = min(free, key=lambda a: (last.get(a) is not None, last.get(a) or now, a))
+            result = session.execute(update(HandoffRow).where(HandoffRow.id == handoff_id,
+                                                              HandoffRow.status == HandoffStatus.WAITING)
+                                     .values(**_changed(now, status=HandoffStatus.ACTIVE, agent_id=agent,
+                                                        claimed_at=now)))
+            return agent if result.rowcount == 1 else None
+
+    def transfer(self, handoff_id: int, by: str, to_agent: str, note: str, supervisor: bool = False) -> Handoff:
+        """Hand a live conversation to another agent (`by` holds it, or is a supervisor, who may
+        also assign a waiting one); the note says why, for the new agent. Raises TransferRefused."""
+        now = self.clock()
+        with self._sessions.begin() as session:
+            row = session.scalars(select(HandoffRow).where(HandoffRow.id == handoff_id).with_for_update()).first()
+            if row is None or row.status not in LIVE_HANDOFFS:
+                raise TransferRefused(labels.TRANSFER_ENDED)
+            if not supervisor and (row.status != HandoffStatus.ACTIVE or row.agent_id != by):
+                raise TransferRefused(labels.TRANSFER_OWN_ONLY)
+            target = session.get(StaffRow, to_agent)
+            if target is None or target.disabled_at is not None or Role.AGENT.value not in target.roles.split(","):
+                raise TransferRefused(labels.TRANSFER_NOT_AN_AGENT)
+            if row.agent_id == to_agent:
+                raise TransferRefused(labels.TRANSFER_SAME_AGENT)
+            session.execute(update(HandoffRow).where(HandoffRow.id == handoff_id).values(**_changed(
+                now, status=HandoffStatus.ACTIVE, agent_id=to_agent, claimed_at=row.claimed_at or now)))
+            session.add(HandoffNoteRow(handoff_id=handoff_id, agent_id=by, created_at=now,
+                                       text=labels.transfer_note(target.name, note)[:2000]))
+        handoff = self.get(handoff_id)
+        assert handoff is not None
+        return handoff
+
+    def take_over(self, handoff_id: int, agent_id: str) -> Handoff:
+        """An agent takes over a colleague's conversation when that colleague is no longer
+        logged in (a supervisor transfers it instead). Raises TransferRefused."""
+        handoff = self.get(handoff_id)
+        if handoff is None or handoff.status != HandoffStatus.ACTIVE:
+            raise TransferRefused(labels.TRANSFER_ENDED)
+        if handoff.agent_id in self.online_agent_ids():
+            raise TransferRefused(labels.HOLDER_STILL_ONLINE)
+        return self.transfer(handoff_id, agent_id, agent_id, labels.TOOK_OVER, supervisor=True)
 
     # --- messages, call-backs and e-mails left for the agents: work items -------------------
 
@@ -401,6 +549,16 @@ class HandoffService:
             return [{"conversation_id": r.conversation_id, "customer_id": r.customer_id, "handoff_id": r.handoff_id,
                      "ticket_id": r.ticket_id, "score": r.score, "comment": r.comment,
                      "at": r.created_at.isoformat()} for r in rows]
+
+
+def _online_agents(session: Session, now: datetime) -> List[str]:
+    """Enabled agents with a live console login, in staff-id order."""
+    logged_in = select(LoginSessionRow.subject).where(
+        LoginSessionRow.kind == LoginKind.STAFF.value, LoginSessionRow.ended_at.is_(None),
+        LoginSessionRow.expires_at > now)
+    rows = session.execute(select(StaffRow.staff_id, StaffRow.roles).where(
+        StaffRow.staff_id.in_(logged_in), StaffRow.disabled_at.is_(None)).order_by(StaffRow.staff_id))
+    return [staff_id for staff_id, roles in rows if Role.AGENT.value in roles.split(",")]
 
 
 def _latest_said(summary: Dict[str, Any]) -> Optional[str]:

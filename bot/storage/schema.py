@@ -294,6 +294,18 @@ class HandoffRow(Base):
     last_customer_text = Column(Text)  # the newest thing the customer wrote while handed off
     last_customer_at = Column(UTCDateTime)
     customer_typing_at = Column(UTCDateTime)
+    # How many messages the customer wrote while handed off (unread counts compare with it).
+    customer_messages = Column(Integer, nullable=False, default=0, server_default="0")
+
+
+class HandoffReadRow(Base):
+    """How many of a handoff's customer messages one staff member has seen (the unread badge)."""
+
+    __tablename__ = "handoff_reads"
+    handoff_id = Column(Integer, ForeignKey("handoffs.id"), primary_key=True)
+    staff_id = Column(String(32), ForeignKey("staff.staff_id"), primary_key=True)
+    seen_messages = Column(Integer, nullable=False)
+    seen_at = Column(UTCDateTime, nullable=False)
 
 
 class HandoffNoteRow(Base):

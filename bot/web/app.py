@@ -16,10 +16,11 @@ from sanic.exceptions import NotFound
 
 from bot.backoffice.api import create_backoffice_api
 from bot.handoff import replies as handoff_replies
-from bot.handoff.service import HandoffService
 from bot.settings import PROJECT_ROOT
+from bot.vocabulary import HandoffKind
 from bot.web import texts
 from bot.web.console import create_console
+from bot.web.console_api import assign_waiting
 from bot.web.contact_pages import add_contact_routes
 from bot.web.customer_auth import CustomerAuth
 from bot.web.error_pages import SiteErrors
@@ -78,7 +79,7 @@ def create_app(services: Services, name: str = "refund_site") -> Sanic:
 
     @app.after_server_start
     async def start_sweeper(app_: Sanic, _loop) -> None:
-        app_.add_task(expire_unclaimed_handoffs(services.handoffs, rasa, settings.handoff_sweep_seconds))
+        app_.add_task(expire_unclaimed_handoffs(services, rasa, settings.handoff_sweep_seconds))
 
     return app
 
@@ -95,12 +96,18 @@ def customer_page_policy(chat_url: str) -> str:
             f"base-uri 'none'; form-action 'self'; object-src 'none'")
 
 
-async def expire_unclaimed_handoffs(handoffs: HandoffService, rasa: RasaClient, period: float) -> None:
-    """Every few seconds: customers nobody claimed in time get an apology, the bot back, and
-    the offer to leave a message or book a call-back."""
+async def expire_unclaimed_handoffs(services: Services, rasa: RasaClient, period: float) -> None:
+    """Every few seconds: waiting customers go to agents with room (auto-assignment on), each
+    told who serves them; customers nobody claimed in time get an apology, the bot back, and the
+    offer to leave a message or book a call-back (a complaint is kept as a message instead)."""
+    handoffs = services.handoffs
     while True:
         try:
+            await assign_waiting(services, rasa)
             for handoff in handoffs.expire_unclaimed():
+                if handoff.kind == HandoffKind.MESSAGE:
+                    await rasa.push_bot_message(handoff.conversation_id, handoff_replies.COMPLAINT_KEPT, resume=True)
+                    continue
                 await rasa.push_bot_message(handoff.conversation_id, handoff_replies.nobody_free(),
                                             buttons=handoff_replies.LEAVE_MESSAGE_BUTTONS, resume=True)
         except Exception:  # keep sweeping; a failed round is retried next period

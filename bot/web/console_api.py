@@ -14,7 +14,7 @@ from bot.backoffice.serialize import ticket_json
 from bot.backoffice.staff import Staff
 from bot.clock import format_customer_time
 from bot.handoff import replies as handoff_replies
-from bot.handoff.service import WORK_ITEM_KINDS, Handoff
+from bot.handoff.service import WORK_ITEM_KINDS, Handoff, TransferRefused, attention_rank
 from bot.tickets.models import Ticket
 from bot.vocabulary import Actor, CallResult, HandoffKind, HandoffOutcome, HandoffStatus, Role
 from bot.web.console_views import customer_panel, evidence_headers, handoff_json, queue_item, transcript, upload_json
@@ -41,7 +41,7 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
     @console.get("/api/queue")
     @auth.required(conversations=True)
     async def queue(request: Request, staff: Staff) -> response.HTTPResponse:
-        return response.json(queue_payload(services))
+        return response.json(queue_payload(services, staff))
 
     @console.post("/api/handoffs/<handoff_id:int>/claim")
     @auth.required(role=Role.AGENT, csrf=True)
@@ -166,6 +166,28 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
             return json_error(409, labels.NOT_YOUR_WORK_ITEM)
         return response.json({"ok": True})
 
+    @console.post("/api/handoffs/<handoff_id:int>/<move:transfer|takeover>")
+    @auth.required(csrf=True, conversations=True)
+    async def transfer(request: Request, staff: Staff, handoff_id: int, move: str) -> response.HTTPResponse:
+        """Transfer a live conversation to a named colleague with a note (its agent, or a 主管
+        for any live one), or take over a colleague's who is no longer logged in; the customer
+        is told who serves them now."""
+        try:
+            if move == "takeover":
+                if not staff.has(Role.AGENT):
+                    return json_error(403, labels.role_required(Role.AGENT))
+                handoff = handoffs.take_over(handoff_id, staff.staff_id)
+            else:
+                handoff = handoffs.transfer(handoff_id, staff.staff_id, body_text(request, "agent_id", 32),
+                                            body_text(request, "note", 500), supervisor=staff.has(Role.MANAGER))
+        except TransferRefused as refused:
+            return json_error(409, str(refused))
+        agent = services.staff.get(handoff.agent_id or "")
+        await rasa.push_bot_message(handoff.conversation_id,
+                                    handoff_replies.transferred(agent.name if agent else ""), resume=False)
+        handoffs.agent_replied(handoff_id)
+        return response.json({"ok": True, "agent_id": handoff.agent_id})
+
     @console.post("/api/handoffs/<handoff_id:int>/ticket")
     @auth.required(csrf=True, conversations=True)
     async def link_ticket(request: Request, staff: Staff, handoff_id: int) -> response.HTTPResponse:
@@ -193,18 +215,35 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
         return result
 
 
-def queue_payload(services: Services) -> Dict[str, Any]:
-    """The queue as the console shows it: waiting and active conversations and messages left."""
-    waiting, now = services.handoffs.queue(), services.handoffs.clock()
-    names = services.customers.names(h.customer_id for h in waiting if h.customer_id)
+def queue_payload(services: Services, staff: Optional[Staff] = None) -> Dict[str, Any]:
+    """The queue as the console shows it: waiting and active conversations and messages left,
+    open complaints and long waits first; for `staff`, the unread messages in the chats they hold."""
+    handoffs = services.handoffs
+    rows, now, long_wait = handoffs.queue(), handoffs.clock(), handoffs.rules.long_wait
+    rows.sort(key=lambda h: attention_rank(h, now, long_wait))
+    names = services.customers.names(h.customer_id for h in rows if h.customer_id)
     people = services.staff.names()
-    return {"handoffs": [queue_item(h, names.get(h.customer_id or ""), now, people) for h in waiting]}
+    unread = handoffs.unread(staff.staff_id) if staff else {}
+    return {"handoffs": [{**queue_item(h, names.get(h.customer_id or ""), now, people, long_wait),
+                          "unread": unread.get(h.id, 0)} for h in rows],
+            "me": staff.staff_id if staff else None, "unread_total": sum(unread.values())}
+
+
+async def assign_waiting(services: Services, rasa: RasaClient) -> None:
+    """Auto-assignment's round: each waiting customer given to an agent with room is told who."""
+    for handoff in services.handoffs.assign_waiting():
+        agent = services.staff.get(handoff.agent_id or "")
+        await rasa.push_bot_message(handoff.conversation_id, handoff_replies.assigned(agent.name if agent else ""),
+                                    metadata={"agent_id": handoff.agent_id})
+        services.handoffs.agent_replied(handoff.id)
 
 
 async def conversation_detail(services: Services, rasa: RasaClient, staff: Staff, handoff: Handoff) -> Dict[str, Any]:
     """Everything the conversation page shows: the transcript, the customer, the linked ticket
     with what this staff member may do to it, and the evidence."""
     workflow = services.workflow
+    if handoff.agent_id == staff.staff_id:
+        services.handoffs.mark_read(handoff.id, staff.staff_id)  # the agent now sees every message
     tracker = await rasa.tracker(handoff.conversation_id)
     ticket = workflow.get(handoff.ticket_id) if handoff.ticket_id else None
     people = services.staff.names()
@@ -219,9 +258,26 @@ async def conversation_detail(services: Services, rasa: RasaClient, staff: Staff
         "ticket_held_by": colleague_refusal(ticket, people)
         if ticket and held_by_colleague(ticket, staff) else "",
         "work_item": _work_item(services, handoff, people),
+        "transfer": _transfer_choices(services, staff, handoff, people),
         "uploads": [upload_json(u) for u in services.uploads.for_conversation_or_ticket(handoff.conversation_id,
                                                                                          handoff.ticket_id)],
     }
+
+
+def _transfer_choices(services: Services, staff: Staff, handoff: Handoff,
+                      people: Dict[str, str]) -> Dict[str, Any]:
+    """Who this staff member may hand the conversation to (its agent, or a 主管), and whether
+    they may take it over (its agent is no longer logged in)."""
+    live = handoff.status in (HandoffStatus.WAITING, HandoffStatus.ACTIVE) and handoff.kind == HandoffKind.LIVE
+    may_transfer = live and (staff.has(Role.MANAGER) or (handoff.status == HandoffStatus.ACTIVE
+                                                          and handoff.agent_id == staff.staff_id))
+    online = services.handoffs.online_agent_ids() if live else []
+    agents = [{"id": s.staff_id, "name": labels.staff_name(people, s.staff_id), "online": s.staff_id in online}
+              for s in services.staff.all()
+              if may_transfer and s.has(Role.AGENT) and not s.disabled_at and s.staff_id != handoff.agent_id]
+    return {"agents": sorted(agents, key=lambda a: (not a["online"], a["id"])),
+            "may_take_over": live and handoff.status == HandoffStatus.ACTIVE and staff.has(Role.AGENT)
+            and handoff.agent_id != staff.staff_id and handoff.agent_id not in online}
 
 
 def _ticket_panel(services: Services, ticket: Ticket) -> Dict[str, Any]:

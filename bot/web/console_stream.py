@@ -64,13 +64,15 @@ class PageWatch:
     async def changes(self) -> List[str]:
         """The events that bring the page up to date (none when nothing changed)."""
         events: List[str] = []
-        payload = queue_payload(self.services)
+        # The conversation first: sending it marks its messages read, so the queue sent after
+        # it never shows the open conversation as unread.
+        if self.handoff_id is not None:
+            events.extend(await self._conversation_changes(self.handoff_id))
+        payload = queue_payload(self.services, self.staff)
         fingerprint = queue_fingerprint(payload)
         if fingerprint != self.queue:
             self.queue = fingerprint
             events.append(sse("queue", payload))
-        if self.handoff_id is not None:
-            events.extend(await self._conversation_changes(self.handoff_id))
         return events
 
     async def _conversation_changes(self, handoff_id: int) -> List[str]:

@@ -2,7 +2,7 @@
 headers evidence files are served with. Pure shaping: no routes, no sessions."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any, Dict, List, Optional
 from urllib.parse import quote
@@ -10,10 +10,11 @@ from urllib.parse import quote
 from bot.backoffice import labels
 from bot.billing.models import Order
 from bot.clock import format_customer_time
-from bot.handoff.service import Handoff
+from bot.handoff.service import COMPLAINT_REASONS, Handoff
 from bot.refunds.application import order_state
 from bot.tickets.models import Ticket
 from bot.uploads.store import EXTENSIONS, StoredUpload
+from bot.vocabulary import HandoffStatus
 from bot.web.cookies import SECURITY_HEADERS
 
 OPENING_PAYLOAD = "/greet"  # the widget's silent first message
@@ -41,10 +42,16 @@ def handoff_json(h: Handoff, people: Optional[Dict[str, str]] = None) -> Dict[st
 
 
 def queue_item(h: Handoff, customer_name: Optional[str], now: datetime,
-               people: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
-    """A queue row: the customer's newest words as its preview, how long they have waited."""
+               people: Optional[Dict[str, str]] = None, long_wait: Optional[timedelta] = None) -> Dict[str, Any]:
+    """A queue row: the customer's newest words as its preview, how long they have waited, and
+    its marks (a complaint; waiting longer than `long_wait`)."""
+    waited = now - h.created_at
+    long = long_wait is not None and h.status == HandoffStatus.WAITING and waited >= long_wait
     return {**handoff_json(h, people), "customer_name": customer_name or labels.GUEST_NAME,
-            "waiting_seconds": int((now - h.created_at).total_seconds()), "preview": _preview(h)}
+            "waiting_seconds": int(waited.total_seconds()), "preview": _preview(h),
+            "complaint": h.reason in COMPLAINT_REASONS, "long_wait": long,
+            "marks": ([labels.COMPLAINT_TAG] if h.reason in COMPLAINT_REASONS else [])
+            + ([labels.LONG_WAIT_TAG] if long else [])}
 
 
 def _preview(h: Handoff) -> str:

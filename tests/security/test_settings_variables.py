@@ -31,6 +31,10 @@ def test_the_readme_table_names_every_variable_settings_reads():
     ("REFUND_MESSAGES_PER_MINUTE", "-3", "positive"),
     ("REFUND_RETENTION_DAYS", "0", "positive"),
     ("REFUND_WIDGET_MESSAGE_DELAY_MS", "fast", "0 or a positive whole number"),
+    ("REFUND_AGENT_CAPACITY", "0", "positive"),
+    ("REFUND_AGENT_CAPACITY", "50", "between 1 and 20"),
+    ("REFUND_AUTO_ASSIGN", "maybe", "on or off"),
+    ("REFUND_LONG_WAIT_SECONDS", "-5", "seconds"),
 ])
 def test_bad_values_are_refused_with_the_variable_named(monkeypatch, name, value, says):
     monkeypatch.setenv(name, value)
@@ -47,3 +51,7 @@ def test_defaults_and_overrides(monkeypatch):
     monkeypatch.setenv("REFUND_HANDOFF_SWEEP_SECONDS", "2.5")
     settings = load_settings()
     assert settings.redis_url == "redis://127.0.0.1:6379/3" and settings.handoff_sweep_seconds == 2.5
+    monkeypatch.setenv("REFUND_AUTO_ASSIGN", "on")
+    monkeypatch.setenv("REFUND_AGENT_CAPACITY", "5")
+    settings = load_settings()
+    assert settings.auto_assign is True and settings.agent_capacity == 5
