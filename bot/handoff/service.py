@@ -423,8 +423,9 @@ class HandoffService:
             return agent if result.rowcount == 1 else None
 
     def transfer(self, handoff_id: int, by: str, to_agent: str, note: str, supervisor: bool = False) -> Handoff:
-        """Hand a live conversation to another agent (`by` holds it, or is a supervisor, who may
-        also assign a waiting one); the note says why, for the new agent. Raises TransferRefused."""
+        """Hand a live conversation to another agent logged in (`by` holds it, or is a supervisor,
+        who may also assign a waiting one); the note says why, for the new agent. Raises
+        TransferRefused."""
         now = self.clock()
         with self._sessions.begin() as session:
             row = session.scalars(select(HandoffRow).where(HandoffRow.id == handoff_id).with_for_update()).first()
@@ -437,6 +438,8 @@ class HandoffService:
                 raise TransferRefused(labels.TRANSFER_NOT_AN_AGENT)
             if row.agent_id == to_agent:
                 raise TransferRefused(labels.TRANSFER_SAME_AGENT)
+            if to_agent not in _online_agents(session, now):
+                raise TransferRefused(labels.TRANSFER_AGENT_OFFLINE)
             session.execute(update(HandoffRow).where(HandoffRow.id == handoff_id).values(**_changed(
                 now, status=HandoffStatus.ACTIVE, agent_id=to_agent, claimed_at=row.claimed_at or now)))
             session.add(HandoffNoteRow(handoff_id=handoff_id, agent_id=by, created_at=now,

@@ -266,16 +266,15 @@ async def conversation_detail(services: Services, rasa: RasaClient, staff: Staff
 
 def _transfer_choices(services: Services, staff: Staff, handoff: Handoff,
                       people: Dict[str, str]) -> Dict[str, Any]:
-    """Who this staff member may hand the conversation to (its agent, or a 主管), and whether
-    they may take it over (its agent is no longer logged in)."""
+    """The agents logged in this staff member may hand the conversation to (they hold it, or
+    are a 主管), and whether they may take it over (its agent is no longer logged in)."""
     live = handoff.status in (HandoffStatus.WAITING, HandoffStatus.ACTIVE) and handoff.kind == HandoffKind.LIVE
     may_transfer = live and (staff.has(Role.MANAGER) or (handoff.status == HandoffStatus.ACTIVE
                                                           and handoff.agent_id == staff.staff_id))
     online = services.handoffs.online_agent_ids() if live else []
-    agents = [{"id": s.staff_id, "name": labels.staff_name(people, s.staff_id), "online": s.staff_id in online}
-              for s in services.staff.all()
-              if may_transfer and s.has(Role.AGENT) and not s.disabled_at and s.staff_id != handoff.agent_id]
-    return {"agents": sorted(agents, key=lambda a: (not a["online"], a["id"])),
+    agents = [{"id": staff_id, "name": labels.staff_name(people, staff_id)}
+              for staff_id in online if may_transfer and staff_id != handoff.agent_id]
+    return {"agents": agents, "may_transfer": may_transfer,
             "may_take_over": live and handoff.status == HandoffStatus.ACTIVE and staff.has(Role.AGENT)
             and handoff.agent_id != staff.staff_id and handoff.agent_id not in online}
 

@@ -82,7 +82,8 @@ class PageWatch:
             return []
         version, ticket_id, typing_at = watched
         events: List[str] = []
-        state = (version, self._ticket_state(ticket_id))
+        # Colleagues logging in or out change whom the conversation can be transferred to.
+        state = (version, self._ticket_state(ticket_id), tuple(handoffs.online_agent_ids()))
         handoff = handoffs.get(handoff_id) if state != self.conversation else None
         if handoff is not None:
             self.conversation = state

@@ -50,8 +50,8 @@ def queue_item(h: Handoff, customer_name: Optional[str], now: datetime,
     return {**handoff_json(h, people), "customer_name": customer_name or labels.GUEST_NAME,
             "waiting_seconds": int(waited.total_seconds()), "preview": _preview(h),
             "complaint": h.reason in COMPLAINT_REASONS, "long_wait": long,
-            "marks": ([labels.COMPLAINT_TAG] if h.reason in COMPLAINT_REASONS else [])
-            + ([labels.LONG_WAIT_TAG] if long else [])}
+            "marks": ([{"kind": "complaint", "text": labels.COMPLAINT_TAG}] if h.reason in COMPLAINT_REASONS else [])
+            + ([{"kind": "longwait", "text": labels.LONG_WAIT_TAG}] if long else [])}
 
 
 def _preview(h: Handoff) -> str:

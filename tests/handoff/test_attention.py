@@ -11,7 +11,7 @@ from bot.handoff.service import AssignRules, HandoffService, TransferRefused, at
 from bot.security.login_sessions import LoginKind, LoginSessions
 from bot.vocabulary import HandoffKind, HandoffOutcome, HandoffStatus
 from tests.clock import FakeClock
-from tests.handoff.test_service import WEDNESDAY_NOON, support  # noqa: F401 (a fixture)
+from tests.handoff.test_service import WEDNESDAY_NOON
 
 AUTO = AssignRules(auto=True, capacity=1, long_wait=timedelta(minutes=5))
 
@@ -150,6 +150,7 @@ def test_concurrent_assigners_of_one_handoff_assign_it_once(seeded, support, clo
 
 def test_transfer_with_a_note_and_who_may(seeded, support, clock):
     service = handoffs_with(seeded, support, clock, AssignRules())
+    logins = log_in(seeded, "a1", "a2")
     handoff_id = ask(service, 1)
     with pytest.raises(TransferRefused, match="自己正在接待"):
         service.transfer(handoff_id, "a1", "a2", "")  # nobody holds it yet: only a supervisor assigns
@@ -165,6 +166,9 @@ def test_transfer_with_a_note_and_who_may(seeded, support, clock):
     assert back.agent_id == "a1"
     with pytest.raises(TransferRefused, match="已由该客服接待"):
         service.transfer(handoff_id, "m1", "a1", "", supervisor=True)
+    LoginSessions(seeded).end(logins["a2"])
+    with pytest.raises(TransferRefused, match="不在线"):
+        service.transfer(handoff_id, "a1", "a2", "")  # nobody there to answer the customer
 
 
 def test_take_over_only_from_a_colleague_who_left(seeded, support, clock):

@@ -17,14 +17,6 @@ SATURDAY_NOON = datetime(2026, 11, 28, 4, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def support(tmp_path):
-    path = tmp_path / "support.yml"
-    path.write_text("hours: {days: [mon, tue, wed, thu, fri], open: '09:00', close: '18:00', holidays: [2026-12-25]}\n"
-                    "override: null\nclaim_timeout_seconds: 120\naverage_handling_minutes: 4\n", encoding="utf-8")
-    return SupportSettings(path)
-
-
-@pytest.fixture
 def clock():
     return FakeClock(WEDNESDAY_NOON)
 

@@ -12,7 +12,6 @@ from bot.handoff.contact import named_ticket_numbers
 from bot.handoff.service import HandoffService
 from bot.vocabulary import CallResult, HandoffStatus
 from tests.clock import FakeClock
-from tests.handoff.test_service import support  # noqa: F401  (the fixture: Mon-Fri 09:00-18:00)
 
 WEDNESDAY_NOON = datetime(2026, 11, 25, 4, 0, tzinfo=timezone.utc)   # 12:00 Beijing
 WEDNESDAY_NIGHT = datetime(2026, 11, 25, 14, 0, tzinfo=timezone.utc)  # 22:00 Beijing

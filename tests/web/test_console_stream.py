@@ -70,17 +70,18 @@ def test_stream_sends_the_page_then_only_changes(fresh_stack, agent):
         assert response.headers.get_content_type() == "text/event-stream"
         assert response.headers["Cache-Control"] == "no-store" and response.headers["X-Accel-Buffering"] == "no"
         reader = EventReader(response)
-        first = reader.until("queue")
-        assert [h["preview"] for h in first["handoffs"] if h["id"] == handoff.id] == ["转人工"]
+        # The conversation first (sending it marks it read), then the queue.
         page = reader.until("conversation")
         assert page["handoff"]["id"] == handoff.id and page["handoff"]["status"] == "waiting"
         assert reader.until("typing") == {"typing": False}
+        first = reader.until("queue")
+        assert [h["preview"] for h in first["handoffs"] if h["id"] == handoff.id] == ["转人工"]
         assert reader.quiet_for(2.5) == []  # nothing changed: nothing sent
 
         handoffs.customer_said("stream-conv", "我等了好久了")
+        assert reader.until("conversation")["handoff"]["version"] > page["handoff"]["version"]
         changed = reader.until("queue")
         assert [h["preview"] for h in changed["handoffs"] if h["id"] == handoff.id] == ["我等了好久了"]
-        assert reader.until("conversation")["handoff"]["version"] > page["handoff"]["version"]
     finally:
         response.close()
 
