@@ -109,6 +109,7 @@ HTTP_MATRIX: Dict[Tuple[str, str], FrozenSet[str]] = {
     ("POST", "/console/api/handoffs/<handoff_id:int>/handback"): AGENT,
     ("POST", "/console/api/handoffs/<handoff_id:int>/close"): AGENT,
     ("POST", "/console/api/handoffs/<handoff_id:int>/ticket"): CONVERSATIONS,
+    ("POST", "/console/api/handoffs/<handoff_id:int>/<move:transfer|takeover>"): CONVERSATIONS,
     # Messages and call-backs left for the agents: take, record a call, reply, close.
     ("POST", "/console/api/handoffs/<handoff_id:int>/item/<step:take|call|reply|close>"): AGENT,
     ("POST", "/console/api/tickets/<ticket_id:str>/<action:str>"): REVIEWER,
@@ -248,7 +249,7 @@ def resources(stack):
     return {"handoff_id": str(queued.handoff.id), "ticket_id": ticket_id, "upload_id": str(upload.upload_id),
             "token": issue_upload_token(JWT_SECRET, grant), "action": "take", "item_id": str(review_item),
             "decision": "dismiss", "key": "daily", "mail_id": str(mail_id), "conversation_id": "matrix-conversation",
-            "step": "take",
+            "step": "take", "move": "transfer",
             "mail_link": mail_link.rsplit("/", 1)[1]}
 
 
