@@ -8,8 +8,14 @@ to a colleague logged in (a third browser) with a note: the customer is told, th
 alerted. Screenshots at 1366 and 1920, axe-core."""
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from bot.clock import utcnow
 from bot.handoff.hours import SupportSettings
 from bot.handoff.service import HandoffService
+from bot.storage.schema import HandoffRow
 from tests.browser.test_handoff import console_login
 from tests.browser.test_review_workspace import fits_the_width, serious_violations
 from tests.browser.widget import login, open_widget, send, wait_for_bot
@@ -20,6 +26,11 @@ const realStart = OscillatorNode.prototype.start;
 OscillatorNode.prototype.start = function (...args) { window.__beeps += 1; return realStart.apply(this, args); };
 """
 BEEPS = "() => window.__beeps"
+
+
+def title_count(page) -> int:
+    """The number the title leads with: 「(3) 新消息 · …」."""
+    return int(page.title().split(")")[0].lstrip("("))
 
 
 def unread_badge(page, handoff_id: int) -> str:
@@ -84,12 +95,22 @@ def test_unread_badges_title_and_sound_alerts_on_every_page(fresh_stack, browser
         assert "投诉" in row.locator(".tag.complaint").inner_text()
         assert "新客户在排队" in agent.inner_text("#attention-announce")
 
-        # The queue page at 1920: the complaint first and marked, the unread chat counted.
+        # A customer waiting longer than the threshold (5 minutes) is marked and comes next.
+        long_wait = handoffs.request("attention-long", None, "requested", None, {"customer_said": ["等很久了"]}).handoff
+        assert long_wait is not None
+        with fresh_stack.sessions.begin() as db:
+            db.execute(update(HandoffRow).where(HandoffRow.id == long_wait.id)
+                       .values(created_at=utcnow() - timedelta(minutes=6)))
+
+        # The queue page at 1920: the complaint first, then the long wait, both marked; the unread chat counted.
         agent.set_viewport_size({"width": 1920, "height": 1080})
         agent.goto(f"{site}/console")
-        agent.wait_for_selector(f".queue-row[data-id='{chat}'] .unread")
-        assert agent.locator(".queue-row").first.get_attribute("data-id") == str(complaint.id)
+        agent.wait_for_selector(f".queue-row[data-id='{long_wait.id}'] .tag.longwait")
+        assert agent.inner_text(f".queue-row[data-id='{long_wait.id}'] .tag.longwait") == "等待过久"
+        assert [r.get_attribute("data-id") for r in agent.locator(".queue-row").all()][:2] == \
+            [str(complaint.id), str(long_wait.id)]
         assert agent.locator(".queue-row.complaint .tag.complaint").inner_text() == "投诉"
+        assert agent.inner_text(f".queue-row[data-id='{chat}'] .unread") == "2 条未读"
         agent.select_option("#queue-status", "mine")
         assert agent.locator(".queue-row:not([hidden])").count() == 2
         agent.select_option("#queue-status", "")
@@ -101,14 +122,24 @@ def test_unread_badges_title_and_sound_alerts_on_every_page(fresh_stack, browser
         agent.goto(f"{site}/console/history")
         agent.wait_for_function("() => document.getElementById('live-state').textContent.includes('实时')")
         assert not agent.is_checked("#alert-sound")
-        before = agent.evaluate(BEEPS)
+        before, count = agent.evaluate(BEEPS), title_count(agent)
         handoffs.request("attention-quiet", None, "requested", None, {"customer_said": ["你好"]})
-        agent.wait_for_function("() => document.title.includes('2 人排队') || document.title.startsWith('(4)')",
-                                timeout=10_000)
+        agent.wait_for_function("n => document.title.startsWith('(' + n + ') 新消息')", arg=count + 1, timeout=10_000)
         assert agent.evaluate(BEEPS) == before  # no sound: turned off
         agent.screenshot(path=str(artifacts / "console-attention-history-1920.png"))
         assert serious_violations(agent) == []
+
+        # Sound on again, on a reviewer's page (a2 reviews tickets too): title and beep.
         agent.check("#alert-sound")
+        agent.goto(f"{site}/console/tickets")
+        agent.wait_for_function("() => document.getElementById('live-state').textContent.includes('实时')")
+        assert agent.is_checked("#alert-sound")
+        before, count = agent.evaluate(BEEPS), title_count(agent)
+        handoffs.request("attention-review", None, "requested", None, {"customer_said": ["人工"]})
+        agent.wait_for_function("n => document.title.startsWith('(' + n + ') 新消息')", arg=count + 1, timeout=10_000)
+        assert agent.evaluate(BEEPS) == before + 1
+        agent.screenshot(path=str(artifacts / "console-attention-review-1920.png"))
+        assert serious_violations(agent) == []
 
         # Opening the chat marks it read, on the server too.
         agent.set_viewport_size({"width": 1366, "height": 768})
