@@ -2,7 +2,6 @@
 who serves them; who may transfer or take over, refused in Chinese otherwise."""
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 from datetime import timedelta
@@ -14,11 +13,12 @@ from bot.vocabulary import HandoffStatus
 from bot.web.console_api import assign_waiting
 from bot.web.rasa_client import RasaClient
 from tests.security.test_authorization_matrix import Visitor
+from tests.widget_client import run
 
 
 def bot_said(fresh_stack, conversation_id: str) -> str:
     rasa = RasaClient(fresh_stack.rasa_url, fresh_stack.env["REFUND_RASA_TOKEN"])
-    events = asyncio.run(rasa.tracker(conversation_id)).get("events", [])
+    events = run(rasa.tracker(conversation_id)).get("events", [])
     return "\n".join(e.get("text") or "" for e in events if e.get("event") == "bot")
 
 
@@ -33,7 +33,7 @@ def test_the_round_assigns_a_waiting_customer_and_tells_them(fresh_stack):
     services = dataclasses.replace(fresh_stack.services, handoffs=handoffs)
     queued = handoffs.request("assign-conv", "c1001", "requested", None, {"customer_said": ["转人工"]}).handoff
     assert queued is not None
-    asyncio.run(assign_waiting(services, RasaClient(fresh_stack.rasa_url, fresh_stack.env["REFUND_RASA_TOKEN"])))
+    run(assign_waiting(services, RasaClient(fresh_stack.rasa_url, fresh_stack.env["REFUND_RASA_TOKEN"])))
     assigned = handoffs.get(queued.id)
     assert assigned.status == HandoffStatus.ACTIVE and assigned.agent_id in handoffs.online_agent_ids()
     name = {"a1": "小王", "a2": "小李"}[assigned.agent_id]
