@@ -16,6 +16,7 @@ from bot.clock import utcnow
 from bot.handoff.hours import SupportSettings
 from bot.handoff.service import HandoffService
 from bot.storage.schema import HandoffRow
+from bot.vocabulary import HandoffOutcome
 from tests.browser.test_handoff import console_login
 from tests.browser.test_review_workspace import fits_the_width, serious_violations
 from tests.browser.widget import login, open_widget, send, wait_for_bot
@@ -111,6 +112,18 @@ def test_unread_badges_title_and_sound_alerts_on_every_page(fresh_stack, browser
             [str(complaint.id), str(long_wait.id)]
         assert agent.locator(".queue-row.complaint .tag.complaint").inner_text() == "投诉"
         assert agent.inner_text(f".queue-row[data-id='{chat}'] .unread") == "2 条未读"
+        # A claim lost to a colleague says so, and the queue's refresh does not erase it.
+        lost = handoffs.request("attention-lost", None, "requested", None, {"customer_said": ["在吗"]}).handoff
+        assert lost is not None
+        agent.wait_for_selector(f".queue-row[data-id='{lost.id}'] button.claim")
+        agent.evaluate("id => { window.__claim = document.querySelector(`.queue-row[data-id='${id}'] button.claim`); }",
+                       lost.id)
+        assert handoffs.claim(lost.id, "a1")
+        agent.evaluate("() => window.__claim.click()")
+        agent.wait_for_function("() => document.getElementById('claim-error').textContent.includes('已被其他客服接入')")
+        agent.wait_for_timeout(2500)  # the stream's refreshes in between
+        assert "已被其他客服接入" in agent.inner_text("#claim-error")
+        assert handoffs.finish(lost.id, "a1", HandoffOutcome.CLOSED) is not None
         agent.select_option("#queue-status", "mine")
         assert agent.locator(".queue-row:not([hidden])").count() == 2
         agent.select_option("#queue-status", "")
