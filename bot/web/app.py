@@ -97,19 +97,23 @@ def customer_page_policy(chat_url: str) -> str:
 
 
 async def expire_unclaimed_handoffs(services: Services, rasa: RasaClient, period: float) -> None:
-    """Every few seconds: waiting customers go to agents with room (auto-assignment on), each
-    told who serves them; customers nobody claimed in time get an apology, the bot back, and the
-    offer to leave a message or book a call-back (a complaint is kept as a message instead)."""
-    handoffs = services.handoffs
+    """Every few seconds, one round of `sweep_handoffs`."""
     while True:
         try:
-            await assign_waiting(services, rasa)
-            for handoff in handoffs.expire_unclaimed():
-                if handoff.kind == HandoffKind.MESSAGE:
-                    await rasa.push_bot_message(handoff.conversation_id, handoff_replies.COMPLAINT_KEPT, resume=True)
-                    continue
-                await rasa.push_bot_message(handoff.conversation_id, handoff_replies.nobody_free(),
-                                            buttons=handoff_replies.LEAVE_MESSAGE_BUTTONS, resume=True)
+            await sweep_handoffs(services, rasa)
         except Exception:  # keep sweeping; a failed round is retried next period
             logging.getLogger(__name__).exception("handoff sweep failed")
         await asyncio.sleep(period)
+
+
+async def sweep_handoffs(services: Services, rasa: RasaClient) -> None:
+    """Waiting customers go to agents with room (auto-assignment on), each told who serves them;
+    customers nobody claimed in time get an apology, the bot back, and the offer to leave a
+    message or book a call-back (a complaint is kept as a message for the agents instead)."""
+    await assign_waiting(services, rasa)
+    for handoff in services.handoffs.expire_unclaimed():
+        if handoff.kind == HandoffKind.MESSAGE:
+            await rasa.push_bot_message(handoff.conversation_id, handoff_replies.COMPLAINT_KEPT, resume=True)
+            continue
+        await rasa.push_bot_message(handoff.conversation_id, handoff_replies.nobody_free(),
+                                    buttons=handoff_replies.LEAVE_MESSAGE_BUTTONS, resume=True)

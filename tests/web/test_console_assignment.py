@@ -6,10 +6,14 @@ import dataclasses
 import json
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from bot.handoff.hours import SupportSettings
 from bot.handoff.service import AssignRules, HandoffService
 from bot.security.login_sessions import LoginKind, LoginSessions
-from bot.vocabulary import HandoffStatus
+from bot.storage.schema import HandoffRow
+from bot.vocabulary import HandoffKind, HandoffStatus
+from bot.web.app import sweep_handoffs
 from bot.web.console_api import assign_waiting
 from bot.web.rasa_client import RasaClient
 from tests.security.test_authorization_matrix import Visitor
@@ -38,6 +42,21 @@ def test_the_round_assigns_a_waiting_customer_and_tells_them(fresh_stack):
     assert assigned.status == HandoffStatus.ACTIVE and assigned.agent_id in handoffs.online_agent_ids()
     name = {"a1": "小王", "a2": "小李"}[assigned.agent_id]
     assert f"您好，已为您接通人工客服 {name}，客服正在查看您的情况，请稍候。" in bot_said(fresh_stack, "assign-conv")
+
+
+def test_the_sweep_keeps_an_unclaimed_complaint_and_says_so(fresh_stack):
+    handoffs = fresh_stack.services.handoffs
+    complaint = handoffs.request("complaint-conv", "c1001", "complaint", None,
+                                 {"customer_said": ["你们太差劲了，我要投诉"]}).handoff
+    assert complaint is not None
+    with fresh_stack.sessions.begin() as db:  # older than the claim timeout (10 minutes)
+        db.execute(update(HandoffRow).where(HandoffRow.id == complaint.id)
+                   .values(created_at=handoffs.clock() - timedelta(minutes=11)))
+    run(sweep_handoffs(fresh_stack.services, RasaClient(fresh_stack.rasa_url, fresh_stack.env["REFUND_RASA_TOKEN"])))
+    kept = handoffs.get(complaint.id)
+    assert kept.status == HandoffStatus.MESSAGE and kept.kind == HandoffKind.MESSAGE
+    assert kept.message == "你们太差劲了，我要投诉"
+    assert "您的投诉已转为留言并优先处理" in bot_said(fresh_stack, "complaint-conv")
 
 
 def test_transfer_and_take_over_over_http(fresh_stack):
