@@ -388,7 +388,7 @@ class HandoffService:
         assigned = []
         for handoff in waiting:
             if self.assign_next(handoff.id) is None:
-                break  # nobody has room: the rest wait too
+                break  # nobody has room (or it was just claimed): the rest wait for the next round
             got = self.get(handoff.id)
             if got is not None:
                 assigned.append(got)
