@@ -54,6 +54,8 @@ PAUSE = re.compile(r"先别(?:提交|交|提|办)|等(?:一)?下再|等等再|�
 # Takes back an earlier answer: 「等等 不是这个」「不对不对 搞混了」「打错了」「点错了，是…」.
 CORRECTION = re.compile(r"不是这(?:个|单|台)|不是(?:刚才|上面)那|不对不对|搞混了|搞错了|弄错了|打错了|点错了|选错了订单|说错了|"
                         r"^\s*(?:等等|等下|等一下)[，,\s]*不是|改成|换成|改为|写成|应该是")
+# What is meant instead, after a correction: 「…，是数据库那单」「…，要RDS那个」.
+INSTEAD = re.compile(r"^[\s，,。.!！]*(?:而)?(?:是|要|应该是)\s*\S{2,}")
 # Changes the reason: 「原因就写不需要了」「原因改成…」「理由就是…」.
 REASON_CHANGE = re.compile(r"(?:原因|理由)(?:就|还是|改|换|写|填|是|为|选)")
 # A change of an earlier answer: 「原因改成不需要了」「不是故障，是买错了」「算了不说故障了」.
@@ -87,6 +89,8 @@ BILLING_WORDS: Tuple[Tuple[str, re.Pattern], ...] = (
     ("payg", re.compile(r"按量|按小时|按需|后付费|按流量")),
     ("prepaid", re.compile(r"包年|包月|预付费")),
 )
+# 「这台」「那台」: counted as a machine (an instance, not a package).
+MACHINE = re.compile(r"[这那哪一两几每]台")
 # 「这个」「那台」「那单」: one particular order or ticket.
 DEMONSTRATIVE = re.compile(r"[这那](?:个|台|单|笔|张)")
 # A question about refunds (rules), not a request: 「能退款吗」「可以退订么」「能不能退」「是否支持退款」.
@@ -117,6 +121,7 @@ class WordClues:
     bought_between: Optional[Tuple[date, date]] = None
     focus: bool = False
     billing: Optional[str] = None  # payg | prepaid
+    machine: bool = False          # counted with 台
 
 
 KIND_OF_WORD = {"续费": "renewal", "续订": "renewal", "新购": "new", "新买": "new", "活动": "promotion",
@@ -164,7 +169,7 @@ def read_order_words(text: str, now: datetime) -> WordClues:
     billing = [name for name, pattern in BILLING_WORDS if pattern.search(text)]
     return WordClues(cores=cores, gigs=gigs, ordinal=ordinal, not_kinds=not_kinds, states=states, price=price,
                      bought_between=between, focus=bool(FOCUS.search(text)),
-                     billing=billing[0] if len(billing) == 1 else None)
+                     billing=billing[0] if len(billing) == 1 else None, machine=bool(MACHINE.search(text)))
 
 
 # ---- Reasons -------------------------------------------------------------------------------
@@ -213,12 +218,18 @@ def read(text: str, intent: str, entities: Sequence[Mapping[str, Any]], pending:
     """Read `text` (with the classifier's `intent` and the NLU's `entities`) against the question
     `pending` (a slot name, or None when nothing is asked)."""
     plain = normalize_text(text or "")[:2000]
+    taken_back = [(m.start(), m.end()) for m in CORRECTION.finditer(plain)]
+    # 「啊点错了，是数据库那单」: words that take an answer back and say what is meant instead name
+    # no reason themselves (「下单时点错了」 alone is how the purchase went wrong).
+    not_reasons = taken_back if taken_back and INSTEAD.search(plain[taken_back[-1][1]:]) else []
     reason = next((str(e.get("value")) for e in entities if e.get("entity") == "refund_reason"
-                   and RefundReason.parse(str(e.get("value")))), None) or reason_of(plain)
+                   and RefundReason.parse(str(e.get("value")))
+                   and not any(s <= int(e.get("start", -1)) < t for s, t in not_reasons)), None) \
+        or reason_of(CORRECTION.sub(" ", plain) if not_reasons else plain)
     dates = [(int(e["start"]), int(e["end"])) for e in entities
              if e.get("entity") == "date" and "start" in e and "end" in e]
     words = read_order_words(plain, now)
-    corrects = bool(CORRECTION.search(plain))
+    corrects = bool(taken_back)
     change = REASON_CHANGE.search(plain)
     if change is not None:  # 「不是重复扣款的话，原因就改成不需要了」: the reason named after it
         reason = reason_of(plain[change.end():]) or reason
@@ -275,7 +286,8 @@ SIDE_KINDS: Tuple[Tuple[str, re.Pattern], ...] = (
     ("status", re.compile(r"到哪了|到哪一步|进度|怎么样了|到账了吗|到账没|处理了吗|审核了吗|有结果了吗|什么状态")),
     ("callback", re.compile(r"回(?:个)?电话|回电|打(?:个)?电话给我|给我打(?:个)?电话|电话联系我|call me", re.IGNORECASE)),
     ("human", re.compile(r"转人工|人工客服|找个人|真人|找人工")),
-    ("chase", re.compile(r"催一下|催催|催办|加急|快点处理|尽快处理|抓紧处理")),
+    ("chase", re.compile(r"催一下|催催|催办|加急|太慢了|怎么还没(?:处理|审核|审|好|退|到账)|"
+                         r"(?:快点|快一点|赶紧|尽快|抓紧|早点)(?:帮我)?(?:处理|审核|审|办|弄|退|批)")),
     ("question", re.compile(r"[?？]|[吗么呢]\s*$|怎么办|怎么算|怎么弄|多久|几天|多少钱|能不能|可不可以|是否|什么时候|要不要")),
 )
 

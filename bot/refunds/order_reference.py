@@ -14,7 +14,7 @@ from typing import Any, Callable, FrozenSet, List, Mapping, Optional, Sequence, 
 
 from bot.billing.models import Order
 from bot.clock import CUSTOMER_TZ, parse_instant
-from bot.nlu.order_words import PROMOTION_WORDS
+from bot.nlu.order_words import MACHINE_PRODUCTS, PROMOTION_WORDS
 from bot.nlu.reader import DEMONSTRATIVE, read_order_words, reason_of
 
 
@@ -34,6 +34,7 @@ class OrderClues:
     states: FrozenSet[str] = field(default_factory=frozenset)     # unstarted | expired
     bought_between: Optional[Tuple[date, date]] = None           # 「两个月前」「上个月」「刚买的」
     billing: Optional[str] = None                                # payg | prepaid: 「按量付费那台」
+    machine: bool = False                                        # 「这台」: an instance, not a package
 
     @classmethod
     def from_message(cls, text: str, entities: Sequence[Mapping[str, Any]], now: datetime) -> "OrderClues":
@@ -47,7 +48,8 @@ class OrderClues:
                    ordinal=clues.ordinal or words.ordinal,
                    cores=None if spec else words.cores, gigs=None if spec else words.gigs,
                    not_kinds=words.not_kinds, states=words.states,
-                   bought_between=None if clues.day else words.bought_between, billing=words.billing)
+                   bought_between=None if clues.day else words.bought_between, billing=words.billing,
+                   machine=words.machine)
 
     @classmethod
     def from_entities(cls, entities: Sequence[Mapping[str, Any]]) -> "OrderClues":
@@ -152,6 +154,8 @@ def resolve_order_reference(clues: OrderClues, orders: Sequence[Order],
         filters.append(("expired", lambda o: o.expires_at is not None and o.expires_at <= now))
     if not filters:
         return OrderReference((), ())
+    if clues.machine:  # narrows what the other clues found; alone it names no order
+        filters.append(("machine", lambda o: o.product_code in MACHINE_PRODUCTS and o.package is None))
     matching = [o for o in orders if all(test(o) for _, test in filters)]
     return OrderReference(tuple(name for name, _ in filters), tuple(matching))
 
