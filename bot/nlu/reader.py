@@ -83,6 +83,22 @@ BARE_PRICE = re.compile(rf"({NUMERAL}(?:\.\d+)?)\s*(?:块钱?|元|的那|那个|
                         re.IGNORECASE)
 RELATIVE = re.compile(rf"({NUMERAL}|半)\s*个?\s*(月|周|星期|礼拜|天)(?:以?前|之前)")
 LAST_MONTH = re.compile(r"上个?月")
+PART_OF_MONTH = re.compile(r"(?:份)?\s*(初|头|中|底|末|尾)")
+# The date words are when a ticket was filed, not when the order was bought: 「上个月底提的那个退款单」.
+FILED = re.compile(r"(?:提|申请|交|提交|办|发起|报)(?:了)?的|(?:提|申请|交)(?:了)?(?:那个|那张|那单)")
+# A ticket's state or kind in the customer's words: 「在审核的那个」「被驳回的」「降配的那单」.
+TICKET_STATES: Tuple[Tuple[FrozenSet[str], re.Pattern], ...] = (
+    (frozenset({"submitted", "under_review", "manager_review", "appealed"}),
+     re.compile(r"在审|审核中|还在审|没审完|没审核|待审核|审核着")),
+    (frozenset({"rejected", "final_rejected"}), re.compile(r"驳回的|被驳回|拒绝的|被拒|没通过的|不通过的|没批的")),
+    (frozenset({"refunded"}), re.compile(r"已退款的|退款成功的|已经?到账的|退完的|退好的|退了的")),
+    (frozenset({"withdrawn"}), re.compile(r"撤回的|撤销的|撤了的|撤掉的")),
+    (frozenset({"needs_info"}), re.compile(r"补充材料的|补材料的|待补充|要补(?:充)?材料")),
+)
+TICKET_KINDS: Tuple[Tuple[str, re.Pattern], ...] = (
+    ("downgrade", re.compile(r"(?:降配|降级)(?:的|那)")),
+    ("sla_claim", re.compile(r"(?:补偿|赔偿|代金券)(?:的|那)(?:那个|单|张|笔|申请)")),
+)
 JUST_BOUGHT = re.compile(r"刚(?:买|开|下单|下的|购买|开通)|新开的")
 # How the order is paid for: 「按量付费那台」「包年的那个」.
 BILLING_WORDS: Tuple[Tuple[str, re.Pattern], ...] = (
@@ -122,6 +138,9 @@ class WordClues:
     focus: bool = False
     billing: Optional[str] = None  # payg | prepaid
     machine: bool = False          # counted with 台
+    filed_between: Optional[Tuple[date, date]] = None  # a ticket filed then (「上个月底提的」)
+    ticket_states: FrozenSet[str] = frozenset()         # TicketStatus values the words allow
+    ticket_kind: Optional[str] = None                   # TicketKind value
 
 
 KIND_OF_WORD = {"续费": "renewal", "续订": "renewal", "新购": "new", "新买": "new", "活动": "promotion",
@@ -131,6 +150,29 @@ KIND_OF_WORD = {"续费": "renewal", "续订": "renewal", "新购": "new", "新�
 def _number(text: str) -> Optional[int]:
     value = parse_number(text)
     return int(value) if value is not None and value == int(value) and 0 < value < 100000 else None
+
+
+def days_meant(text: str, today: date) -> Optional[Tuple[date, date]]:
+    """The span of days a date phrase means (「两个月前」「上个月底」「刚买的」), or None."""
+    if found := RELATIVE.search(text):
+        count = 0.5 if found.group(1) == "半" else _number(found.group(1)) or 0
+        days = {"月": 30, "周": 7, "星期": 7, "礼拜": 7, "天": 1}[found.group(2)] * count
+        slack = max(2.0, days * 0.25)
+        return today - timedelta(days=days + slack), today - timedelta(days=max(0.0, days - slack))
+    if found := LAST_MONTH.search(text):
+        first = today.replace(day=1)
+        previous, last = (first - timedelta(days=1)).replace(day=1), first - timedelta(days=1)
+        part = PART_OF_MONTH.match(text, found.end())
+        if part is None:
+            return previous, last
+        if part.group(1) in ("初", "头"):
+            return previous, previous + timedelta(days=10)
+        if part.group(1) == "中":
+            return previous + timedelta(days=8), previous + timedelta(days=21)
+        return last - timedelta(days=10), last
+    if JUST_BOUGHT.search(text):
+        return today - timedelta(days=3), today
+    return None
 
 
 def read_order_words(text: str, now: datetime) -> WordClues:
@@ -153,22 +195,15 @@ def read_order_words(text: str, now: datetime) -> WordClues:
         if value is not None and value >= 10:
             price = value
             break
-    today = now.astimezone(CUSTOMER_TZ).date()
-    between = None
-    if found := RELATIVE.search(text):
-        count = 0.5 if found.group(1) == "半" else _number(found.group(1)) or 0
-        days = {"月": 30, "周": 7, "星期": 7, "礼拜": 7, "天": 1}[found.group(2)] * count
-        slack = max(2.0, days * 0.25)
-        between = (today - timedelta(days=days + slack), today - timedelta(days=max(0.0, days - slack)))
-    elif LAST_MONTH.search(text):
-        first = today.replace(day=1)
-        previous = (first - timedelta(days=1)).replace(day=1)
-        between = (previous, first - timedelta(days=1))
-    elif JUST_BOUGHT.search(text):
-        between = (today - timedelta(days=3), today)
+    between = days_meant(text, now.astimezone(CUSTOMER_TZ).date())
+    filed = bool(FILED.search(text))
     billing = [name for name, pattern in BILLING_WORDS if pattern.search(text)]
     return WordClues(cores=cores, gigs=gigs, ordinal=ordinal, not_kinds=not_kinds, states=states, price=price,
-                     bought_between=between, focus=bool(FOCUS.search(text)),
+                     bought_between=None if filed else between, filed_between=between if filed else None,
+                     ticket_states=frozenset(s for names, pattern in TICKET_STATES if pattern.search(text)
+                                             for s in names),
+                     ticket_kind=next((k for k, pattern in TICKET_KINDS if pattern.search(text)), None),
+                     focus=bool(FOCUS.search(text)),
                      billing=billing[0] if len(billing) == 1 else None, machine=bool(MACHINE.search(text)))
 
 

@@ -89,11 +89,10 @@ def test_how_much_for_the_server_opened_yesterday_after_looking_at_an_old_ticket
 
 
 def test_a_ticket_named_by_when_it_was_filed(bot, sender):
-    end_of_last_month = ended_last_month()
-    older = file_refund(bot, "duplicate")
-    newer = file_refund(bot, "in_window")
+    older = file_refund(bot, "standard_voucher")  # an order bought two months ago...
+    newer = file_refund(bot, "duplicate")  # ...and one bought last month: the filing day decides
     with bot.sessions.begin() as db:
-        db.get(TicketRow, older).created_at = end_of_last_month
+        db.get(TicketRow, older).created_at = ended_last_month()
     reply = bot.say(sender, "上个月底提的那个退款单现在啥情况了")
     assert older in text_of(reply) and newer not in text_of(reply), text_of(reply)
     assert "撤回" not in str(buttons_of(reply)), buttons_of(reply)
@@ -104,6 +103,17 @@ def ended_last_month() -> datetime:
     first = utcnow().astimezone(CUSTOMER_TZ).date().replace(day=1)
     day = first - timedelta(days=2)
     return datetime.combine(day, time(15), CUSTOMER_TZ).astimezone(utcnow().tzinfo)
+
+
+def test_tickets_named_by_their_state(bot, sender):
+    rejected = file_refund(bot, "in_window")
+    review(bot, rejected, "take")
+    review(bot, rejected, "reject", {"reason_code": "insufficient_evidence", "note": "未见故障记录"})
+    waiting = file_refund(bot, "duplicate")
+    reply = text_of(bot.say(sender, "还在审核的那个啥时候有结果"))
+    assert waiting in reply and rejected not in reply, reply
+    reply = text_of(bot.say(sender, "被驳回的那单是怎么回事"))
+    assert rejected in reply and waiting not in reply, reply
 
 
 def test_a_mis_tap_corrected_to_the_database_order(bot, sender):

@@ -146,3 +146,22 @@ def test_nothing_to_add(text, empty):
 def test_correction_words_name_no_reason_when_something_else_is_meant(text, reason):
     reading = read(text, "inform", [], "refund_reason", NOW)
     assert reading.corrects and reading.reason == reason
+
+
+@pytest.mark.parametrize("text,filed,states,kind", [
+    ("上个月底提的那个退款单现在啥情况了", True, set(), None),
+    ("上个月买的那台", False, set(), None),
+    ("还在审核的那个啥时候有结果", False, {"submitted", "under_review", "manager_review", "appealed"}, None),
+    ("被驳回的那单是怎么回事", False, {"rejected", "final_rejected"}, None),
+    ("降配的那个到哪了", False, set(), "downgrade"),
+    ("服务器断了 给个补偿", False, set(), None),  # asks for one; names no ticket
+])
+def test_tickets_in_words(text, filed, states, kind):
+    words = read_order_words(text, NOW)
+    assert (words.filed_between is not None) == filed and (words.bought_between is None or not filed)
+    assert words.ticket_states == states and words.ticket_kind == kind
+
+
+def test_the_end_of_last_month_is_its_last_days():
+    first, last = read_order_words("上个月底提的", NOW).filed_between  # NOW is in November
+    assert (first.month, last.month, last.day) == (10, 10, 31) and first.day >= 20
