@@ -92,7 +92,7 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
             return json_error(422, labels.EMPTY_REPLY)
         ok = await rasa.push_bot_message(handoff.conversation_id, handoff_replies.agent_prefix(staff.name) + text,
                                          metadata={"agent_id": staff.staff_id, "agent_name": staff.name})
-        handoffs.agent_replied(handoff_id)
+        handoffs.agent_replied(handoff_id, staff.staff_id, text if ok else "")
         return response.json({"ok": ok}, status=200 if ok else 502)
 
     @console.post("/api/handoffs/<handoff_id:int>/typing")
