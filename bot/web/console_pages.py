@@ -1,6 +1,7 @@
 """Console pages: staff login and logout, the queue, one conversation."""
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -10,7 +11,7 @@ from sanic.request import Request
 from bot.backoffice import labels
 from bot.backoffice.staff import Staff
 from bot.clock import customer_day_start, format_customer_time
-from bot.handoff.replies import CANNED_REPLIES
+from bot.handoff.canned import load_canned
 from bot.handoff.service import HISTORY_LIMIT, HistoryFilter
 from bot.security.login_sessions import LoginKind
 from bot.security.ratelimit import login_throttle
@@ -121,4 +122,5 @@ def add_page_routes(console: Blueprint, auth: StaffAuth, services: Services) -> 
         if handoffs.get(handoff_id) is None:
             return auth.page(request, QUEUE_TEMPLATE, status=404, error=labels.NO_SUCH_CONVERSATION, surveys=[],
                              finished=[])
-        return auth.page(request, "console_conversation.html", handoff_id=handoff_id, canned=CANNED_REPLIES)
+        replies = [asdict(r) for r in load_canned(services.settings.canned_replies_file)]
+        return auth.page(request, "console_conversation.html", handoff_id=handoff_id, canned=replies)

@@ -20,7 +20,7 @@ OPENING_PAYLOAD = "/greet"  # the widget's silent first message
 TRANSCRIPT_LINES = 200
 PREVIEW_CHARS = 60
 SNIPPET_CONTEXT = 24  # characters shown either side of the words found
-HIT_PLACES = {"customer": "客户说", "agent": "客服回复", "note": "内部备注"}
+HIT_PLACES = {"customer": "客户说", "agent": "{who}回复", "note": "{who}的内部备注"}  # {who}: 「客服 小王（a1）」
 
 
 def handoff_json(h: Handoff, people: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
@@ -67,13 +67,12 @@ def finished_row(h: Handoff, customer_name: Optional[str], people: Optional[Dict
 
 
 def search_hit(hit: Optional[SearchHit], words: str, people: Optional[Dict[str, str]] = None) -> Optional[Dict[str, str]]:
-    """Where the words were found, as the page shows it: the place (「客服回复（王芳）」) and the
+    """Where the words were found, as the page shows it: the place (「客服 小王（a1）回复」) and the
     line cut around the words, split so the page can mark them (it escapes each part)."""
     if hit is None or not words:
         return None
-    place = HIT_PLACES.get(hit.where, "")
-    if hit.author_id:
-        place += f"（{labels.staff_name(people or {}, hit.author_id)}）"
+    who = labels.staff_name(people or {}, hit.author_id) if hit.author_id else "客服"
+    place = HIT_PLACES.get(hit.where, "").format(who=who)
     text = " ".join(hit.text.split())
     at = text.lower().find(words.lower())
     if at < 0:
@@ -125,7 +124,7 @@ def customer_panel(h: Handoff, name: Optional[str], orders: List[Order], tickets
         return {"name": labels.GUEST_PANEL_NAME, "orders": [], "tickets": [], "handoffs": []}
     moment = now or h.created_at
     return {
-        "name": name or h.customer_id, "customer_id": h.customer_id,
+        "name": name or h.customer_id, "customer_id": h.customer_id, "known_name": name,
         "orders": [{"order_id": o.order_id, "product": o.product_name, "mode": o.billing_mode,
                     "paid": f"{o.primary_payment.amount:,.2f}" if o.primary_payment else "0.00",
                     "status": order_state(o, moment), "bought": format_customer_time(o.created_at, with_time=False),
