@@ -103,10 +103,11 @@ def test_canned_replies_insert_at_the_cursor_filled_searched_with_slash(fresh_st
 
 
 def test_history_finds_any_word_said_or_noted_with_the_line_it_is_in(fresh_stack, browser, artifacts):
-    fresh_stack.say("search-one", "我要投诉，服务器宕机了一整天")
-    fresh_stack.say("search-two", "转人工")
+    opening = {"search-one": "我要投诉，服务器宕机了一整天", "search-two": "转人工"}  # before the handoff
+    for conversation, words in opening.items():
+        fresh_stack.say(conversation, words)
+    outage, other = (handoff_for(fresh_stack, conversation) for conversation in opening)
     handoffs = fresh_stack.services.handoffs
-    outage, other = handoff_for(fresh_stack, "search-one"), handoff_for(fresh_stack, "search-two")
     assert handoffs.claim(outage, "a1") and handoffs.claim(other, "a2")
     handoffs.customer_said("search-one", "现在 SSH 也登录不上")
     handoffs.customer_said("search-one", "好的，谢谢")  # the last words; the earlier ones are still found
