@@ -131,6 +131,7 @@ def test_history_finds_any_word_said_or_noted_with_the_line_it_is_in(fresh_stack
     assert "客服 小王（a1）的内部备注：" in page.inner_text("td.hit") and "找到 1 个会话" in page.inner_text("#history-count")
     page.goto(f"{fresh_stack.site_url}/console/history?q=小李")  # an agent by name
     assert page.locator("tr.finished").count() == 1 and f"#{other}" in page.inner_text("tr.finished")
+    assert "按客户、工单、客服或编号找到；客户最后说：发票抬头写错了" in page.inner_text("tr.finished")
     page.goto(f"{fresh_stack.site_url}/console/history?q=%25")  # a LIKE wildcard is only a character
     assert page.locator("tr.finished").count() == 0
 
