@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.handoff.canned import load_canned
+from bot.handoff.service import HISTORY_LIMIT
 from bot.storage.schema import HandoffRow, TicketRow
 from tests.browser.test_console_live import handoff_for
 from tests.browser.test_handoff import console_login
@@ -134,6 +135,16 @@ def test_history_finds_any_word_said_or_noted_with_the_line_it_is_in(fresh_stack
     assert "按客户、工单、客服或编号找到；客户最后说：发票抬头写错了" in page.inner_text("tr.finished")
     page.goto(f"{fresh_stack.site_url}/console/history?q=%25")  # a LIKE wildcard is only a character
     assert page.locator("tr.finished").count() == 0
+
+    # Fifty a page, the search kept from page to page.
+    for number in range(HISTORY_LIMIT + 1):
+        queued = handoffs.request(f"search-many-{number}", None, "requested", None, {"customer_said": [f"批量测试 {number}"]})
+        assert handoffs.claim(queued.handoff.id, "a2") and handoffs.finish(queued.handoff.id, "a2", "closed")
+    page.goto(f"{fresh_stack.site_url}/console/history?q=批量测试")
+    assert f"找到 {HISTORY_LIMIT + 1} 个会话（第 1/2 页）" in page.inner_text("#history-count")
+    assert page.locator("tr.finished").count() == HISTORY_LIMIT
+    page.click("nav.pages a[rel=next]")
+    assert page.locator("tr.finished").count() == 1 and "批量测试 0" in page.inner_text("tr.finished td.hit")
 
     for size, (width, height) in DESKTOPS.items():
         page.set_viewport_size({"width": width, "height": height})
