@@ -2,7 +2,7 @@
 states and kinds, and the console's messages (ticket words are in `bot.tickets.labels`)."""
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 from bot.vocabulary import (
     CallResult,
@@ -160,3 +160,8 @@ UNKNOWN_CALL_RESULT = "请选择回电结果。"
 def replied_note(text: str) -> str:
     """The note a reply to a work item leaves (the customer sees it in their chat when they return)."""
     return f"已回复客户（在聊天窗口中可见）：{text}"
+
+
+def unfilled_reply(names: List[str]) -> str:
+    """A reply still holding canned-reply variables the conversation had no value for."""
+    return "回复里还有没填写的内容：" + "、".join("{" + n + "}" for n in names) + "，请换成实际内容后再发送。"

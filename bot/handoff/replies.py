@@ -21,13 +21,6 @@ HANDED_BACK = "人工客服已结束接待，接下来由智能助手继续为�
 RESUME_BUTTONS = [{"title": "接着办理", "payload": "/affirm"}, {"title": "不用了", "payload": "/deny"}]
 AGENT_JOINED = "您好，我已接入会话，正在查看您的情况。"
 AGENT_CLOSED = "本次人工服务已结束，感谢您的耐心。"
-# Ready-made replies an agent can send with one click (signed with the agent's name).
-CANNED_REPLIES = [
-    "您好，我是人工客服，已经看到您之前和智能助手的对话，我来帮您处理。",
-    "请稍等，我正在核实您的订单和账单信息。",
-    "您的退款申请已经加急处理，审核结果会第一时间通知您。",
-    "还有其他需要帮忙的吗？",
-]
 CONTACT_CHOICE_QUESTION = "请选择联系方式："
 LEAVE_MESSAGE_QUESTION = "请写下需要客服帮您处理的问题，客服上线后会第一时间查看："
 CALLBACK_PHONE_QUESTION = "请留下方便接听的 11 位手机号码（仅用于本次回访）："
