@@ -11,7 +11,14 @@ from sqlalchemy import text
 
 from bot.settings import PROJECT_ROOT
 from bot.storage.database import make_engine
-from bot.storage.migrations import SchemaError, compare_type, ensure_current, head_revision, migrate
+from bot.storage.migrations import (
+    SchemaError,
+    compare_type,
+    ensure_current,
+    head_revision,
+    migrate,
+    not_ready_because,
+)
 from bot.storage.schema import Base
 
 
@@ -22,6 +29,17 @@ def test_migrations_match_the_models(sessions):
         diff = compare_metadata(context, Base.metadata)
     assert diff == []
     ensure_current(engine)
+
+
+def test_readiness_of_the_services_follows_the_database(tmp_path, sessions):
+    """The website's and the mail intake's /ready: no schema or no database, not ready."""
+    from sqlalchemy.orm import sessionmaker
+
+    assert not_ready_because(sessions) is None
+    empty = sessionmaker(bind=make_engine(f"sqlite:///{tmp_path / 'empty.db'}"))
+    assert not_ready_because(empty) == "SchemaError"
+    gone = sessionmaker(bind=make_engine("postgresql+psycopg2://nobody:wrong@127.0.0.1:9/none"))
+    assert not_ready_because(gone) == "OperationalError"
 
 
 def test_an_empty_database_is_behind(tmp_path):
