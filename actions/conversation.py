@@ -10,9 +10,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.changes import ActionSlaClaim
 from actions.choices import answer_from_offer
 from actions.identity import customer_id
+from actions.inquiries import ActionRefundStatus
 from actions.outcomes import reached
 from actions.refund_form import names_own_order
 from actions.several import answer_side_requests, sides_of
+from bot.clock import utcnow
 from bot.faq.answers import (
     CHECK_MY_ORDERS_BUTTONS,
     answer,
@@ -26,6 +28,7 @@ from bot.faq.answers import (
 from bot.faq.topics import MIN_CONFIDENCE, default_classifier
 from bot.nlu.reader import APPLY, REFUND_WORDS, asks_about_own_refund, reason_of
 from bot.refunds import replies
+from bot.refunds.order_reference import TicketClues
 from bot.vocabulary import ConversationOutcome
 from bot.wiring import services
 
@@ -132,6 +135,10 @@ class ActionHandleInform(Action):
         picked = answer_from_offer(dispatcher, tracker, domain)  # 「CDN那个」 after a list
         if picked is not None:
             return picked
+        if customer_id(tracker) and not entities.keys() & {"order_id", "instance_id"} \
+                and TicketClues.from_message(text, utcnow()).any:
+            # 「被驳回的那单是怎么回事」「上个月底提的那个」: the ticket meant, and where it stands.
+            return ActionRefundStatus().run(dispatcher, tracker, domain)
         if "ticket_id" in entities:
             text = replies.ticket_id_received(entities["ticket_id"])
             buttons = replies.TICKET_ID_BUTTONS

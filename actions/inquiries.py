@@ -21,7 +21,7 @@ from bot.faq.topics import MIN_CONFIDENCE, default_classifier
 from bot.nlu.reader import appeal_demanded, still_dissatisfied
 from bot.policy.explain import deduction_section
 from bot.refunds import replies, ticket_replies
-from bot.refunds.order_reference import OrderClues, resolve_order_reference
+from bot.refunds.order_reference import OrderClues, TicketClues, resolve_order_reference, tickets_fitting
 from bot.tickets.lifecycle import IllegalTransition
 from bot.tickets.models import Ticket
 from bot.vocabulary import ConversationOutcome
@@ -41,9 +41,11 @@ def _ticket_of_named_order(tracker: Tracker, cid: str) -> Optional[Ticket]:
     """The newest ticket of the order the message names — by its id, or in words when exactly
     one of the customer's orders with tickets fits them — else None."""
     service = services().refunds
-    tickets = service.tickets_for(cid)  # newest first
+    tickets = _by_ticket_words(tracker, service.tickets_for(cid))  # newest first
     entities = tracker.latest_message.get("entities", [])
     named = {str(e.get("value")) for e in entities if e.get("entity") == "order_id"}
+    if not named and len(tickets) == 1 and TicketClues.from_message(_text(tracker), utcnow()).any:
+        return tickets[0]  # 「上个月底提的那个退款单」: one ticket fits what was said of it
     if not named:
         clues = OrderClues.from_message(str(tracker.latest_message.get("text") or ""), entities, utcnow())
         ticketed = {t.order_id for t in tickets}
@@ -55,8 +57,30 @@ def _ticket_of_named_order(tracker: Tracker, cid: str) -> Optional[Ticket]:
     return next((t for t in tickets if t.order_id in named), None)
 
 
+def _text(tracker: Tracker) -> str:
+    return str(tracker.latest_message.get("text") or "")
+
+
+def _by_ticket_words(tracker: Tracker, tickets: List[Ticket]) -> List[Ticket]:
+    """`tickets` narrowed by what the words say of a ticket (filed when, state, kind); all of
+    them when the words say nothing of one or nothing fits."""
+    clues = TicketClues.from_message(_text(tracker), utcnow())
+    fitting = tickets_fitting(clues, tickets) if clues.any else tickets
+    return fitting or tickets
+
+
 def tickets_named_in_words(tracker: Tracker, cid: str, tickets: List[Ticket]) -> List[Ticket]:
-    """Those of `tickets` whose orders the message's words fit (none when the words name no order)."""
+    """Those of `tickets` the message's words fit: by the ticket itself (「在审核的」「上个月底提的」)
+    and by its order (none when the words name neither)."""
+    if TicketClues.from_message(_text(tracker), utcnow()).any:
+        fitting = _by_ticket_words(tracker, tickets)
+        if len(fitting) < len(tickets):
+            narrowed = _tickets_by_order_words(tracker, cid, fitting)
+            return narrowed or fitting
+    return _tickets_by_order_words(tracker, cid, tickets)
+
+
+def _tickets_by_order_words(tracker: Tracker, cid: str, tickets: List[Ticket]) -> List[Ticket]:
     message = tracker.latest_message
     clues = OrderClues.from_message(str(message.get("text") or ""), message.get("entities", []), utcnow())
     orders = [o for o in services().refunds.orders_to_name(cid) if o.order_id in {t.order_id for t in tickets}]

@@ -267,8 +267,10 @@ class ValidateRefundForm(FormValidationAction):
                 changed.update(_accept_order(dispatcher, cid, other))
                 if reading.reason:
                     changed["refund_reason"] = reading.reason
+                # Asked for the reason, this turn's own mapping is no earlier answer to keep.
+                earlier = None if pending == "refund_reason" else tracker.get_slot("refund_reason")
                 return drop + [SlotSet(k, v) for k, v in changed.items()] + self._reason_events(
-                    dispatcher, tracker, changed.get("refund_reason") or tracker.get_slot("refund_reason"), changed)
+                    dispatcher, tracker, changed.get("refund_reason") or earlier, changed)
         if cid and tracker.get_slot("order_id") and reading.changes_reason and reading.reason \
                 and reading.reason != tracker.get_slot("refund_reason"):
             changed = {slot: None for slot in AFTER_ORDER if slot != "refund_blocked"}

@@ -76,6 +76,7 @@ class Settings:
     redis_url: Optional[str] = None  # shared state of several instances; None: in memory
     socketio_channel: str = "refund-socketio"
     support_file: Path = PROJECT_ROOT / "config" / "support.yml"
+    canned_replies_file: Path = PROJECT_ROOT / "config" / "canned_replies.yml"  # agents' ready-made replies
     # Evaluation sets: read only to keep their sentences out of the NLU review export.
     eval_dir: Path = PROJECT_ROOT.parent / "shared" / "eval"
     login_failures_per_account: int = 5

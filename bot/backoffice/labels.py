@@ -2,7 +2,7 @@
 states and kinds, and the console's messages (ticket words are in `bot.tickets.labels`)."""
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 from bot.vocabulary import (
     CallResult,
@@ -176,3 +176,8 @@ def transfer_note(agent_name: str, note: str) -> str:
 def replied_note(text: str) -> str:
     """The note a reply to a work item leaves (the customer sees it in their chat when they return)."""
     return f"已回复客户（在聊天窗口中可见）：{text}"
+
+
+def unfilled_reply(names: List[str]) -> str:
+    """A reply still holding canned-reply variables the conversation had no value for."""
+    return "回复里还有没填写的内容：" + "、".join("{" + n + "}" for n in names) + "，请换成实际内容后再发送。"

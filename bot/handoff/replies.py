@@ -24,13 +24,6 @@ AGENT_CLOSED = "本次人工服务已结束，感谢您的耐心。"
 # A complaint nobody could take in time is kept for the agents (never dropped silently).
 COMPLAINT_KEPT = ("非常抱歉，客服暂时都在忙，没能及时接入。您的投诉已转为留言并优先处理，"
                   "客服会尽快在这里回复您；您也可以继续问我。")
-# Ready-made replies an agent can send with one click (signed with the agent's name).
-CANNED_REPLIES = [
-    "您好，我是人工客服，已经看到您之前和智能助手的对话，我来帮您处理。",
-    "请稍等，我正在核实您的订单和账单信息。",
-    "您的退款申请已经加急处理，审核结果会第一时间通知您。",
-    "还有其他需要帮忙的吗？",
-]
 CONTACT_CHOICE_QUESTION = "请选择联系方式："
 LEAVE_MESSAGE_QUESTION = "请写下需要客服帮您处理的问题，客服上线后会第一时间查看："
 CALLBACK_PHONE_QUESTION = "请留下方便接听的 11 位手机号码（仅用于本次回访）："

@@ -19,12 +19,21 @@ from bot.handoff.contact import work_item_due
 from bot.handoff.hours import SupportSettings
 from bot.handoff.wait import estimate_minutes
 from bot.security.login_sessions import LoginKind
-from bot.storage.schema import HandoffNoteRow, HandoffReadRow, HandoffRow, LoginSessionRow, StaffRow, SurveyRow, TicketRow
+from bot.storage.schema import (
+    HandoffMessageRow,
+    HandoffNoteRow,
+    HandoffReadRow,
+    HandoffRow,
+    LoginSessionRow,
+    StaffRow,
+    SurveyRow,
+    TicketRow,
+)
 from bot.vocabulary import LIVE_HANDOFFS, CallResult, HandoffKind, HandoffOutcome, HandoffStatus, Role
 
 RECENT_CLAIMS = timedelta(hours=2)  # claims older than this say little about today's pace
 LAST_TEXT_CHARS = 500
-HISTORY_LIMIT = 100
+HISTORY_LIMIT = 50  # conversations on one page of the history
 ORDER_DIGITS = 8  # a search this long and all digits may be an order number
 WORK_ITEM_KINDS = (HandoffKind.MESSAGE, HandoffKind.CALLBACK, HandoffKind.EMAIL)
 COMPLAINT_REASONS = frozenset({"complaint", "mail_complaint"})  # marked, sorted first, never timed out
@@ -66,10 +75,31 @@ def _changed(now: datetime, **values: Any) -> Dict[str, Any]:
 class HistoryFilter:
     """Which finished conversations the console's history shows."""
 
-    text: str = ""  # a customer, order, ticket, agent or conversation number, or the customer's words
+    # A customer, order, ticket or conversation number, an agent's name or number, or words
+    # said in the conversation (by the customer or an agent) or written in its internal notes.
+    text: str = ""
     since: Optional[datetime] = None  # UTC, inclusive
     until: Optional[datetime] = None  # UTC, exclusive
     customer_ids: Tuple[str, ...] = ()  # customers whose name matched `text`
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """Where the searched words were found in a conversation: a customer's or agent's line, or a note."""
+
+    where: str  # customer | agent | note
+    author_id: Optional[str]
+    text: str
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """One page of the history: its conversations, how many there are in all, and for each
+    conversation found by its words the first line they are in."""
+
+    handoffs: List["Handoff"]
+    total: int
+    hits: Dict[int, SearchHit] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -144,6 +174,8 @@ class HandoffService:
                                  last_customer_text=_latest_said(summary))
                 session.add(row)
                 session.flush()
+                for said in summary.get("customer_said") or []:
+                    _said(session, row.id, "customer", str(said), now)
             handoff = _handoff(row)
         position = self.position(handoff.id)
         timeout = max(1, math.ceil(config.claim_timeout.total_seconds() / 60))
@@ -208,6 +240,7 @@ class HandoffService:
                              updated_at=self.clock())
             session.add(row)
             session.flush()
+            _said(session, row.id, "customer", message, self.clock())
             return _handoff(row)
 
     def claim(self, handoff_id: int, agent_id: str) -> bool:
@@ -277,6 +310,7 @@ class HandoffService:
             session.execute(update(HandoffRow).where(HandoffRow.id == row.id).values(**_changed(
                 now, last_customer_text=text[:LAST_TEXT_CHARS], last_customer_at=now, customer_typing_at=None,
                 customer_messages=HandoffRow.customer_messages + 1)))
+            _said(session, row.id, "customer", text, now)
             return str(row.status)
 
     def customer_wrote_again(self, handoff_id: int, text: str) -> bool:
@@ -288,12 +322,16 @@ class HandoffService:
                 HandoffRow.id == handoff_id, HandoffRow.status.in_((*LIVE_HANDOFFS, HandoffStatus.MESSAGE)))
                 .values(**_changed(now, last_customer_text=text[:LAST_TEXT_CHARS], last_customer_at=now,
                                    customer_messages=HandoffRow.customer_messages + 1)))
+            if result.rowcount == 1:
+                _said(session, handoff_id, "customer", text, now)
             return result.rowcount == 1
 
-    def agent_replied(self, handoff_id: int) -> None:
-        """The transcript changed: everyone watching the conversation refreshes it."""
+    def agent_replied(self, handoff_id: int, agent_id: Optional[str] = None, text: str = "") -> None:
+        """The transcript changed: everyone watching the conversation refreshes it; an agent's
+        reply (`text` by `agent_id`) is kept for the history's search."""
         with self._sessions.begin() as session:
             session.execute(update(HandoffRow).where(HandoffRow.id == handoff_id).values(**_changed(self.clock())))
+            _said(session, handoff_id, "agent", text, self.clock(), agent_id)
 
     def customer_typing(self, customer_id: str) -> bool:
         """The customer is typing in a conversation an agent holds; False when none is held.
@@ -521,9 +559,9 @@ class HandoffService:
                                   .order_by(HandoffRow.resolved_at.desc())).first()
             return _handoff(row) if row else None
 
-    def history(self, wanted: HistoryFilter, limit: int = HISTORY_LIMIT) -> List[Handoff]:
-        """Finished conversations (handed back, closed or timed out), newest
-        first, narrowed by `wanted`."""
+    def history(self, wanted: HistoryFilter, limit: int = HISTORY_LIMIT, offset: int = 0) -> HistoryPage:
+        """Finished conversations (handed back, closed or timed out), newest first, narrowed by
+        `wanted`: `limit` of them from `offset`, with how many there are and where their words are."""
         query = select(HandoffRow).where(HandoffRow.status.in_((HandoffStatus.RESOLVED, HandoffStatus.TIMED_OUT)))
         if wanted.since is not None:
             query = query.where(HandoffRow.created_at >= wanted.since)
@@ -531,20 +569,13 @@ class HandoffService:
             query = query.where(HandoffRow.created_at < wanted.until)
         text = wanted.text.strip()
         if text:
-            matches = [HandoffRow.customer_id == text, HandoffRow.ticket_id == text.upper(),
-                       HandoffRow.agent_id == text, HandoffRow.last_customer_text.contains(text, autoescape=True),
-                       HandoffRow.message.contains(text, autoescape=True)]
-            if text.lstrip("#").isdigit():
-                matches.append(HandoffRow.id == int(text.lstrip("#")))
-            if text.isdigit() and len(text) >= ORDER_DIGITS:  # an order: asked about, or its ticket's
-                matches.append(cast(HandoffRow.summary, String).contains(text))
-                matches.append(HandoffRow.ticket_id.in_(select(TicketRow.ticket_id).where(TicketRow.order_id == text)))
-            if wanted.customer_ids:
-                matches.append(HandoffRow.customer_id.in_(wanted.customer_ids))
-            query = query.where(or_(*matches))
+            query = query.where(or_(*_matches(text, wanted.customer_ids)))
         with self._sessions() as session:
-            rows = session.scalars(query.order_by(HandoffRow.created_at.desc(), HandoffRow.id.desc()).limit(limit))
-            return [_handoff(r) for r in rows]
+            total = int(session.scalar(select(func.count()).select_from(query.subquery())))
+            rows = list(session.scalars(query.order_by(HandoffRow.created_at.desc(), HandoffRow.id.desc())
+                                        .limit(limit).offset(offset)))
+            hits = _first_hits(session, [r.id for r in rows], text) if text else {}
+            return HistoryPage([_handoff(r) for r in rows], total, hits)
 
     def surveys(self, limit: int = 50) -> List[Dict[str, Any]]:
         with self._sessions() as session:
@@ -562,6 +593,56 @@ def _online_agents(session: Session, now: datetime) -> List[str]:
     rows = session.execute(select(StaffRow.staff_id, StaffRow.roles).where(
         StaffRow.staff_id.in_(logged_in), StaffRow.disabled_at.is_(None)).order_by(StaffRow.staff_id))
     return [staff_id for staff_id, roles in rows if Role.AGENT.value in roles.split(",")]
+
+
+def _containing(column: Any, words: str) -> Any:
+    """`column` contains `words`, any case, with LIKE's wildcards in them taken literally."""
+    escaped = words.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return column.ilike(f"%{escaped}%", escape="/")
+
+
+def _matches(text: str, customer_ids: Tuple[str, ...]) -> List[Any]:
+    """What a finished conversation found by `text` has: its customer, ticket, agent (number or
+    name), conversation number, the order asked about, or the words in any line or note."""
+    said = select(HandoffMessageRow.handoff_id).where(_containing(HandoffMessageRow.text, text))
+    noted = select(HandoffNoteRow.handoff_id).where(_containing(HandoffNoteRow.text, text))
+    agents = select(StaffRow.staff_id).where(_containing(StaffRow.name, text))
+    matches = [HandoffRow.customer_id == text, HandoffRow.ticket_id == text.upper(), HandoffRow.agent_id == text,
+               HandoffRow.agent_id.in_(agents), HandoffRow.id.in_(said), HandoffRow.id.in_(noted),
+               _containing(HandoffRow.message, text)]
+    if text.lstrip("#").isdigit():
+        matches.append(HandoffRow.id == int(text.lstrip("#")))
+    if text.isdigit() and len(text) >= ORDER_DIGITS:  # an order: asked about, or its ticket's
+        matches.append(cast(HandoffRow.summary, String).contains(text))
+        matches.append(HandoffRow.ticket_id.in_(select(TicketRow.ticket_id).where(TicketRow.order_id == text)))
+    if customer_ids:
+        matches.append(HandoffRow.customer_id.in_(customer_ids))
+    return matches
+
+
+def _first_hits(session: Any, handoff_ids: List[int], text: str) -> Dict[int, SearchHit]:
+    """The first line or note of each conversation the words are in (one page's conversations)."""
+    hits: Dict[int, SearchHit] = {}
+    lines = session.execute(select(HandoffMessageRow.handoff_id, HandoffMessageRow.who, HandoffMessageRow.agent_id,
+                                   HandoffMessageRow.text)
+                            .where(HandoffMessageRow.handoff_id.in_(handoff_ids),
+                                   _containing(HandoffMessageRow.text, text)).order_by(HandoffMessageRow.id))
+    notes = session.execute(select(HandoffNoteRow.handoff_id, HandoffNoteRow.agent_id, HandoffNoteRow.text)
+                            .where(HandoffNoteRow.handoff_id.in_(handoff_ids), _containing(HandoffNoteRow.text, text))
+                            .order_by(HandoffNoteRow.id))
+    for handoff_id, who, agent_id, said in lines:
+        hits.setdefault(handoff_id, SearchHit(who, agent_id, said))
+    for handoff_id, agent_id, said in notes:
+        hits.setdefault(handoff_id, SearchHit("note", agent_id, said))
+    return hits
+
+
+def _said(session: Any, handoff_id: int, who: str, text: str, at: datetime, agent_id: Optional[str] = None) -> None:
+    """Keep a line of the conversation for the history's search (a button's payload is not words)."""
+    text = (text or "").strip()
+    if text and not text.startswith("/"):
+        session.add(HandoffMessageRow(handoff_id=handoff_id, who=who, agent_id=agent_id, text=text[:2000],
+                                      created_at=at))
 
 
 def _latest_said(summary: Dict[str, Any]) -> Optional[str]:

@@ -18,7 +18,6 @@ from typing import Any, Optional
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from sanic import Sanic, response
 from sanic.request import Request
-from sqlalchemy import text
 
 from bot.mail.intake import MailIntake
 from bot.mail.links import MailLinks
@@ -27,7 +26,7 @@ from bot.mail.store import MailStore
 from bot.observability import metrics
 from bot.observability.logs import configure_json_logging
 from bot.settings import Settings, SettingsError, load_settings
-from bot.storage.migrations import SchemaError, ensure_current
+from bot.storage.migrations import SchemaError, not_ready_because
 from bot.wiring import Services, build_services
 
 logger = logging.getLogger(__name__)
@@ -124,12 +123,9 @@ def build_app(services: Services, settings: Settings) -> Sanic:
     @app.get("/ready")
     async def ready(request: Request) -> response.HTTPResponse:
         """Ready: the database answers with a current schema and the SMTP server listens."""
-        try:
-            with services.sessions() as session:
-                session.execute(text("SELECT 1"))
-            ensure_current(services.sessions.kw["bind"])
-        except Exception as exc:  # any failure means: do not route mail here
-            return response.json({"status": "unavailable", "reason": type(exc).__name__}, status=503)
+        reason = not_ready_because(services.sessions)
+        if reason is not None:
+            return response.json({"status": "unavailable", "reason": reason}, status=503)
         if app.ctx.smtp is None or not app.ctx.smtp.is_serving():
             return response.json({"status": "unavailable", "reason": "smtp"}, status=503)
         return response.json({"status": "ready", "outbox": store.outbox_status()})

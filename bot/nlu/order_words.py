@@ -14,9 +14,11 @@ PRODUCT_WORDS: Tuple[Tuple[Tuple[str, ...], FrozenSet[str]], ...] = (
     (("cdn", "流量包", "加速"), frozenset({"cdn"})),
     (("服务器", "云主机", "主机", "vps", "虚拟机", "机器", "实例"), frozenset({"ecs", "lighthouse"})),
 )
+# Families a customer counts with 台 (「这台」「那台」): instances, never a traffic package.
+MACHINE_PRODUCTS: FrozenSet[str] = frozenset({"ecs", "lighthouse", "rds"})
 ORDER_KIND_WORDS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
     ("renewal", ("续费", "续订", "续的")),
-    ("new", ("新购", "新买", "新开", "刚买", "首购")),
+    ("new", ("新购", "新买", "新开", "刚买", "刚开", "首购")),
     ("promotion", ("双十一", "双11", "双十二", "双12", "活动", "特惠", "促销", "秒杀", "抢的", "抢购", "特价", "优惠价")),
 )
 PROMOTION_WORDS = dict(ORDER_KIND_WORDS)["promotion"]

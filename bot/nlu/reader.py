@@ -54,6 +54,8 @@ PAUSE = re.compile(r"先别(?:提交|交|提|办)|等(?:一)?下再|等等再|�
 # Takes back an earlier answer: 「等等 不是这个」「不对不对 搞混了」「打错了」「点错了，是…」.
 CORRECTION = re.compile(r"不是这(?:个|单|台)|不是(?:刚才|上面)那|不对不对|搞混了|搞错了|弄错了|打错了|点错了|选错了订单|说错了|"
                         r"^\s*(?:等等|等下|等一下)[，,\s]*不是|改成|换成|改为|写成|应该是")
+# What is meant instead, after a correction: 「…，是数据库那单」「…，要RDS那个」.
+INSTEAD = re.compile(r"^[\s，,。.!！]*(?:而)?(?:是|要|应该是)\s*\S{2,}")
 # Changes the reason: 「原因就写不需要了」「原因改成…」「理由就是…」.
 REASON_CHANGE = re.compile(r"(?:原因|理由)(?:就|还是|改|换|写|填|是|为|选)")
 # A change of an earlier answer: 「原因改成不需要了」「不是故障，是买错了」「算了不说故障了」.
@@ -81,12 +83,30 @@ BARE_PRICE = re.compile(rf"({NUMERAL}(?:\.\d+)?)\s*(?:块钱?|元|的那|那个|
                         re.IGNORECASE)
 RELATIVE = re.compile(rf"({NUMERAL}|半)\s*个?\s*(月|周|星期|礼拜|天)(?:以?前|之前)")
 LAST_MONTH = re.compile(r"上个?月")
+PART_OF_MONTH = re.compile(r"(?:份)?\s*(初|头|中|底|末|尾)")
+# The date words are when a ticket was filed, not when the order was bought: 「上个月底提的那个退款单」.
+FILED = re.compile(r"(?:提|申请|交|提交|办|发起|报)(?:了)?的|(?:提|申请|交)(?:了)?(?:那个|那张|那单)")
+# A ticket's state or kind in the customer's words: 「在审核的那个」「被驳回的」「降配的那单」.
+TICKET_STATES: Tuple[Tuple[FrozenSet[str], re.Pattern], ...] = (
+    (frozenset({"submitted", "under_review", "manager_review", "appealed"}),
+     re.compile(r"在审|审核中|还在审|没审完|没审核|待审核|审核着")),
+    (frozenset({"rejected", "final_rejected"}), re.compile(r"驳回的|被驳回|拒绝的|被拒|没通过的|不通过的|没批的")),
+    (frozenset({"refunded"}), re.compile(r"已退款的|退款成功的|已经?到账的|退完的|退好的|退了的")),
+    (frozenset({"withdrawn"}), re.compile(r"撤回的|撤销的|撤了的|撤掉的")),
+    (frozenset({"needs_info"}), re.compile(r"补充材料的|补材料的|待补充|要补(?:充)?材料")),
+)
+TICKET_KINDS: Tuple[Tuple[str, re.Pattern], ...] = (
+    ("downgrade", re.compile(r"(?:降配|降级)(?:的|那)")),
+    ("sla_claim", re.compile(r"(?:补偿|赔偿|代金券)(?:的|那)(?:那个|单|张|笔|申请)")),
+)
 JUST_BOUGHT = re.compile(r"刚(?:买|开|下单|下的|购买|开通)|新开的")
 # How the order is paid for: 「按量付费那台」「包年的那个」.
 BILLING_WORDS: Tuple[Tuple[str, re.Pattern], ...] = (
     ("payg", re.compile(r"按量|按小时|按需|后付费|按流量")),
     ("prepaid", re.compile(r"包年|包月|预付费")),
 )
+# 「这台」「那台」: counted as a machine (an instance, not a package).
+MACHINE = re.compile(r"[这那哪一两几每]台")
 # 「这个」「那台」「那单」: one particular order or ticket.
 DEMONSTRATIVE = re.compile(r"[这那](?:个|台|单|笔|张)")
 # A question about refunds (rules), not a request: 「能退款吗」「可以退订么」「能不能退」「是否支持退款」.
@@ -117,6 +137,10 @@ class WordClues:
     bought_between: Optional[Tuple[date, date]] = None
     focus: bool = False
     billing: Optional[str] = None  # payg | prepaid
+    machine: bool = False          # counted with 台
+    filed_between: Optional[Tuple[date, date]] = None  # a ticket filed then (「上个月底提的」)
+    ticket_states: FrozenSet[str] = frozenset()         # TicketStatus values the words allow
+    ticket_kind: Optional[str] = None                   # TicketKind value
 
 
 KIND_OF_WORD = {"续费": "renewal", "续订": "renewal", "新购": "new", "新买": "new", "活动": "promotion",
@@ -126,6 +150,29 @@ KIND_OF_WORD = {"续费": "renewal", "续订": "renewal", "新购": "new", "新�
 def _number(text: str) -> Optional[int]:
     value = parse_number(text)
     return int(value) if value is not None and value == int(value) and 0 < value < 100000 else None
+
+
+def days_meant(text: str, today: date) -> Optional[Tuple[date, date]]:
+    """The span of days a date phrase means (「两个月前」「上个月底」「刚买的」), or None."""
+    if found := RELATIVE.search(text):
+        count = 0.5 if found.group(1) == "半" else _number(found.group(1)) or 0
+        days = {"月": 30, "周": 7, "星期": 7, "礼拜": 7, "天": 1}[found.group(2)] * count
+        slack = max(2.0, days * 0.25)
+        return today - timedelta(days=days + slack), today - timedelta(days=max(0.0, days - slack))
+    if found := LAST_MONTH.search(text):
+        first = today.replace(day=1)
+        previous, last = (first - timedelta(days=1)).replace(day=1), first - timedelta(days=1)
+        part = PART_OF_MONTH.match(text, found.end())
+        if part is None:
+            return previous, last
+        if part.group(1) in ("初", "头"):
+            return previous, previous + timedelta(days=10)
+        if part.group(1) == "中":
+            return previous + timedelta(days=8), previous + timedelta(days=21)
+        return last - timedelta(days=10), last
+    if JUST_BOUGHT.search(text):
+        return today - timedelta(days=3), today
+    return None
 
 
 def read_order_words(text: str, now: datetime) -> WordClues:
@@ -148,23 +195,16 @@ def read_order_words(text: str, now: datetime) -> WordClues:
         if value is not None and value >= 10:
             price = value
             break
-    today = now.astimezone(CUSTOMER_TZ).date()
-    between = None
-    if found := RELATIVE.search(text):
-        count = 0.5 if found.group(1) == "半" else _number(found.group(1)) or 0
-        days = {"月": 30, "周": 7, "星期": 7, "礼拜": 7, "天": 1}[found.group(2)] * count
-        slack = max(2.0, days * 0.25)
-        between = (today - timedelta(days=days + slack), today - timedelta(days=max(0.0, days - slack)))
-    elif LAST_MONTH.search(text):
-        first = today.replace(day=1)
-        previous = (first - timedelta(days=1)).replace(day=1)
-        between = (previous, first - timedelta(days=1))
-    elif JUST_BOUGHT.search(text):
-        between = (today - timedelta(days=3), today)
+    between = days_meant(text, now.astimezone(CUSTOMER_TZ).date())
+    filed = bool(FILED.search(text))
     billing = [name for name, pattern in BILLING_WORDS if pattern.search(text)]
     return WordClues(cores=cores, gigs=gigs, ordinal=ordinal, not_kinds=not_kinds, states=states, price=price,
-                     bought_between=between, focus=bool(FOCUS.search(text)),
-                     billing=billing[0] if len(billing) == 1 else None)
+                     bought_between=None if filed else between, filed_between=between if filed else None,
+                     ticket_states=frozenset(s for names, pattern in TICKET_STATES if pattern.search(text)
+                                             for s in names),
+                     ticket_kind=next((k for k, pattern in TICKET_KINDS if pattern.search(text)), None),
+                     focus=bool(FOCUS.search(text)),
+                     billing=billing[0] if len(billing) == 1 else None, machine=bool(MACHINE.search(text)))
 
 
 # ---- Reasons -------------------------------------------------------------------------------
@@ -213,12 +253,18 @@ def read(text: str, intent: str, entities: Sequence[Mapping[str, Any]], pending:
     """Read `text` (with the classifier's `intent` and the NLU's `entities`) against the question
     `pending` (a slot name, or None when nothing is asked)."""
     plain = normalize_text(text or "")[:2000]
+    taken_back = [(m.start(), m.end()) for m in CORRECTION.finditer(plain)]
+    # 「啊点错了，是数据库那单」: words that take an answer back and say what is meant instead name
+    # no reason themselves (「下单时点错了」 alone is how the purchase went wrong).
+    not_reasons = taken_back if taken_back and INSTEAD.search(plain[taken_back[-1][1]:]) else []
     reason = next((str(e.get("value")) for e in entities if e.get("entity") == "refund_reason"
-                   and RefundReason.parse(str(e.get("value")))), None) or reason_of(plain)
+                   and RefundReason.parse(str(e.get("value")))
+                   and not any(s <= int(e.get("start", -1)) < t for s, t in not_reasons)), None) \
+        or reason_of(CORRECTION.sub(" ", plain) if not_reasons else plain)
     dates = [(int(e["start"]), int(e["end"])) for e in entities
              if e.get("entity") == "date" and "start" in e and "end" in e]
     words = read_order_words(plain, now)
-    corrects = bool(CORRECTION.search(plain))
+    corrects = bool(taken_back)
     change = REASON_CHANGE.search(plain)
     if change is not None:  # 「不是重复扣款的话，原因就改成不需要了」: the reason named after it
         reason = reason_of(plain[change.end():]) or reason
@@ -275,7 +321,8 @@ SIDE_KINDS: Tuple[Tuple[str, re.Pattern], ...] = (
     ("status", re.compile(r"到哪了|到哪一步|进度|怎么样了|到账了吗|到账没|处理了吗|审核了吗|有结果了吗|什么状态")),
     ("callback", re.compile(r"回(?:个)?电话|回电|打(?:个)?电话给我|给我打(?:个)?电话|电话联系我|call me", re.IGNORECASE)),
     ("human", re.compile(r"转人工|人工客服|找个人|真人|找人工")),
-    ("chase", re.compile(r"催一下|催催|催办|加急|快点处理|尽快处理|抓紧处理")),
+    ("chase", re.compile(r"催一下|催催|催办|加急|太慢了|怎么还没(?:处理|审核|审|好|退|到账)|"
+                         r"(?:快点|快一点|赶紧|尽快|抓紧|早点)(?:帮我)?(?:处理|审核|审|办|弄|退|批)")),
     ("question", re.compile(r"[?？]|[吗么呢]\s*$|怎么办|怎么算|怎么弄|多久|几天|多少钱|能不能|可不可以|是否|什么时候|要不要")),
 )
 

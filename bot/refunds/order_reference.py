@@ -1,4 +1,4 @@
-"""Orders described in words: 「就8核16G那台」「第一个」「续费的那个 4核8G」「双十一抢的那个99块的
+"""Orders and tickets described in words: 「就8核16G那台」「第一个」「续费的那个 4核8G」「双十一抢的那个99块的
 轻量服务器」「11月20号买的」. The NLU finds the clues as entities (product, spec, amount, date,
 order_kind, ordinal: bot.nlu.spans and bot.nlu.extract); each clue narrows the customer's own
 orders. The caller confirms a single match, offers several as buttons, and says so when none
@@ -14,7 +14,7 @@ from typing import Any, Callable, FrozenSet, List, Mapping, Optional, Sequence, 
 
 from bot.billing.models import Order
 from bot.clock import CUSTOMER_TZ, parse_instant
-from bot.nlu.order_words import PROMOTION_WORDS
+from bot.nlu.order_words import MACHINE_PRODUCTS, PROMOTION_WORDS
 from bot.nlu.reader import DEMONSTRATIVE, read_order_words, reason_of
 
 
@@ -34,6 +34,7 @@ class OrderClues:
     states: FrozenSet[str] = field(default_factory=frozenset)     # unstarted | expired
     bought_between: Optional[Tuple[date, date]] = None           # 「两个月前」「上个月」「刚买的」
     billing: Optional[str] = None                                # payg | prepaid: 「按量付费那台」
+    machine: bool = False                                        # 「这台」: an instance, not a package
 
     @classmethod
     def from_message(cls, text: str, entities: Sequence[Mapping[str, Any]], now: datetime) -> "OrderClues":
@@ -47,7 +48,8 @@ class OrderClues:
                    ordinal=clues.ordinal or words.ordinal,
                    cores=None if spec else words.cores, gigs=None if spec else words.gigs,
                    not_kinds=words.not_kinds, states=words.states,
-                   bought_between=None if clues.day else words.bought_between, billing=words.billing)
+                   bought_between=None if clues.day else words.bought_between, billing=words.billing,
+                   machine=words.machine)
 
     @classmethod
     def from_entities(cls, entities: Sequence[Mapping[str, Any]]) -> "OrderClues":
@@ -152,6 +154,8 @@ def resolve_order_reference(clues: OrderClues, orders: Sequence[Order],
         filters.append(("expired", lambda o: o.expires_at is not None and o.expires_at <= now))
     if not filters:
         return OrderReference((), ())
+    if clues.machine:  # narrows what the other clues found; alone it names no order
+        filters.append(("machine", lambda o: o.product_code in MACHINE_PRODUCTS and o.package is None))
     matching = [o for o in orders if all(test(o) for _, test in filters)]
     return OrderReference(tuple(name for name, _ in filters), tuple(matching))
 
@@ -175,3 +179,35 @@ def names_an_order(clues: OrderClues, text: str) -> bool:
         return True
     said_as_one = bool(DEMONSTRATIVE.search(text))
     return (clues.products is not None and (said_as_one or bool(reason_of(text)))) or (clues.billing is not None and said_as_one)
+
+
+@dataclass(frozen=True)
+class TicketClues:
+    """What the words say of a ticket itself: when it was filed, its state, its kind
+    (「上个月底提的那个」「在审核的」「被驳回的那单」「降配的」)."""
+
+    filed_between: Optional[Tuple[date, date]] = None
+    states: FrozenSet[str] = field(default_factory=frozenset)
+    kind: Optional[str] = None
+
+    @classmethod
+    def from_message(cls, text: str, now: datetime) -> "TicketClues":
+        words = read_order_words(text, now)
+        return cls(words.filed_between, words.ticket_states, words.ticket_kind)
+
+    @property
+    def any(self) -> bool:
+        return self.filed_between is not None or bool(self.states) or self.kind is not None
+
+
+def tickets_fitting(clues: TicketClues, tickets: Sequence[Any]) -> List[Any]:
+    """Those of `tickets` (anything with created_at, status and kind) that fit every clue."""
+    fitting = list(tickets)
+    if clues.filed_between is not None:
+        first, last = clues.filed_between
+        fitting = [t for t in fitting if first <= t.created_at.astimezone(CUSTOMER_TZ).date() <= last]
+    if clues.states:
+        fitting = [t for t in fitting if t.status in clues.states]
+    if clues.kind is not None:
+        fitting = [t for t in fitting if t.kind == clues.kind]
+    return fitting

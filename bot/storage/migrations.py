@@ -7,8 +7,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import String, Text, inspect
+from sqlalchemy import String, Text, inspect, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
 
 from bot.settings import PROJECT_ROOT
 
@@ -62,3 +63,15 @@ def ensure_current(engine: Engine) -> None:
     if current != head:
         raise SchemaError(f"数据库结构版本为 {current or '（无）'}，代码需要 {head}：请先运行 `make migrate`。"
                           f" (schema is behind: {current} != {head}; run `make migrate`)")
+
+
+def not_ready_because(sessions: sessionmaker) -> Optional[str]:
+    """Why a service on this database must not take traffic (the error's type: the database does
+    not answer, or its schema is not current), or None when it may."""
+    try:
+        with sessions() as session:
+            session.execute(text("SELECT 1"))
+        ensure_current(sessions.kw["bind"])
+    except Exception as exc:  # any failure means: do not route traffic here
+        return type(exc).__name__
+    return None

@@ -319,6 +319,20 @@ class HandoffNoteRow(Base):
     created_at = Column(UTCDateTime, nullable=False)
 
 
+class HandoffMessageRow(Base):
+    """Every line said in a handoff, kept for the console's full-text history search: what the
+    customer wrote (before and while handed off, or left as a message) and the agents' replies
+    (the transcript itself lives in Rasa's tracker, which cannot be searched across conversations)."""
+
+    __tablename__ = "handoff_messages"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id"), nullable=False, index=True)
+    who = Column(String(16), nullable=False)  # customer | agent
+    agent_id = Column(String(32))  # the agent who replied
+    text = Column(Text, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+
+
 class SurveyRow(Base):
     """Satisfaction after a handoff or a filed ticket."""
 

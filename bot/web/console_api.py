@@ -13,8 +13,10 @@ from bot.backoffice.api import run_action
 from bot.backoffice.serialize import ticket_json
 from bot.backoffice.staff import Staff
 from bot.clock import format_customer_time
+from bot.handoff import canned
 from bot.handoff import replies as handoff_replies
 from bot.handoff.service import WORK_ITEM_KINDS, Handoff, TransferRefused, attention_rank
+from bot.handoff.summary import SLOT_LABELS
 from bot.tickets.models import Ticket
 from bot.vocabulary import Actor, CallResult, HandoffKind, HandoffOutcome, HandoffStatus, Role
 from bot.web.console_views import customer_panel, evidence_headers, handoff_json, queue_item, transcript, upload_json
@@ -90,9 +92,11 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
             return json_error(409, labels.CLAIM_FIRST)
         if not text:
             return json_error(422, labels.EMPTY_REPLY)
+        if canned.unfilled(text):
+            return json_error(422, labels.unfilled_reply(canned.unfilled(text)))
         ok = await rasa.push_bot_message(handoff.conversation_id, handoff_replies.agent_prefix(staff.name) + text,
                                          metadata={"agent_id": staff.staff_id, "agent_name": staff.name})
-        handoffs.agent_replied(handoff_id)
+        handoffs.agent_replied(handoff_id, staff.staff_id, text if ok else "")
         return response.json({"ok": ok}, status=200 if ok else 502)
 
     @console.post("/api/handoffs/<handoff_id:int>/typing")
@@ -159,6 +163,8 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
             text = body_text(request, "text")
             if not text:
                 return json_error(422, labels.EMPTY_REPLY)
+            if canned.unfilled(text):
+                return json_error(422, labels.unfilled_reply(canned.unfilled(text)))
             await rasa.push_bot_message(item.conversation_id, handoff_replies.agent_prefix(staff.name) + text,
                                         metadata={"agent_id": staff.staff_id, "agent_name": staff.name})
             handoffs.add_note(handoff_id, staff.staff_id, labels.replied_note(text))
@@ -247,9 +253,13 @@ async def conversation_detail(services: Services, rasa: RasaClient, staff: Staff
     tracker = await rasa.tracker(handoff.conversation_id)
     ticket = workflow.get(handoff.ticket_id) if handoff.ticket_id else None
     people = services.staff.names()
+    customer = _customer(services, handoff)
     return {
         "handoff": handoff_json(handoff, people), "transcript": transcript(tracker.get("events", []), people),
-        "customer": _customer(services, handoff),
+        "customer": customer,
+        "variables": canned.variables(customer.get("known_name"), ticket.order_id if ticket else
+                                      (handoff.summary.get("collected") or {}).get(SLOT_LABELS["order_id"]),
+                                      handoff.ticket_id),
         "ticket": ticket_json(ticket) if ticket else None,
         "ticket_view": _ticket_panel(services, ticket) if ticket else None,
         "can_review": staff.has(Role.REVIEWER), "mine": handoff.agent_id == staff.staff_id,

@@ -1,6 +1,7 @@
 """Console pages: staff login and logout, the queue, one conversation."""
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -10,7 +11,7 @@ from sanic.request import Request
 from bot.backoffice import labels
 from bot.backoffice.staff import Staff
 from bot.clock import customer_day_start, format_customer_time
-from bot.handoff.replies import CANNED_REPLIES
+from bot.handoff.canned import load_canned
 from bot.handoff.service import HISTORY_LIMIT, HistoryFilter
 from bot.security.login_sessions import LoginKind
 from bot.security.ratelimit import login_throttle
@@ -33,6 +34,11 @@ def history_filter(args: Dict[str, str], customer_ids: Tuple[str, ...]) -> Histo
     return HistoryFilter(text=args.get("q", ""), customer_ids=customer_ids,
                          since=customer_day_start(since) if since else None,
                          until=customer_day_start(until + timedelta(days=1)) if until else None)
+
+
+def _page_number(raw: Optional[str]) -> int:
+    """The history page asked for: a whole number from 1 (anything else is the first page)."""
+    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 100_000 else 1
 
 
 def _day(text: str, name: str) -> Optional[date]:
@@ -81,30 +87,34 @@ def add_page_routes(console: Blueprint, auth: StaffAuth, services: Services) -> 
             auth.forget_login(resp)
         return resp
 
-    def finished_rows(wanted: HistoryFilter, limit: int) -> List[Dict[str, Any]]:
-        finished = handoffs.history(wanted, limit)
-        names = services.customers.names(h.customer_id for h in finished if h.customer_id)
+    def finished_rows(wanted: HistoryFilter, limit: int, offset: int = 0) -> Tuple[List[Dict[str, Any]], int]:
+        """One page of finished conversations as rows, and how many there are in all."""
+        found = handoffs.history(wanted, limit, offset)
+        names = services.customers.names(h.customer_id for h in found.handoffs if h.customer_id)
         people = services.staff.names()
-        return [finished_row(h, names.get(h.customer_id or ""), people) for h in finished]
+        return [finished_row(h, names.get(h.customer_id or ""), people, found.hits.get(h.id), wanted.text.strip())
+                for h in found.handoffs], found.total
 
     @console.get("/")
     @auth.required(page=True, conversations=True)
     async def queue_page(request: Request, staff: Staff) -> response.HTTPResponse:
         surveys = [{**s, "at_local": format_customer_time(datetime.fromisoformat(s["at"]))} for s in handoffs.surveys(20)]
-        return auth.page(request, QUEUE_TEMPLATE, surveys=surveys, finished=finished_rows(HistoryFilter(), 20))
+        return auth.page(request, QUEUE_TEMPLATE, surveys=surveys, finished=finished_rows(HistoryFilter(), 20)[0])
 
     @console.get("/history")
     @auth.required(page=True, conversations=True)
     async def history_page(request: Request, staff: Staff) -> response.HTTPResponse:
         """Finished conversations, searchable by customer, ticket, agent or words, and by date."""
         args = {key: (request.args.get(key) or "").strip()[:40] for key in ("q", "from", "to")}
+        page = _page_number(request.args.get("page"))
         try:
             wanted = history_filter(args, services.customers.named_like(args["q"]))
         except ValueError as exc:
-            return auth.page(request, HISTORY_TEMPLATE, status=400, error=str(exc), args=args, rows=[],
-                             limit=HISTORY_LIMIT)
-        return auth.page(request, HISTORY_TEMPLATE, args=args, rows=finished_rows(wanted, HISTORY_LIMIT),
-                         limit=HISTORY_LIMIT)
+            return auth.page(request, HISTORY_TEMPLATE, status=400, error=str(exc), args=args, rows=[], total=0,
+                             page=1, pages=1)
+        rows, total = finished_rows(wanted, HISTORY_LIMIT, (page - 1) * HISTORY_LIMIT)
+        return auth.page(request, HISTORY_TEMPLATE, args=args, rows=rows, total=total, page=page,
+                         pages=max(1, -(-total // HISTORY_LIMIT)), words=wanted.text.strip())
 
     @console.get("/handoffs/<handoff_id:int>")
     @auth.required(page=True, conversations=True)
@@ -112,4 +122,5 @@ def add_page_routes(console: Blueprint, auth: StaffAuth, services: Services) -> 
         if handoffs.get(handoff_id) is None:
             return auth.page(request, QUEUE_TEMPLATE, status=404, error=labels.NO_SUCH_CONVERSATION, surveys=[],
                              finished=[])
-        return auth.page(request, "console_conversation.html", handoff_id=handoff_id, canned=CANNED_REPLIES)
+        replies = [asdict(r) for r in load_canned(services.settings.canned_replies_file)]
+        return auth.page(request, "console_conversation.html", handoff_id=handoff_id, canned=replies)

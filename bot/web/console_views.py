@@ -10,7 +10,7 @@ from urllib.parse import quote
 from bot.backoffice import labels
 from bot.billing.models import Order
 from bot.clock import format_customer_time
-from bot.handoff.service import COMPLAINT_REASONS, Handoff
+from bot.handoff.service import COMPLAINT_REASONS, Handoff, SearchHit
 from bot.refunds.application import order_state
 from bot.tickets.models import Ticket
 from bot.uploads.store import EXTENSIONS, StoredUpload
@@ -20,6 +20,8 @@ from bot.web.cookies import SECURITY_HEADERS
 OPENING_PAYLOAD = "/greet"  # the widget's silent first message
 TRANSCRIPT_LINES = 200
 PREVIEW_CHARS = 60
+SNIPPET_CONTEXT = 24  # characters shown either side of the words found
+HIT_PLACES = {"customer": "客户说", "agent": "{who}回复", "note": "{who}的内部备注"}  # {who}: 「客服 小王（a1）」
 
 
 def handoff_json(h: Handoff, people: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
@@ -60,14 +62,31 @@ def _preview(h: Handoff) -> str:
     return labels.CLICKED_BUTTON if latest.startswith("/") else latest[:PREVIEW_CHARS]
 
 
-def finished_row(h: Handoff, customer_name: Optional[str], people: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
-    """A conversation that ended, for the console's history list."""
-    return {"id": h.id, "customer_name": customer_name or labels.GUEST_NAME,
+def finished_row(h: Handoff, customer_name: Optional[str], people: Optional[Dict[str, str]] = None,
+                 hit: Optional[SearchHit] = None, words: str = "") -> Dict[str, Any]:
+    """A conversation that ended, for the console's history list; `hit`: where `words` were found."""
+    return {"id": h.id, "customer_name": customer_name or labels.GUEST_NAME, "hit": search_hit(hit, words, people),
             "reason": labels.HANDOFF_REASON_LABELS.get(h.reason, h.reason),
             "outcome": labels.HANDOFF_OUTCOME_LABELS.get(h.outcome or "", labels.HANDOFF_STATUS_LABELS.get(h.status, "")),
             "agent_id": labels.staff_name(people or {}, h.agent_id),
             "at": format_customer_time(h.created_at), "ticket_id": h.ticket_id,
             "preview": _preview(h)}
+
+
+def search_hit(hit: Optional[SearchHit], words: str, people: Optional[Dict[str, str]] = None) -> Optional[Dict[str, str]]:
+    """Where the words were found, as the page shows it: the place (「客服 小王（a1）回复」) and the
+    line cut around the words, split so the page can mark them (it escapes each part)."""
+    if hit is None or not words:
+        return None
+    who = labels.staff_name(people or {}, hit.author_id) if hit.author_id else "客服"
+    place = HIT_PLACES.get(hit.where, "").format(who=who)
+    text = " ".join(hit.text.split())
+    at = text.lower().find(words.lower())
+    if at < 0:
+        return {"place": place, "before": text[:SNIPPET_CONTEXT * 2], "match": "", "after": ""}
+    start, end = max(0, at - SNIPPET_CONTEXT), at + len(words)
+    return {"place": place, "before": ("…" if start else "") + text[start:at], "match": text[at:end],
+            "after": text[end:end + SNIPPET_CONTEXT] + ("…" if end + SNIPPET_CONTEXT < len(text) else "")}
 
 
 def transcript(events: List[Dict[str, Any]], people: Optional[Dict[str, str]] = None) -> List[Dict[str, Any]]:
@@ -112,7 +131,7 @@ def customer_panel(h: Handoff, name: Optional[str], orders: List[Order], tickets
         return {"name": labels.GUEST_PANEL_NAME, "orders": [], "tickets": [], "handoffs": []}
     moment = now or h.created_at
     return {
-        "name": name or h.customer_id, "customer_id": h.customer_id,
+        "name": name or h.customer_id, "customer_id": h.customer_id, "known_name": name,
         "orders": [{"order_id": o.order_id, "product": o.product_name, "mode": o.billing_mode,
                     "paid": f"{o.primary_payment.amount:,.2f}" if o.primary_payment else "0.00",
                     "status": order_state(o, moment), "bought": format_customer_time(o.created_at, with_time=False),

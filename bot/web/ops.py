@@ -5,10 +5,9 @@ import time
 
 from sanic import Sanic, response
 from sanic.request import Request
-from sqlalchemy import text
 
 from bot.observability import metrics
-from bot.storage.migrations import ensure_current
+from bot.storage.migrations import not_ready_because
 from bot.wiring import Services
 
 
@@ -24,12 +23,9 @@ def add_ops_routes(app: Sanic, services: Services) -> None:
     @app.get("/ready")
     async def ready(request: Request) -> response.HTTPResponse:
         """Readiness: the database answers and its schema is current."""
-        try:
-            with sessions() as session:
-                session.execute(text("SELECT 1"))
-            ensure_current(sessions.kw["bind"])
-        except Exception as exc:  # any failure means: do not route traffic here
-            return response.json({"status": "unavailable", "reason": type(exc).__name__}, status=503)
+        reason = not_ready_because(sessions)
+        if reason is not None:
+            return response.json({"status": "unavailable", "reason": reason}, status=503)
         return response.json({"status": "ready"})
 
     @app.get("/metrics")

@@ -46,7 +46,8 @@ def test_a_mailed_link_opens_the_prefilled_application_which_is_confirmed_on_the
     page.click("#to-quote")
     page.wait_for_selector("#quote-lines")
     page.click("#confirm-submit")  # the money decision is taken here, logged in, not by mail
-    page.wait_for_url(re.compile(r"/refunds/RF\d+\?done=filed"))
+    page.wait_for_url(re.compile(r"/refunds/RF\d+"))
+    page.wait_for_selector(".notice-ok >> text=申请已提交")
     ticket_id = page.inner_text("h1").replace("工单", "").strip()
     with fresh_stack.sessions() as db:
         ticket = db.scalars(select(TicketRow).where(TicketRow.ticket_id == ticket_id)).one()

@@ -100,7 +100,8 @@ def test_apply_on_the_web_add_material_withdraw_and_the_chat_knows_it(fresh_stac
     assert page.locator("#quote-lines tr").count() >= 3  # itemised
     check_page(page, artifacts, "apply-quote", viewport)
     page.click("#confirm-submit")
-    page.wait_for_url(re.compile(r"/refunds/RF\d+\?done=filed"))
+    page.wait_for_url(re.compile(r"/refunds/RF\d+"))
+    page.wait_for_selector(".notice-ok >> text=申请已提交")
     ticket_id = page.inner_text("h1").replace("工单", "").strip()
     assert page.inner_text("#ticket-amount") == quoted_total  # the quote confirmed is the quote filed
     assert "监控截图.png" in page.inner_text("#evidence")
@@ -115,14 +116,16 @@ def test_apply_on_the_web_add_material_withdraw_and_the_chat_knows_it(fresh_stac
     fresh_stack.services.workflow.take(ticket_id, "r1")
     fresh_stack.services.workflow.request_info(ticket_id, "r1", ["故障期间的系统日志"], "请补充故障期间的系统日志。")
     page.reload()
+    assert "?" not in page.url and page.locator(".notice-ok").count() == 0  # said once, not on reload
     assert "请补充故障期间的系统日志" in page.inner_text("#reviewer-words")
     assert "待补充材料" in page.inner_text("#ticket-status")
     check_page(page, artifacts, "ticket-needs-info", viewport)
     page.fill("#supplement-text", "补充：故障期间的工单截图和日志")
     page.set_input_files("#supplement-files", [{"name": "系统日志.txt", "mimeType": "text/plain",
                                                 "buffer": "ERROR 连接超时".encode()}])
-    page.click("#supplement-submit")
-    page.wait_for_url("**?done=supplement")
+    with page.expect_navigation():
+        page.click("#supplement-submit")
+    page.wait_for_selector(".notice-ok")
     assert "补充材料已提交" in page.inner_text("main")
     assert "补充：故障期间的工单截图和日志" in page.inner_text("#evidence")
     assert "系统日志.txt" in page.inner_text("#evidence")
@@ -142,8 +145,9 @@ def test_apply_on_the_web_add_material_withdraw_and_the_chat_knows_it(fresh_stac
     page.click("#withdraw-submit")  # without the tick the browser asks for it; nothing changes
     assert ticket_row(fresh_stack.sessions, ticket_id).status != "withdrawn"
     page.check("#withdraw-confirm")
-    page.click("#withdraw-submit")
-    page.wait_for_url("**?done=withdraw")
+    with page.expect_navigation():
+        page.click("#withdraw-submit")
+    page.wait_for_selector(".notice-ok")
     assert "已撤回" in page.inner_text("#ticket-status")
     assert page.locator("#supplement-submit").count() == 0  # a withdrawn ticket takes no material
     assert ticket_row(fresh_stack.sessions, ticket_id).status == "withdrawn"
@@ -183,8 +187,9 @@ def test_a_rejected_ticket_is_appealed_on_the_web(fresh_stack, browser, artifact
     check_page(page, artifacts, "ticket-appeal-error", viewport)
     page.fill("#appeal-text", "我是买后第二天申请的，还在五天无理由期限内，请复核。")
     page.set_input_files("#appeal-files", [{"name": "购买记录.png", "mimeType": "image/png", "buffer": PNG}])
-    page.click("#appeal-submit")
-    page.wait_for_url("**?done=appeal")
+    with page.expect_navigation():
+        page.click("#appeal-submit")
+    page.wait_for_selector(".notice-ok")
     assert "申诉已提交" in page.inner_text("main")
     assert ticket_row(fresh_stack.sessions, ticket.ticket_id).status == "appealed"
     assert "购买记录.png" in page.inner_text("#evidence")

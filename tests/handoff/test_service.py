@@ -213,7 +213,7 @@ def test_history_by_words_people_orders_and_beijing_dates(service, clock, seeded
     service.request("conv-h3", "c1001", "requested", None, {})  # still waiting: not history
 
     def ids(**wanted) -> list:
-        return [h.id for h in service.history(HistoryFilter(**wanted))]
+        return [h.id for h in service.history(HistoryFilter(**wanted)).handoffs]
 
     assert ids() == [late.id, early.id]  # newest first (all on this day's clock)
     assert ids(text="硬盘") == [early.id] and ids(text="发票") == [late.id]
@@ -231,3 +231,51 @@ def test_history_by_words_people_orders_and_beijing_dates(service, clock, seeded
         ticket = db.scalars(select(TicketRow).where(TicketRow.order_id != "2026112400010001")).first()
     service.link_ticket(early.id, ticket.ticket_id)
     assert ids(text=ticket.order_id) == [early.id]  # the order of the ticket the conversation is about
+
+
+def test_history_finds_words_in_every_line_note_and_agent_name(service, clock, seeded):
+    """Words the customer said at any point, an agent's reply, an internal note, an agent's name:
+    each finds the conversation, with the line it is in; and only finished ones, a page at a time."""
+    from bot.handoff.service import HistoryFilter
+
+    outage = service.request("conv-f1", "c1001", "requested", None, {"customer_said": ["服务器宕机了", "/affirm"]}).handoff
+    service.claim(outage.id, "a1")
+    service.customer_said("conv-f1", "登录不上 SSH，一直超时")
+    service.customer_said("conv-f1", "好的谢谢")  # the last words: the earlier ones must still be found
+    service.agent_replied(outage.id, "a1", "请先重启实例再试一次")
+    service.add_note(outage.id, "a1", "疑似安全组拦截 22 端口")
+    service.finish(outage.id, "a1", "closed")
+    other = service.request("conv-f2", "c1002", "requested", None, {}).handoff
+    service.customer_said("conv-f2", "发票的事 50%_折扣")
+    service.claim(other.id, "a2")
+    service.finish(other.id, "a2", "handed_back")
+    waiting = service.request("conv-f3", "c1001", "requested", None, {"customer_said": ["宕机"]}).handoff
+
+    def found(text: str) -> dict:
+        page = service.history(HistoryFilter(text=text))
+        assert page.total == len(page.handoffs)
+        return {h.id: (page.hits[h.id].where, page.hits[h.id].text) if h.id in page.hits else None
+                for h in page.handoffs}
+
+    assert found("宕机") == {outage.id: ("customer", "服务器宕机了")}  # said before the handoff; not the waiting one
+    assert found("ssh") == {outage.id: ("customer", "登录不上 SSH，一直超时")}  # any case
+    assert found("重启实例") == {outage.id: ("agent", "请先重启实例再试一次")}
+    assert found("安全组") == {outage.id: ("note", "疑似安全组拦截 22 端口")}
+    assert set(found("小王")) == {outage.id}  # the agent by name
+    assert found("50%_") == {other.id: ("customer", "发票的事 50%_折扣")} and found("0%%") == {}  # wildcards literal
+    assert found("affirm") == {}  # a button's payload is not something anyone said
+    assert waiting.id not in found("宕机")
+    first, second = (service.history(HistoryFilter(), limit=1, offset=n) for n in (0, 1))
+    assert (first.total, second.total) == (2, 2) and [first.handoffs[0].id, second.handoffs[0].id] == [other.id, outage.id]
+
+
+def test_words_left_in_a_message_are_found_once_it_is_closed(service, clock):
+    from bot.handoff.service import HistoryFilter
+
+    item = service.leave_message("conv-m1", "c1001", "message", "数据盘扩容失败，请回电", None, "requested", None, {})
+    service.take_work_item(item.id, "a1")
+    assert service.customer_wrote_again(item.id, "补充：实例 ID 是 i-bp1x")
+    service.close_work_item(item.id, "a1")
+    page = service.history(HistoryFilter(text="扩容"))
+    assert [h.id for h in page.handoffs] == [item.id] and page.hits[item.id].text == "数据盘扩容失败，请回电"
+    assert [h.id for h in service.history(HistoryFilter(text="i-bp1x")).handoffs] == [item.id]

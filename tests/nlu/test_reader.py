@@ -102,6 +102,8 @@ def test_a_fault_described_or_only_named(text, described):
     ("RF202611250001怎么样了？另外再退一单", ["status"]),
     ("手续费怎么算？到账要几天？", ["question", "question"]),
     ("帮我催催 顺便找人工", ["chase", "human"]),
+    ("RF202611250001 能不能快点审核，找个人工", ["chase", "human"]),
+    ("审核怎么还没好？转人工吧", ["chase", "human"]),
     ("我要退款", []),
 ])
 def test_several_requests(text, kinds):
@@ -133,3 +135,33 @@ def test_other_kinds():
                                         ("客服态度挺好", False), ("没有问题了 谢谢你们", False)])
 def test_nothing_to_add(text, empty):
     assert nothing_to_add(text) is empty
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("啊点错了，是数据库那单", None),  # takes the order back: 点错 names no reason here
+    ("打错了 是2026110600010006", None),
+    ("下单的时候点错了", "wrong_purchase"),  # how the purchase went wrong
+    ("点错了 买错配置了", "wrong_purchase"),
+])
+def test_correction_words_name_no_reason_when_something_else_is_meant(text, reason):
+    reading = read(text, "inform", [], "refund_reason", NOW)
+    assert reading.corrects and reading.reason == reason
+
+
+@pytest.mark.parametrize("text,filed,states,kind", [
+    ("上个月底提的那个退款单现在啥情况了", True, set(), None),
+    ("上个月买的那台", False, set(), None),
+    ("还在审核的那个啥时候有结果", False, {"submitted", "under_review", "manager_review", "appealed"}, None),
+    ("被驳回的那单是怎么回事", False, {"rejected", "final_rejected"}, None),
+    ("降配的那个到哪了", False, set(), "downgrade"),
+    ("服务器断了 给个补偿", False, set(), None),  # asks for one; names no ticket
+])
+def test_tickets_in_words(text, filed, states, kind):
+    words = read_order_words(text, NOW)
+    assert (words.filed_between is not None) == filed and (words.bought_between is None or not filed)
+    assert words.ticket_states == states and words.ticket_kind == kind
+
+
+def test_the_end_of_last_month_is_its_last_days():
+    first, last = read_order_words("上个月底提的", NOW).filed_between  # NOW is in November
+    assert (first.month, last.month, last.day) == (10, 10, 31) and first.day >= 20

@@ -89,6 +89,8 @@ def refer_words(text, orders, now=NOW):
     ("一千二那个", ["in_window"]),
     ("还没生效的那单", ["unstarted_renewal"]),
     ("最底下那个", ["{last}"]),
+    ("刚买的", ["in_window", "promotional", "quota_used"]),  # not the renewal placed today
+    ("刚开的那台", ["in_window", "promotional"]),  # counted with 台: not the traffic package
     ("大约两个月以前买的", ["standard_voucher"]),
 ])
 def test_words_the_entities_miss(service, orders, text, keys):

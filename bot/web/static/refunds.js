@@ -4,6 +4,17 @@
 // saying when it applies, the server ignores the ones that do not (bot/refunds/application.py),
 // and the file inputs still work.
 (function () {
+  // 「申请已提交」 is news once: reloading or bookmarking this address must not say it again.
+  if (window.history && window.history.replaceState && window.URLSearchParams) {
+    var params = new window.URLSearchParams(window.location.search);
+    if (params.has("done") || params.has("agent")) {
+      params.delete("done");
+      params.delete("agent");
+      var rest = params.toString();
+      window.history.replaceState(null, "", window.location.pathname + (rest ? "?" + rest : "") + window.location.hash);
+    }
+  }
+
   Array.prototype.forEach.call(document.querySelectorAll("input[type=file][data-chosen]"), function (input) {
     var shown = document.getElementById(input.getAttribute("data-chosen"));
     input.addEventListener("change", function () {

@@ -2,8 +2,8 @@
 conversation is kept (handoff_reads: how many of those messages they have seen), so the
 console shows unread counts per conversation that survive a reload.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-05 04:00:00
 """
 import sqlalchemy as sa
@@ -11,8 +11,8 @@ from alembic import op
 
 from bot.storage.types import UTCDateTime
 
-revision = '0013'
-down_revision = '0012'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
