@@ -173,9 +173,11 @@ def transfer_note(agent_name: str, note: str) -> str:
     return f"已转接给 {agent_name}" + (f"：{note}" if note else "。")
 
 
-def replied_note(text: str) -> str:
-    """The note a reply to a work item leaves (the customer sees it in their chat when they return)."""
-    return f"已回复客户（在聊天窗口中可见）：{text}"
+def replied_note(text: str, emailed_to: Optional[str] = None) -> str:
+    """The note a reply to a work item leaves: where the customer reads it (their chat when they
+    return, and the e-mail sent to `emailed_to` when there is an address)."""
+    where = f"聊天窗口，并已发送邮件至 {emailed_to}" if emailed_to else "聊天窗口；客户没有可用的邮箱，未发送邮件"
+    return f"已回复客户（{where}）：{text}"
 
 
 def unfilled_reply(names: List[str]) -> str:

@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 from bot.clock import utcnow
 from bot.mail.parse import ParsedMail
 from bot.mail.robots import LOOP_HEADER
-from bot.mail.texts import SENDER_NAME, SIGNATURE, SIGNATURE_UNKNOWN, Reply, greeting
+from bot.mail.texts import SENDER_NAME, SIGNATURE, SIGNATURE_UNKNOWN, Reply, agent_signature, greeting
 
 MAX_REFERENCES = 10
 URL = re.compile(r"https?://[^\s<>\"'）]+")
@@ -25,17 +25,20 @@ def new_message_id(support_address: str) -> str:
 
 
 def compose(reply: Reply, to_address: str, support_address: str, message_id: str, name: Optional[str],
-            answering: Optional[ParsedMail]) -> EmailMessage:
+            answering: Optional[ParsedMail], signed_by: Optional[str] = None) -> EmailMessage:
     """The reply to send to `to_address`: the registered address of the customer `name`, or an
-    unknown sender's own (no name; replying to it achieves nothing more)."""
-    paragraphs = [greeting(name), *reply.paragraphs, SIGNATURE if name else SIGNATURE_UNKNOWN]
+    unknown sender's own (no name; replying to it achieves nothing more). `signed_by`: an agent
+    wrote it (signed with their name, and not marked as sent automatically)."""
+    signature = agent_signature(signed_by) if signed_by else SIGNATURE if name else SIGNATURE_UNKNOWN
+    paragraphs = [greeting(name), *reply.paragraphs, signature]
     message = EmailMessage()
     message["From"] = formataddr((SENDER_NAME, support_address))
     message["To"] = to_address
     message["Subject"] = reply.subject
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = f"<{message_id}>"
-    message["Auto-Submitted"] = "auto-replied"
+    if not signed_by:
+        message["Auto-Submitted"] = "auto-replied"
     message[LOOP_HEADER] = "1"
     message["Content-Language"] = "zh-CN"
     if answering is not None and answering.message_id:

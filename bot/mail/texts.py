@@ -40,6 +40,20 @@ def subject_for(original: str) -> str:
     return (original if lowered.startswith(("回复", "re:", "答复")) else f"回复：{original}")[:200]
 
 
+AGENT_REPLY_SUBJECT = "云途客服回复：{about}"
+
+
+def agent_signature(agent_name: str) -> str:
+    """How an agent signs a reply sent by e-mail (a person wrote it: no 「系统自动发送」)."""
+    return f"云途客服 {agent_name}\n（直接回复本邮件即可继续沟通，也可以在官网的在线客服里查看这条回复。）"
+
+
+def agent_reply_subject(about: str) -> str:
+    """The subject of an agent's e-mailed reply: what the customer left, in short."""
+    about = " ".join((about or "").split())
+    return AGENT_REPLY_SUBJECT.format(about=(about[:20] + "…") if len(about) > 20 else (about or "您的留言"))
+
+
 def greeting(name: Optional[str]) -> str:
     return f"{name}，您好：" if name else "您好："
 

@@ -17,6 +17,8 @@ from bot.handoff import canned
 from bot.handoff import replies as handoff_replies
 from bot.handoff.service import WORK_ITEM_KINDS, Handoff, TransferRefused, attention_rank
 from bot.handoff.summary import SLOT_LABELS
+from bot.mail import agent_reply
+from bot.mail.store import MailStore
 from bot.tickets.models import Ticket
 from bot.vocabulary import Actor, CallResult, HandoffKind, HandoffOutcome, HandoffStatus, Role
 from bot.web.console_views import customer_panel, evidence_headers, handoff_json, queue_item, transcript, upload_json
@@ -39,6 +41,7 @@ def body_text(request: Request, key: str, limit: int = MAX_TEXT) -> str:
 def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa: RasaClient,
                    notify: Notify) -> None:
     handoffs, workflow, uploads = services.handoffs, services.workflow, services.uploads
+    mail = MailStore(services.sessions, services.settings.mail.dir)
 
     @console.get("/api/queue")
     @auth.required(conversations=True)
@@ -167,7 +170,12 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
                 return json_error(422, labels.unfilled_reply(canned.unfilled(text)))
             await rasa.push_bot_message(item.conversation_id, handoff_replies.agent_prefix(staff.name) + text,
                                         metadata={"agent_id": staff.staff_id, "agent_name": staff.name})
-            handoffs.add_note(handoff_id, staff.staff_id, labels.replied_note(text))
+            to = agent_reply.recipient(item, mail, services.customers)
+            if to is not None:
+                agent_reply.queue_reply(mail, services.settings.mail.address, to, item,
+                                        handoff_replies.agent_shown_name(staff.name), text)
+            handoffs.add_note(handoff_id, staff.staff_id, labels.replied_note(text, to.shown if to else None))
+            return response.json({"ok": True, "emailed_to": to.shown if to else None})
         elif handoffs.close_work_item(handoff_id, staff.staff_id) is None:
             return json_error(409, labels.NOT_YOUR_WORK_ITEM)
         return response.json({"ok": True})

@@ -3,12 +3,15 @@ customer, the ticket they named, the message and its due time, takes it, records
 was not answered and one that was, replies and closes it; a colleague sees it held, read-only."""
 from __future__ import annotations
 
+import email
+import email.policy
+
 from sqlalchemy import select
 
 from bot.handoff.hours import SupportSettings
 from bot.handoff.service import HandoffService
-from bot.storage.schema import HandoffNoteRow, HandoffRow
-from bot.storage.seed import demo_order
+from bot.storage.schema import HandoffNoteRow, HandoffRow, MailOutboxRow
+from bot.storage.seed import DEMO_EMAILS, demo_order
 from tests.browser.test_handoff import console_login
 from tests.browser.test_review_workspace import fits_the_width, serious_violations
 
@@ -47,7 +50,16 @@ def test_an_agent_works_a_call_back_to_the_end(fresh_stack, browser, artifacts):
         agent.get_by_text("回电结果：已接通，问题已解决。已说明三个工作日内到账").wait_for()
         agent.fill("#work-reply", "您好，退款会在三个工作日内到账。")
         agent.click("#send-work-reply")
-        agent.get_by_text("已回复客户（在聊天窗口中可见）：您好，退款会在三个工作日内到账。").wait_for()
+        agent.get_by_text("已回复，并已发送邮件至 ").wait_for()  # also by e-mail, to the registered address
+        agent.get_by_text("已回复客户（聊天窗口，并已发送邮件至 ").wait_for()
+        assert "您好，退款会在三个工作日内到账。" in agent.inner_text("body")
+        with fresh_stack.sessions() as db:
+            sent = db.scalars(select(MailOutboxRow).where(MailOutboxRow.handoff_id == item.id)).one()
+        mail = email.message_from_bytes(sent.raw, policy=email.policy.default)
+        body = mail.get_body(("plain",)).get_content()
+        assert sent.to_address == DEMO_EMAILS["c1001"] and sent.status == "pending"
+        assert "张伟，您好" in body and "您好，退款会在三个工作日内到账。" in body and "云途客服 小王" in body
+        assert mail["Auto-Submitted"] is None and "自动发送" not in body  # a person wrote it
         agent.screenshot(path=str(artifacts / "work-item-1366.png"), full_page=True)
         assert serious_violations(agent) == [] and fits_the_width(agent)
         agent.click("#close-work-item")
