@@ -44,8 +44,9 @@ def _ticket_of_named_order(tracker: Tracker, cid: str) -> Optional[Ticket]:
     tickets = _by_ticket_words(tracker, service.tickets_for(cid))  # newest first
     entities = tracker.latest_message.get("entities", [])
     named = {str(e.get("value")) for e in entities if e.get("entity") == "order_id"}
-    if not named and len(tickets) == 1 and TicketClues.from_message(_text(tracker), utcnow()).any:
-        return tickets[0]  # 「上个月底提的那个退款单」: one ticket fits what was said of it
+    described = TicketClues.from_message(_text(tracker), utcnow())
+    if not named and described.any and len(tickets_fitting(described, tickets)) == 1:
+        return tickets_fitting(described, tickets)[0]  # 「上个月底提的那个退款单」: the one that fits
     if not named:
         clues = OrderClues.from_message(str(tracker.latest_message.get("text") or ""), entities, utcnow())
         ticketed = {t.order_id for t in tickets}
