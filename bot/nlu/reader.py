@@ -22,7 +22,7 @@ from bot.clock import CUSTOMER_TZ
 from bot.nlu.normalize import normalize_text
 from bot.nlu.numbers import parse_number
 from bot.nlu.reasons import find_reason, find_reasons
-from bot.vocabulary import RefundReason
+from bot.vocabulary import RefundReason, TicketKind, TicketStatus
 
 NUMERAL = r"(?:\d+|[零一二两三四五六七八九十百千]+)"
 
@@ -87,17 +87,19 @@ PART_OF_MONTH = re.compile(r"(?:份)?\s*(初|头|中|底|末|尾)")
 # The date words are when a ticket was filed, not when the order was bought: 「上个月底提的那个退款单」.
 FILED = re.compile(r"(?:提|申请|交|提交|办|发起|报)(?:了)?的|(?:提|申请|交)(?:了)?(?:那个|那张|那单)")
 # A ticket's state or kind in the customer's words: 「在审核的那个」「被驳回的」「降配的那单」.
+_S = TicketStatus
 TICKET_STATES: Tuple[Tuple[FrozenSet[str], re.Pattern], ...] = (
-    (frozenset({"submitted", "under_review", "manager_review", "appealed"}),
+    (frozenset({_S.SUBMITTED.value, _S.UNDER_REVIEW.value, _S.MANAGER_REVIEW.value, _S.APPEALED.value}),
      re.compile(r"在审|审核中|还在审|没审完|没审核|待审核|审核着")),
-    (frozenset({"rejected", "final_rejected"}), re.compile(r"驳回的|被驳回|拒绝的|被拒|没通过的|不通过的|没批的")),
-    (frozenset({"refunded"}), re.compile(r"已退款的|退款成功的|已经?到账的|退完的|退好的|退了的")),
-    (frozenset({"withdrawn"}), re.compile(r"撤回的|撤销的|撤了的|撤掉的")),
-    (frozenset({"needs_info"}), re.compile(r"补充材料的|补材料的|待补充|要补(?:充)?材料")),
+    (frozenset({_S.REJECTED.value, _S.FINAL_REJECTED.value}),
+     re.compile(r"驳回的|被驳回|拒绝的|被拒|没通过的|不通过的|没批的")),
+    (frozenset({_S.REFUNDED.value}), re.compile(r"已退款的|退款成功的|已经?到账的|退完的|退好的|退了的")),
+    (frozenset({_S.WITHDRAWN.value}), re.compile(r"撤回的|撤销的|撤了的|撤掉的")),
+    (frozenset({_S.NEEDS_INFO.value}), re.compile(r"补充材料的|补材料的|待补充|要补(?:充)?材料")),
 )
 TICKET_KINDS: Tuple[Tuple[str, re.Pattern], ...] = (
-    ("downgrade", re.compile(r"(?:降配|降级)(?:的|那)")),
-    ("sla_claim", re.compile(r"(?:补偿|赔偿|代金券)(?:的|那)(?:那个|单|张|笔|申请)")),
+    (TicketKind.DOWNGRADE.value, re.compile(r"(?:降配|降级)(?:的|那)")),
+    (TicketKind.SLA_CLAIM.value, re.compile(r"(?:补偿|赔偿|代金券)(?:的|那)(?:那个|单|张|笔|申请)")),
 )
 JUST_BOUGHT = re.compile(r"刚(?:买|开|下单|下的|购买|开通)|新开的")
 # How the order is paid for: 「按量付费那台」「包年的那个」.
