@@ -472,7 +472,7 @@ class HandoffService:
             if not supervisor and (row.status != HandoffStatus.ACTIVE or row.agent_id != by):
                 raise TransferRefused(labels.TRANSFER_OWN_ONLY)
             target = session.get(StaffRow, to_agent)
-            if target is None or target.disabled_at is not None or Role.AGENT.value not in target.roles.split(","):
+            if target is None or target.disabled_at is not None or not _is_agent(target.roles):
                 raise TransferRefused(labels.TRANSFER_NOT_AN_AGENT)
             if row.agent_id == to_agent:
                 raise TransferRefused(labels.TRANSFER_SAME_AGENT)
@@ -592,7 +592,12 @@ def _online_agents(session: Session, now: datetime) -> List[str]:
         LoginSessionRow.expires_at > now)
     rows = session.execute(select(StaffRow.staff_id, StaffRow.roles).where(
         StaffRow.staff_id.in_(logged_in), StaffRow.disabled_at.is_(None)).order_by(StaffRow.staff_id))
-    return [staff_id for staff_id, roles in rows if Role.AGENT.value in roles.split(",")]
+    return [staff_id for staff_id, roles in rows if _is_agent(roles)]
+
+
+def _is_agent(roles: str) -> bool:
+    """Whether a staff row's roles (comma-separated, as stored) include the agent's."""
+    return Role.AGENT.value in (r.strip() for r in roles.split(","))
 
 
 def _containing(column: Any, words: str) -> Any:

@@ -95,8 +95,8 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
             return json_error(409, labels.CLAIM_FIRST)
         if not text:
             return json_error(422, labels.EMPTY_REPLY)
-        if canned.unfilled(text):
-            return json_error(422, labels.unfilled_reply(canned.unfilled(text)))
+        if missing := canned.unfilled(text):
+            return json_error(422, labels.unfilled_reply(missing))
         ok = await rasa.push_bot_message(handoff.conversation_id, handoff_replies.agent_prefix(staff.name) + text,
                                          metadata={"agent_id": staff.staff_id, "agent_name": staff.name})
         handoffs.agent_replied(handoff_id, staff.staff_id, text if ok else "")
@@ -166,8 +166,8 @@ def add_api_routes(console: Blueprint, auth: StaffAuth, services: Services, rasa
             text = body_text(request, "text")
             if not text:
                 return json_error(422, labels.EMPTY_REPLY)
-            if canned.unfilled(text):
-                return json_error(422, labels.unfilled_reply(canned.unfilled(text)))
+            if missing := canned.unfilled(text):
+                return json_error(422, labels.unfilled_reply(missing))
             await rasa.push_bot_message(item.conversation_id, handoff_replies.agent_prefix(staff.name) + text,
                                         metadata={"agent_id": staff.staff_id, "agent_name": staff.name})
             to = agent_reply.recipient(item, mail, services.customers)

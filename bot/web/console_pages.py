@@ -51,6 +51,8 @@ def _day(text: str, name: str) -> Optional[date]:
 
 
 def add_page_routes(console: Blueprint, auth: StaffAuth, services: Services) -> None:
+    # Read and checked once, at start-up: a broken file stops the website, not each page load.
+    canned_replies = [asdict(r) for r in load_canned(services.settings.canned_replies_file)]
     throttle = login_throttle("console_login", services.settings)
     logins, handoffs = services.logins, services.handoffs
 
@@ -122,5 +124,4 @@ def add_page_routes(console: Blueprint, auth: StaffAuth, services: Services) -> 
         if handoffs.get(handoff_id) is None:
             return auth.page(request, QUEUE_TEMPLATE, status=404, error=labels.NO_SUCH_CONVERSATION, surveys=[],
                              finished=[])
-        replies = [asdict(r) for r in load_canned(services.settings.canned_replies_file)]
-        return auth.page(request, "console_conversation.html", handoff_id=handoff_id, canned=replies)
+        return auth.page(request, "console_conversation.html", handoff_id=handoff_id, canned=canned_replies)

@@ -51,7 +51,7 @@ def queue_item(h: Handoff, customer_name: Optional[str], now: datetime,
     long = long_wait is not None and h.status == HandoffStatus.WAITING and waited >= long_wait
     return {**handoff_json(h, people), "customer_name": customer_name or labels.GUEST_NAME,
             "waiting_seconds": int(waited.total_seconds()), "preview": _preview(h),
-            "complaint": h.reason in COMPLAINT_REASONS, "long_wait": long,
+            "complaint": h.reason in COMPLAINT_REASONS,
             "marks": ([{"kind": "complaint", "text": labels.COMPLAINT_TAG}] if h.reason in COMPLAINT_REASONS else [])
             + ([{"kind": "longwait", "text": labels.LONG_WAIT_TAG}] if long else [])}
 
