@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from bot.settings import PROJECT_ROOT
-from harness.conversation_set import JOURNEYS, Conversation, ConversationFileError, load_set
+from harness.conversation_set import JOURNEYS, SET_DIR, Conversation, ConversationFileError, load_set
 from harness.customer_chat import STACK_OVERRIDES, Player, Result
 
 RESULTS = PROJECT_ROOT / "results"
@@ -114,6 +114,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help=f"only these journeys (repeat or separate by commas): {', '.join(JOURNEYS)}")
     parser.add_argument("--id", action="append", default=[], help="only these conversations (by id)")
     parser.add_argument("--out", type=Path, default=RESULTS / "conversations.json", help="where to write the JSON")
+    parser.add_argument("--dir", type=Path, default=SET_DIR,
+                        help="the set's folder (a new batch is played from its own folder before it joins the set)")
     args = parser.parse_args(argv)
     journeys = [j.strip() for value in args.journey for j in value.split(",") if j.strip()]
     unknown = [j for j in journeys if j not in JOURNEYS]
@@ -121,7 +123,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"error: unknown journey {', '.join(unknown)} (known: {', '.join(JOURNEYS)})", file=sys.stderr)
         return 2
     try:
-        conversations = load_set(journeys=journeys or None, complete=False)
+        conversations = load_set(args.dir, journeys=journeys or None, complete=False)
     except ConversationFileError as exc:
         print(f"error: the conversation set is broken:\n{exc}", file=sys.stderr)
         return 2
