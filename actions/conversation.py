@@ -26,7 +26,7 @@ from bot.faq.answers import (
     product_named,
 )
 from bot.faq.topics import MIN_CONFIDENCE, default_classifier
-from bot.nlu.reader import APPLY, REFUND_WORDS, asks_about_own_refund, reason_of
+from bot.nlu.reader import APPLY, asks_about_own_refund, reason_of, says_refund, wants_money_back
 from bot.refunds import replies
 from bot.refunds.order_reference import TicketClues
 from bot.vocabulary import ConversationOutcome
@@ -125,12 +125,14 @@ class ActionHandleInform(Action):
         entities = {e["entity"]: e["value"] for e in tracker.latest_message.get("entities", [])}
         text = str(tracker.latest_message.get("text") or "")
         if customer_id(tracker) and APPLY.search(text) and reason_of(text) == "service_issue" \
-                and not REFUND_WORDS.search(text):
+                and not says_refund(text):
             # 「那帮我申请 就是前天断网那台」: compensation for the server that was down.
             return ActionSlaClaim().run(dispatcher, tracker, domain)
-        if "ticket_id" not in entities and REFUND_WORDS.search(text) and customer_id(tracker) \
-                and (names_own_order(tracker) or reason_of(text)):
-            # 「4核8G那台 不是续费的那个 退了」「2026… 网络不通，要求退款」: a refund for that order.
+        if "ticket_id" not in entities and customer_id(tracker) and (
+                (says_refund(text) and (names_own_order(tracker) or reason_of(text)))
+                or (wants_money_back(text) and names_own_order(tracker))):
+            # 「4核8G那台 不是续费的那个 退了」「2026… 网络不通，要求退款」「CDN那个 推款」
+            # 「2核4G那个买错地域了」: a refund for that order.
             return [FollowupAction("refund_form")]
         picked = answer_from_offer(dispatcher, tracker, domain)  # 「CDN那个」 after a list
         if picked is not None:

@@ -13,7 +13,7 @@ from actions.several import answer_side_requests
 from bot.handoff import replies as handoff_replies
 from bot.handoff.contact import contact_kind, message_text, mobile_in, mobile_number
 from bot.handoff.summary import build_summary
-from bot.nlu.reader import REFUND_WORDS, call_about, denies_complaint, nothing_to_add, withdraw_asked
+from bot.nlu.reader import call_about, denies_complaint, nothing_to_add, wants_money_back, withdraw_asked
 from bot.observability.metrics import HANDOFFS
 from bot.refunds import replies
 from bot.wiring import services
@@ -161,8 +161,9 @@ class ActionFallback(Action):
         if picked is not None:
             return picked
         text = str(tracker.latest_message.get("text") or "")
-        if customer_id(tracker) and REFUND_WORDS.search(text) and names_own_order(tracker):
-            # 「按量付费那台能退钱吗」 between two intents: about that order — the refund form answers.
+        if customer_id(tracker) and wants_money_back(text) and names_own_order(tracker):
+            # 「按量付费那台能退钱吗」「数据库被扣了两次钱」 between two intents: about that order — the
+            # refund form answers.
             return [FollowupAction("refund_form")]
         if customer_id(tracker) and withdraw_asked(str(tracker.latest_message.get("text") or "")):
             # 「不退了 申请撤销一下吧🙏」 between two intents: the words say withdraw.

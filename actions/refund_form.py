@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Dict, List, Optional, Text
 
@@ -28,7 +29,15 @@ from bot.nlu.form_answers import (
     looks_like_time,
 )
 from bot.nlu.normalize import normalize_text
-from bot.nlu.reader import changed_reason, describes_fault, read, ruled_out_removed, says_no_evidence, says_uploaded
+from bot.nlu.reader import (
+    changed_reason,
+    confirms,
+    describes_fault,
+    read,
+    ruled_out_removed,
+    says_no_evidence,
+    says_uploaded,
+)
 from bot.nlu.reasons import find_reason
 from bot.refunds import replies, ticket_replies
 from bot.refunds.order_reference import OrderClues, OrderReference, names_an_order, resolve_order_reference
@@ -261,10 +270,16 @@ class ValidateRefundForm(FormValidationAction):
             dispatcher.utter_message(text=replies.PAUSED_BEFORE_FILING)
             return [SlotSet("refund_confirmed", None)]
         if cid and tracker.get_slot("order_id") and reading.corrects:
-            other = self._corrected_order(cid, tracker, text)
-            if other is not None and other.order_id != tracker.get_slot("order_id"):
+            others = self._corrected_orders(cid, tracker, text)
+            if len(others) > 1:
+                # 「不对 是另一台」 with several left: exactly those offered, the question asked again.
+                dispatcher.utter_message(text=replies.which_of_several(len(others)))
+                reset = {slot: None for slot in AFTER_ORDER}
+                return drop + [SlotSet(k, v) for k, v in reset.items()] + [
+                    SlotSet("order_id", None), SlotSet("order_candidates", [o.order_id for o in others])]
+            if others:
                 changed: Dict[Text, Any] = {slot: None for slot in AFTER_ORDER}
-                changed.update(_accept_order(dispatcher, cid, other))
+                changed.update(_accept_order(dispatcher, cid, others[0]))
                 if reading.reason:
                     changed["refund_reason"] = reading.reason
                 # Asked for the reason, this turn's own mapping is no earlier answer to keep.
@@ -288,23 +303,31 @@ class ValidateRefundForm(FormValidationAction):
                        changed: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         if not reason:
             return []
-        tracker.add_slots([SlotSet(k, v) for k, v in changed.items()])
+        # The new reason is the current one while it is checked (what the same message says about
+        # a fault is then read as its details, not as yet another change of reason).
+        tracker.add_slots([SlotSet(k, v) for k, v in changed.items()] + [SlotSet("refund_reason", reason)])
         result = self.validate_refund_reason(reason, dispatcher, tracker, {})
         return [SlotSet(k, v) for k, v in result.items()]
 
     @staticmethod
-    def _corrected_order(cid: str, tracker: Tracker, text: str) -> Optional[Order]:
-        """The order a correction names (「不是这个 是数据库那个」「打错了 是2026…」): only the words
-        after what is ruled out count."""
+    def _corrected_orders(cid: str, tracker: Tracker, text: str) -> List[Order]:
+        """The orders a correction can mean (「不是这个 是数据库那个」「打错了 是2026…」「不对 是另一台
+        4核8G 不是续费的」): never the one being corrected; the words after what is ruled out
+        describe it, and a kind ruled out (不是续费的) still narrows."""
         message = tracker.latest_message
         ids = [str(e["value"]) for e in message.get("entities", []) if e.get("entity") == "order_id"]
         service = services().refunds
         if ids:
-            return service.find_order(cid, order_id=ids[-1]).order
+            found = service.find_order(cid, order_id=ids[-1]).order
+            return [found] if found is not None else []
         kept, entities = ruled_out_removed(text, message.get("entities", []))
+        ruled_out = OrderClues.from_message(text, message.get("entities", []), utcnow()).not_kinds
         clues = OrderClues.from_message(kept, entities, utcnow())
-        reference = resolve_order_reference(clues, service.orders_in_question(cid)[:20], utcnow())
-        return reference.orders[0] if len(reference.orders) == 1 else None
+        clues = replace(clues, kinds=clues.kinds - ruled_out, not_kinds=clues.not_kinds | ruled_out)
+        current = tracker.get_slot("order_id")
+        candidates = [o for o in service.orders_in_question(cid)[:20] if o.order_id != current]
+        reference = resolve_order_reference(clues, candidates, utcnow())
+        return list(reference.orders) if reference.understood else []
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
@@ -484,12 +507,14 @@ class ValidateRefundForm(FormValidationAction):
             return changed
         text = str(value or "").strip()
         cid = customer_id(tracker)
-        if says_uploaded(text) and cid:
+        if cid and (says_uploaded(text) or confirms(text)):
+            # 「传好了」, or 「确认」「好了 提交吧」 once something was uploaded: the uploads are the evidence.
             files = services().uploads.for_conversation(cid, tracker.sender_id)
-            if not files:
+            if files:
+                return {"evidence_links": replies.uploaded_files(len(files))}
+            if says_uploaded(text):
                 dispatcher.utter_message(text=replies.NO_UPLOAD_YET)
                 return {"evidence_links": None}
-            return {"evidence_links": replies.uploaded_files(len(files))}
         if _intent(tracker) == "deny" or says_no_evidence(text):
             return {"evidence_links": replies.NO_EVIDENCE_GIVEN}
         links = links_in(text)

@@ -50,9 +50,14 @@ OWN_REFUND = re.compile(r"我(?:的|这个|这笔|这单|那笔|那个)(?:退款
 KEEPS_RESOURCE = re.compile(r"(?:机器|服务器|实例|主机)?还要(?:继续)?用|继续用|不想释放|不释放|先留着|保留(?:机器|实例|服务器)")
 PARTIAL_MONEY = re.compile(r"退(?:一|一小)?部分|退点|退些|退差价|差价退|退一点|配置(?:选|买)(?:高|大)了|配置太高")
 # Pauses without stopping: 「等下 我先问问领导 先别提交」.
-PAUSE = re.compile(r"先别(?:提交|交|提|办)|等(?:一)?下再|等等再|我先问问|先问问|回头再|晚点再|稍后再|考虑一下|想一想|再想想")
+PEOPLE_ASKED = r"(?:老板|领导|财务|同事|上级|主管|经理|家人|家里|老婆|老公|合伙人|团队)"
+PAUSE = re.compile(r"先别(?:提交|交|提|办)|等(?:一)?下再|等等再|我先问问|先问问|回头再|晚点再|稍后再|考虑一下|想一想|再想想|"
+                   # 「等会儿 我问问财务」「稍等，我跟同事确认下」: a wait, then someone or something to check.
+                   r"(?:等(?:一)?(?:下|会儿?)|稍等|等等|先等)[^。!！?？]{0,12}?(?:问|确认|商量|请示|核实|汇报|考虑|想想)|"
+                   r"(?:问|请示)(?:一)?下(?:我们|我)?" + PEOPLE_ASKED + r"|跟" + PEOPLE_ASKED + r"(?:确认|商量|说一?下|汇报)")
 # Takes back an earlier answer: 「等等 不是这个」「不对不对 搞混了」「打错了」「点错了，是…」.
 CORRECTION = re.compile(r"不是这(?:个|单|台)|不是(?:刚才|上面)那|不对不对|搞混了|搞错了|弄错了|打错了|点错了|选错了订单|说错了|"
+                        r"^\s*(?:哎|啊|诶|呃|额|噢|哦)?[呀，,\s]*不对(?!劲)|(?:要退|说|指)的是另|是另(?:外)?一(?:台|个|单|笔)|"
                         r"^\s*(?:等等|等下|等一下)[，,\s]*不是|改成|换成|改为|写成|应该是")
 # What is meant instead, after a correction: 「…，是数据库那单」「…，要RDS那个」.
 INSTEAD = re.compile(r"^[\s，,。.!！]*(?:而)?(?:是|要|应该是)\s*\S{2,}")
@@ -62,7 +67,10 @@ REASON_CHANGE = re.compile(r"(?:原因|理由)(?:就|还是|改|换|写|填|是|
 CHANGED_ANSWER = re.compile(r"改成|改为|换成|换为|改一下|其实是|应该是|不是[^，,。]{0,12}[，,]?\s*(?:而)?是|算了|不说")
 # Yes to a question pending: 「提交吧」「确认」「可以 提交」「同意了 提交吧」.
 CONFIRM = re.compile(r"(?<![不别没])(?:提交|人工复核|人工审核)(?!.{0,6}[吗么?？])|"
-                     r"^\s*(?:确认|确定|好的?|行|可以|没问题|ok|嗯+|对|是的?|没错)\s*(?:$|[，,。!！\s])", re.IGNORECASE)
+                     r"^\s*(?:确认|确定|好的?|行|可以|没问题|ok|嗯+|对|是的?|没错)\s*(?:$|[，,。!！\s])|"
+                     # 「财务说可以 退吧」「领导同意了」: someone's yes passed on, or 「那就退吧」.
+                     r"(?:说(?:可以|行|没问题|同意)|(?<![不没])同意了|批(?:准)?了|(?<![不别没])(?:退吧|办吧|申请吧))(?![^，,。]{0,6}[吗么?？])",
+                     re.IGNORECASE)
 
 
 # ---- Clues to an order, read from the words ------------------------------------------------
@@ -271,13 +279,17 @@ def read(text: str, intent: str, entities: Sequence[Mapping[str, Any]], pending:
     if change is not None:  # 「不是重复扣款的话，原因就改成不需要了」: the reason named after it
         reason = reason_of(plain[change.end():]) or reason
     changes_reason = change is not None and reason is not None
+    if pending == "refund_confirmed" and reason == RefundReason.SERVICE_ISSUE.value and not corrects \
+            and describes_fault(plain, dates):
+        # 「是你们服务器故障 三天前晚上 机器直接打不开了」 at the quote: a fault told now is the reason.
+        changes_reason = True
     # 「算了 … 原因就写不需要了」 changes the reason; 「不要了」 answering "why" is the reason.
     stops = bool(STOP.search(plain)) and not changes_reason and not corrects
     if stops and pending == "refund_reason" and reason is not None and not re.search(r"算了|不弄了|不办了|不退了|太麻烦", plain):
         stops = False
     return Reading(stops=stops, pauses=bool(PAUSE.search(plain)), declines=bool(DECLINE.search(plain)),
                    corrects=corrects, changes_reason=changes_reason,
-                   confirms=bool(CONFIRM.search(plain)) and not PAUSE.search(plain), reason=reason,
+                   confirms=confirms(plain), reason=reason,
                    fault_described=describes_fault(plain, dates), words=words)
 
 
@@ -362,6 +374,8 @@ _FILLER = re.compile(r"[\s,，。.!！~～、]+|[\U0001F300-\U0001FAFF\u2600-\u2
 UPLOADED = re.compile(r"(?:我|已经?|都|也|嗯|截图|文件|日志|图片|材料|上传|传|弄|搞定|搞|整|好|完成?|了|的|啦|喽|咯|ok|done)+",
                       re.IGNORECASE)
 UPLOADED_CORE = re.compile(r"好|完|搞定|ok|done|传了|已上?传", re.IGNORECASE)
+NO_EVIDENCE_LEAD = re.compile(r"(?:截图|材料|证据|日志|监控|录屏)(?:都|也)?(?:没有|没留|没保存|没存|没截)|"
+                              r"(?:没有|没留|没保存|没存|没截|拿不出)(?:任何)?(?:截图|材料|证据|日志|监控|录屏)")
 NO_EVIDENCE = re.compile(r"(?:那就?|暂时|我|也|真的|确实|实在)*(?:没有|没|无|不用|拿不出|没留|没保存|没存)"
                          r"(?:截图|材料|证据|日志|了|吧|啊|呢|的)*|no|none|nope", re.IGNORECASE)
 
@@ -373,9 +387,48 @@ def says_uploaded(text: str) -> bool:
 
 
 def says_no_evidence(text: str) -> bool:
-    """「没有」「那就没有吧」「没截图」: nothing to show."""
+    """「没有」「那就没有吧」「没截图」, or 「截图没有 当时急着处理没截」 (nothing to show, then why):
+    nothing to show. A link or a 「但是」 after it is something to show."""
     plain = _FILLER.sub("", normalize_text(text or "").lower())
-    return bool(plain) and len(plain) <= 12 and bool(NO_EVIDENCE.fullmatch(plain))
+    if bool(plain) and len(plain) <= 12 and bool(NO_EVIDENCE.fullmatch(plain)):
+        return True
+    return bool(NO_EVIDENCE_LEAD.match(plain)) and not re.search(r"https?://|但是|不过|可是|只有", plain)
+
+
+# 「能退吗」「可以退不」「退得了吗」: asking whether money can come back is about a refund too.
+CAN_REFUND = re.compile(r"(?:能|可以|可不可以|能不能|可)退(?!货|出|役|休|群)|退(?:不退|得了|的了)")
+# A refund said in a homophone typo (推款, 退宽, 腿款): the toneless syllables of 退款/退钱/退费/退订.
+REFUND_SOUNDS = re.compile(r"\btui (?:kuan|qian|fei|ding)\b")
+# The reasons that, said about one of the customer's orders, ask for its money back (a fault said
+# about a server is a compensation or a support question until a refund is named).
+MONEY_BACK_REASONS = frozenset({RefundReason.DEMAND_CHANGE.value, RefundReason.WRONG_PURCHASE.value,
+                                RefundReason.DUPLICATE_PAYMENT.value})
+
+
+def says_refund(text: str) -> bool:
+    """The message names a refund (「退了吧」「能退吗」「推款」), in any of the ways customers write it."""
+    plain = normalize_text(text or "")
+    if REFUND_WORDS.search(plain) or CAN_REFUND.search(plain):
+        return True
+    return bool(REFUND_SOUNDS.search(plain.lower()) or REFUND_SOUNDS.search(_syllables(plain)))
+
+
+def wants_money_back(text: str) -> bool:
+    """Said about one of the customer's orders, the words ask for its money back: a refund named,
+    or a reason that only a refund answers (「买错地域了」「扣了我两次钱」「不想用了」)."""
+    return says_refund(text) or reason_of(text) in MONEY_BACK_REASONS
+
+
+def _syllables(text: str) -> str:
+    from pypinyin import Style, lazy_pinyin  # noqa: PLC0415 (only messages without a refund word get here)
+
+    return " ".join(lazy_pinyin(text, style=Style.NORMAL, errors="ignore"))
+
+
+def confirms(text: str) -> bool:
+    """A yes in words (「确认」「行 提交」「财务说可以 退吧」), not a pause."""
+    plain = normalize_text(text or "")
+    return bool(CONFIRM.search(plain)) and not PAUSE.search(plain)
 
 
 def withdraw_asked(text: str) -> bool:

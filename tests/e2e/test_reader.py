@@ -124,3 +124,54 @@ def test_declining_a_withdrawal_in_words_leaves_no_question_pending(bot, sender)
 def test_an_order_described_in_a_policy_question_gets_its_own_answer(bot, sender):
     reply = bot.say(sender, "一千二那单还能退不")
     assert demo_order("in_window").order_id in text_of(reply)
+
+
+# ---- Kinds the second conversation batch found (wordings of our own) ------------------------
+
+def test_a_correction_at_the_quote_means_another_order_and_keeps_the_kind_ruled_out(bot, sender):
+    first, meant = demo_order("in_window").order_id, demo_order("standard_voucher").order_id
+    reply = bot.say(sender, "2核4G那台退掉吧 不想用了")
+    assert f"已找到您的订单 {first}" in text_of(reply)
+    reply = bot.say(sender, "哎不对 我要退的是另外一台 4核8G 不是续费的那个")
+    assert f"已找到您的订单 {meant}" in text_of(reply), text_of(reply)
+    bot.say(sender, "确认提交")
+    assert tickets_for(bot, first) == [] and len(tickets_for(bot, meant)) == 1
+
+
+def test_a_correction_that_fits_several_offers_exactly_those(bot, sender):
+    both = sorted(demo_order(k).order_id for k in ("standard_voucher", "unstarted_renewal"))
+    bot.say(sender, "2核4G那台退掉吧 不想用了")
+    reply = bot.say(sender, "搞错了 应该是另一台 4核8G的")
+    assert [p[-18:-2] for p in offered(reply)] == both, text_of(reply)
+    assert tickets_for(bot, demo_order("in_window").order_id) == []
+
+
+def test_a_pause_to_ask_someone_then_their_yes_files(bot, sender):
+    order = demo_order("in_window").order_id
+    bot.say(sender, f"{order} 不需要了 退款")
+    reply = bot.say(sender, "等一会儿 我跟领导商量下")
+    assert "先不提交" in text_of(reply) and tickets_for(bot, order) == []
+    bot.say(sender, "领导同意了 退吧")
+    assert len(tickets_for(bot, order)) == 1
+
+
+def test_a_fault_told_at_the_quote_becomes_the_reason(bot, sender):
+    order = demo_order("service_issue").order_id
+    bot.say(sender, "16G内存那台用不着了 退款")
+    reply = bot.say(sender, "其实是你们机器出问题 前天下午开始ssh一直超时连不上")
+    assert "上传" in text_of(reply), text_of(reply)
+    reply = bot.say(sender, "没有截图 当时只顾着重启了")
+    assert "免收手续费" in text_of(reply) or "确认提交" in str(buttons_of(reply)), text_of(reply)
+    bot.say(sender, "确认")
+    (ticket,) = tickets_for(bot, order)
+    assert ticket.reason == "service_issue"
+
+
+def test_an_order_and_a_money_back_reason_without_a_refund_word_start_the_refund(bot, sender):
+    reply = bot.say(sender, "RDS那个数据库 付款时付了两遍")
+    assert demo_order("duplicate").order_id in text_of(reply), text_of(reply)
+
+
+def test_a_refund_word_typed_as_a_homophone_with_a_described_order(bot, sender):
+    reply = bot.say(sender, "轻量那台99的 腿款")
+    assert demo_order("promotional").order_id in text_of(reply), text_of(reply)

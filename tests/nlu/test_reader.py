@@ -15,8 +15,10 @@ from bot.nlu.reader import (
     read_order_words,
     ruled_out_removed,
     says_no_evidence,
+    says_refund,
     says_uploaded,
     side_requests,
+    wants_money_back,
     wants_partial_keep,
     withdraw_asked,
 )
@@ -165,3 +167,55 @@ def test_tickets_in_words(text, filed, states, kind):
 def test_the_end_of_last_month_is_its_last_days():
     first, last = read_order_words("上个月底提的", NOW).filed_between  # NOW is in November
     assert (first.month, last.month, last.day) == (10, 10, 31) and first.day >= 20
+
+
+@pytest.mark.parametrize("text", ["等一会儿 我去问下我们经理", "稍等啊 跟老板商量一下", "请示一下领导再说", "等下 我核实一下"])
+def test_a_wait_to_ask_someone_is_a_pause(text):
+    assert reading(text, "refund_confirmed").pauses
+    assert not reading(text, "refund_confirmed").confirms
+
+
+@pytest.mark.parametrize("text", ["老板说行 那就申请吧", "经理批了", "没问题了 办吧"])
+def test_a_yes_passed_on_or_said_with_the_action(text):
+    assert reading(text, "refund_confirmed").confirms
+
+
+@pytest.mark.parametrize("text", ["老板说可以退吗", "领导不同意了", "审批了吗？", "不退吧"])
+def test_no_yes_in_a_question_or_a_no(text):
+    assert not reading(text, "refund_confirmed").confirms
+
+
+@pytest.mark.parametrize("text", ["呃不对，是另一台", "不对 要退的是另外一个", "我说的是另一单 带宽那个"])
+def test_corrections_that_start_with_no_or_name_another(text):
+    assert reading(text, "refund_confirmed").corrects
+
+
+@pytest.mark.parametrize("text", ["金额不对吧", "这个扣费不对劲"])
+def test_a_wrong_amount_is_no_correction_of_an_answer(text):
+    assert not reading(text, "refund_confirmed").corrects
+
+
+def test_a_fault_told_at_the_quote_changes_the_reason_and_only_there():
+    text = "其实是机器的问题 昨天晚上开始网页一直打不开"
+    assert reading(text, "refund_confirmed").changes_reason
+    assert not reading(text, "order_id").changes_reason
+    assert not reading("机器有故障", "refund_confirmed").changes_reason  # named, not told
+
+
+@pytest.mark.parametrize("text,said", [("那个流量包 推款", True), ("腿款 带宽那个", True), ("能退吗 那台小的", True),
+                                       ("tui kuan", True), ("可以退出登录吗", False), ("退货地址在哪", False),
+                                       ("买错地域了", False)])
+def test_a_refund_named_in_any_spelling(text, said):
+    assert says_refund(text) is said
+
+
+@pytest.mark.parametrize("text,wanted", [("下单时地域点成了广州", True), ("那台被收了两遍钱", True),
+                                         ("那台用不上了", True), ("那台昨天卡了一下", False), ("那台多少钱", False)])
+def test_money_back_wanted_by_a_reason_only_refunds_answer(text, wanted):
+    assert wants_money_back(text) is wanted
+
+
+@pytest.mark.parametrize("text,none", [("截图都没留 当时光顾着修了", True), ("没有任何日志 机器直接重启了", True),
+                                       ("没有截图 不过有监控链接", False), ("日志没保存 https://pan.example.com/s/1", False)])
+def test_no_evidence_with_the_why(text, none):
+    assert says_no_evidence(text) is none
