@@ -67,6 +67,10 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
     if queued.in_hours:
         dispatcher.utter_message(text=prefix + handoff_replies.queued(queued))
         return [ConversationPaused()]
+    if reason == "complaint":
+        # The complaint itself is the message: recorded now, as the lead-in says.
+        service.complaint_message(tracker.sender_id, cid, str(tracker.latest_message.get("text") or ""),
+                                  ticket.ticket_id if ticket else None, summary)
     config = service.support.current()
     dispatcher.utter_message(text=prefix + handoff_replies.closed_now(config.describe(), queued.next_opening),
                              buttons=handoff_replies.LEAVE_MESSAGE_BUTTONS)

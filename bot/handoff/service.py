@@ -243,6 +243,26 @@ class HandoffService:
             _said(session, row.id, "customer", message, self.clock())
             return _handoff(row)
 
+    def complaint_message(self, conversation_id: str, customer_id: Optional[str], text: str,
+                          ticket_id: Optional[str], summary: Dict[str, Any]) -> Handoff:
+        """Out of hours, a complaint is recorded as a message for when agents are back, so 「已记录」
+        is true; one per conversation (a later complaint is added to it, nothing piles up)."""
+        with self._sessions.begin() as session:
+            row = session.scalars(select(HandoffRow).where(
+                HandoffRow.conversation_id == conversation_id, HandoffRow.status == HandoffStatus.MESSAGE,
+                HandoffRow.reason == "complaint", HandoffRow.agent_id.is_(None))).first()
+            if row is None:
+                row = HandoffRow(conversation_id=conversation_id, customer_id=customer_id, reason="complaint",
+                                 ticket_id=ticket_id, summary=summary, status=HandoffStatus.MESSAGE,
+                                 kind=HandoffKind.MESSAGE, message=text[:2000], created_at=self.clock(),
+                                 updated_at=self.clock())
+                session.add(row)
+                session.flush()
+            else:
+                row.updated_at = self.clock()
+            _said(session, row.id, "customer", text, self.clock())
+            return _handoff(row)
+
     def claim(self, handoff_id: int, agent_id: str) -> bool:
         """Exactly one agent gets a waiting conversation (atomic compare-and-set)."""
         with self._sessions.begin() as session:

@@ -66,6 +66,17 @@ def test_out_of_hours_offers_a_message_and_records_it(bot, sender):
     assert "您好" in text_of(bot.say(sender, "你好"))  # the assistant is still there
 
 
+def test_a_complaint_out_of_hours_is_recorded_as_it_says(bot, sender):
+    write_support(bot.support_file, override="closed")
+    reply = bot.say(sender, "我要投诉 机房半夜断网 客户全跑了")
+    assert "已记录" in text_of(reply) and "不在人工客服服务时间" in text_of(reply)
+    bot.say(sender, "你们太不负责任了 投诉！")  # a second complaint joins the first, nothing piles up
+    with bot.sessions() as db:
+        row = db.scalars(select(HandoffRow).where(HandoffRow.conversation_id == sender)).one()
+    assert (row.status, row.kind, row.reason) == ("message", "message", "complaint")
+    assert "断网" in row.message
+
+
 def test_nobody_claims_in_time(bot, sender):
     write_support(bot.support_file, claim_timeout_seconds=1)
     assert "正在为您转接人工客服" in text_of(bot.say(sender, "我要人工客服"))
