@@ -14,7 +14,7 @@ from actions.identity import customer_id
 from bot.billing.models import Order
 from bot.clock import utcnow
 from bot.errors import NotFound
-from bot.nlu.reader import asks_compensation, read, wants_upgrade
+from bot.nlu.reader import asks_compensation, read, target_sizes, wants_upgrade
 from bot.policy.config import Policy
 from bot.policy.quote import Quote
 from bot.refunds import change_replies as texts
@@ -163,7 +163,9 @@ class ActionDowngrade(_KeepingAction):
             candidates = [o for o in service.refundable_orders(cid) if service.downgrade_options(cid, o.order_id)]
             # 「8核16G那台用不完」: a size that is one order's current configuration names it; with two
             # sizes (「8核16G的想换成4核8G」) the first is the server's, the second the new one.
-            source = clues[:1] if len(clues) > 1 else clues
+            # 「换成2核4G吧」: a size said as the one to move to names no server.
+            targets = target_sizes(str(tracker.latest_message.get("text") or ""), tracker.latest_message.get("entities", []))
+            source = clues[:1] if len(clues) > 1 else [c for c in clues if c not in targets]
             sized = [o for o in candidates if texts.size_of(o.spec_name or o.product_name) in source]
             # 「2核4G就够了」 right after the offer is the new size of the order in question.
             context = _context_order(tracker, candidates)

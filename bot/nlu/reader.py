@@ -66,7 +66,7 @@ _CONFIRMED_THING = r"(?:降配|降级|补偿|赔偿|退款|退订|申请|申诉|
 CONFIRM = re.compile(r"(?<![不别没])(?:提交|人工复核|人工审核)(?!.{0,6}[吗么?？])|"
                      r"^\s*(?:确认|确定|好的?|行|可以|没问题|ok|嗯+|对|是的?|没错)\s*(?:$|[，,。!！\s])|"
                      rf"(?<![不别没])(?:确认|确定|同意){_CONFIRMED_THING}(?![^，,。]{{0,8}}[吗么呢?？])|"
-                     rf"^\s*(?:就|那就)?{_CONFIRMED_THING}\s*(?:吧\s*)?(?:确认|确定)(?![^，,。]{{0,8}}[吗么呢?？])",
+                     rf"^\s*(?:就|那就)?(?:{_CONFIRMED_THING}){{1,2}}\s*(?:吧\s*)?(?:确认|确定)(?![^，,。]{{0,8}}[吗么呢?？])",
                      re.IGNORECASE)
 # Asks for a bigger configuration (升配), which is no refund: 「想升到8核」「升级一下配置」「加配置」.
 UPGRADE_WISH = re.compile(r"升(?:到|至|成|为|级|配|一档|一级)|"
@@ -403,11 +403,23 @@ def wants_upgrade(text: str) -> bool:
 
 
 # 「二是前天宕机的那台要补偿」: SLA compensation asked for (beside another request).
-COMPENSATION_WISH = re.compile(r"(?<![不别没])(?<!不要)(?<!不想)(?<!不用)(?:补偿|赔偿|赔点|赔钱|代金券)")
+COMPENSATION_WISH = re.compile(r"(?<![不别没])(?<!不要)(?<!不想)(?<!不用)(?:补偿|赔偿|赔点|赔钱|代金券)"
+                               r"(?![^，,。]{0,4}(?:不用|不要|算了|免了))")
 
 
 def asks_compensation(text: str) -> bool:
     return bool(COMPENSATION_WISH.search(normalize_text(text or "")))
+
+
+# 「降到2核4G」「换成4核8G的」: the size after these words is the new one, not the server's own.
+TO_SIZE = re.compile(r"(?:降|换|改|调|变|缩|减|升)(?:到|成|为|至)\s*$|(?:降|换|改|调)\s*$")
+
+
+def target_sizes(text: str, entities: Sequence[Mapping[str, Any]]) -> List[str]:
+    """The `spec` entities that `text` says are the size to move to (「那就换成2核4G吧」)."""
+    plain = normalize_text(text or "")
+    return [str(e.get("value")) for e in entities if e.get("entity") == "spec" and "start" in e
+            and TO_SIZE.search(plain[max(0, int(e["start"]) - 4):int(e["start"])])]
 
 
 def wants_partial_keep(text: str) -> bool:
