@@ -124,3 +124,12 @@ def test_declining_a_withdrawal_in_words_leaves_no_question_pending(bot, sender)
 def test_an_order_described_in_a_policy_question_gets_its_own_answer(bot, sender):
     reply = bot.say(sender, "一千二那单还能退不")
     assert demo_order("in_window").order_id in text_of(reply)
+
+
+def test_a_yes_that_names_the_refund_files_it(bot, sender):
+    order = demo_order("in_window").order_id
+    reply = bot.say(sender, f"{order} 不想用了 退掉")
+    assert "确认提交" in str(buttons_of(reply))
+    reply = bot.say(sender, "那就确认退订")
+    [ticket] = [t for t in tickets_for(bot, order) if t.status == "submitted"]
+    assert ticket.ticket_id in text_of(reply)
