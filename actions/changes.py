@@ -14,6 +14,7 @@ from actions.identity import customer_id
 from bot.billing.models import Order
 from bot.clock import utcnow
 from bot.errors import NotFound
+from bot.nlu.reader import asks_compensation, read, target_sizes, wants_upgrade
 from bot.policy.config import Policy
 from bot.policy.quote import Quote
 from bot.refunds import change_replies as texts
@@ -98,7 +99,35 @@ class _KeepingAction(Action, ABC):
         if cid is None:
             dispatcher.utter_message(text=self.guest_text(service.policy))
             return CLEARED
+        if self.confirms_pending(tracker, service, cid):
+            # 「行 提交补偿申请」「降配确认」: a yes that names what it confirms, read as the request.
+            return ActionConfirmChange().run(dispatcher, tracker, domain)
         return self.act(dispatcher, tracker, service, cid)
+
+    def confirms_pending(self, tracker: Tracker, service: RefundService, cid: str) -> bool:
+        """The message says yes to this kind's quote still pending, and names no other order or size."""
+        pending = str(tracker.get_slot("pending_change") or "")
+        kind, order_id, spec = (pending.split(":") + ["", "", ""])[:3]
+        text = str(tracker.latest_message.get("text") or "")
+        if kind != self.kind.value or text.startswith("/"):
+            return False
+        reading = read(text, "", tracker.latest_message.get("entities", []), "pending_change", utcnow())
+        if not reading.confirms or reading.declines or reading.pauses or reading.stops or reading.corrects:
+            return False
+        named = _named_order(service, cid, _entities(tracker))
+        if named is not None and named.order_id != order_id:
+            return False
+        clues = _spec_clues(tracker)
+        if kind == TicketKind.DOWNGRADE.value and clues:
+            chosen = texts.chosen_spec(service.downgrade_options(cid, order_id), None, clues)
+            return chosen is not None and chosen.spec_code == spec
+        described = _described(tracker, service.orders_in_question(cid))
+        return described is None or described.order_id == order_id
+
+    @property
+    @abstractmethod
+    def kind(self) -> TicketKind:
+        """The kind of change this action quotes."""
 
     @abstractmethod
     def guest_text(self, policy: Policy) -> str:
@@ -116,26 +145,36 @@ class ActionDowngrade(_KeepingAction):
     def name(self) -> Text:
         return "action_downgrade"
 
+    @property
+    def kind(self) -> TicketKind:
+        return TicketKind.DOWNGRADE
+
     def guest_text(self, policy: Policy) -> str:
         return texts.downgrade_guest(policy)
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, service: RefundService,
             cid: str) -> List[Dict[Text, Any]]:
         entities, clues = _entities(tracker), _spec_clues(tracker)
+        if wants_upgrade(str(tracker.latest_message.get("text") or "")):  # 「不够用 想升到4核8G」: no refund
+            dispatcher.utter_message(text=texts.UPGRADE_IN_CONSOLE)
+            return CLEARED
         order = _named_order(service, cid, entities)
         if order is None:
             candidates = [o for o in service.refundable_orders(cid) if service.downgrade_options(cid, o.order_id)]
             # 「8核16G那台用不完」: a size that is one order's current configuration names it; with two
             # sizes (「8核16G的想换成4核8G」) the first is the server's, the second the new one.
-            source = clues[:1] if len(clues) > 1 else clues
+            # 「换成2核4G吧」: a size said as the one to move to names no server.
+            targets = target_sizes(str(tracker.latest_message.get("text") or ""), tracker.latest_message.get("entities", []))
+            source = clues[:1] if len(clues) > 1 else [c for c in clues if c not in targets]
             sized = [o for o in candidates if texts.size_of(o.spec_name or o.product_name) in source]
             # 「2核4G就够了」 right after the offer is the new size of the order in question.
             context = _context_order(tracker, candidates)
             if context is not None and clues and not texts.chosen_spec(
                     service.downgrade_options(cid, context.order_id), None, clues):
                 context = None
+            # 「降到4核8G吧」: a downgrade is to a smaller size, so a size only one server can go down to names it.
             order = context or _single(sized) or (_described(tracker, candidates) if not clues else None) \
-                or _single(candidates)
+                or _single(service.downgradable_to(cid, candidates, clues)) or _single(candidates)
             if order is None:
                 message = texts.WHICH_TO_DOWNGRADE if candidates else texts.NO_DOWNGRADE_ORDERS
                 dispatcher.utter_message(text=message, buttons=texts.order_buttons(candidates, "request_downgrade"))
@@ -150,6 +189,9 @@ class ActionDowngrade(_KeepingAction):
         if spec is None:
             current = texts.size_of(order.spec_name)
             typed = entities.get("spec_code") or next((c for c in clues if c != current), None)
+            if typed and texts.bigger_size(typed, current):  # 「2核4G那台换成8核16G」: that is an upgrade
+                dispatcher.utter_message(text=texts.UPGRADE_IN_CONSOLE)
+                return [SlotSet("order_id", order.order_id), *CLEARED]
             lead = texts.SPEC_NOT_OFFERED.format(typed=texts.size_label(typed)) + "\n" if typed else ""
             dispatcher.utter_message(text=lead + texts.which_spec(order, service.policy),
                                      buttons=texts.spec_buttons(order, options))
@@ -159,7 +201,10 @@ class ActionDowngrade(_KeepingAction):
             dispatcher.utter_message(text=quote.explanation if quote else texts.CHANGED_SINCE_QUOTE,
                                      buttons=texts.HUMAN_BUTTONS)
             return [SlotSet("order_id", order.order_id), *CLEARED]
-        dispatcher.utter_message(text=f"{quote.explanation}\n\n{texts.DOWNGRADE_CONFIRM}", buttons=texts.CONFIRM_BUTTONS)
+        # 「一是8核那台降到4核8G 二是宕机那台要补偿」: the compensation comes after this one.
+        after = f"\n{texts.COMPENSATION_NEXT}" if asks_compensation(str(tracker.latest_message.get("text") or "")) else ""
+        dispatcher.utter_message(text=f"{quote.explanation}\n\n{texts.DOWNGRADE_CONFIRM}{after}",
+                                 buttons=texts.CONFIRM_BUTTONS)
         return [SlotSet("order_id", order.order_id),
                 _pending(TicketKind.DOWNGRADE, order.order_id, quote, spec.spec_code)]
 
@@ -170,6 +215,10 @@ class ActionSlaClaim(_KeepingAction):
 
     def name(self) -> Text:
         return "action_sla_claim"
+
+    @property
+    def kind(self) -> TicketKind:
+        return TicketKind.SLA_CLAIM
 
     def guest_text(self, policy: Policy) -> str:
         return texts.sla_guest(policy)

@@ -66,11 +66,19 @@ REASON_CHANGE = re.compile(r"(?:原因|理由)(?:就|还是|改|换|写|填|是|
 # A change of an earlier answer: 「原因改成不需要了」「不是故障，是买错了」「算了不说故障了」.
 CHANGED_ANSWER = re.compile(r"改成|改为|换成|换为|改一下|其实是|应该是|不是[^，,。]{0,12}[，,]?\s*(?:而)?是|算了|不说")
 # Yes to a question pending: 「提交吧」「确认」「可以 提交」「同意了 提交吧」.
+# A yes that names what it says yes to: 「降配确认」「确认退款」「同意补偿」「就按这个降吧」.
+_CONFIRMED_THING = r"(?:降配|降级|补偿|赔偿|退款|退订|申请|申诉|撤回|撤销)"
 CONFIRM = re.compile(r"(?<![不别没])(?:提交|人工复核|人工审核)(?!.{0,6}[吗么?？])|"
                      r"^\s*(?:确认|确定|好的?|行|可以|没问题|ok|嗯+|对|是的?|没错)\s*(?:$|[，,。!！\s])|"
                      # 「财务说可以 退吧」「领导同意了」: someone's yes passed on, or 「那就退吧」.
-                     r"(?:说(?:可以|行|没问题|同意)|(?<![不没])同意了|批(?:准)?了|(?<![不别没])(?:退吧|办吧|申请吧))(?![^，,。]{0,6}[吗么?？])",
+                     r"(?:说(?:可以|行|没问题|同意)|(?<![不没])同意了|批(?:准)?了|(?<![不别没])(?:退吧|办吧|申请吧))(?![^，,。]{0,6}[吗么?？])|"
+                     rf"(?<![不别没])(?:确认|确定|同意){_CONFIRMED_THING}(?![^，,。]{{0,8}}[吗么呢?？])|"
+                     rf"^\s*(?:就|那就)?(?:{_CONFIRMED_THING}){{1,2}}\s*(?:吧\s*)?(?:确认|确定)(?![^，,。]{{0,8}}[吗么呢?？])",
                      re.IGNORECASE)
+# Asks for a bigger configuration (升配), which is no refund: 「想升到8核」「升级一下配置」「加配置」.
+UPGRADE_WISH = re.compile(r"升(?:到|至|成|为|级|配|一档|一级)|"
+                          r"(?:加|扩|提升|提高|调高|调大|拉高)(?:一下|下)?(?:配置|规格|cpu|内存)|扩容|"
+                          r"往上(?:调|升|加)|换(?:个|成)?(?:更)?大(?:一?点|些)?的(?:配置|规格)", re.IGNORECASE)
 
 
 # ---- Clues to an order, read from the words ------------------------------------------------
@@ -437,6 +445,33 @@ def withdraw_asked(text: str) -> bool:
 
 def asks_about_own_refund(text: str) -> bool:
     return bool(OWN_REFUND.search(normalize_text(text or "")))
+
+
+def wants_upgrade(text: str) -> bool:
+    """「2核的不够用 想升到4核」「能加配置吗」: a bigger configuration, not a downgrade or refund."""
+    plain = normalize_text(text or "")
+    return bool(UPGRADE_WISH.search(plain)) and not re.search(r"降(?:到|至|成|为|级|配|低)", plain) \
+        and not DEMAND.search(plain)
+
+
+# 「二是前天宕机的那台要补偿」: SLA compensation asked for (beside another request).
+COMPENSATION_WISH = re.compile(r"(?<![不别没])(?<!不要)(?<!不想)(?<!不用)(?:补偿|赔偿|赔点|赔钱|代金券)"
+                               r"(?![^，,。]{0,4}(?:不用|不要|算了|免了))")
+
+
+def asks_compensation(text: str) -> bool:
+    return bool(COMPENSATION_WISH.search(normalize_text(text or "")))
+
+
+# 「降到2核4G」「换成4核8G的」: the size after these words is the new one, not the server's own.
+TO_SIZE = re.compile(r"(?:降|换|改|调|变|缩|减|升)(?:到|成|为|至)\s*$|(?:降|换|改|调)\s*$")
+
+
+def target_sizes(text: str, entities: Sequence[Mapping[str, Any]]) -> List[str]:
+    """The `spec` entities that `text` says are the size to move to (「那就换成2核4G吧」)."""
+    plain = normalize_text(text or "")
+    return [str(e.get("value")) for e in entities if e.get("entity") == "spec" and "start" in e
+            and TO_SIZE.search(plain[max(0, int(e["start"]) - 4):int(e["start"])])]
 
 
 def wants_partial_keep(text: str) -> bool:

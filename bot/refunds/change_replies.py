@@ -27,6 +27,9 @@ WHICH_SPEC = ("订单 {order_id}（{name}，当前 {price}/月）可以降为以
               "差价{where}。想降到哪一档？")
 SPEC_NOT_OFFERED = "没有找到「{typed}」这档配置，请从下面的配置中选择："
 DOWNGRADE_CONFIRM = "以上金额以审核结果为准。确认提交降配申请吗？"
+COMPENSATION_NEXT = "您提到的故障补偿，这笔降配确认后说「补偿」，我接着按故障记录帮您计算。"
+UPGRADE_IN_CONSOLE = ("升级配置（升配）不走退款：请在控制台的实例详情页选择「变配」→「升级配置」，"
+                      "选好新配置后按剩余时长补交差价，实例和数据保留、到期时间不变。我这里可以办理降配退差价、退订退款和故障补偿，需要的话告诉我。")
 DOWNGRADE_GUEST = ("可以降配：包年包月的服务器在到期前可以降低配置，实例和数据保留，按剩余时长退还新旧配置的差价"
                    "（{method}），{where}。登录后我可以按您的订单逐项试算能退多少。")
 DOWNGRADE_METHODS = {
@@ -131,6 +134,15 @@ def size_label(clue: str) -> str:
     """How a customer writes a size clue: "2c4g" → "2核4G" (anything else as it came)."""
     found = re.fullmatch(r"(\d+)c(\d+)g", clue.lower())
     return f"{found.group(1)}核{found.group(2)}G" if found else clue
+
+
+def bigger_size(clue: str, current: Optional[str]) -> bool:
+    """The size clue ("8c16g") is bigger than `current` ("2c4g"): cores or memory up, neither down."""
+    typed, now = re.fullmatch(r"(\d+)c(\d+)g", clue.lower()), re.fullmatch(r"(\d+)c(\d+)g", (current or "").lower())
+    if not typed or not now:
+        return False
+    cores, gigs = int(typed.group(1)) - int(now.group(1)), int(typed.group(2)) - int(now.group(2))
+    return cores >= 0 and gigs >= 0 and (cores, gigs) != (0, 0)
 
 
 def chosen_spec(options: Sequence[Spec], spec_code: Optional[str], spec_clues: Sequence[str]) -> Optional[Spec]:

@@ -17,6 +17,7 @@ from bot.policy.changes import downgrade_options, quote_downgrade, quote_sla_cla
 from bot.policy.config import Policy
 from bot.policy.engine import quote_refund, refusal_for_any_reason, worst_sla_month
 from bot.policy.quote import Quote
+from bot.refunds.change_replies import size_of
 from bot.tickets.ledger import (
     COMPENSATION,
     DUPLICATE,
@@ -270,6 +271,13 @@ class RefundService:
         if order is None or order.activated_at > self.clock():  # a renewal not yet running
             return []
         return downgrade_options(order, self._billing.specs_for(order.product_code))
+
+    def downgradable_to(self, customer_id: str, orders: Sequence[Order], sizes: Sequence[str]) -> List[Order]:
+        """The `orders` that can move down to one of `sizes` (the NLU's size clues, "4c8g"): a
+        downgrade is to a smaller size, so 「降到4核8G」 names the only server bigger than that."""
+        wanted = {size.lower() for size in sizes}
+        return [o for o in orders
+                if any(size_of(s.name) in wanted for s in self.downgrade_options(customer_id, o.order_id))]
 
     def quote_downgrade(self, customer_id: str, order_id: str, spec_code: str) -> Optional[Quote]:
         """The downgrade quote, or None if the order is not theirs or the spec is not offered."""

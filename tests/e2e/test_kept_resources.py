@@ -124,3 +124,59 @@ def test_a_guest_learns_how_downgrades_and_compensation_work_and_is_asked_to_log
 
     said = run(scenario())
     assert "差价" in said and "代金券" in said and BIG.order_id not in said
+
+
+def test_a_size_only_one_server_can_go_down_to_picks_it_and_a_named_yes_files_it(bot):
+    async def scenario() -> Dict[str, str]:
+        client = await chat(bot)
+        said = {"which": await client.say("服务器规格选太高了 钱花得冤枉", "哪台服务器")}
+        said["quote"] = await client.say("那就换成2核4G的吧", "确认提交降配申请吗")
+        said["filed"] = await client.say("好 确认降级", "已提交降配申请")
+        await client.stop()
+        return said
+
+    said = run(scenario())
+    assert "新配置「2核4G」" in shown(said["quote"]) and BIG.order_id in said["quote"]
+    [ticket] = tickets(bot, BIG.order_id)
+    assert (ticket.kind, ticket.status) == ("downgrade", "submitted") and ticket.ticket_id in said["filed"]
+
+
+def test_a_downgrade_and_a_compensation_in_one_message_are_done_one_after_the_other(bot):
+    async def scenario() -> Dict[str, str]:
+        client = await chat(bot)
+        said = {"quote": await client.say("配置太高了 8核的降成4核8G，另外上周掉线那台也要赔偿", "确认提交降配申请吗")}
+        said["filed"] = await client.say("降级确认", "已提交降配申请")
+        said["claim"] = await client.say("赔偿的事呢", "确认提交补偿申请吗")
+        said["claimed"] = await client.say("同意 提交补偿", "已提交 SLA 补偿申请")
+        await client.stop()
+        return said
+
+    said = run(scenario())
+    assert "新配置「4核8G」" in shown(said["quote"]) and "补偿" in said["quote"]
+    assert [t.kind for t in tickets(bot, BIG.order_id)] == ["downgrade"]
+    assert [t.kind for t in tickets(bot, DOWN.order_id)] == ["sla_claim"]
+
+
+def test_an_upgrade_wish_is_sent_to_the_console_with_no_quote(bot):
+    async def scenario() -> str:
+        client = await chat(bot)
+        text = await client.say("小的那台2核4G扛不住了 能不能升级成8核16G", "控制台")
+        await client.stop()
+        return text
+
+    said = run(scenario())
+    assert "变配" in said and "确认提交" not in said and "差价退回" not in said
+    assert tickets(bot, DOWN.order_id) == []
+
+
+def test_a_compensation_yes_in_words_files_the_claim_shown(bot):
+    async def scenario() -> Dict[str, str]:
+        client = await chat(bot)
+        said = {"quote": await client.say("2核4G那台前几天断了一上午 机器还要用 补偿一下吧", "确认提交补偿申请吗")}
+        said["filed"] = await client.say("可以 提交赔偿申请", "已提交 SLA 补偿申请")
+        await client.stop()
+        return said
+
+    said = run(scenario())
+    [ticket] = tickets(bot, DOWN.order_id)
+    assert (ticket.kind, ticket.status) == ("sla_claim", "submitted") and ticket.ticket_id in said["filed"]

@@ -175,3 +175,12 @@ def test_an_order_and_a_money_back_reason_without_a_refund_word_start_the_refund
 def test_a_refund_word_typed_as_a_homophone_with_a_described_order(bot, sender):
     reply = bot.say(sender, "轻量那台99的 腿款")
     assert demo_order("promotional").order_id in text_of(reply), text_of(reply)
+
+
+def test_a_yes_that_names_the_refund_files_it(bot, sender):
+    order = demo_order("in_window").order_id
+    reply = bot.say(sender, f"{order} 不想用了 退掉")
+    assert "确认提交" in str(buttons_of(reply))
+    reply = bot.say(sender, "那就确认退订")
+    [ticket] = [t for t in tickets_for(bot, order) if t.status == "submitted"]
+    assert ticket.ticket_id in text_of(reply)

@@ -9,6 +9,7 @@ import pytest
 from bot.nlu.reader import (
     appeal_demanded,
     appeal_grounds,
+    asks_compensation,
     describes_fault,
     nothing_to_add,
     read,
@@ -20,6 +21,7 @@ from bot.nlu.reader import (
     side_requests,
     wants_money_back,
     wants_partial_keep,
+    wants_upgrade,
     withdraw_asked,
 )
 
@@ -64,6 +66,30 @@ def test_confirmations_in_words(text):
 @pytest.mark.parametrize("text", ["提交了没有？", "不提交", "我没提交过"])
 def test_no_confirmation(text):
     assert not reading(text, "refund_confirmed").confirms
+
+
+@pytest.mark.parametrize("text,pending", [("确定降级", "pending_change"), ("补偿申请确认", "pending_change"),
+                                          ("好嘞 同意赔偿", "pending_change"), ("那就确认退订", "refund_confirmed")])
+def test_a_yes_that_names_what_it_confirms(text, pending):
+    assert reading(text, pending).confirms
+
+
+@pytest.mark.parametrize("text", ["确认退订以后钱多久到？", "不确定降配划不划算", "补偿确认了吗"])
+def test_naming_the_thing_in_a_question_or_a_no_confirms_nothing(text):
+    assert not reading(text, "pending_change").confirms
+
+
+@pytest.mark.parametrize("text,upgrade", [("内存太小了 想扩容到16G", True), ("能不能帮我升级成8核的", True),
+                                          ("CPU不够 调高一下配置", True), ("降一档就行 用不完", False),
+                                          ("升级那笔订单的钱给我退了吧", False)])
+def test_an_upgrade_wish(text, upgrade):
+    assert wants_upgrade(text) is upgrade
+
+
+@pytest.mark.parametrize("text,asks", [("另外上周宕机那台要赔点钱", True), ("顺便申请一下代金券", True),
+                                       ("补偿就不用了", False), ("不要补偿 只降配", False)])
+def test_compensation_asked_beside_another_request(text, asks):
+    assert asks_compensation(text) is asks
 
 
 def test_a_correction_rules_out_what_follows_its_no():
