@@ -105,9 +105,21 @@ def test_a_fault_described_or_only_named(text, described):
     ("RF202611250001 能不能快点审核，找个人工", ["chase", "human"]),
     ("审核怎么还没好？转人工吧", ["chase", "human"]),
     ("我要退款", []),
+    ("退款都拖了一个礼拜了，另外能开专票吗", ["chase", "other"]),
+    ("那台轻量退了吧，另外公司抬头要改一下", ["other"]),
+    ("开了票的还能退吗？多久能到", ["question", "question"]),
 ])
 def test_several_requests(text, kinds):
     assert [s.kind for s in side_requests(text)] == kinds
+
+
+@pytest.mark.parametrize("text,topic", [
+    ("退款申请提交了 对了账户里剩的钱能提现吗", "balance_withdrawal"),
+    ("把那单退了，还有增值税专票怎么开", "invoice"),
+    ("进度怎么样了 以及充值一直没到账", "topup"),
+])
+def test_a_side_question_not_ours_names_its_topic(text, topic):
+    assert [s.topic for s in side_requests(text) if s.kind == "other"] == [topic]
 
 
 def test_appeals():
