@@ -38,7 +38,8 @@ class ActionOutOfScope(Action):
             # 「催下我的退款 另外余额怎么提现」: their ticket chased (or its status said) first, and
             # another topic not ours answered too.
             main = [name] if text != GENERAL else []
-            events = answer_side_requests(dispatcher, tracker, ("chase", "status", "other"), answered=main)
+            events = answer_side_requests(dispatcher, tracker, ("chase", "status", "other"), answered=main,
+                                          refund_named=True)
             if text == GENERAL and sides_of(tracker, ("other",)):
                 text = ""
         if text:

@@ -38,11 +38,12 @@ def _ticket(tracker: Tracker, cid: str) -> Optional[Ticket]:
 
 def answer_side_requests(dispatcher: CollectingDispatcher, tracker: Tracker,
                          kinds: Collection[str] = ("status", "question", "chase"),
-                         answered: Collection[str] = ()) -> List[Dict[Text, Any]]:
+                         answered: Collection[str] = (), refund_named: bool = False) -> List[Dict[Text, Any]]:
     """Answer the message's requests of `kinds`: a ticket's status (chased if overdue), a policy
     question, a question about something not ours (`other`: an invoice, withdrawing the balance;
     not those of `answered`, the topics the main answer speaks of). Returns the events (the
-    ticket in focus)."""
+    ticket in focus). With `refund_named` (a message read as not ours), a status or chase counts
+    only when its clause names a refund (「充值了 怎么还没到账」 is about the top-up)."""
     cid = customer_id(tracker)
     answered_topics: set = set(answered)
     events: List[Dict[Text, Any]] = []
@@ -54,7 +55,7 @@ def answer_side_requests(dispatcher: CollectingDispatcher, tracker: Tracker,
                                              services().handoffs.support.current().describe())
                 dispatcher.utter_message(text=text)
             continue
-        if side.kind in ("status", "chase") and cid:
+        if side.kind in ("status", "chase") and cid and (side.names_refund or not refund_named):
             ticket = _ticket(tracker, cid)
             if ticket is None:
                 continue

@@ -324,11 +324,12 @@ CLAUSE_BREAK = re.compile(r"[？?。！!；;，,\n]+|另外|顺便|还有就是|
 OTHER_TOPICS: Tuple[Tuple[str, re.Pattern], ...] = (
     ("invoice", re.compile(r"发票|开票|[专普]票|抬头|红冲")),
     ("balance_withdrawal", re.compile(r"提现|余额.{0,4}(?:提出|取出|转出)")),
-    ("topup", re.compile(r"充值|充钱|充进")),
+    ("topup", re.compile(r"充值|充了?钱|充进")),
     ("account", re.compile(r"密码|登录|登陆|实名|换绑|子账号")),
     ("marketing_sms", re.compile(r"短信")),
     ("review", re.compile(r"备案|证书")),
 )
+NAMES_REFUND = re.compile(r"退|工单|RF\d", re.IGNORECASE)
 SIDE_KINDS: Tuple[Tuple[str, re.Pattern], ...] = (
     ("other", re.compile(r"^(?!.*退).*(?:" + "|".join(p.pattern for _, p in OTHER_TOPICS) + ")")),
     ("status", re.compile(r"到哪了|到哪一步|进度|怎么样了|到账了吗|到账没|处理了吗|审核了吗|有结果了吗|什么状态")),
@@ -350,6 +351,11 @@ class SideRequest:
     kind: str
     clause: str
     topic: Optional[str] = None  # for `other`: the topic of bot/faq/other_topics.py it is about
+
+    @property
+    def names_refund(self) -> bool:
+        """「催下我的退款」 names a refund; 「怎么还没到账」 after a top-up does not."""
+        return bool(NAMES_REFUND.search(self.clause))
 
 
 def side_requests(text: str) -> List[SideRequest]:

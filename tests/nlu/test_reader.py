@@ -177,3 +177,8 @@ def test_tickets_in_words(text, filed, states, kind):
 def test_the_end_of_last_month_is_its_last_days():
     first, last = read_order_words("上个月底提的", NOW).filed_between  # NOW is in November
     assert (first.month, last.month, last.day) == (10, 10, 31) and first.day >= 20
+
+
+def test_a_chase_names_a_refund_or_speaks_of_what_it_follows():
+    assert [s.names_refund for s in side_requests("我的退款拖了好久了，顺便问下发票能改抬头吗")] == [True, False]
+    assert [s.names_refund for s in side_requests("上午充了钱，到现在怎么还没到账")] == [False, False]
