@@ -37,7 +37,7 @@ class ActionOutOfScope(Action):
         if customer_id(tracker):
             # 「催下我的退款 另外余额怎么提现」: their ticket chased (or its status said) first, and
             # another topic not ours answered too.
-            main = [name] if text != GENERAL else []
+            main = [str(name)] if name and text != GENERAL else []
             events = answer_side_requests(dispatcher, tracker, ("chase", "status", "other"), answered=main,
                                           refund_named=True)
             if text == GENERAL and sides_of(tracker, ("other",)):
