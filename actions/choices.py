@@ -44,8 +44,12 @@ def answer_from_offer(dispatcher: CollectingDispatcher, tracker: Tracker,
     if not cid or not ids or typed & {"ticket_id", "order_id"}:
         return None
     if names == "ticket_id":
-        tickets = [t for t in services().refunds.tickets_for(cid) if t.ticket_id in ids]
-        if len(tickets_named_in_words(tracker, cid, tickets)) != 1:
+        current = tracker.get_slot("current_ticket") if does == "ask_refund_status" else None
+        # 「数据库那个呢」 after a status: the ticket just told of is one to pick too, and the one
+        # meant when the words fit it and one offered alike.
+        tickets = [t for t in services().refunds.tickets_for(cid) if t.ticket_id in ids or t.ticket_id == current]
+        fitting = tickets_named_in_words(tracker, cid, tickets)
+        if len(fitting) != 1 and not any(t.ticket_id == current for t in fitting):
             return None
         action = ActionWithdrawPrompt() if does == "cancel" else ActionRefundStatus()
         return action.run(dispatcher, tracker, domain)

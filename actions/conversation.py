@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.changes import ActionSlaClaim
 from actions.choices import answer_from_offer
 from actions.identity import customer_id
-from actions.inquiries import ActionRefundStatus
+from actions.inquiries import ActionRefundStatus, tickets_named_in_words
 from actions.outcomes import reached
 from actions.refund_form import names_own_order
 from actions.several import answer_side_requests, sides_of
@@ -137,6 +137,11 @@ class ActionHandleInform(Action):
         picked = answer_from_offer(dispatcher, tracker, domain)  # 「CDN那个」 after a list
         if picked is not None:
             return picked
+        cid = customer_id(tracker)
+        if cid and tracker.get_slot("current_ticket") and not entities.keys() & {"order_id", "instance_id"} \
+                and len(tickets_named_in_words(tracker, cid, services().refunds.tickets_for(cid))) == 1:
+            # 「数据库那个呢」 after a ticket's status: the status of the other one the words name.
+            return ActionRefundStatus().run(dispatcher, tracker, domain)
         if customer_id(tracker) and not entities.keys() & {"order_id", "instance_id"} \
                 and TicketClues.from_message(text, utcnow()).any:
             # 「被驳回的那单是怎么回事」「上个月底提的那个」: the ticket meant, and where it stands.

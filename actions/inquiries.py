@@ -13,15 +13,21 @@ from actions.handoff import hand_off
 from actions.identity import customer_id
 from actions.outcomes import reached
 from actions.refund_form import names_own_order
-from actions.several import sides_of
+from actions.several import answer_side_requests, sides_of
 from bot.clock import utcnow
 from bot.errors import NotFound
 from bot.faq.answers import answer
 from bot.faq.topics import MIN_CONFIDENCE, default_classifier
-from bot.nlu.reader import appeal_demanded, still_dissatisfied
+from bot.nlu.reader import REFUND_WORDS, appeal_demanded, still_dissatisfied
 from bot.policy.explain import deduction_section
 from bot.refunds import replies, ticket_replies
-from bot.refunds.order_reference import OrderClues, TicketClues, resolve_order_reference, tickets_fitting
+from bot.refunds.order_reference import (
+    OrderClues,
+    TicketClues,
+    names_an_order,
+    resolve_order_reference,
+    tickets_fitting,
+)
 from bot.tickets.lifecycle import IllegalTransition
 from bot.tickets.models import Ticket
 from bot.vocabulary import ConversationOutcome
@@ -56,6 +62,20 @@ def _ticket_of_named_order(tracker: Tracker, cid: str) -> Optional[Ticket]:
             return None
         named = {reference.orders[0].order_id}
     return next((t for t in tickets if t.order_id in named), None)
+
+
+def _names_own_order(clause: str, tracker: Tracker) -> bool:
+    """A clause that asks for a refund of one of the customer's orders, named in words, that has
+    no ticket yet (「按量那台能不能也退了」)."""
+    cid = customer_id(tracker)
+    if cid is None or not REFUND_WORDS.search(clause):
+        return False
+    clues = OrderClues.from_message(clause, [], utcnow())
+    if not names_an_order(clues, clause):
+        return False
+    ticketed = {t.order_id for t in services().refunds.tickets_for(cid)}
+    orders = [o for o in services().refunds.orders_to_name(cid) if o.order_id not in ticketed]
+    return len(resolve_order_reference(clues, orders, utcnow()).orders) == 1
 
 
 def _text(tracker: Tracker) -> str:
@@ -156,7 +176,13 @@ class ActionRefundStatus(_TicketAction):
             return events + [SlotSet("contact_choice", "callback"), FollowupAction("leave_message_form")]
         if "human" in kinds:
             return events + hand_off(dispatcher, tracker, "requested")
-        return events
+        if customer_id(tracker) and any(_names_own_order(side.clause, tracker)
+                                        for side in sides_of(tracker, ("question",))):
+            # 「退款到哪了 还有按量那台能不能也退了」: that order's refund, by the form (its opening
+            # does not answer this message's requests again).
+            return events + [SlotSet("form_stopped", False), FollowupAction("refund_form")]
+        # 「…到哪了 顺便问下发票咋开」: a question not ours answered too.
+        return events + answer_side_requests(dispatcher, tracker, ("other",))
 
     def answer_one(self, dispatcher, tracker, ticket):
         workflow = services().workflow

@@ -11,7 +11,8 @@ from actions.choices import answer_from_offer
 from actions.identity import customer_id
 from actions.inquiries import ActionRefundStatus
 from actions.outcomes import reached
-from bot.faq.other_topics import other_topic_answer
+from actions.several import answer_side_requests, sides_of
+from bot.faq.other_topics import GENERAL, other_topic_answer
 from bot.vocabulary import ConversationOutcome
 from bot.wiring import services
 
@@ -29,9 +30,19 @@ class ActionOutOfScope(Action):
         if picked is not None:
             return picked
         topic = tracker.latest_message.get("topic") or {}
-        text, buttons = other_topic_answer(topic.get("name"), float(topic.get("confidence") or 0.0),
-                                           services().refunds.policy,
+        name, confidence = topic.get("name"), float(topic.get("confidence") or 0.0)
+        text, buttons = other_topic_answer(name, confidence, services().refunds.policy,
                                            services().handoffs.support.current().describe())
-        dispatcher.utter_message(text=text, buttons=buttons)
+        events: List[Dict[Text, Any]] = []
+        if customer_id(tracker):
+            # 「催下我的退款 另外余额怎么提现」: their ticket chased (or its status said) first, and
+            # another topic not ours answered too.
+            main = [str(name)] if name and text != GENERAL else []
+            events = answer_side_requests(dispatcher, tracker, ("chase", "status", "other"), answered=main,
+                                          refund_named=True)
+            if text == GENERAL and sides_of(tracker, ("other",)):
+                text = ""
+        if text:
+            dispatcher.utter_message(text=text, buttons=buttons)
         reached(tracker, ConversationOutcome.ANSWERED)
-        return []
+        return events

@@ -229,7 +229,7 @@ class ValidateRefundForm(FormValidationAction):
                 and tracker.get_slot("form_stopped") is None:
             # 「退款要多久到账？不想用了 帮我退掉」: the other requests answered before the form asks
             # (once: form_stopped=False marks the opening as read).
-            opening = answer_side_requests(dispatcher, tracker, ("status", "question")) + opening
+            opening = answer_side_requests(dispatcher, tracker, ("status", "question", "other")) + opening
             opening.append(SlotSet("form_stopped", False))
         tracker.add_slots(opening)
         events = self._read_turn(dispatcher, tracker)

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.identity import customer_id
 from bot.faq.answers import answer
+from bot.faq.other_topics import other_topic_answer
 from bot.faq.topics import default_classifier
 from bot.nlu.reader import SideRequest, side_requests
 from bot.refunds import ticket_replies
@@ -36,14 +37,25 @@ def _ticket(tracker: Tracker, cid: str) -> Optional[Ticket]:
 
 
 def answer_side_requests(dispatcher: CollectingDispatcher, tracker: Tracker,
-                         kinds: Collection[str] = ("status", "question", "chase")) -> List[Dict[Text, Any]]:
+                         kinds: Collection[str] = ("status", "question", "chase"),
+                         answered: Collection[str] = (), refund_named: bool = False) -> List[Dict[Text, Any]]:
     """Answer the message's requests of `kinds`: a ticket's status (chased if overdue), a policy
-    question. Returns the events (the ticket in focus)."""
+    question, a question about something not ours (`other`: an invoice, withdrawing the balance;
+    not those of `answered`, the topics the main answer speaks of). Returns the events (the
+    ticket in focus). With `refund_named` (a message read as not ours), a status or chase counts
+    only when its clause names a refund (「充值了 怎么还没到账」 is about the top-up)."""
     cid = customer_id(tracker)
-    answered_topics: set = set()
+    answered_topics: set = set(answered)
     events: List[Dict[Text, Any]] = []
     for side in sides_of(tracker, kinds):
-        if side.kind in ("status", "chase") and cid:
+        if side.kind == "other":
+            if side.topic not in answered_topics:
+                answered_topics.add(side.topic)
+                text, _ = other_topic_answer(side.topic, 1.0, services().refunds.policy,
+                                             services().handoffs.support.current().describe())
+                dispatcher.utter_message(text=text)
+            continue
+        if side.kind in ("status", "chase") and cid and (side.names_refund or not refund_named):
             ticket = _ticket(tracker, cid)
             if ticket is None:
                 continue

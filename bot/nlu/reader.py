@@ -339,11 +339,25 @@ def still_dissatisfied(text: str) -> bool:
 # ---- Several requests in one message -------------------------------------------------------
 # Clauses: split at sentence ends and at the words that add a request (另外, 顺便, 还有...).
 CLAUSE_BREAK = re.compile(r"[？?。！!；;，,\n]+|另外|顺便|还有就是|还有|再问一?下|对了|以及")
+# A side question about something not ours (bot/faq/other_topics.py), by the topic its words name;
+# a clause that speaks of a refund (「开了发票还能退吗」) is a policy question instead.
+OTHER_TOPICS: Tuple[Tuple[str, re.Pattern], ...] = (
+    ("invoice", re.compile(r"发票|开票|[专普]票|抬头|红冲")),
+    ("balance_withdrawal", re.compile(r"提现|余额.{0,4}(?:提出|取出|转出)")),
+    ("topup", re.compile(r"充值|充了?钱|充进")),
+    ("account", re.compile(r"密码|登录|登陆|实名|换绑|子账号")),
+    ("marketing_sms", re.compile(r"短信")),
+    ("review", re.compile(r"备案|证书")),
+)
+NAMES_REFUND = re.compile(r"退|工单|RF\d", re.IGNORECASE)
 SIDE_KINDS: Tuple[Tuple[str, re.Pattern], ...] = (
+    ("other", re.compile(r"^(?!.*退).*(?:" + "|".join(p.pattern for _, p in OTHER_TOPICS) + ")")),
     ("status", re.compile(r"到哪了|到哪一步|进度|怎么样了|到账了吗|到账没|处理了吗|审核了吗|有结果了吗|什么状态")),
     ("callback", re.compile(r"回(?:个)?电话|回电|打(?:个)?电话给我|给我打(?:个)?电话|电话联系我|call me", re.IGNORECASE)),
     ("human", re.compile(r"转人工|人工客服|找个人|真人|找人工")),
-    ("chase", re.compile(r"催一下|催催|催办|加急|太慢了|怎么还没(?:处理|审核|审|好|退|到账)|"
+    ("chase", re.compile(r"催一?下|再催|催催|催办|加急|太慢了|"
+                         r"拖了?(?:这么久|多久|好久|太久|半个月|一个?(?:月|礼拜|星期)|\S{0,3}[天周])|"
+                         r"怎么还没(?:处理|审核|审|好|退|到账)|"
                          r"(?:快点|快一点|赶紧|尽快|抓紧|早点)(?:帮我)?(?:处理|审核|审|办|弄|退|批)")),
     ("question", re.compile(r"[?？]|[吗么呢]\s*$|怎么办|怎么算|怎么弄|多久|几天|多少钱|能不能|可不可以|是否|什么时候|要不要")),
 )
@@ -356,6 +370,12 @@ class SideRequest:
 
     kind: str
     clause: str
+    topic: Optional[str] = None  # for `other`: the topic of bot/faq/other_topics.py it is about
+
+    @property
+    def names_refund(self) -> bool:
+        """「催下我的退款」 names a refund; 「怎么还没到账」 after a top-up does not."""
+        return bool(NAMES_REFUND.search(self.clause))
 
 
 def side_requests(text: str) -> List[SideRequest]:
@@ -368,7 +388,9 @@ def side_requests(text: str) -> List[SideRequest]:
     found = []
     for clause in clauses:
         kind = next((name for name, pattern in SIDE_KINDS if pattern.search(clause)), None)
-        if kind is not None:
+        if kind == "other":
+            found.append(SideRequest(kind, clause, next(t for t, pattern in OTHER_TOPICS if pattern.search(clause))))
+        elif kind is not None:
             found.append(SideRequest(kind, clause))
     return found
 

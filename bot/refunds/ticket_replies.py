@@ -32,9 +32,22 @@ def status_text(ticket: Ticket, escalated_to: Optional[date] = None, pages: Opti
     lines.append(_next_step(ticket))
     if escalated_to is not None:
         lines.append(f"该工单已超过预计处理时间，我已为您催办，新的承诺时间为 {format_customer_date(escalated_to)} 前。")
+    elif chased_at_this_stage(ticket) and ticket.stage_due is not None:
+        lines.append(f"这一步已经为您催办过了，新的承诺时间为 {format_customer_date(ticket.stage_due)} 前，"
+                     "处理人员会在这之前办好，不用重复催办；到期仍未办好，我会再为您催办。")
     if pages is not None:
         lines.append(f"完整记录和报价明细：[我的退款 · {ticket.ticket_id}]({pages.ticket(ticket.ticket_id)})")
     return "\n".join(line for line in lines if line)
+
+
+def chased_at_this_stage(ticket: Ticket) -> bool:
+    """A 催办 was recorded since the ticket reached its current state (「你再催催」 is told so)."""
+    for event in reversed(ticket.events):
+        if event.reason_code == "escalated":
+            return True
+        if event.from_status != event.to_status:
+            return False
+    return False
 
 
 def already_given_back(ticket: Ticket, outage: bool = False) -> str:

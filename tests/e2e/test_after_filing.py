@@ -95,6 +95,7 @@ def test_overdue_is_escalated_once(bot, sender):
     assert "我已为您催办" in reply
     again = text_of(bot.say(sender, f"催一下{ticket_id}"))
     assert "我已为您催办" not in again and "前完成审核" in again
+    assert "已经为您催办过" in again  # the second chase is told the first one stands
     assert TicketStore(bot.sessions).escalation_count(ticket_id) == 1
 
 

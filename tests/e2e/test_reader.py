@@ -184,3 +184,37 @@ def test_a_yes_that_names_the_refund_files_it(bot, sender):
     reply = bot.say(sender, "那就确认退订")
     [ticket] = [t for t in tickets_for(bot, order) if t.status == "submitted"]
     assert ticket.ticket_id in text_of(reply)
+
+
+def test_a_refund_with_a_question_not_ours_answers_both(bot, sender):
+    reply = bot.say(sender, "2核4G那台退了吧 用不上了，对了专票怎么开")
+    assert "发票" in text_of(reply) and "确认提交" in str(buttons_of(reply))
+
+
+def test_a_chase_with_a_question_not_ours_chases_and_answers(bot, sender):
+    from datetime import date
+
+    from bot.storage.schema import TicketRow
+
+    ticket = file_refund(bot, "in_window")
+    with bot.sessions.begin() as db:
+        db.get(TicketRow, ticket).stage_due = date(2026, 1, 5)  # long past
+    reply = text_of(bot.say(sender, "退款都拖了半个月了帮我催下，另外账户余额能提现吗"))
+    assert "我已为您催办" in reply and "提现" in reply
+
+
+def test_a_status_with_a_refund_of_another_order_goes_on_to_that_order(bot, sender):
+    ticket = file_refund(bot, "duplicate")
+    reply = bot.say(sender, f"{ticket}到哪一步了 还有8核那台能不能也退掉")
+    assert ticket in text_of(reply)
+    assert f"已找到您的订单 {demo_order('service_issue').order_id}" in text_of(reply)
+
+
+def test_another_ticket_named_after_a_status_gets_its_status(bot, sender):
+    first = file_refund(bot, "in_window")
+    second = file_refund(bot, "duplicate")
+    bot.say(sender, "我的退款进度呢")  # the newest told of, the other one offered
+    reply = text_of(bot.say(sender, "那台云服务器的呢"))
+    assert f"工单 {first}" in reply
+    reply = text_of(bot.say(sender, "RDS那个呢"))  # back to the one told of first
+    assert f"工单 {second}" in reply

@@ -133,9 +133,21 @@ def test_a_fault_described_or_only_named(text, described):
     ("RF202611250001 能不能快点审核，找个人工", ["chase", "human"]),
     ("审核怎么还没好？转人工吧", ["chase", "human"]),
     ("我要退款", []),
+    ("退款都拖了一个礼拜了，另外能开专票吗", ["chase", "other"]),
+    ("那台轻量退了吧，另外公司抬头要改一下", ["other"]),
+    ("开了票的还能退吗？多久能到", ["question", "question"]),
 ])
 def test_several_requests(text, kinds):
     assert [s.kind for s in side_requests(text)] == kinds
+
+
+@pytest.mark.parametrize("text,topic", [
+    ("退款申请提交了 对了账户里剩的钱能提现吗", "balance_withdrawal"),
+    ("把那单退了，还有增值税专票怎么开", "invoice"),
+    ("进度怎么样了 以及充值一直没到账", "topup"),
+])
+def test_a_side_question_not_ours_names_its_topic(text, topic):
+    assert [s.topic for s in side_requests(text) if s.kind == "other"] == [topic]
 
 
 def test_appeals():
@@ -245,3 +257,8 @@ def test_money_back_wanted_by_a_reason_only_refunds_answer(text, wanted):
                                        ("没有截图 不过有监控链接", False), ("日志没保存 https://pan.example.com/s/1", False)])
 def test_no_evidence_with_the_why(text, none):
     assert says_no_evidence(text) is none
+
+
+def test_a_chase_names_a_refund_or_speaks_of_what_it_follows():
+    assert [s.names_refund for s in side_requests("我的退款拖了好久了，顺便问下发票能改抬头吗")] == [True, False]
+    assert [s.names_refund for s in side_requests("上午充了钱，到现在怎么还没到账")] == [False, False]

@@ -46,3 +46,18 @@ def test_answers_about_a_ticket_link_to_its_page_in_my_refunds():
         assert link in text, text
         assert not [p for p in PLACEHOLDERS if p in text.replace(link, "")], text
     assert "](" not in status_text(quoted) + ticket_filed(quoted)  # no pages known: no link
+
+
+def test_a_stage_already_chased_says_so_with_the_promised_date():
+    from datetime import date
+
+    from bot.tickets.models import TicketEvent
+
+    moved = TicketEvent(AT, "reviewer:r1", "approved", "refunding", None, "")
+    chased = TicketEvent(AT, "system:escalation", "refunding", "refunding", "escalated", "逾期催办")
+    base = {**bare_ticket("refunding").__dict__, "stage_due": date(2026, 12, 7)}
+    again = status_text(Ticket(**{**base, "events": (moved, chased)}))
+    assert "已经为您催办过" in again and "2026年12月7日" in again
+    # A chase of an earlier stage is not this one's; a new chase is said as such.
+    assert "催办过" not in status_text(Ticket(**{**base, "events": (chased, moved)}))
+    assert "催办过" not in status_text(Ticket(**{**base, "events": (moved, chased)}), date(2026, 12, 9))
