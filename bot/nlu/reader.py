@@ -94,8 +94,9 @@ STATE_WORDS: Tuple[Tuple[str, re.Pattern], ...] = (
     ("unstarted", re.compile(r"还没(?:开始|生效|用|启用)|未生效|没开始")),
     ("expired", re.compile(r"过期|到期了|已到期")),
 )
-# A price without 元: 「两千四那个」「99的那个」 (not a size, a count or a time).
-BARE_PRICE = re.compile(rf"({NUMERAL}(?:\.\d+)?)\s*(?:块钱?|元|的那|那个|那单|那笔)(?!\s*(?:核|g|个月|天|年|小时))",
+# A price without 元: 「两千四那个」「99的那个」「那个2400的 退了」 (not a size, a count or a time).
+BARE_PRICE = re.compile(rf"({NUMERAL}(?:\.\d+)?)\s*(?:块钱?|元|的那|那个|那单|那笔|的(?=[\s，,。!！]|$))"
+                        r"(?!\s*(?:核|g|个月|天|年|小时))",
                         re.IGNORECASE)
 RELATIVE = re.compile(rf"({NUMERAL}|半)\s*个?\s*(月|周|星期|礼拜|天)(?:以?前|之前)")
 LAST_MONTH = re.compile(r"上个?月")

@@ -262,3 +262,9 @@ def test_no_evidence_with_the_why(text, none):
 def test_a_chase_names_a_refund_or_speaks_of_what_it_follows():
     assert [s.names_refund for s in side_requests("我的退款拖了好久了，顺便问下发票能改抬头吗")] == [True, False]
     assert [s.names_refund for s in side_requests("上午充了钱，到现在怎么还没到账")] == [False, False]
+
+
+@pytest.mark.parametrize("text,price", [("那个3600的 不要了", 3600), ("一千二的，退了吧", 1200), ("买了12个月的", None),
+                                        ("8核16G的 退掉", None)])
+def test_a_bare_price_before_a_pause(text, price):
+    assert read_order_words(text, NOW).price == price
