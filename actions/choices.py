@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.changes import ActionDowngrade, ActionSlaClaim
@@ -53,7 +54,7 @@ def answer_from_offer(dispatcher: CollectingDispatcher, tracker: Tracker,
             return None
         action = ActionWithdrawPrompt() if does == "cancel" else ActionRefundStatus()
         return action.run(dispatcher, tracker, domain)
-    if does not in ORDER_ACTIONS:
+    if does not in ORDER_ACTIONS and does != "request_refund":
         return None
     orders = [o for o in services().refunds.orders_to_name(cid) if o.order_id in ids]
     message = tracker.latest_message
@@ -61,5 +62,7 @@ def answer_from_offer(dispatcher: CollectingDispatcher, tracker: Tracker,
     reference = resolve_order_reference(replace(clues, day=None, bought_between=None), orders, utcnow())
     if len(reference.orders) != 1:
         return None
+    if does == "request_refund":  # 「还有数据库那个」 after the next order was offered
+        return [SlotSet("order_id", reference.orders[0].order_id), FollowupAction("refund_form")]
     tracker.slots["order_id"] = reference.orders[0].order_id  # the order in question, as a button sets it
     return ORDER_ACTIONS[does]().run(dispatcher, tracker, domain)

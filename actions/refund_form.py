@@ -33,6 +33,7 @@ from bot.nlu.reader import (
     changed_reason,
     confirms,
     describes_fault,
+    joined_parts,
     read,
     ruled_out_removed,
     says_no_evidence,
@@ -142,6 +143,21 @@ def names_own_order(tracker: Tracker) -> bool:
     return bool(_fitting(cid, clues).orders)
 
 
+def names_own_orders_exactly(tracker: Tracker) -> bool:
+    """The words name exactly one of the customer's orders, or several one by one (「2核4G的跟1T的
+    流量包」): specific enough to act on whatever the classifier read."""
+    cid = customer_id(tracker)
+    if cid is None:
+        return False
+    message = tracker.latest_message
+    if any(e.get("entity") in ("order_id", "instance_id") for e in message.get("entities", [])):
+        return True
+    clues = _clues(tracker)
+    if not names_an_order(clues, str(message.get("text") or "")):
+        return False
+    return len(_fitting(cid, clues).orders) == 1 or len(_named_separately(cid, tracker)) > 1
+
+
 def _fitting(cid: str, clues: OrderClues) -> OrderReference:
     """The orders the clues fit: among those in question, else among all the customer's orders."""
     service = services().refunds
@@ -166,6 +182,11 @@ def _order_named_in_words(dispatcher: CollectingDispatcher, cid: str, tracker: T
     if not reference.understood:
         refundable = service.refundable_orders(cid)
         return {"order_id": refundable[0].order_id} if len(refundable) == 1 else {}
+    separately = _named_separately(cid, tracker)
+    if len(separately) > 1:
+        # 「2核4G那台和mysql数据库 都不要了」: one application at a time, the others next.
+        dispatcher.utter_message(text=replies.several_named(separately[0], separately[1:]))
+        return {"order_id": separately[0].order_id, "next_orders": [o.order_id for o in separately[1:]]}
     if len(reference.orders) == 1:
         return {"order_id": reference.orders[0].order_id}
     if not reference.orders:
@@ -173,6 +194,27 @@ def _order_named_in_words(dispatcher: CollectingDispatcher, cid: str, tracker: T
         return {}
     dispatcher.utter_message(text=replies.which_of_several(len(reference.orders)))
     return {"order_candidates": [o.order_id for o in reference.orders]}
+
+
+def _named_separately(cid: str, tracker: Tracker) -> List[Order]:
+    """The orders a message names one by one (「2核4G那台和mysql数据库」): each joined part fits
+    exactly one order of the customer's, and they differ; else none."""
+    message = tracker.latest_message
+    text = str(message.get("text") or "")
+    parts = joined_parts(text)
+    if len(parts) < 2:
+        return []
+    found: List[Order] = []
+    for start, end in parts:
+        entities = [e for e in message.get("entities", []) if start <= int(e.get("start", -1)) < end]
+        clues = OrderClues.from_message(text[start:end], entities, utcnow())
+        if clues == OrderClues():
+            continue
+        reference = _fitting(cid, clues)
+        if len(reference.orders) != 1 or reference.orders[0] in found:
+            return []
+        found.append(reference.orders[0])
+    return found
 
 
 def _order_in_words(dispatcher: CollectingDispatcher, cid: str, tracker: Tracker) -> Dict[Text, Any]:
@@ -235,7 +277,7 @@ class ValidateRefundForm(FormValidationAction):
         events = self._read_turn(dispatcher, tracker)
         if events is None:
             # Slots outside the form's own (the candidates) are not returned by the validation.
-            kept = [e for e in opening if e["name"] in ("order_candidates", "current_ticket", "form_stopped")]
+            kept = [e for e in opening if e["name"] in ("order_candidates", "current_ticket", "form_stopped", "next_orders")]
             return kept + await super().run(dispatcher, tracker, domain)
         tracker.add_slots(events)
         next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
@@ -367,7 +409,13 @@ class ValidateRefundForm(FormValidationAction):
         if text.startswith("/"):
             return {}
         reading = read(text, _intent(tracker), message.get("entities", []), None, utcnow())
-        return {"refund_reason": reading.reason} if reading.reason else {}
+        if reading.reason:
+            return {"refund_reason": reading.reason}
+        # The next of several orders named together: the reason said for them all.
+        named = tracker.get_slot("order_id") or next((str(e.get("value")) for e in message.get("entities", [])
+                                                      if e.get("entity") == "order_id"), None)
+        carried = tracker.get_slot("carried_reason")
+        return {"refund_reason": carried} if carried and named in (tracker.get_slot("next_orders") or []) else {}
 
     def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: DomainDict) -> Dict[Text, Any]:
@@ -653,10 +701,23 @@ class ActionSubmitRefund(Action):
                                extra={"conversation_id": tracker.sender_id})
                 dispatcher.utter_message(text=replies.order_not_found(order_id))
                 return clear_form_events()
-            return filed + clear_form_events()
+            return filed + clear_form_events() + self._offer_next(dispatcher, tracker, cid, order_id, reason)
         else:
             dispatcher.utter_message(text=replies.NOT_FILED)
         return clear_form_events()
+
+    @staticmethod
+    def _offer_next(dispatcher: CollectingDispatcher, tracker: Tracker, cid: str, filed: str,
+                    reason: str) -> List[Dict[Text, Any]]:
+        """After one of several orders named together is filed, the next one is offered (with the
+        same reason); nothing when there is none left."""
+        left = [i for i in tracker.get_slot("next_orders") or [] if i != filed]
+        service = services().refunds
+        upcoming = next((o for o in (service.find_order(cid, order_id=i).order for i in left) if o is not None), None)
+        if upcoming is None:
+            return []  # the form's clearing forgets them
+        dispatcher.utter_message(text=replies.next_order_offer(upcoming), buttons=replies.next_order_button(upcoming))
+        return [SlotSet("next_orders", left), SlotSet("carried_reason", reason)]
 
     @staticmethod
     def _refusal(tracker: Tracker, cid: str, refused: LedgerRefused) -> str:
@@ -708,7 +769,8 @@ class ActionClearRefundForm(Action):
 
 def clear_form_events() -> List[Dict[Text, Any]]:
     """Forget everything the form collected, so the next application starts clean."""
-    return [SlotSet(slot, None) for slot in (*FORM_SLOTS, "paused_form")] + [SlotSet("requested_slot", None)]
+    return [SlotSet(slot, None) for slot in (*FORM_SLOTS, "paused_form", "next_orders", "carried_reason")] + [
+        SlotSet("requested_slot", None)]
 
 
 class ActionAskEvidenceLinks(Action):

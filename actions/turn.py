@@ -19,7 +19,8 @@ from bot.refunds import ticket_replies
 
 # The slot that holds each question, and the intents that go on with it rather than leave it.
 PENDING = {"withdraw_ticket": {"affirm", "withdraw_ticket"}, "appeal_ticket": {"affirm", "appeal_rejection"},
-           "pending_change": {"affirm", "request_downgrade", "claim_compensation"}}
+           "pending_change": {"affirm", "request_downgrade", "claim_compensation"},
+           "next_orders": {"affirm", "request_refund", "inform"}}
 
 
 class ActionReadTurn(Action):
@@ -63,5 +64,7 @@ class ActionAnswerYes(Action):
             return ActionConfirmChange().run(dispatcher, tracker, domain)
         if tracker.get_slot("appeal_ticket"):
             return [FollowupAction("appeal_form")]
+        if tracker.get_slot("next_orders"):  # 「好」 to going on with the next order named with the last
+            return [SlotSet("order_id", tracker.get_slot("next_orders")[0]), FollowupAction("refund_form")]
         dispatcher.utter_message(response="utter_anything_else")
         return []

@@ -436,6 +436,16 @@ MONEY_BACK_REASONS = frozenset({RefundReason.DEMAND_CHANGE.value, RefundReason.W
                                 RefundReason.DUPLICATE_PAYMENT.value})
 
 
+# 「2核4G那台和mysql数据库 都不要了」: references joined in one message.
+JOINED = re.compile(r"和|跟|与|以及|还有|及|、|外加|加上")
+
+
+def joined_parts(text: str) -> List[Tuple[int, int]]:
+    """The spans of `text` between the words that join references (one span when nothing joins)."""
+    cuts = [0] + [p for m in JOINED.finditer(text) for p in (m.start(), m.end())] + [len(text)]
+    return [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts), 2) if text[cuts[i]:cuts[i + 1]].strip()]
+
+
 def says_refund(text: str) -> bool:
     """The message names a refund (「退了吧」「能退吗」「推款」), in any of the ways customers write it."""
     plain = normalize_text(text or "")

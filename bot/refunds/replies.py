@@ -156,6 +156,21 @@ ORDER_NOT_RECOGNISED = ("没有识别到订单。您可以点选下面的订单�
 NO_ORDER_FITS = "在您可退款的订单里没有找到符合这个描述的，请从下面的订单中选择，或发送订单号。"
 
 
+def several_named(first: Order, rest: Sequence[Order]) -> str:
+    """Two or more orders named in one message: one application at a time."""
+    others = "、".join(f"订单 {o.order_id}（{o.product_name}）" for o in rest)
+    return (f"您提到了 {len(rest) + 1} 个订单，一次办理一个：先办理订单 {first.order_id}（{first.product_name}），"
+            f"提交后再接着办理{others}。")
+
+
+def next_order_offer(order: Order) -> str:
+    return f"接下来办理您提到的订单 {order.order_id}（{order.product_name}）吗？原因沿用刚才的。"
+
+
+def next_order_button(order: Order) -> List[Dict[str, Any]]:
+    return [{"title": f"继续办理 {order_title(order)}", "payload": f'/request_refund{{"order_id": "{order.order_id}"}}'}]
+
+
 def which_of_several(count: int) -> str:
     return f"有 {count} 个订单符合，请问您要退哪一个？"
 

@@ -105,7 +105,8 @@ def test_submit_files_once_and_clears_the_form(db, dispatcher):
     with db() as session:
         filed = session.scalars(select(TicketRow.ticket_id).where(TicketRow.order_id == IN_WINDOW.order_id)).one()
     # The new ticket becomes what the conversation is about; the form is cleared.
-    assert events == [SlotSet("current_ticket", filed)] + [SlotSet(slot, None) for slot in (*FORM_SLOTS, "paused_form")] + [
+    assert events == [SlotSet("current_ticket", filed)] + [
+        SlotSet(slot, None) for slot in (*FORM_SLOTS, "paused_form", "next_orders", "carried_reason")] + [
         SlotSet("requested_slot", None)]
     first = texts(dispatcher)
     assert "已为您提交退款申请，工单号 RF" in first

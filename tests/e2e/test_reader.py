@@ -218,3 +218,30 @@ def test_another_ticket_named_after_a_status_gets_its_status(bot, sender):
     assert f"工单 {first}" in reply
     reply = text_of(bot.say(sender, "RDS那个呢"))  # back to the one told of first
     assert f"工单 {second}" in reply
+
+
+def test_two_orders_named_together_are_filed_one_after_the_other_with_the_reason_said_once(bot, sender):
+    light, cdn = demo_order("in_window").order_id, demo_order("quota_used").order_id
+    reply = bot.say(sender, "那台2核4G的还有CDN的流量包 都用不上了 退掉吧")
+    assert "2 个订单" in text_of(reply) and cdn in text_of(reply) and light in text_of(reply), text_of(reply)
+    reply = bot.say(sender, "确认")
+    assert "接下来办理" in text_of(reply), text_of(reply)
+    first = [t for o in (cdn, light) for t in tickets_for(bot, o)]
+    assert len(first) == 1
+    reply = bot.say(sender, "嗯 流量包那个也退")
+    assert "确认提交" in str(buttons_of(reply)), text_of(reply)
+    bot.say(sender, "确认")
+    (a,), (b,) = tickets_for(bot, cdn), tickets_for(bot, light)
+    assert a.reason == b.reason == "demand_change"
+
+
+def test_a_yes_goes_on_with_the_next_order_and_a_stop_forgets_it(bot, sender):
+    light, cdn = demo_order("in_window").order_id, demo_order("quota_used").order_id
+    bot.say(sender, "2核4G的跟1T的流量包 都不想要了")
+    bot.say(sender, "提交")
+    reply = bot.say(sender, "好的")
+    assert cdn in text_of(reply) and "确认提交" in str(buttons_of(reply)), text_of(reply)
+    bot.say(sender, "算了 这个先不退了")
+    assert tickets_for(bot, cdn) == [] and len(tickets_for(bot, light)) == 1
+    reply = bot.say(sender, "好的")
+    assert cdn not in text_of(reply), text_of(reply)
