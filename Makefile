@@ -77,7 +77,7 @@ bench: setup train
 # The customer conversation set through the real servers: success share per journey and overall,
 # each failure's first failing turn (part of `make bench`). Example: make conversations JOURNEY=downgrade,sla_claim
 conversations: setup train
-	$(PY) -m bench.conversations $(if $(JOURNEY),--journey $(JOURNEY)) $(if $(ID),--id $(ID))
+	$(PY) -m bench.conversations $(if $(JOURNEY),--journey $(JOURNEY)) $(if $(ID),--id $(ID)) $(if $(DIR),--dir $(DIR))
 
 # The money rules over 20,000 generated histories on PostgreSQL and 2,000 on SQLite (nightly; tens of
 # minutes): results/money_histories_*.json say what was run and which invariants were checked.

@@ -13,7 +13,7 @@ from actions.choices import answer_from_offer
 from actions.identity import customer_id
 from actions.inquiries import ActionRefundStatus
 from actions.outcomes import reached
-from actions.refund_form import names_own_orders_exactly
+from actions.refund_form import names_own_order
 from actions.several import answer_side_requests, sides_of
 from bot.faq.other_topics import GENERAL, other_topic_answer
 from bot.nlu.reader import wants_money_back
@@ -39,7 +39,7 @@ class ActionOutOfScope(Action):
         topic = tracker.latest_message.get("topic") or {}
         name, confidence = topic.get("name"), float(topic.get("confidence") or 0.0)
         text = str(tracker.latest_message.get("text") or "")
-        if name not in NEVER_OURS and wants_money_back(text) and names_own_orders_exactly(tracker):
+        if name not in NEVER_OURS and wants_money_back(text) and names_own_order(tracker, exactly=True):
             # 「2核4G的跟1T的流量包 都不想要了」 read as not ours: money back for their own orders.
             return [FollowupAction("refund_form")]
         text, buttons = other_topic_answer(name, confidence, services().refunds.policy,

@@ -127,10 +127,12 @@ def _clues(tracker: Tracker) -> OrderClues:
     return OrderClues.from_message(message.get("text") or "", message.get("entities", []), utcnow())
 
 
-def names_own_order(tracker: Tracker) -> bool:
+def names_own_order(tracker: Tracker, exactly: bool = False) -> bool:
     """The message names one of the customer's orders — by its id, or in words that fit at least
     one of them (bot.refunds.order_reference.names_an_order) — so whatever it asks about that
-    order (can it be refunded, how much) is answered by the refund form for it."""
+    order (can it be refunded, how much) is answered by the refund form for it. `exactly`: the
+    words fit exactly one order, or several one by one (「2核4G的跟1T的流量包」) — specific enough
+    to act on whatever the classifier read."""
     cid = customer_id(tracker)
     if cid is None:
         return False
@@ -140,22 +142,10 @@ def names_own_order(tracker: Tracker) -> bool:
     clues = _clues(tracker)
     if not names_an_order(clues, str(message.get("text") or "")):
         return False
-    return bool(_fitting(cid, clues).orders)
-
-
-def names_own_orders_exactly(tracker: Tracker) -> bool:
-    """The words name exactly one of the customer's orders, or several one by one (「2核4G的跟1T的
-    流量包」): specific enough to act on whatever the classifier read."""
-    cid = customer_id(tracker)
-    if cid is None:
-        return False
-    message = tracker.latest_message
-    if any(e.get("entity") in ("order_id", "instance_id") for e in message.get("entities", [])):
-        return True
-    clues = _clues(tracker)
-    if not names_an_order(clues, str(message.get("text") or "")):
-        return False
-    return len(_fitting(cid, clues).orders) == 1 or len(_named_separately(cid, tracker)) > 1
+    fitting = _fitting(cid, clues).orders
+    if not exactly:
+        return bool(fitting)
+    return len(fitting) == 1 or len(_named_separately(cid, tracker)) > 1
 
 
 def _fitting(cid: str, clues: OrderClues) -> OrderReference:
