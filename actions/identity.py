@@ -5,24 +5,29 @@ can send any of them (Rasa's REST channel copies `input_channel` and `metadata` 
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 from rasa_sdk import Tracker
 
-from bot.security.identity import verified_address, verified_customer
+from bot.security.identity import identity_metadata, verified_address, verified_customer
 from bot.settings import load_settings
+
+
+def _metadata(tracker: Tracker) -> Any:
+    message = tracker.latest_message
+    return identity_metadata(message.get("metadata") or {}, message.get("entities"))
 
 
 def customer_id(tracker: Tracker) -> Optional[str]:
     """The verified customer of this conversation, or None for a guest."""
-    metadata = tracker.latest_message.get("metadata") or {}
+    metadata = _metadata(tracker)
     return verified_customer(metadata, load_settings().jwt_secret, tracker.sender_id)
 
 
 def requester(tracker: Tracker) -> str:
     """Whom abuse limits count this message against: the verified customer, else the guest's
     network address as the channel signed it, else the conversation."""
-    metadata = tracker.latest_message.get("metadata") or {}
+    metadata = _metadata(tracker)
     secret = load_settings().jwt_secret
     cid = verified_customer(metadata, secret, tracker.sender_id)
     address = verified_address(metadata, secret, tracker.sender_id)

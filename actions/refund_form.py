@@ -44,6 +44,7 @@ from bot.refunds import replies, ticket_replies
 from bot.refunds.order_reference import OrderClues, OrderReference, names_an_order, resolve_order_reference
 from bot.refunds.service import QuoteChanged, quote_fingerprint
 from bot.tickets.ledger import LedgerRefused
+from bot.uploads import EVIDENCE_UPLOADED_INTENT
 from bot.vocabulary import ConversationOutcome, RefundReason, TicketKind
 from bot.wiring import services
 
@@ -77,6 +78,15 @@ def _ids(value: Any, tracker: Tracker) -> Dict[str, str]:
 
 def _intent(tracker: Tracker) -> str:
     return (tracker.latest_message.get("intent") or {}).get("name") or ""
+
+
+def _after_upload_turn(tracker: Tracker) -> bool:
+    """The turn before this message was the website's: files uploaded while the form waited
+    for the evidence (the form then went on by itself)."""
+    said = [e for e in tracker.events if e.get("event") == "user"]
+    if len(said) < 2:
+        return False
+    return ((said[-2].get("parse_data") or {}).get("intent") or {}).get("name") == EVIDENCE_UPLOADED_INTENT
 
 
 def _login_required(dispatcher: CollectingDispatcher) -> None:
@@ -298,6 +308,11 @@ class ValidateRefundForm(FormValidationAction):
         if reading.stops and pending and not (pending in YES_NO_SLOTS and _intent(tracker) == "deny"):
             dispatcher.utter_message(response="utter_refund_cancelled")
             return drop + [SlotSet("refund_blocked", True), SlotSet("form_stopped", True)]
+        if pending == "refund_confirmed" and says_uploaded(text) and _after_upload_turn(tracker):
+            # 「传好了」 as the evidence question asked, when the uploads already moved the form on
+            # to the quote: no yes to filing, the quote is asked about again.
+            dispatcher.utter_message(text=replies.UPLOADS_ALREADY_TAKEN)
+            return [SlotSet("refund_confirmed", None)]
         if pending == "refund_confirmed" and reading.pauses:
             dispatcher.utter_message(text=replies.PAUSED_BEFORE_FILING)
             return [SlotSet("refund_confirmed", None)]
@@ -540,11 +555,16 @@ class ValidateRefundForm(FormValidationAction):
                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """Evidence is an upload, a link or 「没有」; more words about the problem join the
         description (nothing is lost), and the question is asked again."""
+        cid = customer_id(tracker)
+        if _intent(tracker) == EVIDENCE_UPLOADED_INTENT:
+            # The website says files arrived on this conversation's upload page: they are the
+            # evidence when the conversation really has uploads of this customer.
+            files = services().uploads.for_conversation(cid, tracker.sender_id) if cid else []
+            return {"evidence_links": replies.uploaded_files(len(files)) if files else None}
         changed = self._changed_answer("evidence_links", dispatcher, tracker, domain)
         if changed is not None:
             return changed
         text = str(value or "").strip()
-        cid = customer_id(tracker)
         if cid and (says_uploaded(text) or confirms(text)):
             # 「传好了」, or 「确认」「好了 提交吧」 once something was uploaded: the uploads are the evidence.
             files = services().uploads.for_conversation(cid, tracker.sender_id)

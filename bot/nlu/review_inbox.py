@@ -24,6 +24,7 @@ from bot.clock import utcnow
 from bot.nlu.normalize import normalize_text
 from bot.observability.masking import mask_personal_data
 from bot.storage.schema import NluReviewRow
+from bot.uploads import EVIDENCE_UPLOADED_INTENT
 from bot.vocabulary import ReviewStatus
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -188,6 +189,7 @@ def _item(row: NluReviewRow) -> ReviewItem:
 
 
 def domain_intents(domain_file: Path) -> List[str]:
-    """The intents an operator may choose from: the domain's, without the fallback."""
+    """The intents an operator may choose from: the domain's, without the fallback and without
+    the ones only the website triggers (no customer words mean them)."""
     document = yaml.safe_load(domain_file.read_text(encoding="utf-8")) or {}
-    return [str(i) for i in document.get("intents") or [] if str(i) != FALLBACK_INTENT]
+    return [str(i) for i in document.get("intents") or [] if str(i) not in (FALLBACK_INTENT, EVIDENCE_UPLOADED_INTENT)]

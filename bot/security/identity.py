@@ -33,6 +33,17 @@ def sign_identity(secret: str, conversation_id: str, customer_id: Optional[str],
     return {IDENTITY_KEY: jwt.encode(claim, secret, algorithm="HS256")}
 
 
+def identity_metadata(metadata: Any, entities: Any) -> Any:
+    """The metadata that holds a message's identity claim. An external message (one the
+    website triggers through Rasa's token-protected API, never a channel's) cannot carry
+    metadata, so the claim the website signed rides as the entity `IDENTITY_KEY`; only there
+    is that entity read (a typed one would still need a valid signature)."""
+    if not (isinstance(metadata, dict) and metadata.get("is_external")):
+        return metadata
+    claims = [e.get("value") for e in entities or [] if isinstance(e, dict) and e.get("entity") == IDENTITY_KEY]
+    return {IDENTITY_KEY: claims[0]} if claims else {}
+
+
 def _claim(metadata: Any, secret: str, conversation_id: str) -> Dict[str, Any]:
     """The valid claim in `metadata` for `conversation_id`; empty when missing, forged,
     expired or made for another conversation."""

@@ -103,8 +103,8 @@ def transcript(events: List[Dict[str, Any]], people: Optional[Dict[str, str]] = 
         if not text or kind not in ("user", "bot"):
             continue
         if kind == "user":
-            if text == OPENING_PAYLOAD:
-                continue
+            if text == OPENING_PAYLOAD or (event.get("metadata") or {}).get("is_external"):
+                continue  # the widget's opening; a turn the website triggered (the upload's own line shows it)
             clicked = text.startswith("/")
             shown = (buttons.get(text) or labels.CLICKED_BUTTON) if clicked else text
             lines.append(_line("customer", shown, event, clicked))

@@ -48,6 +48,23 @@ class RasaClient:
             return await self.push_bot_message(conversation_id, fallback_text, resume=True)
         return await self.post_events(conversation_id, [{"event": "action", "name": "action_listen"}])
 
+    async def trigger_intent(self, conversation_id: str, intent: str,
+                             entities: List[Dict[str, Any]] | None = None) -> bool:
+        """Run a turn in the conversation as if the customer had said `intent` (no words); its
+        messages reach the open widget. False when Rasa cannot be reached or refuses."""
+        url = f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/trigger_intent"
+        params = {"output_channel": self.channel, "token": self.token}
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+                async with http.post(url, json={"name": intent, "entities": entities or []}, params=params) as resp:
+                    if resp.status >= 300:
+                        logger.warning("Rasa refused the intent %s: %s %s", intent, resp.status, await resp.text())
+                        return False
+                    return True
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            logger.warning("could not reach Rasa to trigger %s: %s", intent, exc)
+            return False
+
     async def agent_typing(self, conversation_id: str, agent_name: str) -> bool:
         """Tell the customer's open widget that the agent is typing (the chat channel emits it)."""
         url = f"{self.base_url}/webhooks/{self.channel}/agent_typing"

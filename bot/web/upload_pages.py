@@ -9,8 +9,10 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 
 from bot.clock import utcnow
+from bot.security.identity import IDENTITY_KEY, sign_identity
 from bot.security.ratelimit import rate_limiter
 from bot.security.tokens import TokenError, UploadGrant, verify_upload_token
+from bot.uploads import EVIDENCE_UPLOADED_INTENT, UPLOAD_CHANNEL
 from bot.uploads.store import ACCEPTED_EXTENSIONS, ALLOWED_DESCRIPTION, StoredUpload, UploadRejected, size_label
 from bot.vocabulary import FINAL_STATES
 from bot.web import texts
@@ -119,7 +121,30 @@ def add_upload_routes(app: Sanic, auth: CustomerAuth, services: Services, rasa: 
                            "ticket_id": grant.ticket_id})
         if accepted:
             await rasa.push_bot_message(grant.conversation_id, texts.upload_received([f.filename for f in accepted]))
+            await continue_refund_form(rasa, grant, settings.jwt_secret)
         return upload_page(request, grant, status=200 if accepted else 400, accepted=accepted, rejected=rejected)
+
+
+async def continue_refund_form(rasa: RasaClient, grant: UploadGrant, secret: str) -> bool:
+    """When the grant's conversation has its refund form waiting for the evidence, take the
+    uploads as the answer: the form goes on (the quote) in the open chat. The conversation and
+    the customer come from the grant, never from the client. Nothing happens otherwise (a
+    ticket's page, another question pending, a paused chat, Rasa out of reach); True when the
+    form was moved on."""
+    if grant.ticket_id:
+        return False
+    tracker = await rasa.tracker(grant.conversation_id)
+    loop = (tracker.get("active_loop") or {}).get("name")
+    requested = (tracker.get("slots") or {}).get("requested_slot")
+    if tracker.get("paused") or loop != "refund_form" or requested != "evidence_links":
+        return False
+    claim = sign_identity(secret, grant.conversation_id, grant.customer_id, UPLOAD_CHANNEL)
+    moved = await rasa.trigger_intent(grant.conversation_id, EVIDENCE_UPLOADED_INTENT,
+                                      [{"entity": IDENTITY_KEY, "value": claim[IDENTITY_KEY]}])
+    if not moved:
+        logger.warning("the refund form did not go on after an upload",
+                       extra={"conversation_id": grant.conversation_id})
+    return moved
 
 
 class _Refused(Exception):

@@ -50,3 +50,19 @@ def test_check_customer_sets_exactly_one_slot(db, dispatcher):
     assert events == [SlotSet("customer_known", True)]
     events = ActionCheckCustomer().run(dispatcher, make_tracker(channel="socketio", customer=None), {})
     assert events == [SlotSet("customer_known", False)] and dispatcher.messages == []
+
+
+def test_a_triggered_turn_takes_the_claim_the_website_signed_as_an_entity(db):
+    """The website's trigger after an upload cannot carry metadata: its claim rides as an entity,
+    read only on an external turn (which only Rasa's token-protected API makes)."""
+    secret = load_settings().jwt_secret
+    claim = sign_identity(secret, "conv-1", "c1002", "upload")["refund_identity"]
+    external = {"is_external": True}
+    as_entity = [{"entity": "refund_identity", "value": claim}]
+    assert customer_id(make_tracker(metadata=external, entities=as_entity, customer=None)) == "c1002"
+    # Typed by a customer (not external), the same entity names nobody.
+    assert customer_id(make_tracker(entities=as_entity, customer=None)) is None
+    elsewhere = sign_identity(secret, "another-conversation", "c1002", "upload")["refund_identity"]
+    for entities in ([], [{"entity": "refund_identity", "value": elsewhere}],
+                     [{"entity": "refund_identity", "value": "garbage"}]):
+        assert customer_id(make_tracker(metadata=external, entities=entities, customer=None)) is None
