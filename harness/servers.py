@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
@@ -125,8 +125,9 @@ class Stack:
 
     @cached_property
     def services(self) -> Services:
-        """The application's services over the stack's database (to prepare data as the servers would)."""
-        return build_services(load_settings(), self.sessions)
+        """The application's services over the stack's database and support hours (to prepare data
+        as the servers would: never the real clock's hours, which made tests depend on the time of day)."""
+        return build_services(replace(load_settings(), support_file=self.support_file), self.sessions)
 
     def kill(self, name: str) -> None:
         self.processes.kill(name)
