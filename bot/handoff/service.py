@@ -230,16 +230,16 @@ class HandoffService:
 
     def leave_message(self, conversation_id: str, customer_id: Optional[str], kind: str, message: str,
                       phone: Optional[str], reason: str, ticket_id: Optional[str], summary: Dict[str, Any]) -> Handoff:
-        """Record a message, call-back request or e-mail for when agents are back. A message or
-        e-mail needs its text; a call-back needs the number, and what it is about is optional
+        """Record a message, call-back request or e-mail for when agents are back. A message needs
+        its text; a call-back needs the number, and what it is about is optional
         (`add_to_callback` attaches it later)."""
         if kind not in (HandoffKind.MESSAGE, HandoffKind.CALLBACK, HandoffKind.EMAIL):
             raise ValueError("kind must be message, callback or email")
-        message = (message or "").strip()
         if kind == HandoffKind.CALLBACK and not phone:
             raise ValueError("a call-back needs a phone number")
-        if kind != HandoffKind.CALLBACK and not message:
+        if kind == HandoffKind.MESSAGE and not (message or "").strip():
             raise ValueError("a message needs its text")
+        message = (message or "").strip() if kind == HandoffKind.CALLBACK else message
         with self._sessions.begin() as session:
             row = HandoffRow(conversation_id=conversation_id, customer_id=customer_id, reason=reason,
                              ticket_id=ticket_id, summary=summary, status=HandoffStatus.MESSAGE, kind=kind,
