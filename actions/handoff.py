@@ -216,8 +216,12 @@ class ValidateLeaveMessageForm(FormValidationAction):
     async def extract_leave_message(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> Dict[Text, Any]:
         """「13812345678 主要是退款的事」: what the call is about, said with the number."""
-        if tracker.get_slot("leave_message") or tracker.get_slot("requested_slot") == "leave_message":
+        if tracker.get_slot("leave_message"):
             return {}
+        if tracker.get_slot("requested_slot") == "leave_message":
+            # 「不用了」 to the offer of a note on a booked call-back: nothing to attach (a decline is
+            # no text the mapping takes).
+            return {"leave_message": handoff_replies.NO_COMMENT} if _declines_note(tracker) else {}
         found = mobile_in(tracker.latest_message.get("text"))
         about = call_about(found[1]) if found else ""
         return {"leave_message": about} if found and message_text(about) and len(about) >= 4 else {}
@@ -232,10 +236,79 @@ class ValidateLeaveMessageForm(FormValidationAction):
 
     def validate_leave_message(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
+        if value == handoff_replies.NO_COMMENT or _declines_note(tracker, value):
+            return {"leave_message": handoff_replies.NO_COMMENT}
         text = message_text(value)
         if text is None:
             dispatcher.utter_message(text=handoff_replies.MESSAGE_TOO_SHORT)
         return {"leave_message": text}
+
+
+def _declines_note(tracker: Tracker, value: Any = None) -> bool:
+    """The customer, offered to say what a booked call-back is about, declines (「不用了」)."""
+    if not tracker.get_slot("callback_booked"):
+        return False
+    text = str(value if value is not None else tracker.latest_message.get("text") or "")
+    return tracker.latest_message.get("intent", {}).get("name") in ("deny", "cancel") or nothing_to_add(text)
+
+
+def _leave(tracker: Tracker, kind: str, message: str) -> Any:
+    """Record a message or call-back of this conversation for the agents."""
+    cid = customer_id(tracker)
+    ticket = _linked_ticket(cid, tracker)
+    summary = build_summary(tracker.current_slot_values(), _recent_user_messages(tracker), None, ticket)
+    return services().handoffs.leave_message(
+        tracker.sender_id, cid, kind, message, tracker.get_slot("callback_phone") if kind == "callback" else None,
+        tracker.get_slot("handoff_reason") or "requested", ticket.ticket_id if ticket else None, summary)
+
+
+def _callback_recorded(phone: str) -> str:
+    service = services().handoffs
+    config, now = service.support.current(), service.clock()
+    return handoff_replies.callback_recorded(phone, config.next_opening(now), config.is_open(now))
+
+
+LEAVE_MESSAGE_SLOTS = ("contact_choice", "leave_message", "callback_phone", "handoff_reason", "callback_booked",
+                       "requested_slot")
+
+
+class ActionAskLeaveMessage(Action):
+    """The message's text is asked for. A call-back needs only the number: it is booked as soon as
+    the number is valid, and what it is about is offered, not required (what the customer says
+    next is attached to that call-back)."""
+
+    def name(self) -> Text:
+        return "action_ask_leave_message"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        phone = tracker.get_slot("callback_phone")
+        if tracker.get_slot("contact_choice") != "callback" or not phone:
+            dispatcher.utter_message(text=handoff_replies.LEAVE_MESSAGE_QUESTION)
+            return []
+        if tracker.get_slot("callback_booked"):  # asked again (the note was too short)
+            dispatcher.utter_message(text=handoff_replies.CALLBACK_NOTE_OFFER, buttons=handoff_replies.NO_NOTE_BUTTONS)
+            return []
+        booked = _leave(tracker, "callback", "")
+        dispatcher.utter_message(text=f"{_callback_recorded(phone)}\n{handoff_replies.CALLBACK_NOTE_OFFER}",
+                                 buttons=handoff_replies.NO_NOTE_BUTTONS)
+        return [SlotSet("callback_booked", str(booked.id))]
+
+
+class ActionLeaveMessageStopped(Action):
+    """The customer stops the message / call-back form: nothing is sent — except a call-back
+    already booked, which stays booked."""
+
+    def name(self) -> Text:
+        return "action_leave_message_stopped"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("callback_booked"):
+            dispatcher.utter_message(text=handoff_replies.CALLBACK_NO_NOTE)
+        else:
+            dispatcher.utter_message(response="utter_action_stopped")
+        return [SlotSet(slot, None) for slot in LEAVE_MESSAGE_SLOTS]
 
 
 class ActionSubmitLeaveMessage(Action):
@@ -244,20 +317,31 @@ class ActionSubmitLeaveMessage(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        cid = customer_id(tracker)
         kind, message = tracker.get_slot("contact_choice"), tracker.get_slot("leave_message")
-        clear = [SlotSet(s, None) for s in ("contact_choice", "leave_message", "callback_phone", "handoff_reason",
-                                            "requested_slot")]
-        if kind not in ("message", "callback") or not message:
+        if message == handoff_replies.NO_COMMENT:
+            message = None
+        clear = [SlotSet(slot, None) for slot in LEAVE_MESSAGE_SLOTS]
+        booked, service = tracker.get_slot("callback_booked"), services().handoffs
+        if kind == "callback" and booked:
+            # The call-back was booked with the number; what was said since is what it is about.
+            if not message:
+                dispatcher.utter_message(text=handoff_replies.CALLBACK_NO_NOTE)
+                return clear
+            if service.add_to_callback(int(booked), tracker.sender_id, message) is not None:
+                dispatcher.utter_message(text=handoff_replies.CALLBACK_NOTE_ADDED)
+                return clear
+            kind = "message"  # that call-back is closed already: the words are kept as a message
+        if kind not in ("message", "callback") or (kind == "message" and not message):
             return clear
-        ticket = _linked_ticket(cid, tracker)
-        summary = build_summary(tracker.current_slot_values(), _recent_user_messages(tracker), None, ticket)
-        service = services().handoffs
-        service.leave_message(tracker.sender_id, cid, kind, message, tracker.get_slot("callback_phone"),
-                              tracker.get_slot("handoff_reason") or "requested",
-                              ticket.ticket_id if ticket else None, summary)
-        dispatcher.utter_message(text=handoff_replies.message_recorded(
-            kind, service.support.current().next_opening(service.clock())))
+        phone = tracker.get_slot("callback_phone")
+        if kind == "callback" and not phone:
+            return clear
+        _leave(tracker, kind, message or "")
+        if kind == "callback":
+            dispatcher.utter_message(text=_callback_recorded(phone))
+        else:
+            dispatcher.utter_message(text=handoff_replies.message_recorded(
+                kind, service.support.current().next_opening(service.clock())))
         return clear
 
 

@@ -30,7 +30,7 @@ from bot.refunds.order_reference import (
 )
 from bot.tickets.lifecycle import IllegalTransition
 from bot.tickets.models import Ticket
-from bot.vocabulary import ConversationOutcome
+from bot.vocabulary import ConversationOutcome, HandoffReason, TicketStatus
 from bot.wiring import services
 
 # After an amount is explained: a person for a claim beyond the policy, or a formal complaint.
@@ -171,6 +171,12 @@ class ActionRefundStatus(_TicketAction):
         events = super().run(dispatcher, tracker, domain)
         if tracker.active_loop.get("name") or any(e.get("event") == "followup" for e in events):
             return events
+        final = _final_rejection_in_focus(tracker, events)
+        if final is not None and still_dissatisfied(_text(tracker)):
+            # 「申诉也没过 这结果我接受不了」: the status and the ways beyond it said, and a person
+            # (out of hours: a message or call-back) besides.
+            return events + hand_off(dispatcher, tracker, HandoffReason.DISSATISFIED, final.ticket_id,
+                                     lead_in=ticket_replies.STILL_DISSATISFIED)
         kinds = {side.kind for side in sides_of(tracker, ("callback", "human"))}
         if "callback" in kinds:  # 「退款到哪了 另外能不能回个电话」: then the call-back's details
             return events + [SlotSet("contact_choice", "callback"), FollowupAction("leave_message_form")]
@@ -214,6 +220,15 @@ class ActionRefundStatus(_TicketAction):
         if others:
             dispatcher.utter_message(text=replies.ticket_list(others, heading=ticket_replies.OTHER_TICKETS),
                                      buttons=replies.ticket_buttons(others))
+
+
+def _final_rejection_in_focus(tracker: Tracker, events: List[Dict[Text, Any]]) -> Optional[Ticket]:
+    """The ticket an answer was about (its `current_ticket`), when its appeal was finally rejected."""
+    cid = customer_id(tracker)
+    focus = next((e.get("value") for e in reversed(events)
+                  if e.get("event") == "slot" and e.get("name") == "current_ticket"), None)
+    ticket = services().refunds.ticket(cid, str(focus)) if cid and focus else None
+    return ticket if ticket is not None and ticket.status == TicketStatus.FINAL_REJECTED else None
 
 
 class ActionRefundAmount(_TicketAction):
@@ -282,7 +297,7 @@ class ActionAppealRejection(_TicketAction):
                 dispatcher.utter_message(text=ticket_replies.PERSON_IF_NEEDED, buttons=replies.CHECK_WITH_AGENT_BUTTONS)
                 return []
             # Still dissatisfied after the appeal: a human explains and looks for a way forward.
-            return hand_off(dispatcher, tracker, "dissatisfied", ticket.ticket_id,
+            return hand_off(dispatcher, tracker, HandoffReason.DISSATISFIED, ticket.ticket_id,
                             lead_in=ticket_replies.STILL_DISSATISFIED)
         dispatcher.utter_message(text=ticket_replies.not_rejected(ticket))
         return []

@@ -59,13 +59,6 @@ class ActionAskContactChoice(_AskAction):
         return "action_ask_contact_choice"
 
 
-class ActionAskLeaveMessage(_AskAction):
-    text = handoff_replies.LEAVE_MESSAGE_QUESTION
-
-    def name(self) -> Text:
-        return "action_ask_leave_message"
-
-
 class ActionAskCallbackPhone(_AskAction):
     text = handoff_replies.CALLBACK_PHONE_QUESTION
 

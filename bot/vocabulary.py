@@ -138,6 +138,24 @@ class HandoffKind(Vocabulary):
     EMAIL = "email"  # an e-mail an agent must handle (bot/mail): the whole message and its attachments
 
 
+class HandoffReason(Vocabulary):
+    """Why a conversation or work item went to a person."""
+
+    REQUESTED = "requested"          # the customer asked (also a message or call-back they left)
+    FALLBACK = "fallback"            # two misunderstood messages in a row
+    DISSATISFIED = "dissatisfied"    # still dissatisfied after a final decision
+    LARGE_AMOUNT = "large_amount"
+    FLAGGED = "flagged"              # filed, needs a person's review
+    COMPLAINT = "complaint"
+    WEB_CONTACT = "web_contact"
+    MAIL_COMPLAINT = "mail_complaint"
+    MAIL_UNCLEAR = "mail_unclear"
+    MAIL_COMPLEX = "mail_complex"
+    MAIL_MATERIAL = "mail_material"
+    MAIL_FAILED = "mail_failed"
+    MAIL_THREAD = "mail_thread"
+
+
 class HandoffOutcome(Vocabulary):
     HANDED_BACK = "handed_back"  # the assistant takes over again
     CLOSED = "closed"            # the agent ended the conversation

@@ -12,6 +12,7 @@ from bot.backoffice.labels import (
     GRANT_LABELS,
     HANDOFF_KIND_LABELS,
     HANDOFF_OUTCOME_LABELS,
+    HANDOFF_REASON_LABELS,
     HANDOFF_STATUS_LABELS,
     MAIL_OUTCOME_LABELS,
     ROLE_LABELS,
@@ -28,6 +29,7 @@ from bot.vocabulary import (
     Grant,
     HandoffKind,
     HandoffOutcome,
+    HandoffReason,
     HandoffStatus,
     MailOutcome,
     RefundReason,
@@ -68,7 +70,7 @@ def test_the_reason_keywords_cover_every_reason():
     (STATUS_LABELS, TicketStatus), (REASON_LABELS, RefundReason), (REJECTION_LABELS, RejectionReason),
     (HANDOFF_STATUS_LABELS, HandoffStatus), (HANDOFF_KIND_LABELS, HandoffKind),
     (HANDOFF_OUTCOME_LABELS, HandoffOutcome), (ROLE_LABELS, Role), (GRANT_LABELS, Grant),
-    (MAIL_OUTCOME_LABELS, MailOutcome),
+    (MAIL_OUTCOME_LABELS, MailOutcome), (HANDOFF_REASON_LABELS, HandoffReason),
 ])
 def test_every_value_has_a_chinese_label(labels, vocabulary):
     assert set(labels) == vocabulary.values()

@@ -92,6 +92,25 @@ def nobody_free(next_step: str = "") -> str:
             "我们会尽快联系您；也可以继续问我。" + next_step)
 
 
+# A call-back needs only the number: booked at once, and what it is about is offered, not asked.
+CALLBACK_NOTE_OFFER = ("如果方便，可以简单说一下想咨询什么事（比如哪个订单、遇到了什么问题），我会附在这次回访上，"
+                       "客服致电前就能先了解；不需要的话点「不用了」即可。")
+NO_NOTE_BUTTONS = [{"title": "不用了", "payload": "/deny"}]
+CALLBACK_NOTE_ADDED = "好的，已记录，并附在您的电话回访预约上，客服致电前会先看到。还有什么可以帮您？"
+CALLBACK_NO_NOTE = "好的，电话回访已经预约好了，客服会拨打您留下的号码。还有什么可以帮您？"
+
+
+def callback_recorded(phone: str, next_opening: Optional[datetime], in_hours: bool) -> str:
+    """The call-back is booked: on which number, and when agents call."""
+    if in_hours:
+        when = "客服会尽快致电"
+    elif next_opening:
+        when = f"客服上线后（{format_customer_time(next_opening)} 起）会尽快致电"
+    else:
+        when = "客服上线后会尽快致电"
+    return f"已记录您的电话回访预约（尾号 {phone[-4:]}），{when}。"
+
+
 def message_recorded(kind: str, next_opening: Optional[datetime]) -> str:
     what = "电话回访预约" if kind == "callback" else "留言"
     when = f"客服上线后（{format_customer_time(next_opening)} 起）" if next_opening else "客服上线后"

@@ -230,17 +230,42 @@ class HandoffService:
 
     def leave_message(self, conversation_id: str, customer_id: Optional[str], kind: str, message: str,
                       phone: Optional[str], reason: str, ticket_id: Optional[str], summary: Dict[str, Any]) -> Handoff:
-        """Record a message, call-back request or e-mail for when agents are back."""
+        """Record a message, call-back request or e-mail for when agents are back. A message needs
+        its text; a call-back needs the number, and what it is about is optional
+        (`add_to_callback` attaches it later)."""
         if kind not in (HandoffKind.MESSAGE, HandoffKind.CALLBACK, HandoffKind.EMAIL):
             raise ValueError("kind must be message, callback or email")
+        if kind == HandoffKind.CALLBACK and not phone:
+            raise ValueError("a call-back needs a phone number")
+        if kind == HandoffKind.MESSAGE and not (message or "").strip():
+            raise ValueError("a message needs its text")
+        message = (message or "").strip() if kind == HandoffKind.CALLBACK else message
         with self._sessions.begin() as session:
             row = HandoffRow(conversation_id=conversation_id, customer_id=customer_id, reason=reason,
                              ticket_id=ticket_id, summary=summary, status=HandoffStatus.MESSAGE, kind=kind,
-                             message=message[:2000], callback_phone=phone, created_at=self.clock(),
+                             message=message[:2000] or None, callback_phone=phone, created_at=self.clock(),
                              updated_at=self.clock())
             session.add(row)
             session.flush()
             _said(session, row.id, "customer", message, self.clock())
+            return _handoff(row)
+
+    def add_to_callback(self, handoff_id: int, conversation_id: str, text: str) -> Optional[Handoff]:
+        """What a call-back booked in this conversation is about, said after the booking: added to
+        that call-back (never a second one), also when an agent holds it already. None if it is
+        not this conversation's open call-back."""
+        text = (text or "").strip()
+        with self._sessions.begin() as session:
+            row = session.get(HandoffRow, handoff_id)
+            if (row is None or row.conversation_id != conversation_id or row.kind != HandoffKind.CALLBACK
+                    or row.status != HandoffStatus.MESSAGE):
+                return None
+            if text:
+                row.message = "\n".join(part for part in (row.message, text) if part)[:2000]
+                row.version = (row.version or 0) + 1
+                row.updated_at = self.clock()
+                _said(session, row.id, "customer", text, self.clock())
+            session.flush()
             return _handoff(row)
 
     def complaint_message(self, conversation_id: str, customer_id: Optional[str], text: str,

@@ -36,8 +36,12 @@ DECLINE = re.compile(r"不(?:撤|申诉|降|申请|要|用|需要|办|弄|提交
 APPEAL_DEMAND = re.compile(r"(?:我要|要|想|提出?|发起)申诉|申诉吧|^\s*申诉|我不服|重新审核|复核一下")
 # The appeal's grounds said with it: 「申诉 理由是…」「我要申诉，因为…」.
 GROUNDS = re.compile(r"(?:理由是|原因是|因为|理由[:：]|原因[:：])\s*(.{4,})")
-# Still disagrees (a person should talk to them), rather than asks how it ended.
-DISSATISFIED = re.compile(r"不服|不满|不合理|凭什么|不同意|不接受|不认可|太过分|欺负|忽悠|坑人|还是要申诉|再申诉")
+# Still disagrees (a person should talk to them), rather than asks how it ended: rejects the
+# decision (「这结果我不认」「我不买账」), or is angry at how it was decided (「太霸道了」「没天理」「离谱」).
+DISSATISFIED = re.compile(r"不服|不满|不合理|凭什么|不同意|不接受|不认可|太过分|欺负|忽悠|坑人|还是要申诉|再申诉|"
+                          r"不认(?![识得真])|不买账|不能接受|接受不了|没法接受|无法接受|说不过去|没道理|不讲理|不讲道理|"
+                          r"不公平|不公正|霸道|霸王|强盗|无赖|耍赖|欺人太甚|没天理|离谱|太黑|黑心|气死|气人|太生气|很生气|火大|"
+                          r"咽不下")
 # 「我不是要投诉 就问下…」: the complaint word said only to rule it out.
 NOT_A_COMPLAINT = re.compile(r"不是(?:要|想)?投诉|不投诉|没(?:有)?要投诉|不是要找茬")
 # 「那帮我申请」「申请一下」「帮我办了」: do what was just talked about.
@@ -517,9 +521,15 @@ def wants_partial_keep(text: str) -> bool:
 CALL_ME = re.compile(r"^(?:能不能|可以|可不可以|请|麻烦)?(?:给我)?(?:打|回)(?:个)?电话(?:给我)?(?:吗|吧)?")
 
 
+# How the number itself is introduced (「我号码是…」「手机：…」「打这个号」): no topic of the call.
+NUMBER_INTRO = re.compile(r"^(?:我的?|这是|这个是|打这个|就打这个)?(?:手机号码?|手机|电话号码?|电话|号码|号|联系方式)"
+                          r"(?:(?:是|为)\s*[:：]?|\s*[:：]|\s*$)\s*")
+
+
 def call_about(text: str) -> str:
     """What a call-back request says it is about, once the number is taken out."""
-    return CALL_ME.sub("", (text or "").strip()).strip(" ，,。.")
+    rest = CALL_ME.sub("", (text or "").strip()).strip(" ，,。.")
+    return NUMBER_INTRO.sub("", rest).strip(" ，,。.")
 
 
 def changed_reason(text: str, current: Optional[str]) -> Optional[str]:
@@ -534,7 +544,8 @@ def changed_reason(text: str, current: Optional[str]) -> Optional[str]:
 
 
 # 「跳过」「不用了」「没有」: nothing to add (a survey comment, an optional field).
-NOTHING_TO_ADD = re.compile(r"(?:跳过|略过|不用了?|没有了?|没了|无|算了|不写了|没啥(?:说的|要说的)?)[。.!！\s]*", re.IGNORECASE)
+NOTHING_TO_ADD = re.compile(r"(?:跳过|略过|不用了?|没有了?|没了|无|算了|不写了|没啥(?:说的|要说的)?|不需要了?)"
+                            r"(?:[，,\s]*(?:谢谢|谢了|多谢)(?:你|您)?)?[。.!！~\s]*", re.IGNORECASE)
 
 
 def nothing_to_add(text: str) -> bool:

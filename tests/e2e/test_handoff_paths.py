@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.storage.schema import HandoffRow, TicketRow
 from harness.servers import write_support
-from tests.e2e.test_refund_journey import text_of
+from tests.e2e.test_refund_journey import buttons_of, text_of
 
 
 class Console:
@@ -58,11 +58,18 @@ def test_out_of_hours_offers_a_message_and_records_it(bot, sender):
     assert [b["title"] for b in reply[0]["buttons"]][:2] == ["给客服留言", "预约电话回访"]
     assert "请留下方便接听" in text_of(bot.say(sender, '/inform{"contact_choice": "callback"}'))
     assert "号码好像不对" in text_of(bot.say(sender, "12345"))
-    assert "问题" in text_of(bot.say(sender, "138 0013 8000"))
-    assert "已记录您的电话回访预约" in text_of(bot.say(sender, "想确认退款什么时候到账"))
+    # The number is all a call-back needs: booked at once (was: the call-back waited for a
+    # required description, and a customer who gave none had nothing booked); the description
+    # is only offered.
+    reply = bot.say(sender, "138 0013 8000")
+    assert "已记录您的电话回访预约（尾号 8000）" in text_of(reply) and "不用了" in str(buttons_of(reply))
     with bot.sessions() as db:
         row = db.scalars(select(HandoffRow).where(HandoffRow.conversation_id == sender)).one()
-    assert (row.status, row.kind, row.callback_phone) == ("message", "callback", "13800138000")
+    assert (row.status, row.kind, row.callback_phone, row.message) == ("message", "callback", "13800138000", None)
+    assert "附在您的电话回访预约上" in text_of(bot.say(sender, "想确认退款什么时候到账"))
+    with bot.sessions() as db:
+        row = db.scalars(select(HandoffRow).where(HandoffRow.conversation_id == sender)).one()  # still one
+    assert (row.kind, row.message) == ("callback", "想确认退款什么时候到账")
     assert "您好" in text_of(bot.say(sender, "你好"))  # the assistant is still there
 
 

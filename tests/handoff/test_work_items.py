@@ -72,3 +72,20 @@ def test_ticket_numbers_named_in_a_message():
     assert named_ticket_numbers("工单 rf202611250001 和 RF202611250002，还有RF202611250001") == [
         "RF202611250001", "RF202611250002"]
     assert named_ticket_numbers("订单 2026112400010001") == []
+
+
+def test_a_call_back_needs_only_the_number_and_what_it_is_about_joins_it(service):
+    booked = service.leave_message("conv-note", "c1001", "callback", "", "13800138000", "requested", None, {})
+    assert booked.message is None and booked.callback_phone == "13800138000"
+    noted = service.add_to_callback(booked.id, "conv-note", "降配差价还没退")
+    assert noted is not None and noted.id == booked.id and noted.message == "降配差价还没退"
+    assert noted.version > booked.version  # the console's live view sees it
+    assert service.add_to_callback(booked.id, "conv-other", "别人的话") is None  # not this conversation's
+    assert service.take_work_item(booked.id, "a1")
+    assert service.add_to_callback(booked.id, "conv-note", "下午三点后方便").message == "降配差价还没退\n下午三点后方便"
+    service.close_work_item(booked.id, "a1")
+    assert service.add_to_callback(booked.id, "conv-note", "还有一件事") is None  # closed: no longer joins it
+    with pytest.raises(ValueError):
+        service.leave_message("conv-x", "c1001", "callback", "请回电", None, "requested", None, {})
+    with pytest.raises(ValueError):
+        service.leave_message("conv-y", "c1001", "message", "  ", None, "requested", None, {})

@@ -10,6 +10,7 @@ from bot.nlu.reader import (
     appeal_demanded,
     appeal_grounds,
     asks_compensation,
+    call_about,
     describes_fault,
     nothing_to_add,
     read,
@@ -19,6 +20,7 @@ from bot.nlu.reader import (
     says_refund,
     says_uploaded,
     side_requests,
+    still_dissatisfied,
     wants_money_back,
     wants_partial_keep,
     wants_upgrade,
@@ -268,3 +270,33 @@ def test_a_chase_names_a_refund_or_speaks_of_what_it_follows():
                                         ("8核16G的 退掉", None)])
 def test_a_bare_price_before_a_pause(text, price):
     assert read_order_words(text, NOW).price == price
+
+
+@pytest.mark.parametrize("text,empty", [("不需要了，谢谢", True), ("不用了 多谢您", True), ("没有了~", True),
+                                        ("不用谢 我是想问发票", False)])
+def test_nothing_to_add_with_thanks(text, empty):
+    assert nothing_to_add(text) is empty
+
+
+@pytest.mark.parametrize("text,dissatisfied", [
+    ("复核还是维持原判？这结果我接受不了", True),
+    ("你们这处理也太离谱了吧", True),
+    ("这个决定我不认 太不讲道理了", True),
+    ("霸王条款 我不买账", True),
+    ("申诉审完了吗", False),
+    ("我不认识这个工单号", False),
+    ("好吧 知道了", False),
+])
+def test_still_dissatisfied_after_a_decision(text, dissatisfied):
+    assert still_dissatisfied(text) is dissatisfied
+
+
+@pytest.mark.parametrize("rest,about", [
+    ("我的手机号是", ""),
+    ("电话：", ""),
+    ("打这个号", ""),
+    ("手机号码为 想问下降配的差价", "想问下降配的差价"),
+    ("手机上的账单对不上", "手机上的账单对不上"),  # 「手机」 here is what the call is about
+])
+def test_what_a_call_back_is_about_leaves_out_how_the_number_is_introduced(rest, about):
+    assert call_about(rest) == about

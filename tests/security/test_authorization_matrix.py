@@ -386,7 +386,7 @@ ACTION_MATRIX: Dict[str, FrozenSet[str]] = {name: CUSTOMER for name in (
     "action_ask_supplement_content", "action_ask_survey_comment", "action_ask_survey_score",
     "action_check_customer", "action_clear_refund_form", "action_complain", "action_fallback", "action_greet",
     "action_downgrade", "action_sla_claim", "action_confirm_change", "action_decline_change",
-    "action_handle_inform", "action_offer_resume", "action_out_of_scope",
+    "action_handle_inform", "action_leave_message_stopped", "action_offer_resume", "action_out_of_scope",
     "action_pause_release", "action_payout_account", "action_refund_amount",
     "action_refund_channel", "action_refund_policy", "action_refund_status",
     "action_request_human", "action_resume_refund", "action_submit_appeal", "action_submit_leave_message", "action_submit_refund",
