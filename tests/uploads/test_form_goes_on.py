@@ -2,13 +2,13 @@
 with the customer and conversation of the upload grant, and an unreachable Rasa changes nothing."""
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Dict, List, Tuple
 
 from bot.security.identity import IDENTITY_KEY, verified_customer
 from bot.security.tokens import UploadGrant
 from bot.web.rasa_client import RasaClient
 from bot.web.upload_pages import continue_refund_form
+from tests.widget_client import run
 
 SECRET = "s" * 40
 WAITING = {"active_loop": {"name": "refund_form"}, "slots": {"requested_slot": "evidence_links"}, "paused": False}
@@ -28,7 +28,7 @@ class FakeRasa:
 
 
 def go_on(rasa: Any, grant: UploadGrant) -> bool:
-    return asyncio.run(continue_refund_form(rasa, grant, SECRET))
+    return run(continue_refund_form(rasa, grant, SECRET))  # its own loop: Playwright may own this one
 
 
 def test_a_form_waiting_for_evidence_goes_on_as_the_grants_customer():
