@@ -180,7 +180,7 @@ def _order_named_in_words(dispatcher: CollectingDispatcher, cid: str, tracker: T
         return {}
     reference = _fitting(cid, clues)
     if not reference.understood:
-        refundable = service.refundable_orders(cid)
+        refundable = service.refundable_orders(cid, limit=2)  # is there exactly one?
         return {"order_id": refundable[0].order_id} if len(refundable) == 1 else {}
     separately = _named_separately(cid, tracker)
     if len(separately) > 1:
@@ -223,11 +223,11 @@ def _order_in_words(dispatcher: CollectingDispatcher, cid: str, tracker: Tracker
     service = services().refunds
     candidates = [o for o in (service.find_order(cid, order_id=i).order for i in tracker.get_slot("order_candidates") or [])
                   if o is not None]
-    offered = candidates or service.refundable_orders(cid)[:10]
+    offered = candidates or service.refundable_orders(cid, limit=10)
     clues = _clues(tracker)
     reference = resolve_order_reference(clues, offered, utcnow())
     if candidates and reference.understood and not reference.orders and clues.ordinal is None:
-        offered = service.refundable_orders(cid)[:10]  # 「都不是，是数据库那个」
+        offered = service.refundable_orders(cid, limit=10)  # 「都不是，是数据库那个」
         reference = resolve_order_reference(clues, offered, utcnow())
     if reference.understood and not reference.orders and clues.ordinal is None:
         # Not among those offered: an order being (or already) refunded, asked about again.
@@ -617,12 +617,12 @@ class ActionAskOrderId(Action):
             dispatcher.utter_message(text=replies.which_order_of_instance(instance_id),
                                      buttons=replies.as_buttons(candidates))
             return []
-        orders = service.refundable_orders(cid)
+        orders = service.refundable_orders(cid, limit=10)
         if not orders:
             dispatcher.utter_message(text=replies.NO_REFUNDABLE_ORDERS)
             return []
         dispatcher.utter_message(text=replies.PICK_OR_TYPE_ORDER,
-                                 buttons=replies.as_buttons(orders[:10]))
+                                 buttons=replies.as_buttons(orders))
         return []
 
 

@@ -185,12 +185,17 @@ class RefundService:
         """Tickets that changed since the customer last came (and marks this visit)."""
         return self._tickets.changed_since_last_visit(customer_id, self.clock())
 
-    def refundable_orders(self, customer_id: str) -> List[Order]:
+    def refundable_orders(self, customer_id: str, limit: Optional[int] = None) -> List[Order]:
         """Prepaid, paid orders whose service has time left, with no open ticket and not
-        settled by a full refund."""
-        return [o for o in self.orders_in_question(customer_id)
-                if o.status == "active" and self._tickets.open_ticket_for_order(customer_id, o.order_id) is None
-                and self._ledger(o).settled_by() is None]
+        settled by a full refund; the first `limit` of them when given (each costs a ledger)."""
+        found: List[Order] = []
+        for order in self.orders_in_question(customer_id):
+            if limit is not None and len(found) >= limit:
+                break
+            if order.status == "active" and self._tickets.open_ticket_for_order(customer_id, order.order_id) is None \
+                    and self._ledger(order).settled_by() is None:
+                found.append(order)
+        return found
 
     def orders_in_question(self, customer_id: str) -> List[Order]:
         """Every prepaid, paid order whose service has time left, whatever its tickets: what a

@@ -18,6 +18,13 @@ def test_refundable_orders_exclude_payg_expired_released_and_others(service):
         assert demo_order(key).order_id not in refundable
 
 
+def test_a_limit_gives_the_first_refundable_orders_only(service):
+    every = [o.order_id for o in service.refundable_orders("c1001")]
+    assert len(every) > 2
+    for limit in (0, 1, 2, len(every) + 5):
+        assert [o.order_id for o in service.refundable_orders("c1001", limit=limit)] == every[:limit]
+
+
 def test_order_with_open_ticket_is_no_longer_offered(service):
     order_id = demo_order("in_window").order_id
     service.file("c1001", order_id, "demand_change", {})
