@@ -18,7 +18,7 @@ from bot.clock import utcnow
 from bot.errors import NotFound
 from bot.faq.answers import answer
 from bot.faq.topics import MIN_CONFIDENCE, default_classifier
-from bot.nlu.reader import REFUND_WORDS, appeal_demanded, still_dissatisfied
+from bot.nlu.reader import appeal_demanded, says_refund, still_dissatisfied
 from bot.policy.explain import deduction_section
 from bot.refunds import replies, ticket_replies
 from bot.refunds.order_reference import (
@@ -68,7 +68,7 @@ def _names_own_order(clause: str, tracker: Tracker) -> bool:
     """A clause that asks for a refund of one of the customer's orders, named in words, that has
     no ticket yet (「按量那台能不能也退了」)."""
     cid = customer_id(tracker)
-    if cid is None or not REFUND_WORDS.search(clause):
+    if cid is None or not says_refund(clause):
         return False
     clues = OrderClues.from_message(clause, [], utcnow())
     if not names_an_order(clues, clause):

@@ -29,7 +29,7 @@ from bot.storage.schema import (
     SurveyRow,
     TicketRow,
 )
-from bot.vocabulary import LIVE_HANDOFFS, CallResult, HandoffKind, HandoffOutcome, HandoffStatus, Role
+from bot.vocabulary import LIVE_HANDOFFS, CallResult, HandoffKind, HandoffOutcome, HandoffReason, HandoffStatus, Role
 
 RECENT_CLAIMS = timedelta(hours=2)  # claims older than this say little about today's pace
 LAST_TEXT_CHARS = 500
@@ -261,12 +261,16 @@ class HandoffService:
                     or row.status != HandoffStatus.MESSAGE):
                 return None
             if text:
-                row.message = "\n".join(part for part in (row.message, text) if part)[:2000]
-                row.version = (row.version or 0) + 1
-                row.updated_at = self.clock()
-                _said(session, row.id, "customer", text, self.clock())
+                self._append(session, row, text)
             session.flush()
             return _handoff(row)
+
+    def _append(self, session: Session, row: HandoffRow, text: str) -> None:
+        """More of what the customer said, added to a work item's message and its history."""
+        row.message = "\n".join(part for part in (row.message, text) if part)[:2000]
+        row.version = (row.version or 0) + 1
+        row.updated_at = self.clock()
+        _said(session, row.id, "customer", text, self.clock())
 
     def complaint_message(self, conversation_id: str, customer_id: Optional[str], text: str,
                           ticket_id: Optional[str], summary: Dict[str, Any]) -> Handoff:
@@ -275,16 +279,16 @@ class HandoffService:
         with self._sessions.begin() as session:
             row = session.scalars(select(HandoffRow).where(
                 HandoffRow.conversation_id == conversation_id, HandoffRow.status == HandoffStatus.MESSAGE,
-                HandoffRow.reason == "complaint", HandoffRow.agent_id.is_(None))).first()
-            if row is None:
-                row = HandoffRow(conversation_id=conversation_id, customer_id=customer_id, reason="complaint",
-                                 ticket_id=ticket_id, summary=summary, status=HandoffStatus.MESSAGE,
-                                 kind=HandoffKind.MESSAGE, message=text[:2000], created_at=self.clock(),
-                                 updated_at=self.clock())
-                session.add(row)
-                session.flush()
-            else:
-                row.updated_at = self.clock()
+                HandoffRow.reason == HandoffReason.COMPLAINT, HandoffRow.agent_id.is_(None))).first()
+            if row is not None:
+                self._append(session, row, text)  # agents read every complaint in the message
+                return _handoff(row)
+            row = HandoffRow(conversation_id=conversation_id, customer_id=customer_id, reason=HandoffReason.COMPLAINT,
+                             ticket_id=ticket_id, summary=summary, status=HandoffStatus.MESSAGE,
+                             kind=HandoffKind.MESSAGE, message=text[:2000], created_at=self.clock(),
+                             updated_at=self.clock())
+            session.add(row)
+            session.flush()
             _said(session, row.id, "customer", text, self.clock())
             return _handoff(row)
 

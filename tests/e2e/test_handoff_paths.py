@@ -81,7 +81,7 @@ def test_a_complaint_out_of_hours_is_recorded_as_it_says(bot, sender):
     with bot.sessions() as db:
         row = db.scalars(select(HandoffRow).where(HandoffRow.conversation_id == sender)).one()
     assert (row.status, row.kind, row.reason) == ("message", "message", "complaint")
-    assert "断网" in row.message
+    assert "断网" in row.message and "不负责任" in row.message  # agents read both
 
 
 def test_nobody_claims_in_time(bot, sender):
